@@ -1,0 +1,471 @@
+"""Analysis of one Python file: decode, parse once, run every enabled rule in one traversal,
+then turn what the rules reported into findings.
+
+This module runs inside worker processes; it never touches more than the file it is given.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import libcst as cst
+
+from backlint import positions, suppressions
+from backlint.findings import Finding, Fix, Level, Notification, NotificationKind, RelatedLocation, Replacement
+from backlint.fingerprints import finding_fingerprint, line_hashes
+from backlint.frameworks.flow import Scope
+from backlint.frameworks.imports import ImportTable
+from backlint.rule import FixSpec, Handler, Rule
+from backlint.syntax import STATEMENTS, child_fields, is_leaf
+
+RuleSpec = tuple[type[Rule], Mapping[str, Any]]
+"""A rule class with its effective options."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    lines: int = 0
+    parsed: bool = False
+
+
+class SourceProblem(Exception):
+    """The file cannot be analysed as Python source; becomes one notification."""
+
+    def __init__(self, kind: NotificationKind, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes as the interpreter would (BOM, PEP 263 coding cookie)."""
+    if b"\0" in data:
+        raise SourceProblem(NotificationKind.BINARY_FILE, "contains NUL bytes: not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceProblem(NotificationKind.DECODE_ERROR, f"cannot decode: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        detail = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise SourceProblem(NotificationKind.DECODE_ERROR, f"cannot decode as {encoding} ({detail})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def parse_source(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        # libcst's native parser words its errors for its own grammar and places them loosely;
+        # CPython's parser (parse only, nothing runs) usually says it better.
+        try:
+            compile(text, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as py_exc:
+            raise SourceProblem(
+                NotificationKind.SYNTAX_ERROR,
+                f"syntax error: {py_exc.msg}",
+                py_exc.lineno,
+                py_exc.offset,
+            ) from None
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        message = " ".join(exc.message.split()) or "invalid syntax"
+        raise SourceProblem(
+            NotificationKind.SYNTAX_ERROR,
+            f"cannot parse: {message}",
+            exc.raw_line,
+            exc.raw_column + 1,
+        ) from None
+    except RecursionError:
+        raise SourceProblem(NotificationKind.SYNTAX_ERROR, "too deeply nested to parse") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-file context rules see
+
+
+@dataclass(eq=False)
+class _Pending:
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+    level: Level
+    related: Sequence[tuple[cst.CSTNode, str]]
+    redact: Sequence[cst.CSTNode]
+    fix: FixSpec | None
+    statement: cst.CSTNode | None
+    scope_name: str
+
+
+class FileContext:
+    """What a rule can ask about the file being analysed.
+
+    `stack` holds the ancestors of the node being visited, outermost first, ending with the
+    node itself. Framework helpers memoise their per-file models with `memo()`.
+    """
+
+    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+        self.path = path
+        self.text = text
+        self.module = module
+        self.stack: list[cst.CSTNode] = []
+        self.imports = ImportTable.for_module(module)
+        self._pending: list[_Pending] = []
+        self._scopes: dict[int, Scope] = {}
+        self._memo: dict[Any, Any] = {}
+
+    # -- traversal ------------------------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode | None = None) -> cst.CSTNode | None:
+        """The parent of `node` (default: the node being visited), if it is on the stack."""
+        stack = self.stack
+        if node is None:
+            return stack[-2] if len(stack) > 1 else None
+        for i in range(len(stack) - 1, 0, -1):
+            if stack[i] is node:
+                return stack[i - 1]
+        return None
+
+    def ancestors(self) -> Iterator[cst.CSTNode]:
+        """Ancestors of the node being visited, innermost first."""
+        return reversed(self.stack[:-1])
+
+    def statement(self) -> cst.CSTNode | None:
+        for node in reversed(self.stack):
+            if isinstance(node, STATEMENTS):
+                return node
+        return None
+
+    def function(self) -> cst.FunctionDef | None:
+        """The innermost function whose body holds the node being visited."""
+        stack = self.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if isinstance(node, cst.FunctionDef) and stack[i + 1] is node.body:
+                return node
+        return None
+
+    def in_async_function(self) -> bool:
+        fn = self.function()
+        return fn is not None and fn.asynchronous is not None
+
+    # -- scopes and names -----------------------------------------------------------------------
+
+    def module_scope(self) -> Scope:
+        scope = self._scopes.get(id(self.module))
+        if scope is None:
+            scope = self._scopes[id(self.module)] = Scope(self.module)
+        return scope
+
+    def child_scope(self, node: cst.FunctionDef | cst.ClassDef, parent: Scope) -> Scope:
+        scope = self._scopes.get(id(node))
+        if scope is None:
+            scope = self._scopes[id(node)] = Scope(node, parent)
+        return scope
+
+    def current_scope(self) -> tuple[Scope, cst.CSTNode | None]:
+        """The scope holding the node being visited, and the innermost statement of that scope."""
+        scope = self.module_scope()
+        stack = self.stack
+        for i, node in enumerate(stack):
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and i + 1 < len(stack) and stack[i + 1] is node.body:
+                scope = self.child_scope(node, scope)
+        for node in reversed(stack):
+            if isinstance(node, STATEMENTS) and scope.contains(node):
+                return scope, node
+        return scope, None
+
+    def qualify(self, expr: cst.BaseExpression | None) -> str | None:
+        return self.imports.qualify(expr)
+
+    def memo(self, key: Any, factory: Callable[[], Any]) -> Any:
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = factory()
+            return value
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def scope_name(self) -> str:
+        names = [n.name.value for n in self.stack if isinstance(n, (cst.FunctionDef, cst.ClassDef))]
+        return ".".join(names)
+
+    def add_finding(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        message: str,
+        level: Level,
+        related: Sequence[tuple[cst.CSTNode, str]],
+        redact: Sequence[cst.CSTNode],
+        fix: FixSpec | None,
+    ) -> None:
+        self._pending.append(
+            _Pending(rule, node, message, level, tuple(related), tuple(redact), fix, self.statement(), self.scope_name())
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The traversal
+
+
+class _Walker:
+    """One depth-first traversal feeding every rule's visit_/leave_ methods.
+
+    A rule whose method raises is switched off for the rest of the file and reported as one
+    notification; the other rules carry on.
+    """
+
+    def __init__(self, ctx: FileContext, rules: Sequence[Rule]) -> None:
+        self.ctx = ctx
+        self.rules = list(rules)
+        self.failed: dict[str, str] = {}
+        self._visit: dict[type, tuple[Handler, ...]] = {}
+        self._leave: dict[type, tuple[Handler, ...]] = {}
+        self._registered: dict[str, list[tuple[Rule, str, Handler]]] = {}
+        self._register()
+
+    def _register(self) -> None:
+        self._registered = {}
+        for rule in self.rules:
+            if rule.ID in self.failed:
+                continue
+            for kind, cls_name in rule.HANDLERS:
+                self._registered.setdefault(cls_name, []).append((rule, kind, getattr(rule, f"{kind}_{cls_name}")))
+        # The import table learns about imports inside functions as the walk meets them.
+        self._visit.clear()
+        self._leave.clear()
+
+    def _handlers(self, tp: type) -> tuple[tuple[Handler, ...], tuple[Handler, ...]]:
+        visits: list[Handler] = []
+        leaves: list[Handler] = []
+        for klass in tp.__mro__:
+            for rule, kind, handler in self._registered.get(klass.__name__, ()):
+                (visits if kind == "visit" else leaves).append(handler)
+        v, lv = tuple(visits), tuple(leaves)
+        self._visit[tp] = v
+        self._leave[tp] = lv
+        return v, lv
+
+    def _fail(self, handler: Handler, exc: BaseException) -> None:
+        rule = getattr(handler, "__self__", None)
+        rule_id = getattr(rule, "ID", "?")
+        if rule_id not in self.failed:
+            self.failed[rule_id] = f"{type(exc).__name__}: {exc}"
+        self._register()
+
+    def walk(self, root: cst.CSTNode) -> None:
+        stack = self.ctx.stack
+        imports = self.ctx.imports
+        visit_cache = self._visit
+        leave_cache = self._leave
+        handlers = self._handlers
+        fail = self._fail
+        leaf_skip: dict[type, bool] = {}
+
+        def rec(node: cst.CSTNode) -> None:
+            tp = node.__class__
+            stack.append(node)
+            hs = visit_cache.get(tp)
+            if hs is None:
+                hs, _ = handlers(tp)
+            for h in hs:
+                try:
+                    h(node)
+                except Exception as exc:  # a rule's bug must not end the file's analysis
+                    fail(h, exc)
+            if tp is cst.Import or tp is cst.ImportFrom:
+                imports.add(node)  # type: ignore[arg-type]
+            for name in child_fields(tp):
+                value = getattr(node, name)
+                vcls = value.__class__
+                if vcls is tuple or vcls is list:
+                    for child in value:
+                        ccls = child.__class__
+                        skip = leaf_skip.get(ccls)
+                        if skip is None:
+                            skip = leaf_skip[ccls] = is_leaf(ccls) and not any(handlers(ccls))
+                        if not skip:
+                            rec(child)
+                elif isinstance(value, cst.CSTNode):
+                    skip = leaf_skip.get(vcls)
+                    if skip is None:
+                        skip = leaf_skip[vcls] = is_leaf(vcls) and not any(handlers(vcls))
+                    if not skip:
+                        rec(value)
+            hs = leave_cache.get(tp)
+            if hs is None:
+                _, hs = handlers(tp)
+            for h in hs:
+                try:
+                    h(node)
+                except Exception as exc:
+                    fail(h, exc)
+            stack.pop()
+
+        rec(root)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+def select_rules(path: str, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
+    return [(cls, opts) for cls, opts in specs if cls.wants(path, opts)]
+
+
+def analyze_text(path: str, text: str, specs: Sequence[RuleSpec]) -> FileResult:
+    """Analyse decoded source `text` of the file at project-relative `path`."""
+    result = FileResult(path, lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1))
+    specs = [(cls, opts) for cls, opts in specs if cls.wants_text(text)]
+    if not specs:
+        return result
+    try:
+        module = parse_source(text)
+    except SourceProblem as problem:
+        result.notifications.append(
+            Notification(problem.kind, problem.message, path, Level.WARNING, problem.line, problem.column)
+        )
+        return result
+    result.parsed = True
+    ctx = FileContext(path, text, module)
+    rules = [cls(ctx, opts) for cls, opts in specs]
+    walker = _Walker(ctx, rules)
+    try:
+        walker.walk(module)
+    except RecursionError:
+        result.notifications.append(
+            Notification(NotificationKind.RULE_ERROR, "code nested too deeply to analyse", path)
+        )
+        return result
+    for rule_id, error in sorted(walker.failed.items()):
+        result.notifications.append(
+            Notification(
+                NotificationKind.RULE_ERROR,
+                f"rule {rule_id} failed on this file and was skipped for it ({error})",
+                path,
+            )
+        )
+    failed = set(walker.failed)
+    pending = [p for p in ctx._pending if p.rule.ID not in failed]
+    result.findings = _finish(ctx, pending)
+    return result
+
+
+def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec]) -> FileResult:
+    try:
+        text = decode_source(data)
+    except SourceProblem as problem:
+        result = FileResult(path)
+        result.notifications.append(Notification(problem.kind, problem.message, path))
+        return result
+    return analyze_text(path, text, specs)
+
+
+# ---------------------------------------------------------------------------------------------
+# From reported nodes to findings
+
+
+def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
+    if not pending:
+        return []
+    wanted: list[cst.CSTNode] = []
+    for p in pending:
+        wanted.append(p.node)
+        if p.statement is not None:
+            wanted.append(p.statement)
+        wanted.extend(n for n, _ in p.related)
+        wanted.extend(p.redact)
+        if p.fix is not None:
+            wanted.extend(n for n, _ in p.fix.edits)
+    text = ctx.text
+    raw_spans = positions.spans(ctx.module, wanted)
+    index = positions.LineIndex(text)
+    lines = positions.split_lines(text)
+
+    def region_of(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+        span = raw_spans.get(id(node))
+        if span is None:
+            return None
+        start, end = positions.trim(text, *span)
+        return index.region(start, end)
+
+    hashes: list[str] | None = None
+    ordinals: dict[tuple[str, str, str], int] = {}
+    findings: list[Finding] = []
+    for p in pending:
+        region = region_of(p.node)
+        if region is None:
+            continue
+        line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
+        for secret in p.redact:
+            line_text = _mask(line_text, region.start_line, region_of(secret))
+        stmt_region = region_of(p.statement) if p.statement is not None else None
+        first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
+        comments = suppressions.python_comments(lines, first, region.start_line)
+        relevant = [c for no, c in comments.items() if no in (first, region.start_line)]
+        suppressed = suppressions.suppressing_comment(p.rule.ID, relevant)
+        if hashes is None:
+            hashes = line_hashes(text)
+        code = ctx.code(p.node)
+        key = (p.rule.ID, p.scope_name, "".join(code.split()))
+        ordinal = ordinals.get(key, 0)
+        ordinals[key] = ordinal + 1
+        related = tuple(
+            RelatedLocation(r, msg) for r, msg in ((region_of(n), msg) for n, msg in p.related) if r is not None
+        )
+        fix = None
+        if p.fix is not None:
+            reps = tuple(Replacement(r, t) for r, t in ((region_of(n), t) for n, t in p.fix.edits) if r is not None)
+            if reps:
+                fix = Fix(p.fix.description, reps)
+        findings.append(
+            Finding(
+                rule_id=p.rule.ID,
+                path=ctx.path,
+                region=region,
+                message=p.message,
+                level=p.level,
+                source_line=line_text,
+                line_hash=hashes[region.start_line - 1] if region.start_line <= len(hashes) else "",
+                fingerprint=finding_fingerprint(p.rule.ID, ctx.path, p.scope_name, code, ordinal),
+                related=related,
+                fix=fix,
+                suppressed=suppressed,
+            )
+        )
+    return findings
+
+
+def _mask(line_text: str, line_no: int, secret) -> str:  # type: ignore[no-untyped-def]
+    """Replace the characters of `secret`'s region that fall on `line_no` with asterisks."""
+    if secret is None or not (secret.start_line <= line_no <= secret.end_line):
+        return line_text
+    start = secret.start_column - 1 if secret.start_line == line_no else 0
+    end = secret.end_column - 1 if secret.end_line == line_no else len(line_text)
+    body_start, body_end = start, end
+    # Keep the quotes of a string literal so the line still reads as code.
+    segment = line_text[start:end]
+    lead = len(segment) - len(segment.lstrip("rbufRBUF"))
+    if segment[lead : lead + 1] in ("'", '"'):
+        quote = segment[lead] * (3 if segment[lead : lead + 3] in ("'''", '"""') else 1)
+        body_start = start + lead + len(quote)
+        if segment.endswith(quote) and end - len(quote) >= body_start:
+            body_end = end - len(quote)
+    return line_text[:body_start] + "*" * (body_end - body_start) + line_text[body_end:]

@@ -1,0 +1,210 @@
+"""Which files a scan reads.
+
+* Directories are walked; files named on the command line are always scanned (if their suffix
+  is one backlint reads).
+* Excluded: the default excludes (.git, virtualenvs, node_modules, build, dist, caches...) or the
+  configured `exclude`, plus `extend-exclude`, plus `.gitignore` files (every one from the
+  project root down, and `.git/info/exclude`), all in gitignore syntax relative to their
+  directory.
+* Symbolic links are followed only when they point inside the scanned directory; a directory
+  reached twice (a symlink loop, or two links to one place) is walked once.
+* Files over `max-file-size` are skipped with a notification.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pathspec
+
+from backlint.config import Config
+from backlint.findings import Level, Notification, NotificationKind
+
+PYTHON_SUFFIXES = frozenset({".py"})
+JS_SUFFIXES = {".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+               ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript"}
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    """Absolute path as it will be opened (symlinks inside the tree are kept as written)."""
+    rel: str
+    """POSIX path relative to the project root (or as given, when outside it)."""
+    language: str
+    size: int
+
+
+def language_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in PYTHON_SUFFIXES:
+        return "python"
+    if path.name.endswith((".d.ts", ".min.js")):
+        return None
+    return JS_SUFFIXES.get(suffix)
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path, root)).as_posix()
+        except ValueError:  # pragma: no cover - another drive on Windows
+            return path.as_posix()
+
+
+class _Ignores:
+    """gitignore-style patterns from several directories; the deepest definite answer wins."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        patterns = list(config.exclude) + list(config.extend_exclude)
+        self.config_spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.respect_gitignore = config.respect_gitignore
+        self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory in self.specs:
+            return self.specs[directory]
+        lines: list[str] = []
+        for name in (".gitignore", ".git/info/exclude"):
+            candidate = directory / name
+            try:
+                if candidate.is_file():
+                    lines.extend(candidate.read_text(encoding="utf-8", errors="replace").splitlines())
+            except OSError:
+                continue
+        spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        self.specs[directory] = spec
+        return spec
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        rel = relative(path, self.root)
+        if not rel.startswith("../"):
+            if self.config_spec.match_file(rel + suffix):
+                return True
+        else:
+            # Outside the project root: the default excludes still apply by name.
+            if self.config_spec.match_file(path.name + suffix):
+                return True
+        if not self.respect_gitignore:
+            return False
+        directory = path.parent
+        chain: list[Path] = []
+        while True:
+            chain.append(directory)
+            if directory == self.root or directory.parent == directory or self.root not in directory.parents:
+                break
+            directory = directory.parent
+        for base in chain:  # deepest first
+            spec = self._spec(base)
+            if spec is None:
+                continue
+            result = spec.check_file(relative(path, base) + suffix)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+def discover(paths: Iterable[Path], config: Config) -> tuple[list[Target], list[Notification]]:
+    """Files to scan under `paths`, sorted by relative path, and notifications about the rest."""
+    targets: dict[str, Target] = {}
+    notes: list[Notification] = []
+    ignores = _Ignores(config.root, config)
+    for given in paths:
+        absolute = Path(os.path.abspath(given))
+        try:
+            st = absolute.stat()
+        except OSError as exc:
+            notes.append(Notification(NotificationKind.UNREADABLE, f"cannot read: {exc.strerror or exc}", relative(absolute, config.root), Level.ERROR))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            for target, note in _walk(absolute, config, ignores):
+                if note is not None:
+                    notes.append(note)
+                elif target is not None:
+                    targets.setdefault(target.rel, target)
+        else:
+            rel = relative(absolute, config.root)
+            language = language_of(absolute) or ("python" if absolute.suffix == "" else None)
+            if language is None:
+                notes.append(Notification(NotificationKind.SKIPPED_PATH, "not a Python, JavaScript or TypeScript file", rel, Level.NOTE))
+                continue
+            if st.st_size > config.max_file_size:
+                notes.append(_too_large(rel, st.st_size, config))
+                continue
+            targets.setdefault(rel, Target(absolute, rel, language, st.st_size))
+    return [targets[k] for k in sorted(targets)], notes
+
+
+def _too_large(rel: str, size: int, config: Config) -> Notification:
+    return Notification(
+        NotificationKind.TOO_LARGE,
+        f"skipped: {size:,} bytes is over the {config.max_file_size:,}-byte limit (max-file-size)",
+        rel,
+        Level.NOTE,
+    )
+
+
+def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target | None, Notification | None]]:
+    top_real = Path(os.path.realpath(top))
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            continue
+        seen_dirs.add(key)
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield None, Notification(NotificationKind.UNREADABLE, f"cannot list directory: {exc.strerror or exc}", relative(directory, config.root), Level.WARNING)
+            continue
+        subdirs = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=True)
+                is_file = entry.is_file(follow_symlinks=True)
+            except OSError:
+                continue
+            if is_link:
+                real = Path(os.path.realpath(path))
+                if real != top_real and top_real not in real.parents:
+                    continue  # a link out of the scanned tree is never followed
+                if not (is_dir or is_file):
+                    continue  # dangling
+            if is_dir:
+                if not ignores.ignored(path, True):
+                    subdirs.append(path)
+                continue
+            if not is_file:
+                continue
+            language = language_of(path)
+            if language is None or ignores.ignored(path, False):
+                continue
+            path = Path(os.path.realpath(path))  # report a file where it really is
+            rel = relative(path, config.root)
+            try:
+                size = entry.stat(follow_symlinks=True).st_size
+            except OSError as exc:
+                yield None, Notification(NotificationKind.UNREADABLE, f"cannot read: {exc.strerror or exc}", rel, Level.WARNING)
+                continue
+            if size > config.max_file_size:
+                yield None, _too_large(rel, size, config)
+                continue
+            yield Target(path, rel, language, size), None
+        stack.extend(reversed(subdirs))

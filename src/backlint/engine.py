@@ -1,0 +1,57 @@
+"""One scan: discover files, analyse Python files in worker processes (every rule in one
+traversal per file), merge the semgrep engine's results, and return everything in a
+deterministic order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pathspec
+
+from backlint import pool
+from backlint.analysis import RuleSpec
+from backlint.catalog import Catalog
+from backlint.config import Config, default_jobs
+from backlint.discovery import Target, discover
+from backlint.findings import ScanResult
+
+
+def python_rule_specs(catalog: Catalog, config: Config, enabled: Sequence[str]) -> list[RuleSpec]:
+    specs: list[RuleSpec] = []
+    for rule_id in enabled:
+        info = catalog.by_id[rule_id]
+        if info.rule_class is not None:
+            specs.append((info.rule_class, config.options_for(rule_id, info.options)))
+    return specs
+
+
+def _per_file_ignores(config: Config) -> list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]]:
+    return [(pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(ids)) for pattern, ids in config.per_file_ignores]
+
+
+def _disabled(target: Target, ignores: list[tuple[pathspec.GitIgnoreSpec, frozenset[str]]], enabled: Sequence[str]) -> frozenset[str]:
+    disabled: set[str] = set()
+    for spec, prefixes in ignores:
+        if spec.match_file(target.rel):
+            disabled.update(rid for rid in enabled if any(rid.startswith(p) for p in prefixes))
+    return frozenset(disabled)
+
+
+def scan(paths: Sequence[Path], config: Config, catalog: Catalog) -> ScanResult:
+    enabled = config.enabled(catalog.ids)
+    result = ScanResult(root=str(config.root), rule_ids=tuple(enabled))
+    targets, notes = discover(paths, config)
+    result.notifications.extend(notes)
+    specs = python_rule_specs(catalog, config, enabled)
+    ignores = _per_file_ignores(config)
+    python_targets = [t for t in targets if t.language == "python"]
+    tasks = [pool.Task(str(t.path), t.rel, _disabled(t, ignores, enabled)) for t in python_targets]
+    jobs = config.jobs or default_jobs()
+    if specs:
+        for file_result in pool.run(tasks, specs, jobs, config.per_file_timeout):
+            result.files_scanned += 1
+            result.lines_scanned += file_result.lines
+            result.findings.extend(file_result.findings)
+            result.notifications.extend(file_result.notifications)
+    return result.finish()

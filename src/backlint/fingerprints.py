@@ -1,0 +1,90 @@
+"""Identities of findings that survive unrelated edits.
+
+Two fingerprints go with every finding:
+
+* `line_hashes()` computes GitHub's `primaryLocationLineHash` exactly as codeql-action's
+  upload-sarif does (src/fingerprints.ts): a rolling hash over the next 100 non-blank UTF-16
+  code units from the start of each line, numbered by how often that hash occurred before.
+* `finding_fingerprint()` is backlint's own: rule, path, enclosing function and the flagged code
+  with all whitespace removed, plus an ordinal for identical code in the same function. It holds
+  no line numbers and no source text, so moving code or reformatting other code keeps it, and
+  nothing secret can be read back from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+_MASK = (1 << 64) - 1
+_BLOCK = 100
+_FIRST_MOD = pow(37, _BLOCK, 1 << 64)
+_EOF = 65535
+
+
+def _units(text: str) -> tuple[list[int], list[int]]:
+    """Kept UTF-16 code units of `text`, and the index of the first unit of each line."""
+    units: list[int] = []
+    starts: list[int] = []
+    line_start = True
+    prev_cr = False
+    for ch in text:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            pair = (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
+        else:
+            pair = (code,)
+        for c in pair:
+            if c == 32 or c == 9 or (prev_cr and c == 10):
+                prev_cr = False
+                continue
+            if c == 13:
+                c = 10
+                prev_cr = True
+            else:
+                prev_cr = False
+            if line_start:
+                line_start = False
+                starts.append(len(units))
+            if c == 10:
+                line_start = True
+            units.append(c)
+    if line_start:
+        starts.append(len(units))
+    units.append(_EOF)
+    return units, starts
+
+
+def line_hashes(text: str) -> list[str]:
+    """`primaryLocationLineHash` of every line of `text`, in order (index 0 is line 1).
+
+    A text ending in a newline has one more entry, for the empty last line, as in GitHub's.
+    """
+    units, starts = _units(text)
+    n = len(units)
+    padded = units + [0] * _BLOCK
+    h = 0
+    for k in range(_BLOCK):
+        h = (h * 37 + padded[k]) & _MASK
+    window_hash = [0] * (n + 1)
+    window_hash[0] = h
+    for s in range(n):
+        h = (h * 37 + padded[s + _BLOCK] - _FIRST_MOD * padded[s]) & _MASK
+        window_hash[s + 1] = h
+    counts: dict[str, int] = {}
+    out = []
+    for s in starts:
+        value = format(window_hash[s], "x")
+        counts[value] = counts.get(value, 0) + 1
+        out.append(f"{value}:{counts[value]}")
+    return out
+
+
+def normalise_code(code: str) -> str:
+    return "".join(code.split())
+
+
+def finding_fingerprint(rule_id: str, path: str, scope: str, code: str, ordinal: int) -> str:
+    """backlint's own fingerprint (hex, 32 characters)."""
+    data = "\0".join((rule_id, path, scope, normalise_code(code), str(ordinal)))
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]

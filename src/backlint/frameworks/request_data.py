@@ -1,0 +1,78 @@
+"""Where HTTP request data enters a function: the sources of taint for every rule.
+
+Recognised without whole-file name resolution:
+
+* Flask: the `flask.request` proxy however it was imported (`request.args`, `request.form`,
+  `request.json`, `request.get_json()`, `request.values`, `request.data`, `request.cookies`,
+  `request.headers`, `request.files`, `request.view_args`).
+* Django / DRF: `request.GET`, `request.POST`, `request.data`, `request.query_params`,
+  `request.body`, `request.COOKIES`, `request.META`, `request.FILES`, `request.headers`.
+* Starlette / FastAPI: `request.query_params`, `request.path_params`, `await request.json()`,
+  `await request.form()`, `await request.body()`.
+* aiohttp: `request.match_info`, `request.query`, `request.rel_url.query`, `await request.post()`,
+  `await request.json()`, `await request.text()`, `await request.read()`.
+
+A name counts as a request object when it is the imported Flask proxy, or when it is called
+`request` or `req` (the universal convention for the handler's request parameter) and the
+attribute read is one of the request-data attributes above. Route parameters (FastAPI path and
+query parameters, Flask view arguments) are request data too; the route model adds them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from backlint.frameworks.imports import dotted
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
+
+REQUEST_NAMES = frozenset({"request", "req"})
+
+# Attributes that carry client-controlled data, on any framework's request object.
+DATA_ATTRIBUTES = frozenset(
+    {
+        # Flask / Werkzeug
+        "args", "form", "json", "values", "data", "cookies", "headers", "files", "view_args",
+        "get_json", "get_data", "stream", "authorization",
+        # Django / DRF
+        "GET", "POST", "body", "COOKIES", "META", "FILES", "query_params",
+        # Starlette / FastAPI / aiohttp
+        "path_params", "form", "match_info", "query", "post", "text", "read", "content",
+        "rel_url", "query_string", "multipart",
+    }
+)
+
+
+def _is_request_object(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    if not isinstance(expr, cst.Name):
+        # `self.request` in class-based views.
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "request" and isinstance(expr.value, cst.Name)
+    qualified = ctx.imports.qualify(expr)
+    if qualified is not None:
+        return qualified in ("flask.request", "quart.request", "werkzeug.local.request")
+    return expr.value in REQUEST_NAMES
+
+
+def request_source(ctx: FileContext, expr: cst.BaseExpression) -> str | None:
+    """A short description (`request.args`) when `expr` reads request data, else None.
+
+    `expr` may be the attribute itself, a subscript or call on it (`request.args["id"]`,
+    `request.args.get("id")`, `request.get_json()`), or an await of such a call.
+    """
+    node: cst.BaseExpression = expr
+    while True:
+        if isinstance(node, cst.Await):
+            node = node.expression
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in DATA_ATTRIBUTES and _is_request_object(ctx, node.value):
+                return dotted(node) or "request data"
+            node = node.value
+        else:
+            return None

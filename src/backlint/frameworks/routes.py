@@ -1,0 +1,353 @@
+"""Which functions are HTTP route handlers, for which methods and path, in every framework.
+
+Computed once per file (memoised on the FileContext) from a statement-level walk, which never
+looks inside expressions except the decorators and class bases it needs:
+
+* Flask / Quart: `@app.route(path, methods=[...])`, `@bp.get(path)`...; `MethodView` classes.
+* FastAPI: `@app.get(path)`, `@router.post(path)`, `@router.api_route(path, methods=[...])`.
+* Starlette: `HTTPEndpoint` classes; `Route(path, endpoint)` and `app.add_route(...)` registrations.
+* aiohttp: `@routes.get(path)` on a `RouteTableDef`, `web.View` classes, `router.add_get(...)`.
+* Django / DRF: `@api_view([...])`, `@require_http_methods([...])`, class-based views (`View`,
+  `APIView`, generic views and viewsets, also through a base class defined in the same file).
+
+Calls that register a function by reference (`add_url_rule`, `add_api_route`, `router.add_get`,
+`Route(...)`) are looked for only when the file's text mentions them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from backlint.frameworks.imports import dotted
+from backlint.syntax import argument, iter_descendants, keyword_arg, string_value
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+_VERB_DECORATORS = frozenset(HTTP_METHODS)
+_ROUTER_NAMES = re.compile(r"(^|_)(app|api|router|routes|bp|blueprint|blue|web|application|server|r|v\d+)(_|$)", re.I)
+
+_VIEW_BASES = frozenset(
+    {
+        # Django
+        "View", "TemplateView", "RedirectView", "ListView", "DetailView", "FormView", "CreateView",
+        "UpdateView", "DeleteView", "ArchiveIndexView",
+        # DRF
+        "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet",
+        "ListAPIView", "RetrieveAPIView", "CreateAPIView", "UpdateAPIView", "DestroyAPIView",
+        "ListCreateAPIView", "RetrieveUpdateAPIView", "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView",
+        "ViewSetMixin",
+        # Flask
+        "MethodView", "Resource", "MethodResource",
+        # Starlette / aiohttp
+        "HTTPEndpoint",
+    }
+)
+_VIEWSET_ACTIONS = {
+    "list": "GET", "retrieve": "GET", "create": "POST", "update": "PUT", "partial_update": "PATCH", "destroy": "DELETE",
+}
+_NOT_REQUEST_ANNOTATIONS = frozenset(
+    {"Request", "Response", "WebSocket", "BackgroundTasks", "Session", "AsyncSession", "Connection",
+     "AsyncConnection", "Engine", "AsyncEngine", "SecurityScopes", "HTTPConnection", "User", "Settings",
+     "Redis", "Database", "Pool", "ClientSession", "Cursor", "Any"}
+)
+_REGISTRATION_HINT = re.compile(r"add_url_rule|add_api_route|add_route|add_get|add_post|add_put|add_patch|add_delete|\bRoute\(")
+
+
+@dataclass(frozen=True)
+class Route:
+    function: cst.FunctionDef
+    framework: str
+    """flask, fastapi, starlette, aiohttp, django, drf or http (a route decorator of unknown origin)."""
+    methods: frozenset[str]
+    path: str | None
+    view_class: cst.ClassDef | None = None
+    action: str | None = None
+    """For DRF viewsets: list, retrieve, create..."""
+
+    @property
+    def is_get(self) -> bool:
+        return "GET" in self.methods
+
+    @property
+    def path_parameters(self) -> dict[str, str]:
+        """Path placeholders by name with their converter/type (`"int"`, `"str"`...)."""
+        out: dict[str, str] = {}
+        if not self.path:
+            return out
+        for m in re.finditer(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", self.path):  # Flask / Django
+            out[m.group(2)] = m.group(1) or "str"
+        for m in re.finditer(r"\{(\w+)(?::(\w+))?\}", self.path):  # FastAPI / Starlette / aiohttp
+            out[m.group(1)] = m.group(2) or "str"
+        return out
+
+
+def _framework(ctx: FileContext) -> str:
+    mods = ctx.imports
+    for prefix, name in (("fastapi", "fastapi"), ("flask", "flask"), ("quart", "flask"), ("aiohttp", "aiohttp"),
+                         ("starlette", "starlette"), ("rest_framework", "drf"), ("django", "django"),
+                         ("sanic", "flask"), ("litestar", "fastapi")):
+        if mods.imports_any([prefix]):
+            return name
+    return "http"
+
+
+def routes(ctx: FileContext) -> dict[int, Route]:
+    """Every route handler of the file, keyed by id() of its FunctionDef."""
+    return ctx.memo("routes", lambda: _find_routes(ctx))
+
+
+def route_of(ctx: FileContext, fn: cst.FunctionDef | None) -> Route | None:
+    if fn is None:
+        return None
+    return routes(ctx).get(id(fn))
+
+
+def _statements(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Compound statements and simple lines, recursively, without entering expressions."""
+    suites = [body]
+    while suites:
+        suite = suites.pop()
+        stmts = suite.body if isinstance(suite, (cst.Module, cst.IndentedBlock)) else ()
+        for stmt in stmts:
+            yield stmt
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While)):
+                suites.append(stmt.body)
+            elif isinstance(stmt, cst.If):
+                suites.append(stmt.body)
+                orelse = stmt.orelse
+                while isinstance(orelse, cst.If):
+                    suites.append(orelse.body)
+                    orelse = orelse.orelse
+                if orelse is not None:
+                    suites.append(orelse.body)
+            elif isinstance(stmt, (cst.Try, cst.TryStar)):
+                suites.append(stmt.body)
+                suites.extend(h.body for h in stmt.handlers)
+                for part in (stmt.orelse, stmt.finalbody):
+                    if part is not None:
+                        suites.append(part.body)
+
+
+def _find_routes(ctx: FileContext) -> dict[int, Route]:
+    framework = _framework(ctx)
+    found: dict[int, Route] = {}
+    classes: dict[str, cst.ClassDef] = {}
+    functions: dict[str, list[cst.FunctionDef]] = {}
+    for stmt in _statements(ctx.module):
+        if isinstance(stmt, cst.ClassDef):
+            classes[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.FunctionDef):
+            functions.setdefault(stmt.name.value, []).append(stmt)
+            route = _decorated_route(ctx, stmt, framework)
+            if route is not None:
+                found[id(stmt)] = route
+    view_classes = _view_classes(classes)
+    for cls in view_classes:
+        for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            route = _method_route(ctx, cls, stmt, framework)
+            if route is not None:
+                found[id(stmt)] = route
+    if _REGISTRATION_HINT.search(ctx.text):
+        for fn, methods, path in _registrations(ctx, functions):
+            if id(fn) not in found:
+                found[id(fn)] = Route(fn, framework, methods, path)
+    return found
+
+
+def _string_list(expr: cst.BaseExpression | None) -> list[str]:
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        out = []
+        for el in expr.elements:
+            v = string_value(el.value)
+            if v is not None:
+                out.append(v)
+        return out
+    v = string_value(expr) if expr is not None else None
+    return [v] if v is not None else []
+
+
+def _decorated_route(ctx: FileContext, fn: cst.FunctionDef, framework: str) -> Route | None:
+    for dec in fn.decorators:
+        expr = dec.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        func = call.func if call is not None else expr
+        name = dotted(func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last in ("api_view",):
+            methods = _string_list(argument(call, 0, "http_method_names")) if call else []
+            return Route(fn, "drf", frozenset(m.upper() for m in methods) or frozenset({"GET"}), None)
+        if last in ("require_http_methods",) and call is not None:
+            methods = _string_list(argument(call, 0, "request_method_list"))
+            return Route(fn, "django", frozenset(m.upper() for m in methods), None)
+        if last in ("require_GET", "require_safe"):
+            return Route(fn, "django", frozenset({"GET"}), None)
+        if last == "require_POST":
+            return Route(fn, "django", frozenset({"POST"}), None)
+        if call is None or not isinstance(func, cst.Attribute):
+            continue
+        receiver = dotted(func.value) or ""
+        path_expr = argument(call, 0, "path", "rule")
+        path = string_value(path_expr) if path_expr is not None else None
+        looks_routed = (path is not None and (path == "" or path.startswith(("/", "{", "<")))) or bool(
+            _ROUTER_NAMES.search(receiver.rsplit(".", 1)[-1])
+        )
+        if not looks_routed:
+            continue
+        if last == "route":
+            methods = _string_list(argument(call, -1, "methods")) or ["GET"]
+            return Route(fn, framework if framework != "fastapi" else "starlette", frozenset(m.upper() for m in methods), path)
+        if last == "api_route":
+            methods = _string_list(argument(call, -1, "methods")) or ["GET"]
+            return Route(fn, framework, frozenset(m.upper() for m in methods), path)
+        if last in _VERB_DECORATORS:
+            return Route(fn, framework, frozenset({last.upper()}), path)
+        if last == "view" and framework == "aiohttp":
+            return Route(fn, framework, frozenset(m.upper() for m in HTTP_METHODS), path)
+    return None
+
+
+def _base_names(cls: cst.ClassDef) -> list[str]:
+    names = []
+    for arg in cls.bases:
+        name = dotted(arg.value)
+        if name is None and isinstance(arg.value, cst.Subscript):
+            name = dotted(arg.value.value)
+        if name is not None:
+            names.append(name.rsplit(".", 1)[-1])
+    return names
+
+
+def _view_classes(classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:
+    views: dict[str, cst.ClassDef] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, cls in classes.items():
+            if name in views:
+                continue
+            bases = _base_names(cls)
+            if any(b in _VIEW_BASES or b in views or (b.endswith(("APIView", "ViewSet")) and b != name) for b in bases):
+                views[name] = cls
+                changed = True
+    return list(views.values())
+
+
+def _method_route(ctx: FileContext, cls: cst.ClassDef, fn: cst.FunctionDef, framework: str) -> Route | None:
+    name = fn.name.value
+    drf = any(b.endswith(("APIView", "ViewSet")) or b.startswith(("Generic", "List", "Retrieve", "Create", "Update", "Destroy"))
+              for b in _base_names(cls))
+    fw = "drf" if drf or framework == "drf" else framework
+    if name in HTTP_METHODS:
+        return Route(fn, fw, frozenset({name.upper()}), None, cls)
+    if name in _VIEWSET_ACTIONS:
+        return Route(fn, "drf", frozenset({_VIEWSET_ACTIONS[name]}), None, cls, action=name)
+    for dec in fn.decorators:
+        expr = dec.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        dname = (dotted(call.func if call else expr) or "").rsplit(".", 1)[-1]
+        if dname == "action":
+            methods = _string_list(keyword_arg(call, "methods").value) if call and keyword_arg(call, "methods") else ["get"]
+            return Route(fn, "drf", frozenset(m.upper() for m in methods), None, cls, action=name)
+    return None
+
+
+def _registrations(ctx: FileContext, functions: dict[str, list[cst.FunctionDef]]) -> Iterator[tuple[cst.FunctionDef, frozenset[str], str | None]]:
+    for node in iter_descendants(ctx.module):
+        if not isinstance(node, cst.Call):
+            continue
+        fname = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        handler: cst.BaseExpression | None = None
+        methods: list[str] = []
+        path_expr: cst.BaseExpression | None = None
+        if fname == "add_url_rule":
+            path_expr = argument(node, 0, "rule")
+            handler = argument(node, 2, "view_func")
+            methods = _string_list(argument(node, -1, "methods")) or ["GET"]
+        elif fname in ("add_api_route", "Route"):
+            path_expr = argument(node, 0, "path")
+            handler = argument(node, 1, "endpoint")
+            methods = _string_list(argument(node, -1, "methods")) or ["GET"]
+        elif fname == "add_route":
+            if _route_arg_is_method(node):  # aiohttp: router.add_route("GET", path, handler)
+                methods = _string_list(argument(node, 0, "method"))
+                path_expr = argument(node, 1, "path")
+                handler = argument(node, 2, "handler")
+            else:  # Starlette: app.add_route(path, endpoint, methods=[...])
+                path_expr = argument(node, 0, "path")
+                handler = argument(node, 1, "route", "endpoint")
+                methods = _string_list(argument(node, -1, "methods")) or ["GET"]
+        elif fname.startswith("add_") and fname[4:] in HTTP_METHODS:
+            path_expr = argument(node, 0, "path")
+            handler = argument(node, 1, "handler")
+            methods = [fname[4:]]
+        if handler is None:
+            continue
+        target = dotted(handler)
+        if target is None:
+            continue
+        for fn in functions.get(target.rsplit(".", 1)[-1], ()):
+            yield fn, frozenset(m.upper() for m in methods), string_value(path_expr) if path_expr is not None else None
+
+
+def _route_arg_is_method(call: cst.Call) -> bool:
+    first = argument(call, 0, "method")
+    value = string_value(first) if first is not None else None
+    return value is not None and value.lower() in (*HTTP_METHODS, "*")
+
+
+# ---------------------------------------------------------------------------------------------
+# Handler parameters
+
+
+def is_dependency(param: cst.Param) -> bool:
+    """A FastAPI dependency: `x = Depends(...)`, `Annotated[T, Depends(...)]`, `Security(...)`."""
+    exprs: list[cst.BaseExpression] = []
+    if param.default is not None:
+        exprs.append(param.default)
+    if param.annotation is not None:
+        ann = param.annotation.annotation
+        if isinstance(ann, cst.Subscript) and (dotted(ann.value) or "").endswith("Annotated"):
+            exprs.extend(el.slice.value for el in ann.slice[1:] if isinstance(el.slice, cst.Index))
+    for expr in exprs:
+        if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security"):
+            return True
+    return False
+
+
+def annotation_name(param: cst.Param) -> str | None:
+    if param.annotation is None:
+        return None
+    ann = param.annotation.annotation
+    if isinstance(ann, cst.Subscript) and (dotted(ann.value) or "").endswith("Annotated") and ann.slice:
+        first = ann.slice[0].slice
+        if isinstance(first, cst.Index):
+            ann = first.value
+    name = dotted(ann)
+    return name.rsplit(".", 1)[-1] if name else None
+
+
+def is_request_parameter(ctx: FileContext, fn: cst.FunctionDef, param: cst.Param) -> bool:
+    """Whether the handler parameter carries client data (a path, query or body parameter)."""
+    route = route_of(ctx, fn)
+    if route is None:
+        return False
+    name = param.name.value
+    if name in ("self", "cls", "request", "req", "response", "background_tasks"):
+        return False
+    if route.framework in ("fastapi", "http", "starlette") and route.view_class is None:
+        if is_dependency(param):
+            return False
+        ann = annotation_name(param)
+        if ann is not None and (ann in _NOT_REQUEST_ANNOTATIONS or ann.endswith(("Session", "Service", "Repository", "Settings"))):
+            return False
+        return True
+    # Flask, Django, DRF, aiohttp: parameters other than the request come from the URL.
+    return name in route.path_parameters or route.path is None

@@ -1,0 +1,255 @@
+"""What a secret looks like: names that hold credentials, values that are real, and the shapes
+of well-known tokens, private keys and credentials inside connection URLs.
+
+Name test: the *last* word of an identifier decides (`db_password` yes, `password_reset_timeout`
+no, `token_type` no), with compounds for keys (`secret_key`, `api_key`, `signing_key`).
+
+Value test: not empty, not a placeholder (`changeme`, `xxx`, `<password>`, `${DB_PASS}`,
+`your-api-key-here`), not the name itself (`refresh_token = "refresh_token"`), not vocabulary
+(`Bearer`, `access`, `HS256`), not an environment variable's name (`DB_PASSWORD`), not a URL,
+path, format template or sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from backlint.syntax import name_parts
+
+_SECRET_LAST_WORDS = {
+    "password": "password", "passwd": "password", "pwd": "password", "passphrase": "passphrase",
+    "passcode": "passcode", "secret": "secret", "token": "token", "apikey": "API key",
+    "credential": "credential", "credentials": "credentials", "privatekey": "private key",
+    "secretkey": "secret key", "accesskey": "access key", "pat": "access token",
+}
+_KEY_QUALIFIERS = {
+    "secret": "secret key", "private": "private key", "api": "API key", "access": "access key",
+    "signing": "signing key", "sign": "signing key", "encryption": "encryption key", "encrypt": "encryption key",
+    "auth": "auth key", "master": "master key", "client": "client key", "app": "app key", "jwt": "JWT key",
+    "fernet": "Fernet key", "hmac": "HMAC key", "aes": "AES key", "crypto": "encryption key",
+    "license": "license key", "stripe": "Stripe key", "sendgrid": "SendGrid key", "mailgun": "Mailgun key",
+    "twilio": "Twilio key", "openai": "OpenAI key", "service": "service key", "account": "account key",
+    "consumer": "consumer key", "webhook": "webhook key", "shared": "shared key", "session": "session key",
+    "cookie": "cookie key", "django": "secret key", "flask": "secret key", "storage": "storage key",
+    "subscription": "subscription key", "recaptcha": "reCAPTCHA key", "maps": "API key", "google": "API key",
+    "aws": "AWS key", "rsa": "private key", "ssh": "private key", "pgp": "private key", "gpg": "private key",
+}
+_NOT_SECRET_LAST = frozenset(
+    {
+        "type", "types", "url", "uri", "urls", "field", "fields", "template", "templates", "header", "headers",
+        "name", "names", "path", "paths", "file", "filename", "files", "dir", "directory", "prefix", "suffix",
+        "length", "len", "min", "max", "size", "env", "var", "variable", "regex", "re", "pattern", "format", "fmt",
+        "param", "params", "parameter", "label", "placeholder", "text", "message", "msg", "error", "errors",
+        "expiry", "expires", "expire", "expiration", "timeout", "ttl", "lifetime", "age", "endpoint", "route",
+        "method", "scope", "scopes", "hash", "hashed", "hasher", "hashers", "validator", "validators", "policy",
+        "rule", "rules", "reset", "changed", "required", "enabled", "input", "form", "hint", "help", "column",
+        "attr", "attribute", "kind", "mode", "count", "attempts", "retries", "minutes", "seconds", "hours", "days",
+        "sent", "used", "location", "storage", "backend", "backends", "class", "cls", "module", "handler",
+        "factory", "generator", "provider", "service", "manager", "store", "cache", "algorithm", "alg",
+        "algorithms", "version", "encoding", "charset", "question", "strength", "complexity", "confirm",
+        "confirmation", "id", "ids", "key_id", "index", "idx", "flag", "enabled", "disabled", "display", "title",
+        "description", "desc", "label", "widget", "view", "serializer", "schema", "model", "table", "list",
+        "len", "bytes", "bits", "lookup", "mapping", "map", "cls", "exists", "valid", "invalid", "is", "set",
+        "setting", "settings", "option", "options", "config", "generated", "length", "policy", "prompt", "link",
+        "level", "status", "state", "source", "sources", "location", "host", "port", "user", "username",
+        "login", "email", "domain", "realm", "issuer", "audience", "subject", "algorithm", "callback", "redirect",
+        "uri", "id", "client", "sign", "salt", "iterations", "rounds", "cost", "digest", "pepper_name",
+    }
+)
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "change", "me", "changeme", "changethis", "changeit", "replace", "replaceme", "your", "yours", "my", "the",
+        "a", "an", "here", "put", "insert", "enter", "add", "set", "secret", "password", "passwd", "pwd", "pass",
+        "token", "key", "api", "apikey", "value", "dummy", "fake", "sample", "example", "examples", "test",
+        "testing", "tests", "placeholder", "redacted", "none", "null", "nil", "undefined", "default", "todo",
+        "fixme", "xxx", "foo", "bar", "baz", "qux", "dev", "development", "local", "localhost", "debug", "demo",
+        "unset", "empty", "na", "tbd", "string", "str", "mock", "stub", "notasecret", "not", "real", "this",
+        "that", "goes", "in", "to", "be", "of", "for", "with", "secretkey", "secret_key", "mysecret",
+        "mypassword", "yourpassword", "yoursecret", "yourkey", "yourtoken", "supersecret", "generate", "generated",
+        "random", "some", "any", "it", "is", "one", "abc", "abcd", "ignore",
+        "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
+        "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
+        "only", "do", "use", "never", "production", "prod", "staging", "stage",
+    }
+)
+_VOCABULARY = frozenset(
+    {
+        "bearer", "basic", "token", "jwt", "access", "refresh", "id", "idtoken", "accesstoken", "refreshtoken",
+        "authorization", "auth", "oauth", "oauth2", "password", "clientcredentials", "authorizationcode",
+        "implicit", "code", "hmac", "sha1", "sha256", "sha512", "hs256", "hs384", "hs512", "rs256", "rs512",
+        "es256", "eddsa", "none", "session", "cookie", "csrf", "xsrf", "header", "query", "body", "form",
+        "secret", "key", "apikey", "api", "x", "new", "old", "current", "confirm", "reset", "forgot", "change",
+        "login", "logout", "user", "username", "email", "text", "hidden", "str", "string", "required",
+        "optional", "token_type", "type", "grant", "granttype", "credentials", "client", "public", "private",
+        "pbkdf2", "bcrypt", "argon2", "argon2id", "scrypt", "md5", "plain", "plaintext", "digest", "salt",
+    }
+)
+_TEMPLATE_MARKERS = re.compile(r"\{[\w.\[\]]*\}|%\(?\w*\)?[sd]|\$\{|\{\{|<\w[\w-]*>|%[sd]")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_PATHISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^@\s]*|/[\w./{}<>:-]*|\.{1,2}/[\w./-]*|[\w.-]+/[\w./-]+)$", re.I)
+
+# Well-known token shapes: (regex, what).
+TOKEN_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"), "AWS access key ID"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"), "GitHub token"),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"), "GitHub token"),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"), "GitLab token"),
+    (re.compile(r"\bxox[baprse]-[0-9A-Za-z-]{10,}\b"), "Slack token"),
+    (re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"), "Slack webhook URL"),
+    (re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}\b"), "Stripe live key"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "Google API key"),
+    (re.compile(r"\bSG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}\b"), "SendGrid API key"),
+    (re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}\b"), "OpenAI API key"),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), "npm token"),
+    (re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}\b"), "PyPI token"),
+    (re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"), "private key"),
+)
+_EXAMPLE_TOKEN = re.compile(r"EXAMPLE|example|xxxx|XXXX|0000000000|1234567890|abcdef|ABCDEF123", re.I)
+
+_URL_CREDENTIALS = re.compile(
+    r"\b(?P<scheme>[a-z][a-z0-9+.-]{1,30})://(?P<user>[^:/?#@\s'\"]*):(?P<password>[^@/?#\s'\"]+)@(?P<host>[^/?#\s'\":]*)",
+    re.I,
+)
+_KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)\s*=\s*(?P<password>[^;\s'\"]+)", re.I)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"})
+_DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
+
+
+def secret_name(name: str) -> str | None:
+    """What kind of secret an identifier names ("password", "API key"...), or None."""
+    words = [w for w in name_parts(name) if not w.isdigit()]
+    if not words:
+        return None
+    last = words[-1]
+    if last in _NOT_SECRET_LAST:
+        return None
+    if last in _SECRET_LAST_WORDS:
+        if last == "secret" and len(words) > 1 and words[-2] in ("show", "has", "is", "no", "with", "without", "use"):
+            return None
+        return _SECRET_LAST_WORDS[last]
+    if last == "pass" and len(words) > 1 and words[-2] not in ("by", "no", "skip", "first", "second", "last", "single"):
+        return "password"
+    if last == "key" and len(words) > 1:
+        return _KEY_QUALIFIERS.get(words[-2])
+    if last in ("keys",) and len(words) > 1 and words[-2] in ("secret", "private", "api", "access", "signing"):
+        return _KEY_QUALIFIERS.get(words[-2])
+    return None
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", value.lower()) if w]
+
+
+def entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip()
+    if not v:
+        return True
+    if re.fullmatch(r"[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
+        return True
+    words = _words(v)
+    if words and all(w in _PLACEHOLDER_WORDS for w in words):
+        return True
+    lowered = v.lower()
+    return any(marker in lowered for marker in ("changeme", "change_me", "change-me", "change this", "replace_me",
+                                                "replace-me", "placeholder", "redacted", "your_", "your-", "your ",
+                                                "<your", "xxxxx", "dummy", "example", "not-a-secret", "notasecret",
+                                                "fake"))
+
+
+def looks_real(value: str, name: str | None = None, *, key_argument: bool = False) -> bool:
+    """Whether a literal bound to a secret-like name is a real secret (see the module docstring).
+
+    `key_argument` is for literals passed where only a key can go (`jwt.encode(payload, "k")`):
+    there, vocabulary and sentences are secrets too; only placeholders are not.
+    """
+    v = value.strip()
+    if len(v) < 4 and not key_argument or not v or is_placeholder(v):
+        return False
+    if key_argument:
+        return not _TEMPLATE_MARKERS.search(v) and not _ENV_NAME.match(v)
+    if re.search(r"\s", v):
+        return False
+    if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
+        return False
+    if _PATHISH.match(v) and not _URL_CREDENTIALS.search(v) and not _random_looking(v):
+        return False
+    words = _words(v)
+    name_words = set(name_parts(name)) if name else set()
+    if words and all(w in name_words or w in _VOCABULARY for w in words):
+        return False
+    if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
+        return False  # a dotted or snake_case identifier: a setting's name, not its value
+    return True
+
+
+def _random_looking(value: str) -> bool:
+    """Long, mixed-case, with digits and high entropy: generated, not written by a person."""
+    return (
+        len(value) >= 20
+        and entropy(value) >= 3.5
+        and bool(re.search(r"[a-z]", value) and re.search(r"[A-Z]", value) and re.search(r"\d", value))
+    )
+
+
+def token_shape(value: str) -> str | None:
+    """The kind of well-known token inside `value` ("GitHub token"...), ignoring documented examples."""
+    for pattern, what in TOKEN_SHAPES:
+        m = pattern.search(value)
+        if m and not _EXAMPLE_TOKEN.search(m.group(0)) and what != "private key":
+            return what
+        if m and what == "private key":
+            # A PEM header alone (a regex, an error message) is not a key: there must be a body.
+            rest = value[m.end() : m.end() + 200]
+            if re.search(r"[A-Za-z0-9+/=]{40,}", rest):
+                return what
+    return None
+
+
+@dataclass(frozen=True)
+class UrlCredentials:
+    scheme: str
+    user: str
+    host: str
+    start: int
+    end: int
+    """Span of the password inside the string."""
+
+
+def url_credentials(value: str) -> UrlCredentials | None:
+    """A real password inside `scheme://user:password@host` or `...;PWD=...;` text."""
+    for m in _URL_CREDENTIALS.finditer(value):
+        password = unquote(m.group("password"))
+        user = unquote(m.group("user"))
+        host = m.group("host").lower()
+        if _is_fake_password(password, user, host):
+            continue
+        return UrlCredentials(m.group("scheme").lower(), user, host, m.start("password"), m.end("password"))
+    for m in _KV_PASSWORD.finditer(value):
+        password = m.group("password")
+        if _is_fake_password(password, "", ""):
+            continue
+        return UrlCredentials("odbc", "", "", m.start("password"), m.end("password"))
+    return None
+
+
+def _is_fake_password(password: str, user: str, host: str) -> bool:
+    if is_placeholder(password) or _TEMPLATE_MARKERS.search(password) or password.startswith(("$", "%", "{")):
+        return True
+    if password.lower() == user.lower():
+        return True
+    if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
+        return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4
+    return False

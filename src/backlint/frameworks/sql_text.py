@@ -1,0 +1,153 @@
+"""Reading SQL text: does a string look like SQL, and where in the statement does a hole sit.
+
+The text comes from `strings.Built` with each hole replaced by a marker character. Whitespace is
+normalised first, so SQL split over lines, `\\n` escapes and indentation read the same.
+
+Positions decide how much an interpolated value matters:
+
+* VALUE: where a literal would go (`= {x}`, `'{x}'`, `IN ({x})`, `VALUES ({x})`, `LIMIT {x}`).
+  Anything not provably constant or numeric here is an injection.
+* CLAUSE: a whole fragment of a statement (`WHERE {cond}`, a query prefix). Treated like VALUE.
+* IDENTIFIER: a table, column or sort direction (`FROM {table}`, `ORDER BY {col}`). Placeholders
+  cannot bind identifiers, so code interpolates them legitimately; only request data here is
+  reported.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+MARK = "\x00"
+
+_VERBS = (
+    "select", "insert", "update", "delete", "with", "create", "drop", "alter", "replace", "merge", "truncate",
+    "grant", "revoke", "pragma", "exec", "execute", "call", "show", "describe", "explain", "copy", "vacuum",
+    "analyze", "analyse", "upsert", "lock", "refresh", "comment", "attach", "detach", "reindex", "cluster",
+    "declare", "values", "set", "begin", "commit", "rollback", "savepoint", "release", "use", "load",
+)
+_VERB_START = re.compile(r"^(?:" + "|".join(_VERBS) + r")\b")
+_KEYWORDS = re.compile(
+    r"\b(?:select|insert\s+into|update|delete\s+from|from|where|join|values|set|order\s+by|group\s+by|having|limit|returning|into)\b"
+)
+_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.S)
+
+# What the text ends with, right before a hole.
+_VALUE_TAIL = re.compile(
+    r"(?:=|<>|!=|<|>|<=|>=|\blike|\bilike|\bglob|\bregexp|\bsimilar\s+to|\bbetween|\blimit|\boffset|\btop|\bfirst"
+    r"|\bnext|\bthen|\belse|\bwhen|\bcase|\binterval|\bis|\bis\s+not|\bescape|[-+*/%]|\|\||\bdefault|\bagainst\s*\("
+    r"|\bany\s*\(|\ball\s*\(|\bin\s*\(|\bvalues\s*\(|\barray\s*\[)$"
+)
+_IDENTIFIER_TAIL = re.compile(
+    r"(?:\bfrom|\bjoin|\binto|\bupdate|\btable|\bexists|\bby|\bselect|\bdistinct|\.|\bas|\breturning|\bindex"
+    r"|\bview|\bschema|\bdatabase|\bcolumn|\bsequence|\btrigger|\bfunction|\bprocedure|\btruncate|\bdrop"
+    r"|\balter|\bcreate|\bcascade|\bnulls|\basc|\bdesc|\busing|\bpragma|\bdescribe|\bshow|\bextension|\bowner\s+to"
+    r"|\brename\s+to|\badd|\brole|\buser|\bgrant|\bto|\bon\s+table)$"
+)
+_CLAUSE_TAIL = re.compile(r"(?:\bwhere|\band|\bor|\bnot|\bhaving|\bset|\bon|\bwhen|\bunion(?:\s+all)?|\bwith|\bexcept|\bintersect)$")
+
+
+class Position(enum.Enum):
+    VALUE = "value"
+    CLAUSE = "clause"
+    IDENTIFIER = "identifier"
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def looks_like_sql(text: str, *, loose: bool) -> bool:
+    """Whether `text` (holes marked) reads as a SQL statement or fragment.
+
+    Strict: it starts with a SQL verb (after comments and parentheses), or starts with a hole
+    and then has at least two SQL keywords. Loose (for calls that only ever take SQL): any SQL
+    keyword will do.
+    """
+    t = normalise(text)
+    stripped = _LEADING_NOISE.sub("", t)
+    if _VERB_START.match(stripped):
+        verb = stripped.split(" ", 1)[0]
+        # Bare words that are also English ("set", "use", "show", "values") need SQL after them.
+        if verb in ("set", "use", "show", "load", "values", "describe", "call", "comment", "begin", "release", "lock", "declare"):
+            return loose or len(_KEYWORDS.findall(stripped)) >= 1 or verb in ("set", "show", "pragma")
+        return True
+    keywords = len(_KEYWORDS.findall(t))
+    if loose:
+        return keywords >= 1 or t.strip(" ;") == MARK
+    return stripped.startswith(MARK) and keywords >= 2
+
+
+def _in_quotes(before: str) -> bool:
+    quote: str | None = None
+    for ch in before:
+        if quote is None:
+            if ch in ("'", '"', "`"):
+                quote = ch
+        elif ch == quote:
+            quote = None
+    return quote is not None
+
+
+def _open_paren_context(before: str) -> str | None:
+    """The word before the innermost unclosed parenthesis, if any."""
+    depth = 0
+    for i in range(len(before) - 1, -1, -1):
+        ch = before[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                m = re.search(r"([a-z_][a-z0-9_]*|\S)\s*$", before[:i])
+                return m.group(1) if m else ""
+            depth -= 1
+    return None
+
+
+_LEFT_OF_COMPARISON = re.compile(
+    r"^\s*(?:=|<>|!=|<|>|\bnot\s+(?:like|in|between|null)\b|\b(?:like|ilike|in|is|between|asc|desc|as|collate)\b|\.|::)"
+)
+
+
+def position(before: str, after: str = "") -> Position:
+    """Where a hole sits, given the text (holes marked) before and after it in the statement."""
+    raw = " ".join(before.split()).lower()
+    if _in_quotes(raw):
+        # Quoted: a string value, unless it is a quoted identifier ("col", `col`).
+        last_quote = max(raw.rfind("'"), raw.rfind('"'), raw.rfind("`"))
+        return Position.IDENTIFIER if raw[last_quote] in ('"', "`") else Position.VALUE
+    if _LEFT_OF_COMPARISON.match(after.lower()):
+        # The left side of a comparison or assignment (`{column} = %s`) names a column.
+        return Position.IDENTIFIER
+    tail = raw.rstrip()
+    if not tail:
+        return Position.CLAUSE
+    if tail.endswith(MARK):
+        # Right after another hole: `{col} {direction}`, `{prefix}{suffix}`.
+        return Position.IDENTIFIER
+    if _VALUE_TAIL.search(tail):
+        return Position.VALUE
+    if tail.endswith(","):
+        ctx = _open_paren_context(tail)
+        if ctx is None:
+            # A top-level list: SELECT a, {b} / ORDER BY a, {b} / SET a = 1, {b}.
+            return Position.CLAUSE if re.search(r"\bset\b(?!.*\b(?:where|from)\b)", tail) else Position.IDENTIFIER
+        if ctx in ("values", "in", "any", "all", "coalesce", "array") or ctx in ("(", ","):
+            return Position.VALUE
+        return Position.IDENTIFIER if re.match(r"[a-z_]", ctx) and not re.search(r"\bvalues\s*\([^)]*$", tail) else Position.VALUE
+    if tail.endswith("("):
+        ctx = _open_paren_context(tail)
+        if ctx in ("values", "in", "any", "all"):
+            return Position.VALUE
+        if re.search(r"\b(?:into|table|index|on)\s+\S+\s*\($", tail):
+            return Position.IDENTIFIER  # a column list
+        return Position.CLAUSE
+    if _CLAUSE_TAIL.search(tail):
+        return Position.CLAUSE
+    if _IDENTIFIER_TAIL.search(tail):
+        return Position.IDENTIFIER
+    last_word = re.search(r"([a-z_][a-z0-9_]*)$", tail)
+    if last_word and last_word.group(1) not in ("where", "and", "or", "set", "values"):
+        # After a column or table name: an alias, a direction, a JOIN kind...
+        return Position.IDENTIFIER
+    return Position.VALUE

@@ -1,0 +1,499 @@
+"""Where a value comes from: constants, numbers, request data, parameters, calls.
+
+`origins(expr, env)` follows a value backwards inside the file: through local assignments (with
+the reaching definitions of `flow.Scope`), augmented assignments and container mutations,
+comprehension targets, class and module constants, and into helper functions of the same file,
+whose parameters are bound to the arguments of the call being followed. It stops at anything it
+cannot see into and says what that was ("parameter `table`", "call to `build()`").
+
+Each origin has a kind; rules decide which kinds matter to them. For SQL, constants, numbers and
+sanitised values are harmless, request data is the worst, the rest is unknown.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+import libcst as cst
+
+from backlint.frameworks import request_data
+from backlint.frameworks.flow import Definition, DefKind, Scope
+from backlint.frameworks.imports import dotted
+from backlint.syntax import STATEMENTS, string_value
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
+
+MAX_DEPTH = 12
+
+
+class Kind(enum.IntEnum):
+    """Origin kinds, ordered from harmless to worst."""
+
+    CONSTANT = 0
+    NUMERIC = 1
+    SANITIZED = 2
+    UNKNOWN = 3
+    CALL = 4
+    ATTRIBUTE = 5
+    PARAMETER = 6
+    EXCEPTION = 7
+    REQUEST = 8
+
+    @property
+    def harmless(self) -> bool:
+        return self <= Kind.SANITIZED
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: Kind
+    what: str
+    """How to name it in a message: "parameter `table`", "request.args", "call to `build()`"."""
+
+
+@dataclass(frozen=True)
+class Env:
+    """Where an expression is evaluated: a scope, the statement in it, and extra bindings.
+
+    `bindings` hold comprehension targets (name -> the iterable, whose elements the name takes);
+    `arguments`, inside a helper function followed from a call, map its parameters to the
+    arguments of that call.
+    """
+
+    ctx: FileContext
+    scope: Scope
+    stmt: cst.CSTNode | None
+    bindings: Mapping[str, tuple[cst.BaseExpression, "Env"]] = field(default_factory=dict)
+    arguments: Mapping[str, tuple[cst.BaseExpression, "Env"]] = field(default_factory=dict)
+    depth: int = 0
+
+    @classmethod
+    def here(cls, ctx: FileContext) -> Env:
+        """The environment of the node the traversal is visiting."""
+        scope, stmt = ctx.current_scope()
+        env = cls(ctx, scope, stmt)
+        for i, node in enumerate(ctx.stack):
+            if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                env = env.with_comprehension(node.for_in)
+        return env
+
+    def at(self, d: Definition) -> Env:
+        scope = d.scope or self.scope
+        stmt = d.statement if d.statement is not scope.node else None
+        arguments = self.arguments if scope is self.scope else {}
+        return Env(self.ctx, scope, stmt, {}, arguments, self.depth + 1)
+
+    def with_comprehension(self, comp: cst.CompFor | None) -> Env:
+        bindings = dict(self.bindings)
+        while comp is not None:
+            for name in _target_names(comp.target):
+                bindings[name] = (comp.iter, self)
+            comp = comp.inner_for_in
+        return replace(self, bindings=bindings)
+
+    def deeper(self) -> Env:
+        return replace(self, depth=self.depth + 1)
+
+
+def _target_names(target: cst.BaseExpression) -> Iterable[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            yield from _target_names(el.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Name resolution
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One way a name got its value: an expression evaluated in an environment."""
+
+    value: cst.BaseExpression | None
+    env: Env
+    definition: Definition | None = None
+    element: bool = False
+
+
+def resolve(env: Env, name: str) -> list[Binding]:
+    """The bindings of `name` that may be live in `env`, nearest first (empty when unknown)."""
+    bound = env.bindings.get(name)
+    if bound is not None:
+        expr, benv = bound
+        return [Binding(expr, benv, None, True)]
+    scope: Scope | None = env.scope
+    stmt = env.stmt
+    while scope is not None:
+        if name not in scope.globals and scope.binds(name):
+            if stmt is not None and scope.contains(stmt):
+                defs = scope.reaching(name, stmt)
+            else:
+                defs = list(reversed(scope.definitions(name)))
+                if not defs and name in scope.params:
+                    defs = scope.reaching(name, scope.node)
+            return [Binding(d.value, env.at(d), d, d.element) for d in defs]
+        # Class bodies are not visible from the methods inside them.
+        scope = scope.parent
+        while scope is not None and isinstance(scope.node, cst.ClassDef):
+            scope = scope.parent
+        stmt = None
+    return []
+
+
+def enclosing_class(scope: Scope) -> Scope | None:
+    s: Scope | None = scope
+    while s is not None:
+        if isinstance(s.node, cst.ClassDef):
+            return s
+        s = s.parent
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Origins
+
+_CONSTANT_CASE = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+_NUMERIC_CALLS = frozenset(
+    {"int", "float", "bool", "len", "abs", "round", "ord", "hash", "range", "count", "Decimal", "UUID",
+     "uuid4", "uuid1", "date", "datetime", "time", "timedelta", "now", "utcnow", "today", "timestamp", "isoformat",
+     "sum", "min", "max", "fromtimestamp", "randint", "id", "getpid", "monotonic", "perf_counter"}
+)
+_SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier")
+_PASSTHROUGH_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "capitalize", "encode", "decode",
+     "items", "keys", "values", "copy", "split", "rsplit", "splitlines", "removeprefix", "removesuffix"}
+)
+_PASSTHROUGH_FUNCS = frozenset({"str", "repr", "list", "tuple", "set", "frozenset", "sorted", "reversed", "dict", "iter", "next", "format"})
+_NUMERIC_ANNOTATIONS = frozenset(
+    {"int", "float", "bool", "UUID", "Decimal", "date", "datetime", "time", "timedelta", "PositiveInt",
+     "NonNegativeInt", "conint", "confloat", "StrictInt", "StrictBool", "StrictFloat"}
+)
+_NUMERIC_OPS = (cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power, cst.LeftShift,
+                cst.RightShift, cst.BitAnd, cst.BitOr, cst.BitXor, cst.MatrixMultiply)
+
+
+class Origins:
+    """Computes origins with a guard against cycles; one instance per question."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._active: set[tuple[int, int]] = set()
+
+    def of(self, expr: cst.BaseExpression | None, env: Env) -> frozenset[Origin]:
+        if expr is None:
+            return frozenset({Origin(Kind.UNKNOWN, "a value")})
+        if env.depth > MAX_DEPTH:
+            return frozenset({Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`")})
+        key = (id(expr), id(env.stmt))
+        if key in self._active:
+            return frozenset()
+        self._active.add(key)
+        try:
+            return frozenset(self._of(expr, env))
+        finally:
+            self._active.discard(key)
+
+    def of_all(self, exprs: Iterable[cst.BaseExpression], env: Env) -> set[Origin]:
+        out: set[Origin] = set()
+        for e in exprs:
+            out |= self.of(e, env)
+        return out
+
+    # The cases, most common first.
+    def _of(self, expr: cst.BaseExpression, env: Env) -> set[Origin]:  # noqa: C901 - a dispatch table
+        ctx = self.ctx
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
+            if isinstance(expr, cst.ConcatenatedString) and string_value(expr) is None:
+                return self.of_all(_fstring_holes(expr), env)
+            return {Origin(Kind.CONSTANT, "a constant")}
+        if isinstance(expr, cst.FormattedString):
+            holes = list(_fstring_holes(expr))
+            return self.of_all(holes, env) if holes else {Origin(Kind.CONSTANT, "a constant")}
+        if isinstance(expr, cst.Name):
+            return self._name(expr, env)
+        source = request_data.request_source(ctx, expr)
+        if source is not None:
+            return {Origin(Kind.REQUEST, f"request data (`{source}`)")}
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, env)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, env)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, env)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._binary(expr, env)
+        if isinstance(expr, cst.UnaryOperation):
+            if isinstance(expr.operator, cst.Not):
+                return {Origin(Kind.CONSTANT, "a boolean")}
+            inner = self.of(expr.expression, env)
+            return {Origin(Kind.NUMERIC, "a number")} if all(o.kind.harmless for o in inner) else set(inner)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.of_all((expr.left, expr.right), env)
+        if isinstance(expr, cst.IfExp):
+            return self.of_all((expr.body, expr.orelse), env)
+        if isinstance(expr, cst.Comparison):
+            return {Origin(Kind.CONSTANT, "a boolean")}
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return self.of_all((e.value for e in expr.elements), env) or {Origin(Kind.CONSTANT, "a constant")}
+        if isinstance(expr, cst.Dict):
+            values = [e.value for e in expr.elements]
+            return self.of_all(values, env) or {Origin(Kind.CONSTANT, "a constant")}
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            inner_env = env.with_comprehension(expr.for_in)
+            return set(self.of(expr.elt, inner_env))
+        if isinstance(expr, cst.DictComp):
+            inner_env = env.with_comprehension(expr.for_in)
+            return set(self.of(expr.value, inner_env))
+        if isinstance(expr, cst.Await):
+            return set(self.of(expr.expression, env))
+        if isinstance(expr, cst.NamedExpr):
+            return set(self.of(expr.value, env))
+        return {Origin(Kind.UNKNOWN, f"`{_short(ctx, expr)}`")}
+
+    def _name(self, expr: cst.Name, env: Env) -> set[Origin]:
+        name = expr.value
+        if name in ("None", "True", "False"):
+            return {Origin(Kind.CONSTANT, "a constant")}
+        bindings = resolve(env, name)
+        if not bindings:
+            if _CONSTANT_CASE.match(name):
+                return {Origin(Kind.CONSTANT, f"the constant `{name}`")}
+            if env.ctx.imports.names.get(name):
+                return {Origin(Kind.UNKNOWN, f"`{name}`")}
+            return {Origin(Kind.UNKNOWN, f"`{name}`")}
+        out: set[Origin] = set()
+        for b in bindings:
+            out |= self._binding(name, b)
+        return out
+
+    def _binding(self, name: str, b: Binding) -> set[Origin]:
+        d = b.definition
+        if d is None:  # a comprehension target
+            return set(self.of(b.value, b.env))
+        kind = d.kind
+        if kind is DefKind.PARAM:
+            return self._param(name, d, b.env)
+        if kind in (DefKind.ASSIGN, DefKind.LOOP, DefKind.APPEND, DefKind.EXTEND, DefKind.WITH):
+            return set(self.of(d.value, b.env))
+        if kind is DefKind.AUGMENT:
+            out = set(self.of(d.value, b.env))
+            if d.statement is not None and d.scope is not None:
+                for prev in d.scope.reaching(name, d.statement):
+                    out |= self._binding(name, Binding(prev.value, b.env.at(prev), prev, prev.element))
+            return out
+        if kind is DefKind.EXCEPT:
+            return {Origin(Kind.EXCEPTION, f"the exception `{name}`")}
+        if kind is DefKind.IMPORT:
+            if _CONSTANT_CASE.match(name):
+                return {Origin(Kind.CONSTANT, f"the constant `{name}`")}
+            return {Origin(Kind.UNKNOWN, f"`{name}`")}
+        return {Origin(Kind.UNKNOWN, f"`{name}`")}
+
+    def _param(self, name: str, d: Definition, env: Env) -> set[Origin]:
+        argument = env.arguments.get(name)
+        if argument is not None:
+            expr, arg_env = argument
+            return set(self.of(expr, arg_env.deeper()))
+        param = d.node
+        assert isinstance(param, cst.Param)
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if annotation is not None:
+            kind = _annotation_kind(annotation)
+            if kind is not None:
+                return {Origin(kind, f"parameter `{name}`")}
+        if name in ("self", "cls"):
+            return {Origin(Kind.UNKNOWN, f"`{name}`")}
+        fn = d.scope.node if d.scope is not None else None
+        from backlint.frameworks import routes  # the route model marks handler parameters
+
+        if isinstance(fn, cst.FunctionDef) and routes.is_request_parameter(self.ctx, fn, param):
+            return {Origin(Kind.REQUEST, f"request parameter `{name}`")}
+        return {Origin(Kind.PARAMETER, f"parameter `{name}`")}
+
+    def _attribute(self, expr: cst.Attribute, env: Env) -> set[Origin]:
+        attr = expr.attr.value
+        if _CONSTANT_CASE.match(attr):
+            return {Origin(Kind.CONSTANT, f"the constant `{attr}`")}
+        base = expr.value
+        if attr in ("value", "name") and isinstance(base, cst.Attribute) and _CONSTANT_CASE.match(base.attr.value):
+            return {Origin(Kind.CONSTANT, f"the enum member `{base.attr.value}`")}
+        key = dotted(expr)
+        if key is not None:
+            if env.scope.binds(key):
+                bindings = resolve(env, key)
+                if bindings:
+                    out: set[Origin] = set()
+                    for b in bindings:
+                        out |= self._binding(key, b)
+                    return out
+            head = key.split(".", 1)[0]
+            if head in ("self", "cls"):
+                cls_scope = enclosing_class(env.scope)
+                if cls_scope is not None and key.count(".") == 1:
+                    defs = cls_scope.definitions(attr)
+                    if defs and all(d.kind is DefKind.ASSIGN for d in defs):
+                        out = set()
+                        for d in defs:
+                            out |= self.of(d.value, env.at(d))
+                        return out
+        return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
+
+    def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
+        container = self.of(expr.value, env)
+        if all(o.kind.harmless for o in container):
+            return set(container)
+        # `row["id"]` is as trustworthy as `row`; say which element was read.
+        return {Origin(o.kind, o.what) if o.kind is not Kind.UNKNOWN else Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`") for o in container}
+
+    def _call(self, expr: cst.Call, env: Env) -> set[Origin]:
+        ctx = self.ctx
+        func = expr.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if name is None:
+            return {Origin(Kind.CALL, f"`{_short(ctx, expr)}`")}
+        lname = name.lower()
+        if name in _NUMERIC_CALLS:
+            return {Origin(Kind.NUMERIC, f"`{name}()`")}
+        if any(w in lname for w in _SANITIZER_WORDS):
+            return {Origin(Kind.SANITIZED, f"`{name}()`")}
+        args = [a.value for a in expr.args]
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if name == "join":
+                return self.of_all([receiver, *args], env) or {Origin(Kind.CONSTANT, "a constant")}
+            if name in ("format", "replace", "format_map"):
+                return self.of_all([receiver, *args], env)
+            if name in _PASSTHROUGH_METHODS:
+                return set(self.of(receiver, env))
+            if name in ("get", "pop", "setdefault"):
+                inner = self.of(receiver, env)
+                if all(o.kind.harmless for o in inner):
+                    return set(inner) | (self.of_all(args[1:2], env))
+                return set(inner)
+        elif name in _PASSTHROUGH_FUNCS:
+            return self.of_all(args[:1], env) or {Origin(Kind.CONSTANT, "a constant")}
+        elif name in ("enumerate", "zip", "filter", "map"):
+            return self.of_all(args, env) | {Origin(Kind.NUMERIC, "a number")}
+        helper = _helper_function(env, func)
+        if helper is not None:
+            return self._helper(expr, helper, env)
+        return {Origin(Kind.CALL, f"`{_short(ctx, func)}()`")}
+
+    def _helper(self, call: cst.Call, helper: tuple[cst.FunctionDef, Scope], env: Env) -> set[Origin]:
+        fn, parent = helper
+        scope = self.ctx.child_scope(fn, parent)
+        if not scope.returns:
+            return {Origin(Kind.CALL, f"`{fn.name.value}()`")}
+        bindings = _bind_arguments(fn, call, env)
+        out: set[Origin] = set()
+        for ret, stmt in scope.returns:
+            if ret.value is not None:
+                out |= self.of(ret.value, Env(self.ctx, scope, stmt, {}, bindings, env.depth + 1))
+        return out
+
+    def _binary(self, expr: cst.BinaryOperation, env: Env) -> set[Origin]:
+        op = expr.operator
+        if isinstance(op, cst.Multiply):
+            # `"?" * n` and `["%s"] * len(ids)` repeat a constant.
+            for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(side, (cst.SimpleString, cst.List, cst.Tuple)):
+                    return set(self.of(side, env))
+        if isinstance(op, _NUMERIC_OPS):
+            inner = self.of_all((expr.left, expr.right), env)
+            if all(o.kind.harmless for o in inner):
+                return {Origin(Kind.NUMERIC, "a number")}
+            if not (_maybe_string(expr.left) or _maybe_string(expr.right)):
+                return {Origin(Kind.NUMERIC, "a computed number")}
+            return inner
+        return self.of_all((expr.left, expr.right), env)
+
+
+def _maybe_string(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+def _fstring_holes(expr: cst.BaseExpression) -> Iterable[cst.BaseExpression]:
+    if isinstance(expr, cst.ConcatenatedString):
+        yield from _fstring_holes(expr.left)
+        yield from _fstring_holes(expr.right)
+    elif isinstance(expr, cst.FormattedString):
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                yield part.expression
+
+
+def _annotation_kind(annotation: cst.BaseExpression) -> Kind | None:
+    """NUMERIC or CONSTANT for annotations that pin a value's shape (int, UUID, Literal[...], Enum...)."""
+    node = annotation
+    if isinstance(node, cst.Subscript):
+        head = dotted(node.value) or ""
+        last = head.rsplit(".", 1)[-1]
+        if last == "Literal":
+            return Kind.CONSTANT
+        if last in ("Optional", "Annotated"):
+            first = node.slice[0].slice if node.slice else None
+            if isinstance(first, cst.Index):
+                return _annotation_kind(first.value)
+        return None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        left = _annotation_kind(node.left)
+        right = _annotation_kind(node.right) if not (isinstance(node.right, cst.Name) and node.right.value == "None") else left
+        return left if left is not None and left == right else None
+    name = dotted(node)
+    if name is None:
+        return None
+    last = name.rsplit(".", 1)[-1]
+    if last in _NUMERIC_ANNOTATIONS:
+        return Kind.NUMERIC
+    return None
+
+
+def _helper_function(env: Env, func: cst.BaseExpression) -> tuple[cst.FunctionDef, Scope] | None:
+    """The same-file function a call goes to: a function of the module (or an enclosing
+    function), or a method of the enclosing class called on `self`/`cls`."""
+    if isinstance(func, cst.Name):
+        scope: Scope | None = env.scope
+        while scope is not None:
+            fn = scope.functions.get(func.value)
+            if fn is not None:
+                return fn, scope
+            scope = scope.parent
+        return None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        cls_scope = enclosing_class(env.scope)
+        if cls_scope is not None:
+            fn = cls_scope.functions.get(func.attr.value)
+            if fn is not None:
+                return fn, cls_scope
+    return None
+
+
+def _bind_arguments(fn: cst.FunctionDef, call: cst.Call, env: Env) -> dict[str, tuple[cst.BaseExpression, Env]]:
+    params = [*fn.params.posonly_params, *fn.params.params]
+    if params and params[0].name.value in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+    bound: dict[str, tuple[cst.BaseExpression, Env]] = {}
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for p, a in zip(params, positional):
+        bound[p.name.value] = (a.value, env)
+    for a in call.args:
+        if a.keyword is not None:
+            bound[a.keyword.value] = (a.value, env)
+    return bound
+
+
+def _short(ctx: FileContext, node: cst.CSTNode, limit: int = 40) -> str:
+    code = " ".join(ctx.code(node).split())
+    return code if len(code) <= limit else code[: limit - 1] + "…"
+
+
+def is_statement(node: cst.CSTNode) -> bool:
+    return isinstance(node, STATEMENTS)

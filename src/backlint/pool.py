@@ -1,0 +1,197 @@
+"""Worker processes that analyse Python files, one file at a time each.
+
+A process pool of our own rather than `concurrent.futures`: one file's trouble must stay that
+file's. A worker that crashes (a segfault in a parser, an abort on memory exhaustion, a stack
+overflow) or runs past the per-file time limit is killed and replaced; the file gets one
+notification and the scan goes on with the others. Results stream back as they finish, so the
+parent never holds more than one result per worker in flight and a worker never keeps a syntax
+tree after its file is done.
+
+On POSIX the workers are forked (the parent has imported everything already and runs no threads
+at that moment, so a fork is safe and costs milliseconds); elsewhere they are spawned.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Iterator, Sequence
+
+from backlint.analysis import FileResult, RuleSpec, analyze_bytes
+from backlint.findings import Level, Notification, NotificationKind
+
+MEMORY_LIMIT = 4 * 1024**3
+"""Address-space limit of a worker, so a runaway file fails alone instead of swapping the machine."""
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str
+    """Absolute path to read."""
+    rel: str
+    disabled: frozenset[str] = frozenset()
+    """Rule ids switched off for this file (per-file-ignores)."""
+
+
+def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
+    """Read and analyse one file; every failure becomes a notification in the result."""
+    active = [s for s in specs if s[0].ID not in task.disabled] if task.disabled else list(specs)
+    try:
+        with open(task.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        result = FileResult(task.rel)
+        result.notifications.append(
+            Notification(NotificationKind.UNREADABLE, f"cannot read: {exc.strerror or exc}", task.rel, Level.WARNING)
+        )
+        return result
+    try:
+        return analyze_bytes(task.rel, data, active)
+    except MemoryError:
+        result = FileResult(task.rel)
+        result.notifications.append(Notification(NotificationKind.CRASH, "ran out of memory while analysing this file", task.rel))
+        return result
+    except RecursionError:
+        result = FileResult(task.rel)
+        result.notifications.append(Notification(NotificationKind.CRASH, "code nested too deeply to analyse", task.rel))
+        return result
+    except Exception as exc:  # a bug of ours: keep it to this file
+        result = FileResult(task.rel)
+        result.notifications.append(
+            Notification(NotificationKind.CRASH, f"internal error while analysing this file ({type(exc).__name__}: {exc})", task.rel)
+        )
+        return result
+
+
+def _worker_main(conn: Connection, specs: Sequence[RuleSpec]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > MEMORY_LIMIT:
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+    # libcst trees are acyclic: reference counting frees them, so the cyclic collector can run rarely.
+    gc.set_threshold(100_000, 50, 100)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        result = analyze_task(task, specs)
+        try:
+            conn.send(result)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, context: Any, specs: Sequence[RuleSpec]) -> None:
+        parent, child = context.Pipe(duplex=True)
+        self.conn: Connection = parent
+        self.process = context.Process(target=_worker_main, args=(child, specs), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+        self.started = 0.0
+
+    def assign(self, task: Task) -> None:
+        self.task = task
+        self.started = time.monotonic()
+        self.conn.send(task)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _context() -> Any:
+    if sys.platform != "win32" and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None or code >= 0:
+        return f"exit code {code}"
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def run(tasks: Sequence[Task], specs: Sequence[RuleSpec], jobs: int, timeout: float) -> Iterator[FileResult]:
+    """Analyse `tasks` in `jobs` worker processes, yielding results as they finish."""
+    if not tasks:
+        return
+    context = _context()
+    queue = deque(sorted(tasks, key=lambda t: -_size(t.path)))
+    workers = [_Worker(context, specs) for _ in range(max(1, min(jobs, len(queue))))]
+    try:
+        while queue or any(w.task is not None for w in workers):
+            for w in workers:
+                if w.task is None and queue:
+                    w.assign(queue.popleft())
+            busy = [w for w in workers if w.task is not None]
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.started + timeout - now for w in busy))
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
+            for i, w in enumerate(workers):
+                if w.task is None:
+                    continue
+                task = w.task
+                result: FileResult | None = None
+                failure: str | None = None
+                if w.conn in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.process.join(timeout=5)
+                        failure = f"the analyzer process crashed on this file ({_signal_name(w.process.exitcode)})"
+                elif w.process.sentinel in ready:
+                    w.process.join(timeout=5)
+                    failure = f"the analyzer process crashed on this file ({_signal_name(w.process.exitcode)})"
+                elif time.monotonic() - w.started > timeout:
+                    failure = f"analysis took longer than {timeout:g} s and was stopped (per-file-timeout)"
+                if result is not None:
+                    w.task = None
+                    yield result
+                elif failure is not None:
+                    kind = NotificationKind.TIMEOUT if "took longer" in failure else NotificationKind.CRASH
+                    w.stop(kill=True)
+                    workers[i] = _Worker(context, specs)
+                    crashed = FileResult(task.rel)
+                    crashed.notifications.append(Notification(kind, failure, task.rel, Level.ERROR))
+                    yield crashed
+    finally:
+        for w in workers:
+            w.stop(kill=w.task is not None)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

@@ -1,0 +1,191 @@
+"""The Rule base class: one rule is one class in one file, holding its metadata, its examples
+(which are its first tests and its documentation) and its visitor methods.
+
+    class SqlStringBuilding(Rule):
+        '''SQL text built from non-constant parts reaches a database call.
+
+        Why it matters, in Markdown...'''
+        ID = "BL101"
+        LEVEL = Level.ERROR
+        MESSAGE = "SQL built with {how} reaches {sink}"
+        VALID = [Valid('cur.execute("SELECT 1")')]
+        INVALID = [Invalid('cur.execute(f"SELECT {x}")', line=1)]
+
+        def visit_Call(self, node: cst.Call) -> None:
+            ...
+            self.report(node, how="an f-string", sink="cursor.execute()")
+
+UPPER_CASE attributes are declared by the author; NAME, FAMILY, SUMMARY and RATIONALE are derived
+(from the module's file stem, its package and the docstring). Visitor methods are named after
+libcst node classes (`visit_Call`, `leave_FunctionDef`) and all rules share one traversal.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    note: str = ""
+    """One sentence: why this code is flagged, or why it is deliberately left alone."""
+    path: str = "app/example.py"
+    """The file name the example is analysed as (some rules care, e.g. settings modules)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", textwrap.dedent(self.code).strip("\n") + "\n")
+
+
+@dataclass(frozen=True)
+class Valid(Example):
+    """Code the rule must not flag."""
+
+
+@dataclass(frozen=True)
+class Invalid(Example):
+    """Code the rule must flag exactly once, on `line` (1-based, within the dedented code)."""
+
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule setting, configured as `[tool.backlint.rules.BL401] max-statements = 40`."""
+
+    default: Any
+    help: str
+    kind: type = int
+    minimum: int | None = None
+
+    def validate(self, value: Any) -> Any:
+        """Return the value if it fits, else raise ValueError naming what was expected."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError("expected true or false")
+            return value
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("expected an integer")
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError(f"expected an integer >= {self.minimum}")
+            return value
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise ValueError("expected a string")
+            return value
+        if self.kind is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError("expected a list of strings")
+            return tuple(value)
+        raise ValueError(f"unsupported option type {self.kind.__name__}")
+
+
+_VISIT = re.compile(r"^(visit|leave)_([A-Z]\w*)$")
+
+
+class Rule:
+    """Base class of every libcst rule."""
+
+    # -- declared by each rule --------------------------------------------------------------
+    ID: ClassVar[str] = ""
+    LEVEL: ClassVar[Level] = Level.WARNING
+    CONFIDENCE: ClassVar[Confidence] = Confidence.MEDIUM
+    CWE: ClassVar[tuple[int, ...]] = ()
+    SECURITY_SEVERITY: ClassVar[float | None] = None
+    """CVSS-like score (0.1-10) for security rules; None for quality rules."""
+    TAGS: ClassVar[tuple[str, ...]] = ()
+    MESSAGE: ClassVar[str] = ""
+    """A `str.format` template filled from the keyword arguments of `report()`."""
+    FIX: ClassVar[str] = ""
+    """What to do instead (Markdown), shown by `explain` and in SARIF help."""
+    VALID: ClassVar[Sequence[Valid | str]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+    OPTIONS: ClassVar[Mapping[str, Option]] = {}
+    REFERENCES: ClassVar[tuple[str, ...]] = ()
+    PREFILTER: ClassVar[str | None] = None
+    """A regular expression: files whose text does not match it are never shown to the rule."""
+
+    # -- derived ----------------------------------------------------------------------------
+    NAME: ClassVar[str] = ""
+    FAMILY: ClassVar[str] = ""
+    SUMMARY: ClassVar[str] = ""
+    RATIONALE: ClassVar[str] = ""
+    HANDLERS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(`visit`|`leave`, node class name) for each visitor method."""
+    PREFILTER_RE: ClassVar[re.Pattern[str] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        cls.NAME = parts[-1].replace("_", "-")
+        cls.FAMILY = parts[-2].replace("_", "-") if len(parts) > 1 else ""
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        summary, _, rationale = doc.partition("\n\n")
+        cls.SUMMARY = " ".join(summary.split())
+        cls.RATIONALE = rationale.strip()
+        handlers = []
+        for attr in dir(cls):
+            m = _VISIT.match(attr)
+            if m and callable(getattr(cls, attr)):
+                if not hasattr(cst, m.group(2)):
+                    raise TypeError(f"{cls.__name__}.{attr}: libcst has no node class {m.group(2)}")
+                handlers.append((m.group(1), m.group(2)))
+        cls.HANDLERS = tuple(sorted(handlers))
+        cls.PREFILTER_RE = re.compile(cls.PREFILTER) if cls.PREFILTER else None
+
+    def __init__(self, ctx: FileContext, options: Mapping[str, Any]) -> None:
+        self.ctx = ctx
+        self.options = options
+
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        """Whether the rule looks at the file at `path` at all (checked before reading it)."""
+        return True
+
+    @classmethod
+    def wants_text(cls, text: str) -> bool:
+        """Whether the file's text could hold anything the rule flags (checked before parsing)."""
+        return cls.PREFILTER_RE is None or cls.PREFILTER_RE.search(text) is not None
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        level: Level | None = None,
+        related: Sequence[tuple[cst.CSTNode, str]] = (),
+        redact: Sequence[cst.CSTNode] = (),
+        fix: FixSpec | None = None,
+        **fields: Any,
+    ) -> None:
+        """Report `node`. The message is `message`, or MESSAGE filled with `fields`.
+
+        `related` are other places worth showing (where a value was built, for instance);
+        `redact` are nodes whose text must never appear in any output (secrets).
+        """
+        text = message if message is not None else self.MESSAGE.format(**fields)
+        self.ctx.add_finding(self, node, text, level or self.LEVEL, related, redact, fix)
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix as a rule states it: replace the source of `node` with `text`."""
+
+    description: str
+    edits: tuple[tuple[cst.CSTNode, str], ...] = field(default_factory=tuple)
+
+
+RuleType = type[Rule]
+Handler = Callable[[cst.CSTNode], None]

@@ -1,0 +1,1 @@
+"""The libcst rules, one module per rule, grouped by family (the catalogue finds them itself)."""

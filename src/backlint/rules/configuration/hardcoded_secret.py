@@ -1,0 +1,402 @@
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import project, secrets
+from backlint.frameworks.imports import dotted
+from backlint.rule import Invalid, Option, Rule, Valid
+from backlint.syntax import string_value
+
+# Calls whose positional argument at the given index is a key: qualified-name suffix -> (index, what).
+_KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
+    "jwt.encode": (1, "JWT signing key"),
+    "jwt.decode": (1, "JWT signing key"),
+    "jose.jwt.encode": (1, "JWT signing key"),
+    "jose.jwt.decode": (1, "JWT signing key"),
+    "cryptography.fernet.Fernet": (0, "Fernet key"),
+    "hmac.new": (0, "HMAC key"),
+    "hmac.HMAC": (0, "HMAC key"),
+    "itsdangerous.URLSafeTimedSerializer": (0, "signing key"),
+    "itsdangerous.URLSafeSerializer": (0, "signing key"),
+    "itsdangerous.TimedSerializer": (0, "signing key"),
+    "itsdangerous.Serializer": (0, "signing key"),
+    "itsdangerous.Signer": (0, "signing key"),
+    "itsdangerous.TimestampSigner": (0, "signing key"),
+    "requests.auth.HTTPBasicAuth": (1, "password"),
+    "requests.auth.HTTPDigestAuth": (1, "password"),
+    "httpx.BasicAuth": (1, "password"),
+    "aiohttp.BasicAuth": (1, "password"),
+}
+# Methods whose second positional argument is a password: `smtp.login(user, password)`.
+_LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "set_password"})
+# Environment lookups whose default is the value used when the variable is missing.
+_ENV_GETTERS = frozenset({"getenv", "get", "config", "env", "str", "environ_get", "get_env", "getenv_or_default"})
+
+
+def _is_env_lookup(ctx: Any, call: cst.Call) -> bool:
+    name = dotted(call.func) or ""
+    return (
+        name in ("os.getenv", "os.environ.get", "getenv", "environ.get", "config", "env", "env.str", "decouple.config")
+        or name.endswith(("environ.get", ".getenv"))
+        or (ctx.imports.qualify(call.func) or "").startswith(("os.getenv", "os.environ.get", "decouple.config"))
+    )
+
+
+class HardcodedSecret(Rule):
+    """A password, token, key or credential is written into the source code.
+
+    Secrets in code end up in every clone, fork, backup and CI log of the repository, cannot be
+    rotated without a release, and are the same in every environment. The rule reads names
+    (`DB_PASSWORD`, `SECRET_KEY`, `app.secret_key`, `api_key=`), the places that can only take a
+    key (`jwt.encode(payload, key)`, `Fernet(key)`, `smtp.login(user, password)`), the defaults of
+    environment lookups (`os.getenv("SECRET_KEY", "...")`), credentials inside connection URLs
+    (`postgresql://app:s3cret@db.internal/app`, `...;PWD=...;`) and the shapes of well-known
+    tokens (AWS, GitHub, GitLab, Slack, Stripe, Google, SendGrid, OpenAI, npm, PyPI, PEM private
+    keys) anywhere.
+
+    It leaves alone what bandit and ruff users complain about: empty strings, placeholders
+    (`changeme`, `xxx`, `<password>`, `${DB_PASS}`), values equal to their own name
+    (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
+    in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
+    members, and test code (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests`
+    is set. No output ever shows the secret: the source line is masked in every format."""
+
+    ID = "BL301"
+    LEVEL = Level.ERROR
+    CONFIDENCE = Confidence.HIGH
+    CWE = (798,)
+    SECURITY_SEVERITY = 7.5
+    TAGS = ("security", "secrets", "configuration")
+    MESSAGE = "Hardcoded {what} in {where}; read it from the environment or a secret store"
+    FIX = """Read secrets from the environment (or a secret manager) at start-up, and fail when
+they are missing instead of falling back to a built-in value:
+
+```python
+SECRET_KEY = os.environ["SECRET_KEY"]
+engine = create_engine(os.environ["DATABASE_URL"])
+```
+
+Rotate any secret that was committed: it stays in the repository's history."""
+    REFERENCES = (
+        "https://cwe.mitre.org/data/definitions/798.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
+    )
+    PREFILTER = (
+        r"(?i)pass|pwd|secret|token|key|credential|auth|://[^\s/'\"]*:[^\s/'\"]*@|AKIA|ASIA|gh[pousr]_|github_pat_"
+        r"|glpat-|xox[baprse]-|_live_|PRIVATE KEY|AIza|SG\.|sk-|npm_|pypi-|hooks\.slack|jwt|jose|login|Fernet|hmac"
+        r"|Serializer|Signer|BasicAuth|DigestAuth"
+    )
+    OPTIONS = {
+        "include-tests": Option(False, "Also look at test code (tests/, test_*.py, *_test.py, conftest.py).", kind=bool),
+    }
+
+    INVALID = [
+        Invalid('DB_PASSWORD = "Tr0ub4dor&3"', note="A password bound to a password-like name."),
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            app.secret_key = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+            """,
+            line=3,
+            note="Flask's signing key for sessions.",
+        ),
+        Invalid(
+            """
+            SECRET_KEY = "django-insecure-q8#v!n2@k$w(3)r7^p0x_z%m"
+            DEBUG = False
+            """,
+            line=1,
+            path="mysite/settings.py",
+            note="Django's SECRET_KEY in a settings module.",
+        ),
+        Invalid(
+            """
+            import jwt
+
+            def issue(user_id):
+                return jwt.encode({"sub": user_id}, "my jwt signing phrase", algorithm="HS256")
+            """,
+            line=4,
+            note="A literal where only a key can go.",
+        ),
+        Invalid(
+            """
+            from sqlalchemy import create_engine
+            engine = create_engine("postgresql://app:Xk29vLq7@db.internal:5432/shop")
+            """,
+            line=2,
+            note="A password inside a connection URL.",
+        ),
+        Invalid(
+            """
+            import os
+            SECRET_KEY = os.environ.get("SECRET_KEY", "a-long-dev-fallback-9c1f")
+            """,
+            line=2,
+            note="A fallback value used whenever the variable is missing.",
+        ),
+        Invalid(
+            """
+            import boto3
+            s3 = boto3.client("s3", aws_access_key_id=KEY_ID, aws_secret_access_key="Zq3+u8Rk1/WvT0pLx7Nf2Ya9sBd4HcE6gJm5KiO")
+            """,
+            line=2,
+            note="A keyword argument named like a secret.",
+        ),
+        Invalid(
+            """
+            GITHUB = {"owner": "acme", "token": "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s12"}
+            """,
+            note="A dictionary entry, and a GitHub token shape.",
+        ),
+        Invalid(
+            """
+            import pyodbc
+            conn = pyodbc.connect("DRIVER={ODBC Driver 18};SERVER=sql01;UID=report;PWD=iP0F3@s&9H;")
+            """,
+            line=2,
+            note="An ODBC connection string with PWD= (bandit's #886).",
+        ),
+        Invalid(
+            """
+            import smtplib
+
+            def send(msg):
+                with smtplib.SMTP("smtp.example.net", 587) as smtp:
+                    smtp.login("mailer", "S3ndM41lNow!")
+            """,
+            line=5,
+            note="The password argument of a login call.",
+        ),
+    ]
+    VALID = [
+        Valid('DB_PASSWORD = ""', note="Empty."),
+        Valid(
+            """
+            import os
+            DB_PASSWORD = os.environ["DB_PASSWORD"]
+            SECRET_KEY = os.getenv("SECRET_KEY")
+            """,
+            note="Read from the environment.",
+        ),
+        Valid(
+            """
+            API_KEY = "changeme"
+            DB_PASSWORD = "<your-password>"
+            TOKEN = "${SERVICE_TOKEN}"
+            """,
+            note="Placeholders.",
+        ),
+        Valid(
+            """
+            refresh_token = "refresh_token"
+            TOKEN_TYPE = "Bearer"
+            password_field = "password"
+            reset_password_url = "/account/reset"
+            PASSWORD_RESET_TIMEOUT = 3600
+            """,
+            note="Vocabulary, names that are not secrets, and values equal to their name.",
+        ),
+        Valid(
+            """
+            import enum
+
+            class GrantType(enum.Enum):
+                PASSWORD = "password"
+                REFRESH_TOKEN = "refresh_token"
+            """,
+            note="Enum members name things; they hold no secrets.",
+        ),
+        Valid(
+            """
+            DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/app"
+            BROKER_URL = "amqp://guest:guest@localhost//"
+            """,
+            note="Local development defaults whose password is the user name or the image default.",
+        ),
+        Valid(
+            """
+            SECRET_KEY_ENV = "APP_SECRET_KEY"
+            PASSWORD = "DB_PASSWORD"
+            """,
+            note="Names of environment variables.",
+        ),
+        Valid(
+            """
+            def login(client):
+                return client.post("/login", data={"username": "alice", "password": "correct horse"})
+            """,
+            path="tests/test_auth.py",
+            note="Test code is skipped by default.",
+        ),
+        Valid(
+            """
+            ERRORS = {"password": "Password must have at least 8 characters"}
+            AWS_DOCS_KEY = "AKIAIOSFODNN7EXAMPLE"
+            """,
+            note="Sentences, and the documented example key.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._done: set[int] = set()
+        self._enum_depth = 0
+
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        return bool(options.get("include-tests")) or not project.is_test_path(path)
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def _flag(self, node: cst.CSTNode, what: str, where: str) -> None:
+        if id(node) in self._done:
+            return
+        self._done.add(id(node))
+        self.report(node, what=what, where=where, redact=[node])
+
+    def _check_named(self, name: str, value: cst.BaseExpression | None, where: str | None = None) -> None:
+        """A value bound to `name`: flag its literal parts when the name is a secret's."""
+        if value is None or self._enum_depth:
+            return
+        what = secrets.secret_name(name)
+        if what is None:
+            return
+        for literal in _candidate_literals(self.ctx, value):
+            text = string_value(literal)
+            if text is not None and secrets.looks_real(text, name):
+                self._flag(literal, what, where or f"`{name}`")
+
+    # -- the places a secret can be written -----------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
+        if bases & {"Enum", "IntEnum", "StrEnum", "Flag", "TextChoices", "IntegerChoices", "Choices"}:
+            self._enum_depth += 1
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
+        if bases & {"Enum", "IntEnum", "StrEnum", "Flag", "TextChoices", "IntegerChoices", "Choices"}:
+            self._enum_depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, node.value)
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self._check_named(target.value, value)
+        elif isinstance(target, cst.Attribute):
+            self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`")
+        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            if key is not None:
+                self._check_named(key, value, f"`{key}`")
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._check_named(node.name.value, node.default)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = string_value(node.key)
+        if key is not None:
+            self._check_named(key, node.value, f"the `{key}` entry")
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+            return
+        left, right = node.left, node.comparisons[0].comparator
+        for name_side, value_side in ((left, right), (right, left)):
+            name = dotted(name_side)
+            if name is not None and string_value(value_side) is not None:
+                self._check_named(name.rsplit(".", 1)[-1], value_side, f"a comparison with `{name}`")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._check_named(arg.keyword.value, arg.value, f"the `{arg.keyword.value}=` argument")
+        if _is_env_lookup(self.ctx, node):
+            self._env_default(node)
+            return
+        qualified = self.ctx.imports.qualify(node.func) or dotted(node.func) or ""
+        for suffix, (index, what) in _KEY_ARGUMENTS.items():
+            if qualified == suffix or qualified.endswith("." + suffix):
+                self._key_argument(node, index, what, qualified)
+                return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _LOGIN_METHODS:
+            self._key_argument(node, 1, "password", f"{dotted(func) or func.attr.value}")
+
+    def _key_argument(self, call: cst.Call, index: int, what: str, callee: str) -> None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) <= index:
+            return
+        literal = positional[index].value
+        text = string_value(literal)
+        if text is not None and secrets.looks_real(text, None, key_argument=True):
+            self._flag(literal, what, f"the call to `{callee}()`")
+
+    def _env_default(self, call: cst.Call) -> None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if not positional:
+            return
+        var = string_value(positional[0].value)
+        if var is None:
+            return
+        default = positional[1].value if len(positional) > 1 else None
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in ("default", "fallback"):
+                default = arg.value
+        if default is not None:
+            self._check_named(var, default, f"the default for `{var}`")
+
+    # -- shapes anywhere ------------------------------------------------------------------------
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.Expr, cst.ConcatenatedString)):
+            return  # docstrings and bare strings; concatenations are read whole
+        self._shapes(node)
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.Expr, cst.ConcatenatedString)):
+            return
+        self._shapes(node)
+
+    def _shapes(self, node: cst.BaseExpression) -> None:
+        text = string_value(node)
+        if text is None or len(text) < 12:
+            return
+        what = secrets.token_shape(text)
+        if what is not None:
+            self._flag(node, what, "a string literal")
+            return
+        if "://" in text or "=" in text:
+            creds = secrets.url_credentials(text)
+            if creds is not None:
+                label = "password" if creds.scheme == "odbc" else f"password in a `{creds.scheme}://` URL"
+                self._flag(node, label, "a connection string")
+
+
+def _candidate_literals(ctx: Any, value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The string literals a value may be: itself, `x or "fallback"`, both branches of a
+    conditional, the default of an environment lookup."""
+    if string_value(value) is not None:
+        return [value]
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        return _candidate_literals(ctx, value.right)
+    if isinstance(value, cst.IfExp):
+        return _candidate_literals(ctx, value.body) + _candidate_literals(ctx, value.orelse)
+    if isinstance(value, cst.Call) and _is_env_lookup(ctx, value):
+        positional = [a.value for a in value.args if a.keyword is None and not a.star]
+        defaults = positional[1:2] + [a.value for a in value.args if a.keyword is not None and a.keyword.value in ("default", "fallback")]
+        return [d for d in defaults if string_value(d) is not None]
+    return []

@@ -1,0 +1,1 @@
+"""BL1xx: database access (query building, N+1 queries, connections, transactions)."""

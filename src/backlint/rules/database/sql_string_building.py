@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database, sql_text
+from backlint.frameworks.strings import Built, builds
+from backlint.frameworks.values import Env, Kind, Origin, Origins
+from backlint.rule import Invalid, Option, Rule, Valid
+
+
+class SqlStringBuilding(Rule):
+    """SQL text built from non-constant values reaches a database call.
+
+    When SQL is assembled with f-strings, `%`, `str.format`, `+`, `+=` or `str.join`, a value
+    that reaches it can change the statement itself instead of being compared or stored: that is
+    SQL injection (CWE-89). The check follows the string from the database call back through the
+    function (assignments, `+=` in loops, lists filled with `append` and joined, helper functions
+    of the same file) and looks at every interpolated value and where it sits in the statement.
+
+    Values that cannot carry SQL are left alone: constants, module-level UPPER_CASE names, enum
+    members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
+    `Literal[...]`) and generated placeholder lists such as `",".join("?" * len(ids))`. Table and
+    column names cannot be bound as parameters, so interpolating an identifier that comes from
+    code (`FROM {self.table}`) is not reported; the same identifier taken from the request is.
+    English text that merely contains "select ... from" is never looked at: only strings that
+    reach a SQL call are."""
+
+    ID = "BL101"
+    LEVEL = Level.ERROR
+    CONFIDENCE = Confidence.HIGH
+    CWE = (89,)
+    SECURITY_SEVERITY = 8.8
+    TAGS = ("security", "sql", "injection")
+    MESSAGE = "SQL built with {how} from {source} reaches {sink}; pass values as query parameters"
+    FIX = """Keep the SQL text constant and pass values separately; the driver sends them apart
+from the statement:
+
+```python
+cur.execute("SELECT * FROM users WHERE email = %s", (email,))      # psycopg, pymysql
+conn.execute("SELECT * FROM users WHERE email = ?", (email,))      # sqlite3
+session.execute(text("SELECT * FROM users WHERE email = :e"), {"e": email})  # SQLAlchemy
+```
+
+For identifiers (table or column names) that must vary, pick them from a fixed set
+(`if column not in ALLOWED_COLUMNS: raise ...`) or compose them with `psycopg.sql.Identifier`."""
+    REFERENCES = (
+        "https://owasp.org/www-community/attacks/SQL_Injection",
+        "https://cwe.mitre.org/data/definitions/89.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
+    )
+    PREFILTER = r"execute|fetch|\.raw\(|\.extra\(|text\(|RawSQL|read_sql|\.query\(|SQL\(|mogrify|copy_expert"
+    OPTIONS = {
+        "report-identifiers": Option(
+            False,
+            "Also report table and column names interpolated from function parameters or attributes "
+            "(by default only identifiers taken from the request are reported).",
+            kind=bool,
+        ),
+    }
+
+    INVALID = [
+        Invalid(
+            """
+            def find_user(cur, email):
+                cur.execute(f"SELECT * FROM users WHERE email = '{email}'")
+            """,
+            line=2,
+            note="An f-string puts the parameter `email` inside the statement.",
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def delete_order(order_id):
+                conn = sqlite3.connect("shop.db")
+                conn.execute("DELETE FROM orders WHERE id = %s" % order_id)
+            """,
+            line=5,
+            note="`%` formatting, not a parameter: the driver never sees `order_id` as a value.",
+        ),
+        Invalid(
+            """
+            from flask import request
+
+            def search(db):
+                term = request.args.get("q", "")
+                sql = "SELECT id, title FROM posts WHERE title LIKE '%" + term + "%'"
+                return db.execute(sql).fetchall()
+            """,
+            line=6,
+            note="Request data concatenated into the SQL reaches `execute` through a variable.",
+        ),
+        Invalid(
+            """
+            def report(cursor, filters):
+                sql = "SELECT * FROM events WHERE 1 = 1"
+                for key, value in filters.items():
+                    sql += " AND {} = '{}'".format(key, value)
+                cursor.execute(sql)
+            """,
+            line=5,
+            note="Built across a loop with `+=` and `str.format`.",
+        ),
+        Invalid(
+            """
+            from sqlalchemy import text
+
+            def rename(session, user_id, name):
+                stmt = text("UPDATE users SET name = '" + name + "' WHERE id = :id")
+                session.execute(stmt, {"id": user_id})
+            """,
+            line=4,
+            note="`text()` is itself a SQL sink: one value is bound, the other is not.",
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/items")
+            def list_items(db, order: str = "name"):
+                return db.execute(f"SELECT * FROM items ORDER BY {order}").fetchall()
+            """,
+            line=6,
+            note="An identifier taken from a query parameter: the request chooses the SQL.",
+        ),
+        Invalid(
+            """
+            def where_clause(name):
+                return f"name = '{name}'"
+
+            def find(conn, name):
+                conn.execute("SELECT * FROM people WHERE " + where_clause(name))
+            """,
+            line=5,
+            note="The value is interpolated in a helper function of the same file.",
+        ),
+        Invalid(
+            """
+            def by_ids(cursor, ids):
+                parts = []
+                for i in ids:
+                    parts.append(str(i) if isinstance(i, int) else f"'{i}'")
+                cursor.execute("SELECT * FROM t WHERE id IN (" + ", ".join(parts) + ")")
+            """,
+            line=5,
+            note="A list of quoted values built with `append` and joined.",
+        ),
+        Invalid(
+            """
+            from django.db import models
+
+            def titles(Article, author):
+                return Article.objects.raw(
+                    "SELECT id, title FROM blog_article "
+                    "WHERE author = '%s'" % author
+                )
+            """,
+            line=5,
+            note="Django `raw()` with `%` formatting on a multi-line statement.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            def find_user(cur, email):
+                cur.execute("SELECT * FROM users WHERE email = %s", (email,))
+            """,
+            note="A bound parameter: the value never becomes SQL.",
+        ),
+        Valid(
+            """
+            def active(cur):
+                cur.execute(f"SELECT * FROM users WHERE active = {True}")
+                cur.execute(f"SELECT * FROM users")
+            """,
+            note="Constant-only f-strings.",
+        ),
+        Valid(
+            """
+            TABLE = "audit_log"
+
+            def purge(cur, days: int):
+                cur.execute(f"DELETE FROM {TABLE} WHERE age > {days}")
+            """,
+            note="A module constant and a parameter annotated `int`.",
+        ),
+        Valid(
+            """
+            def by_ids(conn, ids):
+                placeholders = ",".join("?" * len(ids))
+                conn.execute(f"SELECT * FROM t WHERE id IN ({placeholders})", ids)
+            """,
+            note="A generated placeholder list; the values are bound.",
+        ),
+        Valid(
+            """
+            from psycopg2 import sql
+
+            def count(cur, table):
+                cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+            """,
+            note="psycopg's composition quotes the identifier.",
+        ),
+        Valid(
+            """
+            from sqlalchemy import text
+
+            def rename(session, user_id, name):
+                session.execute(text("UPDATE users SET name = :name WHERE id = :id"), {"name": name, "id": user_id})
+            """,
+            note="SQLAlchemy `text()` with bind parameters.",
+        ),
+        Valid(
+            """
+            class Repository:
+                table = "orders"
+
+                def delete(self, cur, order_id):
+                    cur.execute(f"DELETE FROM {self.table} WHERE id = %s", (order_id,))
+            """,
+            note="An identifier from code, with the value bound (bandit's #1302).",
+        ),
+        Valid(
+            """
+            import logging
+            log = logging.getLogger(__name__)
+
+            def remove(name):
+                log.info(f"Delete from cache the entry {name}")
+                raise ValueError(f"Please select a value from the list, not {name}")
+            """,
+            note="English prose that looks like SQL is not passed to a database.",
+        ),
+        Valid(
+            """
+            def page(cur, limit, offset):
+                cur.execute(f"SELECT * FROM posts LIMIT {int(limit)} OFFSET {int(offset)}")
+            """,
+            note="Values forced to integers cannot carry SQL.",
+        ),
+        Valid(
+            """
+            SORTS = {"new": "created_at DESC", "top": "score DESC"}
+
+            def listing(cur, sort):
+                cur.execute("SELECT * FROM posts ORDER BY " + SORTS.get(sort, "created_at DESC"))
+            """,
+            note="A value picked from a constant table is an allowlist.",
+        ),
+        Valid(
+            """
+            def update(cur, fields, user_id):
+                assignments = ", ".join(f"{column} = %s" for column in fields)
+                cur.execute(f"UPDATE users SET {assignments} WHERE id = %s", [*fields.values(), user_id])
+            """,
+            note="Only column names are interpolated (from code, not the request); values are bound.",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        sinks = database.sql_sinks(self.ctx, node)
+        if not sinks:
+            return
+        env = Env.here(self.ctx)
+        for sink in sinks:
+            self._check(sink, env)
+
+    def _check(self, sink: database.SqlSink, env: Env) -> None:
+        report_identifiers = bool(self.options.get("report-identifiers", False))
+        origins = Origins(self.ctx)
+        for built in builds(sink.sql, env):
+            problem = self._problem(built, sink, origins, report_identifiers)
+            if problem is None:
+                continue
+            origin, how = problem
+            related = []
+            if built.site is not None and not _contains(sink.sql, built.site):
+                related.append((built.site, "the SQL text is built here"))
+            self.report(sink.sql, how=how, source=origin.what, sink=sink.label, related=related)
+            return
+
+    def _problem(
+        self, built: Built, sink: database.SqlSink, origins: Origins, report_identifiers: bool
+    ) -> tuple[Origin, str] | None:
+        if built.how is None or not built.holes:
+            return None
+        text = built.text(sql_text.MARK)
+        if not sql_text.looks_like_sql(text, loose=sink.only_sql):
+            return None
+        worst: Origin | None = None
+        before = ""
+        parts = built.parts
+        for i, part in enumerate(parts):
+            if isinstance(part, str):
+                before += part
+                continue
+            after = "".join(p if isinstance(p, str) else sql_text.MARK for p in parts[i + 1 : i + 3])
+            position = sql_text.position(before, after)
+            before += sql_text.MARK
+            found = origins.of(part.expr, part.env)
+            bad = [o for o in found if not o.kind.harmless]
+            if not bad:
+                continue
+            if position is sql_text.Position.IDENTIFIER and not report_identifiers:
+                bad = [o for o in bad if o.kind is Kind.REQUEST]
+            if not bad:
+                continue
+            candidate = max(bad, key=lambda o: (o.kind, o.what))
+            if worst is None or candidate.kind > worst.kind:
+                worst = candidate
+        if worst is None:
+            return None
+        return worst, built.how
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    if outer is inner:
+        return True
+    from backlint.syntax import iter_descendants
+
+    return any(n is inner for n in iter_descendants(outer))

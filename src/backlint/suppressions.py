@@ -1,0 +1,73 @@
+"""Inline suppressions: `# backlint: ignore[BL101]`, `# backlint: ignore` and `# noqa: BL101`.
+
+A comment suppresses a finding when it is on the finding's first line or on the first line of
+the statement that holds it. Ids may be prefixes (`ignore[BL1]` covers BL101-BL199). A bare
+`# noqa` does not suppress backlint findings: it is too often there for another linter.
+JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint: ignore */`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from typing import Iterable
+
+_DIRECTIVE = re.compile(
+    r"backlint\s*:\s*ignore(?:\s*\[(?P<ids>[^\]]*)\])?"
+    r"|\bnoqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,?\s*[A-Za-z]+[0-9]+)*)",
+    re.IGNORECASE,
+)
+_JS_COMMENT = re.compile(r"(?://|/\*)\s*(?P<body>backlint\s*:\s*ignore[^*\n]*)")
+
+
+def matches(rule_id: str, comment: str) -> bool:
+    """Whether the comment text (with or without its `#`) suppresses `rule_id`."""
+    for m in _DIRECTIVE.finditer(comment):
+        if m.group("codes") is not None:
+            codes = re.split(r"[\s,]+", m.group("codes").strip())
+            if any(rule_id.upper().startswith(c.upper()) for c in codes if c.upper().startswith("BL")):
+                return True
+            continue
+        ids = m.group("ids")
+        if ids is None:
+            return True
+        for part in re.split(r"[\s,]+", ids.strip()):
+            if part and rule_id.upper().startswith(part.upper()):
+                return True
+    return False
+
+
+def python_comments(lines: list[str], first: int, last: int) -> dict[int, str]:
+    """Comments on lines `first`..`last` (1-based) of Python source, by line.
+
+    Tokenizes only that range, which starts at a statement; an unfinished bracket at the end of
+    the range just ends the scan.
+    """
+    chunk = "\n".join(lines[first - 1 : last]) + "\n"
+    found: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(chunk).readline):
+            if tok.type == tokenize.COMMENT:
+                found[first + tok.start[0] - 1] = tok.string
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    if not found:
+        # A range that starts inside a string the tokenizer cannot see: fall back to text.
+        for no in range(first, min(last, len(lines)) + 1):
+            text = lines[no - 1]
+            if "#" in text and _DIRECTIVE.search(text):
+                found[no] = text[text.index("#") :]
+    return found
+
+
+def js_comment(line: str) -> str | None:
+    m = _JS_COMMENT.search(line)
+    return m.group("body") if m else None
+
+
+def suppressing_comment(rule_id: str, comments: Iterable[str]) -> str | None:
+    for comment in comments:
+        if matches(rule_id, comment):
+            return comment.strip()
+    return None

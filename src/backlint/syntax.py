@@ -1,0 +1,218 @@
+"""Small facts about libcst nodes shared by the engine and the framework model.
+
+The engine does not use libcst's own visitor machinery: `CSTNode.visit` rebuilds every node it
+passes and visits whitespace and punctuation, which costs more than the rules themselves. Instead
+`child_fields` lists, once per node type, the fields that can hold code (expressions, statements
+and their structural parts), in source order, and `iter_children` follows only those.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Iterator
+
+import libcst as cst
+
+# Node types that only carry layout or punctuation: never descended into.
+LAYOUT: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.TrailingWhitespace,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Semicolon,
+    cst.Colon,
+    cst.Dot,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseUnaryOp,
+    cst.BaseCompOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+    cst.Asynchronous,
+)
+
+# Statements in the sense of the flow analysis: the units a block is made of.
+STATEMENTS: tuple[type, ...] = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.SimpleStatementSuite)
+
+# Fields whose declaration order differs from source order.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.Arg: ("keyword", "value"),
+    cst.IfExp: ("body", "test", "orelse"),
+}
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_classes(hint: object, out: list[type | None]) -> None:
+    origin = typing.get_origin(hint)
+    if origin is None:
+        if isinstance(hint, type) and issubclass(hint, cst.CSTNode):
+            out.append(hint)
+        elif isinstance(hint, (typing.ForwardRef, str)):
+            out.append(None)  # unknown: keep the field
+        return
+    for arg in typing.get_args(hint):
+        _node_classes(arg, out)
+
+
+def _compute_fields(tp: type) -> tuple[str, ...]:
+    hints = typing.get_type_hints(tp)
+    keep = []
+    for f in dataclasses.fields(tp):
+        classes: list[type | None] = []
+        _node_classes(hints.get(f.name), classes)
+        if not classes:
+            continue
+        if all(c is not None and issubclass(c, LAYOUT) for c in classes):
+            continue
+        keep.append(f.name)
+    order = _SOURCE_ORDER.get(tp)
+    if order is not None:
+        keep = [n for n in order if n in keep] + [n for n in keep if n not in order]
+    return tuple(keep)
+
+
+def child_fields(tp: type) -> tuple[str, ...]:
+    """Names of the fields of node type `tp` that can hold code, in source order."""
+    fields = _FIELDS.get(tp)
+    if fields is None:
+        fields = _FIELDS[tp] = _compute_fields(tp)
+    return fields
+
+
+def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The code-carrying children of `node`, in source order."""
+    for name in child_fields(node.__class__):
+        value = getattr(node, name)
+        if value.__class__ is tuple or value.__class__ is list:
+            yield from value
+        elif isinstance(value, cst.CSTNode):
+            yield value
+
+
+def iter_descendants(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """Every code-carrying node below `node`, depth first in source order.
+
+    With `into_scopes=False` the bodies of nested functions, lambdas and classes are skipped
+    (the nested definition itself is still yielded).
+    """
+    todo = list(iter_children(node))
+    todo.reverse()
+    while todo:
+        child = todo.pop()
+        yield child
+        if not into_scopes and isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        grand = list(iter_children(child))
+        grand.reverse()
+        todo.extend(grand)
+
+
+def is_leaf(tp: type) -> bool:
+    return not child_fields(tp)
+
+
+# ---------------------------------------------------------------------------------------------
+# Literals
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """The value of a plain string literal (or an implicit concatenation of them), else None.
+
+    Bytes literals are decoded as Latin-1 so every byte maps to one character.
+    """
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # malformed escapes: fall back to the raw body
+            return node.raw_value
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value
+    if isinstance(node, cst.ConcatenatedString):
+        left = string_value(node.left)
+        right = string_value(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return None
+
+
+def is_string_like(node: cst.CSTNode) -> bool:
+    """A string literal of any kind, including f-strings and concatenations."""
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+def call_name(call: cst.Call) -> str | None:
+    """The called name as written: `execute` for `cur.execute(...)`, `text` for `text(...)`."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional_arg(call: cst.Call, index: int) -> cst.Arg | None:
+    i = 0
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            continue
+        if arg.star == "*":
+            return None  # positions from *args on are unknowable
+        if i == index:
+            return arg
+        i += 1
+    return None
+
+
+def argument(call: cst.Call, index: int, *names: str) -> cst.BaseExpression | None:
+    """The expression passed at positional `index` or by one of the keyword `names`."""
+    arg = positional_arg(call, index) if index >= 0 else None
+    if arg is None:
+        for name in names:
+            arg = keyword_arg(call, name)
+            if arg is not None:
+                break
+    return arg.value if arg is not None else None
+
+
+def name_parts(name: str) -> list[str]:
+    """Lower-case words of an identifier: `dbPassword` and `DB_PASSWORD` give ['db', 'password']."""
+    words: list[str] = []
+    current = ""
+    prev = ""
+    for ch in name:
+        if ch in "_-. ":
+            if current:
+                words.append(current)
+            current = ""
+        elif ch.isupper() and current and (prev.islower() or prev.isdigit()):
+            words.append(current)
+            current = ch
+        else:
+            current += ch
+        prev = ch
+    if current:
+        words.append(current)
+    return [w.lower() for w in words]
