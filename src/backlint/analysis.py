@@ -326,14 +326,15 @@ class _Walker:
 # Entry points
 
 
-def select_rules(path: str, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
+def rules_for_path(path: str, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
+    """The rules that look at a file with this path at all (before it is read)."""
     return [(cls, opts) for cls, opts in specs if cls.wants(path, opts)]
 
 
 def analyze_text(path: str, text: str, specs: Sequence[RuleSpec]) -> FileResult:
     """Analyse decoded source `text` of the file at project-relative `path`."""
     result = FileResult(path, lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1))
-    specs = [(cls, opts) for cls, opts in specs if cls.wants_text(text)]
+    specs = [(cls, opts) for cls, opts in rules_for_path(path, specs) if cls.wants_text(text)]
     if not specs:
         return result
     try:

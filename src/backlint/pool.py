@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, Sequence
 
-from backlint.analysis import FileResult, RuleSpec, analyze_bytes
+from backlint.analysis import FileResult, RuleSpec, analyze_bytes, rules_for_path
 from backlint.findings import Level, Notification, NotificationKind
 
 MEMORY_LIMIT = 4 * 1024**3
@@ -43,6 +43,9 @@ class Task:
 def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
     """Read and analyse one file; every failure becomes a notification in the result."""
     active = [s for s in specs if s[0].ID not in task.disabled] if task.disabled else list(specs)
+    active = rules_for_path(task.rel, active)
+    if not active:
+        return FileResult(task.rel)
     try:
         with open(task.path, "rb") as fh:
             data = fh.read()

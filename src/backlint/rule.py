@@ -116,6 +116,8 @@ class Rule:
     REFERENCES: ClassVar[tuple[str, ...]] = ()
     PREFILTER: ClassVar[str | None] = None
     """A regular expression: files whose text does not match it are never shown to the rule."""
+    TESTS: ClassVar[bool] = True
+    """Whether the rule looks at test code. Rules that say no get an `include-tests` option."""
 
     # -- derived ----------------------------------------------------------------------------
     NAME: ClassVar[str] = ""
@@ -144,6 +146,11 @@ class Rule:
                 handlers.append((m.group(1), m.group(2)))
         cls.HANDLERS = tuple(sorted(handlers))
         cls.PREFILTER_RE = re.compile(cls.PREFILTER) if cls.PREFILTER else None
+        if not cls.TESTS and "include-tests" not in cls.OPTIONS:
+            cls.OPTIONS = {
+                **cls.OPTIONS,
+                "include-tests": Option(False, "Also look at test code (tests/, test_*.py, *_test.py, conftest.py).", kind=bool),
+            }
 
     def __init__(self, ctx: FileContext, options: Mapping[str, Any]) -> None:
         self.ctx = ctx
@@ -152,7 +159,11 @@ class Rule:
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
         """Whether the rule looks at the file at `path` at all (checked before reading it)."""
-        return True
+        if cls.TESTS or options.get("include-tests"):
+            return True
+        from backlint.frameworks.project import is_test_path
+
+        return not is_test_path(path)
 
     @classmethod
     def wants_text(cls, text: str) -> bool:

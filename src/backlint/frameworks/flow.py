@@ -325,6 +325,10 @@ class Scope:
         """Whether `name` is bound in this scope (assigned, imported, a parameter...)."""
         return name in self._names or name in self.params
 
+    def names(self) -> list[str]:
+        """Every name bound in this scope (dotted for attribute targets)."""
+        return list(self._names)
+
     def definitions(self, name: str) -> list[Definition]:
         """Every binding of `name` in this scope, in source order."""
         return list(self._names.get(name, ()))

@@ -113,7 +113,10 @@ _URL_CREDENTIALS = re.compile(
     r"\b(?P<scheme>[a-z][a-z0-9+.-]{1,30})://(?P<user>[^:/?#@\s'\"]*):(?P<password>[^@/?#\s'\"]+)@(?P<host>[^/?#\s'\":]*)",
     re.I,
 )
-_KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)\s*=\s*(?P<password>[^;\s'\"]+)", re.I)
+# `PWD=...;` in ODBC strings, `password=...` in libpq conninfo: key=value with no spaces, among
+# other key=value pairs (so `SET password = ?` in SQL does not count).
+_KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)=(?P<password>[^;\s'\"]+)", re.I)
+_KV_PAIR = re.compile(r"(?:^|[;\s])[A-Za-z_ ]+=[^;\s]+")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"})
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
@@ -153,6 +156,9 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "", "0": "o", "5": "s", "$": "s", "7": "t", "_": "", "-": "", " ": ""})
+
+
 def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
@@ -163,6 +169,9 @@ def is_placeholder(value: str) -> bool:
     if words and all(w in _PLACEHOLDER_WORDS for w in words):
         return True
     lowered = v.lower()
+    unleet = lowered.translate(_LEET)
+    if any(marker in unleet for marker in ("changeme", "changethis", "changeit", "replaceme", "yoursecret", "yourpassword")):
+        return True
     return any(marker in lowered for marker in ("changeme", "change_me", "change-me", "change this", "replace_me",
                                                 "replace-me", "placeholder", "redacted", "your_", "your-", "your ",
                                                 "<your", "xxxxx", "dummy", "example", "not-a-secret", "notasecret",
@@ -184,6 +193,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False
     if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
         return False
+    if re.fullmatch(r"[A-Z]{2,10}", v):
+        return False  # a marker such as "LDAP" or "SSO", not a password
     if _PATHISH.match(v) and not _URL_CREDENTIALS.search(v) and not _random_looking(v):
         return False
     words = _words(v)
@@ -237,6 +248,8 @@ def url_credentials(value: str) -> UrlCredentials | None:
         if _is_fake_password(password, user, host):
             continue
         return UrlCredentials(m.group("scheme").lower(), user, host, m.start("password"), m.end("password"))
+    if len(_KV_PAIR.findall(value)) < 2:
+        return None
     for m in _KV_PASSWORD.finditer(value):
         password = m.group("password")
         if _is_fake_password(password, "", ""):

@@ -78,6 +78,17 @@ def looks_like_sql(text: str, *, loose: bool) -> bool:
     return stripped.startswith(MARK) and keywords >= 2
 
 
+_UTILITY = re.compile(
+    r"^(?:create|alter|drop|grant|revoke|truncate|comment|set|show|vacuum|analy[sz]e|reindex|cluster|listen"
+    r"|notify|pragma|attach|detach|use|reset|discard|lock|refresh|savepoint|release|begin|commit|rollback)\b"
+)
+
+
+def is_utility(text: str) -> bool:
+    """DDL and session statements (CREATE, GRANT, SET, PRAGMA...), which take no bind parameters."""
+    return bool(_UTILITY.match(_LEADING_NOISE.sub("", normalise(text))))
+
+
 def _in_quotes(before: str) -> bool:
     quote: str | None = None
     for ch in before:
@@ -124,6 +135,9 @@ def position(before: str, after: str = "") -> Position:
         return Position.CLAUSE
     if tail.endswith(MARK):
         # Right after another hole: `{col} {direction}`, `{prefix}{suffix}`.
+        return Position.IDENTIFIER
+    if re.search(r"(?<!:):$|[@$]$|%\($", tail):
+        # The name of a bind parameter: `:{name}`, `@{name}`, `$%(...)s`.
         return Position.IDENTIFIER
     if _VALUE_TAIL.search(tail):
         return Position.VALUE

@@ -335,15 +335,18 @@ class Origins:
                         out |= self._binding(key, b)
                     return out
             head = key.split(".", 1)[0]
-            if head in ("self", "cls"):
+            if head in ("self", "cls") and key.count(".") == 1:
                 cls_scope = enclosing_class(env.scope)
-                if cls_scope is not None and key.count(".") == 1:
+                if cls_scope is not None:
                     defs = cls_scope.definitions(attr)
                     if defs and all(d.kind is DefKind.ASSIGN for d in defs):
                         out = set()
                         for d in defs:
                             out |= self.of(d.value, env.at(d))
                         return out
+                if head == "cls":
+                    # Read through the class, not an instance: class-level configuration.
+                    return {Origin(Kind.CONSTANT, f"the class attribute `{attr}`")}
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
@@ -371,6 +374,8 @@ class Origins:
                 return self.of_all([receiver, *args], env) or {Origin(Kind.CONSTANT, "a constant")}
             if name in ("format", "replace", "format_map"):
                 return self.of_all([receiver, *args], env)
+            if name == "keys":
+                return self._keys(receiver, env)
             if name in _PASSTHROUGH_METHODS:
                 return set(self.of(receiver, env))
             if name in ("get", "pop", "setdefault"):
@@ -398,6 +403,22 @@ class Origins:
             if ret.value is not None:
                 out |= self.of(ret.value, Env(self.ctx, scope, stmt, {}, bindings, env.depth + 1))
         return out
+
+    def _keys(self, mapping: cst.BaseExpression, env: Env) -> set[Origin]:
+        """Origins of the keys of a mapping (`d.keys()`), which differ from its values'."""
+        if isinstance(mapping, cst.Dict):
+            keys = [e.key for e in mapping.elements if isinstance(e, cst.DictElement)]
+            return self.of_all(keys, env) or {Origin(Kind.CONSTANT, "a constant")}
+        if isinstance(mapping, cst.Name):
+            out: set[Origin] = set()
+            for b in resolve(env, mapping.value):
+                d = b.definition
+                if d is not None and d.kind is DefKind.ASSIGN and isinstance(d.value, cst.Dict) and not b.element:
+                    out |= self._keys(d.value, b.env)
+                else:
+                    out |= self.of(mapping, env)
+            return out or set(self.of(mapping, env))
+        return set(self.of(mapping, env))
 
     def _binary(self, expr: cst.BinaryOperation, env: Env) -> set[Origin]:
         op = expr.operator

@@ -5,10 +5,10 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import project, secrets
+from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
-from backlint.rule import Invalid, Option, Rule, Valid
-from backlint.syntax import string_value
+from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import name_parts, string_value
 
 # Calls whose positional argument at the given index is a key: qualified-name suffix -> (index, what).
 _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
@@ -32,6 +32,13 @@ _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
 }
 # Methods whose second positional argument is a password: `smtp.login(user, password)`.
 _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "set_password"})
+_IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
+
+
+def _is_identity(name: str) -> bool:
+    """A name for who or what (a user, login or database name), the usual twin of a password."""
+    words = name_parts(name)
+    return bool(words) and words[-1] in _IDENTITY_WORDS
 # Environment lookups whose default is the value used when the variable is missing.
 _ENV_GETTERS = frozenset({"getenv", "get", "config", "env", "str", "environ_get", "get_env", "getenv_or_default"})
 
@@ -89,9 +96,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         r"|glpat-|xox[baprse]-|_live_|PRIVATE KEY|AIza|SG\.|sk-|npm_|pypi-|hooks\.slack|jwt|jose|login|Fernet|hmac"
         r"|Serializer|Signer|BasicAuth|DigestAuth"
     )
-    OPTIONS = {
-        "include-tests": Option(False, "Also look at test code (tests/, test_*.py, *_test.py, conftest.py).", kind=bool),
-    }
+    TESTS = False
 
     INVALID = [
         Invalid('DB_PASSWORD = "Tr0ub4dor&3"', note="A password bound to a password-like name."),
@@ -246,10 +251,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         super().__init__(ctx, options)
         self._done: set[int] = set()
         self._enum_depth = 0
-
-    @classmethod
-    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        return bool(options.get("include-tests")) or not project.is_test_path(path)
+        self._identities: dict[int, frozenset[str]] = {}
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -259,8 +261,13 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self._done.add(id(node))
         self.report(node, what=what, where=where, redact=[node])
 
-    def _check_named(self, name: str, value: cst.BaseExpression | None, where: str | None = None) -> None:
-        """A value bound to `name`: flag its literal parts when the name is a secret's."""
+    def _check_named(
+        self, name: str, value: cst.BaseExpression | None, where: str | None = None, identities: frozenset[str] = frozenset()
+    ) -> None:
+        """A value bound to `name`: flag its literal parts when the name is a secret's.
+
+        `identities` are the user, login or database names set beside it: a password equal to
+        one of them is a local default (`USER = "app"`, `PASSWORD = "app"`)."""
         if value is None or self._enum_depth:
             return
         what = secrets.secret_name(name)
@@ -268,8 +275,21 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return
         for literal in _candidate_literals(self.ctx, value):
             text = string_value(literal)
-            if text is not None and secrets.looks_real(text, name):
+            if text is not None and text not in identities and secrets.looks_real(text, name):
                 self._flag(literal, what, where or f"`{name}`")
+
+    def _scope_identities(self) -> frozenset[str]:
+        scope, _ = self.ctx.current_scope()
+        cached = self._identities.get(id(scope))
+        if cached is None:
+            values: set[str] = set()
+            for name in scope.names():
+                if _is_identity(name.rsplit(".", 1)[-1]):
+                    for d in scope.definitions(name):
+                        if d.value is not None:
+                            values.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, d.value))
+            cached = self._identities[id(scope)] = frozenset(values - {""})
+        return cached
 
     # -- the places a secret can be written -----------------------------------------------------
 
@@ -292,7 +312,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
     def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
-            self._check_named(target.value, value)
+            if value is not None and secrets.secret_name(target.value):
+                self._check_named(target.value, value, identities=self._scope_identities())
         elif isinstance(target, cst.Attribute):
             self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`")
         elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
@@ -304,10 +325,17 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def visit_Param(self, node: cst.Param) -> None:
         self._check_named(node.name.value, node.default)
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = string_value(node.key)
-        if key is not None:
-            self._check_named(key, node.value, f"the `{key}` entry")
+    def visit_Dict(self, node: cst.Dict) -> None:
+        entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
+        # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
+        # is a local default, like `postgres:postgres@localhost`.
+        names: set[str] = set()
+        for key, value in entries:
+            if key is not None and _is_identity(key):
+                names.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, value))
+        for key, value in entries:
+            if key is not None:
+                self._check_named(key, value, f"the `{key}` entry", frozenset(names - {""}))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
@@ -319,11 +347,18 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 self._check_named(name.rsplit(".", 1)[-1], value_side, f"a comparison with `{name}`")
 
     def visit_Call(self, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None:
-                self._check_named(arg.keyword.value, arg.value, f"the `{arg.keyword.value}=` argument")
+        keywords = [(a.keyword.value, a.value) for a in node.args if a.keyword is not None]
+        names = frozenset(
+            string_value(lit) or "" for key, value in keywords if _is_identity(key) for lit in _candidate_literals(self.ctx, value)
+        )
+        for key, value in keywords:
+            self._check_named(key, value, f"the `{key}=` argument", names)
         if _is_env_lookup(self.ctx, node):
-            self._env_default(node)
+            parent = self.ctx.parent()
+            # Assignments, dict entries and keyword arguments read their env defaults themselves,
+            # knowing the user names set beside them.
+            if not isinstance(parent, (cst.Assign, cst.AnnAssign, cst.DictElement, cst.Arg, cst.BooleanOperation)):
+                self._env_default(node)
             return
         qualified = self.ctx.imports.qualify(node.func) or dotted(node.func) or ""
         for suffix, (index, what) in _KEY_ARGUMENTS.items():
