@@ -53,7 +53,10 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceProblem(NotificationKind.DECODE_ERROR, f"cannot decode: {exc.msg}") from None
+        # No usable coding declaration and not UTF-8 in the first lines (or a bogus declaration).
+        encoding = "utf-8" if "invalid or missing encoding declaration" in str(exc.msg) else ""
+        if not encoding:
+            raise SourceProblem(NotificationKind.DECODE_ERROR, f"cannot decode: {exc.msg}") from None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:

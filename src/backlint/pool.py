@@ -13,6 +13,7 @@ at that moment, so a fork is safe and costs milliseconds); elsewhere they are sp
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import multiprocessing as mp
 import os
@@ -75,6 +76,7 @@ def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
 
 def _worker_main(conn: Connection, specs: Sequence[RuleSpec]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    faulthandler.disable()  # a crash is reported as a notification, never as a traceback dump
     try:
         import resource
 

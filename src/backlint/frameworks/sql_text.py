@@ -65,7 +65,7 @@ def looks_like_sql(text: str, *, loose: bool) -> bool:
     keyword will do.
     """
     t = normalise(text)
-    stripped = _LEADING_NOISE.sub("", t)
+    stripped = normalise(_LEADING_NOISE.sub("", text.lower()))
     if _VERB_START.match(stripped):
         verb = stripped.split(" ", 1)[0]
         # Bare words that are also English ("set", "use", "show", "values") need SQL after them.
@@ -86,7 +86,7 @@ _UTILITY = re.compile(
 
 def is_utility(text: str) -> bool:
     """DDL and session statements (CREATE, GRANT, SET, PRAGMA...), which take no bind parameters."""
-    return bool(_UTILITY.match(_LEADING_NOISE.sub("", normalise(text))))
+    return bool(_UTILITY.match(normalise(_LEADING_NOISE.sub("", text.lower()))))
 
 
 def _in_quotes(before: str) -> bool:

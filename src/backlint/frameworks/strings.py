@@ -28,6 +28,8 @@ class Hole:
 
     expr: cst.BaseExpression
     env: Env
+    how: str | None = None
+    """The construct that interpolated it ("an f-string", "concatenation"...)."""
 
 
 Part = Union[str, Hole]
@@ -50,9 +52,12 @@ class Built:
         return "".join(p if isinstance(p, str) else marker for p in self.parts)
 
     def with_how(self, how: str, site: cst.CSTNode) -> Built:
+        """Mark the text as assembled by `how` at `site`, and its holes as interpolated by it
+        (holes interpolated deeper keep their own construct)."""
+        parts = tuple(Hole(p.expr, p.env, how) if isinstance(p, Hole) and p.how is None else p for p in self.parts)
         if self.how is not None:
-            return self
-        return Built(self.parts, how, site)
+            return Built(parts, self.how, self.site)
+        return Built(parts, how, site)
 
 
 def _opaque(expr: cst.BaseExpression, env: Env) -> Built:

@@ -285,9 +285,16 @@ class Origins:
             return set(self.of(d.value, b.env))
         if kind is DefKind.AUGMENT:
             out = set(self.of(d.value, b.env))
-            if d.statement is not None and d.scope is not None:
-                for prev in d.scope.reaching(name, d.statement):
-                    out |= self._binding(name, Binding(prev.value, b.env.at(prev), prev, prev.element))
+            key = (id(d), 0)
+            if d.statement is not None and d.scope is not None and key not in self._active:
+                # A `+=` in a loop reaches itself through the back edge: follow it once.
+                self._active.add(key)
+                try:
+                    for prev in d.scope.reaching(name, d.statement):
+                        if (id(prev), 0) not in self._active:
+                            out |= self._binding(name, Binding(prev.value, b.env.at(prev), prev, prev.element))
+                finally:
+                    self._active.discard(key)
             return out
         if kind is DefKind.EXCEPT:
             return {Origin(Kind.EXCEPTION, f"the exception `{name}`")}

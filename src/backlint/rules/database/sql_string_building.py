@@ -307,6 +307,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
     ) -> tuple[Origin, str] | None:
         if built.how is None or not built.holes:
             return None
+        how = built.how
         text = built.text(sql_text.MARK)
         if not sql_text.looks_like_sql(text, loose=sink.only_sql):
             return None
@@ -336,9 +337,10 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             candidate = max(bad, key=lambda o: (o.kind, o.what))
             if worst is None or candidate.kind > worst.kind:
                 worst = candidate
+                how = part.how or built.how
         if worst is None:
             return None
-        return worst, built.how
+        return worst, how
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:

@@ -1,0 +1,51 @@
+"""File discovery: excludes, .gitignore, explicit files, symlinks, size limit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from backlint.config import Config
+from backlint.discovery import discover
+
+
+def _rels(root: Path, *paths: Path, **config) -> list[str]:
+    targets, _ = discover(list(paths) or [root], Config(root=root, **config))
+    return [t.rel for t in targets]
+
+
+def test_default_excludes_and_gitignore(tmp_path: Path) -> None:
+    for rel in ("app/main.py", "app/web.ts", ".venv/lib/x.py", "node_modules/m/index.js", "build/gen.py",
+                "app/__pycache__/x.py", "generated/out.py", "app/keep.py", "static/vendor.min.js", "types.d.ts"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x = 1\n")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "app" / ".gitignore").write_text("*.py\n!keep.py\n!main.py\n")
+    assert _rels(tmp_path) == ["app/keep.py", "app/main.py", "app/web.ts"]
+    assert "generated/out.py" in _rels(tmp_path, respect_gitignore=False)
+    assert _rels(tmp_path, extend_exclude=("app/keep.py",)) == ["app/main.py", "app/web.ts"]
+
+
+def test_named_files_are_always_scanned(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "x.py").write_text("x = 1\n")
+    assert _rels(tmp_path, tmp_path / "build" / "x.py") == ["build/x.py"]
+
+
+def test_symlinks(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("x = 1\n")
+    os.symlink(root / "pkg", root / "alias")  # inside: walked once, reported at its real path
+    os.symlink(root, root / "pkg" / "loop")
+    (tmp_path / "out.py").write_text("x = 1\n")
+    os.symlink(tmp_path / "out.py", root / "out.py")
+    assert _rels(root) == ["pkg/a.py"]
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 100)
+    (tmp_path / "small.py").write_text("x = 1\n")
+    targets, notes = discover([tmp_path], Config(root=tmp_path, max_file_size=100))
+    assert [t.rel for t in targets] == ["small.py"]
+    assert [(n.kind.value, n.path) for n in notes] == [("too-large", "big.py")]

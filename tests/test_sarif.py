@@ -1,0 +1,126 @@
+"""SARIF: schema-valid, complete rule metadata, stable fingerprints, exact UTF-16 regions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from backlint import catalog
+from backlint.fingerprints import line_hashes
+from conftest import ROOT, SHARED, run_cli
+
+
+@pytest.fixture(scope="module")
+def fixtures_sarif() -> dict:
+    proc = run_cli("scan", "fixtures", "--format", "sarif")
+    assert proc.returncode == 1, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_schema_valid(fixtures_sarif: dict, sarif_schema: dict) -> None:
+    jsonschema.validate(fixtures_sarif, sarif_schema)
+
+
+def test_run_shape(fixtures_sarif: dict) -> None:
+    assert fixtures_sarif["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert fixtures_sarif["version"] == "2.1.0"
+    (run,) = fixtures_sarif["runs"]
+    assert run["columnKind"] == "utf16CodeUnits"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == ROOT.as_uri() + "/"
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert "automationDetails" not in run
+
+
+def test_every_enabled_rule_is_described_once(fixtures_sarif: dict) -> None:
+    rules = fixtures_sarif["runs"][0]["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == list(catalog.load().ids)
+    for r in rules:
+        assert r["name"] != r["id"]
+        assert r["shortDescription"]["text"] and r["fullDescription"]["text"]
+        assert r["help"]["text"] and r["help"]["markdown"] and r["helpUri"]
+        assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        props = r["properties"]
+        assert props["precision"] in ("very-high", "high", "medium", "low")
+        assert len(props["tags"]) <= 10 and len(set(props["tags"])) == len(props["tags"])
+        if "security" in props["tags"]:
+            assert 0 < float(props["security-severity"]) <= 10
+            assert any(t.startswith("external/cwe/cwe-") for t in props["tags"])
+        else:
+            assert props["problem.severity"] in ("error", "warning", "recommendation")
+
+
+def test_results(fixtures_sarif: dict) -> None:
+    run = fixtures_sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert run["results"]
+    for res in run["results"]:
+        assert rule_ids[res["ruleIndex"]] == res["ruleId"]
+        assert res["level"] in ("error", "warning", "note") and res["message"]["text"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert not loc["artifactLocation"]["uri"].startswith(("/", "./", "file:"))
+        assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
+        fp = res["partialFingerprints"]
+        assert fp["primaryLocationLineHash"] and len(fp["backlint/v1"]) == 32
+        text = (ROOT / loc["artifactLocation"]["uri"]).read_text(encoding="utf-8")
+        assert fp["primaryLocationLineHash"] == line_hashes(text)[loc["region"]["startLine"] - 1]
+
+
+def test_fingerprint_vectors() -> None:
+    vectors = json.loads((SHARED / "sarif" / "fingerprint-vectors.json").read_text())["vectors"]
+    for vector in vectors:
+        assert line_hashes(vector["text"]) == vector["line_hashes"]
+
+
+def test_unicode_paths_and_utf16_columns(tmp_path: Path, sarif_schema: dict) -> None:
+    folder = tmp_path / "réseau et données"
+    folder.mkdir()
+    # Two astral characters (two UTF-16 units each) and an accented letter before the finding.
+    (folder / "mod.py").write_text('def f(cur, x):\n    note = "😀😀é"; cur.execute(f"SELECT * FROM t WHERE a = \'{x}\'")\n', encoding="utf-8")
+    data = json.loads(run_cli("scan", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    jsonschema.validate(data, sarif_schema)
+    (res,) = data["runs"][0]["results"]
+    loc = res["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "r%C3%A9seau%20et%20donn%C3%A9es/mod.py"
+    line = '    note = "😀😀é"; cur.execute(f"SELECT * FROM t WHERE a = \'{x}\'")'
+    start_chars = line.index('f"SELECT')
+    assert loc["region"]["startColumn"] == start_chars + 2 + 1  # two surrogate pairs add two units
+    text_report = json.loads(run_cli("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert text_report["findings"][0]["column"] == start_chars + 1
+
+
+def test_suppressed_results_are_marked_when_included(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text('PASSWORD = "Tr0ub4dor&3"  # backlint: ignore[BL301] rotated, test only\n')
+    plain = json.loads(run_cli("scan", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    assert plain["runs"][0]["results"] == []
+    kept = json.loads(run_cli("scan", ".", "--format", "sarif", "--include-suppressed", cwd=tmp_path).stdout)
+    (res,) = kept["runs"][0]["results"]
+    assert res["suppressions"] == [{"kind": "inSource", "justification": "# backlint: ignore[BL301] rotated, test only"}]
+
+
+def test_deterministic_across_jobs() -> None:
+    one = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "1").stdout
+    two = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "2").stdout
+    assert one == two
+
+
+@pytest.mark.skipif(not (SHARED / "sarif" / "check_sarif.sh").exists(), reason="../shared/sarif is not beside this checkout")
+def test_check_sarif_script(tmp_path: Path) -> None:
+    """The shared checker, schema part only (its multitool part needs a 100 MB download)."""
+    out = tmp_path / "fixtures.sarif"
+    run_cli("scan", "fixtures", "--format", "sarif", "-o", str(out))
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    proc = subprocess.run(
+        ["bash", str(SHARED / "sarif" / "check_sarif.sh"), str(out)],
+        capture_output=True, text=True, timeout=300,
+        env={"SARIF_SKIP_MULTITOOL": "1", "SARIF_PYTHON": sys.executable, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert "errors=0" in proc.stdout.strip().splitlines()[-1], proc.stdout
