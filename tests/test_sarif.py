@@ -73,10 +73,21 @@ def test_results(fixtures_sarif: dict) -> None:
         assert fp["primaryLocationLineHash"] == line_hashes(text)[loc["region"]["startLine"] - 1]
 
 
+VECTORS = ROOT / "tests" / "data" / "fingerprint-vectors.json"
+"""GitHub's own test vectors for primaryLocationLineHash (codeql-action src/fingerprints.test.ts,
+MIT), as copied into ../shared/sarif/."""
+
+
 def test_fingerprint_vectors() -> None:
-    vectors = json.loads((SHARED / "sarif" / "fingerprint-vectors.json").read_text())["vectors"]
+    vectors = json.loads(VECTORS.read_text())["vectors"]
+    assert len(vectors) >= 8
     for vector in vectors:
         assert line_hashes(vector["text"]) == vector["line_hashes"]
+
+
+@pytest.mark.skipif(not (SHARED / "sarif" / "fingerprint-vectors.json").exists(), reason="../shared/sarif is not beside this checkout")
+def test_fingerprint_vectors_match_shared_copy() -> None:
+    assert VECTORS.read_bytes() == (SHARED / "sarif" / "fingerprint-vectors.json").read_bytes()
 
 
 def test_unicode_paths_and_utf16_columns(tmp_path: Path, sarif_schema: dict) -> None:
