@@ -15,10 +15,12 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import libcst as cst
 
 from backlint import positions, suppressions
-from backlint.findings import Finding, Fix, Level, Notification, NotificationKind, RelatedLocation, Replacement
+from backlint.findings import Finding, Fix, Level, Notification, NotificationKind, Region, RelatedLocation, Replacement
 from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
+from backlint.frameworks.project import EMPTY as EMPTY_FACTS
+from backlint.frameworks.project import ProjectFacts, facts_from_text
 from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, is_leaf
 
@@ -119,15 +121,24 @@ class FileContext:
     node itself. Framework helpers memoise their per-file models with `memo()`.
     """
 
-    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, facts: ProjectFacts = EMPTY_FACTS) -> None:
         self.path = path
         self.text = text
         self.module = module
+        self._facts = facts
+        self._merged_facts: ProjectFacts | None = None
         self.stack: list[cst.CSTNode] = []
         self.imports = ImportTable.for_module(module)
         self._pending: list[_Pending] = []
         self._scopes: dict[int, Scope] = {}
         self._memo: dict[Any, Any] = {}
+
+    @property
+    def project(self) -> ProjectFacts:
+        """Facts about the whole project (relations, routed views, settings), with this file's own."""
+        if self._merged_facts is None:
+            self._merged_facts = self._facts.merged(facts_from_text(self.text))
+        return self._merged_facts
 
     # -- traversal ------------------------------------------------------------------------------
 
@@ -334,7 +345,7 @@ def rules_for_path(path: str, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
     return [(cls, opts) for cls, opts in specs if cls.wants(path, opts)]
 
 
-def analyze_text(path: str, text: str, specs: Sequence[RuleSpec]) -> FileResult:
+def analyze_text(path: str, text: str, specs: Sequence[RuleSpec], facts: ProjectFacts = EMPTY_FACTS) -> FileResult:
     """Analyse decoded source `text` of the file at project-relative `path`."""
     result = FileResult(path, lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     specs = [(cls, opts) for cls, opts in rules_for_path(path, specs) if cls.wants_text(text)]
@@ -348,7 +359,7 @@ def analyze_text(path: str, text: str, specs: Sequence[RuleSpec]) -> FileResult:
         )
         return result
     result.parsed = True
-    ctx = FileContext(path, text, module)
+    ctx = FileContext(path, text, module, facts)
     rules = [cls(ctx, opts) for cls, opts in specs]
     walker = _Walker(ctx, rules)
     try:
@@ -372,14 +383,14 @@ def analyze_text(path: str, text: str, specs: Sequence[RuleSpec]) -> FileResult:
     return result
 
 
-def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec]) -> FileResult:
+def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec], facts: ProjectFacts = EMPTY_FACTS) -> FileResult:
     try:
         text = decode_source(data)
     except SourceProblem as problem:
         result = FileResult(path)
         result.notifications.append(Notification(problem.kind, problem.message, path))
         return result
-    return analyze_text(path, text, specs)
+    return analyze_text(path, text, specs, facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,7 +408,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         wanted.extend(n for n, _ in p.related)
         wanted.extend(p.redact)
         if p.fix is not None:
-            wanted.extend(n for n, _ in p.fix.edits)
+            wanted.extend(e.node for e in p.fix.edits)
     text = ctx.text
     raw_spans = positions.spans(ctx.module, wanted)
     index = positions.LineIndex(text)
@@ -436,9 +447,18 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         )
         fix = None
         if p.fix is not None:
-            reps = tuple(Replacement(r, t) for r, t in ((region_of(n), t) for n, t in p.fix.edits) if r is not None)
-            if reps:
-                fix = Fix(p.fix.description, reps)
+            reps = []
+            for edit in p.fix.edits:
+                r = region_of(edit.node)
+                if r is None:
+                    continue
+                if edit.mode == "after":
+                    r = Region(r.end_line, r.end_column, r.end_line, r.end_column, r.end_column_utf16, r.end_column_utf16)
+                elif edit.mode == "before":
+                    r = Region(r.start_line, r.start_column, r.start_line, r.start_column, r.start_column_utf16, r.start_column_utf16)
+                reps.append(Replacement(r, edit.text))
+            if len(reps) == len(p.fix.edits):
+                fix = Fix(p.fix.description, tuple(reps))
         findings.append(
             Finding(
                 rule_id=p.rule.ID,

@@ -5,7 +5,7 @@ deterministic order."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import pathspec
 
@@ -15,6 +15,7 @@ from backlint.catalog import Catalog
 from backlint.config import Config, default_jobs
 from backlint.discovery import Target, discover
 from backlint.findings import ScanResult
+from backlint.frameworks import project
 
 
 def python_rule_specs(catalog: Catalog, config: Config, enabled: Sequence[str]) -> list[RuleSpec]:
@@ -38,6 +39,22 @@ def _disabled(target: Target, ignores: list[tuple[pathspec.GitIgnoreSpec, frozen
     return frozenset(disabled)
 
 
+def project_facts(targets: Sequence[Target]) -> project.ProjectFacts:
+    """Facts that span files (ORM relationships, routed views, REST framework settings), read from
+    every Python file's text with a few regular expressions before the analysis."""
+
+    def texts() -> Iterator[str]:
+        for target in targets:
+            try:
+                data = target.path.read_bytes()
+            except OSError:
+                continue
+            if project.HINTS_BYTES.search(data):
+                yield data.decode("utf-8", "replace")
+
+    return project.collect(texts())
+
+
 def scan(paths: Sequence[Path], config: Config, catalog: Catalog) -> ScanResult:
     enabled = config.enabled(catalog.ids)
     result = ScanResult(root=str(config.root), rule_ids=tuple(enabled))
@@ -49,7 +66,8 @@ def scan(paths: Sequence[Path], config: Config, catalog: Catalog) -> ScanResult:
     tasks = [pool.Task(str(t.path), t.rel, _disabled(t, ignores, enabled)) for t in python_targets]
     jobs = config.jobs or default_jobs()
     if specs:
-        for file_result in pool.run(tasks, specs, jobs, config.per_file_timeout):
+        facts = project_facts(python_targets)
+        for file_result in pool.run(tasks, specs, jobs, config.per_file_timeout, facts):
             result.files_scanned += 1
             result.lines_scanned += file_result.lines
             result.findings.extend(file_result.findings)

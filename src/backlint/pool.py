@@ -27,6 +27,8 @@ from typing import Any, Iterator, Sequence
 
 from backlint.analysis import FileResult, RuleSpec, analyze_bytes, rules_for_path
 from backlint.findings import Level, Notification, NotificationKind
+from backlint.frameworks.project import EMPTY as EMPTY_FACTS
+from backlint.frameworks.project import ProjectFacts
 
 MEMORY_LIMIT = 4 * 1024**3
 """Address-space limit of a worker, so a runaway file fails alone instead of swapping the machine."""
@@ -41,7 +43,7 @@ class Task:
     """Rule ids switched off for this file (per-file-ignores)."""
 
 
-def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
+def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts = EMPTY_FACTS) -> FileResult:
     """Read and analyse one file; every failure becomes a notification in the result."""
     active = [s for s in specs if s[0].ID not in task.disabled] if task.disabled else list(specs)
     active = rules_for_path(task.rel, active)
@@ -57,7 +59,7 @@ def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
         )
         return result
     try:
-        return analyze_bytes(task.rel, data, active)
+        return analyze_bytes(task.rel, data, active, facts)
     except MemoryError:
         result = FileResult(task.rel)
         result.notifications.append(Notification(NotificationKind.CRASH, "ran out of memory while analysing this file", task.rel))
@@ -74,7 +76,7 @@ def analyze_task(task: Task, specs: Sequence[RuleSpec]) -> FileResult:
         return result
 
 
-def _worker_main(conn: Connection, specs: Sequence[RuleSpec]) -> None:
+def _worker_main(conn: Connection, specs: Sequence[RuleSpec], facts: ProjectFacts) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     faulthandler.disable()  # a crash is reported as a notification, never as a traceback dump
     try:
@@ -95,7 +97,7 @@ def _worker_main(conn: Connection, specs: Sequence[RuleSpec]) -> None:
             return
         if task is None:
             return
-        result = analyze_task(task, specs)
+        result = analyze_task(task, specs, facts)
         try:
             conn.send(result)
         except (BrokenPipeError, OSError):
@@ -103,10 +105,10 @@ def _worker_main(conn: Connection, specs: Sequence[RuleSpec]) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, specs: Sequence[RuleSpec]) -> None:
+    def __init__(self, context: Any, specs: Sequence[RuleSpec], facts: ProjectFacts) -> None:
         parent, child = context.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.process = context.Process(target=_worker_main, args=(child, specs), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, specs, facts), daemon=True)
         self.process.start()
         child.close()
         self.task: Task | None = None
@@ -147,13 +149,15 @@ def _signal_name(code: int | None) -> str:
         return f"signal {-code}"
 
 
-def run(tasks: Sequence[Task], specs: Sequence[RuleSpec], jobs: int, timeout: float) -> Iterator[FileResult]:
+def run(
+    tasks: Sequence[Task], specs: Sequence[RuleSpec], jobs: int, timeout: float, facts: ProjectFacts = EMPTY_FACTS
+) -> Iterator[FileResult]:
     """Analyse `tasks` in `jobs` worker processes, yielding results as they finish."""
     if not tasks:
         return
     context = _context()
     queue = deque(sorted(tasks, key=lambda t: -_size(t.path)))
-    workers = [_Worker(context, specs) for _ in range(max(1, min(jobs, len(queue))))]
+    workers = [_Worker(context, specs, facts) for _ in range(max(1, min(jobs, len(queue))))]
     try:
         while queue or any(w.task is not None for w in workers):
             for w in workers:
@@ -186,7 +190,7 @@ def run(tasks: Sequence[Task], specs: Sequence[RuleSpec], jobs: int, timeout: fl
                 elif failure is not None:
                     kind = NotificationKind.TIMEOUT if "took longer" in failure else NotificationKind.CRASH
                     w.stop(kill=True)
-                    workers[i] = _Worker(context, specs)
+                    workers[i] = _Worker(context, specs, facts)
                     crashed = FileResult(task.rel)
                     crashed.notifications.append(Notification(kind, failure, task.rel, Level.ERROR))
                     yield crashed

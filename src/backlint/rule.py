@@ -191,11 +191,22 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One change of a fix: replace the source of `node` with `text`, or insert `text` before
+    or after it."""
+
+    node: cst.CSTNode
+    text: str
+    mode: str = "replace"
+    """"replace", "before" or "after"."""
+
+
+@dataclass(frozen=True)
 class FixSpec:
-    """A fix as a rule states it: replace the source of `node` with `text`."""
+    """A safe, mechanical fix as a rule states it."""
 
     description: str
-    edits: tuple[tuple[cst.CSTNode, str], ...] = field(default_factory=tuple)
+    edits: tuple[Edit, ...] = field(default_factory=tuple)
 
 
 RuleType = type[Rule]

@@ -11,6 +11,8 @@ unknown receivers only count when the text they get reads as a SQL statement.
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -211,3 +213,186 @@ def is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None = N
 def literal_sql(expr: cst.BaseExpression) -> str | None:
     """The SQL text of a plain literal argument, else None."""
     return string_value(expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data operations: what a call does to the database
+
+
+class OpKind(enum.Enum):
+    QUERY = "query"
+    WRITE = "write"
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+    TRANSACTION = "transaction"
+
+
+@dataclass(frozen=True)
+class DataOp:
+    kind: OpKind
+    call: cst.Call
+    label: str
+    """How to name it: "`User.objects.filter()`", "`cursor.execute()`"."""
+    raw: bool = False
+    """Raw SQL or cursor-level access (DB-API, asyncpg, `text()`), not an ORM."""
+
+
+_DJANGO_QUERY = frozenset({"all", "filter", "exclude", "get", "first", "last", "count", "exists", "values", "values_list",
+                           "aggregate", "annotate", "order_by", "in_bulk", "iterator", "earliest", "latest", "distinct",
+                           "select_related", "prefetch_related", "only", "defer", "raw", "get_queryset", "none", "union",
+                           "dates", "datetimes", "using", "select_for_update", "alias", "contains", "explain"})
+_DJANGO_WRITE = frozenset({"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"})
+_SA_QUERY = frozenset({"query", "get", "get_one", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "stream", "stream_scalars"})
+_SA_WRITE = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "flush"})
+_ASYNC_QUERY = frozenset({"fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "cursor"})
+_MONGO_QUERY = frozenset({"find", "find_one", "aggregate", "count_documents", "estimated_document_count", "distinct"})
+_MONGO_WRITE = frozenset({"insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many",
+                          "replace_one", "find_one_and_update", "find_one_and_delete", "find_one_and_replace", "bulk_write"})
+_WRITE_VERBS = re.compile(r"^\s*(?:\(|--[^\n]*\n|/\*.*?\*/|\s)*(insert|update|delete|merge|replace|upsert|truncate|create|drop|alter)\b", re.I | re.S)
+
+
+def chain_root(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`User.objects` for `User.objects.filter(a=1).order_by("b")`: the receiver chain's start."""
+    while True:
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            expr = expr.func.value
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call):
+            expr = expr.value
+        else:
+            return expr
+
+
+def chain_methods(call: cst.Call) -> list[str]:
+    """Method names along a call chain, outermost first: ["first", "filter"] for `X.objects.filter().first()`."""
+    names = []
+    expr: cst.BaseExpression = call
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        names.append(expr.func.attr.value)
+        expr = expr.func.value
+    return names
+
+
+def _is_manager(expr: cst.BaseExpression) -> bool:
+    name = dotted(expr) or ""
+    last = name.rsplit(".", 1)[-1]
+    return last in ("objects", "_default_manager", "_base_manager") or last.endswith("_set")
+
+
+def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
+    if expr is None:
+        return False
+    text = string_value(expr)
+    if text is None and isinstance(expr, cst.Call):
+        fname = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        if fname in ("insert", "update", "delete"):
+            return True
+        if fname == "text" and expr.args:
+            text = string_value(expr.args[0].value)
+    if text is None and isinstance(expr, cst.FormattedString):
+        text = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    return bool(text and _WRITE_VERBS.match(text))
+
+
+def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp | None:
+    """What `call` does to the database, if anything (one operation per call chain: ask for the
+    outermost call of a chain)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    method = func.attr.value
+    receiver = func.value
+    methods = chain_methods(call)
+    root = chain_root(call)
+    label_root = dotted(root) or ""
+    # Django ORM: Model.objects...., related managers (`post.comment_set`, or a relation of
+    # the project's models such as `post.comments`), querysets built on them.
+    related = isinstance(root, cst.Attribute) and root.attr.value in ctx.project.relations and methods and ctx.imports.imports_any(["django"])
+    if _is_manager(root) or related:
+        kind = OpKind.WRITE if any(m in _DJANGO_WRITE for m in methods) else OpKind.QUERY
+        return DataOp(kind, call, f"`{label_root}.{methods[-1]}()`" if methods else f"`{label_root}`")
+    # Flask-SQLAlchemy: Model.query.filter_by(...).first()
+    if isinstance(root, cst.Attribute) and root.attr.value == "query" and isinstance(root.value, cst.Name) and root.value.value[:1].isupper():
+        return DataOp(OpKind.QUERY, call, f"`{label_root}.{methods[-1]}()`")
+    if method == "query":
+        if not _is_db_object(ctx, receiver, env):
+            return None
+        first = argument(call, 0, "sql")
+        raw = first is not None and (string_value(first) is not None or isinstance(first, cst.FormattedString))
+        return DataOp(OpKind.WRITE if raw and _sql_writes(ctx, first) else OpKind.QUERY, call, f"`{dotted(receiver) or 'db'}.query()`", raw=raw)
+    if method in _METHOD_SINKS or method in _ASYNC_QUERY:
+        sql = argument(call, 0, *(_METHOD_SINKS.get(method) or ("query",)))
+        if not (_is_db_object(ctx, receiver, env) or method in _ONLY_SQL_METHODS or (sql is not None and _looks_sql_argument(sql))):
+            return None
+        orm = isinstance(sql, cst.Call) and (dotted(sql.func) or "").rsplit(".", 1)[-1] in ("select", "insert", "update", "delete")
+        kind = OpKind.WRITE if method == "executemany" or _sql_writes(ctx, sql) else OpKind.QUERY
+        return DataOp(kind, call, f"`{dotted(receiver) or 'connection'}.{method}()`", raw=not orm)
+    if method in ("commit", "rollback") and not call.args and _is_db_object(ctx, receiver, env):
+        return DataOp(OpKind.COMMIT if method == "commit" else OpKind.ROLLBACK, call, f"`{dotted(receiver) or 'db'}.{method}()`")
+    if method in ("begin", "begin_nested", "transaction", "atomic") and _is_db_object(ctx, receiver, env):
+        return DataOp(OpKind.TRANSACTION, call, f"`{dotted(receiver) or 'db'}.{method}()`")
+    if (method in _SA_QUERY or method in _SA_WRITE) and _is_db_object(ctx, receiver, env) and not _is_manager(receiver):
+        kind = OpKind.WRITE if method in _SA_WRITE else OpKind.QUERY
+        return DataOp(kind, call, f"`{dotted(receiver) or 'session'}.{method}()`")
+    if method in ("save", "delete") and not [a for a in call.args if a.keyword is None] and not isinstance(receiver, cst.Call):
+        return DataOp(OpKind.WRITE, call, f"`{dotted(receiver) or 'object'}.{method}()`")
+    if method in _MONGO_QUERY or method in _MONGO_WRITE:
+        rname = (dotted(receiver) or "").lower()
+        if "collection" in rname or rname.startswith(("db.", "mongo", "self.db.")) or ctx.imports.imports_any(["pymongo", "motor"]) and "." in rname:
+            kind = OpKind.WRITE if method in _MONGO_WRITE else OpKind.QUERY
+            return DataOp(kind, call, f"`{dotted(receiver)}.{method}()`")
+    if isinstance(receiver, cst.Call):
+        # Reading the result of a query (`session.scalars(...).all()`, `cur.execute(...).fetchall()`)
+        # is part of that query.
+        inner = data_op(ctx, receiver, env)
+        if inner is not None:
+            # Query(...).update()/.delete() write; anything else reads the query's result.
+            kind = OpKind.WRITE if method in ("update", "delete") and inner.kind is OpKind.QUERY else inner.kind
+            return DataOp(kind, call, inner.label, inner.raw)
+    return None
+
+
+def _looks_sql_argument(expr: cst.BaseExpression) -> bool:
+    from backlint.frameworks.sql_text import looks_like_sql
+
+    text = string_value(expr)
+    if text is None and isinstance(expr, cst.FormattedString):
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "\x00" for p in expr.parts)
+    return text is not None and looks_like_sql(text, loose=False)
+
+
+def is_chain_link(stack: list[cst.CSTNode]) -> bool:
+    """Whether the call on top of `stack` is an inner link of a longer call chain
+    (`filter()` in `X.objects.filter().first()`)."""
+    if len(stack) < 3:
+        return False
+    node, parent, grand = stack[-1], stack[-2], stack[-3]
+    return isinstance(parent, cst.Attribute) and parent.value is node and isinstance(grand, cst.Call) and grand.func is parent
+
+
+# ---------------------------------------------------------------------------------------------
+# Transaction scopes
+
+_TRANSACTION_CALLS = frozenset({"atomic", "begin", "begin_nested", "transaction", "begin_transaction", "db_session"})
+
+
+def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env | None = None) -> bool:
+    """`transaction.atomic()`, `session.begin()`, `conn.transaction()`, `engine.begin()`, or a
+    DB-API connection used as a context manager (`with conn:` commits or rolls back)."""
+    if isinstance(expr, cst.Call):
+        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        return name in _TRANSACTION_CALLS
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        name = (dotted(expr) or "").rsplit(".", 1)[-1]
+        if name in ("atomic",):
+            return True
+        return _is_db_object(ctx, expr, env)
+    return False
+
+
+def is_transactional_function(fn: cst.FunctionDef) -> bool:
+    """Decorated with `@transaction.atomic`, `@atomic`, `@db_session`..."""
+    for dec in fn.decorators:
+        expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        if (dotted(expr) or "").rsplit(".", 1)[-1] in ("atomic", "db_session", "transactional", "in_transaction"):
+            return True
+    return False

@@ -155,6 +155,19 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
             route = _method_route(ctx, cls, stmt, framework)
             if route is not None:
                 found[id(stmt)] = route
+    if ctx.imports.imports_any(["django", "rest_framework"]):
+        # Function views: routed from a urls.py of the project, or taking `request` first in a
+        # views module.
+        methods_ids = {id(s) for cls in classes.values() if isinstance(cls.body, cst.IndentedBlock) for s in cls.body.body}
+        in_views = ctx.path.endswith("views.py") or "/views/" in "/" + ctx.path
+        for name, fns in functions.items():
+            for fn in fns:
+                if id(fn) in found or id(fn) in methods_ids:
+                    continue
+                params = [*fn.params.posonly_params, *fn.params.params]
+                takes_request = bool(params) and params[0].name.value in ("request", "req")
+                if takes_request and (name in ctx.project.url_views or in_views):
+                    found[id(fn)] = Route(fn, "django", frozenset(m.upper() for m in HTTP_METHODS), None)
     if _REGISTRATION_HINT.search(ctx.text):
         for fn, methods, path in _registrations(ctx, functions):
             if id(fn) not in found:
@@ -351,3 +364,32 @@ def is_request_parameter(ctx: FileContext, fn: cst.FunctionDef, param: cst.Param
         return True
     # Flask, Django, DRF, aiohttp: parameters other than the request come from the URL.
     return name in route.path_parameters or route.path is None
+
+
+_ERROR_HANDLER_DECORATORS = {"errorhandler": 0, "app_errorhandler": 0, "register_error_handler": 0, "exception_handler": 1}
+
+
+def error_handler_parameter(fn: cst.FunctionDef) -> cst.Param | None:
+    """The parameter that receives the exception in an error handler: Flask's
+    `@app.errorhandler(E) def h(e)`, FastAPI/Starlette's `@app.exception_handler(E) def h(request, exc)`,
+    DRF's `def custom_exception_handler(exc, context)`."""
+    params = [*fn.params.posonly_params, *fn.params.params]
+    for dec in fn.decorators:
+        expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        name = (dotted(expr) or "").rsplit(".", 1)[-1]
+        index = _ERROR_HANDLER_DECORATORS.get(name)
+        if index is not None and len(params) > index:
+            return params[index]
+    if fn.name.value.endswith("exception_handler") and params and params[0].name.value in ("exc", "exception", "e", "error"):
+        return params[0]
+    return None
+
+
+def error_handler_type(fn: cst.FunctionDef) -> cst.BaseExpression | None:
+    """The exception type an error handler is registered for (`Exception` in `@app.errorhandler(Exception)`)."""
+    for dec in fn.decorators:
+        if isinstance(dec.decorator, cst.Call) and dec.decorator.args:
+            name = (dotted(dec.decorator.func) or "").rsplit(".", 1)[-1]
+            if name in _ERROR_HANDLER_DECORATORS:
+                return dec.decorator.args[0].value
+    return None

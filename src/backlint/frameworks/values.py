@@ -53,6 +53,11 @@ class Origin:
     kind: Kind
     what: str
     """How to name it in a message: "parameter `table`", "request.args", "call to `build()`"."""
+    source: cst.CSTNode | None = field(default=None, compare=False, hash=False)
+    """For EXCEPTION origins: the `except` clause (or error-handler function) that caught it."""
+    raw: bool = False
+    """For REQUEST origins: data as the client sent it (a JSON body, form fields, query
+    arguments, an untyped `dict` body), not a value a framework validated into a type."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,24 @@ _NUMERIC_ANNOTATIONS = frozenset(
     {"int", "float", "bool", "UUID", "Decimal", "date", "datetime", "time", "timedelta", "PositiveInt",
      "NonNegativeInt", "conint", "confloat", "StrictInt", "StrictBool", "StrictFloat"}
 )
+_RAW_BODY_ANNOTATIONS = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "JSONType", "Json"})
+
+
+def _is_untyped_body(param: cst.Param) -> bool:
+    """`payload=Body(...)` with no annotation, or annotated `dict`: FastAPI validates nothing."""
+    default = param.default
+    return (
+        param.annotation is None
+        and isinstance(default, cst.Call)
+        and (dotted(default.func) or "").rsplit(".", 1)[-1] == "Body"
+    )
+
+
+_EXCEPTION_CODES = frozenset({"code", "status", "status_code", "errno", "http_status", "pgcode", "sqlstate", "__name__"})
+"""Exception attributes that are codes or names, not text about internals."""
+_TRACEBACK_CALLS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception",
+                              "traceback.format_tb", "traceback.format_stack", "traceback.extract_tb",
+                              "traceback.extract_stack", "traceback.format_exception_only", "traceback.format_list"})
 _NUMERIC_OPS = (cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power, cst.LeftShift,
                 cst.RightShift, cst.BitAnd, cst.BitOr, cst.BitXor, cst.MatrixMultiply)
 
@@ -221,7 +244,7 @@ class Origins:
             return self._name(expr, env)
         source = request_data.request_source(ctx, expr)
         if source is not None:
-            return {Origin(Kind.REQUEST, f"request data (`{source}`)")}
+            return {Origin(Kind.REQUEST, f"request data (`{source}`)", raw=True)}
         if isinstance(expr, cst.Attribute):
             return self._attribute(expr, env)
         if isinstance(expr, cst.Subscript):
@@ -297,7 +320,7 @@ class Origins:
                     self._active.discard(key)
             return out
         if kind is DefKind.EXCEPT:
-            return {Origin(Kind.EXCEPTION, f"the exception `{name}`")}
+            return {Origin(Kind.EXCEPTION, f"the exception `{name}`", d.node)}
         if kind is DefKind.IMPORT:
             if _CONSTANT_CASE.match(name):
                 return {Origin(Kind.CONSTANT, f"the constant `{name}`")}
@@ -321,8 +344,12 @@ class Origins:
         fn = d.scope.node if d.scope is not None else None
         from backlint.frameworks import routes  # the route model marks handler parameters
 
-        if isinstance(fn, cst.FunctionDef) and routes.is_request_parameter(self.ctx, fn, param):
-            return {Origin(Kind.REQUEST, f"request parameter `{name}`")}
+        if isinstance(fn, cst.FunctionDef):
+            if routes.is_request_parameter(self.ctx, fn, param):
+                raw = routes.annotation_name(param) in _RAW_BODY_ANNOTATIONS or _is_untyped_body(param)
+                return {Origin(Kind.REQUEST, f"request parameter `{name}`", raw=raw)}
+            if routes.error_handler_parameter(fn) is param:
+                return {Origin(Kind.EXCEPTION, f"the exception `{name}`", fn)}
         return {Origin(Kind.PARAMETER, f"parameter `{name}`")}
 
     def _attribute(self, expr: cst.Attribute, env: Env) -> set[Origin]:
@@ -354,6 +381,12 @@ class Origins:
                 if head == "cls":
                     # Read through the class, not an instance: class-level configuration.
                     return {Origin(Kind.CONSTANT, f"the class attribute `{attr}`")}
+        base_origins = self.of(base, env)
+        carried = {o for o in base_origins if o.kind in (Kind.REQUEST, Kind.EXCEPTION)}
+        if carried:
+            if attr in _EXCEPTION_CODES and all(o.kind is Kind.EXCEPTION for o in carried):
+                return {Origin(Kind.NUMERIC, f"`{_short(self.ctx, expr)}`")}
+            return carried
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
@@ -361,7 +394,7 @@ class Origins:
         if all(o.kind.harmless for o in container):
             return set(container)
         # `row["id"]` is as trustworthy as `row`; say which element was read.
-        return {Origin(o.kind, o.what) if o.kind is not Kind.UNKNOWN else Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`") for o in container}
+        return {o if o.kind is not Kind.UNKNOWN else Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`") for o in container}
 
     def _call(self, expr: cst.Call, env: Env) -> set[Origin]:
         ctx = self.ctx
@@ -370,6 +403,9 @@ class Origins:
         if name is None:
             return {Origin(Kind.CALL, f"`{_short(ctx, expr)}`")}
         lname = name.lower()
+        qualified = ctx.imports.qualify(func) or dotted(func) or ""
+        if qualified in _TRACEBACK_CALLS or (qualified.startswith("traceback.") and name.startswith(("format", "extract"))):
+            return {Origin(Kind.EXCEPTION, "the traceback", None)}
         if name in _NUMERIC_CALLS:
             return {Origin(Kind.NUMERIC, f"`{name}()`")}
         if any(w in lname for w in _SANITIZER_WORDS):
@@ -525,3 +561,39 @@ def _short(ctx: FileContext, node: cst.CSTNode, limit: int = 40) -> str:
 
 def is_statement(node: cst.CSTNode) -> bool:
     return isinstance(node, STATEMENTS)
+
+
+def assigned_values(env: Env, expr: cst.BaseExpression, depth: int = 0) -> list[tuple[cst.BaseExpression, Env]]:
+    """What a name or `self.attribute` may hold: the expressions assigned to it (through local
+    assignments, `with ... as` targets and, for `self.x`, assignments in any method of the class),
+    followed through further names. Anything else is its own value."""
+    if depth > 6:
+        return [(expr, env)]
+    if isinstance(expr, cst.Await):
+        return assigned_values(env, expr.expression, depth + 1)
+    key = dotted(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if key is None:
+        return [(expr, env)]
+    out: list[tuple[cst.BaseExpression, Env]] = []
+    bindings = resolve(env, key) if env.scope.binds(key) or "." not in key else []
+    if not bindings and key.startswith(("self.", "cls.")) and key.count(".") == 1:
+        cls_scope = enclosing_class(env.scope)
+        if cls_scope is not None:
+            for fn in cls_scope.functions.values():
+                scope = env.ctx.child_scope(fn, cls_scope)
+                for d in scope.definitions(key):
+                    if d.value is not None and d.kind in (DefKind.ASSIGN, DefKind.WITH):
+                        out.extend(assigned_values(Env(env.ctx, scope, d.statement), d.value, depth + 1))
+            return out or [(expr, env)]
+    for b in bindings:
+        d = b.definition
+        if d is not None and d.kind in (DefKind.ASSIGN, DefKind.WITH) and d.value is not None and not b.element:
+            out.extend(assigned_values(b.env, d.value, depth + 1))
+        elif d is not None and d.kind is DefKind.PARAM:
+            out.append((d.node, b.env))  # type: ignore[arg-type]
+    return out or [(expr, env)]
+
+
+def call_name(ctx: FileContext, call: cst.Call) -> str:
+    """The qualified name of the called function when imported, else its dotted name."""
+    return ctx.imports.qualify(call.func) or dotted(call.func) or ""

@@ -1,0 +1,153 @@
+"""Errors and their handling: which exception types an `except` catches, what kind they are,
+and whether a block logs, re-raises or answers with an error.
+
+Exception kinds:
+
+* BROAD: bare `except:`, `Exception`, `BaseException`.
+* INFRASTRUCTURE: database drivers and ORMs, network clients, the operating system, runtime
+  errors: their text describes internals (SQL, hosts, paths).
+* CLIENT: validation and parsing errors, whose message is written for the caller.
+* NOT_FOUND: lookups that failed (`DoesNotExist`, `NoResultFound`, `KeyError`).
+* DOMAIN: anything else, usually the application's own exceptions with deliberate messages.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Iterable
+
+import libcst as cst
+
+from backlint.frameworks.imports import dotted
+from backlint.syntax import iter_descendants
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
+
+
+class ExcKind(enum.IntEnum):
+    DOMAIN = 0
+    NOT_FOUND = 1
+    CLIENT = 2
+    INFRASTRUCTURE = 3
+    BROAD = 4
+
+
+_BROAD = frozenset({"Exception", "BaseException"})
+_INFRA_NAMES = frozenset(
+    {
+        "OperationalError", "DatabaseError", "IntegrityError", "ProgrammingError", "InterfaceError", "DataError",
+        "InternalError", "NotSupportedError", "SQLAlchemyError", "DBAPIError", "StatementError", "PoolError",
+        "ConnectionError", "TimeoutError", "OSError", "IOError", "EnvironmentError", "RequestException", "HTTPError",
+        "ConnectError", "ConnectTimeout", "ReadTimeout", "RedisError", "ClientError", "BotoCoreError",
+        "CalledProcessError", "RuntimeError", "PermissionError", "FileNotFoundError", "BrokenPipeError",
+        "SMTPException", "PyMongoError", "ServerSelectionTimeoutError", "ClientResponseError", "ClientConnectionError",
+        "TransportError", "AttributeError", "TypeError", "ImportError", "NameError", "AssertionError",
+        "RecursionError", "MemoryError", "ZeroDivisionError", "IndexError", "UnicodeError", "PostgresError",
+        "InvalidRequestError", "ResourceClosedError", "NoSuchTableError", "CompileError",
+    }
+)
+_INFRA_MODULES = ("sqlalchemy", "psycopg", "psycopg2", "pymysql", "MySQLdb", "mysql", "sqlite3", "django.db", "asyncpg",
+                  "requests", "httpx", "aiohttp", "redis", "botocore", "boto3", "pymongo", "motor", "socket", "subprocess",
+                  "smtplib", "urllib", "grpc", "elasticsearch", "kafka", "pika")
+_CLIENT_NAMES = frozenset(
+    {
+        "ValidationError", "ValueError", "ValidationException", "RequestValidationError", "SchemaError", "JSONDecodeError",
+        "DecodeError", "InvalidTokenError", "ExpiredSignatureError", "InvalidSignatureError", "BadRequest", "ParseError",
+        "BadSignature", "SignatureExpired", "MultipleInvalid", "Invalid", "MarshmallowError", "FormValidationError",
+        "UnicodeDecodeError", "InvalidOperation", "BadRequestKeyError",
+    }
+)
+_NOT_FOUND_NAMES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "Http404", "NotFound", "KeyError", "LookupError", "NotFoundError", "StopIteration"})
+
+
+def _kind_of_name(ctx: FileContext | None, expr: cst.BaseExpression) -> ExcKind:
+    name = dotted(expr) or ""
+    last = name.rsplit(".", 1)[-1]
+    qualified = (ctx.imports.qualify(expr) if ctx is not None else None) or name
+    if last in _BROAD:
+        return ExcKind.BROAD
+    if last in _NOT_FOUND_NAMES or last.endswith("DoesNotExist"):
+        return ExcKind.NOT_FOUND
+    if last in _CLIENT_NAMES or last.endswith("ValidationError"):
+        return ExcKind.CLIENT
+    if last in _INFRA_NAMES or any(qualified == m or qualified.startswith(m + ".") for m in _INFRA_MODULES):
+        return ExcKind.INFRASTRUCTURE
+    return ExcKind.DOMAIN
+
+
+def caught_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
+    if handler.type is None:
+        return []
+    if isinstance(handler.type, cst.Tuple):
+        return [e.value for e in handler.type.elements]
+    return [handler.type]
+
+
+def handler_kind(ctx: FileContext | None, handler: cst.ExceptHandler) -> ExcKind:
+    """The worst kind among the types an except clause catches (bare `except:` is BROAD)."""
+    types = caught_types(handler)
+    if not types:
+        return ExcKind.BROAD
+    return max(_kind_of_name(ctx, t) for t in types)
+
+
+def type_kind(ctx: FileContext | None, expr: cst.BaseExpression | None) -> ExcKind:
+    """The kind of an exception type expression (None, for an unknown type, is BROAD)."""
+    if expr is None:
+        return ExcKind.BROAD
+    if isinstance(expr, cst.Tuple):
+        return max((_kind_of_name(ctx, e.value) for e in expr.elements), default=ExcKind.BROAD)
+    return _kind_of_name(ctx, expr)
+
+
+def is_broad(ctx: FileContext | None, handler: cst.ExceptHandler) -> bool:
+    types = caught_types(handler)
+    return not types or any(_kind_of_name(ctx, t) is ExcKind.BROAD for t in types)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logging
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg",
+                         "trace", "success", "opt"})
+_REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_exception", "capture_message",
+                        "captureException", "captureMessage", "report_exc_info", "notify", "notify_exception",
+                        "record_exception", "send_error", "log_exception", "logException", "report"})
+
+
+def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
+    """A call that records something: a logger method, `logging.*`, `print`, an error reporter."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in ("print", "log_exception", "capture_exception", "capture_message", "warn")
+    if not isinstance(func, cst.Attribute):
+        return False
+    method = func.attr.value
+    if method in _REPORTERS:
+        return True
+    if method in LOG_METHODS:
+        receiver = dotted(func.value) or ""
+        if isinstance(func.value, cst.Call):  # structlog.get_logger().error(...), logger.opt(...).error(...)
+            receiver = dotted(func.value.func) or ""
+        tail = receiver.rsplit(".", 1)[-1].lower()
+        return "log" in tail or receiver in ("logging", "structlog") or tail in ("console", "sentry")
+    if method == "write" and (dotted(func.value) or "") in ("sys.stderr", "sys.stdout"):
+        return True
+    if method == "warn" and (dotted(func.value) or "") == "warnings":
+        return True
+    return False
+
+
+def logs(ctx: FileContext | None, body: cst.CSTNode) -> bool:
+    """Whether any call under `body` (not in nested functions) records something."""
+    return any(isinstance(n, cst.Call) and is_logging_call(ctx, n) for n in iter_descendants(body, into_scopes=False))
+
+
+def raises(body: cst.CSTNode) -> bool:
+    """Whether `body` (not nested functions) has a `raise` statement."""
+    return any(isinstance(n, cst.Raise) for n in iter_descendants(body, into_scopes=False))
+
+
+def calls(body: cst.CSTNode) -> Iterable[cst.Call]:
+    return (n for n in iter_descendants(body, into_scopes=False) if isinstance(n, cst.Call))

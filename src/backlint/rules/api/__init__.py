@@ -1,0 +1,1 @@
+"""BL4xx: API design (thin route handlers, paginated lists, validated input)."""

@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database, routes
+from backlint.frameworks.database import OpKind
+from backlint.frameworks.values import Env
+from backlint.rule import Invalid, Option, Rule, Valid
+from backlint.syntax import argument, iter_descendants, string_value
+
+_ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
+_AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
+
+
+@dataclass
+class _Handler:
+    node: cst.FunctionDef
+    raw: list[database.DataOp] = field(default_factory=list)
+    queries: list[database.DataOp] = field(default_factory=list)
+    writes: list[database.DataOp] = field(default_factory=list)
+    statements: int = 0
+    branches: int = 0
+    computation: cst.CSTNode | None = None
+
+
+def _trivial_sql(op: database.DataOp) -> bool:
+    """`SELECT 1` and alike: a health check, not data access."""
+    call: cst.BaseExpression = op.call
+    while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call) and not call.args:
+        call = call.func.value  # conn.execute("SELECT 1").fetchone()
+    sql = argument(call, 0, "sql", "query", "statement") if isinstance(call, cst.Call) else None
+    if isinstance(sql, cst.Call) and sql.args:  # text("SELECT 1")
+        sql = sql.args[0].value
+    text = string_value(sql) if sql is not None else None
+    return text is not None and "from" not in text.lower() and text.strip().lower().startswith("select")
+
+
+class LogicInRouteHandler(Rule):
+    """A route handler does the work itself instead of delegating to a service or repository.
+
+    A handler's job is the HTTP boundary: read the request, call one piece of application code,
+    shape the response. When it also runs SQL, coordinates several writes or computes over
+    domain data, that logic cannot be reused by a job or another endpoint, is tested only
+    through HTTP, and mixes transaction and error handling with request parsing. The rule
+    reports each handler once, at its `def`, with the reasons: raw SQL or cursor use, two or more
+    writes, more database calls than `max-data-operations`, a computation over domain data
+    (arithmetic on fields in a loop), or more statements or branches than configured.
+
+    Left alone: handlers that parse, call one service function and map the result, a single
+    get-or-404, a few ORM reads, health checks (`SELECT 1`), and any function that is not a route
+    handler (services, repositories, helpers)."""
+
+    ID = "BL401"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.MEDIUM
+    TAGS = ("architecture", "maintainability")
+    MESSAGE = "Route handler `{name}` does the work itself: {reasons}; move it into a service or repository"
+    FIX = """Keep the handler at the HTTP boundary and put the work where it can be reused and tested:
+
+```python
+@router.post("/orders", status_code=201)
+def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
+    return orders_service.place(db, body)      # SQL, writes and rules live in the service
+```"""
+    REFERENCES = (
+        "https://martinfowler.com/eaaCatalog/serviceLayer.html",
+        "https://github.com/HackSoftware/Django-Styleguide#services",
+    )
+    OPTIONS = {
+        "max-statements": Option(40, "Statements a handler may have (nested ones included).", minimum=1),
+        "max-branches": Option(10, "if/elif/for/while/except branches a handler may have.", minimum=1),
+        "max-data-operations": Option(4, "Database calls (queries and writes) a handler may make.", minimum=1),
+    }
+    TESTS = False
+
+    INVALID = [
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.get("/reports/sales")
+            def sales():
+                cur = get_db().cursor()
+                cur.execute("SELECT product_id, SUM(quantity) FROM order_lines GROUP BY product_id")
+                return jsonify(cur.fetchall())
+            """,
+            line=5,
+            note="Raw SQL in the handler.",
+        ),
+        Invalid(
+            """
+            from fastapi import APIRouter, Depends
+            router = APIRouter()
+
+            @router.post("/orders")
+            def create_order(body: OrderIn, db: Session = Depends(get_db)):
+                order = Order(customer_id=body.customer_id)
+                db.add(order)
+                db.flush()
+                for line in body.lines:
+                    db.add(OrderLine(order_id=order.id, sku=line.sku, quantity=line.quantity))
+                db.commit()
+                return order
+            """,
+            line=5,
+            note="Several writes coordinated in the handler.",
+        ),
+        Invalid(
+            """
+            from rest_framework.decorators import api_view
+            from rest_framework.response import Response
+
+            @api_view(["GET"])
+            def invoice(request, pk):
+                order = Order.objects.get(pk=pk)
+                total = 0
+                for line in order.lines.all():
+                    total += line.unit_price * line.quantity
+                if order.coupon:
+                    total -= total * order.coupon.percent / 100
+                return Response({"total": total})
+            """,
+            line=5,
+            note="Pricing rules computed in the view.",
+        ),
+        Invalid(
+            """
+            from django.views import View
+
+            class Dashboard(View):
+                def get(self, request):
+                    users = User.objects.count()
+                    orders = Order.objects.filter(status="paid").count()
+                    revenue = Order.objects.aggregate(total=Sum("total"))
+                    refunds = Refund.objects.filter(created__gte=today()).count()
+                    top = Product.objects.order_by("-sold")[:5]
+                    return render(request, "dashboard.html", locals())
+            """,
+            line=4,
+            note="More database calls than the limit (a class-based view).",
+        ),
+        Invalid(
+            """
+            from flask import Blueprint, request
+            bp = Blueprint("users", __name__)
+
+            @bp.route("/users/<int:user_id>", methods=["PUT"])
+            def update_user(user_id):
+                user = User.query.get_or_404(user_id)
+                user.name = request.json["name"]
+                db.session.add(user)
+                AuditLog.create(user_id=user.id, action="update")
+                db.session.add(AuditEntry(user_id=user.id))
+                db.session.commit()
+                return {"id": user.id}
+            """,
+            line=5,
+            note="Writes to several tables from a Flask view.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from fastapi import APIRouter, Depends
+            router = APIRouter()
+
+            @router.post("/orders", status_code=201)
+            def create_order(body: OrderIn, db: Session = Depends(get_db)):
+                return orders_service.place(db, body)
+            """,
+            note="Parse, one service call, respond.",
+        ),
+        Valid(
+            """
+            from flask import Flask, abort, jsonify
+            app = Flask(__name__)
+
+            @app.get("/users/<int:user_id>")
+            def show(user_id):
+                user = User.query.get(user_id)
+                if user is None:
+                    abort(404)
+                return jsonify(user.to_dict())
+            """,
+            note="A single get-or-404.",
+        ),
+        Valid(
+            """
+            def place_order(db, body):
+                order = Order(customer_id=body.customer_id)
+                db.add(order)
+                for line in body.lines:
+                    db.add(OrderLine(order=order, sku=line.sku))
+                db.commit()
+                return order
+            """,
+            note="The same work in a service function is where it belongs.",
+        ),
+        Valid(
+            """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/health")
+            def health(db=Depends(get_db)):
+                db.execute(text("SELECT 1"))
+                return {"status": "ok"}
+            """,
+            note="A health check.",
+        ),
+        Valid(
+            """
+            from rest_framework import viewsets
+
+            class ArticleViewSet(viewsets.ModelViewSet):
+                queryset = Article.objects.all()
+                serializer_class = ArticleSerializer
+
+                def perform_create(self, serializer):
+                    serializer.save(author=self.request.user)
+            """,
+            note="A viewset hook with one write.",
+        ),
+        Valid(
+            """
+            from django.shortcuts import get_object_or_404, render
+
+            def article(request, slug):
+                article = get_object_or_404(Article, slug=slug)
+                comments = article.comments.filter(approved=True)
+                return render(request, "article.html", {"article": article, "comments": comments})
+            """,
+            note="Two reads for a page.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._handlers: list[_Handler | None] = []
+
+    def _current(self) -> _Handler | None:
+        handler = self._handlers[-1] if self._handlers else None
+        if handler is None or self.ctx.function() is not handler.node:
+            return None
+        return handler
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = routes.route_of(self.ctx, node)
+        self._handlers.append(_Handler(node) if route is not None else None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        handler = self._current()
+        if handler is None or database.is_chain_link(self.ctx.stack):
+            return
+        op = database.data_op(self.ctx, node, Env.here(self.ctx))
+        if op is None:
+            return
+        if op.raw and not _trivial_sql(op):
+            handler.raw.append(op)
+        if op.kind is OpKind.WRITE:
+            handler.writes.append(op)
+        elif op.kind is OpKind.QUERY:
+            handler.queries.append(op)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        handler = self._current()
+        if handler is None or handler.computation is not None or not isinstance(node.operator, _AUG_NUMERIC):
+            return
+        in_loop = any(isinstance(a, (cst.For, cst.While)) for a in self.ctx.ancestors())
+        if in_loop and not isinstance(node.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.List)):
+            if _touches_fields(node.value) or _touches_fields(node.target):
+                handler.computation = node
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        handler = self._current()
+        if handler is None or handler.computation is not None or not isinstance(node.operator, _ARITHMETIC):
+            return
+        if _is_field(node.left) and _is_field(node.right):
+            handler.computation = node
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        handler = self._handlers.pop()
+        if handler is None:
+            return
+        statements, branches = _size(node.body)
+        max_statements = int(self.options.get("max-statements", 40))
+        max_branches = int(self.options.get("max-branches", 10))
+        max_ops = int(self.options.get("max-data-operations", 4))
+        reasons = []
+        if handler.raw:
+            reasons.append(f"runs SQL itself ({handler.raw[0].label})")
+        if len(handler.writes) >= 2:
+            labels = ", ".join(dict.fromkeys(w.label for w in handler.writes[:3]))
+            reasons.append(f"makes {len(handler.writes)} writes ({labels})")
+        total = len(handler.writes) + len(handler.queries)
+        if total > max_ops:
+            reasons.append(f"makes {total} database calls (limit {max_ops})")
+        if handler.computation is not None and total >= 1:
+            reasons.append("computes over domain data")
+        if statements > max_statements:
+            reasons.append(f"has {statements} statements (limit {max_statements})")
+        if branches > max_branches:
+            reasons.append(f"has {branches} branches (limit {max_branches})")
+        if reasons:
+            self.report(node.name, name=node.name.value, reasons="; ".join(reasons))
+
+
+def _is_field(expr: cst.BaseExpression) -> bool:
+    """An attribute or item of some object (`line.price`, `row["qty"]`): domain data."""
+    return isinstance(expr, (cst.Attribute, cst.Subscript)) and not (
+        isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in ("self", "settings", "config", "math")
+    )
+
+
+def _touches_fields(expr: cst.BaseExpression) -> bool:
+    return _is_field(expr) or any(_is_field(n) for n in iter_descendants(expr) if isinstance(n, cst.BaseExpression))
+
+
+def _size(body: cst.CSTNode) -> tuple[int, int]:
+    """(statements, branches) in a function body, nested functions excluded."""
+    statements = 0
+    branches = 0
+    for node in iter_descendants(body, into_scopes=False):
+        if isinstance(node, cst.BaseSmallStatement):
+            statements += 1
+        elif isinstance(node, cst.BaseCompoundStatement):
+            statements += 1
+            if isinstance(node, (cst.If, cst.For, cst.While)):
+                branches += 1
+        elif isinstance(node, cst.ExceptHandler):
+            branches += 1
+    return statements, branches

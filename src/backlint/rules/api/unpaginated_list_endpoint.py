@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database, routes
+from backlint.frameworks.database import OpKind
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, assigned_values
+from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import iter_descendants, string_value
+
+_PAGE_WORDS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "cursor", "size",
+                         "skip", "take", "after", "before", "max_results", "start", "first", "last", "count", "top",
+                         "page_token", "next_token", "continuation", "since_id", "max_id"})
+_BOUNDING = frozenset({"limit", "paginate", "get", "first", "last", "one", "one_or_none", "scalar", "scalar_one",
+                       "scalar_one_or_none", "count", "exists", "aggregate", "in_bulk", "latest", "earliest",
+                       "get_or_404", "first_or_404", "one_or_404", "fetchone", "fetchval", "fetchrow", "fetch_one",
+                       "fetch_val", "get_object_or_404", "slice", "fetchmany", "iterator", "__getitem__", "page",
+                       "top", "only_one"})
+_DRF_LIST_BASES = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet"})
+_LIMIT_SQL = re.compile(r"\b(limit|fetch\s+first|top)\b", re.I)
+_PATH_ENDS_WITH_PARAM = re.compile(r"(<[^>]+>|\{[^}]+\})/?$")
+
+
+def _bounded(call: cst.Call) -> bool:
+    """A query chain that returns one row, a count, or a limited page."""
+    methods = set(database.chain_methods(call))
+    if methods & _BOUNDING:
+        return True
+    for node in [call, *iter_descendants(call)]:
+        if isinstance(node, cst.Call):
+            name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            if name in ("limit", "paginate", "slice"):
+                return True
+            for arg in node.args:
+                text = string_value(arg.value)
+                if text is not None and _LIMIT_SQL.search(text):
+                    return True
+        elif isinstance(node, cst.FormattedString):
+            text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+            if _LIMIT_SQL.search(text):
+                return True
+    return False
+
+
+class UnpaginatedListEndpoint(Rule):
+    """A GET endpoint returns a whole table with no limit or pagination.
+
+    A list endpoint that returns every row works in development and falls over in production:
+    response time, memory and database load grow with the table, and one request for
+    `/orders` can take the service down (this is how unbounded `findMany` calls caused outages).
+    The rule flags GET route handlers for collections (their path does not end in a parameter)
+    that return an unbounded query (`Model.objects.all()`/`filter()`, `session.query(...).all()`,
+    `session.scalars(select(...)).all()`, `Model.query.all()`, SQL without `LIMIT`), directly or
+    through a serializer, a list comprehension or a template context, when the handler has no
+    limit/offset/page/cursor/size parameter and calls no `paginate`. DRF list views are flagged
+    when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
+    scanned and set no DEFAULT_PAGINATION_CLASS.
+
+    Left alone: detail endpoints (`/orders/{id}`), queries bounded by `limit()`, slicing, `first()`,
+    `get()`, counts and aggregates, handlers with pagination parameters, and DRF views with a
+    pagination class."""
+
+    ID = "BL402"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.MEDIUM
+    CWE = (770, 400)
+    TAGS = ("performance", "api", "pagination")
+    TESTS = False
+    MESSAGE = "{what}; paginate it (limit/offset or cursor parameters with a maximum page size)"
+    FIX = """Bound every list: take a page and a maximum size, and return a page.
+
+```python
+@router.get("/orders")
+def list_orders(limit: int = Query(50, le=200), offset: int = 0, db: Session = Depends(get_db)):
+    return db.scalars(select(Order).order_by(Order.id).limit(limit).offset(offset)).all()
+```
+
+For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
+    REFERENCES = (
+        "https://www.django-rest-framework.org/api-guide/pagination/",
+        "https://cwe.mitre.org/data/definitions/770.html",
+    )
+    PREFILTER = r"get|GET|route|ListAPIView|ViewSet|api_view|View"
+
+    INVALID = [
+        Invalid(
+            """
+            from fastapi import APIRouter, Depends
+            router = APIRouter()
+
+            @router.get("/orders", response_model=list[OrderOut])
+            def list_orders(db: Session = Depends(get_db)):
+                return db.query(Order).all()
+            """,
+            line=6,
+            note="Every order, every time.",
+        ),
+        Invalid(
+            """
+            from flask import Blueprint, jsonify
+            bp = Blueprint("users", __name__)
+
+            @bp.route("/users")
+            def users():
+                rows = User.query.order_by(User.name).all()
+                return jsonify([u.to_dict() for u in rows])
+            """,
+            line=6,
+            note="Through a variable and a comprehension (Flask-SQLAlchemy).",
+        ),
+        Invalid(
+            """
+            from rest_framework.decorators import api_view
+            from rest_framework.response import Response
+
+            @api_view(["GET"])
+            def articles(request):
+                return Response(ArticleSerializer(Article.objects.filter(published=True), many=True).data)
+            """,
+            line=6,
+            note="A serializer over an unsliced queryset.",
+        ),
+        Invalid(
+            """
+            from rest_framework import generics
+
+            class LogList(generics.ListAPIView):
+                queryset = LogEntry.objects.all()
+                serializer_class = LogEntrySerializer
+                pagination_class = None
+            """,
+            line=6,
+            note="DRF pagination switched off for a list view.",
+        ),
+        Invalid(
+            """
+            from aiohttp import web
+            routes = web.RouteTableDef()
+
+            @routes.get("/events")
+            async def events(request):
+                async with request.app["pool"].acquire() as conn:
+                    rows = await conn.fetch("SELECT id, kind, created_at FROM events ORDER BY id")
+                return web.json_response([dict(r) for r in rows])
+            """,
+            line=7,
+            note="SQL without LIMIT (aiohttp, asyncpg).",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from fastapi import APIRouter, Depends, Query
+            router = APIRouter()
+
+            @router.get("/orders")
+            def list_orders(limit: int = Query(50, le=200), offset: int = 0, db: Session = Depends(get_db)):
+                return db.query(Order).offset(offset).limit(limit).all()
+            """,
+            note="Limit and offset parameters.",
+        ),
+        Valid(
+            """
+            from fastapi import APIRouter
+            router = APIRouter()
+
+            @router.get("/orders/{order_id}")
+            def get_order(order_id: int, db: Session = Depends(get_db)):
+                return db.query(OrderLine).filter(OrderLine.order_id == order_id).all()
+            """,
+            note="A detail endpoint (the path ends in a parameter).",
+        ),
+        Valid(
+            """
+            from flask import Blueprint, jsonify
+            bp = Blueprint("users", __name__)
+
+            @bp.get("/users")
+            def users():
+                page = db.paginate(db.select(User).order_by(User.name), per_page=50)
+                return jsonify([u.to_dict() for u in page.items])
+            """,
+            note="Flask-SQLAlchemy's `paginate`.",
+        ),
+        Valid(
+            """
+            from rest_framework import generics
+
+            class LogList(generics.ListAPIView):
+                queryset = LogEntry.objects.all()
+                serializer_class = LogEntrySerializer
+                pagination_class = LimitOffsetPagination
+            """,
+            note="A DRF pagination class.",
+        ),
+        Valid(
+            """
+            from django.shortcuts import render
+
+            def latest(request):
+                posts = Post.objects.order_by("-created")[:20]
+                return render(request, "latest.html", {"posts": posts})
+            """,
+            note="A sliced queryset.",
+        ),
+        Valid(
+            """
+            @router.post("/orders/search")
+            def search(body: SearchIn, db: Session = Depends(get_db)):
+                return db.query(Order).filter(Order.status == body.status).all()
+            """,
+            note="Not a GET endpoint.",
+        ),
+    ]
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
+        if not bases & _DRF_LIST_BASES:
+            return
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == "pagination_class" for t in small.targets
+                    ):
+                        if isinstance(small.value, cst.Name) and small.value.value == "None":
+                            self.report(small.value, what=f"`{node.name.value}` lists a collection with `pagination_class = None`")
+                        return
+            elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("list", "paginate_queryset", "get_paginated_response"):
+                return
+        facts = self.ctx.project
+        if facts.rest_framework_settings and not facts.default_pagination:
+            self.report(node.name, what=f"`{node.name.value}` lists a collection and REST_FRAMEWORK sets no DEFAULT_PAGINATION_CLASS")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = routes.route_of(self.ctx, node)
+        if route is None or not route.is_get or route.view_class is not None and route.action not in (None, "list"):
+            return
+        if route.path is not None and _PATH_ENDS_WITH_PARAM.search(route.path):
+            return
+        if route.action is None and route.view_class is not None and route.framework == "drf":
+            return  # APIView.get may be a detail view; its URL is in urls.py
+        if self._paginated(node):
+            return
+        scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
+        for ret, stmt in scope.returns:
+            if ret.value is None:
+                continue
+            env = Env(self.ctx, scope, stmt)
+            for call in self._queries(ret.value, env, 0):
+                self.report(call, what=f"GET `{node.name.value}` returns every row of {database.data_op(self.ctx, call, env).label}")  # type: ignore[union-attr]
+                return
+
+    def _paginated(self, fn: cst.FunctionDef) -> bool:
+        params = [*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params]
+        if any(p.name.value.lower() in _PAGE_WORDS for p in params):
+            return True
+        for node in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(node, cst.Call):
+                name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+                if "paginat" in name.lower():
+                    return True
+                for arg in node.args[:1]:
+                    key = string_value(arg.value)
+                    if key is not None and key.lower() in _PAGE_WORDS and name in ("get", "getlist", "__getitem__", "int"):
+                        return True
+            elif isinstance(node, cst.Subscript):
+                key = node.slice[0].slice if node.slice else None
+                if isinstance(key, cst.Index) and (string_value(key.value) or "").lower() in _PAGE_WORDS:
+                    return True
+        return False
+
+    def _queries(self, expr: cst.BaseExpression, env: Env, depth: int) -> Iterator[cst.Call]:
+        """Unbounded query calls whose rows `expr` carries."""
+        if depth > 5:
+            return
+        if isinstance(expr, cst.Subscript):
+            return  # sliced or indexed
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call):
+            yield from self._queries(expr.value, env, depth + 1)  # Serializer(qs, many=True).data
+            return
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            for value, venv in assigned_values(env, expr):
+                if value is not expr and isinstance(value, cst.BaseExpression) and not isinstance(value, cst.Param):
+                    yield from self._queries(value, venv, depth + 1)
+            return
+        if isinstance(expr, cst.Call):
+            op = database.data_op(self.ctx, expr, env)
+            if op is not None and op.kind is OpKind.QUERY:
+                if not _bounded(expr):
+                    yield expr
+                return
+            if op is not None:
+                return
+            for arg in expr.args:
+                yield from self._queries(arg.value, env, depth + 1)
+            return
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            yield from self._queries(expr.for_in.iter, env, depth + 1)
+        elif isinstance(expr, (cst.Dict,)):
+            for el in expr.elements:
+                if isinstance(el, cst.DictElement):
+                    yield from self._queries(el.value, env, depth + 1)
+        elif isinstance(expr, (cst.Tuple, cst.List)):
+            for el in expr.elements[:1]:
+                yield from self._queries(el.value, env, depth + 1)

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database
+from backlint.frameworks.database import OpKind
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
+from backlint.rule import Invalid, Rule, Valid
+
+_VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
+                              "ModelForm", "FlaskForm", "SQLModel", "BaseSettings", "Struct", "RootModel"})
+_VALIDATOR_NAME = re.compile(r"(Schema|Serializer|Form|In|Input|Create|Update|Patch|Payload|Request|Body|DTO|Dto|Params|Query|Filter|Command|Validator)$")
+_VALIDATOR_MODULES = re.compile(r"(^|\.)(schemas?|serializers?|forms?|dtos?|validators?|payloads?|requests?|inputs?)(\.|$)")
+
+
+class UnvalidatedRequestInput(Rule):
+    """Raw request data is written to the database without going through a schema.
+
+    JSON bodies, form fields and query arguments arrive as whatever the client chose to send:
+    unexpected keys (`is_admin: true` copied onto a user by `User(**request.json)`), wrong types,
+    oversized strings, missing fields. Validating at the boundary with a schema (Pydantic,
+    marshmallow, a DRF serializer, a Django or WTForms form) turns that into a typed, bounded
+    object or a 4xx. The rule follows raw request data (`request.json`, `request.get_json()`,
+    `request.form[...]`, `request.args[...]`, `request.POST`, `request.data`, `await
+    request.json()`, a FastAPI body typed `dict`) into database writes: ORM creates, updates and
+    saves, `session.add()` of a model built from it, fields assigned from it before a save, and
+    the parameters of an INSERT or UPDATE.
+
+    Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
+    a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
+    `form.cleaned_data`), FastAPI parameters with a model or scalar type, and request data used
+    only to read."""
+
+    ID = "BL403"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.MEDIUM
+    CWE = (20, 915)
+    SECURITY_SEVERITY = 5.3
+    TAGS = ("security", "validation", "api")
+    TESTS = False
+    MESSAGE = "{source} is written by {sink} without validation; validate it with a schema first"
+    FIX = """Validate at the boundary and write only validated fields:
+
+```python
+class UserUpdate(BaseModel):
+    name: str = Field(max_length=100)
+    email: EmailStr
+
+@app.put("/users/<int:user_id>")
+def update_user(user_id):
+    data = UserUpdate.model_validate(request.get_json())   # 422 on bad input
+    users.update(user_id, **data.model_dump())
+```"""
+    REFERENCES = (
+        "https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Mass_Assignment_Cheat_Sheet.html",
+    )
+    PREFILTER = r"request|Body|dict"
+
+    INVALID = [
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/users")
+            def create_user():
+                user = User(**request.get_json())
+                db.session.add(user)
+                db.session.commit()
+                return {"id": user.id}, 201
+            """,
+            line=7,
+            note="Mass assignment: every key of the body becomes a column.",
+        ),
+        Invalid(
+            """
+            def signup(request):
+                Account.objects.create(email=request.POST["email"], plan=request.POST.get("plan", "free"))
+                return redirect("/welcome")
+            """,
+            line=2,
+            note="Form fields straight into a Django create.",
+        ),
+        Invalid(
+            """
+            from fastapi import APIRouter
+            router = APIRouter()
+
+            @router.patch("/items/{item_id}")
+            def patch_item(item_id: int, changes: dict, db: Session = Depends(get_db)):
+                db.query(Item).filter(Item.id == item_id).update(changes)
+                db.commit()
+            """,
+            line=6,
+            note="An untyped FastAPI body.",
+        ),
+        Invalid(
+            """
+            from flask import request
+
+            def rename(user):
+                payload = request.json
+                user.display_name = payload["name"]
+                user.save()
+            """,
+            line=6,
+            note="A field assigned from the body, then saved.",
+        ),
+        Invalid(
+            """
+            async def add_comment(request):
+                body = await request.json()
+                async with request.app["pool"].acquire() as conn:
+                    await conn.execute("INSERT INTO comments (post_id, text) VALUES ($1, $2)", body["post"], body["text"])
+            """,
+            line=4,
+            note="The parameters of an INSERT (aiohttp).",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/users")
+            def create_user():
+                data = UserCreate.model_validate(request.get_json())
+                user = User(**data.model_dump())
+                db.session.add(user)
+                db.session.commit()
+                return {"id": user.id}, 201
+            """,
+            note="Validated with a Pydantic model first.",
+        ),
+        Valid(
+            """
+            def signup(request):
+                form = SignupForm(request.POST)
+                if form.is_valid():
+                    Account.objects.create(**form.cleaned_data)
+                return redirect("/welcome")
+            """,
+            note="A Django form.",
+        ),
+        Valid(
+            """
+            from fastapi import APIRouter
+            router = APIRouter()
+
+            @router.patch("/items/{item_id}")
+            def patch_item(item_id: int, changes: ItemPatch, db: Session = Depends(get_db)):
+                db.query(Item).filter(Item.id == item_id).update(changes.model_dump(exclude_unset=True))
+                db.commit()
+            """,
+            note="A typed FastAPI body.",
+        ),
+        Valid(
+            """
+            class ArticleViewSet(viewsets.ModelViewSet):
+                def create(self, request):
+                    serializer = ArticleSerializer(data=request.data)
+                    serializer.is_valid(raise_exception=True)
+                    serializer.save(author=request.user)
+                    return Response(serializer.data, status=201)
+            """,
+            note="A DRF serializer.",
+        ),
+        Valid(
+            """
+            from flask import request
+
+            def search():
+                term = request.args.get("q", "")
+                return [p.to_dict() for p in Product.query.filter(Product.name.ilike(f"%{term}%")).limit(20)]
+            """,
+            note="Request data used to read, not written.",
+        ),
+        Valid(
+            """
+            from marshmallow import Schema, fields
+
+            class CommentSchema(Schema):
+                text = fields.Str(required=True)
+
+            def add_comment(request, post):
+                data = CommentSchema().load(request.json)
+                Comment.objects.create(post=post, **data)
+            """,
+            note="marshmallow.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._classes: dict[str, cst.ClassDef] | None = None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if database.is_chain_link(self.ctx.stack):
+            return
+        env = Env.here(self.ctx)
+        op = database.data_op(self.ctx, node, env)
+        if op is None or op.kind is not OpKind.WRITE:
+            return
+        origins = Origins(self.ctx)
+        for expr, expr_env in self._written_values(node, env):
+            raw = self._raw(origins, expr, expr_env)
+            if raw is not None:
+                self.report(node, source=f"Raw {raw.what}", sink=op.label)
+                return
+
+    def _written_values(self, call: cst.Call, env: Env) -> Iterator[tuple[cst.BaseExpression, Env]]:
+        """Values a write stores: arguments along the chain, models built from request data, and
+        fields assigned on the written object before."""
+        chain: cst.BaseExpression = call
+        while isinstance(chain, cst.Call):
+            for arg in chain.args:
+                yield arg.value, env
+                for value, venv in assigned_values(env, arg.value):
+                    if isinstance(value, cst.Call) and self._is_model_constructor(value):
+                        for inner in value.args:
+                            yield inner.value, venv
+            chain = chain.func.value if isinstance(chain.func, cst.Attribute) else cst.Name("_")
+        func = call.func
+        targets = [a.value for a in call.args] + ([func.value] if isinstance(func, cst.Attribute) else [])
+        scope = env.scope
+        for target in targets:
+            name = dotted(target)
+            if name is None or "." in name:
+                continue
+            for key in scope.names():
+                if key.startswith(name + "."):
+                    for d in scope.definitions(key):
+                        if d.value is not None:
+                            yield d.value, env.at(d)
+
+    def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:
+        for origin in origins.of(expr, env):
+            if origin.kind is Kind.REQUEST and origin.raw:
+                return origin
+        return None
+
+    def _is_model_constructor(self, call: cst.Call) -> bool:
+        """`User(**data)` builds an ORM model; `UserCreate(**data)` validates."""
+        name = dotted(call.func)
+        if name is None:
+            return False
+        last = name.rsplit(".", 1)[-1]
+        if not last[:1].isupper() or _VALIDATOR_NAME.search(last):
+            return False
+        qualified = self.ctx.imports.qualify(call.func) or ""
+        if _VALIDATOR_MODULES.search(qualified.rsplit(".", 1)[0] if "." in qualified else ""):
+            return False
+        cls = self._local_classes().get(last)
+        if cls is not None:
+            bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases}
+            if bases & _VALIDATOR_BASES:
+                return False
+        return True
+
+    def _local_classes(self) -> dict[str, cst.ClassDef]:
+        if self._classes is None:
+            self._classes = dict(self.ctx.module_scope().classes)
+        return self._classes

@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import secrets
+from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import argument, keyword_arg, name_parts, string_value
+
+# Clients and engines, by the end of their qualified name: (positional index of the address or
+# -1, keyword names that take an address).
+_SINKS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "create_engine": (0, ("url",)),
+    "create_async_engine": (0, ("url",)),
+    "psycopg2.connect": (0, ("dsn", "host")),
+    "psycopg.connect": (0, ("conninfo", "host")),
+    "psycopg.AsyncConnection.connect": (0, ("conninfo", "host")),
+    "pymysql.connect": (-1, ("host",)),
+    "MySQLdb.connect": (-1, ("host",)),
+    "mysql.connector.connect": (-1, ("host",)),
+    "asyncpg.connect": (0, ("dsn", "host")),
+    "asyncpg.create_pool": (0, ("dsn", "host")),
+    "aiomysql.connect": (-1, ("host",)),
+    "aiomysql.create_pool": (-1, ("host",)),
+    "aiopg.connect": (0, ("dsn", "host")),
+    "aiopg.create_pool": (0, ("dsn", "host")),
+    "redis.Redis": (-1, ("host",)),
+    "redis.StrictRedis": (-1, ("host",)),
+    "redis.from_url": (0, ("url",)),
+    "Redis.from_url": (0, ("url",)),
+    "redis.asyncio.Redis": (-1, ("host",)),
+    "redis.asyncio.from_url": (0, ("url",)),
+    "aioredis.from_url": (0, ("url",)),
+    "pymongo.MongoClient": (0, ("host",)),
+    "AsyncIOMotorClient": (0, ("host",)),
+    "pika.ConnectionParameters": (0, ("host",)),
+    "pika.URLParameters": (0, ("url",)),
+    "kombu.Connection": (0, ("hostname",)),
+    "celery.Celery": (-1, ("broker", "backend")),
+    "elasticsearch.Elasticsearch": (0, ("hosts",)),
+    "databases.Database": (0, ("url",)),
+    "boto3.client": (-1, ("endpoint_url",)),
+    "boto3.resource": (-1, ("endpoint_url",)),
+    "httpx.Client": (-1, ("base_url",)),
+    "httpx.AsyncClient": (-1, ("base_url",)),
+    "KafkaProducer": (-1, ("bootstrap_servers",)),
+    "KafkaConsumer": (-1, ("bootstrap_servers",)),
+    "AIOKafkaProducer": (-1, ("bootstrap_servers",)),
+    "AIOKafkaConsumer": (-1, ("bootstrap_servers",)),
+    "smtplib.SMTP": (0, ("host",)),
+    "smtplib.SMTP_SSL": (0, ("host",)),
+    "ldap3.Server": (0, ("host",)),
+}
+_SERVICE_SCHEMES = re.compile(
+    r"^(postgres(ql)?|mysql|mariadb|mssql|oracle|cockroachdb|mongodb(\+srv)?|redis|rediss|valkey|amqps?|kafka|memcached|nats|"
+    r"cassandra|clickhouse|ldaps?|smtps?|neo4j|bolt)(\+\w+)?$",
+    re.I,
+)
+_SETTING_WORDS = frozenset({"url", "uri", "dsn", "host", "hosts", "server", "servers", "endpoint", "location", "broker", "backend", "address", "addr"})
+_SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo", "mongodb", "postgres", "pg", "mysql",
+                            "elastic", "elasticsearch", "kafka", "rabbit", "rabbitmq", "amqp", "memcached", "queue"})
+_LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
+_INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
+
+
+def _host_of(value: str) -> tuple[str, str] | None:
+    """(what, host) for a service address written as a URL or a bare host, else None."""
+    v = value.strip()
+    if "://" in v:
+        try:
+            parts = urlsplit(v)
+        except ValueError:
+            return None
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        if scheme.startswith("sqlite") or not host:
+            return None
+        if _SERVICE_SCHEMES.match(scheme):
+            return f"`{scheme}://` address", host
+        if scheme in ("http", "https") and _internal(host):
+            return "internal service URL", host
+        return None
+    host = v.split(":", 1)[0].lower()
+    if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", host) and not host.replace(".", "").isdigit() or _is_ip(host):
+        return "host", host
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def _internal(host: str) -> bool:
+    if host in _LOCAL:
+        return True
+    if _is_ip(host):
+        return ipaddress.ip_address(host).is_private
+    return host.endswith(_INTERNAL_TLDS) or "." not in host
+
+
+class HardcodedServiceAddress(Rule):
+    """A database, cache, queue or internal service address is written into the code.
+
+    An address in the code ties the build to one environment: staging talks to production's
+    database, tests need the real broker, and moving a server means a release. The rule flags
+    literal addresses (connection URLs for PostgreSQL, MySQL, MongoDB, Redis, AMQP, Kafka...,
+    hosts, and http URLs of internal hosts or private IPs) passed to engines and clients
+    (`create_engine`, `psycopg2.connect`, `redis.Redis`, `MongoClient`, `Celery`, boto3's
+    `endpoint_url`...), directly or through a module constant, and assigned to settings named
+    like addresses (`DATABASE_URL`, `REDIS_HOST`, `BROKER_URL`, a Django `DATABASES` entry's
+    `HOST`).
+
+    Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
+    "redis://localhost:6379")`), SQLite files, public https APIs, and test code. Credentials
+    inside such addresses are BL301's; this rule never prints them."""
+
+    ID = "BL302"
+    LEVEL = Level.NOTE
+    CONFIDENCE = Confidence.MEDIUM
+    TAGS = ("configuration", "twelve-factor")
+    TESTS = False
+    MESSAGE = "Hardcoded {what} `{host}` {where}; read it from configuration"
+    FIX = """Read addresses from the environment (or a settings object that does):
+
+```python
+engine = create_engine(os.environ["DATABASE_URL"])
+cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
+```"""
+    REFERENCES = ("https://12factor.net/config",)
+    PREFILTER = r"://|host|HOST|Redis|connect|Client|create_engine|Celery|endpoint_url|DATABASES"
+
+    INVALID = [
+        Invalid(
+            """
+            from sqlalchemy import create_engine
+            engine = create_engine("postgresql://app@db-primary.prod.internal:5432/shop")
+            """,
+            line=2,
+            note="A database URL passed to the engine.",
+        ),
+        Invalid(
+            """
+            import redis
+            cache = redis.Redis(host="10.0.3.17", port=6379)
+            """,
+            line=2,
+            note="A private IP for the cache.",
+        ),
+        Invalid(
+            """
+            from celery import Celery
+
+            BROKER = "amqp://rabbitmq.internal:5672//"
+            app = Celery("tasks", broker=BROKER)
+            """,
+            line=3,
+            note="Through a module constant.",
+        ),
+        Invalid(
+            """
+            DATABASES = {
+                "default": {
+                    "ENGINE": "django.db.backends.postgresql",
+                    "NAME": "shop",
+                    "HOST": "pg.cluster.svc",
+                }
+            }
+            """,
+            line=5,
+            path="shop/settings.py",
+            note="A Django database host.",
+        ),
+        Invalid(
+            """
+            import os
+            REDIS_URL = os.environ.get("REDIS_URL", "redis://cache.prod.example.net:6379/0")
+            """,
+            line=2,
+            note="A production address as the fallback of an environment lookup.",
+        ),
+        Invalid(
+            """
+            import httpx
+            inventory = httpx.Client(base_url="http://inventory.svc.cluster.local:8080")
+            """,
+            line=2,
+            note="An internal service's URL.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            import os
+            from sqlalchemy import create_engine
+            engine = create_engine(os.environ["DATABASE_URL"])
+            """,
+            note="From the environment.",
+        ),
+        Valid(
+            """
+            import os
+            REDIS_URL = os.getenv("REDIS_URL", "redis://localhost:6379/0")
+            """,
+            note="A local default inside an environment lookup.",
+        ),
+        Valid(
+            """
+            from sqlalchemy import create_engine
+            engine = create_engine("sqlite:///app.db")
+            """,
+            note="A SQLite file is not a service.",
+        ),
+        Valid(
+            """
+            import httpx
+            github = httpx.Client(base_url="https://api.github.com")
+            STRIPE_API_URL = "https://api.stripe.com/v1"
+            """,
+            note="Public APIs are part of the code's contract, not its environment.",
+        ),
+        Valid(
+            """
+            from settings import settings
+            import redis
+            cache = redis.Redis(host=settings.redis_host, port=settings.redis_port)
+            """,
+            note="From a settings object.",
+        ),
+        Valid(
+            """
+            def connect(engine):
+                return engine.connect()
+
+            HOST_HEADER = "X-Forwarded-Host"
+            """,
+            note="Connections without addresses; names that are not settings.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._done: set[int] = set()
+
+    def _flag(self, literal: cst.BaseExpression, where: str, *, allow_local: bool = False) -> None:
+        if id(literal) in self._done:
+            return
+        text = string_value(literal)
+        if text is None:
+            return
+        found = _host_of(text)
+        if found is None:
+            return
+        what, host = found
+        if not allow_local and host in _LOCAL:
+            return
+        self._done.add(id(literal))
+        redact = [literal] if secrets.url_credentials(text) is not None else []
+        self.report(literal, what=what, host=host, where=where, redact=redact)
+
+    def _candidates(self, expr: cst.BaseExpression, in_env_default: bool = False) -> list[tuple[cst.BaseExpression, bool]]:
+        """Literal values an argument may take: itself, a constant it names, an env default."""
+        if string_value(expr) is not None:
+            return [(expr, in_env_default)]
+        if isinstance(expr, cst.Call) and _is_env_lookup(self.ctx, expr):
+            default = argument(expr, 1, "default")
+            return [(default, True)] if default is not None and string_value(default) is not None else []
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return self._candidates(expr.right, True)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            out = []
+            for value, _ in assigned_values(Env.here(self.ctx), expr):
+                if value is not expr and isinstance(value, cst.BaseExpression):
+                    out.extend(self._candidates(value, in_env_default))
+            return out
+        return []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = call_name(self.ctx, node)
+        spec = None
+        for suffix, candidate in _SINKS.items():
+            if name == suffix or name.endswith("." + suffix) or name.rsplit(".", 1)[-1] == suffix:
+                spec = candidate
+                break
+        if spec is None:
+            return
+        index, keywords = spec
+        exprs = []
+        if index >= 0:
+            positional = [a.value for a in node.args if a.keyword is None and not a.star]
+            if len(positional) > index:
+                exprs.append(positional[index])
+        for kw in keywords:
+            arg = keyword_arg(node, kw)
+            if arg is not None:
+                exprs.append(arg.value)
+        for expr in exprs:
+            for literal, in_default in self._candidates(expr):
+                self._flag(literal, f"passed to `{name.rsplit('.', 1)[-1]}()`", allow_local=not in_default)
+
+    def _setting(self, name: str, value: cst.BaseExpression | None, service: bool = False) -> None:
+        """A setting named like an address. Bare hosts count when internal, or when the setting
+        is clearly a data service's (`DB_HOST`, a Django `DATABASES` entry); `EMAIL_HOST =
+        "smtp.example.com"` names a provider, not an environment."""
+        words = name_parts(name)
+        if value is None or not words or words[-1] not in _SETTING_WORDS:
+            return
+        service = service or any(w in _SERVICE_WORDS for w in words)
+        for literal, _ in self._candidates(value):
+            text = string_value(literal) or ""
+            found = _host_of(text)
+            if found is not None and found[0] == "host" and not (service or _internal(found[1])):
+                continue
+            self._flag(literal, f"in `{name}`", allow_local=False)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, (cst.Name, cst.Attribute)):
+                self._setting(t.value if isinstance(t, cst.Name) else t.attr.value, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self._setting(node.target.value, node.value)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+        service = bool(keys & {"ENGINE", "BACKEND"})  # Django DATABASES / CACHES entries
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key is not None:
+                    self._setting(key, element.value, service)
+
+
+def _is_env_lookup(ctx: Any, call: cst.Call) -> bool:
+    name = call_name(ctx, call)
+    return name in ("os.getenv", "os.environ.get", "os.environ.setdefault") or name.endswith(("environ.get", ".getenv")) or name in ("getenv", "config", "env", "env.str", "decouple.config")

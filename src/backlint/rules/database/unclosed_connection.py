@@ -1,0 +1,336 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks.flow import DefKind
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import call_name
+from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import iter_descendants, keyword_arg
+
+# Driver connect functions, and whether `with conn:` closes the connection (True) or only wraps
+# a transaction (False: sqlite3 and psycopg2 commit or roll back but leave it open).
+_CONNECT: dict[str, bool] = {
+    "sqlite3.connect": False,
+    "psycopg2.connect": False,
+    "psycopg.connect": True,
+    "pymysql.connect": True,
+    "MySQLdb.connect": False,
+    "mysql.connector.connect": True,
+    "mariadb.connect": True,
+    "cx_Oracle.connect": True,
+    "oracledb.connect": True,
+    "pyodbc.connect": True,
+    "pymssql.connect": True,
+    "duckdb.connect": True,
+    "pg8000.connect": True,
+    "snowflake.connector.connect": True,
+    "asyncpg.connect": False,
+    "aiosqlite.connect": True,
+    "aiomysql.connect": True,
+    "aiopg.connect": True,
+}
+_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine"})
+_SESSION_FACTORIES = frozenset({"Session", "AsyncSession", "SessionLocal", "AsyncSessionLocal", "ScopedSession"})
+_CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
+
+
+@dataclass
+class _Opened:
+    name: str
+    call: cst.Call
+    statement: cst.CSTNode
+    what: str
+    with_closes: bool
+
+
+class UnclosedConnection(Rule):
+    """A database connection, session or engine opened in a function is not closed on every path.
+
+    Each leaked connection holds a server slot (and for SQLite a file handle and WAL state) until
+    the garbage collector happens to run; under load the pool or the server's `max_connections`
+    runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
+    pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
+    `SessionLocal()`), engines created per call, and psycopg server-side (named) cursors. It
+    reports those never closed, closed only after an early `return` or `raise` could skip it, and
+    `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
+
+    Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
+    `contextlib.closing`), `try`/`finally: close()`, connections returned, yielded (closed
+    by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
+    sessions (Flask-SQLAlchemy's `db.session`, Django's connections), and module-level
+    connections, which live as long as the process on purpose."""
+
+    ID = "BL103"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.HIGH
+    CWE = (404, 772)
+    TAGS = ("reliability", "database", "resources")
+    MESSAGE = "{what} {problem}; close it in `finally` or use a closing context manager"
+    FIX = """Close what you open, on every path:
+
+```python
+from contextlib import closing
+
+with closing(sqlite3.connect(path)) as conn, conn:   # closes, and commits or rolls back
+    conn.execute(...)
+
+with SessionLocal() as session:                        # SQLAlchemy closes the session
+    ...
+```
+
+Create engines once, at import time or application start-up, and reuse their pool."""
+    REFERENCES = (
+        "https://docs.python.org/3/library/sqlite3.html#sqlite3-connection-context-manager",
+        "https://www.psycopg.org/docs/usage.html#with-statement",
+        "https://docs.sqlalchemy.org/en/20/orm/session_basics.html#opening-and-closing-a-session",
+    )
+    PREFILTER = r"connect\(|Session|create_engine|create_async_engine|cursor\("
+
+    INVALID = [
+        Invalid(
+            """
+            import sqlite3
+
+            def count_users(path):
+                conn = sqlite3.connect(path)
+                return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+            """,
+            line=4,
+            note="Never closed.",
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def add_user(path, name):
+                with sqlite3.connect(path) as conn:
+                    conn.execute("INSERT INTO users (name) VALUES (?)", (name,))
+            """,
+            line=4,
+            note="`with sqlite3.connect()` commits but leaves the connection open.",
+        ),
+        Invalid(
+            """
+            import psycopg2
+
+            def find(dsn, user_id):
+                conn = psycopg2.connect(dsn)
+                cur = conn.cursor()
+                cur.execute("SELECT * FROM users WHERE id = %s", (user_id,))
+                row = cur.fetchone()
+                if row is None:
+                    return None
+                conn.close()
+                return row
+            """,
+            line=4,
+            note="The early return skips `close()`.",
+        ),
+        Invalid(
+            """
+            from sqlalchemy import create_engine
+
+            def report(url):
+                engine = create_engine(url)
+                with engine.connect() as conn:
+                    return conn.exec_driver_sql("SELECT 1").scalar()
+            """,
+            line=4,
+            note="An engine (and its pool) per call, never disposed.",
+        ),
+        Invalid(
+            """
+            def get_db():
+                db = SessionLocal()
+                yield db
+            """,
+            line=2,
+            note="A FastAPI dependency that never closes its session.",
+        ),
+        Invalid(
+            """
+            import asyncpg
+
+            async def latest(dsn):
+                conn = await asyncpg.connect(dsn)
+                return await conn.fetch("SELECT * FROM events ORDER BY id DESC LIMIT 10")
+            """,
+            line=4,
+            note="asyncpg connections must be closed too.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            import sqlite3
+            from contextlib import closing
+
+            def count_users(path):
+                with closing(sqlite3.connect(path)) as conn:
+                    return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+            """,
+            note="`contextlib.closing`.",
+        ),
+        Valid(
+            """
+            import psycopg2
+
+            def find(dsn, user_id):
+                conn = psycopg2.connect(dsn)
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT * FROM users WHERE id = %s", (user_id,))
+                        return cur.fetchone()
+                finally:
+                    conn.close()
+            """,
+            note="Closed in `finally`.",
+        ),
+        Valid(
+            """
+            def get_db():
+                db = SessionLocal()
+                try:
+                    yield db
+                finally:
+                    db.close()
+            """,
+            note="The FastAPI dependency pattern.",
+        ),
+        Valid(
+            """
+            import sqlite3
+            from flask import g
+
+            def get_db():
+                if "db" not in g:
+                    g.db = sqlite3.connect("app.db")
+                return g.db
+
+            def open_connection(path):
+                conn = sqlite3.connect(path)
+                conn.row_factory = sqlite3.Row
+                return conn
+            """,
+            note="Stored on the request context, or returned to the caller.",
+        ),
+        Valid(
+            """
+            import psycopg
+
+            def names(dsn):
+                with psycopg.connect(dsn) as conn:
+                    return [r[0] for r in conn.execute("SELECT name FROM users")]
+            """,
+            note="psycopg 3's context manager closes the connection.",
+        ),
+        Valid(
+            """
+            import sqlite3
+            from sqlalchemy import create_engine
+
+            engine = create_engine("postgresql:///app")
+            conn = sqlite3.connect("cache.db")
+
+            def cached(key):
+                return conn.execute("SELECT v FROM cache WHERE k = ?", (key,)).fetchone()
+            """,
+            note="Module-level: created once, for the life of the process.",
+        ),
+    ]
+
+    def _opener(self, call: cst.Call) -> tuple[str, bool] | None:
+        """(what, whether `with` closes it) when `call` opens something this rule tracks."""
+        name = call_name(self.ctx, call)
+        if name in _CONNECT:
+            return f"The connection from `{name}()`", _CONNECT[name]
+        if name in _ENGINES or name.rsplit(".", 1)[-1] in ("create_engine", "create_async_engine"):
+            return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
+        last = name.rsplit(".", 1)[-1]
+        if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute):
+            return f"The session from `{name}()`", True
+        if last == "cursor" and isinstance(call.func, cst.Attribute) and (call.args and call.args[0].keyword is None or keyword_arg(call, "name")):
+            return "The server-side cursor", True
+        return None
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        call = node.item
+        if isinstance(call, cst.Await):
+            call = call.expression
+        if not isinstance(call, cst.Call):
+            return
+        opened = self._opener(call)
+        if opened is not None and not opened[1] and "connection" in opened[0]:
+            self.report(call, what=opened[0], problem="is not closed by `with` (it only commits or rolls back)")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
+        if scope is None:
+            return
+        for name in scope.names():
+            if "." in name:
+                continue
+            for d in scope.definitions(name):
+                value = d.value
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if d.kind is not DefKind.ASSIGN or not isinstance(value, cst.Call) or d.element:
+                    continue
+                opened = self._opener(value)
+                if opened is not None:
+                    self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
+
+    def _check(self, fn: cst.FunctionDef, opened: _Opened) -> None:
+        name = opened.name
+        body = list(iter_descendants(fn.body, into_scopes=False))
+        closes: list[cst.Call] = []
+        finally_ids: set[int] = set()
+        for node in body:
+            if isinstance(node, cst.Try) and node.finalbody is not None:
+                finally_ids.update(id(n) for n in iter_descendants(node.finalbody, into_scopes=False))
+            if isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name and func.attr.value in _CLOSERS:
+                    closes.append(node)
+                elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
+                    callee = (dotted(func) or "").rsplit(".", 1)[-1]
+                    if callee in ("closing", "release", "close", "aclosing", "register", "append", "push", "callback", "enter_context"):
+                        return  # handed to something that closes it
+                    if callee not in ("str", "repr", "print", "len", "isinstance", "id", "type"):
+                        return  # passed on: its owner may close it
+            elif isinstance(node, cst.Return) and node.value is not None and _hands_over(node.value, name):
+                return  # the caller owns it now
+            elif isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) and node.item.value == name and opened.with_closes:
+                return
+            elif isinstance(node, (cst.Assign, cst.AnnAssign)) and isinstance(node.value, cst.Name) and node.value.value == name:
+                return  # stored elsewhere (self.conn = conn, g.db = conn)
+            elif isinstance(node, (cst.Global, cst.Nonlocal)) and any(n.name.value == name for n in node.names):
+                return
+        if any(id(c) in finally_ids for c in closes):
+            return
+        if not closes:
+            self.report(opened.call, what=opened.what, problem="is never closed")
+            return
+        order = {id(n): i for i, n in enumerate(body)}
+        opened_at = order.get(id(opened.statement), -1)
+        last_close = max(order.get(id(c), -1) for c in closes)
+        for node in body:
+            if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close:
+                self.report(opened.call, what=opened.what, problem="is not closed when the function returns or raises before `close()`")
+                return
+
+
+def _hands_over(value: cst.BaseExpression, name: str) -> bool:
+    """Whether a returned value is the object itself (alone or in a tuple, list or dict)."""
+    if isinstance(value, cst.Name):
+        return value.value == name
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return any(_hands_over(e.value, name) for e in value.elements)
+    if isinstance(value, cst.Dict):
+        return any(isinstance(e, cst.DictElement) and _hands_over(e.value, name) for e in value.elements)
+    return False

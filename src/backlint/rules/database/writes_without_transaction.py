@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database, routes
+from backlint.frameworks.database import DataOp, OpKind
+from backlint.frameworks.values import Env
+from backlint.rule import Invalid, Rule, Valid
+
+
+@dataclass
+class _Op:
+    op: DataOp
+    in_transaction: bool
+    branches: tuple[tuple[int, int], ...]
+    """(id of an if statement, which branch) for every if the call sits in: two calls in different
+    branches of the same if never both run."""
+    loop: int | None
+    autocommit: bool
+
+
+@dataclass
+class _Function:
+    node: cst.FunctionDef
+    transactional: bool
+    ops: list[_Op] = field(default_factory=list)
+    autocommit: bool = False
+
+
+def _exclusive(a: _Op, b: _Op) -> bool:
+    branches = dict(a.branches)
+    return any(if_id in branches and branches[if_id] != branch for if_id, branch in b.branches)
+
+
+class WritesWithoutTransaction(Rule):
+    """Several writes in one function are committed separately, outside a transaction.
+
+    When a function makes two changes that belong together (an order and its lines, a debit and
+    a credit) and they commit one by one, a failure in between leaves the database half-updated,
+    and concurrent requests see the half. Django commits every `save()`/`create()`/`update()`/
+    `delete()` at once unless it runs in `transaction.atomic()`; with SQLAlchemy sessions and
+    DB-API connections the trap is committing after each write. The rule flags two or more
+    Django ORM writes that can run on the same path outside `atomic()` (and without
+    `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes.
+
+    Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
+    `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
+    writes in exclusive branches (`if`/`else`), a session or connection committed once after all
+    its writes, migrations and tests."""
+
+    ID = "BL104"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.MEDIUM
+    CWE = (662,)
+    TAGS = ("database", "transactions", "correctness")
+    TESTS = False
+    MESSAGE = "{what}; {advice}"
+    FIX = """Make the writes one unit of work:
+
+```python
+with transaction.atomic():                 # Django
+    order = Order.objects.create(user=user)
+    OrderLine.objects.bulk_create(lines)
+
+with session.begin():                      # SQLAlchemy: commits once, rolls back on error
+    session.add(order)
+    session.add_all(lines)
+```"""
+    REFERENCES = (
+        "https://docs.djangoproject.com/en/stable/topics/db/transactions/",
+        "https://docs.sqlalchemy.org/en/20/orm/session_transaction.html",
+    )
+    PREFILTER = r"save\(|create\(|update\(|delete\(|commit\(|execute|add\(|insert|bulk_"
+
+    INVALID = [
+        Invalid(
+            """
+            from django.db import models
+
+            def place_order(user, cart):
+                order = Order.objects.create(user=user, total=cart.total)
+                OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cart.lines])
+                return order
+            """,
+            line=5,
+            note="Two Django writes, each committed on its own.",
+        ),
+        Invalid(
+            """
+            def transfer(session, source, target, amount):
+                source.balance -= amount
+                session.add(source)
+                session.commit()
+                target.balance += amount
+                session.add(target)
+                session.commit()
+            """,
+            line=6,
+            note="A commit between the debit and the credit.",
+        ),
+        Invalid(
+            """
+            def import_users(conn, users):
+                for user in users:
+                    conn.execute("INSERT INTO users (email) VALUES (?)", (user["email"],))
+                    conn.commit()
+            """,
+            line=4,
+            note="A commit per row: a failure leaves half the import.",
+        ),
+        Invalid(
+            """
+            from rest_framework.decorators import api_view
+
+            @api_view(["POST"])
+            def register(request):
+                user = UserSerializer(data=request.data)
+                user.is_valid(raise_exception=True)
+                account = user.save()
+                Profile.objects.create(user=account, plan="free")
+                return Response(status=201)
+            """,
+            line=8,
+            note="A serializer save and a create in a view.",
+        ),
+        Invalid(
+            """
+            from django.db import models
+
+            class Comment(models.Model):
+                article = models.ForeignKey("Article", related_name="comments", on_delete=models.CASCADE)
+
+            def archive(article):
+                article.archived = True
+                article.save()
+                article.comments.all().delete()
+            """,
+            line=9,
+            note="An instance save and a queryset delete.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from django.db import transaction
+
+            def place_order(user, cart):
+                with transaction.atomic():
+                    order = Order.objects.create(user=user, total=cart.total)
+                    OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cart.lines])
+                return order
+            """,
+            note="Inside `transaction.atomic()`.",
+        ),
+        Valid(
+            """
+            def transfer(session, source, target, amount):
+                source.balance -= amount
+                target.balance += amount
+                session.add_all([source, target])
+                session.commit()
+            """,
+            note="One commit after all the writes.",
+        ),
+        Valid(
+            """
+            from django.db import transaction
+
+            @transaction.atomic
+            def place_order(user, cart):
+                order = Order.objects.create(user=user)
+                OrderLine.objects.bulk_create(cart.lines)
+            """,
+            note="A transactional function.",
+        ),
+        Valid(
+            """
+            from django.db import models
+
+            def toggle(article, publish):
+                if publish:
+                    article.published = True
+                    article.save()
+                else:
+                    Article.objects.filter(pk=article.pk).delete()
+            """,
+            note="Writes in exclusive branches.",
+        ),
+        Valid(
+            """
+            def import_users(conn, users):
+                with conn:
+                    for user in users:
+                        conn.execute("INSERT INTO users (email) VALUES (?)", (user["email"],))
+            """,
+            note="A DB-API connection as a transaction context.",
+        ),
+        Valid(
+            """
+            from django.db import models
+
+            def rename(article, title):
+                article.title = title
+                article.save()
+                return Article.objects.filter(author=article.author).count()
+            """,
+            note="One write and a read.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._functions: list[_Function] = []
+        self._skip = "/migrations/" in "/" + ctx.path
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(_Function(node, database.is_transactional_function(node)))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # `conn.autocommit = True`, `conn.isolation_level = None`: every statement commits.
+        if not self._functions:
+            return
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and (
+                (t.attr.value == "autocommit" and isinstance(node.value, cst.Name) and node.value.value == "True")
+                or (t.attr.value == "isolation_level" and isinstance(node.value, cst.Name) and node.value.value == "None")
+            ):
+                self._functions[-1].autocommit = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._skip or not self._functions or database.is_chain_link(self.ctx.stack):
+            return
+        fn = self._functions[-1]
+        if self.ctx.function() is not fn.node:
+            return
+        env = Env.here(self.ctx)
+        op = database.data_op(self.ctx, node, env)
+        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT):
+            return
+        in_tx = False
+        branches: list[tuple[int, int]] = []
+        loop: int | None = None
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1):
+            anc, child = stack[i], stack[i + 1]
+            if anc is fn.node:
+                in_tx = False
+                branches.clear()
+                loop = None
+            elif isinstance(anc, cst.With) and any(database.is_transaction_context(self.ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item, env) for item in anc.items):
+                in_tx = True
+            elif isinstance(anc, cst.If):
+                branches.append((id(anc), 0 if child is anc.body else 1))
+            elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
+                loop = id(anc)
+        fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        fn = self._functions.pop()
+        if fn.transactional or not fn.ops:
+            return
+        ops = [o for o in fn.ops if not o.in_transaction]
+        django = self.ctx.imports.imports_any(["django", "rest_framework"])
+        if django and not (self.ctx.project.atomic_requests and routes.route_of(self.ctx, node) is not None):
+            writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw]
+            for i, second in enumerate(writes):
+                first = next((w for w in writes[:i] if not _exclusive(w, second)), None)
+                if first is not None:
+                    self.report(
+                        second.op.call,
+                        what=f"{first.op.label} and {second.op.label} commit separately (Django autocommits each write)",
+                        advice="wrap them in `transaction.atomic()`",
+                    )
+                    return
+        # Sessions and DB-API connections: a commit between two writes, or in a loop of writes.
+        seen_write: _Op | None = None
+        committed_after_write = False
+        for o in ops:
+            if o.op.kind is OpKind.WRITE:
+                if seen_write is not None and committed_after_write and not _exclusive(seen_write, o):
+                    self.report(
+                        o.op.call,
+                        what=f"{o.op.label} runs in a new transaction: an earlier write was already committed",
+                        advice="commit once after all writes, or use `session.begin()` / `with conn:`",
+                    )
+                    return
+                seen_write = o
+            elif o.op.kind is OpKind.COMMIT and seen_write is not None:
+                if o.loop is not None and seen_write.loop == o.loop:
+                    self.report(
+                        o.op.call,
+                        what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
+                        advice="commit once after the loop so a failure rolls back the whole batch",
+                    )
+                    return
+                committed_after_write = True

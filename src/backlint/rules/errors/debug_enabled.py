@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import call_name
+from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
+from backlint.syntax import keyword_arg, string_value
+
+# Files and classes meant for development: debug there is the point.
+_DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|debug|ci)([/_.-]|$)", re.I)
+_DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
+_SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
+_APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
+_ENV_READERS = frozenset({"getenv", "get", "bool", "config", "env"})
+
+
+def _truthy(expr: cst.BaseExpression | None) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value == "True"
+    if isinstance(expr, cst.Integer):
+        return expr.value not in ("0",)
+    value = string_value(expr) if expr is not None else None
+    return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_default_truthy(expr: cst.BaseExpression | None) -> bool:
+    """`env.bool("DEBUG", default=True)`, `os.getenv("DEBUG", "True") == "True"` and alike."""
+    if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
+        return _env_default_truthy(expr.left)
+    if isinstance(expr, cst.Call):
+        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        if name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool")):
+            default = keyword_arg(expr, "default")
+            positional = [a.value for a in expr.args if a.keyword is None]
+            value = default.value if default is not None else (positional[1] if len(positional) > 1 else None)
+            return _truthy(value)
+        if name in ("bool", "strtobool", "literal_eval", "int") and expr.args:
+            return _env_default_truthy(expr.args[0].value)
+    return False
+
+
+class DebugEnabled(Rule):
+    """A web framework runs in debug mode outside development settings.
+
+    Debug mode sends stack traces, local variables, settings and SQL to anyone who triggers an
+    error; Flask's debugger even runs code typed into the error page. The rule flags
+    `app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True` and
+    `app.config.update(DEBUG=True)` (Flask, Quart), `FastAPI(debug=True)` and
+    `Starlette(debug=True)`, and `DEBUG = True` in Django settings modules and configuration
+    classes, wherever they live, including debug flags that default to true when the
+    environment says nothing (`env.bool("DEBUG", default=True)`).
+
+    Left alone: settings files and configuration classes meant for development or tests
+    (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), debug read from the
+    environment with a false default, and test code."""
+
+    ID = "BL203"
+    LEVEL = Level.ERROR
+    CONFIDENCE = Confidence.HIGH
+    CWE = (489, 215)
+    SECURITY_SEVERITY = 7.5
+    TAGS = ("security", "configuration")
+    TESTS = False
+    MESSAGE = "{what}: stack traces and internals are shown to clients; read the flag from configuration, off by default"
+    FIX = """Read the flag from the environment, off unless asked for, and keep `debug=True` to
+development settings:
+
+```python
+app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+```"""
+    REFERENCES = (
+        "https://flask.palletsprojects.com/en/stable/debugging/",
+        "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
+        "https://cwe.mitre.org/data/definitions/489.html",
+    )
+    PREFILTER = r"(?i)debug"
+
+    INVALID = [
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", debug=True)
+            """,
+            line=5,
+            note="Flask's debugger on every interface.",
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI
+            app = FastAPI(title="orders", debug=True)
+            """,
+            line=2,
+            note="FastAPI returns tracebacks in error responses.",
+        ),
+        Invalid(
+            """
+            import os
+            BASE_DIR = os.path.dirname(__file__)
+            DEBUG = True
+            ALLOWED_HOSTS = ["*"]
+            INSTALLED_APPS = ["django.contrib.admin"]
+            """,
+            line=3,
+            path="project/config/base.py",
+            note="A Django settings module, wherever it lives.",
+        ),
+        Invalid(
+            """
+            import environ
+            env = environ.Env()
+            DEBUG = env.bool("DJANGO_DEBUG", default=True)
+            ROOT_URLCONF = "config.urls"
+            """,
+            line=3,
+            path="config/settings.py",
+            note="On unless the environment turns it off.",
+        ),
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["DEBUG"] = True
+            """,
+            line=3,
+            note="Set through the config mapping.",
+        ),
+        Invalid(
+            """
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = "postgresql:///shop"
+                DEBUG = True
+            """,
+            line=3,
+            note="A configuration class that is not for development.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+            """,
+            note="Read from the environment, off by default.",
+        ),
+        Valid(
+            """
+            DEBUG = True
+            INSTALLED_APPS = ["debug_toolbar"]
+            """,
+            path="project/settings/dev.py",
+            note="Development settings.",
+        ),
+        Valid(
+            """
+            class DevelopmentConfig:
+                DEBUG = True
+
+            class ProductionConfig:
+                DEBUG = False
+            """,
+            note="A development configuration class.",
+        ),
+        Valid(
+            """
+            import environ
+            env = environ.Env()
+            DEBUG = env.bool("DJANGO_DEBUG", default=False)
+            ROOT_URLCONF = "config.urls"
+            """,
+            path="config/settings.py",
+            note="Off unless the environment turns it on.",
+        ),
+        Valid(
+            """
+            import logging
+            logging.basicConfig(level=logging.DEBUG)
+            DEBUG_SQL = True
+            """,
+            note="Log levels and other flags named like debug are not the framework's debug mode.",
+        ),
+        Valid(
+            """
+            from fastapi import FastAPI
+            from app.settings import settings
+            app = FastAPI(debug=settings.debug)
+            """,
+            note="Taken from settings.",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
+        super().__init__(ctx, options)
+        self._classes: list[cst.ClassDef] = []
+        path = ctx.path
+        self._dev_file = bool(_DEV_NAME.search(path.rsplit("/", 1)[-1].rsplit(".", 1)[0])) or bool(
+            re.search(r"(^|/)(dev|development|local|test|tests|testing)/", path)
+        )
+        self._settings_module = bool(_SETTINGS_MARKERS.search(ctx.text))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def _development_context(self) -> bool:
+        return self._dev_file or any(_DEV_CLASS.search(c.name.value) for c in self._classes)
+
+    def _report(self, node: cst.CSTNode, what: str, value: cst.BaseExpression | None = None) -> None:
+        fix = None
+        if value is not None and isinstance(value, cst.Name) and value.value == "True" and "os" in self.ctx.imports.names:
+            fix = FixSpec("Read debug from the environment", (Edit(value, 'os.environ.get("APP_DEBUG") == "1"'),))
+        self.report(node, what=what, fix=fix)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._development_context():
+            return
+        func = node.func
+        debug = keyword_arg(node, "debug")
+        name = call_name(self.ctx, node)
+        if debug is not None and _truthy(debug.value):
+            if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
+                self._report(debug, f"`{dotted(func) or 'app.run'}(debug=True)` runs the development server with the debugger", debug.value)
+            elif name in _APP_CLASSES or (isinstance(func, cst.Name) and func.value in ("FastAPI", "Starlette")):
+                self._report(debug, f"`{name.rsplit('.', 1)[-1]}(debug=True)` returns tracebacks to clients", debug.value)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("update", "from_mapping") and (dotted(func.value) or "").endswith("config"):
+            arg = keyword_arg(node, "DEBUG")
+            if arg is not None and _truthy(arg.value):
+                self._report(arg, "`DEBUG=True` in the application config", arg.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._development_context():
+            return
+        value = node.value
+        for target in (t.target for t in node.targets):
+            if isinstance(target, cst.Attribute) and target.attr.value == "debug" and _truthy(value):
+                self._report(target, f"`{dotted(target) or 'app.debug'} = True`", value)
+            elif isinstance(target, cst.Subscript) and (dotted(target.value) or "").endswith("config"):
+                index = target.slice[0].slice if target.slice else None
+                if isinstance(index, cst.Index) and string_value(index.value) == "DEBUG" and _truthy(value):
+                    self._report(target, '`config["DEBUG"] = True`', value)
+            elif isinstance(target, cst.Name) and target.value == "DEBUG":
+                in_class = bool(self._classes)
+                if not (in_class or self._settings_module or self._is_config_module()):
+                    continue
+                if _truthy(value):
+                    self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
+                elif _env_default_truthy(value):
+                    self._report(target, "`DEBUG` defaults to true when the environment does not set it")
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # pydantic-settings: `debug: bool = True` in a BaseSettings class.
+        if self._development_context() or not self._classes or node.value is None:
+            return
+        target = node.target
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in self._classes[-1].bases}
+        if isinstance(target, cst.Name) and target.value.lower() == "debug" and "BaseSettings" in bases and _truthy(node.value):
+            self._report(target, "`debug` defaults to true in the settings class", node.value)
+
+    def _is_config_module(self) -> bool:
+        path = self.ctx.path.rsplit("/", 1)[-1]
+        return path in ("settings.py", "config.py", "configuration.py", "conf.py") or path.startswith(("settings_", "production"))

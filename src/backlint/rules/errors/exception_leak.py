@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import errors, responses, routes
+from backlint.frameworks.errors import ExcKind
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, Kind, Origin, Origins
+from backlint.rule import Invalid, Rule, Valid
+
+_KIND_WORDS = {
+    ExcKind.BROAD: "any exception",
+    ExcKind.INFRASTRUCTURE: "a database, network or system error",
+    ExcKind.CLIENT: "a validation error",
+    ExcKind.NOT_FOUND: "a lookup error",
+    ExcKind.DOMAIN: "an application error",
+}
+
+
+class ExceptionLeak(Rule):
+    """Exception text, a traceback or a raw database error is sent to the client.
+
+    The message of an unexpected exception describes the inside of the system: SQL statements
+    and constraint names, hostnames, file paths, library versions, sometimes data of other users.
+    The rule follows the text of caught exceptions (`str(e)`, `f"{e}"`, `repr(e)`, `e.args`,
+    `e.orig`, `e.pgerror`...), `traceback.format_exc()` and `sys.exc_info()` into response bodies
+    (`jsonify`, `JSONResponse`, Django and DRF responses, `web.json_response`, handler return
+    values), `HTTPException(detail=...)`, `abort(description=...)` and DRF exceptions. It is an
+    error when the exception is broad (`Exception`, bare `except:`), comes from a driver, the
+    network or the system, or the response is a 5xx; a note when a validation error's message
+    reaches a 4xx response.
+
+    Left alone: messages of the application's own exceptions in 4xx responses (written for the
+    client on purpose), exception codes (`e.code`, `e.status_code`), text that only goes to logs,
+    and branches that narrowed the exception with `isinstance` to a kind meant for clients."""
+
+    ID = "BL201"
+    LEVEL = Level.ERROR
+    CONFIDENCE = Confidence.HIGH
+    CWE = (209, 497)
+    SECURITY_SEVERITY = 5.4
+    TAGS = ("security", "errors", "information-exposure")
+    MESSAGE = "{source} ({caught}) reaches {sink}: clients see internals; log it and return a generic message"
+    FIX = """Log the exception on the server and answer with a message written for the client:
+
+```python
+except Exception:
+    log.exception("could not create order")
+    raise HTTPException(status_code=500, detail="could not create the order")
+```"""
+    REFERENCES = (
+        "https://cwe.mitre.org/data/definitions/209.html",
+        "https://owasp.org/www-community/Improper_Error_Handling",
+        "https://codeql.github.com/codeql-query-help/python/py-stack-trace-exposure/",
+    )
+    PREFILTER = r"except|errorhandler|exception_handler|exc_info|format_exc"
+
+    INVALID = [
+        Invalid(
+            """
+            from fastapi import FastAPI, HTTPException
+            app = FastAPI()
+
+            @app.post("/orders")
+            def create(order: dict):
+                try:
+                    return save(order)
+                except Exception as e:
+                    raise HTTPException(status_code=500, detail=str(e))
+            """,
+            line=9,
+            note="The FastAPI idiom CodeQL does not flag.",
+        ),
+        Invalid(
+            """
+            import traceback
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.route("/report")
+            def report():
+                try:
+                    return jsonify(build())
+                except Exception:
+                    return jsonify({"error": traceback.format_exc()}), 500
+            """,
+            line=10,
+            note="A full traceback in the body.",
+        ),
+        Invalid(
+            """
+            from rest_framework.response import Response
+            from django.db import IntegrityError
+
+            class SignupView(APIView):
+                def post(self, request):
+                    try:
+                        user = create_user(request.data)
+                    except IntegrityError as exc:
+                        return Response({"detail": f"could not save: {exc}"}, status=400)
+                    return Response({"id": user.id}, status=201)
+            """,
+            line=9,
+            note="A database error's text (it names tables and constraints) in a DRF response.",
+        ),
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def on_error(e):
+                return {"error": repr(e)}, 500
+            """,
+            line=6,
+            note="An error handler for every exception.",
+        ),
+        Invalid(
+            """
+            from sqlalchemy.exc import SQLAlchemyError
+            from starlette.responses import JSONResponse
+
+            async def totals(request):
+                try:
+                    data = await compute(request)
+                except SQLAlchemyError as err:
+                    message = str(err.orig)
+                    return JSONResponse({"error": message}, status_code=503)
+                return JSONResponse(data)
+            """,
+            line=9,
+            note="The driver's message through a variable (`e.orig`).",
+        ),
+        Invalid(
+            """
+            from flask import abort
+
+            def load(user_id):
+                try:
+                    return fetch_profile(user_id)
+                except Exception as e:
+                    abort(502, description=e.args[0])
+            """,
+            line=7,
+            note="`abort(description=...)` is shown on the error page.",
+        ),
+        Invalid(
+            """
+            from fastapi import HTTPException
+            from pydantic import ValidationError
+
+            def parse(raw):
+                try:
+                    return Order.model_validate_json(raw)
+                except ValidationError as exc:
+                    raise HTTPException(status_code=422, detail=str(exc))
+            """,
+            line=8,
+            note="A validation error's message in a 4xx: reported as a note.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from fastapi import HTTPException
+
+            def create(order):
+                try:
+                    return save(order)
+                except Exception:
+                    log.exception("save failed")
+                    raise HTTPException(status_code=500, detail="could not save the order")
+            """,
+            note="Logged, with a generic message.",
+        ),
+        Valid(
+            """
+            @app.post("/orders")
+            def create():
+                try:
+                    return place(request.json)
+                except OutOfStock as exc:
+                    return {"error": str(exc)}, 409
+            """,
+            note="The application's own exception, in a 4xx: its message is meant for the client.",
+        ),
+        Valid(
+            """
+            def create():
+                try:
+                    return place(request.json)
+                except Exception as exc:
+                    log.error("place failed: %s", exc)
+                    return {"error": "internal error"}, 500
+            """,
+            note="The text goes to the log only.",
+        ),
+        Valid(
+            """
+            from requests import HTTPError
+
+            def proxy():
+                try:
+                    return upstream()
+                except HTTPError as exc:
+                    return {"error": "upstream failed", "status": exc.response.status_code}, 502
+            """,
+            note="A status code, not text.",
+        ),
+        Valid(
+            """
+            def create():
+                try:
+                    return place(request.json)
+                except Exception as exc:
+                    if isinstance(exc, ValueError):
+                        return {"error": "invalid order"}, 400
+                    raise
+            """,
+            note="Re-raised: the framework's error handling answers.",
+        ),
+        Valid(
+            """
+            def describe(exc):
+                return f"{type(exc).__name__}: {exc}"
+
+            def log_failure(exc):
+                log.warning(describe(exc))
+            """,
+            note="Not a response.",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        site = responses.response_of_call(self.ctx, node)
+        if site is not None and site.bodies:
+            self._check(site)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self.ctx.function()
+        if fn is None:
+            return
+        if routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
+            return
+        site = responses.response_of_return(node)
+        if site is not None and not (isinstance(node.value, cst.Call) and responses.response_of_call(self.ctx, node.value)):
+            self._check(site)
+
+    def _check(self, site: responses.ResponseSite) -> None:
+        env = Env.here(self.ctx)
+        origins = Origins(self.ctx)
+        leaks: list[Origin] = []
+        for body in site.bodies:
+            leaks.extend(o for o in origins.of(body, env) if o.kind is Kind.EXCEPTION)
+        if not leaks:
+            return
+        kinds = [(self._kind(o), o) for o in leaks]
+        kind, origin = max(kinds, key=lambda ko: ko[0])
+        status = site.status
+        if kind >= ExcKind.INFRASTRUCTURE or (status is not None and status >= 500):
+            level = Level.ERROR
+        elif kind is ExcKind.CLIENT:
+            level = Level.NOTE
+        else:
+            return
+        source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
+        self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label, level=level)
+
+    def _kind(self, origin: Origin) -> ExcKind:
+        source = origin.source
+        if source is None:
+            return ExcKind.BROAD
+        if isinstance(source, cst.FunctionDef):  # an error handler's parameter
+            return errors.type_kind(self.ctx, routes.error_handler_type(source))
+        if isinstance(source, cst.ExceptHandler):
+            narrowed = self._narrowed(source)
+            if narrowed is not None:
+                return narrowed
+            return errors.handler_kind(self.ctx, source)
+        return ExcKind.BROAD
+
+    def _narrowed(self, handler: cst.ExceptHandler) -> ExcKind | None:
+        """Inside `if isinstance(e, X):` in that handler, the kind of X."""
+        if handler.name is None or not isinstance(handler.name.name, cst.Name):
+            return None
+        name = handler.name.name.value
+        stack = self.ctx.stack
+        for i, node in enumerate(stack):
+            if not isinstance(node, cst.If) or i + 1 >= len(stack) or stack[i + 1] is not node.body:
+                continue
+            test = node.test
+            if (
+                isinstance(test, cst.Call)
+                and dotted(test.func) == "isinstance"
+                and len(test.args) == 2
+                and isinstance(test.args[0].value, cst.Name)
+                and test.args[0].value.value == name
+            ):
+                return errors.type_kind(self.ctx, test.args[1].value)
+        return None

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import errors, responses, routes
+from backlint.rule import Invalid, Rule, Valid
+
+
+class UnloggedErrorResponse(Rule):
+    """An `except` block turns an error into an error response without logging it.
+
+    When a handler answers a failure with a 500 (or catches everything and answers with any
+    error), the response says "internal error" and the cause is gone: nothing in the logs tells
+    what failed, for which request. The rule flags except blocks that raise an HTTP error
+    (`HTTPException`, `abort()`, DRF and aiohttp exceptions) or return an error response, when the
+    status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
+    `logging`, `print`, `traceback.print_exc`, Sentry).
+
+    Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
+    `except ValueError: abort(400)`), which are expected outcomes rather than errors, and blocks
+    that log."""
+
+    ID = "BL204"
+    LEVEL = Level.NOTE
+    CONFIDENCE = Confidence.MEDIUM
+    CWE = (778,)
+    TAGS = ("errors", "logging", "observability")
+    MESSAGE = "{what} is turned into {response} without being logged; log it with the request's context"
+    FIX = """Log the exception (with its traceback) before answering:
+
+```python
+except Exception:
+    log.exception("checkout failed for cart %s", cart_id)
+    return jsonify({"error": "internal error"}), 500
+```"""
+    REFERENCES = ("https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html",)
+    PREFILTER = r"except"
+
+    INVALID = [
+        Invalid(
+            """
+            @app.post("/checkout")
+            def checkout():
+                try:
+                    charge(request.json)
+                except Exception:
+                    return jsonify({"error": "payment failed"}), 500
+                return jsonify({"ok": True})
+            """,
+            line=6,
+            note="A 500 with no trace of why.",
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI, HTTPException
+            app = FastAPI()
+
+            @app.get("/report")
+            def report():
+                try:
+                    return build_report()
+                except RuntimeError:
+                    raise HTTPException(status_code=500, detail="report unavailable")
+            """,
+            line=9,
+            note="HTTPException is not logged by FastAPI.",
+        ),
+        Invalid(
+            """
+            from flask import abort
+
+            def load(order_id):
+                try:
+                    return repository.load(order_id)
+                except Exception:
+                    abort(503)
+            """,
+            line=7,
+            note="`abort()` after catching everything.",
+        ),
+        Invalid(
+            """
+            from rest_framework.exceptions import APIException
+
+            class OrderView(APIView):
+                def post(self, request):
+                    try:
+                        return Response(place(request.data), status=201)
+                    except DatabaseError:
+                        raise APIException("could not save the order")
+            """,
+            line=8,
+            note="DRF's APIException is a 500.",
+        ),
+        Invalid(
+            """
+            from aiohttp import web
+
+            async def handle(request):
+                try:
+                    return web.json_response(await fetch())
+                except Exception:
+                    raise web.HTTPBadGateway(text="upstream error")
+            """,
+            line=7,
+            note="aiohttp's 502.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            @app.post("/checkout")
+            def checkout():
+                try:
+                    charge(request.json)
+                except Exception:
+                    log.exception("charge failed")
+                    return jsonify({"error": "payment failed"}), 500
+                return jsonify({"ok": True})
+            """,
+            note="Logged before answering.",
+        ),
+        Valid(
+            """
+            from django.http import Http404
+
+            def detail(request, pk):
+                try:
+                    article = Article.objects.get(pk=pk)
+                except Article.DoesNotExist:
+                    raise Http404("no such article")
+                return render(request, "detail.html", {"article": article})
+            """,
+            note="A 404 for a missing object is an expected outcome.",
+        ),
+        Valid(
+            """
+            from fastapi import HTTPException
+
+            def parse(body):
+                try:
+                    return Order.model_validate(body)
+                except ValidationError:
+                    raise HTTPException(status_code=422, detail="invalid order")
+            """,
+            note="A 4xx for invalid input.",
+        ),
+        Valid(
+            """
+            def save(obj):
+                try:
+                    obj.save()
+                except Exception:
+                    raise
+            """,
+            note="Re-raised: whoever handles it logs it.",
+        ),
+        Valid(
+            """
+            def checkout():
+                try:
+                    charge(request.json)
+                except PaymentDeclined:
+                    return jsonify({"error": "card declined"}), 402
+            """,
+            note="A domain outcome answered with a 4xx.",
+        ),
+    ]
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        fn = self.ctx.function()
+        in_handler = routes.route_of(self.ctx, fn) is not None
+        sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
+        if not sites or errors.logs(self.ctx, node.body):
+            return
+        broad = errors.is_broad(self.ctx, node)
+        worst = max(sites, key=lambda s: s.status or 0)
+        status = worst.status
+        if not ((status is not None and status >= 500) or broad):
+            return
+        what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
+        response = f"a {status} response" if status else "an error response"
+        self.report(worst.node, what=what, response=response)

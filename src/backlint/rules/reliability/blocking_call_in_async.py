@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks import database
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.rule import Invalid, Rule, Valid
+
+_BLOCKING_FUNCTIONS = {
+    "time.sleep": "`time.sleep()` (use `await asyncio.sleep()`)",
+    "urllib.request.urlopen": "`urlopen()`",
+    "subprocess.run": "`subprocess.run()`",
+    "subprocess.call": "`subprocess.call()`",
+    "subprocess.check_call": "`subprocess.check_call()`",
+    "subprocess.check_output": "`subprocess.check_output()`",
+    "subprocess.getoutput": "`subprocess.getoutput()`",
+    "os.system": "`os.system()`",
+    "os.popen": "`os.popen()`",
+    "smtplib.SMTP": "`smtplib.SMTP()`",
+    "smtplib.SMTP_SSL": "`smtplib.SMTP_SSL()`",
+    "socket.create_connection": "`socket.create_connection()`",
+}
+_SYNC_DRIVERS = ("sqlite3", "psycopg2", "pymysql", "MySQLdb", "mysql.connector", "cx_Oracle", "oracledb", "pyodbc",
+                 "pymssql", "duckdb", "pg8000", "snowflake.connector")
+_SYNC_CLIENT_FACTORIES = ("requests.Session", "requests.session", "httpx.Client", "redis.Redis", "redis.StrictRedis",
+                          "redis.from_url", "redis.Redis.from_url", "pymongo.MongoClient", "boto3.client", "boto3.resource")
+# Session methods that do no I/O on an AsyncSession either (so calling them unawaited is fine).
+_NO_IO_METHODS = frozenset({"add", "add_all", "expunge", "expunge_all", "begin", "begin_nested", "close", "in_transaction",
+                            "is_modified", "expire", "expire_all", "refresh_if_loaded", "no_autoflush"})
+_DJANGO_EVALUATING = frozenset({"get", "first", "last", "count", "exists", "create", "update", "delete", "save",
+                                "get_or_create", "update_or_create", "aggregate", "in_bulk", "bulk_create", "bulk_update",
+                                "earliest", "latest", "contains", "explain"})
+
+
+class BlockingCallInAsync(Rule):
+    """A blocking call runs inside `async def`, stalling the event loop.
+
+    An `async def` endpoint runs on the event loop: while a synchronous call waits for the
+    network, the disk, a subprocess or a database, no other request on that worker makes
+    progress. The rule flags, inside `async def` bodies: `requests` and sync `httpx` calls,
+    `urlopen`, `time.sleep`, the `open()` builtin, `subprocess` and `os.system`, `smtplib`,
+    synchronous database drivers (`sqlite3`, `psycopg2`, `pymysql`...), and database calls that
+    are not awaited (a sync SQLAlchemy `Session`, also one injected with `Depends`, or the Django
+    ORM). Ruff's ASYNC rules cover HTTP, sleep and files; database access is what they miss.
+
+    Left alone: awaited calls, plain `def` endpoints (frameworks run them in a thread pool),
+    functions nested in the coroutine (typically handed to `run_in_executor` or
+    `asyncio.to_thread`), and `AsyncSession.add()`, which does no I/O."""
+
+    ID = "BL501"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.HIGH
+    CWE = (400,)
+    TAGS = ("reliability", "async", "performance")
+    MESSAGE = "{call} blocks the event loop inside `async def {function}`; {advice}"
+    FIX = """Use the async counterpart (`httpx.AsyncClient`, `asyncio.sleep`, `aiofiles`,
+`asyncio.create_subprocess_exec`, `asyncpg`/`aiosqlite`, SQLAlchemy's `AsyncSession`), make the
+endpoint a plain `def` so the framework runs it in a thread pool, or move the call off the loop:
+
+```python
+rows = await asyncio.to_thread(load_rows, user_id)
+```"""
+    REFERENCES = (
+        "https://fastapi.tiangolo.com/async/#path-operation-functions",
+        "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code",
+        "https://docs.astral.sh/ruff/rules/#flake8-async-async",
+    )
+    PREFILTER = r"async\s+def"
+
+    INVALID = [
+        Invalid(
+            """
+            import requests
+
+            async def weather(city):
+                return requests.get(f"https://wttr.in/{city}", timeout=5).text
+            """,
+            line=4,
+            note="A synchronous HTTP call on the event loop.",
+        ),
+        Invalid(
+            """
+            import time
+
+            async def retry(job):
+                for attempt in range(3):
+                    if await job():
+                        return True
+                    time.sleep(2 ** attempt)
+            """,
+            line=7,
+            note="`time.sleep` stops every coroutine of the process.",
+        ),
+        Invalid(
+            """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy.orm import Session
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int, db: Session = Depends(get_db)):
+                return db.get(User, user_id)
+            """,
+            line=8,
+            note="A sync SQLAlchemy session injected into an async endpoint (ruff misses this).",
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            async def count_users():
+                conn = sqlite3.connect("app.db")
+                return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+            """,
+            line=4,
+            note="A synchronous database driver.",
+        ),
+        Invalid(
+            """
+            async def load_template(name):
+                with open(f"templates/{name}.html") as fh:
+                    return fh.read()
+            """,
+            line=2,
+            note="File I/O with the builtin `open()`.",
+        ),
+        Invalid(
+            """
+            import subprocess
+
+            async def thumbnail(path):
+                subprocess.run(["convert", path, "-resize", "200x200", path + ".thumb.png"], check=True)
+            """,
+            line=4,
+            note="Waiting for a subprocess.",
+        ),
+        Invalid(
+            """
+            from myapp.models import Article
+
+            async def article_view(request, slug):
+                article = Article.objects.get(slug=slug)
+                return render(request, "article.html", {"article": article})
+            """,
+            line=4,
+            note="The Django ORM in an async view (use `aget()` or `sync_to_async`).",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            import httpx
+
+            async def weather(city):
+                async with httpx.AsyncClient() as client:
+                    return (await client.get(f"https://wttr.in/{city}")).text
+            """,
+            note="An async client, awaited.",
+        ),
+        Valid(
+            """
+            import requests
+
+            def weather(city):
+                return requests.get(f"https://wttr.in/{city}", timeout=5).text
+            """,
+            note="A plain `def`: frameworks run it in a thread pool.",
+        ),
+        Valid(
+            """
+            import asyncio
+            import requests
+
+            async def weather(city):
+                def fetch():
+                    return requests.get(f"https://wttr.in/{city}", timeout=5).text
+                return await asyncio.to_thread(fetch)
+            """,
+            note="The blocking call runs in a thread.",
+        ),
+        Valid(
+            """
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            async def create(session: AsyncSession, user):
+                session.add(user)
+                await session.commit()
+                return user
+            """,
+            note="An AsyncSession: `add()` does no I/O and the rest is awaited.",
+        ),
+        Valid(
+            """
+            import asyncio
+
+            async def pause():
+                await asyncio.sleep(1)
+            """,
+            note="The async sleep.",
+        ),
+        Valid(
+            """
+            import aiofiles
+
+            async def load(path):
+                async with aiofiles.open(path) as fh:
+                    return await fh.read()
+            """,
+            note="Async file I/O.",
+        ),
+    ]
+
+    def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self._reported_receivers: set[tuple[int, str]] = set()
+
+    def _async_function(self) -> cst.FunctionDef | None:
+        """The `async def` the current node runs in directly (not through a nested def or lambda)."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if isinstance(node, cst.Lambda):
+                return None
+            if isinstance(node, cst.FunctionDef) and stack[i + 1] is node.body:
+                return node if node.asynchronous is not None else None
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await):
+            return
+        fn = self._async_function()
+        if fn is None:
+            return
+        label = self._blocking(node)
+        if label is not None:
+            call, advice = label
+            self.report(node, call=call, function=fn.name.value, advice=advice)
+            # `conn = sqlite3.connect()` is reported once; the calls on `conn` are the same problem.
+            parent = self.ctx.parent()
+            if isinstance(parent, cst.Assign):
+                for target in parent.targets:
+                    if isinstance(target.target, cst.Name):
+                        self._reported_receivers.add((id(fn), target.target.value))
+
+    def _blocking(self, call: cst.Call) -> tuple[str, str] | None:
+        ctx = self.ctx
+        name = call_name(ctx, call)
+        if name in _BLOCKING_FUNCTIONS:
+            return _BLOCKING_FUNCTIONS[name], "use its async counterpart or run it in a thread"
+        if isinstance(call.func, cst.Name) and call.func.value == "open" and "open" not in ctx.imports.names:
+            return "`open()`", "use aiofiles or run the file I/O in a thread"
+        if name.startswith("requests.") or (name.startswith("httpx.") and name.rsplit(".", 1)[-1] in ("get", "post", "put", "patch", "delete", "head", "request", "stream")):
+            return f"`{name}()`", "use `httpx.AsyncClient` (awaited)"
+        if any(name == f"{d}.connect" for d in _SYNC_DRIVERS):
+            return f"`{name}()`", "use an async driver or make the endpoint a plain `def`"
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        env = Env.here(ctx)
+        op = database.data_op(ctx, call, env) if not database.is_chain_link(ctx.stack) else None
+        if op is not None and func.attr.value not in _NO_IO_METHODS:
+            methods = database.chain_methods(call)
+            root = database.chain_root(call)
+            if database._is_manager(root) and methods and methods[0] not in _DJANGO_EVALUATING:
+                return None  # a lazy queryset: nothing runs until it is evaluated
+            key = (id(self._async_function()), dotted(database.chain_root(func.value)) or op.label)
+            if key in self._reported_receivers:
+                return None
+            self._reported_receivers.add(key)
+            return f"{op.label} (not awaited)", "use an async session or driver, or make the endpoint a plain `def`"
+        for value, _ in assigned_values(env, func.value):
+            if isinstance(value, cst.Call):
+                factory = call_name(ctx, value)
+                if factory in _SYNC_CLIENT_FACTORIES:
+                    return f"`{ctx.code(func)}()` on a `{factory}` client", "use the async client, awaited"
+        return None

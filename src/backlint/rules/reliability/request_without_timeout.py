@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from backlint.findings import Confidence, Level
+from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
+from backlint.syntax import keyword_arg, positional_arg
+
+_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_SESSION_FACTORIES = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
+_HTTPX_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient"})
+_URLOPEN = frozenset({"urllib.request.urlopen", "urllib2.urlopen", "six.moves.urllib.request.urlopen"})
+_HTTP_CONNECTIONS = frozenset({"http.client.HTTPConnection", "http.client.HTTPSConnection"})
+
+
+def _is_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _has_kwargs(call: cst.Call) -> bool:
+    return any(a.star == "**" for a in call.args)
+
+
+class RequestWithoutTimeout(Rule):
+    """An outbound HTTP call has no timeout.
+
+    `requests` waits forever by default: one slow or silent upstream service holds a worker
+    thread (and the client's request) until something else kills it, and a few of them take the
+    whole service down. The rule flags `requests` calls (module functions and `requests.Session`
+    objects) without `timeout=`, `urllib.request.urlopen` and `http.client` connections without a
+    timeout, and `httpx` calls or clients given `timeout=None` (httpx has a 5 s default, so only
+    switching it off is flagged).
+
+    Left alone: calls that pass `timeout` (any value but `None` for httpx), calls that forward
+    `**kwargs` (which may carry it), aiohttp (5 minute default), and sessions of your own classes
+    (which may set a default in an adapter)."""
+
+    ID = "BL502"
+    LEVEL = Level.WARNING
+    CONFIDENCE = Confidence.HIGH
+    CWE = (400,)
+    TAGS = ("reliability", "http")
+    MESSAGE = "{call} has no timeout: a slow upstream blocks this worker indefinitely"
+    FIX = """Pass a timeout on every outbound call (connect and read, in seconds), and handle the
+timeout error:
+
+```python
+resp = requests.get(url, timeout=10)
+resp = requests.post(url, json=body, timeout=(3.05, 27))
+client = httpx.Client(timeout=10)
+```"""
+    REFERENCES = (
+        "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts",
+        "https://www.python-httpx.org/advanced/timeouts/",
+    )
+    PREFILTER = r"requests|httpx|urlopen|HTTPConnection|HTTPSConnection"
+
+    INVALID = [
+        Invalid(
+            """
+            import requests
+
+            def rates():
+                return requests.get("https://api.example.org/rates").json()
+            """,
+            line=4,
+            note="requests waits forever without a timeout.",
+        ),
+        Invalid(
+            """
+            from requests import post
+
+            def notify(url, payload):
+                post(url, json=payload)
+            """,
+            line=4,
+            note="Imported under its own name.",
+        ),
+        Invalid(
+            """
+            import requests
+
+            class Billing:
+                def __init__(self):
+                    self.http = requests.Session()
+
+                def charge(self, order):
+                    return self.http.post("https://billing.internal/charge", json=order)
+            """,
+            line=8,
+            note="A requests.Session has no default timeout either.",
+        ),
+        Invalid(
+            """
+            import httpx
+
+            def fetch(url):
+                with httpx.Client(timeout=None) as client:
+                    return client.get(url).text
+            """,
+            line=4,
+            note="httpx times out after 5 s unless told not to.",
+        ),
+        Invalid(
+            """
+            from urllib.request import urlopen
+
+            def download(url):
+                with urlopen(url) as resp:
+                    return resp.read()
+            """,
+            line=4,
+            note="urlopen without a timeout uses the socket default: none.",
+        ),
+        Invalid(
+            """
+            import requests
+
+            def ping(urls):
+                with requests.Session() as s:
+                    for url in urls:
+                        s.head(url, allow_redirects=True)
+            """,
+            line=6,
+            note="A session opened in a with statement.",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            import requests
+
+            def rates():
+                return requests.get("https://api.example.org/rates", timeout=5).json()
+            """,
+            note="A timeout is given.",
+        ),
+        Valid(
+            """
+            import requests
+
+            def call(method, url, **kwargs):
+                return requests.request(method, url, **kwargs)
+            """,
+            note="`**kwargs` may carry the timeout: the caller decides.",
+        ),
+        Valid(
+            """
+            import httpx
+
+            async def fetch(url):
+                async with httpx.AsyncClient() as client:
+                    return (await client.get(url)).text
+            """,
+            note="httpx's default 5 s timeout applies.",
+        ),
+        Valid(
+            """
+            def lookup(cache, session, key):
+                cache.get(key)
+                return session.get(User, key)
+            """,
+            note="`get` on objects that are not HTTP clients (a cache, an ORM session).",
+        ),
+        Valid(
+            """
+            import aiohttp
+
+            async def fetch(url):
+                async with aiohttp.ClientSession() as session:
+                    async with session.get(url) as resp:
+                        return await resp.text()
+            """,
+            note="aiohttp has a default total timeout.",
+        ),
+        Valid(
+            """
+            from urllib.request import urlopen
+
+            def download(url):
+                with urlopen(url, timeout=15) as resp:
+                    return resp.read()
+            """,
+            note="urlopen with a timeout.",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = call_name(self.ctx, node)
+        func = node.func
+        if name.startswith("requests.") and name.rsplit(".", 1)[-1] in _VERBS:
+            self._missing(node, f"`{name}()`")
+        elif name in _URLOPEN:
+            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None:
+                self._missing(node, "`urlopen()`")
+        elif name in _HTTP_CONNECTIONS:
+            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None:
+                self._missing(node, f"`{name.rsplit('.', 1)[-1]}()`")
+        elif name in _HTTPX_CLIENTS or (name.startswith("httpx.") and name.rsplit(".", 1)[-1] in _VERBS):
+            self._explicit_none(node, f"`{name}()`")
+        elif isinstance(func, cst.Attribute) and func.attr.value in _VERBS:
+            factory = self._client_factory(func.value)
+            if factory in _SESSION_FACTORIES:
+                self._missing(node, f"`{self.ctx.code(func)}()` on a requests.Session")
+            elif factory in _HTTPX_CLIENTS:
+                self._explicit_none(node, f"`{self.ctx.code(func)}()`")
+
+    def _client_factory(self, receiver: cst.BaseExpression) -> str | None:
+        env = Env.here(self.ctx)
+        for value, venv in assigned_values(env, receiver):
+            if isinstance(value, cst.Call):
+                name = call_name(self.ctx, value)
+                if name in _SESSION_FACTORIES or name in _HTTPX_CLIENTS:
+                    return name
+        return None
+
+    def _missing(self, call: cst.Call, label: str) -> None:
+        if keyword_arg(call, "timeout") is not None or _has_kwargs(call):
+            return
+        fix = None
+        if call.args and not any(a.star for a in call.args):
+            fix = FixSpec("Add timeout=10", (Edit(call.args[-1].value, ", timeout=10", "after"),))
+        self.report(call, call=label, fix=fix)
+
+    def _explicit_none(self, call: cst.Call, label: str) -> None:
+        arg = keyword_arg(call, "timeout")
+        if arg is not None and _is_none(arg.value):
+            self.report(
+                call,
+                f"{label} switches the timeout off (`timeout=None`): a slow upstream blocks this worker indefinitely",
+                fix=FixSpec("Use a 10 second timeout", (Edit(arg.value, "10"),)),
+            )
