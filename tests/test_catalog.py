@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from backlint import catalog, docs
 from conftest import ROOT

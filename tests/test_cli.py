@@ -52,7 +52,7 @@ def test_fail_on_never_and_levels(project: Path) -> None:
 def test_select_and_ignore(project: Path) -> None:
     only_sql = json.loads(run_cli("scan", ".", "--format", "json", "--select", "BL1", cwd=project).stdout)
     assert {f["rule"] for f in only_sql["findings"]} == {"BL101"}
-    assert only_sql["rules"] == ["BL101"]
+    assert only_sql["rules"] == ["BL101", "BL102", "BL103", "BL104"]
     no_sql = json.loads(run_cli("scan", ".", "--format", "json", "--ignore", "BL101", cwd=project).stdout)
     assert {f["rule"] for f in no_sql["findings"]} == {"BL301"}
     # The most specific entry wins: select a whole family but ignore one rule.

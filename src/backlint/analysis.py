@@ -25,6 +25,8 @@ from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, is_leaf
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
+_SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
+                    "rq", "dramatiq", "litestar", "tornado", "falcon", "bottle", "pyramid")
 """A rule class with its effective options."""
 
 
@@ -137,7 +139,7 @@ class FileContext:
     def project(self) -> ProjectFacts:
         """Facts about the whole project (relations, routed views, settings), with this file's own."""
         if self._merged_facts is None:
-            self._merged_facts = self._facts.merged(facts_from_text(self.text))
+            self._merged_facts = self._facts.merged(facts_from_text(self.text, self.path))
         return self._merged_facts
 
     # -- traversal ------------------------------------------------------------------------------
@@ -170,6 +172,23 @@ class FileContext:
             if isinstance(node, cst.FunctionDef) and stack[i + 1] is node.body:
                 return node
         return None
+
+    def is_standalone_script(self) -> bool:
+        """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
+        or with a `__main__` block and no web framework, task queue or ORM import."""
+        return self.memo("standalone-script", self._standalone_script)
+
+    def _standalone_script(self) -> bool:
+        from backlint.frameworks.project import is_script_path
+
+        if is_script_path(self.path):
+            return True
+        has_main = self.text.startswith("#!")
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.If) and "__main__" in self.module.code_for_node(stmt.test):
+                has_main = True
+                break
+        return has_main and not self.imports.imports_any(_SERVICE_MODULES)
 
     def in_async_function(self) -> bool:
         fn = self.function()

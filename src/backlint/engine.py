@@ -43,14 +43,14 @@ def project_facts(targets: Sequence[Target]) -> project.ProjectFacts:
     """Facts that span files (ORM relationships, routed views, REST framework settings), read from
     every Python file's text with a few regular expressions before the analysis."""
 
-    def texts() -> Iterator[str]:
+    def texts() -> Iterator[tuple[str, str]]:
         for target in targets:
             try:
                 data = target.path.read_bytes()
             except OSError:
                 continue
             if project.HINTS_BYTES.search(data):
-                yield data.decode("utf-8", "replace")
+                yield target.rel, data.decode("utf-8", "replace")
 
     return project.collect(texts())
 

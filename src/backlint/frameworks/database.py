@@ -20,7 +20,7 @@ import libcst as cst
 
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, name_parts, string_value
+from backlint.syntax import argument, call_name, name_parts, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -80,7 +80,7 @@ _DB_ANNOTATIONS = frozenset(
 )
 _CONNECT_FUNCS = frozenset({"connect", "create_pool", "create_engine", "create_async_engine", "Session", "sessionmaker",
                             "scoped_session", "SessionLocal", "AsyncSessionLocal", "get_db", "get_connection",
-                            "get_conn", "get_session", "Database"})
+                            "get_conn", "Database"})
 _DB_METHODS_RETURNING_DB = frozenset({"cursor", "connect", "acquire", "begin", "session", "get_connection", "raw_connection"})
 
 
@@ -180,6 +180,8 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, d
     if name is None:
         return False
     qualified = ctx.imports.qualify(expr) or ""
+    if name in _NOT_DB_RECEIVERS or qualified in _NOT_DB_RECEIVERS or qualified.startswith(("flask.session", "aiohttp_session")):
+        return False
     if qualified in ("django.db.connection",) or qualified.startswith("django.db.connections"):
         return True
     words = name_parts(name.rsplit(".", 1)[-1])
@@ -204,6 +206,19 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, d
             if _is_db_object(ctx, d.value, b.env, depth + 1):
                 return True
     return False
+
+
+_CURSOR_WORDS = frozenset({"cursor", "cur", "curs", "sth"})
+
+
+def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: Env | None) -> bool:
+    """A database object that has ORM-session methods (`get`, `add`, `query`...): not a cursor,
+    whose `.get()` would be a dict's or a cache's."""
+    name = dotted(expr) or ""
+    words = name_parts(name.rsplit(".", 1)[-1]) if name else []
+    if words and words[-1] in _CURSOR_WORDS:
+        return False
+    return _is_db_object(ctx, expr, env)
 
 
 def is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None = None) -> bool:
@@ -241,10 +256,21 @@ _DJANGO_QUERY = frozenset({"all", "filter", "exclude", "get", "first", "last", "
                            "aggregate", "annotate", "order_by", "in_bulk", "iterator", "earliest", "latest", "distinct",
                            "select_related", "prefetch_related", "only", "defer", "raw", "get_queryset", "none", "union",
                            "dates", "datetimes", "using", "select_for_update", "alias", "contains", "explain"})
-_DJANGO_WRITE = frozenset({"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"})
+_DJANGO_WRITE = frozenset({"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create",
+                           "add", "remove", "set", "clear"})
+_DJANGO_METHODS = _DJANGO_QUERY | _DJANGO_WRITE
+_CACHED_MANAGER_METHODS = frozenset({"get_for_model", "get_for_models", "get_for_id", "get_current", "clear_cache"})
+"""Manager methods served from a process-wide cache (ContentType, Site): not queries per call."""
+_ORM_MODULES = ("django", "rest_framework", "peewee", "mongoengine", "pony", "tortoise", "beanie", "odmantic", "ormar",
+                "sqlmodel", "flask_sqlalchemy", "flask_mongoengine", "pynamodb", "neomodel")
+_NOT_MODEL_WORDS = frozenset({"session", "cache", "file", "files", "image", "img", "fh", "fp", "buffer", "buf", "wb",
+                              "workbook", "storage", "fs", "document", "doc", "pdf", "zip", "archive", "tmp", "temp",
+                              "figure", "fig", "plot", "config", "cookie", "cookies", "q", "query", "set", "dict"})
+"""Receivers whose `save()`/`delete()` writes a file or a cache, not a row."""
+_NOT_DB_RECEIVERS = frozenset({"request.session", "self.request.session", "flask.session", "session_store"})
 _SA_QUERY = frozenset({"query", "get", "get_one", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "stream", "stream_scalars"})
 _SA_WRITE = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "flush"})
-_ASYNC_QUERY = frozenset({"fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "cursor"})
+_ASYNC_QUERY = frozenset({"fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate"})
 _MONGO_QUERY = frozenset({"find", "find_one", "aggregate", "count_documents", "estimated_document_count", "distinct"})
 _MONGO_WRITE = frozenset({"insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many",
                           "replace_one", "find_one_and_update", "find_one_and_delete", "find_one_and_replace", "bulk_write"})
@@ -283,7 +309,7 @@ def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
         return False
     text = string_value(expr)
     if text is None and isinstance(expr, cst.Call):
-        fname = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        fname = (call_name(expr) or "")
         if fname in ("insert", "update", "delete"):
             return True
         if fname == "text" and expr.args:
@@ -306,10 +332,26 @@ def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp 
     label_root = dotted(root) or ""
     # Django ORM: Model.objects...., related managers (`post.comment_set`, or a relation of
     # the project's models such as `post.comments`), querysets built on them.
-    related = isinstance(root, cst.Attribute) and root.attr.value in ctx.project.relations and methods and ctx.imports.imports_any(["django"])
+    related = (
+        isinstance(root, cst.Attribute)
+        and root.attr.value in ctx.project.relations
+        and bool(methods)
+        and methods[-1] in _DJANGO_METHODS
+        and ctx.imports.imports_any(["django"])
+    )
+    if not (_is_manager(root) or related) and isinstance(root, cst.Name) and env is not None and methods and methods[-1] in _DJANGO_METHODS:
+        # `pings = Ping.objects.filter(...)` then `pings.exists()`: a queryset through a variable.
+        related = _queryset_variable(ctx, root, env)
     if _is_manager(root) or related:
-        kind = OpKind.WRITE if any(m in _DJANGO_WRITE for m in methods) else OpKind.QUERY
-        return DataOp(kind, call, f"`{label_root}.{methods[-1]}()`" if methods else f"`{label_root}`")
+        if methods and methods[-1] in _CACHED_MANAGER_METHODS:
+            return None
+        writes = [m for m in methods if m in _DJANGO_WRITE]
+        kind = OpKind.WRITE if writes else OpKind.QUERY
+        shown = writes[0] if writes else methods[0] if methods else ""
+        middle = "(…)." if len(methods) > 1 else ""
+        first = methods[-1] if methods else ""
+        label = f"`{label_root}.{first}{middle}{shown}()`" if len(methods) > 1 else f"`{label_root}.{first}()`"
+        return DataOp(kind, call, label)
     # Flask-SQLAlchemy: Model.query.filter_by(...).first()
     if isinstance(root, cst.Attribute) and root.attr.value == "query" and isinstance(root.value, cst.Name) and root.value.value[:1].isupper():
         return DataOp(OpKind.QUERY, call, f"`{label_root}.{methods[-1]}()`")
@@ -323,17 +365,23 @@ def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp 
         sql = argument(call, 0, *(_METHOD_SINKS.get(method) or ("query",)))
         if not (_is_db_object(ctx, receiver, env) or method in _ONLY_SQL_METHODS or (sql is not None and _looks_sql_argument(sql))):
             return None
-        orm = isinstance(sql, cst.Call) and (dotted(sql.func) or "").rsplit(".", 1)[-1] in ("select", "insert", "update", "delete")
+        raw = sql is not None and _is_sql_text(ctx, sql, env)
         kind = OpKind.WRITE if method == "executemany" or _sql_writes(ctx, sql) else OpKind.QUERY
-        return DataOp(kind, call, f"`{dotted(receiver) or 'connection'}.{method}()`", raw=not orm)
+        return DataOp(kind, call, f"`{_receiver_label(receiver)}.{method}()`", raw=raw or method in _ASYNC_QUERY)
     if method in ("commit", "rollback") and not call.args and _is_db_object(ctx, receiver, env):
         return DataOp(OpKind.COMMIT if method == "commit" else OpKind.ROLLBACK, call, f"`{dotted(receiver) or 'db'}.{method}()`")
     if method in ("begin", "begin_nested", "transaction", "atomic") and _is_db_object(ctx, receiver, env):
         return DataOp(OpKind.TRANSACTION, call, f"`{dotted(receiver) or 'db'}.{method}()`")
-    if (method in _SA_QUERY or method in _SA_WRITE) and _is_db_object(ctx, receiver, env) and not _is_manager(receiver):
+    if (method in _SA_QUERY or method in _SA_WRITE) and _is_session(ctx, receiver, env) and not _is_manager(receiver):
         kind = OpKind.WRITE if method in _SA_WRITE else OpKind.QUERY
         return DataOp(kind, call, f"`{dotted(receiver) or 'session'}.{method}()`")
-    if method in ("save", "delete") and not [a for a in call.args if a.keyword is None] and not isinstance(receiver, cst.Call):
+    if (
+        method in ("save", "delete")
+        and not [a for a in call.args if a.keyword is None]
+        and not isinstance(receiver, cst.Call)
+        and not _keyword_false(call, "commit", "save")
+        and not set(name_parts((dotted(receiver) or "").rsplit(".", 1)[-1])) & _NOT_MODEL_WORDS
+    ):
         return DataOp(OpKind.WRITE, call, f"`{dotted(receiver) or 'object'}.{method}()`")
     if method in _MONGO_QUERY or method in _MONGO_WRITE:
         rname = (dotted(receiver) or "").lower()
@@ -349,6 +397,63 @@ def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp 
             kind = OpKind.WRITE if method in ("update", "delete") and inner.kind is OpKind.QUERY else inner.kind
             return DataOp(kind, call, inner.label, inner.raw)
     return None
+
+
+def _queryset_variable(ctx: FileContext, name: cst.Name, env: Env, depth: int = 0) -> bool:
+    """Whether a name holds a Django queryset built in this function (`qs = Model.objects.filter()`)."""
+    from backlint.frameworks.values import assigned_values
+
+    if depth > 3:
+        return False
+    for value, venv in assigned_values(env, name):
+        if value is name or not isinstance(value, cst.Call):
+            continue
+        root = chain_root(value)
+        if _is_manager(root):
+            return True
+        if isinstance(root, cst.Name) and _queryset_variable(ctx, root, venv, depth + 1):
+            return True  # `pings = pings.filter(...)`, refined step by step
+    return False
+
+
+def _keyword_false(call: cst.Call, *names: str) -> bool:
+    """`form.save(commit=False)`, `file.delete(save=False)`: no write happens."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in names and isinstance(arg.value, cst.Name) and arg.value.value == "False":
+            return True
+    return False
+
+
+def _receiver_label(receiver: cst.BaseExpression) -> str:
+    name = dotted(receiver)
+    if name is not None:
+        return name
+    if isinstance(receiver, cst.Call):
+        inner = dotted(receiver.func)
+        return f"{inner}()" if inner else "connection"
+    return "connection"
+
+
+def _is_sql_text(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, depth: int = 0) -> bool:
+    """Whether an executed statement is SQL text (a string, f-string, `text()`), as opposed to an
+    ORM construct (`select(User)...`, `insert(t)`, `t.delete()`)."""
+    if string_value(expr) is not None or isinstance(expr, (cst.FormattedString, cst.ConcatenatedString, cst.BinaryOperation)):
+        return True
+    if isinstance(expr, cst.Call):
+        innermost = chain_root(expr)
+        inner_call = expr
+        while isinstance(inner_call, cst.Call) and isinstance(inner_call.func, cst.Attribute) and isinstance(inner_call.func.value, cst.Call):
+            inner_call = inner_call.func.value
+        name = call_name(inner_call) or ""
+        if name in ("text", "literal_column", "sql", "SQL"):
+            return True
+        return name in ("format", "join") or (isinstance(innermost, cst.BaseExpression) and string_value(innermost) is not None)
+    if isinstance(expr, cst.Name) and env is not None and depth < 4:
+        from backlint.frameworks.values import assigned_values
+
+        values = [v for v, _ in assigned_values(env, expr) if v is not expr]
+        return any(isinstance(v, cst.BaseExpression) and _is_sql_text(ctx, v, env, depth + 1) for v in values)
+    return False
 
 
 def _looks_sql_argument(expr: cst.BaseExpression) -> bool:
@@ -379,7 +484,7 @@ def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env 
     """`transaction.atomic()`, `session.begin()`, `conn.transaction()`, `engine.begin()`, or a
     DB-API connection used as a context manager (`with conn:` commits or rolls back)."""
     if isinstance(expr, cst.Call):
-        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        name = (call_name(expr) or "")
         return name in _TRANSACTION_CALLS
     if isinstance(expr, (cst.Name, cst.Attribute)):
         name = (dotted(expr) or "").rsplit(".", 1)[-1]

@@ -42,7 +42,7 @@ _INFRA_NAMES = frozenset(
         "ConnectError", "ConnectTimeout", "ReadTimeout", "RedisError", "ClientError", "BotoCoreError",
         "CalledProcessError", "RuntimeError", "PermissionError", "FileNotFoundError", "BrokenPipeError",
         "SMTPException", "PyMongoError", "ServerSelectionTimeoutError", "ClientResponseError", "ClientConnectionError",
-        "TransportError", "AttributeError", "TypeError", "ImportError", "NameError", "AssertionError",
+        "TransportError", "AttributeError", "ImportError", "NameError", "AssertionError",
         "RecursionError", "MemoryError", "ZeroDivisionError", "IndexError", "UnicodeError", "PostgresError",
         "InvalidRequestError", "ResourceClosedError", "NoSuchTableError", "CompileError",
     }
@@ -55,7 +55,7 @@ _CLIENT_NAMES = frozenset(
         "ValidationError", "ValueError", "ValidationException", "RequestValidationError", "SchemaError", "JSONDecodeError",
         "DecodeError", "InvalidTokenError", "ExpiredSignatureError", "InvalidSignatureError", "BadRequest", "ParseError",
         "BadSignature", "SignatureExpired", "MultipleInvalid", "Invalid", "MarshmallowError", "FormValidationError",
-        "UnicodeDecodeError", "InvalidOperation", "BadRequestKeyError",
+        "UnicodeDecodeError", "InvalidOperation", "BadRequestKeyError", "TypeError", "AddrFormatError",
     }
 )
 _NOT_FOUND_NAMES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "Http404", "NotFound", "KeyError", "LookupError", "NotFoundError", "StopIteration"})

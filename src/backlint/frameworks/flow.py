@@ -80,6 +80,8 @@ class _StmtInfo:
     """Bindings made by this statement itself (for compound statements: by its header)."""
     children: list[cst.CSTNode] = field(default_factory=list)
     """Statements nested directly in this compound statement's bodies."""
+    handler: cst.ExceptHandler | None = None
+    """For a statement directly in an `except` block: that handler (its `as` name is bound here)."""
 
 
 _APPEND_METHODS = {"append": 0, "add": 0, "appendleft": 0, "insert": 1}
@@ -125,7 +127,7 @@ class Scope:
         for p in every:
             self.params[p.name.value] = p
 
-    def _index_suite(self, suite: cst.CSTNode, parent: cst.CSTNode | None) -> None:
+    def _index_suite(self, suite: cst.CSTNode, parent: cst.CSTNode | None, handler: cst.ExceptHandler | None = None) -> None:
         if isinstance(suite, (cst.Module, cst.IndentedBlock)):
             block: Sequence[cst.CSTNode] = suite.body
         elif isinstance(suite, cst.SimpleStatementSuite):
@@ -133,12 +135,17 @@ class Scope:
         else:
             return
         for i, stmt in enumerate(block):
-            self._index_statement(stmt, block, i, parent)
+            self._index_statement(stmt, block, i, parent, handler)
 
     def _index_statement(
-        self, stmt: cst.CSTNode, block: Sequence[cst.CSTNode], index: int, parent: cst.CSTNode | None
+        self,
+        stmt: cst.CSTNode,
+        block: Sequence[cst.CSTNode],
+        index: int,
+        parent: cst.CSTNode | None,
+        handler: cst.ExceptHandler | None = None,
     ) -> None:
-        info = _StmtInfo(block, index, parent)
+        info = _StmtInfo(block, index, parent, handler=handler)
         self._info[id(stmt)] = info
         if parent is not None:
             self._info[id(parent)].children.append(stmt)
@@ -189,7 +196,7 @@ class Scope:
                     self._scan_expr(handler.type, stmt)
                 if handler.name is not None and isinstance(handler.name.name, cst.Name):
                     self._define(handler.name.name.value, DefKind.EXCEPT, handler.type, handler, stmt)
-                self._index_suite(handler.body, stmt)
+                self._index_suite(handler.body, stmt, handler)
             if stmt.orelse is not None:
                 self._index_suite(stmt.orelse.body, stmt)
             if stmt.finalbody is not None:
@@ -377,6 +384,9 @@ class Scope:
             if parent is None:
                 break
             header = [d for d in self._info[id(parent)].defs if d.name == name]
+            if isinstance(parent, (cst.Try, cst.TryStar)):
+                # Only the handler whose block holds the statement binds its `as` name here.
+                header = [d for d in header if d.kind is not DefKind.EXCEPT or d.node is info.handler]
             if isinstance(parent, (cst.For, cst.While)):
                 add(list(reversed(self._nested_defs(parent, name))))
             if header and isinstance(parent, (cst.For, cst.With, cst.Try, cst.TryStar)):

@@ -10,8 +10,8 @@ worker. A file analysed alone still sees the facts its own text declares.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Iterable
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
@@ -29,6 +29,26 @@ def is_settings_path(path: str) -> bool:
     return bool(_SETTINGS_PATH.search(path))
 
 
+_MIGRATION_PATH = re.compile(r"(^|/)migrations/\d{4}_\w*\.py$|(^|/)(alembic|migrations)/versions/|(^|/)versions/[0-9a-f]{6,}_\w*\.py$")
+_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo)/")
+_DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
+
+
+def is_migration_path(path: str) -> bool:
+    """Django, Alembic and similar schema migrations: run once, by an operator, in a transaction."""
+    return bool(_MIGRATION_PATH.search(path))
+
+
+def is_script_path(path: str) -> bool:
+    """Files in scripts/, tools/, dev/, bin/...: run by hand, not imported by the service."""
+    return bool(_SCRIPT_DIRS.search(path))
+
+
+def is_dev_path(path: str) -> bool:
+    """Development-only modules: settings/dev.py, local_settings.py, *_dev.py."""
+    return bool(_DEV_PATH.search(path))
+
+
 # -- project facts -----------------------------------------------------------------------------
 
 _DJANGO_RELATION = re.compile(
@@ -37,6 +57,10 @@ _DJANGO_RELATION = re.compile(
     re.M,
 )
 _RELATED_NAME = re.compile(r"related_name\s*=\s*['\"](\w+)['\"]")
+_TARGET = re.compile(r"^\s*['\"]?(?:[\w]+\.)*(\w+)['\"]?")
+_TO_KEYWORD = re.compile(r"\bto\s*=\s*['\"]?(?:[\w]+\.)*(\w+)")
+_CLASS_BASES = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.M)
+_CLASS = re.compile(r"^class\s+(\w+)\s*[(:]", re.M)
 _SA_RELATIONSHIP = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?relationship\((?P<args>[^\n]*)", re.M)
 _SA_BACKREF = re.compile(r"backref\s*=\s*(?:backref\()?\s*['\"](\w+)['\"]")
 _LAZY = re.compile(r"lazy\s*=\s*['\"](\w+)['\"]")
@@ -44,7 +68,9 @@ _URL_VIEW = re.compile(r"\b(?:path|re_path|url)\(\s*(?:r?['\"][^'\"]*['\"])\s*,\
 _PAGINATION = re.compile(r"DEFAULT_PAGINATION_CLASS")
 _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
-_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation"
+_STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
+_UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
+_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation|import \*"
 _HINTS = re.compile(_HINT_WORDS)
 HINTS_BYTES = re.compile(_HINT_WORDS.encode())
 """The same test on raw bytes, so that files without any hint are never decoded."""
@@ -55,6 +81,11 @@ class ProjectFacts:
     relations: frozenset[str] = frozenset()
     """Attribute names that load related rows lazily: Django FK/O2O/M2M fields and related names,
     SQLAlchemy relationships (and backrefs) without an eager loading strategy."""
+    model_relations: frozenset[tuple[str, str]] = frozenset()
+    """The same, as (model class name, attribute) pairs: forward fields on their model, related
+    names and backrefs on the target model."""
+    model_bases: frozenset[tuple[str, str]] = frozenset()
+    """(class, base class) pairs, so that a model inherits its mixins' relationships."""
     eager_relations: frozenset[str] = frozenset()
     """SQLAlchemy relationships declared with lazy="joined"/"selectin"/"subquery"/"immediate"."""
     url_views: frozenset[str] = frozenset()
@@ -65,54 +96,149 @@ class ProjectFacts:
     """Whether REST framework's DEFAULT_PAGINATION_CLASS was set."""
     atomic_requests: bool = False
     """Whether Django's ATOMIC_REQUESTS is on (every request in a transaction)."""
+    overridden_settings: frozenset[tuple[str, str]] = frozenset()
+    """(settings module, name) pairs that a sibling non-development module star-imports and
+    assigns again: `base.py`'s DEBUG when `production.py` does `from .base import *; DEBUG = False`."""
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         return ProjectFacts(
             self.relations | other.relations,
+            self.model_relations | other.model_relations,
+            self.model_bases | other.model_bases,
             self.eager_relations | other.eager_relations,
             self.url_views | other.url_views,
             self.rest_framework_settings or other.rest_framework_settings,
             self.default_pagination or other.default_pagination,
             self.atomic_requests or other.atomic_requests,
+            self.overridden_settings | other.overridden_settings,
         )
+
+    def relations_of(self, model: str | None) -> frozenset[str]:
+        """The lazy relationship attributes of `model` when its definition was seen, else every
+        relationship name of the project."""
+        if model:
+            lineage = {model}
+            frontier = [model]
+            while frontier:
+                current = frontier.pop()
+                for cls, base in self.model_bases:
+                    if cls == current and base not in lineage:
+                        lineage.add(base)
+                        frontier.append(base)
+            known = frozenset(attr for owner, attr in self.model_relations if owner in lineage)
+            if known or any(owner in lineage for owner, _ in self.model_relations):
+                return known
+        return self.relations
+
+    def overridden(self, path: str, name: str) -> bool:
+        """Whether setting `name` of the settings module at `path` is assigned again by a sibling."""
+        return (path.rsplit(".", 1)[0], name) in self.overridden_settings
 
 
 EMPTY = ProjectFacts()
 
 
-def facts_from_text(text: str) -> ProjectFacts:
+def _call_arguments(text: str, start: int, limit: int = 600) -> str:
+    """The text of a call's arguments, from just after its `(` to the matching `)`."""
+    depth = 1
+    end = min(len(text), start + limit)
+    for i in range(start, end):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return text[start:end]
+
+
+def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
+    """Settings that this module assigns after star-importing a sibling (`from .base import *`)."""
+    if not path or is_dev_path(path) or is_test_path(path):
+        return frozenset()
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+    out = set()
+    for m in _STAR_IMPORT.finditer(text):
+        dots, module = m.group(1), m.group(2)
+        base = module.rsplit(".", 1)[-1] if module else ""
+        if not base or (not dots and "." not in module):
+            continue
+        target = f"{directory}/{base}" if directory else base
+        names = {n for n in _UPPER_ASSIGN.findall(text[m.end():])}
+        out.update((target, name) for name in names)
+    return frozenset(out)
+
+
+def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
     if not _HINTS.search(text):
         return EMPTY
     relations: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
     eager: set[str] = set()
+    classes = [(m.start(), m.group(1)) for m in _CLASS.finditer(text)]
+
+    def owner_at(pos: int) -> str:
+        owner = ""
+        for start, name in classes:
+            if start > pos:
+                break
+            owner = name
+        return owner
+
     for m in _DJANGO_RELATION.finditer(text):
+        owner = owner_at(m.start())
         relations.add(m.group(1))
-    relations.update(_RELATED_NAME.findall(text))
+        pairs.add((owner, m.group(1)))
+        args = _call_arguments(text, m.end())
+        related = _RELATED_NAME.search(args)
+        target = _TO_KEYWORD.search(args) or _TARGET.match(args)
+        if related and related.group(1) != "+":
+            target_name = target.group(1) if target else ""
+            relations.add(related.group(1))
+            pairs.add((owner if target_name == "self" else target_name, related.group(1)))
     for m in _SA_RELATIONSHIP.finditer(text):
         args = m.group("args")
         lazy = _LAZY.search(args)
         if lazy and lazy.group(1) in ("joined", "selectin", "subquery", "immediate"):
             eager.add(m.group(1))
-        elif not (lazy and lazy.group(1) in ("dynamic", "write_only", "noload", "raise", "raise_on_sql")):
-            relations.add(m.group(1))
-        relations.update(_SA_BACKREF.findall(args))
+            continue
+        if lazy and lazy.group(1) in ("dynamic", "write_only", "noload", "raise", "raise_on_sql"):
+            continue
+        owner = owner_at(m.start())
+        relations.add(m.group(1))
+        pairs.add((owner, m.group(1)))
+        target = _TARGET.match(args)
+        for backref in _SA_BACKREF.findall(args):
+            relations.add(backref)
+            pairs.add((target.group(1) if target else "", backref))
+    bases = {
+        (m.group(1), base.strip().rsplit(".", 1)[-1])
+        for m in _CLASS_BASES.finditer(text)
+        for base in m.group(2).split(",")
+        if base.strip() and "=" not in base
+    } if pairs else set()
     views = {v.rsplit(".", 1)[-1] for v in _URL_VIEW.findall(text)} if "urlpatterns" in text else set()
     rest = bool(_REST_FRAMEWORK.search(text))
     return ProjectFacts(
         frozenset(relations - eager),
+        frozenset(pairs),
+        frozenset(bases),
         frozenset(eager),
         frozenset(views),
         rest,
         rest and bool(_PAGINATION.search(text)),
         bool(_ATOMIC_REQUESTS.search(text)),
+        _overrides(path, text) if "import *" in text else frozenset(),
     )
 
 
-def collect(texts: Iterable[str]) -> ProjectFacts:
+def collect(files: Iterable[tuple[str, str]]) -> ProjectFacts:
+    """Facts of every (project-relative path, text) pair."""
     facts = EMPTY
-    for text in texts:
-        found = facts_from_text(text)
+    for path, text in files:
+        found = facts_from_text(text, path)
         if found is not EMPTY:
             facts = facts.merged(found)
     return facts

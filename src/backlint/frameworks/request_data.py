@@ -46,6 +46,11 @@ DATA_ATTRIBUTES = frozenset(
 )
 
 
+METADATA_ATTRIBUTES = frozenset({"headers", "META", "cookies", "COOKIES", "authorization", "rel_url", "match_info",
+                                 "path_params", "view_args"})
+"""Request parts that are metadata or routing rather than submitted content (for BL403)."""
+
+
 def _is_request_object(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     if not isinstance(expr, cst.Name):
         # `self.request` in class-based views.

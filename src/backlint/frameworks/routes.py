@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, iter_descendants, keyword_arg, string_value
+from backlint.syntax import argument, call_name, iter_descendants, keyword_arg, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -166,7 +166,7 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
                     continue
                 params = [*fn.params.posonly_params, *fn.params.params]
                 takes_request = bool(params) and params[0].name.value in ("request", "req")
-                if takes_request and (name in ctx.project.url_views or in_views):
+                if takes_request and not name.startswith("_") and (name in ctx.project.url_views or in_views):
                     found[id(fn)] = Route(fn, "django", frozenset(m.upper() for m in HTTP_METHODS), None)
     if _REGISTRATION_HINT.search(ctx.text):
         for fn, methods, path in _registrations(ctx, functions):
@@ -276,7 +276,7 @@ def _registrations(ctx: FileContext, functions: dict[str, list[cst.FunctionDef]]
     for node in iter_descendants(ctx.module):
         if not isinstance(node, cst.Call):
             continue
-        fname = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        fname = (call_name(node) or "")
         handler: cst.BaseExpression | None = None
         methods: list[str] = []
         path_expr: cst.BaseExpression | None = None
@@ -330,7 +330,7 @@ def is_dependency(param: cst.Param) -> bool:
         if isinstance(ann, cst.Subscript) and (dotted(ann.value) or "").endswith("Annotated"):
             exprs.extend(el.slice.value for el in ann.slice[1:] if isinstance(el.slice, cst.Index))
     for expr in exprs:
-        if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security"):
+        if isinstance(expr, cst.Call) and (call_name(expr) or "") in ("Depends", "Security"):
             return True
     return False
 
@@ -389,7 +389,7 @@ def error_handler_type(fn: cst.FunctionDef) -> cst.BaseExpression | None:
     """The exception type an error handler is registered for (`Exception` in `@app.errorhandler(Exception)`)."""
     for dec in fn.decorators:
         if isinstance(dec.decorator, cst.Call) and dec.decorator.args:
-            name = (dotted(dec.decorator.func) or "").rsplit(".", 1)[-1]
+            name = (call_name(dec.decorator) or "")
             if name in _ERROR_HANDLER_DECORATORS:
                 return dec.decorator.args[0].value
     return None

@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, string_value
+from backlint.syntax import STATEMENTS, call_name, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -53,7 +53,7 @@ class Origin:
     kind: Kind
     what: str
     """How to name it in a message: "parameter `table`", "request.args", "call to `build()`"."""
-    source: cst.CSTNode | None = field(default=None, compare=False, hash=False)
+    source: cst.CSTNode | None = None
     """For EXCEPTION origins: the `except` clause (or error-handler function) that caught it."""
     raw: bool = False
     """For REQUEST origins: data as the client sent it (a JSON body, form fields, query
@@ -171,7 +171,16 @@ _NUMERIC_CALLS = frozenset(
      "uuid4", "uuid1", "date", "datetime", "time", "timedelta", "now", "utcnow", "today", "timestamp", "isoformat",
      "sum", "min", "max", "fromtimestamp", "randint", "id", "getpid", "monotonic", "perf_counter"}
 )
-_SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier")
+_SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier", "hash",
+                    "digest", "encrypt", "b64encode", "hexlify", "uuid")
+_CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration", "app_config", "env", "environ"})
+_ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
+_LEAKY_EXCEPTION_ATTRIBUTES = frozenset(
+    {"args", "orig", "message", "msg", "pgerror", "diag", "strerror", "filename", "statement", "params", "__traceback__",
+     "__cause__", "__context__", "reason", "text", "output", "stderr", "stdout", "response", "detail", "errors",
+     "messages", "message_dict", "error_dict", "error_list", "body", "content", "description"}
+)
+"""Attributes of an exception that carry its text (the rest are codes, flags or structured data)."""
 _PASSTHROUGH_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "capitalize", "encode", "decode",
      "items", "keys", "values", "copy", "split", "rsplit", "splitlines", "removeprefix", "removesuffix"}
@@ -190,7 +199,7 @@ def _is_untyped_body(param: cst.Param) -> bool:
     return (
         param.annotation is None
         and isinstance(default, cst.Call)
-        and (dotted(default.func) or "").rsplit(".", 1)[-1] == "Body"
+        and (call_name(default) or "") == "Body"
     )
 
 
@@ -244,7 +253,8 @@ class Origins:
             return self._name(expr, env)
         source = request_data.request_source(ctx, expr)
         if source is not None:
-            return {Origin(Kind.REQUEST, f"request data (`{source}`)", raw=True)}
+            raw = source.rsplit(".", 1)[-1] not in request_data.METADATA_ATTRIBUTES
+            return {Origin(Kind.REQUEST, f"request data (`{source}`)", raw=raw)}
         if isinstance(expr, cst.Attribute):
             return self._attribute(expr, env)
         if isinstance(expr, cst.Subscript):
@@ -341,6 +351,8 @@ class Origins:
                 return {Origin(kind, f"parameter `{name}`")}
         if name in ("self", "cls"):
             return {Origin(Kind.UNKNOWN, f"`{name}`")}
+        if name.lower() in _CONFIG_NAMES or name.lower().endswith(("_config", "_settings", "_conf")):
+            return {Origin(Kind.CONSTANT, f"the configuration `{name}`")}
         fn = d.scope.node if d.scope is not None else None
         from backlint.frameworks import routes  # the route model marks handler parameters
 
@@ -381,16 +393,25 @@ class Origins:
                 if head == "cls":
                     # Read through the class, not an instance: class-level configuration.
                     return {Origin(Kind.CONSTANT, f"the class attribute `{attr}`")}
+        full = dotted(expr)
+        if full is not None and (full.split(".", 1)[0].lower() in _CONFIG_NAMES or re.search(r"(^|\.)(config|settings)(\.|$)", full)):
+            return {Origin(Kind.CONSTANT, f"the configuration `{_short(self.ctx, expr)}`")}
         base_origins = self.of(base, env)
         carried = {o for o in base_origins if o.kind in (Kind.REQUEST, Kind.EXCEPTION)}
         if carried:
-            if attr in _EXCEPTION_CODES and all(o.kind is Kind.EXCEPTION for o in carried):
-                return {Origin(Kind.NUMERIC, f"`{_short(self.ctx, expr)}`")}
+            if all(o.kind is Kind.EXCEPTION for o in carried) and attr not in _LEAKY_EXCEPTION_ATTRIBUTES:
+                # `e.code`, `e.protected_objects`: codes and structured data, not the text.
+                return {Origin(Kind.NUMERIC if attr in _EXCEPTION_CODES else Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`")}
             return carried
+        if any(o.kind is Kind.CONSTANT and o.what.startswith("the configuration") for o in base_origins):
+            return set(base_origins)
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
         container = self.of(expr.value, env)
+        if expr.slice and isinstance(expr.slice[0].slice, cst.Slice):
+            # `value[:200]`: cut to a bound; still the request's, but no longer raw input.
+            return {replace(o, raw=False) if o.kind is Kind.REQUEST else o for o in container}
         if all(o.kind.harmless for o in container):
             return set(container)
         # `row["id"]` is as trustworthy as `row`; say which element was read.
@@ -406,6 +427,8 @@ class Origins:
         qualified = ctx.imports.qualify(func) or dotted(func) or ""
         if qualified in _TRACEBACK_CALLS or (qualified.startswith("traceback.") and name.startswith(("format", "extract"))):
             return {Origin(Kind.EXCEPTION, "the traceback", None)}
+        if qualified in _ENV_CALLS or qualified.endswith(("environ.get", ".getenv")):
+            return {Origin(Kind.CONSTANT, "the environment")}
         if name in _NUMERIC_CALLS:
             return {Origin(Kind.NUMERIC, f"`{name}()`")}
         if any(w in lname for w in _SANITIZER_WORDS):
@@ -594,6 +617,6 @@ def assigned_values(env: Env, expr: cst.BaseExpression, depth: int = 0) -> list[
     return out or [(expr, env)]
 
 
-def call_name(ctx: FileContext, call: cst.Call) -> str:
+def qualified_name(ctx: FileContext, call: cst.Call) -> str:
     """The qualified name of the called function when imported, else its dotted name."""
     return ctx.imports.qualify(call.func) or dotted(call.func) or ""

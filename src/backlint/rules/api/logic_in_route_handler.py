@@ -10,7 +10,8 @@ from backlint.frameworks import database, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
-from backlint.syntax import argument, iter_descendants, string_value
+from backlint.frameworks.imports import dotted
+from backlint.syntax import argument, call_name, iter_descendants, string_value
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -21,7 +22,8 @@ class _Handler:
     node: cst.FunctionDef
     raw: list[database.DataOp] = field(default_factory=list)
     queries: list[database.DataOp] = field(default_factory=list)
-    writes: list[database.DataOp] = field(default_factory=list)
+    writes: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]] = field(default_factory=list)
+    """Writes with the if/try arms they sit in and the object they write."""
     statements: int = 0
     branches: int = 0
     computation: cst.CSTNode | None = None
@@ -263,9 +265,32 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         if op.raw and not _trivial_sql(op):
             handler.raw.append(op)
         if op.kind is OpKind.WRITE:
-            handler.writes.append(op)
+            handler.writes.append((op, self._arms(), self._target(node)))
         elif op.kind is OpKind.QUERY:
             handler.queries.append(op)
+
+    def _arms(self) -> tuple[tuple[int, int], ...]:
+        arms = []
+        stack = self.ctx.stack
+        for anc, child in zip(stack, stack[1:]):
+            if isinstance(anc, cst.If):
+                arms.append((id(anc), 0 if child is anc.body else 1))
+            elif isinstance(anc, (cst.Try, cst.TryStar)):
+                index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
+                if index >= 0:
+                    arms.append((id(anc), index))
+        return tuple(arms)
+
+    def _target(self, call: cst.Call) -> str:
+        """What a write writes: the object saved, or the name its result is bound to
+        (`obj = X.objects.create()` then `obj.save()` is one object)."""
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
+            return parent.targets[0].target.value
+        func = call.func
+        if isinstance(func, cst.Attribute) and call_name(call) in ("save", "delete"):
+            return dotted(func.value) or ""
+        return f"#{id(call)}"
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         handler = self._current()
@@ -280,7 +305,8 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         handler = self._current()
         if handler is None or handler.computation is not None or not isinstance(node.operator, _ARITHMETIC):
             return
-        if _is_field(node.left) and _is_field(node.right):
+        in_loop = any(isinstance(a, (cst.For, cst.While, cst.CompFor, cst.GeneratorExp, cst.ListComp)) for a in self.ctx.ancestors())
+        if in_loop and _is_field(node.left) and _is_field(node.right):
             handler.computation = node
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -294,9 +320,10 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         reasons = []
         if handler.raw:
             reasons.append(f"runs SQL itself ({handler.raw[0].label})")
-        if len(handler.writes) >= 2:
-            labels = ", ".join(dict.fromkeys(w.label for w in handler.writes[:3]))
-            reasons.append(f"makes {len(handler.writes)} writes ({labels})")
+        writes = _writes_on_one_path(handler.writes)
+        if len(writes) >= 2:
+            labels = ", ".join(dict.fromkeys(w.label for w in writes[:3]))
+            reasons.append(f"makes {len(writes)} writes ({labels})")
         total = len(handler.writes) + len(handler.queries)
         if total > max_ops:
             reasons.append(f"makes {total} database calls (limit {max_ops})")
@@ -335,3 +362,27 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
         elif isinstance(node, cst.ExceptHandler):
             branches += 1
     return statements, branches
+
+
+def _writes_on_one_path(writes: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:
+    """The largest set of writes to distinct objects that can all run on one path through the
+    handler (writes in different arms of an if or try are alternatives)."""
+    best: list[database.DataOp] = []
+    for i, (op, arms, _) in enumerate(writes):
+        chosen = {id(op)}
+        path = [op]
+        arm_of = dict(arms)
+        targets = {writes[i][2]}
+        for other, other_arms, target in writes:
+            if id(other) in chosen or target in targets:
+                continue
+            if any(k in arm_of and arm_of[k] != v for k, v in other_arms):
+                continue
+            path.append(other)
+            chosen.add(id(other))
+            targets.add(target)
+            for k, v in other_arms:
+                arm_of.setdefault(k, v)
+        if len(path) > len(best):
+            best = path
+    return best

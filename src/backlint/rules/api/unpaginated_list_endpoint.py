@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Iterator
 
 import libcst as cst
 
@@ -11,11 +11,16 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants, string_value
+from backlint.syntax import call_name, iter_descendants, string_value
 
 _PAGE_WORDS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "cursor", "size",
                          "skip", "take", "after", "before", "max_results", "start", "first", "last", "count", "top",
-                         "page_token", "next_token", "continuation", "since_id", "max_id"})
+                         "page_token", "next_token", "continuation", "since_id", "max_id", "since", "until"})
+_PAGINATING_CALLS = ("paginat", "configure", "requestconfig", "get_page", "page_obj")
+# Wrappers that carry every row they are given into a JSON response.
+_ROW_CARRIERS = frozenset({"jsonify", "JSONResponse", "ORJSONResponse", "UJSONResponse", "Response", "JsonResponse",
+                           "json_response", "list", "tuple", "sorted", "dump", "dumps", "model_validate", "from_orm",
+                           "to_json", "serialize"})
 _BOUNDING = frozenset({"limit", "paginate", "get", "first", "last", "one", "one_or_none", "scalar", "scalar_one",
                        "scalar_one_or_none", "count", "exists", "aggregate", "in_bulk", "latest", "earliest",
                        "get_or_404", "first_or_404", "one_or_404", "fetchone", "fetchval", "fetchrow", "fetch_one",
@@ -33,7 +38,7 @@ def _bounded(call: cst.Call) -> bool:
         return True
     for node in [call, *iter_descendants(call)]:
         if isinstance(node, cst.Call):
-            name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            name = (call_name(node) or "")
             if name in ("limit", "paginate", "slice"):
                 return True
             for arg in node.args:
@@ -61,9 +66,11 @@ class UnpaginatedListEndpoint(Rule):
     when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
     scanned and set no DEFAULT_PAGINATION_CLASS.
 
-    Left alone: detail endpoints (`/orders/{id}`), queries bounded by `limit()`, slicing, `first()`,
-    `get()`, counts and aggregates, handlers with pagination parameters, and DRF views with a
-    pagination class."""
+    Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
+    `/projects/{id}/tasks`, `def view(request, pk)`), queries bounded by `limit()`, slicing, `first()`,
+    `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
+    (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
+    pickers in a template context are usually small), and DRF views with a pagination class."""
 
     ID = "BL402"
     LEVEL = Level.WARNING
@@ -246,7 +253,11 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return
         if route.action is None and route.view_class is not None and route.framework == "drf":
             return  # APIView.get may be a detail view; its URL is in urls.py
-        if self._paginated(node):
+        if route.path is not None and re.search(r"<[^>]+>|\{[^}]+\}", route.path):
+            return  # a sub-resource of one object (`/projects/{id}/tasks`): scoped by its parent
+        if route.path is None and _takes_identifiers(node):
+            return  # `def detail(request, pk)`: the URL names one object
+        if self._paginated(node) or _reads_form(node):
             return
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
         for ret, stmt in scope.returns:
@@ -263,8 +274,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return True
         for node in iter_descendants(fn.body, into_scopes=False):
             if isinstance(node, cst.Call):
-                name = (dotted(node.func) or "").rsplit(".", 1)[-1]
-                if "paginat" in name.lower():
+                name = (call_name(node) or "")
+                if any(word in name.lower() for word in _PAGINATING_CALLS):
                     return True
                 for arg in node.args[:1]:
                     key = string_value(arg.value)
@@ -298,8 +309,12 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
                 return
             if op is not None:
                 return
-            for arg in expr.args:
-                yield from self._queries(arg.value, env, depth + 1)
+            name = call_name(expr) or ""
+            many = any(a.keyword is not None and a.keyword.value == "many" for a in expr.args)
+            if name in _ROW_CARRIERS or name.endswith(("Serializer", "Schema")) and many:
+                for arg in expr.args:
+                    if arg.keyword is None or arg.keyword.value in ("content", "data", "instance", "obj"):
+                        yield from self._queries(arg.value, env, depth + 1)
             return
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             yield from self._queries(expr.for_in.iter, env, depth + 1)
@@ -310,3 +325,20 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         elif isinstance(expr, (cst.Tuple, cst.List)):
             for el in expr.elements[:1]:
                 yield from self._queries(el.value, env, depth + 1)
+
+
+def _takes_identifiers(fn: cst.FunctionDef) -> bool:
+    """A handler with arguments besides the request (Django's `def view(request, pk)`,
+    `APIView.get(self, request, pk)`): its URL names one object."""
+    params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)]
+    return bool([p for p in params if p not in ("self", "cls", "request", "req")]) and not fn.params.star_kwarg
+
+
+def _reads_form(fn: cst.FunctionDef) -> bool:
+    """A view that handles a form post (`request.POST`, `request.method == "POST"`): not a list API."""
+    for node in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(node, cst.Attribute) and node.attr.value in ("POST", "FILES") and dotted(node.value) in ("request", "self.request"):
+            return True
+        if isinstance(node, cst.Comparison) and (dotted(node.left) or "").endswith("request.method"):
+            return True
+    return False

@@ -11,6 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import iter_descendants
 
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
                               "ModelForm", "FlaskForm", "SQLModel", "BaseSettings", "Struct", "RootModel"})
@@ -107,7 +108,8 @@ def update_user(user_id):
             def rename(user):
                 payload = request.json
                 user.display_name = payload["name"]
-                user.save()
+                db.session.add(user)
+                db.session.commit()
             """,
             line=6,
             note="A field assigned from the body, then saved.",
@@ -200,6 +202,7 @@ def update_user(user_id):
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._classes: dict[str, cst.ClassDef] | None = None
+        self._reported_functions: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         if database.is_chain_link(self.ctx.stack):
@@ -208,10 +211,17 @@ def update_user(user_id):
         op = database.data_op(self.ctx, node, env)
         if op is None or op.kind is not OpKind.WRITE:
             return
+        fn = self.ctx.function()
+        if id(fn) in self._reported_functions:
+            return  # one finding per function: the first write is where to validate
         origins = Origins(self.ctx)
+        checked = self._allowlisted()
         for expr, expr_env in self._written_values(node, env):
+            if isinstance(expr, cst.Name) and expr.value in checked:
+                continue
             raw = self._raw(origins, expr, expr_env)
             if raw is not None:
+                self._reported_functions.add(id(fn))
                 self.report(node, source=f"Raw {raw.what}", sink=op.label)
                 return
 
@@ -239,6 +249,19 @@ def update_user(user_id):
                     for d in scope.definitions(key):
                         if d.value is not None:
                             yield d.value, env.at(d)
+
+    def _allowlisted(self) -> set[str]:
+        """Names compared against a fixed set in this function (`if theme not in THEMES: abort(400)`)."""
+        fn = self.ctx.function()
+        if fn is None:
+            return set()
+        found: set[str] = set()
+        for n in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(n, cst.Comparison) and isinstance(n.left, cst.Name):
+                for target in n.comparisons:
+                    if isinstance(target.operator, (cst.In, cst.NotIn)) and _fixed_collection(target.comparator):
+                        found.add(n.left.value)
+        return found
 
     def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:
         for origin in origins.of(expr, env):
@@ -268,3 +291,10 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
+
+
+def _fixed_collection(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return True
+    name = dotted(expr)
+    return name is not None and bool(re.fullmatch(r"_*[A-Z][A-Z0-9_]*", name.rsplit(".", 1)[-1]))

@@ -8,7 +8,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import name_parts, string_value
+from backlint.syntax import call_name, name_parts, string_value
 
 # Calls whose positional argument at the given index is a key: qualified-name suffix -> (index, what).
 _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
@@ -32,6 +32,8 @@ _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
 }
 # Methods whose second positional argument is a password: `smtp.login(user, password)`.
 _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "set_password"})
+_PAGE_CALLS = frozenset({"render", "render_template", "TemplateResponse", "render_to_response", "render_to_string",
+                         "jsonify", "JsonResponse", "JSONResponse", "Response", "json_response"})
 _IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
 
 
@@ -68,8 +70,10 @@ class HardcodedSecret(Rule):
     (`changeme`, `xxx`, `<password>`, `${DB_PASS}`), values equal to their own name
     (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
     in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
-    members, and test code (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests`
-    is set. No output ever shows the secret: the source line is masked in every format."""
+    members, values shown on a page or sent in a response body (`render(..., {"secret": ...})`),
+    settings of a base module that the production settings module star-imports and sets again,
+    and test code (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No
+    output ever shows the secret: the source line is masked in every format."""
 
     ID = "BL301"
     LEVEL = Level.ERROR
@@ -313,6 +317,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
             if value is not None and secrets.secret_name(target.value):
+                if self.ctx.project.overridden(self.ctx.path, target.value) and self.ctx.function() is None:
+                    return  # a base settings module: the production module that imports it sets it again
                 self._check_named(target.value, value, identities=self._scope_identities())
         elif isinstance(target, cst.Attribute):
             self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`")
@@ -322,10 +328,19 @@ Rotate any secret that was committed: it stays in the repository's history."""
             if key is not None:
                 self._check_named(key, value, f"`{key}`")
 
+    def _is_page_context(self, node: cst.Dict) -> bool:
+        parent = self.ctx.parent(node)
+        if isinstance(parent, cst.Arg):
+            call = self.ctx.parent(parent)
+            return isinstance(call, cst.Call) and (call_name(call) or "") in _PAGE_CALLS
+        return False
+
     def visit_Param(self, node: cst.Param) -> None:
         self._check_named(node.name.value, node.default)
 
     def visit_Dict(self, node: cst.Dict) -> None:
+        if self._is_page_context(node):
+            return  # data shown on a page or sent in a body, not a credential the code uses
         entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.

@@ -9,7 +9,8 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import secrets
-from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import argument, keyword_arg, name_parts, string_value
 
@@ -65,6 +66,7 @@ _SERVICE_SCHEMES = re.compile(
 _SETTING_WORDS = frozenset({"url", "uri", "dsn", "host", "hosts", "server", "servers", "endpoint", "location", "broker", "backend", "address", "addr"})
 _SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo", "mongodb", "postgres", "pg", "mysql",
                             "elastic", "elasticsearch", "kafka", "rabbit", "rabbitmq", "amqp", "memcached", "queue"})
+_HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr", "endpoint"})
 _LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
 
@@ -79,16 +81,18 @@ def _host_of(value: str) -> tuple[str, str] | None:
             return None
         scheme = parts.scheme.lower()
         host = (parts.hostname or "").lower()
-        if scheme.startswith("sqlite") or not host:
-            return None
+        if scheme.startswith("sqlite") or not host or re.search(r"[{}%$<]", v.split("//", 1)[1].split("/", 1)[0]):
+            return None  # no host, or a template for one (`redis://{host}:6379`)
         if _SERVICE_SCHEMES.match(scheme):
             return f"`{scheme}://` address", host
         if scheme in ("http", "https") and _internal(host):
             return "internal service URL", host
         return None
-    host = v.split(":", 1)[0].lower()
-    if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", host) and not host.replace(".", "").isdigit() or _is_ip(host):
-        return "host", host
+    host, _, port = v.partition(":")
+    if port and not port.isdigit():
+        return None  # `app:view_name`, a Django URL name
+    if _is_ip(host) or (re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host) and not host.replace(".", "").isdigit()):
+        return "host", host  # hostnames are written in lower case; `a.b.SomeClass` is a Python path
     return None
 
 
@@ -284,8 +288,13 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             return out
         return []
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self._script = self.ctx.is_standalone_script()
+
     def visit_Call(self, node: cst.Call) -> None:
-        name = call_name(self.ctx, node)
+        if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):
+            return  # a script run by hand, or an in-process test client
+        name = qualified_name(self.ctx, node)
         spec = None
         for suffix, candidate in _SINKS.items():
             if name == suffix or name.endswith("." + suffix) or name.rsplit(".", 1)[-1] == suffix:
@@ -307,19 +316,35 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             for literal, in_default in self._candidates(expr):
                 self._flag(literal, f"passed to `{name.rsplit('.', 1)[-1]}()`", allow_local=not in_default)
 
+    def _in_settings_scope(self) -> bool:
+        """Module level or a class body (settings modules and settings classes), not a function."""
+        return self.ctx.function() is None and not self._script
+
+    def _defaults_class(self) -> bool:
+        """Inside a pydantic BaseSettings class: its values are defaults the environment overrides."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.ClassDef):
+                return any((dotted(b.value) or "").endswith("BaseSettings") for b in node.bases)
+        return False
+
     def _setting(self, name: str, value: cst.BaseExpression | None, service: bool = False) -> None:
         """A setting named like an address. Bare hosts count when internal, or when the setting
         is clearly a data service's (`DB_HOST`, a Django `DATABASES` entry); `EMAIL_HOST =
         "smtp.example.com"` names a provider, not an environment."""
         words = name_parts(name)
-        if value is None or not words or words[-1] not in _SETTING_WORDS:
+        if value is None or not words or words[-1] not in _SETTING_WORDS or not self._in_settings_scope():
             return
         service = service or any(w in _SERVICE_WORDS for w in words)
-        for literal, _ in self._candidates(value):
+        defaults = self._defaults_class()
+        for literal, in_default in self._candidates(value):
             text = string_value(literal) or ""
             found = _host_of(text)
-            if found is not None and found[0] == "host" and not (service or _internal(found[1])):
-                continue
+            if found is not None and (in_default or defaults) and "." not in found[1] and not _is_ip(found[1]):
+                continue  # a default naming a local or compose service (`redis`, `db`)
+            if found is not None and found[0] == "host":
+                # A bare host only where a host goes (`DB_HOST`, `SERVER`), not in `*_URL` or `BACKEND`.
+                if words[-1] not in _HOST_WORDS or not (service or _internal(found[1])):
+                    continue
             self._flag(literal, f"in `{name}`", allow_local=False)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -343,5 +368,5 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
 
 
 def _is_env_lookup(ctx: Any, call: cst.Call) -> bool:
-    name = call_name(ctx, call)
+    name = qualified_name(ctx, call)
     return name in ("os.getenv", "os.environ.get", "os.environ.setdefault") or name.endswith(("environ.get", ".getenv")) or name in ("getenv", "config", "env", "env.str", "decouple.config")

@@ -1,22 +1,30 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database
+from backlint.frameworks import database, project
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants, string_value
+from backlint.syntax import call_name, iter_descendants, string_value
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
                                "joinedload_all", "selectin_polymorphic", "defaultload"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_EXECUTING = frozenset({"execute", "executemany", "exec_driver_sql", "fetch", "fetchrow", "fetchval", "fetch_all",
+                        "fetch_one", "fetch_val", "iterate", "raw", "read_sql", "read_sql_query"})
+"""Methods that run a statement given as their first argument (ORM reads like `session.query(Model)` take none)."""
+_DJANGO_EVALUATING = frozenset({"get", "first", "last", "count", "exists", "aggregate", "latest", "earliest", "in_bulk",
+                                "contains", "get_or_create", "update_or_create"})
+_ITERATING_CALLS = frozenset({"list", "tuple", "set", "sorted", "len", "sum", "any", "all", "dict", "max", "min", "bool",
+                              "extend", "update", "union", "join"})
 
 
 @dataclass
@@ -39,13 +47,71 @@ def _names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
-def _bounded(iterable: cst.BaseExpression) -> bool:
-    """A literal collection or `range(<literal>)`: a few iterations by construction."""
-    if isinstance(iterable, (cst.Tuple, cst.List, cst.Set)):
-        return all(not isinstance(e, cst.StarredElement) for e in iterable.elements)
-    if isinstance(iterable, cst.Call) and dotted(iterable.func) == "range":
-        return all(isinstance(a.value, cst.Integer) for a in iterable.args)
+def _literal_collection(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(not isinstance(e, cst.StarredElement) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) for e in expr.elements)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("items", "keys", "values"):
+        return _literal_collection(expr.func.value)
     return False
+
+
+def _bounded(iterable: cst.BaseExpression, env: Env | None = None) -> bool:
+    """A loop with a few iterations by construction: over a literal (or a name bound to one), a
+    constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`), a `range` of constants, or the model
+    classes of the project (`apps.get_models()`: each query hits another table)."""
+    if _literal_collection(iterable):
+        return True
+    if isinstance(iterable, cst.Call):
+        name = call_name(iterable) or ""
+        if name == "range":
+            return all(isinstance(a.value, cst.Integer) for a in iterable.args)
+        if name in ("get_models", "get_app_configs"):
+            return True
+        if name in ("enumerate", "sorted", "reversed", "list", "tuple", "zip") and iterable.args:
+            return _bounded(iterable.args[0].value, env)
+        if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
+            return _bounded(iterable.func.value, env)
+        return False
+    name = dotted(iterable)
+    if name is not None:
+        last = name.rsplit(".", 1)[-1]
+        if re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last) or name.startswith("settings."):
+            return True
+        if env is not None and isinstance(iterable, cst.Name):
+            values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
+            return bool(values) and all(isinstance(v, cst.BaseExpression) and _literal_collection(v) for v in values)
+    return False
+
+
+def _sql_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """The statement given to the executing call of a chain (`cur.execute(sql).fetchall()` -> `sql`)."""
+    node: cst.BaseExpression = call
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in _EXECUTING:
+            return node.args[0].value if node.args else None
+        node = node.func.value
+    return None
+
+
+def _is_read(call: cst.Call) -> bool:
+    """Whether a SQL-level query reads: its text starts with SELECT/WITH, or it runs `select(...)`.
+    Unknown statements (DDL objects, variables holding UPDATEs) are not counted."""
+    sql = _sql_argument(call)
+    if sql is None:
+        return True  # an ORM read (a manager, session.query/get/scalars)
+    text = string_value(sql)
+    if text is None and isinstance(sql, cst.FormattedString):
+        text = "".join(p.value for p in sql.parts if isinstance(p, cst.FormattedStringText))
+    if text is None and isinstance(sql, cst.Call) and call_name(sql) == "text" and sql.args:
+        text = string_value(sql.args[0].value)
+    if text is not None:
+        return bool(re.match(r"\s*(\(\s*)*(select|with)\b", text, re.I))
+    inner = sql
+    while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
+        inner = inner.func.value
+    return isinstance(inner, cst.Call) and call_name(inner) == "select"
 
 
 class QueryInLoop(Rule):
@@ -70,6 +136,7 @@ class QueryInLoop(Rule):
     CONFIDENCE = Confidence.MEDIUM
     CWE = (1073,)
     TAGS = ("performance", "database", "n-plus-one")
+    TESTS = False
     MESSAGE = "{what}; {advice}"
     FIX = """Fetch related rows together with the list, in one or two queries:
 
@@ -219,6 +286,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         super().__init__(ctx, options)
         self._seen: set[tuple[int, str]] = set()
 
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        return super().wants(path, options) and not project.is_migration_path(path)
+
     def _loops(self) -> list[_Loop]:
         """Loops enclosing the current node within its function, innermost first, whose body (not
         their iterable) holds the node."""
@@ -238,20 +309,39 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return loops
 
     def visit_Call(self, node: cst.Call) -> None:
-        if database.is_chain_link(self.ctx.stack):
+        stack = self.ctx.stack
+        if database.is_chain_link(stack):
             return
         loops = self._loops()
-        if not loops:
+        if not loops or self._memoized():
             return
-        op = database.data_op(self.ctx, node, Env.here(self.ctx))
-        if op is None or op.kind is not OpKind.QUERY:
+        env = Env.here(self.ctx)
+        op = database.data_op(self.ctx, node, env)
+        if op is None or op.kind is not OpKind.QUERY or not _is_read(node) or not self._executes_now(node):
             return
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
             return  # `book.tags.all()`: the relationship read is reported where it happens
+        root_name = dotted(root) or ""
         used = {n.value for n in iter_descendants(node) if isinstance(n, cst.Name)}
+        if isinstance(root, cst.Name):
+            # `pings = Ping.objects.filter(owner=profile)` then `pings.exists()`: the variable's recipe counts.
+            frontier = [(root, env)]
+            for _ in range(3):
+                following = []
+                for name_node, name_env in frontier:
+                    for value, venv in assigned_values(name_env, name_node):
+                        if value is name_node or not isinstance(value, cst.BaseExpression):
+                            continue
+                        names = [n for n in [value, *iter_descendants(value)] if isinstance(n, cst.Name)]
+                        used |= {n.value for n in names}
+                        following.extend((n, venv) for n in names if n.value == name_node.value)
+                frontier = following
+        tables = _tables_named_by(node)
         for loop in loops:
-            if loop.targets & used and not _bounded(loop.iterable):
+            if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
+                return  # `for model in models: model.objects...`: another table each time
+            if loop.targets & used and not _bounded(loop.iterable, env):
                 var = sorted(loop.targets & used)[0]
                 self.report(
                     node,
@@ -259,6 +349,35 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     advice="load them in one query (`__in`, a join, or prefetching)",
                 )
                 return
+
+    def _executes_now(self, call: cst.Call) -> bool:
+        """Django querysets are lazy: a chain runs when it ends in an evaluating method or is
+        iterated or materialised right here."""
+        root = database.chain_root(call)
+        methods = database.chain_methods(call)
+        if not (database._is_manager(root) or (isinstance(root, cst.Attribute) and root.attr.value in self.ctx.project.relations)):
+            return True
+        if methods and methods[0] in _DJANGO_EVALUATING:
+            return True
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
+            return True
+        if isinstance(parent, cst.Arg):
+            grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
+            return isinstance(grand, cst.Call) and (call_name(grand) or "") in _ITERATING_CALLS
+        return False
+
+    def _memoized(self) -> bool:
+        """Inside `if key not in cache:`: the query runs once per distinct key."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if isinstance(node, (cst.FunctionDef, cst.For, cst.While)):
+                return False
+            if isinstance(node, cst.If) and stack[i + 1] is node.body and isinstance(node.test, cst.Comparison):
+                if any(isinstance(c.operator, cst.NotIn) for c in node.test.comparisons):
+                    return True
+        return False
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
@@ -273,33 +392,74 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
-            label, eager, django = origin
-            if rel in eager or "*" in eager:
+            label, eager, django, model = origin
+            if rel not in self.ctx.project.relations_of(model) or rel in eager or "*" in eager:
                 return
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
                 return
             self._seen.add(key)
             advice = (f'add `select_related("{rel}")` or `prefetch_related("{rel}")` to the query' if django
-                      else f"load it with `selectinload`/`joinedload` in the query's options")
+                      else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
 
-    def _query_origin(self, iterable: cst.BaseExpression) -> tuple[str, set[str], bool] | None:
-        """(label, eagerly loaded relations, is Django) when the iterable is a query made in this
-        function, else None."""
+    def _query_origin(self, iterable: cst.BaseExpression, depth: int = 0) -> tuple[str, set[str], bool, str | None] | None:
+        """(label, eagerly loaded relations, is Django, model name) when the iterable is a query
+        made in this function, else None."""
         env = Env.here(self.ctx)
         for value, venv in assigned_values(env, iterable):
-            if isinstance(value, cst.Call) and dotted(value.func) in ("list", "tuple", "sorted") and value.args:
-                return self._query_origin(value.args[0].value)
+            if isinstance(value, cst.Call) and call_name(value) in ("list", "tuple", "sorted") and value.args and depth < 3:
+                return self._query_origin(value.args[0].value, depth + 1)
             if not isinstance(value, cst.Call):
                 continue
             op = database.data_op(self.ctx, value, venv)
             if op is None or op.kind is not OpKind.QUERY:
                 continue
-            django = database._is_manager(database.chain_root(value))
-            return op.label, _eager_relations(value), django
+            eager = _eager_relations(value)
+            root = database.chain_root(value)
+            if isinstance(root, cst.Name) and depth < 3:
+                # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
+                upstream = self._query_origin(root, depth + 1)
+                if upstream is not None:
+                    eager |= upstream[1]
+            django = self.ctx.imports.imports_any(["django", "rest_framework"])
+            return op.label, eager, django, _model_of(value)
         return None
+
+
+def _tables_named_by(query: cst.Call) -> set[str]:
+    """Names used as the table or model of a query (`table.select()`, `select(model)`,
+    `session.query(model)`), as opposed to values in its conditions."""
+    out: set[str] = set()
+    for node in [query, *iter_descendants(query)]:
+        if not isinstance(node, cst.Call):
+            continue
+        name = call_name(node) or ""
+        if isinstance(node.func, cst.Attribute) and name in ("select", "insert", "update", "delete", "objects"):
+            head = dotted(node.func.value)
+            if head:
+                out.add(head.split(".", 1)[0])
+        if name in ("select", "query", "get", "insert", "update", "delete") and node.args and node.args[0].keyword is None:
+            first = dotted(node.args[0].value)
+            if first and "." not in first:
+                out.add(first)
+    return out
+
+
+def _model_of(query: cst.Call) -> str | None:
+    """The model a query returns rows of: `Post` for `Post.objects...`, `session.query(Post)`,
+    `select(Post)`, `Post.query...`."""
+    root = database.chain_root(query)
+    name = dotted(root) or ""
+    if name.endswith((".objects", ".query")):
+        return name.rsplit(".", 2)[-2]
+    for node in [query, *iter_descendants(query)]:
+        if isinstance(node, cst.Call) and call_name(node) in ("query", "select", "get") and node.args:
+            target = dotted(node.args[0].value)
+            if target and target.rsplit(".", 1)[-1][:1].isupper():
+                return target.rsplit(".", 1)[-1]
+    return None
 
 
 def _eager_relations(call: cst.BaseExpression) -> set[str]:
@@ -309,7 +469,7 @@ def _eager_relations(call: cst.BaseExpression) -> set[str]:
     for node in [call, *iter_descendants(call)] if isinstance(call, cst.Call) else ():
         if not isinstance(node, cst.Call):
             continue
-        name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        name = (call_name(node) or "")
         if name in _EAGER_DJANGO:
             if not node.args and name == "select_related":
                 out.add("*")

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import call_name
+from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants, keyword_arg
+from backlint.syntax import call_name, iter_descendants, keyword_arg
 
 # Driver connect functions, and whether `with conn:` closes the connection (True) or only wraps
 # a transaction (False: sqlite3 and psycopg2 commit or roll back but leave it open).
@@ -37,6 +36,10 @@ _CONNECT: dict[str, bool] = {
 _ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine"})
 _SESSION_FACTORIES = frozenset({"Session", "AsyncSession", "SessionLocal", "AsyncSessionLocal", "ScopedSession"})
 _CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
+# Callees that close, keep or register what they are given; any other call just uses it.
+_TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "register", "append", "add", "push", "put",
+                              "put_nowait", "callback", "enter_context", "enter_async_context", "setdefault", "insert",
+                              "extend", "set", "setattr", "attach", "track", "manage", "spawn", "create_task"})
 
 
 @dataclass
@@ -70,6 +73,7 @@ class UnclosedConnection(Rule):
     CONFIDENCE = Confidence.HIGH
     CWE = (404, 772)
     TAGS = ("reliability", "database", "resources")
+    TESTS = False
     MESSAGE = "{what} {problem}; close it in `finally` or use a closing context manager"
     FIX = """Close what you open, on every path:
 
@@ -246,7 +250,7 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def _opener(self, call: cst.Call) -> tuple[str, bool] | None:
         """(what, whether `with` closes it) when `call` opens something this rule tracks."""
-        name = call_name(self.ctx, call)
+        name = qualified_name(self.ctx, call)
         if name in _CONNECT:
             return f"The connection from `{name}()`", _CONNECT[name]
         if name in _ENGINES or name.rsplit(".", 1)[-1] in ("create_engine", "create_async_engine"):
@@ -298,11 +302,9 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name and func.attr.value in _CLOSERS:
                     closes.append(node)
                 elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
-                    callee = (dotted(func) or "").rsplit(".", 1)[-1]
-                    if callee in ("closing", "release", "close", "aclosing", "register", "append", "push", "callback", "enter_context"):
-                        return  # handed to something that closes it
-                    if callee not in ("str", "repr", "print", "len", "isinstance", "id", "type"):
-                        return  # passed on: its owner may close it
+                    callee = call_name(node) or ""
+                    if callee in _TAKES_OWNERSHIP or callee[:1].isupper():
+                        return  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`)
             elif isinstance(node, cst.Return) and node.value is not None and _hands_over(node.value, name):
                 return  # the caller owns it now
             elif isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) and node.item.value == name and opened.with_closes:
@@ -313,6 +315,11 @@ Create engines once, at import time or application start-up, and reuse their poo
                 return
         if any(id(c) in finally_ids for c in closes):
             return
+        if "engine" in opened.what and not any(
+            isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name)
+            and n.func.value.value == name for n in body
+        ):
+            return  # an engine opens nothing until it is used
         if not closes:
             self.report(opened.call, what=opened.what, problem="is never closed")
             return

@@ -6,7 +6,10 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, routes
+from backlint.frameworks import database, project, routes
+from backlint.frameworks.flow import Scope
+from backlint.frameworks.imports import dotted
+from backlint.syntax import call_name, iter_descendants
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -17,10 +20,18 @@ class _Op:
     op: DataOp
     in_transaction: bool
     branches: tuple[tuple[int, int], ...]
-    """(id of an if statement, which branch) for every if the call sits in: two calls in different
-    branches of the same if never both run."""
+    """(id of an if or try statement, which arm) for every if and try the call sits in: two calls
+    in different arms never both run (a write in an `except` block is a recovery, not a second step)."""
     loop: int | None
     autocommit: bool
+    exits: frozenset[int] = frozenset()
+    """Ids of the if statements whose arm holding the call ends by leaving (return/raise/continue):
+    a call after that if cannot follow this one."""
+    names: frozenset[str] = frozenset()
+    """Names the write touches: its receiver, its arguments, and what its result is assigned to."""
+    obj: str = ""
+    """The object written: `user.profile` for `user.profile.save()`, `order` for
+    `order = Order.objects.create()`."""
 
 
 @dataclass
@@ -32,8 +43,17 @@ class _Function:
 
 
 def _exclusive(a: _Op, b: _Op) -> bool:
+    """Whether `a` and `b` (in that order) cannot both run on one path."""
     branches = dict(a.branches)
-    return any(if_id in branches and branches[if_id] != branch for if_id, branch in b.branches)
+    if any(if_id in branches and branches[if_id] != branch for if_id, branch in b.branches):
+        return True
+    inside_b = {if_id for if_id, _ in b.branches}
+    return any(if_id not in inside_b for if_id in a.exits)
+
+
+_IGNORED_NAMES = frozenset({"self", "cls", "request", "None", "True", "False"})
+_HOOKS = frozenset({"save", "delete", "perform_create", "perform_update", "perform_destroy", "form_valid", "save_model",
+                    "delete_model", "save_related", "post_save", "pre_save", "handle_object", "_save"})
 
 
 class WritesWithoutTransaction(Rule):
@@ -215,10 +235,22 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._functions: list[_Function] = []
-        self._skip = "/migrations/" in "/" + ctx.path
+        self._classes: list[cst.ClassDef] = []
+        self._skip = project.is_migration_path(ctx.path)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(_Function(node, database.is_transactional_function(node)))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def _class_depth(self) -> bool:
+        """Whether the function being left is a method (directly in a class body)."""
+        stack = self.ctx.stack
+        return len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # `conn.autocommit = True`, `conn.isolation_level = None`: every statement commits.
@@ -244,6 +276,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             return
         in_tx = False
         branches: list[tuple[int, int]] = []
+        exits: set[int] = set()
         loop: int | None = None
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
@@ -251,25 +284,88 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             if anc is fn.node:
                 in_tx = False
                 branches.clear()
+                exits.clear()
                 loop = None
             elif isinstance(anc, cst.With) and any(database.is_transaction_context(self.ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item, env) for item in anc.items):
                 in_tx = True
             elif isinstance(anc, cst.If):
+                arm = anc.body if child is anc.body else child
                 branches.append((id(anc), 0 if child is anc.body else 1))
+                if _leaves(arm):
+                    exits.add(id(anc))
+            elif isinstance(anc, (cst.Try, cst.TryStar)):
+                arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
+                if arm_index >= 0:
+                    branches.append((id(anc), arm_index))
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
-        fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit))
+        fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node)))
+
+    def _touched(self, call: cst.Call) -> frozenset[str]:
+        """What a write produces or writes to: the name its result is bound to, and the object
+        it is called on (`order = Order.objects.create()` -> order; `article.save()` -> article)."""
+        names: set[str] = set()
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Assign):
+            names.update(t.target.value for t in parent.targets if isinstance(t.target, cst.Name))
+        root: cst.BaseExpression = database.chain_root(call)
+        while isinstance(root, (cst.Subscript, cst.Attribute)):
+            root = root.value
+        if isinstance(root, cst.Name):
+            names.add(root.value)
+            if root.value == "self" and self._classes:
+                names.add(self._classes[-1].name.value)
+        return frozenset(names - _IGNORED_NAMES)
+
+    def _object(self, call: cst.Call) -> str:
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
+            return parent.targets[0].target.value
+        if isinstance(call.func, cst.Attribute) and call_name(call) in ("save", "delete"):
+            return self.ctx.code(call.func.value)
+        return f"#{id(call)}"
+
+    def _related(self, scope: Scope, a: _Op, b: _Op) -> bool:
+        """Whether `b` writes data tied to `a`'s: it uses the object `a` created or wrote
+        (directly, or through a name built from it, like `ids.append(book.id)`), or both write
+        rows of the same model (deactivate all, then activate one; a debit and a credit).
+        Two writes that only share a value (`created < cutoff`) are independent."""
+
+        def expand(names: set[str]) -> set[str]:
+            out = set(names)
+            for name in names:
+                for d in scope.definitions(name):
+                    if d.value is not None:
+                        out.update(n.value for n in [d.value, *iter_descendants(d.value)] if isinstance(n, cst.Name))
+            return out - _IGNORED_NAMES
+
+        touched_a = expand(set(a.names))
+        used_b = expand({n.value for n in iter_descendants(b.op.call) if isinstance(n, cst.Name)} | set(b.names))
+        models = {n for n in touched_a & used_b if n[:1].isupper()}
+        objects = {n for n in set(a.names) & used_b if not n[:1].isupper()}
+        return bool(models or objects)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()
-        if fn.transactional or not fn.ops:
+        if fn.transactional or not fn.ops or _framework_runs_in_transaction(node, self._class_depth()):
             return
         ops = [o for o in fn.ops if not o.in_transaction]
         django = self.ctx.imports.imports_any(["django", "rest_framework"])
+        scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
         if django and not (self.ctx.project.atomic_requests and routes.route_of(self.ctx, node) is not None):
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw]
             for i, second in enumerate(writes):
-                first = next((w for w in writes[:i] if not _exclusive(w, second)), None)
+                first = next(
+                    (
+                        w
+                        for w in writes[:i]
+                        if not _exclusive(w, second)
+                        and w.op.label != second.op.label
+                        and not _same_object(w, second)
+                        and self._related(scope, w, second)
+                    ),
+                    None,
+                )
                 if first is not None:
                     self.report(
                         second.op.call,
@@ -299,3 +395,31 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     )
                     return
                 committed_after_write = True
+
+
+def _leaves(arm: cst.CSTNode) -> bool:
+    """Whether a block ends by leaving it: return, raise, continue or break as its last statement."""
+    body = arm.body if isinstance(arm, (cst.IndentedBlock, cst.Else)) else getattr(arm, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        body = body.body
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    return False
+
+
+def _same_object(a: _Op, b: _Op) -> bool:
+    """`obj = X.objects.create(...)` then `obj.save()`: one object written twice, one logical write."""
+    return call_name(b.op.call) == "save" and a.obj == b.obj
+
+
+def _framework_runs_in_transaction(fn: cst.FunctionDef, is_method: bool) -> bool:
+    """Signal receivers run inside the sender's transaction; model `save()`/`delete()` overrides
+    and framework hooks run inside their caller's."""
+    for dec in fn.decorators:
+        expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        if (dotted(expr) or "").rsplit(".", 1)[-1] in ("receiver", "connect"):
+            return True
+    return is_method and fn.name.value in _HOOKS

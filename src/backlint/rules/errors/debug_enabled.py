@@ -7,9 +7,9 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import call_name
+from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import keyword_arg, string_value
+from backlint.syntax import call_name, keyword_arg, string_value
 
 # Files and classes meant for development: debug there is the point.
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|debug|ci)([/_.-]|$)", re.I)
@@ -33,7 +33,7 @@ def _env_default_truthy(expr: cst.BaseExpression | None) -> bool:
     if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
         return _env_default_truthy(expr.left)
     if isinstance(expr, cst.Call):
-        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        name = (call_name(expr) or "")
         if name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool")):
             default = keyword_arg(expr, "default")
             positional = [a.value for a in expr.args if a.keyword is None]
@@ -56,7 +56,8 @@ class DebugEnabled(Rule):
     environment says nothing (`env.bool("DEBUG", default=True)`).
 
     Left alone: settings files and configuration classes meant for development or tests
-    (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), debug read from the
+    (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), base settings modules
+    whose `DEBUG` a production module that star-imports them sets again, debug read from the
     environment with a false default, and test code."""
 
     ID = "BL203"
@@ -228,7 +229,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             return
         func = node.func
         debug = keyword_arg(node, "debug")
-        name = call_name(self.ctx, node)
+        name = qualified_name(self.ctx, node)
         if debug is not None and _truthy(debug.value):
             if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
                 self._report(debug, f"`{dotted(func) or 'app.run'}(debug=True)` runs the development server with the debugger", debug.value)
@@ -254,6 +255,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                 in_class = bool(self._classes)
                 if not (in_class or self._settings_module or self._is_config_module()):
                     continue
+                if not in_class and self.ctx.project.overridden(self.ctx.path, "DEBUG"):
+                    continue  # a base module: the settings that import it decide
                 if _truthy(value):
                     self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
                 elif _env_default_truthy(value):

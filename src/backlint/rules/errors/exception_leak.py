@@ -28,12 +28,13 @@ class ExceptionLeak(Rule):
     (`jsonify`, `JSONResponse`, Django and DRF responses, `web.json_response`, handler return
     values), `HTTPException(detail=...)`, `abort(description=...)` and DRF exceptions. It is an
     error when the exception is broad (`Exception`, bare `except:`), comes from a driver, the
-    network or the system, or the response is a 5xx; a note when a validation error's message
-    reaches a 4xx response.
+    network or the system, or the response is a 5xx.
 
-    Left alone: messages of the application's own exceptions in 4xx responses (written for the
-    client on purpose), exception codes (`e.code`, `e.status_code`), text that only goes to logs,
-    and branches that narrowed the exception with `isinstance` to a kind meant for clients."""
+    Left alone: messages of validation errors (`ValidationError`, `ValueError`, `TypeError` from
+    parsing input) and of the application's own exceptions in 4xx responses, which are written for
+    the client; exception codes and structured attributes (`e.code`, `e.status_code`,
+    `e.protected_objects`); text that only goes to logs; and branches that narrowed the exception
+    with `isinstance` to a kind meant for clients."""
 
     ID = "BL201"
     LEVEL = Level.ERROR
@@ -145,20 +146,6 @@ except Exception:
             line=7,
             note="`abort(description=...)` is shown on the error page.",
         ),
-        Invalid(
-            """
-            from fastapi import HTTPException
-            from pydantic import ValidationError
-
-            def parse(raw):
-                try:
-                    return Order.model_validate_json(raw)
-                except ValidationError as exc:
-                    raise HTTPException(status_code=422, detail=str(exc))
-            """,
-            line=8,
-            note="A validation error's message in a 4xx: reported as a note.",
-        ),
     ]
     VALID = [
         Valid(
@@ -195,6 +182,19 @@ except Exception:
                     return {"error": "internal error"}, 500
             """,
             note="The text goes to the log only.",
+        ),
+        Valid(
+            """
+            from fastapi import HTTPException
+            from pydantic import ValidationError
+
+            def parse(raw):
+                try:
+                    return Order.model_validate_json(raw)
+                except ValidationError as exc:
+                    raise HTTPException(status_code=422, detail=str(exc))
+            """,
+            note="A validation error's message in a 4xx response is written for the client.",
         ),
         Valid(
             """
@@ -260,10 +260,10 @@ except Exception:
         status = site.status
         if kind >= ExcKind.INFRASTRUCTURE or (status is not None and status >= 500):
             level = Level.ERROR
-        elif kind is ExcKind.CLIENT:
-            level = Level.NOTE
+        elif kind is ExcKind.CLIENT and status is None and not site.raised:
+            level = Level.NOTE  # a validation message in a success response: odd, say so quietly
         else:
-            return
+            return  # validation and application messages in 4xx responses are written for clients
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label, level=level)
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+import re
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import errors, responses, routes
+from backlint.frameworks import errors, project, responses, routes
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import call_name
+from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants
+from backlint.syntax import call_name, iter_descendants, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -24,8 +28,10 @@ class SwallowedException(Rule):
     exit.
 
     Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
-    handlers that log or re-raise, handlers that answer with an error response (see BL204 for
-    whether they log), and optional-import fallbacks (`except Exception: import json`)."""
+    handlers that log or re-raise, handlers that answer with an error (an error response, a
+    flash or messages call, a page or body that carries the error; BL204 asks whether they log),
+    optional-import fallbacks (`except Exception: import json`), development-only blocks
+    (`if settings.DEBUG:`), migrations and test code."""
 
     ID = "BL202"
     LEVEL = Level.WARNING
@@ -46,6 +52,7 @@ except SMTPException:
         "https://docs.astral.sh/ruff/rules/blind-except/",
     )
     PREFILTER = r"except|suppress"
+    TESTS = False
 
     INVALID = [
         Invalid(
@@ -170,6 +177,10 @@ except SMTPException:
         ),
     ]
 
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        return super().wants(path, options) and not project.is_migration_path(path)
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if not errors.is_broad(self.ctx, node):
             return
@@ -180,7 +191,7 @@ except SMTPException:
         statements = list(iter_descendants(body, into_scopes=False))
         if name is not None and any(isinstance(n, cst.Name) and n.value == name for n in statements):
             return
-        if any(isinstance(n, cst.Call) and call_name(self.ctx, n) in _EXITS for n in statements):
+        if any(isinstance(n, cst.Call) and qualified_name(self.ctx, n) in _EXITS for n in statements):
             return
         if all(isinstance(n, (cst.SimpleStatementLine, cst.Import, cst.ImportFrom, cst.ImportAlias, cst.Name, cst.Attribute, cst.AsName))
                for n in statements) and any(isinstance(n, (cst.Import, cst.ImportFrom)) for n in statements):
@@ -188,12 +199,65 @@ except SMTPException:
         fn = self.ctx.function()
         if responses.error_responses(self.ctx, body, in_handler=routes.route_of(self.ctx, fn) is not None):
             return
+        if _tells_the_user(self.ctx, statements) or self._in_debug_only_block() or self._answers_with_helper(statements):
+            return
         what = "`except:`" if node.type is None else f"`except {self.ctx.code(node.type)}`"
         self.report(node.type if node.type is not None else node, what=what)
 
+    def _answers_with_helper(self, nodes: list[cst.CSTNode]) -> bool:
+        """`return response_404()`: a helper of this file that builds an error response."""
+        for n in nodes:
+            if isinstance(n, cst.Return) and isinstance(n.value, cst.Call) and isinstance(n.value.func, cst.Name):
+                fn = self.ctx.module_scope().functions.get(n.value.func.value)
+                if fn is not None and responses.error_responses(self.ctx, fn.body, in_handler=True):
+                    return True
+        return False
+
+    def _in_debug_only_block(self) -> bool:
+        """Inside `if settings.DEBUG:` or `if app.debug:`: development-only code."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.If) and (dotted(node.test) or "").rsplit(".", 1)[-1] in ("DEBUG", "debug"):
+                return True
+        return False
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         call = node.item
-        if not isinstance(call, cst.Call) or call_name(self.ctx, call).rsplit(".", 1)[-1] != "suppress":
+        if not isinstance(call, cst.Call) or qualified_name(self.ctx, call).rsplit(".", 1)[-1] != "suppress":
             return
         if any((dotted(a.value) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") for a in call.args):
             self.report(call, what=f"`{self.ctx.code(call)}`")
+
+
+_USER_MESSAGES = frozenset({"flash", "error", "warning", "add_message", "message_user", "add_error", "abort"})
+_ERROR_KEYS = frozenset({"error", "errors", "err", "err_msg", "error_message", "failure", "failed", "fail", "message", "msg", "detail"})
+_RESPONDERS = frozenset({"render", "render_template", "TemplateResponse", "jsonify", "JsonResponse", "JSONResponse",
+                         "Response", "HttpResponse", "json_response", "redirect", "make_response"})
+
+
+def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
+    """The failure is answered: a flash or messages call, or a response (returned, not just
+    built) whose body, template or context says something went wrong."""
+    returned = {id(n.value) for n in nodes if isinstance(n, cst.Return) and n.value is not None}
+    for n in nodes:
+        if not isinstance(n, cst.Call):
+            continue
+        name = call_name(n) or ""
+        if name in _USER_MESSAGES and (name != "error" or "messages" in (dotted(n.func) or "")):
+            return True
+        if name in _RESPONDERS and id(n) in returned:
+            for arg in n.args:
+                if arg.keyword is not None and arg.keyword.value in _ERROR_KEYS:
+                    return True
+                values = [arg.value]
+                if isinstance(arg.value, cst.Dict):
+                    if any(isinstance(e, cst.DictElement) and (string_value(e.key) or "") in _ERROR_KEYS for e in arg.value.elements):
+                        return True
+                    values = [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
+                for value in values:
+                    text = string_value(value)
+                    if text is not None and _ERROR_WORDS.search(text):
+                        return True
+    return False
+
+
+_ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|404|unable|could not|cannot|can't|please", re.I)

@@ -5,6 +5,11 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import iter_descendants
+
+
+_ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
+                          "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
 
 
 class UnloggedErrorResponse(Rule):
@@ -18,8 +23,9 @@ class UnloggedErrorResponse(Rule):
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
-    `except ValueError: abort(400)`), which are expected outcomes rather than errors, and blocks
-    that log."""
+    `except ValueError: abort(400)`), which are expected outcomes rather than errors, blocks that
+    log, and error handlers and error views (`@app.errorhandler`, `handler500`), which run after
+    the framework logged the original error."""
 
     ID = "BL204"
     LEVEL = Level.NOTE
@@ -170,6 +176,8 @@ except Exception:
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         fn = self.ctx.function()
+        if fn is not None and (routes.error_handler_parameter(fn) is not None or fn.name.value in _ERROR_VIEWS):
+            return  # the framework logged the original error before calling its error view
         in_handler = routes.route_of(self.ctx, fn) is not None
         sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
         if not sites or errors.logs(self.ctx, node.body):
@@ -179,6 +187,16 @@ except Exception:
         status = worst.status
         if not ((status is not None and status >= 500) or broad):
             return
+        if status is not None and status < 500 and _carries(node, worst):
+            return  # a 4xx that tells the client what was wrong with its input
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+
+def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
+    """Whether the response's body uses the caught exception."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    name = handler.name.name.value
+    return any(isinstance(n, cst.Name) and n.value == name for body in site.bodies for n in [body, *iter_descendants(body)])

@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database
+from backlint.frameworks import database, routes
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 
 _BLOCKING_FUNCTIONS = {
@@ -68,6 +68,7 @@ rows = await asyncio.to_thread(load_rows, user_id)
         "https://docs.astral.sh/ruff/rules/#flake8-async-async",
     )
     PREFILTER = r"async\s+def"
+    TESTS = False
 
     INVALID = [
         Invalid(
@@ -229,7 +230,7 @@ rows = await asyncio.to_thread(load_rows, user_id)
         return None
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await):
+        if not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
             return
         fn = self._async_function()
         if fn is None:
@@ -245,9 +246,48 @@ rows = await asyncio.to_thread(load_rows, user_id)
                     if isinstance(target.target, cst.Name):
                         self._reported_receivers.add((id(fn), target.target.value))
 
+    def _async_construct(self, call: cst.Call) -> bool:
+        """The expression of an `async with` or `async for`: async by construction."""
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) > 1 else None
+        grand = stack[-3] if len(stack) > 2 else None
+        if isinstance(parent, cst.WithItem) and isinstance(grand, cst.With) and grand.asynchronous is not None:
+            return True
+        return isinstance(parent, cst.For) and parent.asynchronous is not None and parent.iter is call
+
+    def _sync_database(self, env: Env, receiver: cst.BaseExpression, depth: int = 0) -> bool:
+        """Evidence that a receiver is a synchronous connection, cursor or session: made by a sync
+        driver's `connect()` (or a cursor of one), a sync `Session`, or a parameter annotated so."""
+        if depth > 4:
+            return False
+        for value, venv in assigned_values(env, receiver):
+            if isinstance(value, cst.Param):
+                ann = routes.annotation_name(value)
+                qualified = self.ctx.imports.names.get(ann or "", "")
+                if ann in ("Session", "Connection", "Cursor") and "asyncio" not in qualified and not qualified.startswith(("asyncpg", "aiosqlite", "databases")):
+                    return True
+                continue
+            if not isinstance(value, cst.Call):
+                continue
+            name = qualified_name(self.ctx, value)
+            if any(name == f"{d}.connect" for d in _SYNC_DRIVERS) or name in ("sqlalchemy.orm.Session", "sqlmodel.Session"):
+                return True
+            if isinstance(value.func, cst.Attribute) and value.func.attr.value == "cursor":
+                return self._sync_database(venv, value.func.value, depth + 1)
+        return False
+
+    def _root_object(self, env: Env, expr: cst.BaseExpression, depth: int = 0) -> str | None:
+        """The connection a cursor came from (`cur = conn.cursor()` -> "conn"), else the name itself."""
+        name = dotted(expr)
+        if depth < 4 and isinstance(expr, cst.Name):
+            for value, venv in assigned_values(env, expr):
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "cursor":
+                    return self._root_object(venv, value.func.value, depth + 1)
+        return name
+
     def _blocking(self, call: cst.Call) -> tuple[str, str] | None:
         ctx = self.ctx
-        name = call_name(ctx, call)
+        name = qualified_name(ctx, call)
         if name in _BLOCKING_FUNCTIONS:
             return _BLOCKING_FUNCTIONS[name], "use its async counterpart or run it in a thread"
         if isinstance(call.func, cst.Name) and call.func.value == "open" and "open" not in ctx.imports.names:
@@ -264,16 +304,19 @@ rows = await asyncio.to_thread(load_rows, user_id)
         if op is not None and func.attr.value not in _NO_IO_METHODS:
             methods = database.chain_methods(call)
             root = database.chain_root(call)
-            if database._is_manager(root) and methods and methods[0] not in _DJANGO_EVALUATING:
-                return None  # a lazy queryset: nothing runs until it is evaluated
-            key = (id(self._async_function()), dotted(database.chain_root(func.value)) or op.label)
+            if database._is_manager(root):
+                if not methods or methods[0] not in _DJANGO_EVALUATING:
+                    return None  # a lazy queryset: nothing runs until it is evaluated
+            elif not self._sync_database(env, root):
+                return None  # nothing says the connection or session is a synchronous one
+            key = (id(self._async_function()), self._root_object(env, database.chain_root(func.value)) or op.label)
             if key in self._reported_receivers:
                 return None
             self._reported_receivers.add(key)
             return f"{op.label} (not awaited)", "use an async session or driver, or make the endpoint a plain `def`"
         for value, _ in assigned_values(env, func.value):
             if isinstance(value, cst.Call):
-                factory = call_name(ctx, value)
+                factory = qualified_name(ctx, value)
                 if factory in _SYNC_CLIENT_FACTORIES:
                     return f"`{ctx.code(func)}()` on a `{factory}` client", "use the async client, awaited"
         return None

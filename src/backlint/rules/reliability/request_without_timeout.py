@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks.values import Env, assigned_values, call_name
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import keyword_arg, positional_arg
+from backlint.syntax import keyword_arg, positional_arg, string_value
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _SESSION_FACTORIES = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
@@ -33,8 +35,10 @@ class RequestWithoutTimeout(Rule):
     switching it off is flagged).
 
     Left alone: calls that pass `timeout` (any value but `None` for httpx), calls that forward
-    `**kwargs` (which may carry it), aiohttp (5 minute default), and sessions of your own classes
-    (which may set a default in an adapter)."""
+    `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
+    (which may set a default in an adapter), probes of `localhost`, and standalone scripts (in
+    scripts/, tools/, bin/..., or run as `__main__` without a web framework), where no server
+    worker waits."""
 
     ID = "BL502"
     LEVEL = Level.WARNING
@@ -186,8 +190,13 @@ client = httpx.Client(timeout=10)
         ),
     ]
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self._script = self.ctx.is_standalone_script()
+
     def visit_Call(self, node: cst.Call) -> None:
-        name = call_name(self.ctx, node)
+        if self._script or _local_url(node):
+            return
+        name = qualified_name(self.ctx, node)
         func = node.func
         if name.startswith("requests.") and name.rsplit(".", 1)[-1] in _VERBS:
             self._missing(node, f"`{name}()`")
@@ -210,7 +219,7 @@ client = httpx.Client(timeout=10)
         env = Env.here(self.ctx)
         for value, venv in assigned_values(env, receiver):
             if isinstance(value, cst.Call):
-                name = call_name(self.ctx, value)
+                name = qualified_name(self.ctx, value)
                 if name in _SESSION_FACTORIES or name in _HTTPX_CLIENTS:
                     return name
         return None
@@ -231,3 +240,9 @@ client = httpx.Client(timeout=10)
                 f"{label} switches the timeout off (`timeout=None`): a slow upstream blocks this worker indefinitely",
                 fix=FixSpec("Use a 10 second timeout", (Edit(arg.value, "10"),)),
             )
+
+
+def _local_url(call: cst.Call) -> bool:
+    """A literal URL on this machine (a health probe of the local service)."""
+    url = string_value(call.args[0].value) if call.args else None
+    return url is not None and bool(re.match(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$)", url))
