@@ -6,7 +6,6 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks.flow import DefKind
-from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg
