@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Union
 
 import libcst as cst
 
@@ -159,7 +159,16 @@ def _extra_sinks(call: cst.Call) -> list[SqlSink]:
     return out
 
 
-def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, depth: int = 0) -> bool:
+EnvLike = Union["Env", Callable[[], "Env"], None]
+"""An Env, or a function that makes one when (and only if) it is needed: building the flow
+index of a function is the costly part of most questions."""
+
+
+def materialize(env: EnvLike) -> Env | None:
+    return env() if callable(env) else env
+
+
+def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, depth: int = 0) -> bool:
     """Whether `expr` holds a database connection, cursor, session or engine."""
     if depth > 4:
         return False
@@ -187,6 +196,7 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, d
     words = name_parts(name.rsplit(".", 1)[-1])
     if words and (words[-1] in DB_NAME_WORDS or "".join(words) in DB_NAME_WORDS):
         return True
+    env = materialize(env)
     if env is None or not isinstance(expr, cst.Name):
         return False
     from backlint.frameworks.values import resolve
@@ -211,7 +221,7 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, d
 _CURSOR_WORDS = frozenset({"cursor", "cur", "curs", "sth"})
 
 
-def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: Env | None) -> bool:
+def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> bool:
     """A database object that has ORM-session methods (`get`, `add`, `query`...): not a cursor,
     whose `.get()` would be a dict's or a cache's."""
     name = dotted(expr) or ""
@@ -319,7 +329,7 @@ def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
     return bool(text and _WRITE_VERBS.match(text))
 
 
-def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp | None:
+def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | None:
     """What `call` does to the database, if anything (one operation per call chain: ask for the
     outermost call of a chain)."""
     func = call.func
@@ -341,7 +351,7 @@ def data_op(ctx: FileContext, call: cst.Call, env: Env | None = None) -> DataOp 
     )
     if not (_is_manager(root) or related) and isinstance(root, cst.Name) and env is not None and methods and methods[-1] in _DJANGO_METHODS:
         # `pings = Ping.objects.filter(...)` then `pings.exists()`: a queryset through a variable.
-        related = _queryset_variable(ctx, root, env)
+        related = _queryset_variable(ctx, root, materialize(env))
     if _is_manager(root) or related:
         if methods and methods[-1] in _CACHED_MANAGER_METHODS:
             return None
@@ -434,7 +444,7 @@ def _receiver_label(receiver: cst.BaseExpression) -> str:
     return "connection"
 
 
-def _is_sql_text(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, depth: int = 0) -> bool:
+def _is_sql_text(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, depth: int = 0) -> bool:
     """Whether an executed statement is SQL text (a string, f-string, `text()`), as opposed to an
     ORM construct (`select(User)...`, `insert(t)`, `t.delete()`)."""
     if string_value(expr) is not None or isinstance(expr, (cst.FormattedString, cst.ConcatenatedString, cst.BinaryOperation)):
@@ -448,6 +458,7 @@ def _is_sql_text(ctx: FileContext, expr: cst.BaseExpression, env: Env | None, de
         if name in ("text", "literal_column", "sql", "SQL"):
             return True
         return name in ("format", "join") or (isinstance(innermost, cst.BaseExpression) and string_value(innermost) is not None)
+    env = materialize(env)
     if isinstance(expr, cst.Name) and env is not None and depth < 4:
         from backlint.frameworks.values import assigned_values
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import iter_descendants
+from backlint.syntax import iter_descendants, name_parts
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -116,15 +116,22 @@ _REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_e
                         "record_exception", "send_error", "log_exception", "logException", "report"})
 
 
+_LOG_WORDS = frozenset({"log", "logger", "logging", "logs", "sentry", "rollbar", "bugsnag", "honeybadger", "airbrake", "capture"})
+
+
 def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
-    """A call that records something: a logger method, `logging.*`, `print`, an error reporter."""
+    """A call that records something: a logger method, `logging.*`, `print`, an error reporter,
+    or a project helper named for it (`log_error(...)`, `core_logger.print_to_log(...)`)."""
     func = call.func
     if isinstance(func, cst.Name):
-        return func.value in ("print", "log_exception", "capture_exception", "capture_message", "warn")
+        return func.value in ("print", "capture_exception", "capture_message", "warn") or bool(set(name_parts(func.value)) & _LOG_WORDS)
     if not isinstance(func, cst.Attribute):
         return False
     method = func.attr.value
-    if method in _REPORTERS:
+    if method in _REPORTERS or set(name_parts(method)) & _LOG_WORDS:
+        return True
+    receiver_name = dotted(func.value) or ""
+    if receiver_name and set(name_parts(receiver_name.rsplit(".", 1)[-1])) & _LOG_WORDS:
         return True
     if method in LOG_METHODS:
         receiver = dotted(func.value) or ""

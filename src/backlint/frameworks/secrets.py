@@ -12,6 +12,7 @@ path, format template or sentence.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "db", "pos
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
 
+@functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> str | None:
     """What kind of secret an identifier names ("password", "API key"...), or None."""
     words = [w for w in name_parts(name) if not w.isdigit()]

@@ -259,7 +259,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         handler = self._current()
         if handler is None or database.is_chain_link(self.ctx.stack):
             return
-        op = database.data_op(self.ctx, node, Env.here(self.ctx))
+        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
         if op is None:
             return
         if op.raw and not _trivial_sql(op):

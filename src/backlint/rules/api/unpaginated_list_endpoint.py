@@ -92,7 +92,7 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         "https://www.django-rest-framework.org/api-guide/pagination/",
         "https://cwe.mitre.org/data/definitions/770.html",
     )
-    PREFILTER = r"get|GET|route|ListAPIView|ViewSet|api_view|View"
+    PREFILTER = ("get", "GET", "route", "ListAPIView", "ViewSet", "api_view", "View")
 
     INVALID = [
         Invalid(

@@ -61,7 +61,7 @@ def update_user(user_id):
         "https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html",
         "https://cheatsheetseries.owasp.org/cheatsheets/Mass_Assignment_Cheat_Sheet.html",
     )
-    PREFILTER = r"request|Body|dict"
+    PREFILTER = ("request", "Body", "dict")
 
     INVALID = [
         Invalid(
@@ -207,10 +207,10 @@ def update_user(user_id):
     def visit_Call(self, node: cst.Call) -> None:
         if database.is_chain_link(self.ctx.stack):
             return
-        env = Env.here(self.ctx)
-        op = database.data_op(self.ctx, node, env)
+        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
         if op is None or op.kind is not OpKind.WRITE:
             return
+        env = Env.here(self.ctx)
         fn = self.ctx.function()
         if id(fn) in self._reported_functions:
             return  # one finding per function: the first write is where to validate

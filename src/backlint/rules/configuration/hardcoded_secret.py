@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import libcst as cst
@@ -30,8 +31,12 @@ _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
     "httpx.BasicAuth": (1, "password"),
     "aiohttp.BasicAuth": (1, "password"),
 }
+_KEY_ARGUMENTS_BY_NAME: dict[str, list[tuple[str, tuple[int, str]]]] = {}
+for _suffix, _spec in _KEY_ARGUMENTS.items():
+    _KEY_ARGUMENTS_BY_NAME.setdefault(_suffix.rsplit(".", 1)[-1], []).append((_suffix, _spec))
 # Methods whose second positional argument is a password: `smtp.login(user, password)`.
 _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "set_password"})
+_SHAPE_HINT = re.compile(r"://|=|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|SG\.|sk-|npm_|pypi-|PRIVATE KEY|hooks\.slack")
 _PAGE_CALLS = frozenset({"render", "render_template", "TemplateResponse", "render_to_response", "render_to_string",
                          "jsonify", "JsonResponse", "JSONResponse", "Response", "json_response"})
 _IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
@@ -96,9 +101,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
         "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
     )
     PREFILTER = (
-        r"(?i)pass|pwd|secret|token|key|credential|auth|://[^\s/'\"]*:[^\s/'\"]*@|AKIA|ASIA|gh[pousr]_|github_pat_"
-        r"|glpat-|xox[baprse]-|_live_|PRIVATE KEY|AIza|SG\.|sk-|npm_|pypi-|hooks\.slack|jwt|jose|login|Fernet|hmac"
-        r"|Serializer|Signer|BasicAuth|DigestAuth"
+        "pass", "Pass", "PASS", "pwd", "PWD", "secret", "Secret", "SECRET", "token", "Token", "TOKEN", "key", "Key",
+        "KEY", "credential", "Credential", "CREDENTIAL", "auth", "Auth", "AUTH", "@", "AKIA", "ASIA", "jwt", "jose",
+        "login", "Fernet", "hmac", "Serializer", "Signer", "BasicAuth", "DigestAuth", "_live_", "PRIVATE KEY", "AIza",
+        "SG.", "sk-", "npm_", "pypi-", "hooks.slack", "gh", "glpat-", "xox",
     )
     TESTS = False
 
@@ -363,11 +369,12 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
     def visit_Call(self, node: cst.Call) -> None:
         keywords = [(a.keyword.value, a.value) for a in node.args if a.keyword is not None]
-        names = frozenset(
-            string_value(lit) or "" for key, value in keywords if _is_identity(key) for lit in _candidate_literals(self.ctx, value)
-        )
-        for key, value in keywords:
-            self._check_named(key, value, f"the `{key}=` argument", names)
+        if any(secrets.secret_name(key) for key, _ in keywords):
+            names = frozenset(
+                string_value(lit) or "" for key, value in keywords if _is_identity(key) for lit in _candidate_literals(self.ctx, value)
+            )
+            for key, value in keywords:
+                self._check_named(key, value, f"the `{key}=` argument", names)
         if _is_env_lookup(self.ctx, node):
             parent = self.ctx.parent()
             # Assignments, dict entries and keyword arguments read their env defaults themselves,
@@ -375,11 +382,14 @@ Rotate any secret that was committed: it stays in the repository's history."""
             if not isinstance(parent, (cst.Assign, cst.AnnAssign, cst.DictElement, cst.Arg, cst.BooleanOperation)):
                 self._env_default(node)
             return
-        qualified = self.ctx.imports.qualify(node.func) or dotted(node.func) or ""
-        for suffix, (index, what) in _KEY_ARGUMENTS.items():
-            if qualified == suffix or qualified.endswith("." + suffix):
-                self._key_argument(node, index, what, qualified)
-                return
+        last = call_name(node) or ""
+        candidates = _KEY_ARGUMENTS_BY_NAME.get(last)
+        if candidates:
+            qualified = self.ctx.imports.qualify(node.func) or dotted(node.func) or ""
+            for suffix, (index, what) in candidates:
+                if qualified == suffix or qualified.endswith("." + suffix):
+                    self._key_argument(node, index, what, qualified)
+                    return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in _LOGIN_METHODS:
             self._key_argument(node, 1, "password", f"{dotted(func) or func.attr.value}")
@@ -422,6 +432,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self._shapes(node)
 
     def _shapes(self, node: cst.BaseExpression) -> None:
+        raw = node.value if isinstance(node, cst.SimpleString) else None
+        if raw is not None and (len(raw) < 14 or not _SHAPE_HINT.search(raw)):
+            return  # too short, or nothing any token shape or credential starts with
         text = string_value(node)
         if text is None or len(text) < 12:
             return

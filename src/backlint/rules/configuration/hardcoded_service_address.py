@@ -12,7 +12,7 @@ from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import argument, keyword_arg, name_parts, string_value
+from backlint.syntax import argument, call_name, keyword_arg, name_parts, string_value
 
 # Clients and engines, by the end of their qualified name: (positional index of the address or
 # -1, keyword names that take an address).
@@ -58,6 +58,9 @@ _SINKS: dict[str, tuple[int, tuple[str, ...]]] = {
     "smtplib.SMTP_SSL": (0, ("host",)),
     "ldap3.Server": (0, ("host",)),
 }
+_SINKS_BY_NAME: dict[str, list[tuple[str, tuple[int, tuple[str, ...]]]]] = {}
+for _suffix, _spec in _SINKS.items():
+    _SINKS_BY_NAME.setdefault(_suffix.rsplit(".", 1)[-1], []).append((_suffix, _spec))
 _SERVICE_SCHEMES = re.compile(
     r"^(postgres(ql)?|mysql|mariadb|mssql|oracle|cockroachdb|mongodb(\+srv)?|redis|rediss|valkey|amqps?|kafka|memcached|nats|"
     r"cassandra|clickhouse|ldaps?|smtps?|neo4j|bolt)(\+\w+)?$",
@@ -141,7 +144,7 @@ engine = create_engine(os.environ["DATABASE_URL"])
 cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
 ```"""
     REFERENCES = ("https://12factor.net/config",)
-    PREFILTER = r"://|host|HOST|Redis|connect|Client|create_engine|Celery|endpoint_url|DATABASES"
+    PREFILTER = ("://", "host", "HOST", "Redis", "connect", "Client", "create_engine", "Celery", "endpoint_url", "DATABASES")
 
     INVALID = [
         Invalid(
@@ -294,12 +297,12 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):
             return  # a script run by hand, or an in-process test client
+        last = call_name(node) or ""
+        candidates = _SINKS_BY_NAME.get(last)
+        if not candidates:
+            return
         name = qualified_name(self.ctx, node)
-        spec = None
-        for suffix, candidate in _SINKS.items():
-            if name == suffix or name.endswith("." + suffix) or name.rsplit(".", 1)[-1] == suffix:
-                spec = candidate
-                break
+        spec = next((c for suffix, c in candidates if name == suffix or name.endswith("." + suffix) or last == suffix), None)
         if spec is None:
             return
         index, keywords = spec

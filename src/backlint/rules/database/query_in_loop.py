@@ -149,7 +149,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         "https://docs.djangoproject.com/en/stable/topics/db/optimization/#retrieve-everything-at-once-if-you-know-you-will-need-it",
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html",
     )
-    PREFILTER = r"for\s"
+    PREFILTER = ("for ", "for\t")
 
     INVALID = [
         Invalid(
@@ -285,6 +285,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._seen: set[tuple[int, str]] = set()
+        self._depth = [0]
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
@@ -308,7 +309,25 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     comp = comp.inner_for_in
         return loops
 
+    # A count of open loops per function, so that calls outside loops cost nothing.
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth.append(0)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth.pop()
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        self._depth[-1] += 1
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        self._depth[-1] -= 1
+
+    visit_For = visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _enter
+    leave_For = leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave
+
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._depth[-1]:
+            return
         stack = self.ctx.stack
         if database.is_chain_link(stack):
             return
@@ -380,7 +399,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
+        if not self._depth[-1] or not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
             return
         parent = self.ctx.parent()
         if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.attr.value.endswith("_id")):

@@ -53,7 +53,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
     )
     TESTS = False
-    PREFILTER = r"execute|fetch|\.raw\(|\.extra\(|text\(|RawSQL|read_sql|\.query\(|SQL\(|mogrify|copy_expert"
+    PREFILTER = ("execute", "fetch", ".raw(", ".extra(", "text(", "RawSQL", "read_sql", ".query(", "SQL(", "mogrify", "copy_expert")
     OPTIONS = {
         "strict": Option(
             False,

@@ -92,7 +92,7 @@ Create engines once, at import time or application start-up, and reuse their poo
         "https://www.psycopg.org/docs/usage.html#with-statement",
         "https://docs.sqlalchemy.org/en/20/orm/session_basics.html#opening-and-closing-a-session",
     )
-    PREFILTER = r"connect\(|Session|create_engine|create_async_engine|cursor\("
+    PREFILTER = ("connect(", "Session", "create_engine", "create_async_engine", "cursor(")
 
     INVALID = [
         Invalid(

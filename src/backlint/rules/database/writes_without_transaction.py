@@ -94,7 +94,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         "https://docs.djangoproject.com/en/stable/topics/db/transactions/",
         "https://docs.sqlalchemy.org/en/20/orm/session_transaction.html",
     )
-    PREFILTER = r"save\(|create\(|update\(|delete\(|commit\(|execute|add\(|insert|bulk_"
+    PREFILTER = ("save(", "create(", "update(", "delete(", "commit(", "execute", "add(", "insert", "bulk_", "remove(", "set(", "clear(")
 
     INVALID = [
         Invalid(
@@ -270,10 +270,10 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         fn = self._functions[-1]
         if self.ctx.function() is not fn.node:
             return
-        env = Env.here(self.ctx)
-        op = database.data_op(self.ctx, node, env)
+        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
         if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT):
             return
+        env = Env.here(self.ctx)
         in_tx = False
         branches: list[tuple[int, int]] = []
         exits: set[int] = set()

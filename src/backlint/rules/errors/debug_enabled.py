@@ -80,7 +80,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
         "https://cwe.mitre.org/data/definitions/489.html",
     )
-    PREFILTER = r"(?i)debug"
+    PREFILTER = ("debug", "DEBUG", "Debug")
 
     INVALID = [
         Invalid(

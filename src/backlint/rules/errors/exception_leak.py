@@ -55,7 +55,7 @@ except Exception:
         "https://owasp.org/www-community/Improper_Error_Handling",
         "https://codeql.github.com/codeql-query-help/python/py-stack-trace-exposure/",
     )
-    PREFILTER = r"except|errorhandler|exception_handler|exc_info|format_exc"
+    PREFILTER = ("except", "errorhandler", "exception_handler", "exc_info", "format_exc")
 
     INVALID = [
         Invalid(

@@ -51,7 +51,7 @@ except SMTPException:
         "https://cwe.mitre.org/data/definitions/390.html",
         "https://docs.astral.sh/ruff/rules/blind-except/",
     )
-    PREFILTER = r"except|suppress"
+    PREFILTER = ("except", "suppress")
     TESTS = False
 
     INVALID = [

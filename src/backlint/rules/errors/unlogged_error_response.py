@@ -41,7 +41,7 @@ except Exception:
     return jsonify({"error": "internal error"}), 500
 ```"""
     REFERENCES = ("https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html",)
-    PREFILTER = r"except"
+    PREFILTER = ("except",)
 
     INVALID = [
         Invalid(

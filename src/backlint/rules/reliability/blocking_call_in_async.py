@@ -67,7 +67,7 @@ rows = await asyncio.to_thread(load_rows, user_id)
         "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code",
         "https://docs.astral.sh/ruff/rules/#flake8-async-async",
     )
-    PREFILTER = r"async\s+def"
+    PREFILTER = ("async def",)
     TESTS = False
 
     INVALID = [

@@ -58,7 +58,7 @@ client = httpx.Client(timeout=10)
         "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts",
         "https://www.python-httpx.org/advanced/timeouts/",
     )
-    PREFILTER = r"requests|httpx|urlopen|HTTPConnection|HTTPSConnection"
+    PREFILTER = ("requests", "httpx", "urlopen", "HTTPConnection", "HTTPSConnection")
 
     INVALID = [
         Invalid(
