@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from backlint import catalog, docs
+import yaml
+
+from backlint import catalog, docs, semgrep
 from conftest import ROOT
 
 CATALOG = catalog.load()
@@ -38,6 +40,17 @@ def test_libcst_rule_file_stem_is_its_name() -> None:
             module = r.rule_class.__module__
             assert module.rsplit(".", 1)[-1] == r.name.replace("-", "_")
             assert module.startswith("backlint.rules.")
+
+
+def test_every_semgrep_rule_has_a_catalogue_id_and_its_name() -> None:
+    rules_dir = catalog.semgrep_rules_dir()
+    assert rules_dir is not None
+    for path in semgrep.rule_files(rules_dir):
+        for rule in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", ()):
+            where = f"{path.relative_to(rules_dir)}: {rule.get('id')}"
+            info = CATALOG.get(semgrep.catalogue_id(str(rule.get("id", ""))) or "")
+            assert info is not None, f"{where}: the id must start with a catalogue id (BL101...)"
+            assert (rule.get("metadata") or {}).get("name") == info.name, f"{where}: metadata name is not {info.name!r}"
 
 
 def test_examples_are_plentiful() -> None:

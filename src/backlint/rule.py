@@ -41,7 +41,7 @@ class Example:
     code: str
     note: str = ""
     """One sentence: why this code is flagged, or why it is deliberately left alone."""
-    path: str = "app/example.py"
+    path: str = "app/module.py"
     """The file name the example is analysed as (some rules care, e.g. settings modules)."""
 
     def __post_init__(self) -> None:

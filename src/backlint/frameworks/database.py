@@ -20,7 +20,7 @@ import libcst as cst
 
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, name_parts, string_value
+from backlint.syntax import argument, call_name, iter_descendants, name_parts, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -193,8 +193,9 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, dept
         return False
     if qualified in ("django.db.connection",) or qualified.startswith("django.db.connections"):
         return True
-    words = name_parts(name.rsplit(".", 1)[-1])
-    if words and (words[-1] in DB_NAME_WORDS or "".join(words) in DB_NAME_WORDS):
+    last = name.rsplit(".", 1)[-1]
+    words = name_parts(last)
+    if words and (words[-1] in DB_NAME_WORDS or "".join(words) in DB_NAME_WORDS) and not _class_name(last):
         return True
     env = materialize(env)
     if env is None or not isinstance(expr, cst.Name):
@@ -229,6 +230,11 @@ def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> boo
     if words and words[-1] in _CURSOR_WORDS:
         return False
     return _is_db_object(ctx, expr, env)
+
+
+def _class_name(name: str) -> bool:
+    """`FilesDB`, `UserRepository`: a class of the project (a repository), not a connection."""
+    return name[:1].isupper() and any(c.islower() for c in name)
 
 
 def is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: Env | None = None) -> bool:
@@ -269,6 +275,9 @@ _DJANGO_QUERY = frozenset({"all", "filter", "exclude", "get", "first", "last", "
 _DJANGO_WRITE = frozenset({"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create",
                            "add", "remove", "set", "clear"})
 _DJANGO_METHODS = _DJANGO_QUERY | _DJANGO_WRITE
+DJANGO_LAZY = _DJANGO_QUERY - {"get", "first", "last", "count", "exists", "aggregate", "in_bulk", "earliest", "latest",
+                               "contains", "explain"}
+"""Queryset methods that return another queryset: nothing runs until it is evaluated."""
 _CACHED_MANAGER_METHODS = frozenset({"get_for_model", "get_for_models", "get_for_id", "get_current", "clear_cache"})
 """Manager methods served from a process-wide cache (ContentType, Site): not queries per call."""
 _ORM_MODULES = ("django", "rest_framework", "peewee", "mongoengine", "pony", "tortoise", "beanie", "odmantic", "ormar",
@@ -309,9 +318,11 @@ def chain_methods(call: cst.Call) -> list[str]:
 
 
 def _is_manager(expr: cst.BaseExpression) -> bool:
+    """A Django manager: `Model.objects`, or a reverse relation `author.book_set` (always an
+    attribute: a bare `activity_set` is a local variable)."""
     name = dotted(expr) or ""
     last = name.rsplit(".", 1)[-1]
-    return last in ("objects", "_default_manager", "_base_manager") or last.endswith("_set")
+    return last in ("objects", "_default_manager", "_base_manager") or (last.endswith("_set") and isinstance(expr, cst.Attribute))
 
 
 def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
@@ -364,7 +375,8 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         return DataOp(kind, call, label)
     # Flask-SQLAlchemy: Model.query.filter_by(...).first()
     if isinstance(root, cst.Attribute) and root.attr.value == "query" and isinstance(root.value, cst.Name) and root.value.value[:1].isupper():
-        return DataOp(OpKind.QUERY, call, f"`{label_root}.{methods[-1]}()`")
+        kind = OpKind.WRITE if methods and methods[0] in ("delete", "update") else OpKind.QUERY
+        return DataOp(kind, call, f"`{label_root}.{methods[-1]}()`")
     if method == "query":
         if not _is_db_object(ctx, receiver, env):
             return None
@@ -375,9 +387,9 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         sql = argument(call, 0, *(_METHOD_SINKS.get(method) or ("query",)))
         if not (_is_db_object(ctx, receiver, env) or method in _ONLY_SQL_METHODS or (sql is not None and _looks_sql_argument(sql))):
             return None
-        raw = sql is not None and _is_sql_text(ctx, sql, env)
+        raw = sql is not None and (_is_sql_text(ctx, sql, env) or method in _ASYNC_QUERY)
         kind = OpKind.WRITE if method == "executemany" or _sql_writes(ctx, sql) else OpKind.QUERY
-        return DataOp(kind, call, f"`{_receiver_label(receiver)}.{method}()`", raw=raw or method in _ASYNC_QUERY)
+        return DataOp(kind, call, f"`{_receiver_label(receiver)}.{method}()`", raw=raw)
     if method in ("commit", "rollback") and not call.args and _is_db_object(ctx, receiver, env):
         return DataOp(OpKind.COMMIT if method == "commit" else OpKind.ROLLBACK, call, f"`{dotted(receiver) or 'db'}.{method}()`")
     if method in ("begin", "begin_nested", "transaction", "atomic") and _is_db_object(ctx, receiver, env):
@@ -407,6 +419,60 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
             kind = OpKind.WRITE if method in ("update", "delete") and inner.kind is OpKind.QUERY else inner.kind
             return DataOp(kind, call, inner.label, inner.raw)
     return None
+
+
+# SQLAlchemy `Query`/`Select` builder methods: a chain ending in one of these runs nothing yet.
+SA_BUILDERS = frozenset({"filter", "filter_by", "where", "order_by", "join", "outerjoin", "options", "limit", "offset",
+                         "group_by", "having", "with_entities", "distinct", "select_from", "correlate", "params",
+                         "execution_options", "enable_eagerloads", "populate_existing", "union", "subquery", "cte"})
+
+
+def is_lazy_query(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> bool:
+    """Whether a query chain only builds a query: a Django queryset (a manager, a related
+    manager, a queryset variable) not ending in an evaluating method, or a SQLAlchemy query
+    ending in a builder method (`Model.query.filter(...)`, `session.query(X).join(...)`)."""
+    root = chain_root(call)
+    methods = chain_methods(call)
+    if not methods:
+        return False
+    if _is_manager(root) or (isinstance(root, cst.Attribute) and root.attr.value in ctx.project.relations):
+        return methods[0] in DJANGO_LAZY
+    if isinstance(root, cst.Name) and (env := materialize(env)) is not None and _queryset_variable(ctx, root, env):
+        return methods[0] in DJANGO_LAZY
+    return methods[0] in SA_BUILDERS and (len(methods) > 1 or isinstance(root, cst.Attribute) and root.attr.value == "query")
+
+
+_FROM_TABLE = re.compile(r"\bfrom\s+[\"`\[]?(\w+)", re.I)
+
+
+def model_of(query: cst.Call) -> str | None:
+    """The model (or table) a query returns rows of: `Post` for `Post.objects...`,
+    `session.query(Post)`, `select(Post)`, `Post.query...`; `events` for `SELECT ... FROM events`."""
+    root = chain_root(query)
+    name = dotted(root) or ""
+    if name.endswith((".objects", ".query")):
+        return name.rsplit(".", 2)[-2]
+    for node in [query, *iter_descendants(query)]:
+        if isinstance(node, cst.Call) and call_name(node) in ("query", "select", "get") and node.args:
+            target = dotted(node.args[0].value)
+            if target and target.rsplit(".", 1)[-1][:1].isupper():
+                return target.rsplit(".", 1)[-1]
+        text = string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
+        if isinstance(node, cst.FormattedString):
+            text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+        m = _FROM_TABLE.search(text) if text else None
+        if m:
+            return m.group(1)
+    return None
+
+
+def refines_queryset(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> bool:
+    """`qs.filter(...)`, `qs.only(...)` on a queryset variable: the same query, refined, not
+    another one."""
+    root = chain_root(call)
+    methods = chain_methods(call)
+    env = materialize(env) if isinstance(root, cst.Name) and methods and methods[0] in DJANGO_LAZY else None
+    return env is not None and isinstance(root, cst.Name) and _queryset_variable(ctx, root, env)
 
 
 def _queryset_variable(ctx: FileContext, name: cst.Name, env: Env, depth: int = 0) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import iter_descendants, name_parts
+from backlint.syntax import call_name, iter_children, iter_descendants, name_parts
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -119,12 +119,42 @@ _REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_e
 _LOG_WORDS = frozenset({"log", "logger", "logging", "logs", "sentry", "rollbar", "bugsnag", "honeybadger", "airbrake", "capture"})
 
 
+def _log_helper(name: str) -> bool:
+    """`mylog(...)`, `applog(...)`, `logit(...)`: a project's own logging function."""
+    lower = name.lower()
+    return (lower.endswith("log") and not lower.endswith(("alog", "blog", "backlog"))) or lower.startswith("log")
+
+
+# Calls that only turn input into values: whatever they raise describes the input.
+PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", "strptime", "fromisoformat",
+                     "fromtimestamp", "split", "rsplit", "strip", "lower", "upper", "get", "getlist", "decode", "encode",
+                     "parse", "parse_obj", "parse_raw", "model_validate", "model_validate_json", "validate", "date",
+                     "datetime", "time", "timedelta", "keys", "items", "values", "replace", "format", "len", "dict",
+                     "list", "tuple", "set", "isinstance", "literal_eval", "b64decode", "unquote", "urlparse", "urlsplit",
+                     "ip_address", "ip_network", "compile", "match", "fullmatch", "search", "append", "group", "index"})
+
+
+def parses_only(body: cst.CSTNode) -> bool:
+    """Whether a block only parses values (`int(...)`, `json.loads`, item lookups): whatever
+    it raises describes its input, not the system."""
+    todo = [body]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (cst.Await, cst.With, cst.FunctionDef, cst.Lambda, cst.For, cst.While)):
+            return False
+        if isinstance(node, cst.Call) and (call_name(node) or "") not in PARSERS:
+            return False
+        if not isinstance(node, cst.Raise):  # `raise ValueError("must be > 0")`: checking, not work
+            todo.extend(iter_children(node))
+    return True
+
+
 def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
     """A call that records something: a logger method, `logging.*`, `print`, an error reporter,
     or a project helper named for it (`log_error(...)`, `core_logger.print_to_log(...)`)."""
     func = call.func
     if isinstance(func, cst.Name):
-        return func.value in ("print", "capture_exception", "capture_message", "warn") or bool(set(name_parts(func.value)) & _LOG_WORDS)
+        return func.value in ("print", "capture_exception", "capture_message", "warn") or bool(set(name_parts(func.value)) & _LOG_WORDS) or _log_helper(func.value)
     if not isinstance(func, cst.Attribute):
         return False
     method = func.attr.value

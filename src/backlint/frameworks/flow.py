@@ -398,6 +398,21 @@ class Scope:
             add([self._param_def(name, self.params[name])])
         return found
 
+    def guards(self, stmt: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+        """Tests of the `if`/`elif`/`while` statements whose body (not `else`) holds `stmt`,
+        innermost first: what is known to be true when `stmt` runs."""
+        current = stmt
+        while True:
+            info = self._info.get(id(current))
+            if info is None or info.parent is None:
+                return
+            parent = info.parent
+            if isinstance(parent, (cst.If, cst.While)):
+                body = parent.body
+                if info.block is getattr(body, "body", None) or (len(info.block) == 1 and info.block[0] is body):
+                    yield parent.test
+            current = parent
+
     def _nested_defs(self, stmt: cst.CSTNode, name: str) -> list[Definition]:
         """Bindings of `name` inside the bodies of compound statement `stmt`, in source order."""
         out: list[Definition] = []

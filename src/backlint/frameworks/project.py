@@ -39,6 +39,14 @@ def is_migration_path(path: str) -> bool:
     return bool(_MIGRATION_PATH.search(path))
 
 
+_SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data)[^/]*\.py$")
+
+
+def is_seed_path(path: str) -> bool:
+    """Modules that fill a database with initial or demo data, re-run until they complete."""
+    return _SEED_PATH.search(path) is not None
+
+
 def is_script_path(path: str) -> bool:
     """Files in scripts/, tools/, dev/, bin/...: run by hand, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
@@ -70,7 +78,7 @@ _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
-_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation|import \*"
+_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation|import \*|exception_handler"
 _HINTS = re.compile(_HINT_WORDS)
 HINTS_BYTES = re.compile(_HINT_WORDS.encode())
 """The same test on raw bytes, so that files without any hint are never decoded."""
@@ -100,6 +108,14 @@ class ProjectFacts:
     """(settings module, name) pairs that a sibling non-development module star-imports and
     assigns again: `base.py`'s DEBUG when `production.py` does `from .base import *; DEBUG = False`."""
 
+    logged_http_exceptions: bool = False
+    """Whether an exception handler registered for HTTPException logs what it handles (so a
+    raised `HTTPException(detail=str(exc))` reaches the log)."""
+    packages: tuple[tuple[str, bool], ...] = ()
+    """(directory, serves from an event loop) for every directory holding a package manifest
+    (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
+    names an async server or bot framework (FastAPI, aiohttp, Django, a Telegram bot...)."""
+
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         return ProjectFacts(
             self.relations | other.relations,
@@ -111,7 +127,17 @@ class ProjectFacts:
             self.default_pagination or other.default_pagination,
             self.atomic_requests or other.atomic_requests,
             self.overridden_settings | other.overridden_settings,
+            self.logged_http_exceptions or other.logged_http_exceptions,
+            self.packages or other.packages,
         )
+
+    def serves_event_loop(self, path: str) -> bool | None:
+        """Whether the package holding `path` runs an event loop that serves requests, by its
+        nearest manifest; None when no manifest was seen."""
+        for directory, serves in self.packages:
+            if not directory or path.startswith(directory + "/"):
+                return serves
+        return None
 
     def relations_of(self, model: str | None) -> frozenset[str]:
         """The lazy relationship attributes of `model` when its definition was seen, else every
@@ -231,7 +257,49 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         rest and bool(_PAGINATION.search(text)),
         bool(_ATOMIC_REQUESTS.search(text)),
         _overrides(path, text) if "import *" in text else frozenset(),
+        _logs_http_exceptions(text) if "exception_handler" in text else False,
     )
+
+
+_HTTP_EXCEPTION_HANDLER = re.compile(
+    r"exception_handler\(\s*(?:[\w.]+\.)?(?:Starlette)?HTTPException\s*[,)]"
+)
+_LOG_CALL = re.compile(r"\b(log|logger|logging|_log|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical)\(")
+
+
+def _logs_http_exceptions(text: str) -> bool:
+    """An HTTPException handler (`@app.exception_handler(HTTPException)` on a function, or
+    `add_exception_handler(HTTPException, handler)`) whose body calls a logger."""
+    for m in _HTTP_EXCEPTION_HANDLER.finditer(text):
+        named = re.match(r"\s*(\w+)", text[m.end():]) if text[m.end() - 1] == "," else None
+        start = re.compile(rf"^[ \t]*(?:async\s+)?def\s+{named.group(1) if named else ''}\w*\(", re.M)
+        found = start.search(text, 0 if named else m.end())
+        if found is None:
+            continue
+        indent = len(found.group(0)) - len(found.group(0).lstrip(" \t"))
+        rest = text[found.end():]
+        # The body ends at the next line indented no deeper than the `def`.
+        end = re.search(rf"\n(?=[ \t]{{0,{indent}}}[^\s#])", rest)
+        if _LOG_CALL.search(rest[: end.start() if end else 4000]):
+            return True
+    return False
+
+
+MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+_EVENT_LOOP_SERVERS = re.compile(
+    rb"""(?ix)(?<![\w.-])(fastapi|starlette|litestar|aiohttp|sanic|quart|tornado|django|channels|uvicorn|hypercorn|daphne|
+    granian|aiogram|discord(\.py)?|py-cord|nextcord|python-telegram-bot|pyrogram|telethon|websockets|faststream|grpcio|
+    socketio|python-socketio|nicegui|reflex|robyn|blacksheep|falcon|emmett|connexion|aiokafka|slack-bolt)(?![\w-])"""
+)
+
+
+def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
+    """Facts from package manifests: (project-relative directory, manifest bytes) pairs."""
+    serves: dict[str, bool] = {}
+    for directory, data in manifests:
+        serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(data))
+    ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
+    return ProjectFacts(packages=tuple(ordered))
 
 
 def collect(files: Iterable[tuple[str, str]]) -> ProjectFacts:

@@ -47,8 +47,9 @@ DATA_ATTRIBUTES = frozenset(
 
 
 METADATA_ATTRIBUTES = frozenset({"headers", "META", "cookies", "COOKIES", "authorization", "rel_url", "match_info",
-                                 "path_params", "view_args"})
-"""Request parts that are metadata or routing rather than submitted content (for BL403)."""
+                                 "path_params", "view_args", "FILES", "files"})
+"""Request parts that are metadata, routing or uploads rather than submitted fields (for BL403:
+an uploaded file is stored as a file, which is what it is for)."""
 
 
 def _is_request_object(ctx: FileContext, expr: cst.BaseExpression) -> bool:

@@ -180,6 +180,9 @@ def is_placeholder(value: str) -> bool:
                                                 "fake"))
 
 
+_PASSWORD_HASH = re.compile(r"^(\$(2[abxy]?|argon2(id|i|d)?|scrypt|pbkdf2(-sha\d+)?|[156])\$|(pbkdf2_sha\d+|bcrypt(_sha256)?|argon2|scrypt)\$)")
+
+
 def looks_real(value: str, name: str | None = None, *, key_argument: bool = False) -> bool:
     """Whether a literal bound to a secret-like name is a real secret (see the module docstring).
 
@@ -189,6 +192,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
     v = value.strip()
     if len(v) < 4 and not key_argument or not v or is_placeholder(v):
         return False
+    if _PASSWORD_HASH.match(v) or (name and "password" in name.lower() and re.fullmatch(r"[0-9a-f]{32,128}", v)):
+        return False  # a stored password hash (a seed or migration writes it): not usable to log in
     if key_argument:
         return not _TEMPLATE_MARKERS.search(v) and not _ENV_NAME.match(v)
     if re.search(r"\s", v):

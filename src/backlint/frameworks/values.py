@@ -171,6 +171,8 @@ _NUMERIC_CALLS = frozenset(
      "uuid4", "uuid1", "date", "datetime", "time", "timedelta", "now", "utcnow", "today", "timestamp", "isoformat",
      "sum", "min", "max", "fromtimestamp", "randint", "id", "getpid", "monotonic", "perf_counter"}
 )
+# Converters named for their result: `safe_int`, `to_int`, `parse_float`, `as_integer`, `strftime`.
+_NUMERIC_CONVERTER = re.compile(r"(^|_)(int|integer|float|decimal|number|bool|boolean)$|^strftime$", re.I)
 _SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier", "hash",
                     "digest", "encrypt", "b64encode", "hexlify", "uuid")
 _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration", "app_config", "env", "environ"})
@@ -295,6 +297,8 @@ class Origins:
         name = expr.value
         if name in ("None", "True", "False"):
             return {Origin(Kind.CONSTANT, "a constant")}
+        if env.stmt is not None and _checked_numeric(env.scope, env.stmt, name):
+            return {Origin(Kind.NUMERIC, f"`{name}`, checked to be a number")}
         bindings = resolve(env, name)
         if not bindings:
             if _CONSTANT_CASE.match(name):
@@ -405,6 +409,10 @@ class Origins:
             return carried
         if any(o.kind is Kind.CONSTANT and o.what.startswith("the configuration") for o in base_origins):
             return set(base_origins)
+        if attr in ("id", "pk"):
+            return {Origin(Kind.NUMERIC, f"the key `{_short(self.ctx, expr)}`")}
+        if _is_database(self.ctx, base, env):
+            return {Origin(Kind.CONSTANT, f"the database's `{attr}`")}  # `db.timestamp_now`, `conn.dialect`
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
@@ -429,7 +437,7 @@ class Origins:
             return {Origin(Kind.EXCEPTION, "the traceback", None)}
         if qualified in _ENV_CALLS or qualified.endswith(("environ.get", ".getenv")):
             return {Origin(Kind.CONSTANT, "the environment")}
-        if name in _NUMERIC_CALLS:
+        if name in _NUMERIC_CALLS or _NUMERIC_CONVERTER.search(name):
             return {Origin(Kind.NUMERIC, f"`{name}()`")}
         if any(w in lname for w in _SANITIZER_WORDS):
             return {Origin(Kind.SANITIZED, f"`{name}()`")}
@@ -456,7 +464,24 @@ class Origins:
         helper = _helper_function(env, func)
         if helper is not None:
             return self._helper(expr, helper, env)
+        if self._computed_by_code(expr, qualified, env):
+            return {Origin(Kind.CONSTANT, f"`{_short(ctx, func)}()` of constants")}
         return {Origin(Kind.CALL, f"`{_short(ctx, func)}()`")}
+
+    def _computed_by_code(self, call: cst.Call, qualified: str, env: Env) -> bool:
+        """A call whose result only code decides: a function (not a method of some object) or a
+        database object's dialect helper (`db.timestamp_placeholder("now")`), given nothing but
+        constants, that reads no input (files, sockets, processes, HTTP, database rows)."""
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name in _INPUT_CALLS or qualified.startswith(_INPUT_MODULES) or name.startswith(("fetch", "read", "recv", "load", "scan")):
+            return False
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            module = isinstance(receiver, (cst.Name, cst.Attribute)) and self.ctx.imports.qualify(receiver) is not None
+            if not module and not _is_database(self.ctx, receiver, env):
+                return False
+        return all(not a.star and all(o.kind.harmless for o in self.of(a.value, env)) for a in call.args)
 
     def _helper(self, call: cst.Call, helper: tuple[cst.FunctionDef, Scope], env: Env) -> set[Origin]:
         fn, parent = helper
@@ -501,6 +526,44 @@ class Origins:
                 return {Origin(Kind.NUMERIC, "a computed number")}
             return inner
         return self.of_all((expr.left, expr.right), env)
+
+
+# Calls that read input, whatever their arguments: their result is data, not code.
+_INPUT_CALLS = frozenset({"input", "open", "getpass", "check_output", "run", "popen", "getoutput", "urlopen", "get", "post",
+                          "first", "one", "one_or_none", "scalar", "scalars", "all", "execute", "query", "raw", "stdout"})
+_INPUT_MODULES = ("requests.", "httpx.", "urllib.", "subprocess.", "socket.", "aiohttp.", "os.popen", "sys.stdin", "pathlib.", "json.load", "csv.")
+
+
+def _is_database(ctx: FileContext, expr: cst.BaseExpression, env: Env) -> bool:
+    from backlint.frameworks.database import is_db_object  # the database model builds on this one
+
+    return is_db_object(ctx, expr, env)
+
+
+_NUMBER_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "Number", "Integral", "Real"})
+
+
+def _checked_numeric(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
+    """Whether `stmt` runs only under `if isinstance(name, int)` (or another number type)."""
+    for test in scope.guards(stmt):
+        conjuncts = [test]
+        while conjuncts:
+            t = conjuncts.pop()
+            if isinstance(t, cst.BooleanOperation) and isinstance(t.operator, cst.And):
+                conjuncts.extend((t.left, t.right))
+            elif (
+                isinstance(t, cst.Call)
+                and isinstance(t.func, cst.Name)
+                and t.func.value == "isinstance"
+                and len(t.args) == 2
+                and isinstance(t.args[0].value, cst.Name)
+                and t.args[0].value.value == name
+            ):
+                kinds = t.args[1].value
+                names = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+                if all((dotted(n) or "").rsplit(".", 1)[-1] in _NUMBER_TYPES for n in names):
+                    return True
+    return False
 
 
 def _maybe_string(expr: cst.BaseExpression) -> bool:

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, iter_descendants, string_value
+from backlint.syntax import argument, call_name, iter_children, iter_descendants, string_value
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -21,9 +21,11 @@ _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.Divid
 class _Handler:
     node: cst.FunctionDef
     raw: list[database.DataOp] = field(default_factory=list)
-    queries: list[database.DataOp] = field(default_factory=list)
+    queries: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]] = field(default_factory=list)
     writes: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]] = field(default_factory=list)
     """Writes with the if/try arms they sit in and the object they write."""
+    repeated: set[int] = field(default_factory=set)
+    """Ids of writes made in a loop (many writes from one call)."""
     statements: int = 0
     branches: int = 0
     computation: cst.CSTNode | None = None
@@ -48,12 +50,14 @@ class LogicInRouteHandler(Rule):
     shape the response. When it also runs SQL, coordinates several writes or computes over
     domain data, that logic cannot be reused by a job or another endpoint, is tested only
     through HTTP, and mixes transaction and error handling with request parsing. The rule
-    reports each handler once, at its `def`, with the reasons: raw SQL or cursor use, two or more
-    writes, more database calls than `max-data-operations`, a computation over domain data
-    (arithmetic on fields in a loop), or more statements or branches than configured.
+    reports each handler once, at its `def`, with the reasons: raw SQL or cursor use, three or
+    more writes on one path (a write in a loop counts twice), more database calls on one path than `max-data-operations`, a
+    computation over domain data (arithmetic on fields in a loop), or more statements or
+    branches than configured (arms of an `if request.method == ...` dispatch count separately;
+    guard clauses that return an error are request checking, not branches).
 
     Left alone: handlers that parse, call one service function and map the result, a single
-    get-or-404, a few ORM reads, health checks (`SELECT 1`), and any function that is not a route
+    get-or-404, a few ORM reads (refining a queryset is not another read), one or two writes, health checks (`SELECT 1`), and any function that is not a route
     handler (services, repositories, helpers)."""
 
     ID = "BL401"
@@ -156,8 +160,8 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                 user = User.query.get_or_404(user_id)
                 user.name = request.json["name"]
                 db.session.add(user)
-                AuditLog.create(user_id=user.id, action="update")
-                db.session.add(AuditEntry(user_id=user.id))
+                db.session.add(AuditEntry(user_id=user.id, action="update"))
+                db.session.add(Notification(user_id=user.id, kind="profile-changed"))
                 db.session.commit()
                 return {"id": user.id}
             """,
@@ -266,8 +270,10 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             handler.raw.append(op)
         if op.kind is OpKind.WRITE:
             handler.writes.append((op, self._arms(), self._target(node)))
-        elif op.kind is OpKind.QUERY:
-            handler.queries.append(op)
+            if any(isinstance(a, (cst.For, cst.While)) for a in self.ctx.ancestors()):
+                handler.repeated.add(id(op))
+        elif op.kind is OpKind.QUERY and not database.refines_queryset(self.ctx, node, lambda: Env.here(self.ctx)):
+            handler.queries.append((op, self._arms(), f"#{id(node)}"))
 
     def _arms(self) -> tuple[tuple[int, int], ...]:
         arms = []
@@ -289,7 +295,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             return parent.targets[0].target.value
         func = call.func
         if isinstance(func, cst.Attribute) and call_name(call) in ("save", "delete"):
-            return dotted(func.value) or ""
+            return dotted(func.value) or f"#{id(call)}"
         return f"#{id(call)}"
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -320,11 +326,11 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         reasons = []
         if handler.raw:
             reasons.append(f"runs SQL itself ({handler.raw[0].label})")
-        writes = _writes_on_one_path(handler.writes)
-        if len(writes) >= 2:
+        writes = _on_one_path(handler.writes)
+        if len(writes) + sum(id(w) in handler.repeated for w in writes) >= 3:
             labels = ", ".join(dict.fromkeys(w.label for w in writes[:3]))
             reasons.append(f"makes {len(writes)} writes ({labels})")
-        total = len(handler.writes) + len(handler.queries)
+        total = len(_on_one_path(handler.writes + handler.queries))
         if total > max_ops:
             reasons.append(f"makes {total} database calls (limit {max_ops})")
         if handler.computation is not None and total >= 1:
@@ -349,31 +355,65 @@ def _touches_fields(expr: cst.BaseExpression) -> bool:
 
 
 def _size(body: cst.CSTNode) -> tuple[int, int]:
-    """(statements, branches) in a function body, nested functions excluded."""
+    """(statements, branches) on the longest way through a function body, nested functions
+    excluded. Arms of a dispatch on the HTTP method (`if request.method == "POST":`) are
+    separate handlers: only the largest counts. Guard clauses (`if not valid: return error`)
+    are request checking, which belongs in a handler: they are not branches."""
     statements = 0
     branches = 0
-    for node in iter_descendants(body, into_scopes=False):
+    todo = list(iter_children(body))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            statements += 1
+            continue
+        if isinstance(node, cst.If) and _method_dispatch(node.test):
+            arms: list[cst.CSTNode] = [node.body]
+            orelse = node.orelse
+            while isinstance(orelse, cst.If) and _method_dispatch(orelse.test):
+                arms.append(orelse.body)
+                orelse = orelse.orelse
+            if orelse is not None:
+                arms.append(orelse if isinstance(orelse, cst.If) else orelse.body)
+            sizes = [_size(arm) for arm in arms]
+            statements += 1 + max(st for st, _ in sizes)
+            branches += max(br for _, br in sizes)
+            continue
         if isinstance(node, cst.BaseSmallStatement):
             statements += 1
         elif isinstance(node, cst.BaseCompoundStatement):
             statements += 1
-            if isinstance(node, (cst.If, cst.For, cst.While)):
+            if isinstance(node, (cst.For, cst.While)) or (isinstance(node, cst.If) and not _guard(node)):
                 branches += 1
         elif isinstance(node, cst.ExceptHandler):
             branches += 1
+        todo.extend(iter_children(node))
     return statements, branches
 
 
-def _writes_on_one_path(writes: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:
-    """The largest set of writes to distinct objects that can all run on one path through the
-    handler (writes in different arms of an if or try are alternatives)."""
+def _method_dispatch(test: cst.BaseExpression) -> bool:
+    """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`."""
+    return isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")
+
+
+def _guard(node: cst.If) -> bool:
+    """`if not form.is_valid(): return error`: an `if` without `else` whose body only leaves."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    if node.orelse is not None or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return False
+    return len(body[0].body) == 1 and isinstance(body[0].body[0], (cst.Return, cst.Raise))
+
+
+def _on_one_path(ops: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:
+    """The largest set of operations on distinct objects that can all run on one path through
+    the handler (operations in different arms of an if or try are alternatives)."""
     best: list[database.DataOp] = []
-    for i, (op, arms, _) in enumerate(writes):
+    for i, (op, arms, _) in enumerate(ops):
         chosen = {id(op)}
         path = [op]
         arm_of = dict(arms)
-        targets = {writes[i][2]}
-        for other, other_arms, target in writes:
+        targets = {ops[i][2]}
+        for other, other_arms, target in ops:
             if id(other) in chosen or target in targets:
                 continue
             if any(k in arm_of and arm_of[k] != v for k, v in other_arms):

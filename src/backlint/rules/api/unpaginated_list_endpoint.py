@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import libcst as cst
 
@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, string_value
+from backlint.syntax import call_name, iter_descendants, name_parts, string_value
 
 _PAGE_WORDS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "cursor", "size",
                          "skip", "take", "after", "before", "max_results", "start", "first", "last", "count", "top",
@@ -29,6 +29,65 @@ _BOUNDING = frozenset({"limit", "paginate", "get", "first", "last", "one", "one_
 _DRF_LIST_BASES = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet"})
 _LIMIT_SQL = re.compile(r"\b(limit|fetch\s+first|top)\b", re.I)
 _PATH_ENDS_WITH_PARAM = re.compile(r"(<[^>]+>|\{[^}]+\})/?$")
+
+
+# Collections that grow with use (events, records, people, content), by the last word of the
+# model's or table's name. Configuration and reference tables (environments, templates,
+# categories, settings) stay small: listing them whole is what their pickers need.
+_GROWING = frozenset({
+    "history", "histories", "log", "logs", "event", "events", "alarm", "alarms", "alert", "alerts", "notification",
+    "notifications", "notify", "message", "messages", "record", "records", "ping", "pings", "comment", "comments",
+    "reply", "replies", "post", "posts", "article", "articles", "order", "orders", "transaction", "transactions",
+    "payment", "payments", "invoice", "invoices", "activity", "activities", "audit", "audits", "entry", "entries",
+    "user", "users", "profile", "profiles", "customer", "customers", "member", "members", "ticket", "tickets",
+    "issue", "issues", "review", "reviews", "rating", "ratings", "like", "likes", "vote", "votes", "follow",
+    "follows", "follower", "followers", "visit", "visits", "request", "requests", "result", "results", "metric",
+    "metrics", "measurement", "measurements", "reading", "readings", "sample", "samples", "upload", "uploads",
+    "file", "files", "photo", "photos", "image", "images", "document", "documents", "attachment", "attachments",
+    "job", "jobs", "execution", "executions", "report", "reports", "feedback", "subscriber", "subscribers",
+    "subscription", "subscriptions", "product", "products", "item", "items", "book", "books", "note", "notes",
+    "question", "questions", "answer", "answers", "submission", "submissions", "login", "logins", "attempt",
+    "attempts", "session", "sessions", "track", "tracks", "video", "videos", "recipe", "recipes", "trip", "trips",
+    "booking", "bookings", "reservation", "reservations", "shipment", "shipments", "sale", "sales", "lead", "leads",
+    "contact", "contacts", "story", "stories", "tweet", "tweets", "loan", "loans", "purchase", "purchases",
+    "transfer", "transfers", "delivery", "deliveries", "donation", "donations", "claim", "claims", "incident",
+    "incidents", "case", "cases", "checkin", "checkins", "heartbeat", "heartbeats", "flip", "flips",
+})
+# Words that make any name a configuration or reference table (`MenuItem`, `EventType`).
+_CONFIGURATION = frozenset({"menu", "nav", "navigation", "setting", "settings", "config", "configuration", "option",
+                            "options", "choice", "choices", "template", "templates", "preset", "presets", "type", "types",
+                            "kind", "kinds", "category", "categories", "lookup", "default", "defaults"})
+# Filters that scope a list to the requesting user or to a parent object.
+_SCOPING_KEY = re.compile(r"(^|_)(user|owner|author|account|member|profile|creator|parent)(_id|__id|__pk)?$|_id$")
+
+
+def _grows(model: str | None) -> bool:
+    """Whether a model or table names a collection that grows with use (unknown: assume not)."""
+    if not model:
+        return False
+    words = name_parts(model)
+    return bool(words) and words[-1] in _GROWING and not _CONFIGURATION.intersection(words)
+
+
+def _scoped(call: cst.Call) -> bool:
+    """A query filtered on the current user or a parent object (`filter(user=request.user)`,
+    `filter_by(project_id=project_id)`): a sub-resource, bounded by its parent."""
+    for node in [call, *iter_descendants(call)]:
+        if isinstance(node, cst.Call) and call_name(node) in ("filter", "filter_by", "exclude", "where"):
+            for arg in node.args:
+                if arg.keyword is not None and _SCOPING_KEY.search(arg.keyword.value) and string_value(arg.value) is None:
+                    return True
+                if arg.keyword is None and isinstance(arg.value, cst.Comparison):
+                    left = dotted(arg.value.left) or ""
+                    if _SCOPING_KEY.search(left.rsplit(".", 1)[-1]):
+                        return True
+    return False
+
+
+def _category_list(call: cst.Call) -> bool:
+    """`Model.objects.values("type").distinct()`: the distinct values of a column, not rows."""
+    methods = set(database.chain_methods(call))
+    return "distinct" in methods and bool(methods & {"values", "values_list", "with_entities"})
 
 
 def _bounded(call: cst.Call) -> bool:
@@ -66,8 +125,13 @@ class UnpaginatedListEndpoint(Rule):
     when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
     scanned and set no DEFAULT_PAGINATION_CLASS.
 
+    Only collections that grow with use are reported: events, logs, records, people, orders,
+    content (by the model's or table's name). Configuration and reference tables
+    (environments, templates, categories, settings) stay small, and their pickers need them whole.
+
     Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
-    `/projects/{id}/tasks`, `def view(request, pk)`), queries bounded by `limit()`, slicing, `first()`,
+    `/projects/{id}/tasks`, `def view(request, pk)`, a query filtered on the requesting user or a
+    parent id), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
     pickers in a template context are usually small), and DRF views with a pagination class."""
@@ -162,6 +226,32 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
     VALID = [
         Valid(
             """
+            from fastapi import APIRouter, Depends
+            router = APIRouter()
+
+            @router.get("/environments")
+            def environments(db: Session = Depends(get_db)):
+                return db.query(Environment).order_by(Environment.name).all()
+            """,
+            note="A configuration table: a handful of rows an administrator keeps, listed whole for a picker.",
+        ),
+        Valid(
+            """
+            from rest_framework.decorators import api_view
+            from rest_framework.response import Response
+
+            @api_view(["GET"])
+            def my_devices(request):
+                return Response(DeviceSerializer(Device.objects.filter(user=request.user), many=True).data)
+
+            @api_view(["GET"])
+            def alarm_groups(request):
+                return Response(list(Alarm.objects.values("group").distinct()))
+            """,
+            note="The requesting user's own rows; the distinct values of one column.",
+        ),
+        Valid(
+            """
             from fastapi import APIRouter, Depends, Query
             router = APIRouter()
 
@@ -230,6 +320,9 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         if not bases & _DRF_LIST_BASES:
             return
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        model = _view_model(body)
+        if model is not None and not _grows(model):
+            return  # a configuration or reference table
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -242,7 +335,7 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("list", "paginate_queryset", "get_paginated_response"):
                 return
         facts = self.ctx.project
-        if facts.rest_framework_settings and not facts.default_pagination:
+        if model is not None and facts.rest_framework_settings and not facts.default_pagination:
             self.report(node.name, what=f"`{node.name.value}` lists a collection and REST_FRAMEWORK sets no DEFAULT_PAGINATION_CLASS")
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -267,6 +360,18 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             for call in self._queries(ret.value, env, 0):
                 self.report(call, what=f"GET `{node.name.value}` returns every row of {database.data_op(self.ctx, call, env).label}")  # type: ignore[union-attr]
                 return
+
+    def _model(self, query: cst.Call, env: Env, depth: int = 0) -> str | None:
+        """The model a query lists, also through a queryset variable (`qs.filter(...)`)."""
+        model = database.model_of(query)
+        root = database.chain_root(query)
+        if model is None and isinstance(root, cst.Name) and depth < 3:
+            for value, venv in assigned_values(env, root):
+                if isinstance(value, cst.Call) and value is not query:
+                    model = self._model(value, venv, depth + 1)
+                    if model is not None:
+                        break
+        return model
 
     def _paginated(self, fn: cst.FunctionDef) -> bool:
         params = [*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params]
@@ -304,7 +409,7 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         if isinstance(expr, cst.Call):
             op = database.data_op(self.ctx, expr, env)
             if op is not None and op.kind is OpKind.QUERY:
-                if not _bounded(expr):
+                if not (_bounded(expr) or _scoped(expr) or _category_list(expr)) and _grows(self._model(expr, env)):
                     yield expr
                 return
             if op is not None:
@@ -325,6 +430,22 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         elif isinstance(expr, (cst.Tuple, cst.List)):
             for el in expr.elements[:1]:
                 yield from self._queries(el.value, env, depth + 1)
+
+
+def _view_model(body: Sequence[cst.CSTNode]) -> str | None:
+    """The model a DRF list view serves: its `queryset` attribute, or what `get_queryset` returns."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == "queryset" for t in small.targets
+                ):
+                    return database.model_of(small.value)
+        elif isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
+            for node in iter_descendants(stmt.body, into_scopes=False):
+                if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
+                    return database.model_of(node.value)
+    return None
 
 
 def _takes_identifiers(fn: cst.FunctionDef) -> bool:

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants
+from backlint.syntax import call_name, iter_descendants
 
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
                               "ModelForm", "FlaskForm", "SQLModel", "BaseSettings", "Struct", "RootModel"})
@@ -34,8 +34,10 @@ class UnvalidatedRequestInput(Rule):
 
     Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
-    `form.cleaned_data`), FastAPI parameters with a model or scalar type, and request data used
-    only to read."""
+    `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
+    `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`),
+    uploaded files, FastAPI parameters with a model or scalar type, request data used only to
+    read or to select the rows a write changes."""
 
     ID = "BL403"
     LEVEL = Level.WARNING
@@ -214,10 +216,12 @@ def update_user(user_id):
         fn = self.ctx.function()
         if id(fn) in self._reported_functions:
             return  # one finding per function: the first write is where to validate
+        if self._validates(fn):
+            return
         origins = Origins(self.ctx)
         checked = self._allowlisted()
         for expr, expr_env in self._written_values(node, env):
-            if isinstance(expr, cst.Name) and expr.value in checked:
+            if self._checked(expr, expr_env, checked):
                 continue
             raw = self._raw(origins, expr, expr_env)
             if raw is not None:
@@ -225,18 +229,42 @@ def update_user(user_id):
                 self.report(node, source=f"Raw {raw.what}", sink=op.label)
                 return
 
+    def _validates(self, fn: cst.FunctionDef | None) -> bool:
+        """Whether the function validates the request itself: a form or serializer's
+        `is_valid()`, WTForms' `validate_on_submit()`, or a call to a validating function
+        (`_validate_parameters(request.form)`) that answers bad input before the write."""
+        if fn is None:
+            return False
+
+        def scan() -> bool:
+            for n in iter_descendants(fn.body, into_scopes=False):
+                if isinstance(n, cst.Call):
+                    name = call_name(n) or ""
+                    if name in ("is_valid", "validate_on_submit", "full_clean") or "validat" in name.lower():
+                        return True
+            return False
+
+        return bool(self.ctx.memo(("BL403-validates", id(fn)), scan))
+
+    def _checked(self, expr: cst.BaseExpression, env: Env, checked: set[str]) -> bool:
+        """A value (or the name it was read into) compared against a fixed set."""
+        if self.ctx.code(expr) in checked:
+            return True
+        return isinstance(expr, cst.Name) and any(
+            isinstance(value, cst.BaseExpression) and self.ctx.code(value) in checked
+            for value, _ in assigned_values(env, expr)
+            if value is not expr
+        )
+
     def _written_values(self, call: cst.Call, env: Env) -> Iterator[tuple[cst.BaseExpression, Env]]:
-        """Values a write stores: arguments along the chain, models built from request data, and
-        fields assigned on the written object before."""
-        chain: cst.BaseExpression = call
-        while isinstance(chain, cst.Call):
-            for arg in chain.args:
-                yield arg.value, env
-                for value, venv in assigned_values(env, arg.value):
-                    if isinstance(value, cst.Call) and self._is_model_constructor(value):
-                        for inner in value.args:
-                            yield inner.value, venv
-            chain = chain.func.value if isinstance(chain.func, cst.Attribute) else cst.Name("_")
+        """Values a write stores: the write's arguments (not the filters that select the rows),
+        models built from request data, and fields assigned on the written object before."""
+        for arg in call.args:
+            yield arg.value, env
+            for value, venv in assigned_values(env, arg.value):
+                if isinstance(value, cst.Call) and self._is_model_constructor(value):
+                    for inner in value.args:
+                        yield inner.value, venv
         func = call.func
         targets = [a.value for a in call.args] + ([func.value] if isinstance(func, cst.Attribute) else [])
         scope = env.scope
@@ -251,16 +279,17 @@ def update_user(user_id):
                             yield d.value, env.at(d)
 
     def _allowlisted(self) -> set[str]:
-        """Names compared against a fixed set in this function (`if theme not in THEMES: abort(400)`)."""
+        """Expressions compared against a fixed set in this function (`if theme not in THEMES:
+        abort(400)`, `if request.GET.get("format") in ["json", "yaml"]:`), as code."""
         fn = self.ctx.function()
         if fn is None:
             return set()
         found: set[str] = set()
         for n in iter_descendants(fn.body, into_scopes=False):
-            if isinstance(n, cst.Comparison) and isinstance(n.left, cst.Name):
+            if isinstance(n, cst.Comparison):
                 for target in n.comparisons:
                     if isinstance(target.operator, (cst.In, cst.NotIn)) and _fixed_collection(target.comparator):
-                        found.add(n.left.value)
+                        found.add(self.ctx.code(n.left))
         return found
 
     def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:

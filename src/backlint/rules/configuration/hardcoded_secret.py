@@ -8,6 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, name_parts, string_value
 
@@ -77,8 +78,12 @@ class HardcodedSecret(Rule):
     in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
     members, values shown on a page or sent in a response body (`render(..., {"secret": ...})`),
     settings of a base module that the production settings module star-imports and sets again,
-    and test code (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No
-    output ever shows the secret: the source line is masked in every format."""
+    stored password hashes (`$2b$...`, `pbkdf2_sha256$...`), field-name mappings (`{"password":
+    "pass", ...}`), query predicates on a column (`User.password == "x"`), `login()` on objects
+    that are not mail, file-transfer or shell clients, named values in template and example
+    settings files (token shapes and private keys there are still reported), and test code
+    (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
+    shows the secret: the source line is masked in every format."""
 
     ID = "BL301"
     LEVEL = Level.ERROR
@@ -262,6 +267,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self._done: set[int] = set()
         self._enum_depth = 0
         self._identities: dict[int, frozenset[str]] = {}
+        # A template or example settings file is copied and filled in: only values with the
+        # shape of a real key (PEM, provider tokens) are reported there.
+        self._template = _TEMPLATE_FILE.search(ctx.path) is not None
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -278,7 +286,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
         `identities` are the user, login or database names set beside it: a password equal to
         one of them is a local default (`USER = "app"`, `PASSWORD = "app"`)."""
-        if value is None or self._enum_depth:
+        if value is None or self._enum_depth or self._template:
             return
         what = secrets.secret_name(name)
         if what is None:
@@ -348,6 +356,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         if self._is_page_context(node):
             return  # data shown on a page or sent in a body, not a credential the code uses
         entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
+        if _field_mapping(entries):
+            return  # `{"username": "login", "password": "pass"}`: which field is called what
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.
         names: set[str] = set()
@@ -364,6 +374,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         left, right = node.left, node.comparisons[0].comparator
         for name_side, value_side in ((left, right), (right, left)):
             name = dotted(name_side)
+            if name is not None and name[:1].isupper():
+                continue  # `User.password == "x"`: a query predicate on a column, not a credential
             if name is not None and string_value(value_side) is not None:
                 self._check_named(name.rsplit(".", 1)[-1], value_side, f"a comparison with `{name}`")
 
@@ -391,8 +403,19 @@ Rotate any secret that was committed: it stays in the repository's history."""
                     self._key_argument(node, index, what, qualified)
                     return
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _LOGIN_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in _LOGIN_METHODS and self._client(func.value):
             self._key_argument(node, 1, "password", f"{dotted(func) or func.attr.value}")
+
+    def _client(self, receiver: cst.BaseExpression) -> bool:
+        """A mail, file-transfer, shell or directory client (`smtplib.SMTP(...)`, `ftp`, `ssh`),
+        by what made it or by its name: `report.login(...)` is the application's own function."""
+        for value, _ in assigned_values(Env.here(self.ctx), receiver):
+            if isinstance(value, cst.Call):
+                made_by = qualified_name(self.ctx, value)
+                if made_by.startswith(_CLIENT_MODULES):
+                    return True
+        words = set(name_parts((dotted(receiver) or "").rsplit(".", 1)[-1]))
+        return bool(words & _CLIENT_WORDS)
 
     def _key_argument(self, call: cst.Call, index: int, what: str, callee: str) -> None:
         positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -400,7 +423,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return
         literal = positional[index].value
         text = string_value(literal)
-        if text is not None and secrets.looks_real(text, None, key_argument=True):
+        if text is not None and len(text) > 2 and any(c.isalnum() for c in text) and secrets.looks_real(text, None, key_argument=True):
             self._flag(literal, what, f"the call to `{callee}()`")
 
     def _env_default(self, call: cst.Call) -> None:
@@ -447,6 +470,20 @@ Rotate any secret that was committed: it stays in the repository's history."""
             if creds is not None:
                 label = "password" if creds.scheme == "odbc" else f"password in a `{creds.scheme}://` URL"
                 self._flag(node, label, "a connection string")
+
+
+_TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
+_CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
+_CLIENT_WORDS = frozenset({"smtp", "imap", "pop", "pop3", "ftp", "sftp", "ssh", "mail", "mailer", "mailserver", "server",
+                           "client", "conn", "connection", "ldap", "telnet"})
+_FIELD_NAME = re.compile(r"[a-z][a-z_]*")
+
+
+def _field_mapping(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool:
+    """A dict of three or more entries whose values are all lower-case field names (no digits,
+    no capitals, no symbols): a mapping of fields (`{"password": "provider"}`), not credentials."""
+    values = [string_value(v) for _, v in entries]
+    return len(values) >= 3 and all(v is not None and _FIELD_NAME.fullmatch(v) for v in values)
 
 
 def _candidate_literals(ctx: Any, value: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -71,7 +71,14 @@ _SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo
                             "elastic", "elasticsearch", "kafka", "rabbit", "rabbitmq", "amqp", "memcached", "queue"})
 _HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr", "endpoint"})
 _LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
+# Settings named like these hold links people follow, not services the code connects to.
+_LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "dashboard", "frontend", "public", "site", "web", "ui", "link", "homepage", "docs"})
+# Values under these keywords and keys are documentation (OpenAPI examples), never connected to.
+_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
+
+
+_TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 
 
 def _host_of(value: str) -> tuple[str, str] | None:
@@ -105,6 +112,13 @@ def _is_ip(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _loopback(host: str) -> bool:
+    """Loopback and wildcard addresses: the same in every environment, so not configuration."""
+    if host in _LOCAL:
+        return True
+    return _is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
 
 
 def _internal(host: str) -> bool:
@@ -258,7 +272,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         super().__init__(ctx, options)
         self._done: set[int] = set()
 
-    def _flag(self, literal: cst.BaseExpression, where: str, *, allow_local: bool = False) -> None:
+    def _flag(self, literal: cst.BaseExpression, where: str) -> None:
         if id(literal) in self._done:
             return
         text = string_value(literal)
@@ -268,7 +282,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         if found is None:
             return
         what, host = found
-        if not allow_local and host in _LOCAL:
+        if _loopback(host) or len(host) < 3 or self._in_example():
             return
         self._done.add(id(literal))
         redact = [literal] if secrets.url_credentials(text) is not None else []
@@ -292,7 +306,21 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         return []
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script()
+        # Scripts run by hand, and template settings files copied into the real (ignored) ones.
+        self._script = self.ctx.is_standalone_script() or _TEMPLATE_FILE.search(self.ctx.path) is not None
+
+    def _in_example(self) -> bool:
+        """Inside an OpenAPI example (`json_schema_extra={"example": ...}`, `Field(examples=...)`)."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in _EXAMPLE_KEYS:
+                return True
+            if isinstance(node, cst.DictElement) and string_value(node.key) in _EXAMPLE_KEYS:
+                return True
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, cst.Name) and t.value in _EXAMPLE_KEYS for t in targets):
+                    return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):
@@ -317,7 +345,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
                 exprs.append(arg.value)
         for expr in exprs:
             for literal, in_default in self._candidates(expr):
-                self._flag(literal, f"passed to `{name.rsplit('.', 1)[-1]}()`", allow_local=not in_default)
+                self._flag(literal, f"passed to `{name.rsplit('.', 1)[-1]}()`")
 
     def _in_settings_scope(self) -> bool:
         """Module level or a class body (settings modules and settings classes), not a function."""
@@ -337,6 +365,8 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         words = name_parts(name)
         if value is None or not words or words[-1] not in _SETTING_WORDS or not self._in_settings_scope():
             return
+        if any(w in _LINK_WORDS for w in words):
+            return  # `DASHBOARD_URL`, `OAUTH_REDIRECT_URI`: links people follow
         service = service or any(w in _SERVICE_WORDS for w in words)
         defaults = self._defaults_class()
         for literal, in_default in self._candidates(value):
@@ -345,10 +375,12 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             if found is not None and (in_default or defaults) and "." not in found[1] and not _is_ip(found[1]):
                 continue  # a default naming a local or compose service (`redis`, `db`)
             if found is not None and found[0] == "host":
-                # A bare host only where a host goes (`DB_HOST`, `SERVER`), not in `*_URL` or `BACKEND`.
-                if words[-1] not in _HOST_WORDS or not (service or _internal(found[1])):
+                # A bare host only where a host goes (`DB_HOST`, `SERVER`), not in `*_URL` or
+                # `BACKEND`; a one-word host (`db`, `x`) only in a data service's setting.
+                host = found[1]
+                if words[-1] not in _HOST_WORDS or not (service or ("." in host and _internal(host))):
                     continue
-            self._flag(literal, f"in `{name}`", allow_local=False)
+            self._flag(literal, f"in `{name}`")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -21,8 +21,6 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _EXECUTING = frozenset({"execute", "executemany", "exec_driver_sql", "fetch", "fetchrow", "fetchval", "fetch_all",
                         "fetch_one", "fetch_val", "iterate", "raw", "read_sql", "read_sql_query"})
 """Methods that run a statement given as their first argument (ORM reads like `session.query(Model)` take none)."""
-_DJANGO_EVALUATING = frozenset({"get", "first", "last", "count", "exists", "aggregate", "latest", "earliest", "in_bulk",
-                                "contains", "get_or_create", "update_or_create"})
 _ITERATING_CALLS = frozenset({"list", "tuple", "set", "sorted", "len", "sum", "any", "all", "dict", "max", "min", "bool",
                               "extend", "update", "union", "join"})
 
@@ -128,8 +126,10 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops, and relationship reads on collections whose origin is
-    not visible in the function (a queryset passed in may have been prefetched)."""
+    `range` of constants, writes in loops (also a relation loaded only to be deleted), refining a
+    lazy queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), relationship reads
+    on collections whose origin is not visible in the function (a queryset passed in may have been
+    prefetched), and code run once: migrations and seed modules."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -289,7 +289,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        return super().wants(path, options) and not project.is_migration_path(path)
+        # Migrations and seed modules run once: a query per iteration there costs seconds once.
+        # (Management commands often run from cron over whole tables: they are looked at.)
+        return super().wants(path, options) and not (project.is_migration_path(path) or project.is_seed_path(path))
 
     def _loops(self) -> list[_Loop]:
         """Loops enclosing the current node within its function, innermost first, whose body (not
@@ -336,7 +338,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return
         env = Env.here(self.ctx)
         op = database.data_op(self.ctx, node, env)
-        if op is None or op.kind is not OpKind.QUERY or not _is_read(node) or not self._executes_now(node):
+        if op is None or op.kind is not OpKind.QUERY or not _is_read(node) or not self._executes_now(node, env):
             return
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
@@ -369,14 +371,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 )
                 return
 
-    def _executes_now(self, call: cst.Call) -> bool:
-        """Django querysets are lazy: a chain runs when it ends in an evaluating method or is
-        iterated or materialised right here."""
-        root = database.chain_root(call)
-        methods = database.chain_methods(call)
-        if not (database._is_manager(root) or (isinstance(root, cst.Attribute) and root.attr.value in self.ctx.project.relations)):
-            return True
-        if methods and methods[0] in _DJANGO_EVALUATING:
+    def _executes_now(self, call: cst.Call, env: Env) -> bool:
+        """Querysets and SQLAlchemy queries are lazy: a chain that only builds one runs when it
+        is iterated or materialised right here."""
+        if not database.is_lazy_query(self.ctx, call, env):
             return True
         parent = self.ctx.parent()
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
@@ -404,6 +402,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         parent = self.ctx.parent()
         if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.attr.value.endswith("_id")):
             return
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "delete":
+            return  # loaded to be deleted: a write in a loop, which this rule leaves alone
         var, rel = node.value.value, node.attr.value
         for loop in self._loops():
             if var not in loop.targets:
@@ -443,7 +443,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 if upstream is not None:
                     eager |= upstream[1]
             django = self.ctx.imports.imports_any(["django", "rest_framework"])
-            return op.label, eager, django, _model_of(value)
+            return op.label, eager, django, database.model_of(value)
         return None
 
 
@@ -464,21 +464,6 @@ def _tables_named_by(query: cst.Call) -> set[str]:
             if first and "." not in first:
                 out.add(first)
     return out
-
-
-def _model_of(query: cst.Call) -> str | None:
-    """The model a query returns rows of: `Post` for `Post.objects...`, `session.query(Post)`,
-    `select(Post)`, `Post.query...`."""
-    root = database.chain_root(query)
-    name = dotted(root) or ""
-    if name.endswith((".objects", ".query")):
-        return name.rsplit(".", 2)[-2]
-    for node in [query, *iter_descendants(query)]:
-        if isinstance(node, cst.Call) and call_name(node) in ("query", "select", "get") and node.args:
-            target = dotted(node.args[0].value)
-            if target and target.rsplit(".", 1)[-1][:1].isupper():
-                return target.rsplit(".", 1)[-1]
-    return None
 
 
 def _eager_relations(call: cst.BaseExpression) -> set[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -9,7 +10,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import call_name, iter_descendants
+from backlint.syntax import call_name, iter_children, iter_descendants, keyword_arg, string_value
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -69,8 +70,10 @@ class WritesWithoutTransaction(Rule):
 
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
     `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
-    writes in exclusive branches (`if`/`else`), a session or connection committed once after all
-    its writes, migrations and tests."""
+    writes in exclusive branches (`if`/`else`, an early `return` after a commit), a session or
+    connection committed once after all its writes, functions this file only calls inside a
+    transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
+    (`job.save(update_fields=["progress"])`), migrations, seed modules, scripts and tests."""
 
     ID = "BL104"
     LEVEL = Level.WARNING
@@ -236,7 +239,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         super().__init__(ctx, options)
         self._functions: list[_Function] = []
         self._classes: list[cst.ClassDef] = []
-        self._skip = project.is_migration_path(ctx.path)
+        # Migrations run in their own transaction; scripts and seed modules are re-run by hand
+        # and heal on the next run.
+        self._skip = project.is_migration_path(ctx.path) or project.is_seed_path(ctx.path) or ctx.is_standalone_script()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(_Function(node, database.is_transactional_function(node)))
@@ -271,7 +276,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         if self.ctx.function() is not fn.node:
             return
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
-        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT):
+        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or _bookkeeping(node):
             return
         env = Env.here(self.ctx)
         in_tx = False
@@ -319,8 +324,12 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
 
     def _object(self, call: cst.Call) -> str:
         parent = self.ctx.parent()
-        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
-            return parent.targets[0].target.value
+        if isinstance(parent, cst.Assign):
+            target = parent.targets[0].target
+            if isinstance(target, cst.Tuple) and target.elements:
+                target = target.elements[0].value  # `obj, created = X.objects.get_or_create(...)`
+            if isinstance(target, cst.Name):
+                return target.value
         if isinstance(call.func, cst.Attribute) and call_name(call) in ("save", "delete"):
             return self.ctx.code(call.func.value)
         return f"#{id(call)}"
@@ -345,6 +354,11 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         objects = {n for n in set(a.names) & used_b if not n[:1].isupper()}
         return bool(models or objects)
 
+    def _callers_all_in_transaction(self, name: str) -> bool:
+        """Whether the function is called in this file, and only inside a transaction (a
+        `with transaction.atomic():` block or an `@atomic` function): its writes share it."""
+        return self.ctx.memo(("BL104-callers", name), lambda: _callers_in_transaction(self.ctx, name))
+
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()
         if fn.transactional or not fn.ops or _framework_runs_in_transaction(node, self._class_depth()):
@@ -352,7 +366,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ops = [o for o in fn.ops if not o.in_transaction]
         django = self.ctx.imports.imports_any(["django", "rest_framework"])
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
-        if django and not (self.ctx.project.atomic_requests and routes.route_of(self.ctx, node) is not None):
+        if self._callers_all_in_transaction(node.name.value):
+            return
+        if django and not (self.ctx.project.atomic_requests and _is_view(self.ctx, node)):
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw]
             for i, second in enumerate(writes):
                 first = next(
@@ -375,10 +391,10 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     return
         # Sessions and DB-API connections: a commit between two writes, or in a loop of writes.
         seen_write: _Op | None = None
-        committed_after_write = False
+        commit: _Op | None = None
         for o in ops:
             if o.op.kind is OpKind.WRITE:
-                if seen_write is not None and committed_after_write and not _exclusive(seen_write, o):
+                if seen_write is not None and commit is not None and not _exclusive(seen_write, o) and not _exclusive(commit, o):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} runs in a new transaction: an earlier write was already committed",
@@ -394,7 +410,48 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         advice="commit once after the loop so a failure rolls back the whole batch",
                     )
                     return
-                committed_after_write = True
+                commit = o
+
+
+_BOOKKEEPING_FIELD = re.compile(r"(^|_)(progress|percent|percentage|heartbeat|error|errors|attempts|retries)$|^last_")
+
+
+def _bookkeeping(call: cst.Call) -> bool:
+    """`job.save(update_fields=["progress"])`: a progress, error or last-seen mark written on
+    its own so that others see it at once, not a step of a change."""
+    if call_name(call) != "save":
+        return False
+    fields = keyword_arg(call, "update_fields")
+    if fields is None or not isinstance(fields.value, (cst.List, cst.Tuple)) or not fields.value.elements:
+        return False
+    names = [string_value(e.value) for e in fields.value.elements]
+    return all(n is not None and _BOOKKEEPING_FIELD.search(n) for n in names)
+
+
+def _is_view(ctx: Any, fn: cst.FunctionDef) -> bool:
+    """A routed function, or one that takes the request (a Django view or a view method)."""
+    params = [p.name.value for p in fn.params.params[:2]]
+    return "request" in params or routes.route_of(ctx, fn) is not None
+
+
+def _callers_in_transaction(ctx: Any, name: str) -> bool:
+    found = False
+    todo: list[tuple[cst.CSTNode, bool]] = [(ctx.module, False)]
+    while todo:
+        node, in_tx = todo.pop()
+        if isinstance(node, cst.FunctionDef):
+            in_tx = database.is_transactional_function(node)
+        elif isinstance(node, cst.With) and any(
+            database.is_transaction_context(ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item)
+            for item in node.items
+        ):
+            in_tx = True
+        elif isinstance(node, cst.Call) and call_name(node) == name:
+            if not in_tx:
+                return False
+            found = True
+        todo.extend((child, in_tx) for child in iter_children(node))
+    return found
 
 
 def _leaves(arm: cst.CSTNode) -> bool:

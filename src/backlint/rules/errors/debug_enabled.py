@@ -9,7 +9,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import call_name, keyword_arg, string_value
+from backlint.syntax import call_name, iter_descendants, keyword_arg, string_value
 
 # Files and classes meant for development: debug there is the point.
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|debug|ci)([/_.-]|$)", re.I)
@@ -57,8 +57,9 @@ class DebugEnabled(Rule):
 
     Left alone: settings files and configuration classes meant for development or tests
     (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), base settings modules
-    whose `DEBUG` a production module that star-imports them sets again, debug read from the
-    environment with a false default, and test code."""
+    whose `DEBUG` a production module that star-imports them sets again, or that end by
+    star-importing an overrides module written at deployment (`from .overrides import *`), debug
+    read from the environment with a false default, and test code."""
 
     ID = "BL203"
     LEVEL = Level.ERROR
@@ -255,8 +256,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                 in_class = bool(self._classes)
                 if not (in_class or self._settings_module or self._is_config_module()):
                     continue
-                if not in_class and self.ctx.project.overridden(self.ctx.path, "DEBUG"):
-                    continue  # a base module: the settings that import it decide
+                if not in_class and (self.ctx.project.overridden(self.ctx.path, "DEBUG") or self._overrides_follow(node)):
+                    continue  # a base module: the settings that import it, or that it imports last, decide
                 if _truthy(value):
                     self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
                 elif _env_default_truthy(value):
@@ -270,6 +271,20 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in self._classes[-1].bases}
         if isinstance(target, cst.Name) and target.value.lower() == "debug" and "BaseSettings" in bases and _truthy(node.value):
             self._report(target, "`debug` defaults to true in the settings class", node.value)
+
+    def _overrides_follow(self, assign: cst.Assign) -> bool:
+        """`from .overrides import *` (often in a `try`) after the assignment at module level:
+        a deployment writes that module, and its settings win."""
+        body = list(self.ctx.module.body)
+        stack = self.ctx.stack
+        statement = stack[1] if len(stack) > 1 else None  # the module-level statement holding it
+        if statement not in body:
+            return False
+        for stmt in body[body.index(statement) + 1 :]:
+            for node in [stmt, *iter_descendants(stmt, into_scopes=False)]:
+                if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                    return True
+        return False
 
     def _is_config_module(self) -> bool:
         path = self.ctx.path.rsplit("/", 1)[-1]

@@ -8,6 +8,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins
 from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import iter_descendants
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -26,15 +27,16 @@ class ExceptionLeak(Rule):
     The rule follows the text of caught exceptions (`str(e)`, `f"{e}"`, `repr(e)`, `e.args`,
     `e.orig`, `e.pgerror`...), `traceback.format_exc()` and `sys.exc_info()` into response bodies
     (`jsonify`, `JSONResponse`, Django and DRF responses, `web.json_response`, handler return
-    values), `HTTPException(detail=...)`, `abort(description=...)` and DRF exceptions. It is an
-    error when the exception is broad (`Exception`, bare `except:`), comes from a driver, the
-    network or the system, or the response is a 5xx.
+    values), `HTTPException(detail=...)`, `abort(description=...)` and DRF exceptions, when the
+    exception is broad (`Exception`, bare `except:`) or comes from a driver, the network or the
+    system, whatever the status code.
 
-    Left alone: messages of validation errors (`ValidationError`, `ValueError`, `TypeError` from
-    parsing input) and of the application's own exceptions in 4xx responses, which are written for
-    the client; exception codes and structured attributes (`e.code`, `e.status_code`,
-    `e.protected_objects`); text that only goes to logs; and branches that narrowed the exception
-    with `isinstance` to a kind meant for clients."""
+    Left alone: messages of validation and lookup errors (`ValidationError`, `ValueError`,
+    `TypeError`, `KeyError`, `DoesNotExist`) and of the application's own exceptions, which are
+    written for people to read; a broad `except` around a `try` that only parses values
+    (`int(...)`, `json.loads`, item lookups); exception codes and structured attributes
+    (`e.code`, `e.status_code`, `e.protected_objects`); text that only goes to logs; and branches
+    that narrowed the exception with `isinstance` to a kind meant for clients."""
 
     ID = "BL201"
     LEVEL = Level.ERROR
@@ -248,6 +250,10 @@ except Exception:
             self._check(site)
 
     def _check(self, site: responses.ResponseSite) -> None:
+        fn = self.ctx.function()
+        if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
+            if self._result_discarded(fn.name.value):
+                return  # a helper whose callers in this file all drop what it returns: no client sees it
         env = Env.here(self.ctx)
         origins = Origins(self.ctx)
         leaks: list[Origin] = []
@@ -255,36 +261,65 @@ except Exception:
             leaks.extend(o for o in origins.of(body, env) if o.kind is Kind.EXCEPTION)
         if not leaks:
             return
-        kinds = [(self._kind(o), o) for o in leaks]
+        kinds = [(self._kind(o), o) for o in leaks if not self._inside_try_of(o)]
+        if not kinds:
+            return
         kind, origin = max(kinds, key=lambda ko: ko[0])
-        status = site.status
-        if kind >= ExcKind.INFRASTRUCTURE or (status is not None and status >= 500):
-            level = Level.ERROR
-        elif kind is ExcKind.CLIENT and status is None and not site.raised:
-            level = Level.NOTE  # a validation message in a success response: odd, say so quietly
-        else:
-            return  # validation and application messages in 4xx responses are written for clients
+        if kind < ExcKind.INFRASTRUCTURE:
+            return  # validation, lookup and application messages are written for people to read
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
-        self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label, level=level)
+        self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
+
+    def _result_discarded(self, name: str) -> bool:
+        def scan() -> bool:
+            dropped: set[int] = set()
+            calls = []
+            for node in iter_descendants(self.ctx.module):
+                if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+                    dropped.add(id(node.value))
+                elif isinstance(node, cst.Call) and (dotted(node.func) or "") in (name, f"self.{name}", f"cls.{name}"):
+                    calls.append(node)
+            return bool(calls) and all(id(c) in dropped for c in calls)
+
+        return bool(self.ctx.memo(("BL201-discarded", name), scan))
+
+    def _inside_try_of(self, origin: Origin) -> bool:
+        """Whether the response is in the `try` body whose handler caught the exception: it is
+        reached only through a loop's next round, and the handler's own response is the one to
+        report."""
+        stack = self.ctx.stack
+        for i, node in enumerate(stack[:-1]):
+            if isinstance(node, (cst.Try, cst.TryStar)) and stack[i + 1] is node.body and origin.source in node.handlers:
+                return True
+        return False
 
     def _kind(self, origin: Origin) -> ExcKind:
         source = origin.source
         if source is None:
             return ExcKind.BROAD
         if isinstance(source, cst.FunctionDef):  # an error handler's parameter
-            return errors.type_kind(self.ctx, routes.error_handler_type(source))
+            param = routes.error_handler_parameter(source)
+            narrowed = self._narrowed(param.name.value) if param is not None else None
+            return narrowed if narrowed is not None else errors.type_kind(self.ctx, routes.error_handler_type(source))
         if isinstance(source, cst.ExceptHandler):
-            narrowed = self._narrowed(source)
+            name = source.name.name.value if source.name is not None and isinstance(source.name.name, cst.Name) else None
+            narrowed = self._narrowed(name) if name is not None else None
             if narrowed is not None:
                 return narrowed
-            return errors.handler_kind(self.ctx, source)
+            kind = errors.handler_kind(self.ctx, source)
+            if kind is ExcKind.BROAD and self._parses_only(source):
+                return ExcKind.CLIENT
+            return kind
         return ExcKind.BROAD
 
-    def _narrowed(self, handler: cst.ExceptHandler) -> ExcKind | None:
-        """Inside `if isinstance(e, X):` in that handler, the kind of X."""
-        if handler.name is None or not isinstance(handler.name.name, cst.Name):
-            return None
-        name = handler.name.name.value
+    def _parses_only(self, handler: cst.ExceptHandler) -> bool:
+        """Whether the `try` of a broad handler only parses values: what it raises describes
+        the input."""
+        try_node = next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
+        return try_node is not None and errors.parses_only(try_node.body)
+
+    def _narrowed(self, name: str) -> ExcKind | None:
+        """Inside `if isinstance(name, X):`, the kind of X."""
         stack = self.ctx.stack
         for i, node in enumerate(stack):
             if not isinstance(node, cst.If) or i + 1 >= len(stack) or stack[i + 1] is not node.body:

@@ -28,7 +28,9 @@ class SwallowedException(Rule):
     exit.
 
     Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
-    handlers that log or re-raise, handlers that answer with an error (an error response, a
+    handlers that log or re-raise, fallbacks that do the same work another way from the same
+    inputs (`try: data = r.json()` / `except Exception: data = r.text`: if the alternative fails,
+    it raises), a `try` that is one best-effort teardown call (`conn.close()`), handlers that answer with an error (an error response, a
     flash or messages call, a page or body that carries the error; BL204 asks whether they log),
     optional-import fallbacks (`except Exception: import json`), development-only blocks
     (`if settings.DEBUG:`), migrations and test code."""
@@ -87,7 +89,7 @@ except SMTPException:
                     return None
             """,
             line=4,
-            note="A default value hides every failure, not just bad input.",
+            note="A default value hides every failure, not just bad input: catch `InvalidOperation`.",
         ),
         Invalid(
             """
@@ -114,6 +116,28 @@ except SMTPException:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            def body_of(response):
+                try:
+                    return response.json()
+                except Exception:
+                    return response.text
+
+            def shutdown(client):
+                try:
+                    client.disconnect()
+                except Exception:
+                    pass
+
+            def store(src, dst):
+                try:
+                    os.link(src, dst)
+                except Exception:
+                    shutil.copy(src, dst)
+            """,
+            note="Fallbacks from the same inputs (they raise if they fail too); a best-effort teardown.",
+        ),
         Valid(
             """
             def cleanup(path):
@@ -196,6 +220,8 @@ except SMTPException:
         if all(isinstance(n, (cst.SimpleStatementLine, cst.Import, cst.ImportFrom, cst.ImportAlias, cst.Name, cst.Attribute, cst.AsName))
                for n in statements) and any(isinstance(n, (cst.Import, cst.ImportFrom)) for n in statements):
             return
+        if self._expected(node):
+            return
         fn = self.ctx.function()
         if responses.error_responses(self.ctx, body, in_handler=routes.route_of(self.ctx, fn) is not None):
             return
@@ -203,6 +229,18 @@ except SMTPException:
             return
         what = "`except:`" if node.type is None else f"`except {self.ctx.code(node.type)}`"
         self.report(node.type if node.type is not None else node, what=what)
+
+    def _expected(self, handler: cst.ExceptHandler) -> bool:
+        """The failure is handled another way: the handler computes the same thing from the
+        same inputs (`response.json()` failed, so `response.text`; `os.link` failed, so
+        `shutil.copy`), or the `try` is one best-effort teardown call (`conn.close()`)."""
+        try_node = self.ctx.parent()
+        if not isinstance(try_node, (cst.Try, cst.TryStar)):
+            return False
+        calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
+        if len(calls) == 1 and (call_name(calls[0]) or "") in _TEARDOWN:
+            return True
+        return _falls_back(try_node.body, handler.body)
 
     def _answers_with_helper(self, nodes: list[cst.CSTNode]) -> bool:
         """`return response_404()`: a helper of this file that builds an error response."""
@@ -226,6 +264,53 @@ except SMTPException:
             return
         if any((dotted(a.value) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") for a in call.args):
             self.report(call, what=f"`{self.ctx.code(call)}`")
+
+
+_TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "kill", "shutdown", "cleanup", "dispose",
+                       "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join"})
+
+
+def _falls_back(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
+    """Whether the handler's only statement is another way to do the `try`'s last one: both
+    assign the same names, both return, or both are calls; from the same inputs (a name they
+    share), and not a constant default or a response. If the alternative fails, it raises."""
+    first, second = _last_simple(tried), _only_simple(handler)
+    if first is None or second is None or type(first) is not type(second):
+        return False
+    if isinstance(first, cst.Assign):
+        if _target_names(first) != _target_names(second):  # type: ignore[arg-type]
+            return False
+    elif not isinstance(first, (cst.Return, cst.Expr)):
+        return False
+    value = second.value  # type: ignore[union-attr]
+    if value is None or string_value(value) is not None or isinstance(value, (cst.Name, cst.Integer, cst.List, cst.Dict, cst.Tuple)):
+        return False  # `return None`, `x = []`: a default, not an alternative
+    if isinstance(value, cst.Call) and (call_name(value) or "") in _RESPONDERS:
+        return False
+    shared = _names(first.value) & _names(value)  # type: ignore[union-attr]
+    return bool(shared - {"self", "cls", "None", "True", "False"})
+
+
+def _last_simple(suite: cst.BaseSuite) -> cst.BaseSmallStatement | None:
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else ()
+    if body and isinstance(body[-1], cst.SimpleStatementLine) and len(body[-1].body) == 1:
+        return body[-1].body[0]
+    return None
+
+
+def _only_simple(suite: cst.BaseSuite) -> cst.BaseSmallStatement | None:
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else ()
+    return _last_simple(suite) if len(body) == 1 else None
+
+
+def _target_names(assign: cst.Assign) -> set[str]:
+    return {dotted(t.target) or "" for t in assign.targets}
+
+
+def _names(expr: cst.CSTNode | None) -> set[str]:
+    if expr is None:
+        return set()
+    return {n.value for n in [expr, *iter_descendants(expr)] if isinstance(n, cst.Name)}
 
 
 _USER_MESSAGES = frozenset({"flash", "error", "warning", "add_message", "message_user", "add_error", "abort"})

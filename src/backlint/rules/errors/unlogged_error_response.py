@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
+from backlint.frameworks.imports import dotted
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import iter_descendants
-
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -23,9 +25,11 @@ class UnloggedErrorResponse(Rule):
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
-    `except ValueError: abort(400)`), which are expected outcomes rather than errors, blocks that
-    log, and error handlers and error views (`@app.errorhandler`, `handler500`), which run after
-    the framework logged the original error."""
+    `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
+    expected outcomes rather than errors, a missing optional dependency (`except ImportError`),
+    health checks, blocks that log, an `HTTPException` whose detail carries the exception when
+    the project's HTTPException handler logs details, and error handlers and error views
+    (`@app.errorhandler`, `handler500`), which run after the framework logged the original error."""
 
     ID = "BL204"
     LEVEL = Level.NOTE
@@ -178,6 +182,10 @@ except Exception:
         fn = self.ctx.function()
         if fn is not None and (routes.error_handler_parameter(fn) is not None or fn.name.value in _ERROR_VIEWS):
             return  # the framework logged the original error before calling its error view
+        if fn is not None and _PROBE.search(fn.name.value):
+            return  # a health check answers "unhealthy"; the monitoring that calls it records it
+        if any((dotted(t) or "").rsplit(".", 1)[-1] in ("ImportError", "ModuleNotFoundError") for t in errors.caught_types(node)):
+            return  # an optional dependency that is not installed: an expected, explained outcome
         in_handler = routes.route_of(self.ctx, fn) is not None
         sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
         if not sites or errors.logs(self.ctx, node.body):
@@ -187,11 +195,21 @@ except Exception:
         status = worst.status
         if not ((status is not None and status >= 500) or broad):
             return
-        if status is not None and status < 500 and _carries(node, worst):
+        if status is not None and status < 500 and (_carries(node, worst) or self._parses_only(node)):
             return  # a 4xx that tells the client what was wrong with its input
+        if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
+            return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _parses_only(self, handler: cst.ExceptHandler) -> bool:
+        """A `try` that only parses request values: its failure is the client's input."""
+        try_node = self.ctx.parent()
+        return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body)
+
+
+_PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check)(_|$)", re.I)
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:

@@ -47,7 +47,10 @@ class BlockingCallInAsync(Rule):
 
     Left alone: awaited calls, plain `def` endpoints (frameworks run them in a thread pool),
     functions nested in the coroutine (typically handed to `run_in_executor` or
-    `asyncio.to_thread`), and `AsyncSession.add()`, which does no I/O."""
+    `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, and packages whose manifest
+    (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
+    framework: their coroutines run in private loops (`asyncio.run` in a Celery task or a
+    command), where a blocking call stalls nothing else."""
 
     ID = "BL501"
     LEVEL = Level.WARNING
@@ -229,8 +232,13 @@ rows = await asyncio.to_thread(load_rows, user_id)
                 return node if node.asynchronous is not None else None
         return None
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # A package whose manifest names no async server or bot framework runs its coroutines in
+        # private loops (`asyncio.run` in a worker or a command): a blocking call stalls no one else.
+        self._served = self.ctx.project.serves_event_loop(self.ctx.path) is not False
+
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
+        if not self._served or not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
             return
         fn = self._async_function()
         if fn is None:

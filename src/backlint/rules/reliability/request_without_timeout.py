@@ -31,10 +31,12 @@ class RequestWithoutTimeout(Rule):
     thread (and the client's request) until something else kills it, and a few of them take the
     whole service down. The rule flags `requests` calls (module functions and `requests.Session`
     objects) without `timeout=`, `urllib.request.urlopen` and `http.client` connections without a
-    timeout, and `httpx` calls or clients given `timeout=None` (httpx has a 5 s default, so only
-    switching it off is flagged).
+    timeout, and synchronous `httpx` calls or clients given `timeout=None` (httpx has a 5 s
+    default, so only switching it off is flagged).
 
-    Left alone: calls that pass `timeout` (any value but `None` for httpx), calls that forward
+    Left alone: calls that pass `timeout` (any value but `None` for sync httpx), `timeout=None` on
+    `httpx.AsyncClient` and awaited calls (no thread waits, and the caller bounds the coroutine
+    with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
     (which may set a default in an adapter), probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., or run as `__main__` without a web framework), where no server
@@ -156,8 +158,12 @@ client = httpx.Client(timeout=10)
             async def fetch(url):
                 async with httpx.AsyncClient() as client:
                     return (await client.get(url)).text
+
+            async def pay(url, invoice):
+                async with httpx.AsyncClient() as client:
+                    return await client.post(url, json=invoice, timeout=None)
             """,
-            note="httpx's default 5 s timeout applies.",
+            note="httpx's default 5 s timeout applies; an awaited call without one is bounded by its caller.",
         ),
         Valid(
             """
@@ -207,12 +213,13 @@ client = httpx.Client(timeout=10)
             if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None:
                 self._missing(node, f"`{name.rsplit('.', 1)[-1]}()`")
         elif name in _HTTPX_CLIENTS or (name.startswith("httpx.") and name.rsplit(".", 1)[-1] in _VERBS):
-            self._explicit_none(node, f"`{name}()`")
+            if name != "httpx.AsyncClient":
+                self._explicit_none(node, f"`{name}()`")
         elif isinstance(func, cst.Attribute) and func.attr.value in _VERBS:
             factory = self._client_factory(func.value)
             if factory in _SESSION_FACTORIES:
                 self._missing(node, f"`{self.ctx.code(func)}()` on a requests.Session")
-            elif factory in _HTTPX_CLIENTS:
+            elif factory == "httpx.Client":
                 self._explicit_none(node, f"`{self.ctx.code(func)}()`")
 
     def _client_factory(self, receiver: cst.BaseExpression) -> str | None:
