@@ -64,6 +64,11 @@ _DJANGO_RELATION = re.compile(
     r"TreeForeignKey|TreeManyToManyField|GenericRelation)\(",
     re.M,
 )
+_PLAIN_FIELD = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?!ForeignKey|OneToOne|ManyToMany|Parental|Tree|Generic)"
+    r"(\w*Field|Column|mapped_column)\(",
+    re.M,
+)
 _RELATED_NAME = re.compile(r"related_name\s*=\s*['\"](\w+)['\"]")
 _TARGET = re.compile(r"^\s*['\"]?(?:[\w]+\.)*(\w+)['\"]?")
 _TO_KEYWORD = re.compile(r"\bto\s*=\s*['\"]?(?:[\w]+\.)*(\w+)")
@@ -108,6 +113,9 @@ class ProjectFacts:
     """(settings module, name) pairs that a sibling non-development module star-imports and
     assigns again: `base.py`'s DEBUG when `production.py` does `from .base import *; DEBUG = False`."""
 
+    plain_fields: frozenset[str] = frozenset()
+    """Names of model fields that hold values, not relations (`type = models.CharField(...)`):
+    where a model is unknown, an attribute of this name may be either."""
     logged_http_exceptions: bool = False
     """Whether an exception handler registered for HTTPException logs what it handles (so a
     raised `HTTPException(detail=str(exc))` reaches the log)."""
@@ -127,6 +135,7 @@ class ProjectFacts:
             self.default_pagination or other.default_pagination,
             self.atomic_requests or other.atomic_requests,
             self.overridden_settings | other.overridden_settings,
+            self.plain_fields | other.plain_fields,
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.packages or other.packages,
         )
@@ -257,6 +266,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         rest and bool(_PAGINATION.search(text)),
         bool(_ATOMIC_REQUESTS.search(text)),
         _overrides(path, text) if "import *" in text else frozenset(),
+        frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         _logs_http_exceptions(text) if "exception_handler" in text else False,
     )
 

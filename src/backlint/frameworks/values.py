@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, call_name, string_value
+from backlint.syntax import STATEMENTS, call_name, iter_children, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -366,7 +366,34 @@ class Origins:
                 return {Origin(Kind.REQUEST, f"request parameter `{name}`", raw=raw)}
             if routes.error_handler_parameter(fn) is param:
                 return {Origin(Kind.EXCEPTION, f"the exception `{name}`", fn)}
+            passed = self._passed_in_file(fn, name, env.depth)
+            if passed is not None:
+                return passed
         return {Origin(Kind.PARAMETER, f"parameter `{name}`")}
+
+    def _passed_in_file(self, fn: cst.FunctionDef, name: str, depth: int) -> set[Origin] | None:
+        """What this file's calls of `fn` pass as parameter `name`, when every call passes
+        something that cannot carry text (`int(...)`, a constant): the parameter is as harmless
+        as its arguments. None when the file never calls `fn`, or some call passes anything else."""
+        sites = call_sites(self.ctx).get(fn.name.value)
+        if not sites or depth > 2:
+            return None
+        out: set[Origin] = set()
+        for call, scope, stmt in sites:
+            site_env = Env(self.ctx, scope, stmt, depth=depth + 1)
+            bound = _bind_arguments(fn, call, site_env)
+            if any(a.star for a in call.args):
+                return None
+            if name in bound:
+                expr, arg_env = bound[name]
+                origins = self.of(expr, arg_env)
+            else:
+                default = next((p.default for p in fn.params.params if p.name.value == name), None)
+                origins = self.of(default, site_env) if default is not None else frozenset()
+            if not origins or not all(o.kind.harmless for o in origins):
+                return None
+            out |= origins
+        return out
 
     def _attribute(self, expr: cst.Attribute, env: Env) -> set[Origin]:
         attr = expr.attr.value
@@ -624,6 +651,33 @@ def _helper_function(env: Env, func: cst.BaseExpression) -> tuple[cst.FunctionDe
             if fn is not None:
                 return fn, cls_scope
     return None
+
+
+def call_sites(ctx: FileContext) -> Mapping[str, list[tuple[cst.Call, Scope, cst.CSTNode]]]:
+    """Calls of this file by the called name (`f(...)`, `self.f(...)`, `cls.f(...)`), each with
+    the scope and statement it is in: how a parameter is fed, when the file shows it."""
+
+    def build() -> dict[str, list[tuple[cst.Call, Scope, cst.CSTNode]]]:
+        found: dict[str, list[tuple[cst.Call, Scope, cst.CSTNode]]] = {}
+        todo: list[tuple[cst.CSTNode, Scope, cst.CSTNode | None]] = [(ctx.module, ctx.module_scope(), None)]
+        while todo:
+            node, scope, stmt = todo.pop()
+            if isinstance(node, STATEMENTS) and scope.contains(node):
+                stmt = node
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                inner = ctx.child_scope(node, scope)
+                todo.extend((child, inner if child is node.body else scope, stmt) for child in iter_children(node))
+                continue
+            if isinstance(node, cst.Call) and stmt is not None:
+                func = node.func
+                if isinstance(func, cst.Name):
+                    found.setdefault(func.value, []).append((node, scope, stmt))
+                elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+                    found.setdefault(func.attr.value, []).append((node, scope, stmt))
+            todo.extend((child, scope, stmt) for child in iter_children(node))
+        return found
+
+    return ctx.memo("call-sites", build)
 
 
 def _bind_arguments(fn: cst.FunctionDef, call: cst.Call, env: Env) -> dict[str, tuple[cst.BaseExpression, Env]]:

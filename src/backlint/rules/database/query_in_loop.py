@@ -412,7 +412,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if origin is None:
                 return
             label, eager, django, model = origin
-            if rel not in self.ctx.project.relations_of(model) or rel in eager or "*" in eager:
+            facts = self.ctx.project
+            if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (model is None and rel in facts.plain_fields):
                 return
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:

@@ -10,7 +10,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import call_name, iter_children, iter_descendants, keyword_arg, string_value
+from backlint.syntax import call_name, iter_children, iter_descendants, keyword_arg, name_parts, string_value
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -73,7 +73,12 @@ class WritesWithoutTransaction(Rule):
     writes in exclusive branches (`if`/`else`, an early `return` after a commit), a session or
     connection committed once after all its writes, functions this file only calls inside a
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
-    (`job.save(update_fields=["progress"])`), migrations, seed modules, scripts and tests."""
+    (`job.save(update_fields=["progress"])`), migrations, seed modules, scripts and tests.
+
+    Only the request path is looked at: route handlers, and functions in views, API, routes,
+    serializers, forms, services, CRUD, repository and handler modules. Maintenance, start-up, sync and
+    background code (model methods, scheduled jobs) is re-run until it completes, and nobody
+    is served its half-done state."""
 
     ID = "BL104"
     LEVEL = Level.WARNING
@@ -110,6 +115,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 return order
             """,
             line=5,
+            path="shop/services.py",
             note="Two Django writes, each committed on its own.",
         ),
         Invalid(
@@ -123,6 +129,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 session.commit()
             """,
             line=6,
+            path="shop/services.py",
             note="A commit between the debit and the credit.",
         ),
         Invalid(
@@ -133,6 +140,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     conn.commit()
             """,
             line=4,
+            path="shop/services.py",
             note="A commit per row: a failure leaves half the import.",
         ),
         Invalid(
@@ -148,6 +156,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 return Response(status=201)
             """,
             line=8,
+            path="shop/services.py",
             note="A serializer save and a create in a view.",
         ),
         Invalid(
@@ -163,6 +172,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 article.comments.all().delete()
             """,
             line=9,
+            path="shop/services.py",
             note="An instance save and a queryset delete.",
         ),
     ]
@@ -177,6 +187,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cart.lines])
                 return order
             """,
+            path="shop/services.py",
             note="Inside `transaction.atomic()`.",
         ),
         Valid(
@@ -187,6 +198,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 session.add_all([source, target])
                 session.commit()
             """,
+            path="shop/services.py",
             note="One commit after all the writes.",
         ),
         Valid(
@@ -198,6 +210,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 order = Order.objects.create(user=user)
                 OrderLine.objects.bulk_create(cart.lines)
             """,
+            path="shop/services.py",
             note="A transactional function.",
         ),
         Valid(
@@ -211,6 +224,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 else:
                     Article.objects.filter(pk=article.pk).delete()
             """,
+            path="shop/services.py",
             note="Writes in exclusive branches.",
         ),
         Valid(
@@ -220,6 +234,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     for user in users:
                         conn.execute("INSERT INTO users (email) VALUES (?)", (user["email"],))
             """,
+            path="shop/services.py",
             note="A DB-API connection as a transaction context.",
         ),
         Valid(
@@ -231,6 +246,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 article.save()
                 return Article.objects.filter(author=article.author).count()
             """,
+            path="shop/services.py",
             note="One write and a read.",
         ),
     ]
@@ -242,6 +258,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         # Migrations run in their own transaction; scripts and seed modules are re-run by hand
         # and heal on the next run.
         self._skip = project.is_migration_path(ctx.path) or project.is_seed_path(ctx.path) or ctx.is_standalone_script()
+        self._request_layer = _request_layer(ctx.path)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(_Function(node, database.is_transactional_function(node)))
@@ -363,6 +380,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         fn = self._functions.pop()
         if fn.transactional or not fn.ops or _framework_runs_in_transaction(node, self._class_depth()):
             return
+        if not (self._request_layer or routes.route_of(self.ctx, node) is not None):
+            return  # maintenance, start-up and background code: re-run until done, not seen half-done
         ops = [o for o in fn.ops if not o.in_transaction]
         django = self.ctx.imports.imports_any(["django", "rest_framework"])
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
@@ -411,6 +430,28 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     )
                     return
                 commit = o
+
+
+# Modules of the request path, by the words of the module's name or its directory's: what they
+# write half-way, users and concurrent requests see.
+_REQUEST_WORDS = frozenset({"view", "views", "api", "apis", "route", "routes", "router", "routers", "endpoint",
+                            "endpoints", "handler", "handlers", "controller", "controllers", "serializer",
+                            "serializers", "form", "forms", "service", "services", "crud", "resource", "resources",
+                            "webhook", "webhooks", "mutation", "mutations", "resolver", "resolvers", "viewset",
+                            "viewsets", "blueprint", "blueprints", "repository", "repositories", "repo", "repos",
+                            "dao", "daos", "store", "stores"})
+_BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs", "signal", "signals", "scheduler",
+                               "schedulers", "cron", "worker", "workers", "command", "commands", "fixture",
+                               "fixtures", "startup", "boot", "sync", "admin", "migration", "migrations"})
+
+
+def _request_layer(path: str) -> bool:
+    parts = path.rsplit("/", 2)
+    stem = name_parts(parts[-1].rsplit(".", 1)[0])
+    if set(stem) & _BACKGROUND_WORDS:
+        return False
+    directory = name_parts(parts[-2]) if len(parts) > 1 else []
+    return bool(set(stem) & _REQUEST_WORDS or set(directory[-1:]) & _REQUEST_WORDS)
 
 
 _BOOKKEEPING_FIELD = re.compile(r"(^|_)(progress|percent|percentage|heartbeat|error|errors|attempts|retries)$|^last_")
@@ -474,9 +515,10 @@ def _same_object(a: _Op, b: _Op) -> bool:
 
 def _framework_runs_in_transaction(fn: cst.FunctionDef, is_method: bool) -> bool:
     """Signal receivers run inside the sender's transaction; model `save()`/`delete()` overrides
-    and framework hooks run inside their caller's."""
+    and framework hooks (`perform_create`, `pre_*`/`post_*`/`on_*` methods) run inside their caller's."""
     for dec in fn.decorators:
         expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
         if (dotted(expr) or "").rsplit(".", 1)[-1] in ("receiver", "connect"):
             return True
-    return is_method and fn.name.value in _HOOKS
+    name = fn.name.value
+    return is_method and (name in _HOOKS or name.startswith(("pre_", "post_", "before_", "after_", "on_")))

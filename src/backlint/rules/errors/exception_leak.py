@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
@@ -28,15 +30,17 @@ class ExceptionLeak(Rule):
     `e.orig`, `e.pgerror`...), `traceback.format_exc()` and `sys.exc_info()` into response bodies
     (`jsonify`, `JSONResponse`, Django and DRF responses, `web.json_response`, handler return
     values), `HTTPException(detail=...)`, `abort(description=...)` and DRF exceptions, when the
-    exception is broad (`Exception`, bare `except:`) or comes from a driver, the network or the
-    system, whatever the status code.
+    exception comes from a driver, the network or the system, or is broad (`Exception`, bare
+    `except:`) and answered with a server error (5xx), a success, or an unknown status.
 
-    Left alone: messages of validation and lookup errors (`ValidationError`, `ValueError`,
-    `TypeError`, `KeyError`, `DoesNotExist`) and of the application's own exceptions, which are
-    written for people to read; a broad `except` around a `try` that only parses values
-    (`int(...)`, `json.loads`, item lookups); exception codes and structured attributes
-    (`e.code`, `e.status_code`, `e.protected_objects`); text that only goes to logs; and branches
-    that narrowed the exception with `isinstance` to a kind meant for clients."""
+    Left alone: a broad `except` answered with a 4xx status, where the author classified the
+    failure as the client's and wrote the answer for the client; messages of validation and
+    lookup errors (`ValidationError`, `ValueError`, `TypeError`, `KeyError`, `DoesNotExist`) and
+    of the application's own exceptions, which are written for people to read; a broad `except`
+    around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
+    codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
+    only goes to logs; branches that narrowed the exception with `isinstance` to a kind meant for
+    clients; and responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
     LEVEL = Level.ERROR
@@ -152,6 +156,21 @@ except Exception:
     VALID = [
         Valid(
             """
+            from flask import Flask, jsonify, request
+            app = Flask(__name__)
+
+            @app.post("/import")
+            def import_rows():
+                try:
+                    rows = read_spreadsheet(request.files["file"])
+                except Exception as exc:
+                    return jsonify({"error": f"could not read the file: {exc}"}), 400
+                return jsonify({"imported": len(rows)})
+            """,
+            note="A 4xx: the author answers the client about the client's own upload.",
+        ),
+        Valid(
+            """
             from fastapi import HTTPException
 
             def create(order):
@@ -237,6 +256,13 @@ except Exception:
     def visit_Call(self, node: cst.Call) -> None:
         site = responses.response_of_call(self.ctx, node)
         if site is not None and site.bodies:
+            if site.status is None:
+                # `return jsonify(...), 400`: the status is beside the call, in the returned tuple.
+                stack = self.ctx.stack
+                if len(stack) > 3 and isinstance(stack[-2], cst.Element) and isinstance(stack[-3], cst.Tuple) and isinstance(stack[-4], cst.Return):
+                    returned = responses.response_of_return(stack[-4])
+                    if returned is not None and returned.bodies and returned.bodies[0] is node:
+                        site = replace(site, status=returned.status)
             self._check(site)
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -267,6 +293,8 @@ except Exception:
         kind, origin = max(kinds, key=lambda ko: ko[0])
         if kind < ExcKind.INFRASTRUCTURE:
             return  # validation, lookup and application messages are written for people to read
+        if kind is ExcKind.BROAD and site.status is not None and 400 <= site.status < 500:
+            return  # any exception answered as the client's mistake: the author wrote it for the client
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 

@@ -272,8 +272,9 @@ _TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "ki
 
 def _falls_back(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
     """Whether the handler's only statement is another way to do the `try`'s last one: both
-    assign the same names, both return, or both are calls; from the same inputs (a name they
-    share), and not a constant default or a response. If the alternative fails, it raises."""
+    assign the same names, both return, or both are calls; from the same inputs (a name the
+    `try` uses too), and not a constant default or a response. If the alternative fails, it
+    raises."""
     first, second = _last_simple(tried), _only_simple(handler)
     if first is None or second is None or type(first) is not type(second):
         return False
@@ -287,7 +288,7 @@ def _falls_back(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
         return False  # `return None`, `x = []`: a default, not an alternative
     if isinstance(value, cst.Call) and (call_name(value) or "") in _RESPONDERS:
         return False
-    shared = _names(first.value) & _names(value)  # type: ignore[union-attr]
+    shared = _names(tried) & _names(value)
     return bool(shared - {"self", "cls", "None", "True", "False"})
 
 
@@ -323,6 +324,14 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
     """The failure is answered: a flash or messages call, or a response (returned, not just
     built) whose body, template or context says something went wrong."""
     returned = {id(n.value) for n in nodes if isinstance(n, cst.Return) and n.value is not None}
+    # `output = "Something went wrong"` then `render(..., {"output": output})`
+    assigned = {
+        t.target.value: text
+        for n in nodes
+        if isinstance(n, cst.Assign) and (text := string_value(n.value)) is not None
+        for t in n.targets
+        if isinstance(t.target, cst.Name)
+    }
     for n in nodes:
         if not isinstance(n, cst.Call):
             continue
@@ -339,10 +348,10 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
                         return True
                     values = [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
                 for value in values:
-                    text = string_value(value)
+                    text = string_value(value) if not isinstance(value, cst.Name) else assigned.get(value.value)
                     if text is not None and _ERROR_WORDS.search(text):
                         return True
     return False
 
 
-_ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|404|unable|could not|cannot|can't|please", re.I)
+_ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,40}\bfound|404|unable|could not|cannot|can't|please|sorry|try again", re.I)

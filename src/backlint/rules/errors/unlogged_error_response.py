@@ -213,8 +213,16 @@ _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|li
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
-    """Whether the response's body uses the caught exception."""
+    """Whether the response's body uses the caught exception, directly or through a name the
+    handler assigned from it (`msg = exc.error["message"]`)."""
     if handler.name is None or not isinstance(handler.name.name, cst.Name):
         return False
-    name = handler.name.name.value
-    return any(isinstance(n, cst.Name) and n.value == name for body in site.bodies for n in [body, *iter_descendants(body)])
+    carriers = {handler.name.name.value}
+    for node in iter_descendants(handler.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and _uses(node.value, carriers):
+            carriers.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+    return any(_uses(body, carriers) for body in site.bodies)
+
+
+def _uses(expr: cst.CSTNode, names: set[str]) -> bool:
+    return any(isinstance(n, cst.Name) and n.value in names for n in [expr, *iter_descendants(expr)])
