@@ -214,3 +214,136 @@ def test_routes_across_frameworks() -> None:
     fn = found["get_item"].function
     assert routes.is_request_parameter(ctx, fn, params["q"])
     assert not routes.is_request_parameter(ctx, fn, params["db"])
+
+
+def test_isinstance_guards_make_a_name_numeric() -> None:
+    kinds = _kinds(
+        """
+        def f(value, other):
+            if isinstance(value, int):
+                probe(value)
+            elif isinstance(other, (int, float)) and other > 0:
+                probe(other)
+            else:
+                probe(value)
+        """
+    )
+    assert kinds == [{Kind.NUMERIC}, {Kind.NUMERIC}, {Kind.PARAMETER}]
+
+
+def test_parameters_take_what_this_files_calls_pass() -> None:
+    kinds = _kinds(
+        """
+        def keep(days):
+            probe(days)
+
+        def named(name):
+            probe(name)
+
+        def lonely(text):
+            probe(text)
+
+        def main(settings):
+            keep(int(settings["KEEP"]))
+            keep(30)
+            named("fixed")
+            named(input())
+        """
+    )
+    assert kinds == [{Kind.NUMERIC, Kind.CONSTANT}, {Kind.PARAMETER}, {Kind.PARAMETER}]
+
+
+def test_code_computed_calls_and_database_helpers_are_not_input() -> None:
+    kinds = _kinds(
+        """
+        import requests
+
+        def f(db, user):
+            probe(time_now_db())
+            probe(get_setting_value("KEEP_DAYS"))
+            probe(db.timestamp_placeholder("now"))
+            probe(db.timestamp_now)
+            probe(user.get_full_name())
+            probe(requests.get("https://example.com").text)
+            probe(input())
+            probe(safe_int(user.age))
+        """
+    )
+    assert kinds == [
+        {Kind.CONSTANT}, {Kind.CONSTANT}, {Kind.CONSTANT}, {Kind.CONSTANT},
+        {Kind.CALL}, {Kind.ATTRIBUTE}, {Kind.CALL}, {Kind.NUMERIC},
+    ]
+
+
+def test_package_manifests_say_whether_an_event_loop_serves_requests() -> None:
+    from backlint.frameworks.project import package_facts
+
+    facts = package_facts([
+        ("", b'[project]\ndependencies = ["fastapi>=0.110"]\n'),
+        ("workers", b"requests==2.31\nhttpx\ndjango-stubs\n"),
+    ])
+    assert facts.serves_event_loop("app/main.py") is True
+    assert facts.serves_event_loop("workers/enrich/scan.py") is False
+    assert package_facts([]).serves_event_loop("app/main.py") is None
+
+
+def test_logging_http_exception_handlers_are_recognised() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    logs = """
+def register(app):
+    @app.exception_handler(HTTPException)
+    async def on_http(request, exc):
+        logger.error(f"HTTPException {exc.status_code}: {exc.detail}")
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+"""
+    silent = """
+@app.exception_handler(StarletteHTTPException)
+async def on_http(request, exc):
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+@app.exception_handler(ValueError)
+async def on_value(request, exc):
+    logger.warning("bad value")
+"""
+    assert facts_from_text(logs).logged_http_exceptions
+    assert not facts_from_text(silent).logged_http_exceptions
+
+
+@pytest.mark.parametrize(
+    "code, lazy",
+    [
+        ("qs = Book.objects.filter(a=1)\nprobe(qs.filter(tag=t))", True),
+        ("probe(Book.objects.filter(a=1))", True),
+        ("probe(Book.objects.filter(a=1).count())", False),
+        ("probe(Book.query.filter(Book.a == 1))", True),
+        ("probe(Book.query.filter(Book.a == 1).all())", False),
+        ("probe(session.query(Book).join(Author))", True),
+        ("probe(session.query(Book).first())", False),
+    ],
+)
+def test_lazy_queries(code: str, lazy: bool) -> None:
+    from backlint.frameworks import database
+
+    ctx, seen = _probe("def f(session, t):\n" + textwrap.indent(code, "    ") + "\n")
+    (call, env), = seen
+    assert database.is_lazy_query(ctx, call, env) is lazy
+
+
+@pytest.mark.parametrize(
+    "code, model",
+    [
+        ("Post.objects.filter(a=1)", "Post"),
+        ("session.query(Order).all()", "Order"),
+        ("db.execute(select(User)).scalars()", "User"),
+        ("cur.execute('SELECT id FROM events ORDER BY id')", "events"),
+        ("cur.execute(f'SELECT {cols} FROM audit_log')", "audit_log"),
+        ("client.get('/x')", None),
+    ],
+)
+def test_model_of_a_query(code: str, model: str | None) -> None:
+    from backlint.frameworks import database
+
+    call = cst.parse_expression(code)
+    assert isinstance(call, cst.Call)
+    assert database.model_of(call) == model
