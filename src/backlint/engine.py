@@ -5,16 +5,16 @@ results, and return everything in a deterministic order."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import pathspec
 
-from backlint import pool, semgrep
+from backlint import cache, pool, semgrep
 from backlint.analysis import RuleSpec
-from backlint.catalog import Catalog, semgrep_rules_dir
+from backlint.catalog import Catalog, RuleInfo, semgrep_rules_dir
 from backlint.config import Config, default_jobs
 from backlint.discovery import Target, discover
-from backlint.findings import ScanResult
+from backlint.findings import Finding, Notification, NotificationKind, ScanResult
 from backlint.frameworks import project
 
 
@@ -39,20 +39,33 @@ def _disabled(target: Target, ignores: list[tuple[pathspec.GitIgnoreSpec, frozen
     return frozenset(disabled)
 
 
-def project_facts(targets: Sequence[Target]) -> project.ProjectFacts:
+def project_facts(
+    targets: Sequence[Target], digests: dict[str, str] | None = None, store: cache.Cache[project.ProjectFacts] | None = None
+) -> project.ProjectFacts:
     """Facts that span files (ORM relationships, routed views, REST framework settings), read from
-    every Python file's text with a few regular expressions before the analysis."""
-
-    def texts() -> Iterator[tuple[str, str]]:
-        for target in targets:
-            try:
-                data = target.path.read_bytes()
-            except OSError:
-                continue
-            if project.HINTS_BYTES.search(data):
-                yield target.rel, data.decode("utf-8", "replace")
-
-    return project.collect(texts()).merged(project.package_facts(_manifests(targets)))
+    every Python file's text with a few regular expressions before the analysis. When `digests`
+    is given, each file's content digest is recorded in it on the way; with `store`, the facts of
+    unchanged files come from the cache."""
+    facts = project.EMPTY
+    for target in targets:
+        try:
+            data = target.path.read_bytes()
+        except OSError:
+            continue
+        if digests is not None:
+            digests[target.rel] = cache.digest(data)
+        if not project.HINTS_BYTES.search(data):
+            continue
+        key = cache.entry_key(target.rel, digests[target.rel], ()) if store is not None and digests is not None else None
+        found = store.get(key) if store is not None and key is not None else None
+        if found is None:
+            found = project.facts_from_text(data.decode("utf-8", "replace"), target.rel)
+            if store is not None and key is not None:
+                store.put(key, found)
+        facts = facts.merged(found)
+    if store is not None:
+        store.save()
+    return facts.merged(project.package_facts(_manifests(targets)))
 
 
 def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
@@ -75,8 +88,15 @@ def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
             directory, rel = directory.parent, rel.rsplit("/", 1)[0] if "/" in rel else ""
 
 
-def scan(paths: Sequence[Path], config: Config, catalog: Catalog, semgrep_rules: Path | None = None) -> ScanResult:
-    """Scan `paths`. `semgrep_rules` is the directory of YAML rules (default: the catalogue's)."""
+def scan(
+    paths: Sequence[Path],
+    config: Config,
+    catalog: Catalog,
+    semgrep_rules: Path | None = None,
+    cache_dir: Path | None = None,
+) -> ScanResult:
+    """Scan `paths`. `semgrep_rules` is the directory of YAML rules (default: the catalogue's);
+    with `cache_dir`, results of unchanged files are taken from the cache there."""
     enabled = config.enabled(catalog.ids)
     result = ScanResult(root=str(config.root), rule_ids=tuple(enabled))
     targets, notes = discover(paths, config)
@@ -85,25 +105,120 @@ def scan(paths: Sequence[Path], config: Config, catalog: Catalog, semgrep_rules:
     ignores = _per_file_ignores(config)
     disabled = {t.rel: _disabled(t, ignores, enabled) for t in targets}
     rules_dir = semgrep_rules if semgrep_rules is not None else semgrep_rules_dir()
-    handle = semgrep.start(targets, rules_dir, [catalog.by_id[rid] for rid in enabled], config, disabled)
+    python_targets = [t for t in targets if t.language == "python"]
+    other_targets = [t for t in targets if t.language != "python"]
+    infos = [catalog.by_id[rid] for rid in enabled]
+
+    digests: dict[str, str] | None = {} if cache_dir is not None else None
+    js_cache = _open_semgrep_cache(cache_dir, rules_dir, infos, other_targets, digests) if cache_dir is not None else None
+    if js_cache is not None:
+        other_targets = _from_cache(js_cache, other_targets, digests, disabled, result)
+    handle = semgrep.start(other_targets, rules_dir, infos, config, disabled)
     try:
-        python_targets = [t for t in targets if t.language == "python"]
-        tasks = [pool.Task(str(t.path), t.rel, disabled[t.rel]) for t in python_targets]
-        jobs = config.jobs or default_jobs()
         if specs:
-            facts = project_facts(python_targets)
+            facts_cache = cache.Cache.open(cache_dir, cache.context_key("facts"), project.ProjectFacts.from_json) if cache_dir else None
+            facts = project_facts(python_targets, digests, facts_cache)
+            py_cache = None
+            if cache_dir is not None and digests is not None:
+                context = cache.context_key("python", _describe(specs), facts.to_json())
+                py_cache = cache.Cache.open(cache_dir, context, cache.Entry.from_json)
+                python_targets = _from_cache(py_cache, python_targets, digests, disabled, result)
+            tasks = [pool.Task(str(t.path), t.rel, disabled[t.rel]) for t in python_targets]
+            jobs = config.jobs or default_jobs()
             for file_result in pool.run(tasks, specs, jobs, config.per_file_timeout, facts):
                 result.files_scanned += 1
                 result.lines_scanned += file_result.lines
                 result.findings.extend(file_result.findings)
                 result.notifications.extend(file_result.notifications)
+                if py_cache is not None and digests is not None and file_result.path in digests:
+                    key = cache.entry_key(file_result.path, digests[file_result.path], disabled.get(file_result.path, ()))
+                    py_cache.put(key, cache.Entry(tuple(file_result.findings), tuple(file_result.notifications), file_result.lines))
+            if py_cache is not None:
+                py_cache.save()
         if handle is not None:
             outcome = handle.collect()
             result.findings.extend(outcome.findings)
             result.notifications.extend(outcome.notifications)
             result.files_scanned += outcome.files_scanned
             result.lines_scanned += outcome.lines_scanned
+            if js_cache is not None and digests is not None:
+                _store_semgrep(js_cache, handle.targets, outcome, digests, disabled)
     finally:
         if handle is not None:
             handle.close()  # an interrupted scan leaves no semgrep behind
     return result.finish()
+
+
+def _from_cache(
+    store: cache.Cache[cache.Entry],
+    targets: Sequence[Target],
+    digests: dict[str, str] | None,
+    disabled: dict[str, frozenset[str]],
+    result: ScanResult,
+) -> list[Target]:
+    """Take the results of files whose entry is in `store`; return the files still to analyse."""
+    missing: list[Target] = []
+    for target in targets:
+        content = digests.get(target.rel) if digests is not None else None
+        entry = store.get(cache.entry_key(target.rel, content, disabled.get(target.rel, ()))) if content is not None else None
+        if entry is None:
+            missing.append(target)
+            continue
+        result.files_scanned += 1
+        result.lines_scanned += entry.lines
+        result.findings.extend(entry.findings)
+        result.notifications.extend(entry.notifications)
+    return missing
+
+
+def _open_semgrep_cache(
+    cache_dir: Path, rules_dir: Path | None, infos: Sequence[RuleInfo], targets: Sequence[Target], digests: dict[str, str] | None
+) -> cache.Cache[cache.Entry] | None:
+    """The cache of semgrep results, keyed by the YAML rules' text and the enabled rules; the
+    digests of the files it may cover are recorded on the way."""
+    if not targets or digests is None:
+        return None
+    rules_text = [p.read_bytes() for p in semgrep.rule_files(rules_dir)] if rules_dir is not None else []
+    for target in targets:
+        try:
+            digests[target.rel] = cache.digest(target.path.read_bytes())
+        except OSError:
+            pass
+    key = cache.context_key("semgrep", [cache.digest(t) for t in rules_text], sorted(info.id for info in infos))
+    return cache.Cache.open(cache_dir, key, cache.Entry.from_json)
+
+
+def _store_semgrep(
+    store: cache.Cache[cache.Entry], scanned: Sequence[Target], outcome: semgrep.Outcome, digests: dict[str, str], disabled: dict[str, frozenset[str]]
+) -> None:
+    """Keep semgrep's results per file, unless the run itself failed (then nothing is trusted)."""
+    if any(n.kind is NotificationKind.SEMGREP or n.path is None for n in outcome.notifications):
+        return
+    by_path: dict[str, tuple[list[Finding], list[Notification]]] = {t.rel: ([], []) for t in scanned}
+    for finding in outcome.findings:
+        if finding.path in by_path:
+            by_path[finding.path][0].append(finding)
+    for note in outcome.notifications:
+        if note.path in by_path:
+            by_path[note.path][1].append(note)
+    for target in scanned:
+        content = digests.get(target.rel)
+        if content is None:
+            continue
+        found, notes = by_path[target.rel]
+        lines = _line_count(target)
+        store.put(cache.entry_key(target.rel, content, disabled.get(target.rel, ())), cache.Entry(tuple(found), tuple(notes), lines))
+    store.save()
+
+
+def _line_count(target: Target) -> int:
+    try:
+        data = target.path.read_bytes()
+    except OSError:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def _describe(specs: Sequence[RuleSpec]) -> list[Any]:
+    """The enabled libcst rules and their options, as plain data for the cache key."""
+    return [[rule.ID, sorted((k, repr(v)) for k, v in options.items())] for rule, options in specs]

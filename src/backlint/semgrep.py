@@ -209,6 +209,8 @@ class Handle:
         config: Config,
         disabled: Mapping[str, frozenset[str]],
     ) -> None:
+        self.targets = tuple(targets)
+        """The files this run analyses."""
         self._infos = infos
         self._config = config
         self._disabled = disabled

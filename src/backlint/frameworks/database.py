@@ -321,8 +321,12 @@ def _is_manager(expr: cst.BaseExpression) -> bool:
     """A Django manager: `Model.objects`, or a reverse relation `author.book_set` (always an
     attribute: a bare `activity_set` is a local variable)."""
     name = dotted(expr) or ""
-    last = name.rsplit(".", 1)[-1]
-    return last in ("objects", "_default_manager", "_base_manager") or (last.endswith("_set") and isinstance(expr, cst.Attribute))
+    owner, _, last = name.rpartition(".")
+    if last in ("objects", "_default_manager", "_base_manager"):
+        # `Book.objects`, `self.model.objects`; a local list named `objects` is not a manager.
+        head = owner.rsplit(".", 1)[-1]
+        return head[:1].isupper() or "model" in head.lower() or head in ("cls", "klass")
+    return last.endswith("_set") and isinstance(expr, cst.Attribute)
 
 
 def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:

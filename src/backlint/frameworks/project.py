@@ -10,8 +10,8 @@ worker. A file analysed alone still sees the facts its own text declares.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, fields
+from typing import Any, Iterable, Mapping
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
@@ -30,7 +30,7 @@ def is_settings_path(path: str) -> bool:
 
 
 _MIGRATION_PATH = re.compile(r"(^|/)migrations/\d{4}_\w*\.py$|(^|/)(alembic|migrations)/versions/|(^|/)versions/[0-9a-f]{6,}_\w*\.py$")
-_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo)/")
+_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
 
 
@@ -139,6 +139,33 @@ class ProjectFacts:
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.packages or other.packages,
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for the cache: sets as sorted lists, tuples as lists."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, frozenset):
+                out[f.name] = sorted([list(v) if isinstance(v, tuple) else v for v in value], key=repr)
+            elif isinstance(value, tuple):
+                out[f.name] = [list(v) if isinstance(v, tuple) else v for v in value]  # in order
+            else:
+                out[f.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProjectFacts:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = data[f.name]
+            if isinstance(raw, list):
+                items = [tuple(v) if isinstance(v, list) else v for v in raw]
+                values[f.name] = tuple(items) if f.name == "packages" else frozenset(items)
+            elif isinstance(raw, bool):
+                values[f.name] = raw
+            else:
+                raise TypeError(f"unexpected {f.name}")
+        return cls(**values)
 
     def serves_event_loop(self, path: str) -> bool | None:
         """Whether the package holding `path` runs an event loop that serves requests, by its
@@ -310,13 +337,3 @@ def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
         serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(data))
     ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
     return ProjectFacts(packages=tuple(ordered))
-
-
-def collect(files: Iterable[tuple[str, str]]) -> ProjectFacts:
-    """Facts of every (project-relative path, text) pair."""
-    facts = EMPTY
-    for path, text in files:
-        found = facts_from_text(text, path)
-        if found is not EMPTY:
-            facts = facts.merged(found)
-    return facts

@@ -438,6 +438,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 continue
             eager = _eager_relations(value)
             root = database.chain_root(value)
+            while isinstance(root, cst.Attribute):
+                root = root.value  # `author.books.all()` in a loop over authors: the outer query's prefetches count
             if isinstance(root, cst.Name) and depth < 3:
                 # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
                 upstream = self._query_origin(root, depth + 1)

@@ -28,9 +28,11 @@ class SwallowedException(Rule):
     exit.
 
     Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
-    handlers that log or re-raise, fallbacks that do the same work another way from the same
-    inputs (`try: data = r.json()` / `except Exception: data = r.text`: if the alternative fails,
-    it raises), a `try` that is one best-effort teardown call (`conn.close()`), handlers that answer with an error (an error response, a
+    handlers that log or re-raise, fallbacks that do the same work another way (from the same
+    inputs: `try: data = r.json()` / `except Exception: data = r.text`; the next source in a loop;
+    the next `try`), a `try` that only parses a value (`int(text)`: only bad input fails) or only
+    tears down (`conn.close()`, `session.rollback()`), best-effort steps while another error is
+    handled or in a `finally`, handlers that answer with an error (an error response, a
     flash or messages call, a page or body that carries the error; BL204 asks whether they log),
     optional-import fallbacks (`except Exception: import json`), development-only blocks
     (`if settings.DEBUG:`), migrations and test code."""
@@ -82,14 +84,14 @@ except SMTPException:
         ),
         Invalid(
             """
-            def parse_price(raw):
+            def current_price(sku):
                 try:
-                    return Decimal(raw)
+                    return Decimal(price_service.quote(sku))
                 except Exception:
                     return None
             """,
             line=4,
-            note="A default value hides every failure, not just bad input: catch `InvalidOperation`.",
+            note="A default value hides every failure (the service down, a bug), not just a missing price.",
         ),
         Invalid(
             """
@@ -124,6 +126,12 @@ except SMTPException:
                 except Exception:
                     return response.text
 
+            def port_of(text):
+                try:
+                    return int(text)
+                except Exception:
+                    return None
+
             def shutdown(client):
                 try:
                     client.disconnect()
@@ -136,7 +144,7 @@ except SMTPException:
                 except Exception:
                     shutil.copy(src, dst)
             """,
-            note="Fallbacks from the same inputs (they raise if they fail too); a best-effort teardown.",
+            note="Fallbacks from the same inputs (they raise if they fail too); a parse that only bad input can fail; a best-effort teardown.",
         ),
         Valid(
             """
@@ -231,16 +239,46 @@ except SMTPException:
         self.report(node.type if node.type is not None else node, what=what)
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
-        """The failure is handled another way: the handler computes the same thing from the
-        same inputs (`response.json()` failed, so `response.text`; `os.link` failed, so
-        `shutil.copy`), or the `try` is one best-effort teardown call (`conn.close()`)."""
-        try_node = self.ctx.parent()
+        """The failure is expected or handled another way: the `try` only parses a value
+        (`int(text)`, `json.loads`: only bad input fails), only tears down (`conn.close()`,
+        `session.rollback()`), runs while another error is being handled or in a `finally`
+        (a best-effort step of that handling), or the handler falls back to the same thing done
+        another way: from the same inputs, the next alternative in a loop, or the next `try`."""
+        stack = self.ctx.stack
+        try_node = stack[-2] if len(stack) > 1 else None
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
-        calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
-        if len(calls) == 1 and (call_name(calls[0]) or "") in _TEARDOWN:
+        if errors.parses_only(try_node.body):
             return True
-        return _falls_back(try_node.body, handler.body)
+        calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
+        if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
+            return True
+        for i in range(len(stack) - 3, -1, -1):
+            node, child = stack[i], stack[i + 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
+                return True
+        return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
+
+    def _next_alternative(self, try_node: cst.Try | cst.TryStar, handler: cst.ExceptHandler) -> bool:
+        """`for source in sources: try: return lookup(source) except Exception: continue`, or
+        another `try` right after this one: alternatives tried in turn."""
+        moves_on = all(
+            isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, (cst.Pass, cst.Continue)) for x in s.body)
+            for s in (handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ())
+        )
+        if not moves_on:
+            return False
+        stack = self.ctx.stack
+        block = stack[-3] if len(stack) > 2 else None
+        loop = stack[-4] if len(stack) > 3 else None
+        succeeds = any(isinstance(n, (cst.Return, cst.Break)) for n in iter_descendants(try_node.body, into_scopes=False))
+        if isinstance(loop, (cst.For, cst.While)) and block is loop.body and succeeds:
+            return True
+        body = list(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else []
+        index = next((i for i, s in enumerate(body) if s is try_node), -1)
+        return 0 <= index < len(body) - 1 and isinstance(body[index + 1], (cst.Try, cst.TryStar))
 
     def _answers_with_helper(self, nodes: list[cst.CSTNode]) -> bool:
         """`return response_404()`: a helper of this file that builds an error response."""
@@ -267,7 +305,8 @@ except SMTPException:
 
 
 _TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "kill", "shutdown", "cleanup", "dispose",
-                       "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join"})
+                       "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join", "rollback",
+                       "close_all", "flush"})
 
 
 def _falls_back(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
@@ -321,37 +360,65 @@ _RESPONDERS = frozenset({"render", "render_template", "TemplateResponse", "jsoni
 
 
 def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
-    """The failure is answered: a flash or messages call, or a response (returned, not just
-    built) whose body, template or context says something went wrong."""
+    """The failure is answered: a flash or messages call, a response (returned, not just built)
+    whose body, template or context says something went wrong, or a returned result that says
+    so (`PaymentResponse(ok=False, error_message=...)`, `{"sent": False}`)."""
     returned = {id(n.value) for n in nodes if isinstance(n, cst.Return) and n.value is not None}
     # `output = "Something went wrong"` then `render(..., {"output": output})`
     assigned = {
-        t.target.value: text
+        t.target.value: " ".join(texts)
         for n in nodes
-        if isinstance(n, cst.Assign) and (text := string_value(n.value)) is not None
+        if isinstance(n, cst.Assign) and (texts := _texts(n.value))
         for t in n.targets
         if isinstance(t.target, cst.Name)
     }
     for n in nodes:
+        if isinstance(n, cst.Dict) and id(n) in returned and _says_failure(n, assigned):
+            return True
         if not isinstance(n, cst.Call):
             continue
         name = call_name(n) or ""
         if name in _USER_MESSAGES and (name != "error" or "messages" in (dotted(n.func) or "")):
             return True
-        if name in _RESPONDERS and id(n) in returned:
-            for arg in n.args:
-                if arg.keyword is not None and arg.keyword.value in _ERROR_KEYS:
+        if id(n) not in returned:
+            continue
+        for arg in n.args:
+            if arg.keyword is not None and (arg.keyword.value in _ERROR_KEYS or _false_success(arg.keyword.value, arg.value)):
+                return True
+            if name in _RESPONDERS:
+                if isinstance(arg.value, cst.Dict) and _says_failure(arg.value, assigned):
                     return True
-                values = [arg.value]
-                if isinstance(arg.value, cst.Dict):
-                    if any(isinstance(e, cst.DictElement) and (string_value(e.key) or "") in _ERROR_KEYS for e in arg.value.elements):
-                        return True
-                    values = [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
-                for value in values:
-                    text = string_value(value) if not isinstance(value, cst.Name) else assigned.get(value.value)
-                    if text is not None and _ERROR_WORDS.search(text):
-                        return True
+                text = " ".join(_texts(arg.value)) if not isinstance(arg.value, cst.Name) else assigned.get(arg.value.value)
+                if text and _ERROR_WORDS.search(text):
+                    return True
     return False
 
 
+def _says_failure(mapping: cst.Dict, assigned: dict[str, str]) -> bool:
+    """`{"error": ...}`, `{"sent": False}`, or a value that reads like an error message."""
+    for e in mapping.elements:
+        if not isinstance(e, cst.DictElement):
+            continue
+        key = string_value(e.key) or ""
+        if key in _ERROR_KEYS or _false_success(key, e.value):
+            return True
+        text = assigned.get(e.value.value) if isinstance(e.value, cst.Name) else " ".join(_texts(e.value))
+        if text and _ERROR_WORDS.search(text):
+            return True
+    return False
+
+
+def _false_success(key: str, value: cst.BaseExpression) -> bool:
+    return key in _SUCCESS_KEYS and isinstance(value, cst.Name) and value.value == "False"
+
+
+def _texts(expr: cst.BaseExpression) -> list[str]:
+    """The string literals of a value: itself, or the items of a tuple or list."""
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return [t for e in expr.elements if (t := string_value(e.value)) is not None]
+    text = string_value(expr)
+    return [text] if text is not None else []
+
+
+_SUCCESS_KEYS = frozenset({"ok", "success", "succeeded", "sent", "delivered", "done", "valid", "result", "status"})
 _ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,40}\bfound|404|unable|could not|cannot|can't|please|sorry|try again", re.I)

@@ -1,0 +1,117 @@
+"""The per-file result cache: warm scans reuse unchanged files' results, and a cache that is
+corrupt, foreign or out of date is never trusted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backlint import cache, catalog, config, engine, pool
+
+FLASK_APP = Path(__file__).parent.parent / "fixtures" / "flask_app"
+
+
+def _scan(root: Path, cache_dir: Path | None):
+    cat = catalog.load()
+    conf = config.load([root], config_file=None, rule_options=cat.options(), rule_ids=cat.ids, select=None,
+                       ignore=[], fail_on="never", jobs=1)
+    return engine.scan([root], conf, cat, cache_dir=cache_dir)
+
+
+def _identity(result) -> list[tuple]:
+    return [(f.rule_id, f.path, f.region, f.message, f.fingerprint, f.line_hash, f.suppressed) for f in result.findings]
+
+
+@pytest.fixture()
+def app(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    shutil.copytree(FLASK_APP, root)
+    return root
+
+
+@pytest.fixture()
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The relative paths the worker pool is asked to analyse, scan after scan."""
+    seen: list[str] = []
+    real_run = pool.run
+
+    def run(tasks, *args, **kwargs):
+        seen.extend(t.rel for t in tasks)
+        return real_run(tasks, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "run", run)
+    return seen
+
+
+def test_a_warm_scan_analyses_nothing_and_reports_the_same(app: Path, tmp_path: Path, analysed: list[str]) -> None:
+    cold = _scan(app, tmp_path / "cache")
+    files = len(analysed)
+    assert files > 0 and cold.findings
+    warm = _scan(app, tmp_path / "cache")
+    assert len(analysed) == files  # nothing analysed again
+    assert _identity(warm) == _identity(cold)
+    assert (warm.files_scanned, warm.lines_scanned) == (cold.files_scanned, cold.lines_scanned)
+    assert (tmp_path / "cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_editing_one_file_reanalyses_only_that_file(app: Path, tmp_path: Path, analysed: list[str]) -> None:
+    _scan(app, tmp_path / "cache")
+    analysed.clear()
+    target = next(p for p in sorted(app.rglob("*.py")) if "models" not in p.name and p.stat().st_size > 200)
+    target.write_text(target.read_text() + "\n\ndef added():\n    return 1\n")
+    rescan = _scan(app, tmp_path / "cache")
+    assert analysed == [target.relative_to(app.parent).as_posix()] or analysed == [target.relative_to(app).as_posix()]
+    assert _identity(rescan) == _identity(_scan(app, None))
+
+
+def test_changed_project_facts_start_a_new_context(app: Path, tmp_path: Path, analysed: list[str]) -> None:
+    _scan(app, tmp_path / "cache")
+    (app / "extra_models.py").write_text("class Extra(Base):\n    owner = relationship('User')\n")
+    analysed.clear()
+    _scan(app, tmp_path / "cache")
+    assert len(analysed) == len(list(app.rglob("*.py")))  # relations changed: every file again
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: "{not json",
+        lambda text: json.dumps({**json.loads(text), "version": "0.0.0-other"}),
+        lambda text: json.dumps({**json.loads(text), "format": 999}),
+        lambda text: json.dumps({**json.loads(text), "entries": {"k": {"findings": [{"rule_id": 1}]}}}),
+        lambda text: json.dumps({**json.loads(text), "entries": [1, 2]}),
+    ],
+    ids=["corrupt", "other-version", "other-format", "bad-entry", "wrong-shape"],
+)
+def test_a_damaged_or_foreign_index_is_ignored(app: Path, tmp_path: Path, analysed: list[str], damage) -> None:
+    cold = _scan(app, tmp_path / "cache")
+    files = len(analysed)
+    for index in (tmp_path / "cache" / f"v{cache.FORMAT}").glob("*.json"):
+        index.write_text(damage(index.read_text()))
+    analysed.clear()
+    again = _scan(app, tmp_path / "cache")
+    assert len(analysed) == files  # analysed from scratch
+    assert _identity(again) == _identity(cold)
+
+
+def test_the_index_is_json_not_pickle(app: Path, tmp_path: Path) -> None:
+    _scan(app, tmp_path / "cache")
+    indexes = list((tmp_path / "cache" / f"v{cache.FORMAT}").glob("*.json"))
+    assert indexes
+    for index in indexes:
+        data = json.loads(index.read_text())
+        assert data["format"] == cache.FORMAT and isinstance(data["entries"], dict)
+
+
+def test_an_unwritable_cache_directory_costs_only_speed(app: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the directory should be")
+    assert _identity(_scan(app, blocker)) == _identity(_scan(app, None))
+
+
+def test_per_file_ignores_are_part_of_an_entrys_key() -> None:
+    assert cache.entry_key("a.py", "d1", ()) != cache.entry_key("a.py", "d1", ("BL101",))
+    assert cache.entry_key("a.py", "d1", ()) != cache.entry_key("b.py", "d1", ())
