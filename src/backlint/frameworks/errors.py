@@ -34,17 +34,18 @@ class ExcKind(enum.IntEnum):
 
 
 _BROAD = frozenset({"Exception", "BaseException"})
+# Errors of drivers, the network and the operating system: their text describes the inside of
+# the system. Programming errors caught by name (`except AssertionError`, `except RuntimeError`)
+# are signals the application raises and expects: they count as its own (DOMAIN).
 _INFRA_NAMES = frozenset(
     {
         "OperationalError", "DatabaseError", "IntegrityError", "ProgrammingError", "InterfaceError", "DataError",
         "InternalError", "NotSupportedError", "SQLAlchemyError", "DBAPIError", "StatementError", "PoolError",
         "ConnectionError", "TimeoutError", "OSError", "IOError", "EnvironmentError", "RequestException", "HTTPError",
         "ConnectError", "ConnectTimeout", "ReadTimeout", "RedisError", "ClientError", "BotoCoreError",
-        "CalledProcessError", "RuntimeError", "PermissionError", "FileNotFoundError", "BrokenPipeError",
+        "CalledProcessError", "PermissionError", "FileNotFoundError", "BrokenPipeError",
         "SMTPException", "PyMongoError", "ServerSelectionTimeoutError", "ClientResponseError", "ClientConnectionError",
-        "TransportError", "AttributeError", "ImportError", "NameError", "AssertionError",
-        "RecursionError", "MemoryError", "ZeroDivisionError", "IndexError", "UnicodeError", "PostgresError",
-        "InvalidRequestError", "ResourceClosedError", "NoSuchTableError", "CompileError",
+        "TransportError", "PostgresError", "InvalidRequestError", "ResourceClosedError", "NoSuchTableError", "CompileError",
     }
 )
 _INFRA_MODULES = ("sqlalchemy", "psycopg", "psycopg2", "pymysql", "MySQLdb", "mysql", "sqlite3", "django.db", "asyncpg",

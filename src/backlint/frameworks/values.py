@@ -179,7 +179,7 @@ _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration",
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
 _LEAKY_EXCEPTION_ATTRIBUTES = frozenset(
     {"args", "orig", "message", "msg", "pgerror", "diag", "strerror", "filename", "statement", "params", "__traceback__",
-     "__cause__", "__context__", "reason", "text", "output", "stderr", "stdout", "response", "detail", "errors",
+     "__cause__", "__context__", "reason", "text", "response", "detail", "errors",
      "messages", "message_dict", "error_dict", "error_list", "body", "content", "description"}
 )
 """Attributes of an exception that carry its text (the rest are codes, flags or structured data)."""

@@ -54,7 +54,8 @@ class LogicInRouteHandler(Rule):
     more writes on one path (a write in a loop counts twice), more database calls on one path than `max-data-operations`, a
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately;
-    guard clauses that return an error are request checking, not branches).
+    guard clauses that return an error are request checking, not branches, and an `if`/`elif`
+    chain choosing among one value's constants is one branch).
 
     Left alone: handlers that parse, call one service function and map the result, a single
     get-or-404, a few ORM reads (refining a queryset is not another read), one or two writes, health checks (`SELECT 1`), and any function that is not a route
@@ -361,9 +362,13 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     are request checking, which belongs in a handler: they are not branches."""
     statements = 0
     branches = 0
+    chained: set[int] = set()
     todo = list(iter_children(body))
     while todo:
         node = todo.pop()
+        if isinstance(node, cst.If) and id(node) not in chained:
+            # `if sort == "name": ... elif sort == "date": ...`: one choice among values, one branch.
+            chained.update(id(arm) for arm in _value_chain(node)[1:])
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             statements += 1
             continue
@@ -383,12 +388,34 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
             statements += 1
         elif isinstance(node, cst.BaseCompoundStatement):
             statements += 1
-            if isinstance(node, (cst.For, cst.While)) or (isinstance(node, cst.If) and not _guard(node)):
+            if isinstance(node, (cst.For, cst.While)) or (isinstance(node, cst.If) and not _guard(node) and id(node) not in chained):
                 branches += 1
         elif isinstance(node, cst.ExceptHandler):
             branches += 1
         todo.extend(iter_children(node))
     return statements, branches
+
+
+def _value_chain(node: cst.If) -> list[cst.If]:
+    """The `if`/`elif` statements of a chain that compares one expression with constants."""
+    subject = _compared(node.test)
+    chain = [node]
+    orelse = node.orelse
+    while subject is not None and isinstance(orelse, cst.If) and _compared(orelse.test) == subject:
+        chain.append(orelse)
+        orelse = orelse.orelse
+    return chain if subject is not None else [node]
+
+
+def _compared(test: cst.BaseExpression) -> str | None:
+    """`x` for `x == "a"` or `x in ("a", "b")` (constants on the right), else None."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        right = target.comparator
+        constant = string_value(right) is not None or isinstance(right, (cst.Integer, cst.Tuple, cst.List, cst.Set))
+        if isinstance(target.operator, (cst.Equal, cst.In)) and constant:
+            return dotted(test.left)
+    return None
 
 
 def _method_dispatch(test: cst.BaseExpression) -> bool:

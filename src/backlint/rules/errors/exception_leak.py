@@ -21,6 +21,9 @@ _KIND_WORDS = {
 }
 
 
+_DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
+
+
 class ExceptionLeak(Rule):
     """Exception text, a traceback or a raw database error is sent to the client.
 
@@ -39,8 +42,9 @@ class ExceptionLeak(Rule):
     of the application's own exceptions, which are written for people to read; a broad `except`
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
-    only goes to logs; branches that narrowed the exception with `isinstance` to a kind meant for
-    clients; and responses built by a helper whose callers in the file all drop its result."""
+    only goes to logs; branches and conditional expressions that narrowed the exception with
+    `isinstance` to a kind meant for clients; development-only code (`if settings.DEBUG:`); and
+    responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
     LEVEL = Level.ERROR
@@ -276,6 +280,8 @@ except Exception:
             self._check(site)
 
     def _check(self, site: responses.ResponseSite) -> None:
+        if self._development_only() or any(self._narrowed_text(body) for body in site.bodies):
+            return
         fn = self.ctx.function()
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
             if self._result_discarded(fn.name.value):
@@ -297,6 +303,32 @@ except Exception:
             return  # any exception answered as the client's mistake: the author wrote it for the client
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
+
+    def _development_only(self) -> bool:
+        """Inside `if settings.DEBUG:` (or `DEV`, `app.debug`): development-only code."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.If):
+                for name in [node.test, *iter_descendants(node.test)]:
+                    if isinstance(name, (cst.Name, cst.Attribute)) and (dotted(name) or "").rsplit(".", 1)[-1] in _DEV_FLAGS:
+                        return True
+        return False
+
+    def _narrowed_text(self, body: cst.BaseExpression) -> bool:
+        """`str(exc) if isinstance(exc, AssertionError) else "unexpected error"`: the text is sent
+        only for an exception kind meant for clients, and every other use of it is absent."""
+        for node in [body, *iter_descendants(body)]:
+            if not (isinstance(node, cst.IfExp) and isinstance(node.test, cst.Call) and dotted(node.test.func) == "isinstance"):
+                continue
+            args = node.test.args
+            if len(args) != 2 or not isinstance(args[0].value, cst.Name):
+                continue
+            name = args[0].value.value
+            inside = {id(n) for n in [node.body, *iter_descendants(node.body)]}
+            elsewhere = [n for n in [body, *iter_descendants(body)] if isinstance(n, cst.Name) and n.value == name and id(n) not in inside
+                         and n is not args[0].value]
+            if not elsewhere and errors.type_kind(self.ctx, args[1].value) < ExcKind.INFRASTRUCTURE:
+                return True
+        return False
 
     def _result_discarded(self, name: str) -> bool:
         def scan() -> bool:
