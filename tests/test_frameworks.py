@@ -347,3 +347,32 @@ def test_model_of_a_query(code: str, model: str | None) -> None:
     call = cst.parse_expression(code)
     assert isinstance(call, cst.Call)
     assert database.model_of(call) == model
+
+
+def test_exceptions_raised_right_after_logging_are_known() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(
+        """
+def add_edge(session, a, b):
+    try:
+        session.run(QUERY, a=a, b=b)
+    except Exception as e:
+        print(f"edge error: {e}")
+        raise StorageError("could not add the edge")
+
+def drop(session, a):
+    try:
+        session.run(DROP, a=a)
+    except Exception:
+        log.exception("drop failed")
+        raise StorageError("could not drop")
+
+def check(value):
+    if value is None:
+        raise InputError("missing value")
+"""
+    )
+    assert facts.logs_before_raising("StorageError")
+    assert not facts.logs_before_raising("InputError")
+    assert not facts.merged(facts_from_text("raise StorageError('silent')\n")).logs_before_raising("StorageError")

@@ -132,7 +132,12 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "parse", "parse_obj", "parse_raw", "model_validate", "model_validate_json", "validate", "date",
                      "datetime", "time", "timedelta", "keys", "items", "values", "replace", "format", "len", "dict",
                      "list", "tuple", "set", "isinstance", "literal_eval", "b64decode", "unquote", "urlparse", "urlsplit",
-                     "ip_address", "ip_network", "compile", "match", "fullmatch", "search", "append", "group", "index"})
+                     "ip_address", "ip_network", "compile", "match", "fullmatch", "search", "append", "group", "index",
+                     "all", "any", "min", "max", "sum", "sorted", "abs", "round", "hasattr", "getattr", "startswith",
+                     "endswith", "find", "rfind", "join", "zip", "map", "filter", "enumerate", "range", "reversed",
+                     "lstrip", "rstrip", "partition", "rpartition", "splitlines", "count", "ord", "chr", "divmod",
+                     "unhexlify", "hexlify", "casefold", "title", "capitalize", "zfill"})
+_PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date")
 
 
 def parses_only(body: cst.CSTNode) -> bool:
@@ -141,10 +146,12 @@ def parses_only(body: cst.CSTNode) -> bool:
     todo = [body]
     while todo:
         node = todo.pop()
-        if isinstance(node, (cst.Await, cst.With, cst.FunctionDef, cst.Lambda, cst.For, cst.While)):
+        if isinstance(node, (cst.Await, cst.With, cst.FunctionDef, cst.Lambda)):
             return False
-        if isinstance(node, cst.Call) and (call_name(node) or "") not in PARSERS:
-            return False
+        if isinstance(node, cst.Call):
+            name = call_name(node) or ""
+            if name not in PARSERS and not name.startswith(_PARSER_PREFIXES):
+                return False
         if not isinstance(node, cst.Raise):  # `raise ValueError("must be > 0")`: checking, not work
             todo.extend(iter_children(node))
     return True

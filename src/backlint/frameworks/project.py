@@ -9,6 +9,7 @@ worker. A file analysed alone still sees the facts its own text declares.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
@@ -83,7 +84,7 @@ _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
-_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation|import \*|exception_handler"
+_HINT_WORDS = r"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|relationship\(|urlpatterns|REST_FRAMEWORK|ATOMIC_REQUESTS|GenericRelation|import \*|exception_handler|raise \w+(?:Error|Exception)\("
 _HINTS = re.compile(_HINT_WORDS)
 HINTS_BYTES = re.compile(_HINT_WORDS.encode())
 """The same test on raw bytes, so that files without any hint are never decoded."""
@@ -116,6 +117,11 @@ class ProjectFacts:
     plain_fields: frozenset[str] = frozenset()
     """Names of model fields that hold values, not relations (`type = models.CharField(...)`):
     where a model is unknown, an attribute of this name may be either."""
+    logged_raises: frozenset[str] = frozenset()
+    """Exception classes raised somewhere right after the cause was logged (`print(e)`,
+    `log.error(...)` in the lines before `raise DatabaseError(...)`)."""
+    unlogged_raises: frozenset[str] = frozenset()
+    """Exception classes raised somewhere without such a log line."""
     logged_http_exceptions: bool = False
     """Whether an exception handler registered for HTTPException logs what it handles (so a
     raised `HTTPException(detail=str(exc))` reaches the log)."""
@@ -136,6 +142,8 @@ class ProjectFacts:
             self.atomic_requests or other.atomic_requests,
             self.overridden_settings | other.overridden_settings,
             self.plain_fields | other.plain_fields,
+            self.logged_raises | other.logged_raises,
+            self.unlogged_raises | other.unlogged_raises,
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.packages or other.packages,
         )
@@ -166,6 +174,10 @@ class ProjectFacts:
             else:
                 raise TypeError(f"unexpected {f.name}")
         return cls(**values)
+
+    def logs_before_raising(self, name: str) -> bool:
+        """Whether every raise of exception class `name` seen follows a log line."""
+        return name in self.logged_raises and name not in self.unlogged_raises
 
     def serves_event_loop(self, path: str) -> bool | None:
         """Whether the package holding `path` runs an event loop that serves requests, by its
@@ -294,8 +306,41 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         bool(_ATOMIC_REQUESTS.search(text)),
         _overrides(path, text) if "import *" in text else frozenset(),
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
+        *_raises(text),
         _logs_http_exceptions(text) if "exception_handler" in text else False,
     )
+
+
+_RAISE = re.compile(r"^([ \t]*)raise\s+(\w+(?:Error|Exception))\(", re.M)
+_LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|log_\w+|\w*log)\b\s*[.(]")
+
+
+def _raises(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(logged, unlogged): exception classes raised right after a log line in the same block, and
+    those raised without one."""
+    if "raise " not in text:
+        return frozenset(), frozenset()
+    lines = text.splitlines()
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    logged: set[str] = set()
+    unlogged: set[str] = set()
+    for m in _RAISE.finditer(text):
+        indent = len(m.group(1).expandtabs())
+        row = bisect.bisect_right(starts, m.start()) - 1
+        seen = False
+        for previous in reversed(lines[max(0, row - 6):row]):
+            stripped = previous.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if len(previous) - len(previous.lstrip()) < indent:
+                break  # the start of the block
+            if _LOGGED_LINE.search(stripped):
+                seen = True
+                break
+        (logged if seen else unlogged).add(m.group(2))
+    return frozenset(logged), frozenset(unlogged)
 
 
 _HTTP_EXCEPTION_HANDLER = re.compile(

@@ -11,7 +11,7 @@ from backlint.frameworks import errors, project, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, string_value
+from backlint.syntax import call_name, iter_descendants, name_parts, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -61,7 +61,7 @@ except SMTPException:
     INVALID = [
         Invalid(
             """
-            def cleanup(path):
+            def delete_upload(path):
                 try:
                     os.remove(path)
                 except Exception:
@@ -248,7 +248,8 @@ except SMTPException:
         try_node = stack[-2] if len(stack) > 1 else None
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
-        if errors.parses_only(try_node.body):
+        fn = self.ctx.function()
+        if errors.parses_only(try_node.body) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
             return True
         calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
         if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
@@ -353,6 +354,8 @@ def _names(expr: cst.CSTNode | None) -> set[str]:
     return {n.value for n in [expr, *iter_descendants(expr)] if isinstance(n, cst.Name)}
 
 
+_TEARDOWN_WORDS = frozenset({"close", "disconnect", "shutdown", "stop", "teardown", "cleanup", "logout", "dispose",
+                             "unsubscribe", "quit", "exit"})
 _USER_MESSAGES = frozenset({"flash", "error", "warning", "add_message", "message_user", "add_error", "abort"})
 _ERROR_KEYS = frozenset({"error", "errors", "err", "err_msg", "error_message", "failure", "failed", "fail", "message", "msg", "detail"})
 _RESPONDERS = frozenset({"render", "render_template", "TemplateResponse", "jsonify", "JsonResponse", "JSONResponse",
@@ -372,6 +375,8 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
         for t in n.targets
         if isinstance(t.target, cst.Name)
     }
+    if any(_ERROR_WORDS.search(text) for text in assigned.values()):
+        return True  # `error = "Could not send the e-mail"`: the answer is being prepared
     for n in nodes:
         if isinstance(n, cst.Dict) and id(n) in returned and _says_failure(n, assigned):
             return True

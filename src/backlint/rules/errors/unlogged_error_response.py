@@ -27,9 +27,11 @@ class UnloggedErrorResponse(Rule):
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
     `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
     expected outcomes rather than errors, a missing optional dependency (`except ImportError`),
-    health checks, blocks that log, an `HTTPException` whose detail carries the exception when
-    the project's HTTPException handler logs details, and error handlers and error views
-    (`@app.errorhandler`, `handler500`), which run after the framework logged the original error."""
+    health checks, blocks that log, exceptions the project raises only right after logging the
+    cause (`log.error(...)` then `raise StorageError(...)`), an `HTTPException` whose detail
+    carries the exception when the project's HTTPException handler logs details, and error
+    handlers and error views (`@app.errorhandler`, `handler500`), which run after the framework
+    logged the original error."""
 
     ID = "BL204"
     LEVEL = Level.NOTE
@@ -184,8 +186,11 @@ except Exception:
             return  # the framework logged the original error before calling its error view
         if fn is not None and _PROBE.search(fn.name.value):
             return  # a health check answers "unhealthy"; the monitoring that calls it records it
-        if any((dotted(t) or "").rsplit(".", 1)[-1] in ("ImportError", "ModuleNotFoundError") for t in errors.caught_types(node)):
+        caught = [(dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
+        if any(name in ("ImportError", "ModuleNotFoundError") for name in caught):
             return  # an optional dependency that is not installed: an expected, explained outcome
+        if caught and all(self.ctx.project.logs_before_raising(name) for name in caught):
+            return  # the project logs the cause wherever it raises these
         in_handler = routes.route_of(self.ctx, fn) is not None
         sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
         if not sites or errors.logs(self.ctx, node.body):
