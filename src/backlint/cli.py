@@ -11,11 +11,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 import click
 
 from backlint import __version__
+
+if TYPE_CHECKING:
+    from backlint.catalog import Catalog
+    from backlint.config import Config
+    from backlint.findings import ScanResult
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -30,7 +35,15 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the whole new one, never half."""
+    """Write `text` to `path` so that readers see the old file or the whole new one, never half.
+
+    A target that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is
+    written in place: renaming a temporary file over it would replace the device itself.
+    """
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        return
     path = path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
@@ -47,7 +60,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"backlint: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -58,37 +71,27 @@ def cli() -> None:
     """Static code review for backend web code (Python, JavaScript, TypeScript)."""
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (atomically).")
-@click.option("--select", multiple=True, metavar="IDS", help="Rule ids or prefixes to run (comma-separated; replaces the configured set).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Rule ids or prefixes to skip (comma-separated; adds to the configured set).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
-              help="Lowest level that makes the exit code 1 [default: note].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Read configuration from FILE.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
-@click.option("--include-suppressed", is_flag=True, help="Keep findings suppressed in source (SARIF marks them).")
-@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no code frames, notifications or summary.")
-def scan(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    fail_on: str | None,
-    config_file: Path | None,
-    jobs: int | None,
-    include_suppressed: bool,
-    quiet: bool,
-) -> None:
-    """Scan PATHS (default: the current directory) and report findings."""
+def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that decide what a scan finds, shared by `scan` and `baseline`."""
+    for option in reversed((
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--select", multiple=True, metavar="IDS",
+                     help="Rule ids or prefixes to run (comma-separated; replaces the configured set)."),
+        click.option("--ignore", multiple=True, metavar="IDS",
+                     help="Rule ids or prefixes to skip (comma-separated; adds to the configured set)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Read configuration from FILE."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."),
+    )):
+        command = option(command)
+    return command
+
+
+def _load_config(targets: list[Path], config_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                 fail_on: str | None, jobs: int | None) -> tuple[Config, Catalog]:
     from backlint import catalog as catalog_module
     from backlint import config as config_module
-    from backlint import engine, report
 
-    targets = list(paths) or [Path(".")]
     for p in targets:
         if not p.exists() and not p.is_symlink():
             _fail(f"PATHS: {p} does not exist")
@@ -106,24 +109,141 @@ def scan(
         )
     except config_module.ConfigError as exc:
         _fail(str(exc))
-        return
+    return config, catalog
+
+
+def _run_engine(targets: list[Path], config: Config, catalog: Catalog) -> ScanResult:
+    from backlint import engine
+
     try:
-        result = engine.scan(targets, config, catalog)
+        return engine.scan(targets, config, catalog)
     except KeyboardInterrupt:
         click.echo("backlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = report.render(fmt, result, catalog, color=color, include_suppressed=include_suppressed, quiet=quiet)
-    if output is not None:
-        try:
-            write_atomically(output, text)
-        except OSError as exc:
-            _fail(f"--output: cannot write {output} ({exc.strerror or exc})")
-    else:
+
+
+def _emit(text: str, output: Path | None, color: bool = False) -> None:
+    if output is None:
         click.echo(text, nl=False, color=color)
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        _fail(f"--output: cannot write {output} ({exc.strerror or exc})")
+
+
+def _check_combinations(fmt: str, baseline_file: Path | None, diff: str | None, include_unchanged: bool,
+                        category: str | None, absolute_base: bool) -> str | None:
+    """Options that mean nothing in this combination are errors, not silently ignored; returns the
+    category without trailing slashes."""
+    if include_unchanged and baseline_file is None and diff is None:
+        _fail("--include-unchanged: only with --baseline or --diff")
+    if fmt != "sarif" and (category is not None or not absolute_base):
+        _fail(f"{'--category' if category is not None else '--no-absolute-base'}: only with --format sarif")
+    if category is not None:
+        category = category.strip().rstrip("/")
+        if not category:
+            _fail("--category: expected a name, like backend")
+    return category
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (atomically).")
+@_engine_options
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
+              help="Lowest level that makes the exit code 1 [default: note].")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not in this baseline (written by `backlint baseline`).")
+@click.option("--diff", metavar="REF",
+              help="Report only findings on lines changed since the merge-base of REF and HEAD (working tree included).")
+@click.option("--include-unchanged", is_flag=True,
+              help="With --baseline/--diff, keep the other findings in the report, marked (they never fail the scan).")
+@click.option("--include-suppressed", is_flag=True, help="Keep findings suppressed in source (SARIF marks them).")
+@click.option("--category", metavar="NAME", help="SARIF: the code scanning category (automationDetails.id NAME/).")
+@click.option("--no-absolute-base", "absolute_base", is_flag=True, flag_value=False, default=True,
+              help="SARIF: leave the machine's absolute path of the repository out of originalUriBaseIds.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no code frames, notifications or summary.")
+def scan(
+    fmt: str,
+    output: Path | None,
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: Path | None,
+    jobs: int | None,
+    fail_on: str | None,
+    baseline_file: Path | None,
+    diff: str | None,
+    include_unchanged: bool,
+    include_suppressed: bool,
+    category: str | None,
+    absolute_base: bool,
+    quiet: bool,
+) -> None:
+    """Scan PATHS (default: the current directory) and report findings."""
+    from backlint import baseline, gitdiff, report, review
+    from backlint.discovery import relative
+
+    category = _check_combinations(fmt, baseline_file, diff, include_unchanged, category, absolute_base)
+    targets = list(paths) or [Path(".")]
+    config, catalog = _load_config(targets, config_file, select, ignore, fail_on, jobs)
+    # The baseline and git are read before the scan: a typo fails in a second, not after minutes.
+    entries = changes = None
+    if baseline_file is not None:
+        try:
+            entries = baseline.load(baseline_file)
+        except baseline.BaselineError as exc:
+            _fail(f"--baseline: {exc}")
+    if diff is not None:
+        try:
+            changes = gitdiff.changes_since(diff, config.root)
+        except gitdiff.GitError as exc:
+            _fail(f"--diff: {exc}")
+    result = _run_engine(targets, config, catalog)
+    rev = None
+    if entries is not None or changes is not None:
+        if entries is not None:
+            scanned = [relative(Path(os.path.abspath(t)), config.root) for t in targets]
+            entries = review.in_scope(entries, result.rule_ids, scanned)
+        rev = review.review(result.findings, entries, changes)
+        review.narrow(result, rev, changes, include_unchanged)
+    color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = report.render(fmt, result, catalog, color=color, include_suppressed=include_suppressed, quiet=quiet, review=rev,
+                         absolute_base=absolute_base, category=category)
+    _emit(text, output, color)
     level = config.fail_level
-    failing = level is not None and any(f.level.rank >= level.rank for f in result.reported)
+    failing = level is not None and any(f.level.rank >= level.rank for f in report.counted(result.findings, rev))
     sys.exit(EXIT_FINDINGS if failing else 0)
+
+
+@cli.command("baseline")
+@_engine_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the baseline to FILE (atomically) instead of standard output.")
+def baseline_command(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: Path | None,
+    jobs: int | None,
+    output: Path | None,
+) -> None:
+    """Write the findings of PATHS as a baseline: `scan --baseline FILE` then reports only new ones.
+
+    The file is JSON, one finding per line, sorted, with no line numbers and no secrets: commit it,
+    and review its changes like code.
+    """
+    from backlint import baseline
+
+    targets = list(paths) or [Path(".")]
+    config, catalog = _load_config(targets, config_file, select, ignore, None, jobs)
+    result = _run_engine(targets, config, catalog)
+    _emit(baseline.dumps(result.findings), output)
+    if output is not None:
+        count = len(result.reported)
+        click.echo(f"backlint: wrote {count} finding{'s' if count != 1 else ''} to {output}", err=True)
 
 
 @cli.command()

@@ -8,7 +8,9 @@ Two fingerprints go with every finding:
 * `finding_fingerprint()` is backlint's own: rule, path, enclosing function and the flagged code
   with all whitespace removed, plus an ordinal for identical code in the same function. It holds
   no line numbers and no source text, so moving code or reformatting other code keeps it, and
-  nothing secret can be read back from it.
+  nothing secret can be read back from it. Its first half names the group of identical findings
+  (everything but the ordinal): when a copy of flagged code is inserted above an older one the
+  ordinals shift, and a baseline can still tell how many of the group are new.
 """
 
 from __future__ import annotations
@@ -81,10 +83,24 @@ def line_hashes(text: str) -> list[str]:
 
 
 def normalise_code(code: str) -> str:
+    """The flagged code without any whitespace: re-indenting, re-wrapping or moving it keeps it."""
     return "".join(code.split())
 
 
+GROUP_LENGTH = 16
+"""Hex characters of a fingerprint that name its group (rule, path, function, code)."""
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def finding_fingerprint(rule_id: str, path: str, scope: str, code: str, ordinal: int) -> str:
-    """backlint's own fingerprint (hex, 32 characters)."""
-    data = "\0".join((rule_id, path, scope, normalise_code(code), str(ordinal)))
-    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    """backlint's own fingerprint (hex, 32 characters): the group's 16, then 16 with the ordinal."""
+    group = (rule_id, path, scope, normalise_code(code))
+    return _digest(*group)[:GROUP_LENGTH] + _digest(*group, str(ordinal))[: 32 - GROUP_LENGTH]
+
+
+def fingerprint_group(fingerprint: str) -> str:
+    """The part of a fingerprint shared by identical findings of one function."""
+    return fingerprint[:GROUP_LENGTH]

@@ -1,7 +1,8 @@
 """Text for people, like ruff's: `path:line:col: ID message`, the code line with carets, a summary.
 
 Colour only when writing to a terminal (the caller decides). Secrets never appear: the code
-line of a finding is the masked one from the analysis.
+line of a finding is the masked one from the analysis. With --baseline or --diff the summary
+counts new findings, and says how many were unchanged or are gone from the baseline.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import click
 
 from backlint.catalog import Catalog
 from backlint.findings import Finding, Level, ScanResult
+from backlint.report import counted
+from backlint.review import Review
 
 _LEVEL_COLOR = {Level.ERROR: "red", Level.WARNING: "yellow", Level.NOTE: "blue"}
 
@@ -32,8 +35,12 @@ def _frame(f: Finding, color: bool) -> list[str]:
     return [f"{pad} {bar}", f"{number} {bar} {line}", f"{pad} {bar} {caret_line}", f"{pad} {bar}"]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def render(result: ScanResult, catalog: Catalog, *, color: bool = False, include_suppressed: bool = False,
-           quiet: bool = False) -> str:
+           quiet: bool = False, review: Review | None = None) -> str:
     out: list[str] = []
     shown = [f for f in result.findings if include_suppressed or f.suppressed is None]
     for f in shown:
@@ -44,6 +51,8 @@ def render(result: ScanResult, catalog: Catalog, *, color: bool = False, include
             where = click.style(where, bold=True)
             rule = click.style(rule, fg=_LEVEL_COLOR[f.level], bold=True)
         tag = " (suppressed)" if f.suppressed is not None else ""
+        if review is not None and not review.is_new(f):
+            tag += " (unchanged)"
         out.append(f"{where} {rule} {f.message}{tag}")
         if not quiet:
             out.extend(_frame(f, color))
@@ -62,19 +71,27 @@ def render(result: ScanResult, catalog: Catalog, *, color: bool = False, include
         out.append(f"{location}: {label} {n.message}")
     if result.notifications:
         out.append("")
-    counts = {lvl: sum(1 for f in shown if f.level is lvl and f.suppressed is None) for lvl in Level}
-    total = sum(counts.values())
-    files = len({f.path for f in shown if f.suppressed is None})
-    if total:
-        parts = ", ".join(f"{n} {lvl.value}{'s' if n != 1 else ''}" for lvl, n in counts.items() if n)
-        summary = f"Found {total} finding{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''} ({parts})."
+    out.append(_summary(result, review))
+    return "\n".join(out) + "\n"
+
+
+def _summary(result: ScanResult, review: Review | None) -> str:
+    found = counted(result.findings, review)
+    counts = {lvl: sum(1 for f in found if f.level is lvl) for lvl in Level}
+    kind = "new finding" if review is not None else "finding"
+    if found:
+        parts = ", ".join(_plural(n, lvl.value) for lvl, n in counts.items() if n)
+        summary = f"Found {_plural(len(found), kind)} in {_plural(len({f.path for f in found}), 'file')} ({parts})."
     else:
-        summary = "No findings."
+        summary = f"No {kind}s."
     suppressed = sum(1 for f in result.findings if f.suppressed is not None)
-    extra = [f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''} scanned"]
+    extra = [f"{_plural(result.files_scanned, 'file')} scanned"]
+    if review is not None:
+        extra.append(f"{review.unchanged_count} unchanged")
     if suppressed:
         extra.append(f"{suppressed} suppressed")
+    if review is not None and review.absent:
+        extra.append(f"{_plural(review.absent, 'baseline finding')} no longer found")
     if result.notifications:
-        extra.append(f"{len(result.notifications)} notification{'s' if len(result.notifications) != 1 else ''}")
-    out.append(f"{summary} {'; '.join(extra).capitalize()}.")
-    return "\n".join(out) + "\n"
+        extra.append(_plural(len(result.notifications), "notification"))
+    return f"{summary} {'; '.join(extra).capitalize()}."
