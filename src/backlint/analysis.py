@@ -87,11 +87,14 @@ def parse_source(text: str) -> cst.Module:
         try:
             compile(text, "<scanned>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         except SyntaxError as py_exc:
+            # CPython says column 0 (and sometimes line 0) when it has no place to point at;
+            # reports count from 1, so leave out what is not a place.
+            line = py_exc.lineno if py_exc.lineno and py_exc.lineno > 0 else None
             raise SourceProblem(
                 NotificationKind.SYNTAX_ERROR,
                 f"syntax error: {py_exc.msg}",
-                py_exc.lineno,
-                py_exc.offset,
+                line,
+                py_exc.offset if line and py_exc.offset and py_exc.offset > 0 else None,
             ) from None
         except (ValueError, RecursionError, MemoryError):
             pass
@@ -452,6 +455,12 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         start, end = positions.trim(text, *span)
         return index.region(start, end)
 
+    # A secret is masked in every finding of the file, not only in the one that found it: another
+    # rule may flag the same line (a request without a timeout that sends a hardcoded token).
+    secret_nodes = [n for p in pending for n in p.redact]
+    secrets = [r for r in map(region_of, secret_nodes) if r is not None]
+    secret_spans = [positions.trim(text, *raw_spans[id(n)]) for n in secret_nodes if id(n) in raw_spans]
+    secret_texts = sorted({t for t in map(_secret_text, (ctx.code(n) for n in secret_nodes)) if len(t) >= 4}, key=len, reverse=True)
     hashes: list[str] | None = None
     ordinals: dict[tuple[str, str, str], int] = {}
     findings: list[Finding] = []
@@ -460,21 +469,25 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         if region is None:
             continue
         line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
-        for secret in p.redact:
-            line_text = _mask(line_text, region.start_line, region_of(secret))
+        for secret in secrets:
+            line_text = _mask(line_text, region.start_line, secret)
+        message = _mask_text(p.message, secret_texts)
         stmt_region = region_of(p.statement) if p.statement is not None else None
         first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
         comments = suppressions.python_comments(lines, first, region.start_line)
         relevant = [c for no, c in comments.items() if no in (first, region.start_line)]
         suppressed = suppressions.suppressing_comment(p.rule.ID, relevant)
         if hashes is None:
-            hashes = line_hashes(text)
-        code = ctx.code(p.node)
+            # GitHub's line hash is a polynomial of the next 100 characters: with a secret in them,
+            # guessing it could be checked against the hash. So the secrets are masked first.
+            hashes = line_hashes(_masked_spans(text, secret_spans) if secret_spans else text)
+        code = _mask_text(ctx.code(p.node), secret_texts)  # the fingerprint is a hash of it, likewise
         key = (p.rule.ID, p.scope_name, "".join(code.split()))
         ordinal = ordinals.get(key, 0)
         ordinals[key] = ordinal + 1
         related = tuple(
-            RelatedLocation(r, msg) for r, msg in ((region_of(n), msg) for n, msg in p.related) if r is not None
+            RelatedLocation(r, _mask_text(msg, secret_texts))
+            for r, msg in ((region_of(n), msg) for n, msg in p.related) if r is not None
         )
         fix = None
         if p.fix is not None:
@@ -495,7 +508,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
                 rule_id=p.rule.ID,
                 path=ctx.path,
                 region=region,
-                message=p.message,
+                message=message,
                 level=p.level,
                 source_line=line_text,
                 line_hash=hashes[region.start_line - 1] if region.start_line <= len(hashes) else "",
@@ -506,6 +519,33 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
             )
         )
     return findings
+
+
+def _secret_text(code: str) -> str:
+    """The value of a secret's string literal (its code without prefix and quotes)."""
+    body = code.lstrip("rbufRBUF")
+    for quote in ('"""', "'''", '"', "'"):
+        if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
+            return body[len(quote) : -len(quote)]
+    return code
+
+
+def _masked_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with the characters of `spans` (but not line breaks) replaced by asterisks."""
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] not in "\r\n":
+                chars[i] = "*"
+    return "".join(chars)
+
+
+def _mask_text(text: str, secrets: Sequence[str]) -> str:
+    """`text` (a message) with every secret value in it masked."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "*" * len(secret))
+    return text
 
 
 def _mask(line_text: str, line_no: int, secret) -> str:  # type: ignore[no-untyped-def]

@@ -21,12 +21,16 @@ silently ignored.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+
+import pathspec
 
 from backlint.findings import Level
 
@@ -93,17 +97,29 @@ def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> boo
 
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.backlint] table at or above `start`."""
-    current = start if start.is_dir() else start.parent
+    current = start if _is_dir(start) else start.parent
     for directory in (current, *current.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except ConfigError:
-                raise
-            if "backlint" in data.get("tool", {}):
+        if _is_file(candidate):
+            tool = _read_toml(candidate).get("tool")
+            if isinstance(tool, dict) and "backlint" in tool:
                 return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a regular file (a directory we may not search is just not one)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def find_root(start: Path) -> Path:
@@ -130,6 +146,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: configuration is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: malformed TOML (nested too deeply)") from None
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.I)
@@ -143,8 +161,9 @@ def _size(value: Any, where: str) -> int:
         return value
     if isinstance(value, str):
         m = _SIZE.match(value)
-        if m:
-            return int(float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()])
+        size = int(float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]) if m else 0
+        if size > 0:
+            return size
     raise ConfigError(f"{where}: expected a size in bytes or like \"2 MiB\", got {value!r}")
 
 
@@ -154,6 +173,23 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
     return tuple(value)
+
+
+def _patterns(value: Any, where: str) -> tuple[str, ...]:
+    """A list of gitignore-style patterns, each checked now (not when the scan meets it)."""
+    patterns = _strings(value, where)
+    for pattern in patterns:
+        _check_pattern(pattern, where)
+    return patterns
+
+
+def _check_pattern(pattern: str, where: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, re.error):
+            raise ConfigError(f"{where}: not a valid gitignore-style pattern: {pattern!r}") from None
 
 
 def check_rule_ids(values: Sequence[str], known: Sequence[str], where: str) -> tuple[str, ...]:
@@ -193,10 +229,13 @@ def load(
     first = (paths[0] if paths else Path(".")).resolve()
     if config_file is not None:
         config_file = config_file.resolve()
-        if not config_file.is_file():
+        if not _is_file(config_file):
             raise ConfigError(f"--config: no such file: {config_file}")
         data = _read_toml(config_file)
-        table = data.get("tool", {}).get("backlint", data if config_file.name != "pyproject.toml" else {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{config_file}: [tool]: expected a table")
+        table = tool.get("backlint", data if config_file.name != "pyproject.toml" else {})
         root = config_file.parent
     else:
         config_file = find_config(first)
@@ -215,13 +254,15 @@ def load(
     if "ignore" in table:
         kwargs["ignore"] = check_rule_ids(_strings(table["ignore"], f"{where} ignore"), rule_ids, f"{where} ignore")
     if "exclude" in table:
-        kwargs["exclude"] = _strings(table["exclude"], f"{where} exclude")
+        kwargs["exclude"] = _patterns(table["exclude"], f"{where} exclude")
     if "extend-exclude" in table:
-        kwargs["extend_exclude"] = _strings(table["extend-exclude"], f"{where} extend-exclude")
+        kwargs["extend_exclude"] = _patterns(table["extend-exclude"], f"{where} extend-exclude")
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
             raise ConfigError(f"{where} per-file-ignores: expected a table of pattern = [ids]")
+        for pattern in pfi:
+            _check_pattern(pattern, f"{where} per-file-ignores")
         kwargs["per_file_ignores"] = tuple(
             (pattern, check_rule_ids(_strings(ids, f"{where} per-file-ignores.{pattern}"), rule_ids, f"{where} per-file-ignores.{pattern}"))
             for pattern, ids in sorted(pfi.items())
@@ -235,7 +276,7 @@ def load(
         kwargs["max_file_size"] = _size(table["max-file-size"], f"{where} max-file-size")
     if "per-file-timeout" in table:
         value = table["per-file-timeout"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
             raise ConfigError(f"{where} per-file-timeout: expected a positive number of seconds, got {value!r}")
         kwargs["per_file_timeout"] = float(value)
     if "respect-gitignore" in table:

@@ -9,12 +9,16 @@
 * Symbolic links are followed only when they point inside the scanned directory; a directory
   reached twice (a symlink loop, or two links to one place) is walked once.
 * Files over `max-file-size` are skipped with a notification.
+* So are files and directories whose names are not UTF-8 (POSIX allows any bytes): no report
+  could name them (JSON, SARIF and GitHub annotations are UTF-8 text).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -58,6 +62,59 @@ def relative(path: Path, root: Path) -> str:
             return path.as_posix()
 
 
+def printable(rel: str) -> str:
+    """`rel` as a report can print it: bytes of the name that are not UTF-8 (which Python keeps as
+    lone surrogates) written as `\\xNN`."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return rel
+
+
+def _not_utf8(rel: str) -> Notification | None:
+    """A notification when the name `rel` cannot appear in a report, else None."""
+    shown = printable(rel)
+    if shown == rel:
+        return None
+    return Notification(NotificationKind.SKIPPED_PATH, "skipped: the name is not valid UTF-8, so no report could name it",
+                        shown, Level.WARNING)
+
+
+_STARS = re.compile(r"(?<!\\)\*{2,}")
+
+
+def _collapse_stars(line: str) -> str:
+    """`line` with each run of `*` inside a name written as one `*` (the same pattern: only a `**`
+    that is a whole path segment means more). pathspec turns every `*` into `[^/]*`, and a run of
+    those makes the regular expression backtrack for ages on a long name."""
+
+    def one(m: re.Match[str]) -> str:
+        segment = (m.start() == 0 or line[m.start() - 1] == "/") and (m.end() == len(line) or line[m.end()] == "/")
+        return "**" if segment and len(m.group()) == 2 else "*"
+
+    return _STARS.sub(one, line) if "**" in line else line
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """The patterns of a .gitignore file a repository brought. As git does, a pattern that cannot
+    be read (`!`, a lone `\\`, `[z-a]`) is left out instead of ending the scan."""
+    lines = [_collapse_stars(line) for line in lines]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pathspec's regular expressions may warn about odd sets
+        try:
+            return pathspec.GitIgnoreSpec.from_lines(lines)
+        except (ValueError, re.error):
+            readable = []
+            for line in lines:
+                try:
+                    pathspec.GitIgnoreSpec.from_lines([line])
+                except (ValueError, re.error):
+                    continue
+                readable.append(line)
+            return pathspec.GitIgnoreSpec.from_lines(readable)
+
+
 class _Ignores:
     """gitignore-style patterns from several directories; the deepest definite answer wins."""
 
@@ -79,7 +136,7 @@ class _Ignores:
                     lines.extend(candidate.read_text(encoding="utf-8", errors="replace").splitlines())
             except OSError:
                 continue
-        spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        spec = gitignore_spec(lines) if lines else None
         self.specs[directory] = spec
         return spec
 
@@ -122,7 +179,8 @@ def discover(paths: Iterable[Path], config: Config) -> tuple[list[Target], list[
         try:
             st = absolute.stat()
         except OSError as exc:
-            notes.append(Notification(NotificationKind.UNREADABLE, f"cannot read: {exc.strerror or exc}", relative(absolute, config.root), Level.ERROR))
+            notes.append(Notification(NotificationKind.UNREADABLE, f"cannot read: {exc.strerror or exc}",
+                                      printable(relative(absolute, config.root)), Level.ERROR))
             continue
         if stat.S_ISDIR(st.st_mode):
             for target, note in _walk(absolute, config, ignores):
@@ -135,6 +193,10 @@ def discover(paths: Iterable[Path], config: Config) -> tuple[list[Target], list[
             language = language_of(absolute) or ("python" if absolute.suffix == "" else None)
             if language is None:
                 notes.append(Notification(NotificationKind.SKIPPED_PATH, "not a Python, JavaScript or TypeScript file", rel, Level.NOTE))
+                continue
+            note = _not_utf8(rel)
+            if note is not None:
+                notes.append(note)
                 continue
             if st.st_size > config.max_file_size:
                 notes.append(_too_large(rel, st.st_size, config))
@@ -170,7 +232,8 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield None, Notification(NotificationKind.UNREADABLE, f"cannot list directory: {exc.strerror or exc}", relative(directory, config.root), Level.WARNING)
+            yield None, Notification(NotificationKind.UNREADABLE, f"cannot list directory: {exc.strerror or exc}",
+                                     printable(relative(directory, config.root)), Level.WARNING)
             continue
         subdirs = []
         for entry in entries:
@@ -189,7 +252,11 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
                     continue  # dangling
             if is_dir:
                 if not ignores.ignored(path, True):
-                    subdirs.append(path)
+                    note = _not_utf8(relative(path, config.root))
+                    if note is not None:
+                        yield None, note
+                    else:
+                        subdirs.append(path)
                 continue
             if not is_file:
                 continue
@@ -198,6 +265,10 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
                 continue
             path = Path(os.path.realpath(path))  # report a file where it really is
             rel = relative(path, config.root)
+            note = _not_utf8(rel)
+            if note is not None:
+                yield None, note
+                continue
             try:
                 size = entry.stat(follow_symlinks=True).st_size
             except OSError as exc:

@@ -79,14 +79,7 @@ def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts = EM
 def _worker_main(conn: Connection, specs: Sequence[RuleSpec], facts: ProjectFacts) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     faulthandler.disable()  # a crash is reported as a notification, never as a traceback dump
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or hard > MEMORY_LIMIT:
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
-    except (ImportError, ValueError, OSError):
-        pass
+    _limit_resources()
     # libcst trees are acyclic: reference counting frees them, so the cyclic collector can run rarely.
     gc.set_threshold(100_000, 50, 100)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
@@ -102,6 +95,31 @@ def _worker_main(conn: Connection, specs: Sequence[RuleSpec], facts: ProjectFact
             conn.send(result)
         except (BrokenPipeError, OSError):
             return
+        except Exception as exc:  # a result that cannot be pickled: a bug of ours, kept to this file
+            result = FileResult(task.rel)
+            result.notifications.append(
+                Notification(NotificationKind.CRASH, f"internal error while reporting on this file ({type(exc).__name__})", task.rel)
+            )
+            try:
+                conn.send(result)
+            except (BrokenPipeError, OSError):
+                return
+
+
+def _limit_resources() -> None:
+    """A worker's address space is limited, and a crash leaves no core file behind (in the scanned
+    repository, which is often the working directory)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    for which, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_CORE, 0)):
+        try:
+            soft, hard = resource.getrlimit(which)
+            if hard == resource.RLIM_INFINITY or hard > value:
+                resource.setrlimit(which, (value, hard))
+        except (ValueError, OSError):
+            pass
 
 
 class _Worker:
@@ -160,12 +178,21 @@ def run(
     workers = [_Worker(context, specs, facts) for _ in range(max(1, min(jobs, len(queue))))]
     try:
         while queue or any(w.task is not None for w in workers):
-            for w in workers:
+            for i, w in enumerate(workers):
                 if w.task is None and queue:
-                    w.assign(queue.popleft())
+                    task = queue.popleft()
+                    try:
+                        w.assign(task)
+                    except OSError:
+                        # The worker died while it had nothing to do (killed from outside, say):
+                        # the file never reached it, so it goes to a new worker.
+                        w.stop(kill=True)
+                        workers[i] = _Worker(context, specs, facts)
+                        workers[i].assign(task)
             busy = [w for w in workers if w.task is not None]
             now = time.monotonic()
-            wait_for = max(0.0, min(w.started + timeout - now for w in busy))
+            # (at most an hour at a time: a huge per-file-timeout must not overflow the wait)
+            wait_for = min(3600.0, max(0.0, min(w.started + timeout - now for w in busy)))
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
             for i, w in enumerate(workers):
                 if w.task is None:
