@@ -115,3 +115,52 @@ def test_an_unwritable_cache_directory_costs_only_speed(app: Path, tmp_path: Pat
 def test_per_file_ignores_are_part_of_an_entrys_key() -> None:
     assert cache.entry_key("a.py", "d1", ()) != cache.entry_key("a.py", "d1", ("BL101",))
     assert cache.entry_key("a.py", "d1", ()) != cache.entry_key("b.py", "d1", ())
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def _cli_scan(app: Path, *args: str) -> dict:
+    from click.testing import CliRunner
+
+    from backlint.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", str(app), "--format", "json", "--fail-on", "never", "-j", "1", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_the_cli_caches_in_the_project_by_default(app: Path, analysed: list[str]) -> None:
+    (app / ".git").mkdir()  # the project root
+    cold = _cli_scan(app)
+    assert (app / ".backlint_cache" / ".gitignore").is_file()
+    analysed.clear()
+    assert _cli_scan(app) == cold and analysed == []
+
+
+def test_the_cli_cache_directory_can_be_chosen_or_switched_off(app: Path, tmp_path: Path, analysed: list[str]) -> None:
+    (app / ".git").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    first = _cli_scan(app, "--cache-dir", str(elsewhere))
+    assert (elsewhere / ".gitignore").is_file() and not (app / ".backlint_cache").exists()
+    analysed.clear()
+    assert _cli_scan(app, "--no-cache") == first
+    assert analysed and not (app / ".backlint_cache").exists()
+
+
+def test_cache_dir_and_no_cache_together_are_a_usage_error(app: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from backlint.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", str(app), "--no-cache", "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "--cache-dir" in result.output
+
+
+def test_results_of_another_backlint_build_are_not_used(app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         analysed: list[str]) -> None:
+    _scan(app, tmp_path / "cache")
+    analysed.clear()
+    monkeypatch.setattr(cache, "code_identity", lambda: "a rule changed since")
+    _scan(app, tmp_path / "cache")
+    assert sorted(analysed) == sorted(p.relative_to(app).as_posix() for p in app.rglob("*.py"))

@@ -16,6 +16,7 @@ scan never leaves half an index.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -62,8 +63,23 @@ def digest(data: bytes) -> str:
 
 def context_key(*parts: Any) -> str:
     """A key for everything besides the file's bytes that a result depends on."""
-    text = json.dumps([__version__, FORMAT, sys.version_info[:2], *parts], sort_keys=True, default=repr)
+    text = json.dumps([__version__, FORMAT, sys.version_info[:2], code_identity(), *parts], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=1)
+def code_identity() -> str:
+    """A digest of backlint's own sources: a development checkout that changes a rule without
+    changing the version must not be served the old rule's results (about a millisecond)."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()[:16]
 
 
 @dataclass

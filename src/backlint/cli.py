@@ -82,6 +82,9 @@ def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
                      help="Read configuration from FILE."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Keep per-file results here [default: .backlint_cache/ in the project, or the user cache]."),
+        click.option("--no-cache", is_flag=True, help="Analyse every file afresh; read and write no cache."),
     )):
         command = option(command)
     return command
@@ -112,11 +115,21 @@ def _load_config(targets: list[Path], config_file: Path | None, select: tuple[st
     return config, catalog
 
 
-def _run_engine(targets: list[Path], config: Config, catalog: Catalog) -> ScanResult:
+def _cache_directory(config: Config, cache_dir: Path | None, no_cache: bool) -> Path | None:
+    from backlint import cache
+
+    if no_cache:
+        if cache_dir is not None:
+            _fail("--cache-dir: not with --no-cache")
+        return None
+    return cache_dir if cache_dir is not None else cache.default_directory(config.root)
+
+
+def _run_engine(targets: list[Path], config: Config, catalog: Catalog, cache_dir: Path | None) -> ScanResult:
     from backlint import engine
 
     try:
-        return engine.scan(targets, config, catalog)
+        return engine.scan(targets, config, catalog, cache_dir=cache_dir)
     except KeyboardInterrupt:
         click.echo("backlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -173,6 +186,8 @@ def scan(
     ignore: tuple[str, ...],
     config_file: Path | None,
     jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
     fail_on: str | None,
     baseline_file: Path | None,
     diff: str | None,
@@ -201,7 +216,7 @@ def scan(
             changes = gitdiff.changes_since(diff, config.root)
         except gitdiff.GitError as exc:
             _fail(f"--diff: {exc}")
-    result = _run_engine(targets, config, catalog)
+    result = _run_engine(targets, config, catalog, _cache_directory(config, cache_dir, no_cache))
     rev = None
     if entries is not None or changes is not None:
         if entries is not None:
@@ -228,6 +243,8 @@ def baseline_command(
     ignore: tuple[str, ...],
     config_file: Path | None,
     jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
     output: Path | None,
 ) -> None:
     """Write the findings of PATHS as a baseline: `scan --baseline FILE` then reports only new ones.
@@ -239,7 +256,7 @@ def baseline_command(
 
     targets = list(paths) or [Path(".")]
     config, catalog = _load_config(targets, config_file, select, ignore, None, jobs)
-    result = _run_engine(targets, config, catalog)
+    result = _run_engine(targets, config, catalog, _cache_directory(config, cache_dir, no_cache))
     _emit(baseline.dumps(result.findings), output)
     if output is not None:
         count = len(result.reported)

@@ -88,6 +88,10 @@ def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
             directory, rel = directory.parent, rel.rsplit("/", 1)[0] if "/" in rel else ""
 
 
+_TRANSIENT = frozenset({NotificationKind.TIMEOUT, NotificationKind.CRASH, NotificationKind.UNREADABLE})
+"""What may go differently next time (load, memory, permissions): such a file's result is not cached."""
+
+
 def scan(
     paths: Sequence[Path],
     config: Config,
@@ -130,7 +134,8 @@ def scan(
                 result.lines_scanned += file_result.lines
                 result.findings.extend(file_result.findings)
                 result.notifications.extend(file_result.notifications)
-                if py_cache is not None and digests is not None and file_result.path in digests:
+                transient = any(n.kind in _TRANSIENT for n in file_result.notifications)
+                if py_cache is not None and digests is not None and file_result.path in digests and not transient:
                     key = cache.entry_key(file_result.path, digests[file_result.path], disabled.get(file_result.path, ()))
                     py_cache.put(key, cache.Entry(tuple(file_result.findings), tuple(file_result.notifications), file_result.lines))
             if py_cache is not None:
