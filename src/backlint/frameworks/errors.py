@@ -136,8 +136,11 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "all", "any", "min", "max", "sum", "sorted", "abs", "round", "hasattr", "getattr", "startswith",
                      "endswith", "find", "rfind", "join", "zip", "map", "filter", "enumerate", "range", "reversed",
                      "lstrip", "rstrip", "partition", "rpartition", "splitlines", "count", "ord", "chr", "divmod",
-                     "unhexlify", "hexlify", "casefold", "title", "capitalize", "zfill"})
-_PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date")
+                     "unhexlify", "hexlify", "casefold", "title", "capitalize", "zfill", "fromhex", "hex", "json",
+                     "b64encode", "urlsafe_b64decode", "urlsafe_b64encode", "reduce", "ZoneInfo", "timezone",
+                     "ip_interface", "IPv4Address", "IPv6Address", "unquote_plus", "normalize", "isoformat", "strftime"})
+_PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
+                    "get_setting", "get_config", "getenv")
 
 
 def parses_only(body: cst.CSTNode) -> bool:
@@ -146,7 +149,7 @@ def parses_only(body: cst.CSTNode) -> bool:
     todo = [body]
     while todo:
         node = todo.pop()
-        if isinstance(node, (cst.Await, cst.With, cst.FunctionDef, cst.Lambda)):
+        if isinstance(node, (cst.Await, cst.With, cst.FunctionDef)):
             return False
         if isinstance(node, cst.Call):
             name = call_name(node) or ""

@@ -226,8 +226,47 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             line=2,
             note="An awaited query in a comprehension is still one query per element.",
         ),
+        Invalid(
+            """
+            from django.db import models
+
+            class Role(models.Model):
+                permissions = models.ManyToManyField("Permission")
+
+            class Member(models.Model):
+                roles = models.ManyToManyField(Role)
+
+            def codes(user):
+                codes = set()
+                for member in Member.objects.filter(user=user).prefetch_related("roles"):
+                    for role in member.roles.all():
+                        codes.update(p.code for p in role.permissions.all())
+                return codes
+            """,
+            line=13,
+            note="The roles were prefetched, their permissions were not.",
+        ),
     ]
     VALID = [
+        Valid(
+            """
+            from django.db import models
+
+            class Role(models.Model):
+                permissions = models.ManyToManyField("Permission")
+
+            class Member(models.Model):
+                roles = models.ManyToManyField(Role)
+
+            def codes(user):
+                codes = set()
+                for member in Member.objects.filter(user=user).prefetch_related("roles__permissions"):
+                    for role in member.roles.all():
+                        codes.update(p.code for p in role.permissions.all())
+                return codes
+            """,
+            note="A nested prefetch serves the inner loops too.",
+        ),
         Valid(
             """
             from django.db import models
@@ -443,6 +482,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if isinstance(root, cst.Name) and depth < 3:
                 # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
                 upstream = self._query_origin(root, depth + 1)
+                if upstream is None:
+                    # `for role in member.roles.all()` inside `for member in members`: what the
+                    # members' query prefetched (`roles__permissions`) serves the roles too.
+                    outer = next((lp for lp in self._loops() if root.value in lp.targets and lp.iterable is not iterable), None)
+                    upstream = self._query_origin(outer.iterable, depth + 1) if outer is not None else None
                 if upstream is not None:
                     eager |= upstream[1]
             django = self.ctx.imports.imports_any(["django", "rest_framework"])

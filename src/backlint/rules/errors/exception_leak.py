@@ -8,7 +8,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, Kind, Origin, Origins
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import iter_descendants
 
@@ -160,6 +160,22 @@ except Exception:
     VALID = [
         Valid(
             """
+            from fastapi import APIRouter, HTTPException
+            router = APIRouter()
+
+            @router.post("/extensions")
+            async def install(ext: Extension):
+                try:
+                    await install_extension(ext)
+                except Exception as exc:
+                    logger.warning(exc)
+                    detail = str(exc) if isinstance(exc, AssertionError) else "Failed to install the extension."
+                    raise HTTPException(status_code=500, detail=detail) from exc
+            """,
+            note="The text is sent only for the application's own assertion messages, through a name.",
+        ),
+        Valid(
+            """
             from flask import Flask, jsonify, request
             app = Flask(__name__)
 
@@ -280,7 +296,7 @@ except Exception:
             self._check(site)
 
     def _check(self, site: responses.ResponseSite) -> None:
-        if self._development_only() or any(self._narrowed_text(body) for body in site.bodies):
+        if self._development_only() or any(self._narrowed_body(body) for body in site.bodies):
             return
         fn = self.ctx.function()
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
@@ -312,6 +328,15 @@ except Exception:
                     if isinstance(name, (cst.Name, cst.Attribute)) and (dotted(name) or "").rsplit(".", 1)[-1] in _DEV_FLAGS:
                         return True
         return False
+
+    def _narrowed_body(self, body: cst.BaseExpression) -> bool:
+        """`_narrowed_text` of the body, or of every value a name in it was given (`detail = ...`)."""
+        if self._narrowed_text(body):
+            return True
+        if not isinstance(body, cst.Name):
+            return False
+        values = [v for v, _ in assigned_values(Env.here(self.ctx), body) if v is not body]
+        return bool(values) and all(self._narrowed_text(v) for v in values)
 
     def _narrowed_text(self, body: cst.BaseExpression) -> bool:
         """`str(exc) if isinstance(exc, AssertionError) else "unexpected error"`: the text is sent

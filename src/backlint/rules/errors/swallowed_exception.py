@@ -120,6 +120,17 @@ except SMTPException:
     VALID = [
         Valid(
             """
+            def broker_is_reachable(connection):
+                try:
+                    connection.ensure_connection(max_retries=1)
+                    return True
+                except Exception:
+                    return False
+            """,
+            note="A probe: for a function that asks whether something works, the failure is the answer.",
+        ),
+        Valid(
+            """
             def body_of(response):
                 try:
                     return response.json()
@@ -250,6 +261,8 @@ except SMTPException:
             return False
         fn = self.ctx.function()
         if errors.parses_only(try_node.body) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
+            return True
+        if fn is not None and _is_probe(fn) and _answers_no(handler):
             return True
         calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
         if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
@@ -427,3 +440,33 @@ def _texts(expr: cst.BaseExpression) -> list[str]:
 
 _SUCCESS_KEYS = frozenset({"ok", "success", "succeeded", "sent", "delivered", "done", "valid", "result", "status"})
 _ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,40}\bfound|404|unable|could not|cannot|can't|please|sorry|try again", re.I)
+
+
+_PROBE_FIRST = frozenset({"is", "has", "can", "check", "verify", "ping", "probe", "detect", "test"})
+_PROBE_WORDS = frozenset({"ping", "probe", "health", "healthcheck", "alive", "reachable", "available", "started", "running",
+                          "ready", "connected", "online"})
+
+
+def _is_probe(fn: cst.FunctionDef) -> bool:
+    """`is_redis_up()`, `verify_connection()`, `celery_running()`: a function whose question is
+    whether something works; for it, a failure is the answer."""
+    parts = name_parts(fn.name.value.lstrip("_"))
+    return bool(parts) and (parts[0] in _PROBE_FIRST or bool(set(parts) & _PROBE_WORDS))
+
+
+def _answers_no(handler: cst.ExceptHandler) -> bool:
+    """The handler only says no: `return False` (or None, 0, an empty value), or `ok = False`."""
+    statements = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+    small = [x for s in statements if isinstance(s, cst.SimpleStatementLine) for x in s.body]
+    if not small or len(small) != sum(len(s.body) for s in statements if isinstance(s, cst.SimpleStatementLine)) \
+            or len(small) != len(statements):
+        return False
+    for x in small:
+        value = x.value if isinstance(x, (cst.Return, cst.Assign)) else None
+        if isinstance(x, cst.Return) and value is None:
+            continue
+        if not (isinstance(value, cst.Name) and value.value in ("False", "None")) and not (
+            isinstance(value, (cst.Integer, cst.SimpleString)) and value.value in ("0", '""', "''")
+        ):
+            return False
+    return True
