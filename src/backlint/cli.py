@@ -6,6 +6,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage or configura
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -60,9 +61,32 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _one_line(message: str) -> str:
+    """`message` with control and formatting characters escaped: a key, value or path quoted from a
+    repository (a line break in a TOML key, an escape sequence in a directory name) can neither
+    split the message nor reach the terminal raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def _fail(message: str) -> NoReturn:
-    click.echo(f"backlint: error: {message}", err=True)
+    click.echo(f"backlint: error: {_one_line(message)}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C anywhere in `command` (reading the configuration, rendering or writing the report) is
+    exit code 130, as during the analysis; click's own handling would print `Aborted!` and exit 1.
+    An output file is written atomically, so the previous one stays whole."""
+
+    @functools.wraps(command)
+    def interruptible(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("backlint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return interruptible
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +103,8 @@ def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="Rule ids or prefixes to run (comma-separated; replaces the configured set)."),
         click.option("--ignore", multiple=True, metavar="IDS",
                      help="Rule ids or prefixes to skip (comma-separated; adds to the configured set)."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+        # Not checked by click (whose errors take four lines): config.load says what is wrong in one.
+        click.option("--config", "config_file", type=click.Path(readable=False, path_type=Path), metavar="FILE",
                      help="Read configuration from FILE."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -178,6 +203,7 @@ def _check_combinations(fmt: str, baseline_file: Path | None, diff: str | None, 
 @click.option("--no-absolute-base", "absolute_base", is_flag=True, flag_value=False, default=True,
               help="SARIF: leave the machine's absolute path of the repository out of originalUriBaseIds.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no code frames, notifications or summary.")
+@_interruptible
 def scan(
     fmt: str,
     output: Path | None,
@@ -237,6 +263,7 @@ def scan(
 @_engine_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the baseline to FILE (atomically) instead of standard output.")
+@_interruptible
 def baseline_command(
     paths: tuple[Path, ...],
     select: tuple[str, ...],

@@ -230,7 +230,7 @@ def load(
     if config_file is not None:
         config_file = config_file.resolve()
         if not _is_file(config_file):
-            raise ConfigError(f"--config: no such file: {config_file}")
+            raise ConfigError(f"--config: {'not a file' if os.path.exists(config_file) else 'no such file'}: {config_file}")
         data = _read_toml(config_file)
         tool = data.get("tool", {})
         if not isinstance(tool, dict):

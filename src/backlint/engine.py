@@ -4,6 +4,7 @@ results, and return everything in a deterministic order."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -142,6 +143,7 @@ def scan(
                 py_cache.save()
         if handle is not None:
             outcome = handle.collect()
+            outcome.notifications = _one_per_file(outcome.notifications)
             result.findings.extend(outcome.findings)
             result.notifications.extend(outcome.notifications)
             result.files_scanned += outcome.files_scanned
@@ -211,9 +213,39 @@ def _store_semgrep(
         if content is None:
             continue
         found, notes = by_path[target.rel]
+        if any(n.kind in _TRANSIENT for n in notes):
+            continue  # a time limit depends on the load: the next scan tries again
         lines = _line_count(target)
         store.put(cache.entry_key(target.rel, content, disabled.get(target.rel, ())), cache.Entry(tuple(found), tuple(notes), lines))
     store.save()
+
+
+_TIMEOUT_RULE = re.compile(r"^semgrep: Timeout when running (\S+) on ")
+
+
+def _one_per_file(notes: Sequence[Notification]) -> list[Notification]:
+    """semgrep reports a problem per rule and file (a file too slow for three rules is three
+    timeouts): as in the Python pass, a file gets one notification, the most severe, naming the
+    others' rules or counting them."""
+    by_path: dict[str, list[Notification]] = {}
+    out: list[Notification] = []
+    for note in notes:
+        if note.path is None:
+            out.append(note)
+        else:
+            by_path.setdefault(note.path, []).append(note)
+    for group in by_path.values():
+        group.sort(key=lambda n: (-n.level.rank, n.sort_key))
+        first = group[0]
+        if len(group) > 1:
+            rules = [m.group(1) for m in (_TIMEOUT_RULE.match(n.message) for n in group) if m]
+            if len(rules) == len(group):
+                message = f"semgrep: Timeout when running {', '.join(sorted(set(rules)))} on this file"
+            else:
+                message = f"{first.message} (and {len(group) - 1} more problem{'s' if len(group) > 2 else ''} semgrep reported here)"
+            first = Notification(first.kind, message, first.path, first.level, first.line, first.column)
+        out.append(first)
+    return out
 
 
 def _line_count(target: Target) -> int:

@@ -48,6 +48,11 @@ def is_seed_path(path: str) -> bool:
     return _SEED_PATH.search(path) is not None
 
 
+def is_command_path(path: str) -> bool:
+    """Django management commands: run by an operator (or a scheduler), with nobody waiting on a page."""
+    return "/management/commands/" in f"/{path}"
+
+
 def is_script_path(path: str) -> bool:
     """Files in scripts/, tools/, dev/, bin/...: run by hand, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))

@@ -129,7 +129,7 @@ class QueryInLoop(Rule):
     `range` of constants, writes in loops (also a relation loaded only to be deleted), refining a
     lazy queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), relationship reads
     on collections whose origin is not visible in the function (a queryset passed in may have been
-    prefetched), and code run once: migrations and seed modules."""
+    prefetched), and code run once or by an operator: migrations, seed modules and management commands."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -329,8 +329,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
         # Migrations and seed modules run once: a query per iteration there costs seconds once.
-        # (Management commands often run from cron over whole tables: they are looked at.)
-        return super().wants(path, options) and not (project.is_migration_path(path) or project.is_seed_path(path))
+        # Management commands were half wrong on real code (a count per model for a progress
+        # line, a deliberate re-check in a long prune, a bounded diagnostic): left alone too.
+        return super().wants(path, options) and not (
+            project.is_migration_path(path) or project.is_seed_path(path) or project.is_command_path(path)
+        )
 
     def _loops(self) -> list[_Loop]:
         """Loops enclosing the current node within its function, innermost first, whose body (not

@@ -120,6 +120,42 @@ except SMTPException:
     VALID = [
         Valid(
             """
+            from pydantic import BaseModel, field_validator
+
+            class Contact(BaseModel):
+                phones: list[str]
+
+                @field_validator("phones")
+                @classmethod
+                def keep_valid(cls, values):
+                    valid = []
+                    for value in values:
+                        try:
+                            valid.append(PhoneNumber(number=value).number)
+                        except Exception:
+                            continue
+                    return valid
+            """,
+            note="A validator: what fails there is the value being checked.",
+        ),
+        Valid(
+            """
+            import time
+            import requests
+
+            def wait_until_up(url, tries=30):
+                for _ in range(tries):
+                    try:
+                        if requests.get(url, timeout=5).ok:
+                            return True
+                    except requests.RequestException:
+                        time.sleep(2)
+                return False
+            """,
+            note="A polling loop: the next round tries again, and the end says no.",
+        ),
+        Valid(
+            """
             def broker_is_reachable(connection):
                 try:
                     connection.ensure_connection(max_retries=1)
@@ -262,7 +298,11 @@ except SMTPException:
         fn = self.ctx.function()
         if errors.parses_only(try_node.body) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
             return True
-        if fn is not None and _is_probe(fn) and _answers_no(handler):
+        if (fn is not None and _is_probe(fn) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
+            return True
+        if fn is not None and _is_validator(fn):
+            return True  # a pydantic validator: whatever fails there is the value being checked
+        if _retries(handler) and any(isinstance(n, (cst.While, cst.For)) for n in self.ctx.ancestors()):
             return True
         calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
         if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
@@ -454,14 +494,55 @@ def _is_probe(fn: cst.FunctionDef) -> bool:
     return bool(parts) and (parts[0] in _PROBE_FIRST or bool(set(parts) & _PROBE_WORDS))
 
 
-def _answers_no(handler: cst.ExceptHandler) -> bool:
-    """The handler only says no: `return False` (or None, 0, an empty value), or `ok = False`."""
+_VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator", "validates",
+                                   "validates_schema"})
+
+
+def _is_validator(fn: cst.FunctionDef) -> bool:
+    for decorator in fn.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if (dotted(target) or "").rsplit(".", 1)[-1] in _VALIDATOR_DECORATORS:
+            return True
+    return False
+
+
+def _handler_statements(handler: cst.ExceptHandler) -> list[cst.BaseSmallStatement] | None:
+    """The handler's statements when it has only simple ones, else None."""
+    statements = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+    if not statements or not all(isinstance(s, cst.SimpleStatementLine) for s in statements):
+        return None
+    return [x for s in statements for x in s.body]  # type: ignore[union-attr]
+
+
+def _records_no(handler: cst.ExceptHandler) -> bool:
+    """`celery_running = False`: the handler records that something is not working."""
+    small = _handler_statements(handler)
+    return bool(small) and all(
+        isinstance(x, cst.Assign) and isinstance(x.value, cst.Name) and x.value.value in ("False", "None")
+        and all(isinstance(t.target, cst.Name) and set(name_parts(t.target.value)) & _PROBE_WORDS for t in x.targets)
+        for x in small or ()
+    )
+
+
+def _retries(handler: cst.ExceptHandler) -> bool:
+    """`except Exception: time.sleep(10)` in a polling loop: the next round tries again."""
+    small = _handler_statements(handler)
+    return bool(small) and any(
+        isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and (call_name(x.value) or "") == "sleep" for x in small or ()
+    ) and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small or ())
+
+
+def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
+    """The handler only says no: `return False` (or None, 0, an empty value), or `ok = False`
+    (with `allow_pass`, also `pass`: the probe goes on to its next check or its final no)."""
     statements = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
     small = [x for s in statements if isinstance(s, cst.SimpleStatementLine) for x in s.body]
     if not small or len(small) != sum(len(s.body) for s in statements if isinstance(s, cst.SimpleStatementLine)) \
             or len(small) != len(statements):
         return False
     for x in small:
+        if allow_pass and isinstance(x, cst.Pass):
+            continue
         value = x.value if isinstance(x, (cst.Return, cst.Assign)) else None
         if isinstance(x, cst.Return) and value is None:
             continue
