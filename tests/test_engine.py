@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -331,7 +332,48 @@ def test_ctrl_c_stops_promptly_and_leaves_no_output(tmp_path: Path) -> None:
     assert stdout == ""
     assert not out.exists()
     assert not list(tmp_path.glob(".report.sarif.*"))
+    # The cache (on by default) holds whole indexes or none: no temporary file, nothing half-written.
+    cache_dir = tmp_path / ".backlint_cache"
+    assert not [p for p in cache_dir.rglob("*") if p.name.endswith(".tmp")]
+    for index in cache_dir.rglob("*.json"):
+        assert json.loads(index.read_text(encoding="utf-8"))["entries"] is not None
     deadline = time.monotonic() + 10
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [c for c in children if _alive(c)], "a worker or semgrep outlived the interrupted scan"
+
+
+def _interrupt(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("command,where", [("scan", "render"), ("scan", "write"), ("baseline", "write"), ("scan", "config")])
+def test_ctrl_c_before_or_after_the_analysis_exits_130_and_keeps_the_old_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, where: str
+) -> None:
+    """Through the console script's entry point: Ctrl-C while the configuration is read, the report
+    rendered or its temporary file written is exit 130 too (not click's `Aborted!` and 1), and the
+    previous report is still there, whole."""
+    from backlint import cli as cli_module
+    from backlint import report
+
+    (tmp_path / "pyproject.toml").write_text("[tool.backlint]\n")
+    (tmp_path / "app.py").write_text(HEALTHY)
+    out = tmp_path / "report.out"
+    out.write_text("the previous report\n")
+    if where == "render":
+        monkeypatch.setattr(report, "render", _interrupt)
+    elif where == "write":
+        monkeypatch.setattr(cli_module.os, "fsync", _interrupt)  # the temporary file is written, not yet renamed
+    else:
+        monkeypatch.setattr(config_module, "load", _interrupt)
+    args = ["backlint", command, str(tmp_path), "--no-cache", "--jobs", "1", "-o", str(out)]
+    monkeypatch.setattr(sys, "argv", args + (["--format", "sarif"] if command == "scan" else []))
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main()
+    assert exit_info.value.code == 130
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "interrupted" in captured.err and "Aborted" not in captured.err
+    assert out.read_text() == "the previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "pyproject.toml", "report.out"]

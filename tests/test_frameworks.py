@@ -376,3 +376,7 @@ def check(value):
     assert facts.logs_before_raising("StorageError")
     assert not facts.logs_before_raising("InputError")
     assert not facts.merged(facts_from_text("raise StorageError('silent')\n")).logs_before_raising("StorageError")
+    third = facts_from_text("def f():\n    try:\n        g()\n    except OSError as e:\n        print(e)\n        raise StorageError('x')\n",
+                            "app/services/files.py")
+    silent = facts_from_text("def commit(s):\n    raise StorageError('commit failed')\n", "app/services/base.py")
+    assert facts.merged(third).merged(silent).logs_before_raising("StorageError"), "three sites in four log the cause"

@@ -1,6 +1,7 @@
 """A tree of hostile files is scanned to the end, in bounded time, without a traceback: each bad
 file gives exactly one notification, every healthy file's findings survive with exact regions, and
-nothing outside the tree or in vendored folders is read."""
+nothing outside the tree or in vendored folders is read. The same for JavaScript and TypeScript
+files, which semgrep analyses, at the end."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, run_cli
+from backlint.findings import ScanResult
+from conftest import FIXTURES, ROOT, run_cli
 
 HEALTHY = 'def f(cur, x):\n    cur.execute(f"SELECT * FROM t WHERE a = \'{x}\'")\n'
 """BL101 at 2:17."""
@@ -249,3 +252,116 @@ def test_unreadable_files_and_directories(tmp_path: Path) -> None:
     notes = sorted((n["path"], n["kind"]) for n in data["notifications"])
     assert notes == [("locked.py", "unreadable"), ("locked_dir", "unreadable")]
     assert "Traceback" not in proc.stderr
+
+
+# -- JavaScript and TypeScript: the same promises, through semgrep --------------------------------
+
+JS_SQL = 'const q = "SELECT * FROM t WHERE id = " + req.query.id;\ndb.query(q);\n'
+"""BL101 at 2:1 (`db.query(q)`)."""
+
+
+def _javascript_rules() -> str | None:
+    """None when semgrep and a JavaScript BL101 rule are there, else why not."""
+    from backlint import semgrep
+
+    if semgrep.find_executable() is None:
+        return "semgrep is not installed"
+    if not any(r.catalogue_id == "BL101" and "javascript" in r.languages for r in semgrep.load_rules(ROOT / "rules")):
+        return "rules/ has no BL101 rule for JavaScript"
+    return None
+
+
+@pytest.fixture(scope="module")
+def hostile_web(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reason = _javascript_rules()
+    if reason is not None:
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("hostile_web")
+    (root / "pyproject.toml").write_text("[tool.backlint]\nper-file-timeout = 2\n")
+    web = root / "web"
+    web.mkdir()
+    (web / "good.js").write_text(JS_SQL)
+    (web / "bom_crlf.ts").write_bytes(codecs.BOM_UTF8 + JS_SQL.replace("\n", "\r\n").encode())
+    (web / "latin1.js").write_bytes("const s = 'café';\n".encode("latin-1") + JS_SQL.encode())  # semgrep reads bytes
+    (web / "dir with space").mkdir()
+    (web / "dir with space" / "ça.js").write_text(JS_SQL)
+    (web / "empty.js").write_bytes(b"")
+    (web / "syntax.js").write_text("function (( {\n")
+    (web / "binary.js").write_bytes(bytes(range(256)) * 8)
+    (web / "nul.js").write_bytes(b"const a = 1;\x00\nconst b = 2;\n")
+    (web / "big.js").write_text("let x = 1;\n" * 250_000)  # 2.75 MB: over the default 1 MiB limit
+    # Deep enough that every rule runs past semgrep's per-rule time limit: one notification, not one per rule.
+    (web / "deep.js").write_text("x = " + "(" * 50_000 + ")" * 50_000 + ";\n")
+    os.symlink(web / "good.js", web / "link_inside.js")  # a link inside the root is the same file, read once
+    os.symlink(root / "missing.js", web / "dangling.js")
+    return root
+
+
+JS_EXPECTED_FINDINGS = {
+    ("BL101", "web/good.js", 2, 1),
+    ("BL101", "web/bom_crlf.ts", 2, 1),
+    ("BL101", "web/latin1.js", 3, 1),
+    ("BL101", "web/dir with space/ça.js", 2, 1),
+}
+JS_EXPECTED_NOTIFICATIONS = {
+    "web/syntax.js": "syntax-error",
+    "web/binary.js": "syntax-error",
+    "web/nul.js": "syntax-error",
+    "web/big.js": "too-large",
+    "web/deep.js": "timeout",
+}
+
+
+def test_hostile_javascript_files(hostile_web: Path, sarif_schema: dict) -> None:
+    """Healthy JavaScript and TypeScript findings survive with exact regions (byte-order mark, CRLF,
+    Latin-1, spaces and non-ASCII in names); each bad file is exactly one notification, even when
+    semgrep reports a problem per rule; the SARIF is valid; the scan ends in bounded time."""
+    started = time.monotonic()
+    proc = run_cli("scan", ".", "--format", "sarif", "--jobs", "2", "--no-cache", cwd=hostile_web, timeout=300)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    jsonschema.validate(data, sarif_schema)
+    run = data["runs"][0]
+
+    def where(location: dict) -> tuple[str, dict]:
+        physical = location["physicalLocation"]
+        return urllib.parse.unquote(physical["artifactLocation"]["uri"]), physical.get("region") or {}
+
+    found = set()
+    for r in run["results"]:
+        path, region = where(r["locations"][0])
+        found.add((r["ruleId"], path, region["startLine"], region["startColumn"]))
+    assert found == JS_EXPECTED_FINDINGS
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert "web/dir%20with%20space/%C3%A7a.js" in uris
+    kinds: dict[str, list[str]] = {}
+    for n in run["invocations"][0]["toolExecutionNotifications"]:
+        kinds.setdefault(where(n["locations"][0])[0], []).append(n["descriptor"]["id"])
+    assert kinds == {path: [kind] for path, kind in JS_EXPECTED_NOTIFICATIONS.items()}
+    assert elapsed < 120
+
+
+def test_a_semgrep_timeout_is_not_cached(tmp_path: Path) -> None:
+    """A time limit depends on the machine's load: the next scan tries such a file again (as the
+    Python pass does), while a file semgrep analysed, or could not parse, is taken from the cache."""
+    from backlint import cache, engine, semgrep
+    from backlint.discovery import Target
+    from backlint.findings import Notification, NotificationKind
+
+    targets = []
+    for name in ("ok.js", "slow.js", "broken.js"):
+        (tmp_path / name).write_text(JS_SQL)
+        targets.append(Target(tmp_path / name, name, "javascript", len(JS_SQL)))
+    digests = {t.rel: cache.digest(t.path.read_bytes()) for t in targets}
+    outcome = semgrep.Outcome(notifications=[
+        Notification(NotificationKind.TIMEOUT, "semgrep: Timeout when running BL101 on slow.js:", "slow.js"),
+        Notification(NotificationKind.SYNTAX_ERROR, "syntax error: semgrep could not parse this file", "broken.js"),
+    ])
+    store = cache.Cache.open(tmp_path / "cache", "ctx", cache.Entry.from_json)
+    engine._store_semgrep(store, targets, outcome, digests, {})
+    reopened = cache.Cache.open(tmp_path / "cache", "ctx", cache.Entry.from_json)
+    result = ScanResult(root=str(tmp_path))
+    assert [t.rel for t in engine._from_cache(reopened, targets, digests, {}, result)] == ["slow.js"]
+    assert [(n.kind.value, n.path) for n in result.notifications] == [("syntax-error", "broken.js")]

@@ -9,6 +9,7 @@ exist yet (a cache, say) is skipped until it does, so covering it is one line.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,13 @@ def _baseline(result: ScanResult) -> str:
     return baseline.dumps(result.findings)
 
 
-WRITERS = {"baseline": _baseline}
+def _cache_entry(result: ScanResult) -> str:
+    from backlint import cache
+
+    return json.dumps(cache.Entry(tuple(result.findings), tuple(result.notifications), result.lines_scanned).to_json())
+
+
+WRITERS = {"baseline": _baseline, "cache entry": _cache_entry}
 """Other things written from a scan's findings (a cache, ...): name -> result -> text."""
 
 
@@ -189,6 +196,8 @@ RUNS = [
     Run("json -o", ("scan", "settings.py", "--format", "json", "--include-suppressed", "-o", "{out}")),
     Run("github", ("scan", "settings.py", "--format", "github")),
     Run("baseline -o", ("baseline", "settings.py", "-o", "{out}"), needs=("baseline",)),
+    Run("json, cache in --cache-dir", ("scan", "settings.py", "--format", "json", "--cache-dir", "{cache}"), needs=("scan --cache-dir",)),
+    Run("baseline, cache in --cache-dir", ("baseline", "settings.py", "--cache-dir", "{cache}"), needs=("baseline --cache-dir",)),
     Run("sarif with baseline", ("scan", "settings.py", "--format", "sarif", "--baseline", "{baseline}", "--include-unchanged"),
         needs=("baseline", "scan --baseline", "scan --include-unchanged")),
 ]
@@ -220,7 +229,7 @@ def test_secrets_never_leave(project: Path, tmp_path: Path, run: Run) -> None:
         proc = run_cli("baseline", *run.args[1:2], "-o", str(outdir / "baseline.json"), cwd=project, env=env)
         assert proc.returncode in (0, 1), proc.stderr
         printed += proc.stdout + proc.stderr
-    args = [a.format(out=outdir / "report", baseline=outdir / "baseline.json") for a in run.args]
+    args = [a.format(out=outdir / "report", baseline=outdir / "baseline.json", cache=outdir / "cache") for a in run.args]
     proc = run_cli(*args, cwd=project, env=env)
     assert proc.returncode in (0, 1), proc.stderr
     printed += proc.stdout + proc.stderr
@@ -234,3 +243,21 @@ def test_secrets_never_leave(project: Path, tmp_path: Path, run: Run) -> None:
     assert not _files(tmpdir), f"left behind in the temporary directory: {sorted(_files(tmpdir))}"
     if os.name == "posix":
         assert not list(project.glob("**/.*.tmp"))
+
+
+def test_secrets_never_cached(project: Path, tmp_path: Path) -> None:
+    """The result cache (on by default from the command line), in the project's `.backlint_cache/`
+    and in a `--cache-dir`: it holds the BL301 findings, suppressed ones included, only masked; and a
+    report read back from it is the same masked report."""
+    cache_dir = tmp_path / "cache"
+    reports = []
+    for args in ([], ["--cache-dir", str(cache_dir)], ["--cache-dir", str(cache_dir)]):  # default; cold; warm
+        proc = run_cli("scan", ".", "--format", "json", "--include-suppressed", *args, cwd=project)
+        assert proc.returncode == 1, proc.stderr
+        assert_no_secret(proc.stdout + proc.stderr, "a report")
+        reports.append(proc.stdout)
+    assert reports[0] == reports[1] == reports[2]
+    for directory in (project / ".backlint_cache", cache_dir):
+        stored = "".join(p.read_text(encoding="utf-8") for p in sorted(directory.rglob("*")) if p.is_file())
+        assert stored.count('"rule_id":"BL301"') >= PY_BL301 + (0 if JS_SKIP else JS_BL301), f"{directory} holds no secret findings"
+        assert_no_secret(stored, f"the cache in {directory}")
