@@ -379,4 +379,4 @@ def check(value):
     third = facts_from_text("def f():\n    try:\n        g()\n    except OSError as e:\n        print(e)\n        raise StorageError('x')\n",
                             "app/services/files.py")
     silent = facts_from_text("def commit(s):\n    raise StorageError('commit failed')\n", "app/services/base.py")
-    assert facts.merged(third).merged(silent).logs_before_raising("StorageError"), "three sites in four log the cause"
+    assert facts.merged(third).merged(silent).logs_before_raising("StorageError"), "most raise sites log the cause"

@@ -181,12 +181,12 @@ class ProjectFacts:
         return cls(**values)
 
     def logs_before_raising(self, name: str) -> bool:
-        """Whether the project logs the cause before raising exception class `name`: at three
-        raise sites in four at least (a service that prints every driver error before wrapping
-        it, and one commit helper that does not)."""
+        """Whether the project logs the cause before raising exception class `name` at most of
+        its raise sites (a service that prints every driver error before wrapping it, beside a
+        commit helper that does not)."""
         logged = sum(1 for n, _ in self.logged_raises if n == name)
         unlogged = sum(1 for n, _ in self.unlogged_raises if n == name)
-        return logged > 0 and logged >= 3 * unlogged
+        return logged > unlogged
 
     def serves_event_loop(self, path: str) -> bool | None:
         """Whether the package holding `path` runs an event loop that serves requests, by its
