@@ -120,8 +120,8 @@ def test_suppressed_results_are_marked_when_included(tmp_path: Path) -> None:
 
 
 def test_deterministic_across_jobs() -> None:
-    one = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "1").stdout
-    two = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "2").stdout
+    one = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "1", "--no-cache").stdout
+    two = run_cli("scan", "fixtures", "--format", "sarif", "--jobs", "2", "--no-cache").stdout
     assert one == two
 
 

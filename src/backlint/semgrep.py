@@ -528,6 +528,7 @@ def _environment(work: Path) -> dict[str, str]:
         SEMGREP_SETTINGS_FILE=str(work / "settings.yml"),
         SEMGREP_LOG_FILE=str(work / "semgrep.log"),
         SEMGREP_VERSION_CACHE_PATH=str(work / "version-cache"),
+        TMPDIR=str(work),  # its own scratch directories go with ours
     )
     return env
 
