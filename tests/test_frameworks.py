@@ -375,7 +375,8 @@ def check(value):
     )
     assert facts.logs_before_raising("StorageError")
     assert not facts.logs_before_raising("InputError")
-    assert not facts.merged(facts_from_text("raise StorageError('silent')\n")).logs_before_raising("StorageError")
+    assert not facts.merged(facts_from_text("raise StorageError('silent')\nraise StorageError('quiet')\n")).logs_before_raising(
+        "StorageError"), "as many silent raise sites as logged ones"
     third = facts_from_text("def f():\n    try:\n        g()\n    except OSError as e:\n        print(e)\n        raise StorageError('x')\n",
                             "app/services/files.py")
     silent = facts_from_text("def commit(s):\n    raise StorageError('commit failed')\n", "app/services/base.py")

@@ -374,7 +374,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     def _callers_all_in_transaction(self, name: str) -> bool:
         """Whether the function is called in this file, and only inside a transaction (a
         `with transaction.atomic():` block or an `@atomic` function): its writes share it."""
-        return self.ctx.memo(("BL104-callers", name), lambda: _callers_in_transaction(self.ctx, name))
+        calls = self.ctx.memo("BL104-calls", lambda: _calls_by_transaction(self.ctx))
+        return name in calls and all(calls[name])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()
@@ -475,8 +476,9 @@ def _is_view(ctx: Any, fn: cst.FunctionDef) -> bool:
     return "request" in params or routes.route_of(ctx, fn) is not None
 
 
-def _callers_in_transaction(ctx: Any, name: str) -> bool:
-    found = False
+def _calls_by_transaction(ctx: Any) -> dict[str, list[bool]]:
+    """For every called name in the file, whether each call is inside a transaction (one walk)."""
+    calls: dict[str, list[bool]] = {}
     todo: list[tuple[cst.CSTNode, bool]] = [(ctx.module, False)]
     while todo:
         node, in_tx = todo.pop()
@@ -487,12 +489,12 @@ def _callers_in_transaction(ctx: Any, name: str) -> bool:
             for item in node.items
         ):
             in_tx = True
-        elif isinstance(node, cst.Call) and call_name(node) == name:
-            if not in_tx:
-                return False
-            found = True
+        elif isinstance(node, cst.Call):
+            name = call_name(node)
+            if name:
+                calls.setdefault(name, []).append(in_tx)
         todo.extend((child, in_tx) for child in iter_children(node))
-    return found
+    return calls
 
 
 def _leaves(arm: cst.CSTNode) -> bool:
