@@ -188,3 +188,18 @@ def test_python_dash_m_and_console_script_agree(project: Path) -> None:
         pytest.skip("the console script is not on PATH in this environment")
     direct = subprocess.run([exe, "scan", ".", "--format", "json"], cwd=project, capture_output=True, text=True)
     assert direct.stdout == run_cli("scan", ".", "--format", "json", cwd=project).stdout
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["scan", "--format", "xml"], "'--format': 'xml' is not one of"),
+        (["scan", "--jobs", "0"], "'--jobs': 0 is not in the range"),
+        (["scan", "--no-such-option"], "No such option '--no-such-option'"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
+def test_option_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("backlint: error: ") and fragment in proc.stderr

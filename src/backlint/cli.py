@@ -332,4 +332,16 @@ def explain(rule_id: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="backlint")
+    """The console entry point: click's own errors (an unknown option, a bad choice) come out as
+    one line, like ours, and with the same exit code."""
+    try:
+        code = cli.main(prog_name="backlint", standalone_mode=False)
+    except click.ClickException as exc:
+        command = f" {exc.ctx.command_path}" if isinstance(exc, click.UsageError) and exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        click.echo(f"backlint: error: {message}" + (f" (see `{command.strip()} --help`)" if command else ""), err=True)
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.Abort:
+        click.echo("backlint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
