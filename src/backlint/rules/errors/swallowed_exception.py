@@ -407,8 +407,8 @@ def _names(expr: cst.CSTNode | None) -> set[str]:
     return {n.value for n in [expr, *iter_descendants(expr)] if isinstance(n, cst.Name)}
 
 
-_TEARDOWN_WORDS = frozenset({"close", "disconnect", "shutdown", "stop", "teardown", "cleanup", "logout", "deauth", "signout", "logoff", "dispose",
-                             "unsubscribe", "quit", "exit"})
+_TEARDOWN_WORDS = frozenset({"close", "disconnect", "shutdown", "stop", "teardown", "cleanup", "logout", "deauth", "signout",
+                             "logoff", "dispose", "unsubscribe", "quit", "exit"})
 _USER_MESSAGES = frozenset({"flash", "error", "warning", "add_message", "message_user", "add_error", "abort"})
 _ERROR_KEYS = frozenset({"error", "errors", "err", "err_msg", "error_message", "failure", "failed", "fail", "message", "msg", "detail"})
 _RESPONDERS = frozenset({"render", "render_template", "TemplateResponse", "jsonify", "JsonResponse", "JSONResponse",
