@@ -378,9 +378,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         loops = self._loops()
         if not loops or self._memoized():
             return
+        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))  # the flow index only if needed
+        if op is None or op.kind is not OpKind.QUERY or not _is_read(node):
+            return
         env = Env.here(self.ctx)
-        op = database.data_op(self.ctx, node, env)
-        if op is None or op.kind is not OpKind.QUERY or not _is_read(node) or not self._executes_now(node, env):
+        if not self._executes_now(node, env):
             return
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
