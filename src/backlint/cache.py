@@ -92,6 +92,8 @@ class Cache(Generic[T]):
     decode: Callable[[Any], T]
     entries: dict[str, T] = field(default_factory=dict)
     used: dict[str, T] = field(default_factory=dict)
+    changed: bool = False
+    """Whether this scan stored anything: a scan that only read the index leaves it as it is."""
 
     @classmethod
     def open(cls, directory: Path, context: str, decode: Callable[[Any], T]) -> Cache[T]:
@@ -113,9 +115,12 @@ class Cache(Generic[T]):
 
     def put(self, key: str, entry: T) -> None:
         self.used[key] = entry
+        self.changed = True
 
     def save(self) -> None:
         """Write the entries this scan used, plus older ones up to a bound; never raise."""
+        if not self.changed and len(self.entries) <= max(_KEEP_FACTOR * len(self.used), 1):
+            return  # every entry came from the index, and it holds nothing to drop
         keep = dict(self.used)
         for key, entry in self.entries.items():
             if len(keep) >= max(_KEEP_FACTOR * len(self.used), 1):

@@ -53,6 +53,10 @@ def language_of(path: Path) -> str | None:
 
 
 def relative(path: Path, root: Path) -> str:
+    text, prefix = str(path), os.path.join(str(root), "")
+    if text.startswith(prefix) and len(text) > len(prefix):  # the common case, without pathlib's cost
+        rest = text[len(prefix):]
+        return rest.replace(os.sep, "/") if os.sep != "/" else rest
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -124,6 +128,8 @@ class _Ignores:
         self.config_spec = pathspec.GitIgnoreSpec.from_lines(patterns)
         self.respect_gitignore = config.respect_gitignore
         self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self.chains: dict[str, list[tuple[Path, pathspec.GitIgnoreSpec]]] = {}
+        self.root_prefix = os.path.join(str(root), "")
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory in self.specs:
@@ -152,21 +158,30 @@ class _Ignores:
                 return True
         if not self.respect_gitignore:
             return False
-        directory = path.parent
-        chain: list[Path] = []
-        while True:
-            chain.append(directory)
-            if directory == self.root or directory.parent == directory or self.root not in directory.parents:
-                break
-            directory = directory.parent
-        for base in chain:  # deepest first
-            spec = self._spec(base)
-            if spec is None:
-                continue
+        for base, spec in self._specs_above(path.parent):  # deepest first
             result = spec.check_file(relative(path, base) + suffix)
             if result.include is not None:
                 return bool(result.include)
         return False
+
+    def _specs_above(self, directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+        """The ignore files that apply in `directory`: its own and its parents' up to the root,
+        deepest first (worked out once per directory)."""
+        key = str(directory)
+        chain = self.chains.get(key)
+        if chain is None:
+            chain = []
+            current = directory
+            while True:
+                spec = self._spec(current)
+                if spec is not None:
+                    chain.append((current, spec))
+                text = str(current)
+                if current == self.root or current.parent == current or not text.startswith(self.root_prefix):
+                    break
+                current = current.parent
+            self.chains[key] = chain
+        return chain
 
 
 def discover(paths: Iterable[Path], config: Config) -> tuple[list[Target], list[Notification]]:
