@@ -63,7 +63,7 @@ def update_user(user_id):
         "https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html",
         "https://cheatsheetseries.owasp.org/cheatsheets/Mass_Assignment_Cheat_Sheet.html",
     )
-    PREFILTER = ("request", "Body", "dict")
+    PREFILTER = ("request", "Body", ": dict", ":dict", "Dict", "dict[", "[dict")  # request objects, FastAPI dict bodies
 
     INVALID = [
         Invalid(
