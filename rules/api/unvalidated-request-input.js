@@ -99,6 +99,19 @@ router.post('/v5/users', async (req, res) => {
   res.status(201).json(user);
 });
 
+router.post('/v6/users', async (req, res) => {
+  const { error } = userSchema.validate(req.body);
+  if (error) return res.status(400).json({ error: error.message });
+  // ok: BL403
+  res.status(201).json(await User.create(req.body));
+});
+
+// validation in another handler does not cover this one
+router.put('/v6/users/:id', async (req, res) => {
+  // ruleid: BL403
+  res.json(await User.findByIdAndUpdate(req.params.id, req.body, { new: true }));
+});
+
 router.post('/search', async (req, res) => {
   // ok: BL403
   res.json(await Post.find({ title: new RegExp(escape(req.body.q), 'i') }).limit(20));

@@ -40,6 +40,13 @@ function refresh(token) {
   return jwt.sign({ sub: payload.sub }, SIGNING_KEY);
 }
 
+function inviteLink(email) {
+  // a name that says nothing, but the literal is the signing key
+  // ruleid: BL301
+  const k = 'Zq81-fT0p-77aa-c1d2';
+  return `https://shop.example.com/invite?t=${jwt.sign({ email }, k, { expiresIn: '2d' })}`;
+}
+
 const pool = new Pool({
   host: 'db.internal',
   user: 'app',
@@ -139,6 +146,22 @@ const names = {
   password: 'Password must have at least 8 characters',
   // ok: BL301
   RESET_PASSWORD: 'resetPassword',
+};
+
+// Labels of a user interface: a translation table and a colour per kind of graph node.
+const labels = {
+  // ok: BL301
+  password: 'Kennwort',
+  // ok: BL301
+  new_password: 'Neues-Kennwort',
+  // ok: BL301
+  apiKey: 'Schlüsselwort',
+};
+const nodeColours = {
+  // ok: BL301
+  credential: '#C0A040',
+  // ok: BL301
+  secret: '#8a2be2',
 };
 
 // ok: BL301

@@ -57,7 +57,77 @@ async function totals(orders) {
   } catch (e) { return []; }
 }
 
+// A probe followed by more work: the work's failures are swallowed too (no semicolons).
+function resetCache(dir) {
+  try {
+    fs.statSync(dir)
+    fs.rmSync(dir, { recursive: true })
+    return true
+  // ruleid: BL202
+  } catch {
+    return false
+  }
+}
+
+async function listJobs(queue) {
+  // ruleid: BL202
+  return queue.fetchAll().catch(() => []);
+}
+
 // --- left alone -------------------------------------------------------------
+
+function machineId() {
+  try {
+    return fs.readFileSync('/etc/machine-id', 'utf8').trim();
+  // ok: BL202
+  } catch {
+    return null;
+  }
+}
+
+function currentCommit() {
+  try {
+    const { execFileSync } = require('child_process');
+    // not a git checkout, or git is not installed: no commit to show
+    return execFileSync('git', ['rev-parse', 'HEAD']).toString().trim();
+  // ok: BL202
+  } catch (e) {
+    return '';
+  }
+}
+
+function isoOrNull(date) {
+  let iso = null;
+  try {
+    iso = date.toISOString();
+  // ok: BL202
+  } catch (e) {}
+  return iso;
+}
+
+async function hasCommand(name) {
+  try {
+    await require('command-exists')(name);
+    return true;
+  // ok: BL202
+  } catch (e) {
+    return false;
+  }
+}
+
+function isInternalUrl(value) {
+  try {
+    const url = new URL(value)
+    return url.hostname.endsWith('.internal') || url.port === '8080'
+  // ok: BL202
+  } catch {
+    return false
+  }
+}
+
+// ok: BL202
+const fileExists = async (file) => fs.promises.access(file).then(() => true).catch(() => false);
+
 
 async function removeTemp(file) {
   try {

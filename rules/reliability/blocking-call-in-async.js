@@ -81,6 +81,29 @@ router.post('/register', async (req, res) => {
   res.status(201).json(await users.create(req.body.email, hash));
 });
 
+// Routes for end-to-end tests, registered only in development.
+if (process.env.NODE_ENV === 'development') {
+  router.post('/_e2e/reset', (req, res) => {
+    // ok: BL501
+    fs.copyFileSync('fixtures/empty.sqlite', 'data/app.sqlite');
+    res.send('reset');
+  });
+}
+
+if (config.isDev) {
+  router.get('/_debug/env', (req, res) => {
+    // ok: BL501
+    res.type('text/plain').send(fs.readFileSync('.env.example', 'utf8'));
+  });
+}
+
+if (isProduction) {
+  router.get('/_ops/heap', (req, res) => {
+    // ruleid: BL501
+    res.send(fs.readFileSync('/tmp/heap.txt', 'utf8'));
+  });
+}
+
 function loadConfig(file) {
   // ok: BL501
   return JSON.parse(fs.readFileSync(file, 'utf8'));
