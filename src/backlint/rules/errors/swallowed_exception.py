@@ -516,29 +516,26 @@ def _handler_statements(handler: cst.ExceptHandler) -> list[cst.BaseSmallStateme
 
 def _records_no(handler: cst.ExceptHandler) -> bool:
     """`celery_running = False`: the handler records that something is not working."""
-    small = _handler_statements(handler)
+    small = _handler_statements(handler) or []
     return bool(small) and all(
         isinstance(x, cst.Assign) and isinstance(x.value, cst.Name) and x.value.value in ("False", "None")
         and all(isinstance(t.target, cst.Name) and set(name_parts(t.target.value)) & _PROBE_WORDS for t in x.targets)
-        for x in small or ()
+        for x in small
     )
 
 
 def _retries(handler: cst.ExceptHandler) -> bool:
     """`except Exception: time.sleep(10)` in a polling loop: the next round tries again."""
-    small = _handler_statements(handler)
-    return bool(small) and any(
-        isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and (call_name(x.value) or "") == "sleep" for x in small or ()
-    ) and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small or ())
+    small = _handler_statements(handler) or []
+    return any(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and call_name(x.value) == "sleep" for x in small) \
+        and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small)
 
 
 def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
     """The handler only says no: `return False` (or None, 0, an empty value), or `ok = False`
     (with `allow_pass`, also `pass`: the probe goes on to its next check or its final no)."""
-    statements = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
-    small = [x for s in statements if isinstance(s, cst.SimpleStatementLine) for x in s.body]
-    if not small or len(small) != sum(len(s.body) for s in statements if isinstance(s, cst.SimpleStatementLine)) \
-            or len(small) != len(statements):
+    small = _handler_statements(handler)
+    if not small:
         return False
     for x in small:
         if allow_pass and isinstance(x, cst.Pass):
