@@ -70,6 +70,32 @@ def test_a_failing_rule_is_one_notification_and_others_still_report() -> None:
     assert note.kind.value == "rule-error" and "BL999" in note.message and "boom" in note.message
 
 
+class ReportsStatements(Rule):
+    """Reports every statement (the span of a compound one ends with its body's newline token)."""
+
+    ID = "BL996"
+    MESSAGE = "statement"
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.report(node)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.report(node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.report(node)
+
+
+@pytest.mark.parametrize("text", ["x = 1\npass", "try:\n    f()\nexcept:\n    pass", "pass  # no newline"])
+def test_a_finding_on_the_last_line_of_a_file_without_final_newline(text: str) -> None:
+    # libcst's code generation adds the missing final newline: the last span must still fit the text.
+    result = analyze_text("m.py", text, [(ReportsStatements, {})])
+    assert not result.notifications
+    final_line = text.splitlines()[-1]
+    ends = {(f.region.end_line, f.region.end_column) for f in result.findings}
+    assert max(ends) == (text.count("\n") + 1, len(final_line.split("  #")[0]) + 1)
+
+
 def _tasks(tmp_path: Path, contents: dict[str, str]) -> list[pool.Task]:
     tasks = []
     for name, text in contents.items():

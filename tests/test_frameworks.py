@@ -72,6 +72,33 @@ def test_loop_carried_and_augmented() -> None:
     assert kinds == [{Kind.CONSTANT, Kind.PARAMETER}]
 
 
+def _helper_chain(levels: int) -> str:
+    """Helpers that each call the next one from two `return`s with two arguments: following
+    every path multiplies the work by four per level."""
+    lines = ["def h0(a, b):", "    return a"]
+    for i in range(1, levels + 1):
+        lines += [
+            f"def h{i}(a, b):",
+            "    if a:",
+            f"        return h{i - 1}(a, b) + h{i - 1}(b, a)",
+            f"    return h{i - 1}(b, a) + h{i - 1}(a, b)",
+        ]
+    lines += ["def f(x, y):", f"    probe(h{levels}(x, y))"]
+    return "\n".join(lines) + "\n"
+
+
+def test_origins_follow_a_short_helper_chain() -> None:
+    assert _kinds(_helper_chain(3)) == [{Kind.PARAMETER}]
+
+
+def test_a_question_past_the_step_budget_is_abandoned() -> None:
+    # 4**14 paths: without the budget this question would run for hours.
+    ctx, ((expr, env),) = _probe(_helper_chain(14))
+    origins = Origins(ctx)
+    assert origins.of(expr, env) == frozenset()
+    assert origins.of(cst.Name("x"), env) == frozenset({next(iter(Origins(ctx).of(cst.Name("x"), env)))})
+
+
 def test_helper_functions_bind_arguments() -> None:
     kinds = _kinds(
         """

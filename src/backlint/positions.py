@@ -153,6 +153,11 @@ def spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, tuple[i
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """`(start, end)` without surrounding whitespace. The end is clamped to the text: libcst's code
+    generation writes a final newline that a file without one lacks (and then takes it back, a
+    step the span recorder does not replay)."""
+    end = min(end, len(text))
+    start = min(start, end)
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from backlint.analysis import FileContext
 
 MAX_DEPTH = 12
+MAX_STEPS = 20_000
+"""Expressions one question may visit. Helpers calling helpers, each `return` and each reaching
+definition a branch, can make the origins of one value exponential in the code's size; a
+question past this budget is abandoned (no origins: rules stay silent, precision first)."""
 
 
 class Kind(enum.IntEnum):
@@ -214,12 +218,19 @@ _NUMERIC_OPS = (cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Pow
                 cst.RightShift, cst.BitAnd, cst.BitOr, cst.BitXor, cst.MatrixMultiply)
 
 
+class _Exhausted(Exception):
+    """A question went past MAX_STEPS."""
+
+
 class Origins:
-    """Computes origins with a guard against cycles; one instance per question."""
+    """Computes origins with a guard against cycles and a budget of steps per question (a call of
+    `of` from outside is a question)."""
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self._active: set[tuple[int, int]] = set()
+        self._nesting = 0
+        self._steps = 0
 
     def of(self, expr: cst.BaseExpression | None, env: Env) -> frozenset[Origin]:
         if expr is None:
@@ -229,10 +240,21 @@ class Origins:
         key = (id(expr), id(env.stmt))
         if key in self._active:
             return frozenset()
+        if self._nesting == 0:
+            self._steps = 0
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _Exhausted
         self._active.add(key)
+        self._nesting += 1
         try:
             return frozenset(self._of(expr, env))
+        except _Exhausted:
+            if self._nesting > 1:
+                raise
+            return frozenset()  # the question is abandoned, not answered with a guess
         finally:
+            self._nesting -= 1
             self._active.discard(key)
 
     def of_all(self, exprs: Iterable[cst.BaseExpression], env: Env) -> set[Origin]:
