@@ -476,7 +476,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
         comments = suppressions.python_comments(lines, first, region.start_line)
         relevant = [c for no, c in comments.items() if no in (first, region.start_line)]
-        suppressed = suppressions.suppressing_comment(p.rule.ID, relevant)
+        suppressed = suppressions.suppressing_comment(p.rule.ID, relevant, p.rule.PEER_CODES)
         if hashes is None:
             # GitHub's line hash is a polynomial of the next 100 characters: with a secret in them,
             # guessing it could be checked against the hash. So the secrets are masked first.

@@ -41,6 +41,7 @@ class RuleInfo:
     tags: tuple[str, ...]
     references: tuple[str, ...]
     languages: tuple[str, ...]
+    peer_codes: tuple[str, ...] = ()
     options: Mapping[str, Option] = field(default_factory=dict)
     valid: tuple[Example, ...] = ()
     invalid: tuple[Invalid, ...] = ()
@@ -83,6 +84,7 @@ def _from_class(cls: type[Rule]) -> RuleInfo:
         tags=tuple(cls.TAGS),
         references=tuple(cls.REFERENCES),
         languages=("python",),
+        peer_codes=tuple(cls.PEER_CODES),
         options=dict(cls.OPTIONS),
         valid=tuple(v if isinstance(v, Example) else Valid(v) for v in cls.VALID),
         invalid=tuple(cls.INVALID),

@@ -41,6 +41,9 @@ def render_markdown(info: RuleInfo, heading: str = "#") -> str:
             default = str(opt.default).lower() if isinstance(opt.default, bool) else repr(opt.default)
             lines.append(f"| `{name}` | `{default}` | {opt.help} |")
         lines.append("")
+    if info.peer_codes:
+        codes = ", ".join(f"`{c}`" for c in info.peer_codes)
+        lines += [f"{h2} Suppression", "", f"`# backlint: ignore[{info.id}]`, or a suppression other tools' users already wrote for the same check: {codes} (`# noqa: CODE`, `# nosec CODE`, `# pylint: disable=name`).", ""]
     if info.references:
         lines += [f"{h2} References", ""] + [f"- <{ref}>" for ref in info.references] + [""]
     return "\n".join(lines).rstrip() + "\n"

@@ -117,6 +117,9 @@ class Rule:
     PREFILTER: ClassVar[tuple[str, ...]] = ()
     """Substrings (case-sensitive): a file whose text holds none of them is never shown to the
     rule. Plain substring tests keep the check far cheaper than the parse it saves."""
+    PEER_CODES: ClassVar[tuple[str, ...]] = ()
+    """Other tools' codes for this same check (`S110`, `B110`, `broad-except`): their
+    suppression comments suppress this rule too (see backlint.suppressions)."""
     TESTS: ClassVar[bool] = True
     """Whether the rule looks at test code. Rules that say no get an `include-tests` option."""
 

@@ -4,6 +4,10 @@ A comment suppresses a finding when it is on the finding's first line or on the 
 the statement that holds it. Ids may be prefixes (`ignore[BL1]` covers BL101-BL199). A bare
 `# noqa` does not suppress backlint findings: it is too often there for another linter.
 JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint: ignore */`.
+
+A rule also honours the suppressions other tools' users already wrote for the same check (its
+`PEER_CODES`): `# noqa: S110` (ruff, flake8), `# nosec B110` (bandit), `# pylint:
+disable=broad-except`. Only by code: a bare `# nosec` or `# noqa` still does not suppress.
 """
 
 from __future__ import annotations
@@ -21,8 +25,30 @@ _DIRECTIVE = re.compile(
 _JS_COMMENT = re.compile(r"(?://|/\*)\s*(?P<body>backlint\s*:\s*ignore[^*\n]*)")
 
 
-def matches(rule_id: str, comment: str) -> bool:
-    """Whether the comment text (with or without its `#`) suppresses `rule_id`."""
+_PEER_DIRECTIVE = re.compile(
+    r"\bnosec\b\s*:?\s*(?P<nosec>[A-Za-z]\d+(?:\s*,\s*[A-Za-z]\d+)*)"
+    r"|\bpylint\s*:\s*disable\s*=\s*(?P<pylint>[\w-]+(?:\s*,\s*[\w-]+)*)",
+    re.IGNORECASE,
+)
+
+
+def _peer_codes_in(comment: str) -> set[str]:
+    """The other tools' check codes a comment suppresses, upper-cased."""
+    found: set[str] = set()
+    for m in _DIRECTIVE.finditer(comment):
+        if m.group("codes") is not None:
+            found.update(c.upper() for c in re.split(r"[\s,]+", m.group("codes").strip()) if c)
+    for m in _PEER_DIRECTIVE.finditer(comment):
+        found.update(c.upper() for c in re.split(r"[\s,]+", (m.group("nosec") or m.group("pylint")).strip()) if c)
+    return found
+
+
+def matches(rule_id: str, comment: str, peer_codes: Iterable[str] = ()) -> bool:
+    """Whether the comment text (with or without its `#`) suppresses `rule_id`, directly or
+    through one of `peer_codes` (other tools' codes for the same check)."""
+    peers = {c.upper() for c in peer_codes}
+    if peers and peers & _peer_codes_in(comment):
+        return True
     for m in _DIRECTIVE.finditer(comment):
         if m.group("codes") is not None:
             codes = re.split(r"[\s,]+", m.group("codes").strip())
@@ -56,7 +82,7 @@ def python_comments(lines: list[str], first: int, last: int) -> dict[int, str]:
         # A range that starts inside a string the tokenizer cannot see: fall back to text.
         for no in range(first, min(last, len(lines)) + 1):
             text = lines[no - 1]
-            if "#" in text and _DIRECTIVE.search(text):
+            if "#" in text and (_DIRECTIVE.search(text) or _PEER_DIRECTIVE.search(text)):
                 found[no] = text[text.index("#") :]
     return found
 
@@ -66,8 +92,9 @@ def js_comment(line: str) -> str | None:
     return m.group("body") if m else None
 
 
-def suppressing_comment(rule_id: str, comments: Iterable[str]) -> str | None:
+def suppressing_comment(rule_id: str, comments: Iterable[str], peer_codes: Iterable[str] = ()) -> str | None:
+    peers = tuple(peer_codes)
     for comment in comments:
-        if matches(rule_id, comment):
+        if matches(rule_id, comment, peers):
             return comment.strip()
     return None

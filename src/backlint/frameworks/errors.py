@@ -184,6 +184,8 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
         return True
     if method == "warn" and (dotted(func.value) or "") == "warnings":
         return True
+    if method.startswith("print_") and (dotted(func.value) or "") == "traceback":
+        return True  # traceback.print_exc(), print_exception(), print_stack(): to stderr
     return False
 
 

@@ -16,12 +16,13 @@ from typing import Any, Iterable, Mapping
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
+    r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
 )
 _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)[^/]*settings[^/]*\.py$")
 
 
 def is_test_path(path: str) -> bool:
-    """tests/, test_*.py, *_test.py, conftest.py (POSIX, project-relative)."""
+    """tests/, test_*.py, *_test.py, conftest.py, e2e/ and *_e2e*.py (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
 
 

@@ -88,6 +88,7 @@ _VOCABULARY = frozenset(
         "pbkdf2", "bcrypt", "argon2", "argon2id", "scrypt", "md5", "plain", "plaintext", "digest", "salt",
     }
 )
+_SWITCH_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "enabled", "disabled", "enable", "disable"})
 _TEMPLATE_MARKERS = re.compile(r"\{[\w.\[\]]*\}|%\(?\w*\)?[sd]|\$\{|\{\{|<\w[\w-]*>|%[sd]")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _PATHISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^@\s]*|/[\w./{}<>:-]*|\.{1,2}/[\w./-]*|[\w.-]+/[\w./-]+)$", re.I)
@@ -165,7 +166,7 @@ def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
         return True
-    if re.fullmatch(r"[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
+    if re.fullmatch(r"%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
         return True
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):
@@ -198,6 +199,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return not _TEMPLATE_MARKERS.search(v) and not _ENV_NAME.match(v)
     if re.search(r"\s", v):
         return False
+    if v.lower() in _SWITCH_WORDS or v.endswith(("...", "\u2026")):
+        return False  # an on/off value (`"Allow-Credentials": "true"`), or a value cut short for show
     if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
         return False
     if re.fullmatch(r"[A-Z]{2,10}", v):

@@ -40,6 +40,7 @@ _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "
 _SHAPE_HINT = re.compile(r"://|=|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|SG\.|sk-|npm_|pypi-|PRIVATE KEY|hooks\.slack")
 _PAGE_CALLS = frozenset({"render", "render_template", "TemplateResponse", "render_to_response", "render_to_string",
                          "jsonify", "JsonResponse", "JSONResponse", "Response", "json_response"})
+_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
 _IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
 
 
@@ -86,6 +87,7 @@ class HardcodedSecret(Rule):
     shows the secret: the source line is masked in every format."""
 
     ID = "BL301"
+    PEER_CODES = ("S105", "S106", "S107", "B105", "B106", "B107")
     LEVEL = Level.ERROR
     CONFIDENCE = Confidence.HIGH
     CWE = (798,)
@@ -192,6 +194,15 @@ Rotate any secret that was committed: it stays in the repository's history."""
             line=5,
             note="The password argument of a login call.",
         ),
+        Invalid(
+            """
+            SETTINGS = {
+                "SecretKey": {"default": "vnq8Kw2#p0xLr7", "type": str},
+            }
+            """,
+            line=2,
+            note="A setting declared with its default: the default is the value used when nothing overrides it.",
+        ),
     ]
     VALID = [
         Valid('DB_PASSWORD = ""', note="Empty."),
@@ -260,6 +271,45 @@ Rotate any secret that was committed: it stays in the repository's history."""
             """,
             note="Sentences, and the documented example key.",
         ),
+        Valid(
+            """
+            from pydantic import BaseModel
+
+            class LoginRequest(BaseModel):
+                username: str
+                password: str
+                model_config = {"json_schema_extra": {"examples": [{"username": "alice", "password": "S3cure!Pass"}]}}
+            """,
+            note="API documentation examples are shown to API users; they are not credentials in use.",
+        ),
+        Valid(
+            """
+            def allow(response):
+                response["Access-Control-Allow-Credentials"] = "true"
+
+            DEFAULTS = {"dashboard_api_key": "false"}
+            PLACEHOLDERS = [{"token": "%customer_name%", "resolves": "the customer's name"}]
+            """,
+            note="On/off switches and template variables under credential-like names.",
+        ),
+        Valid(
+            """
+            ENV_TO_SETTING = {
+                "APP_SECRET_KEY": "SecretKey",
+                "APP_DB_PASSWORD": "dbPassword",
+                "APP_LOG_PATH": "LogFilePath",
+            }
+            """,
+            note="Which environment variable sets which setting: names, not values.",
+        ),
+        Valid(
+            """
+            import os
+            password = os.environ.get("E2E_ADMIN_PASSWORD", "Adm1n-e2e-only!")
+            """,
+            path="scripts/seed_e2e_users.py",
+            note="End-to-end test fixtures are test code.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -289,7 +339,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         if value is None or self._enum_depth or self._template:
             return
         what = secrets.secret_name(name)
-        if what is None:
+        if what is None or self._in_example():
             return
         for literal in _candidate_literals(self.ctx, value):
             text = string_value(literal)
@@ -308,6 +358,21 @@ Rotate any secret that was committed: it stays in the repository's history."""
                             values.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, d.value))
             cached = self._identities[id(scope)] = frozenset(values - {""})
         return cached
+
+    def _in_example(self) -> bool:
+        """Inside an API documentation example (`json_schema_extra`, `Field(examples=[...])`,
+        `class Config: schema_extra = ...`): values shown to API users, not credentials in use.
+        Token shapes are still reported there (they are checked elsewhere)."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.DictElement) and (string_value(node.key) or "") in _EXAMPLE_KEYS:
+                return True
+            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in _EXAMPLE_KEYS:
+                return True
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, cst.Name) and t.value in _EXAMPLE_KEYS for t in targets):
+                    return True
+        return False
 
     # -- the places a secret can be written -----------------------------------------------------
 
@@ -356,7 +421,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         if self._is_page_context(node):
             return  # data shown on a page or sent in a body, not a credential the code uses
         entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
-        if _field_mapping(entries):
+        if _field_mapping(entries) or _env_name_mapping(entries):
             return  # `{"username": "login", "password": "pass"}`: which field is called what
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.
@@ -486,11 +551,36 @@ def _field_mapping(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool
     return len(values) >= 3 and all(v is not None and _FIELD_NAME.fullmatch(v) for v in values)
 
 
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_IDENTIFIER = re.compile(r"[A-Za-z_]+")
+
+
+def _env_name_mapping(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool:
+    """A dict from environment variable names to identifiers without digits
+    (`{"APP_SECRET_KEY": "SecretKey", "APP_LOG_PATH": "LogPath"}`): where each setting is read
+    from, not its value."""
+    values = [string_value(v) for _, v in entries]
+    return (
+        len(entries) >= 2
+        and all(k is not None and _ENV_NAME.fullmatch(k) for k, _ in entries)
+        and all(v is not None and _IDENTIFIER.fullmatch(v) for v in values)
+    )
+
+
+_DEFAULT_KEYS = ("default", "value", "fallback")
+
+
 def _candidate_literals(ctx: Any, value: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The string literals a value may be: itself, `x or "fallback"`, both branches of a
-    conditional, the default of an environment lookup."""
+    conditional, the default of an environment lookup, the `"default"` of a setting declared
+    as a dict (`"SecretKey": {"default": "...", "type": str}`)."""
     if string_value(value) is not None:
         return [value]
+    if isinstance(value, cst.Dict):
+        return [
+            e.value for e in value.elements
+            if isinstance(e, cst.DictElement) and string_value(e.key) in _DEFAULT_KEYS and string_value(e.value) is not None
+        ]
     if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
         return _candidate_literals(ctx, value.right)
     if isinstance(value, cst.IfExp):

@@ -30,6 +30,7 @@ class SqlStringBuilding(Rule):
     reach a SQL call are."""
 
     ID = "BL101"
+    PEER_CODES = ("S608", "B608")
     LEVEL = Level.ERROR
     CONFIDENCE = Confidence.HIGH
     CWE = (89,)

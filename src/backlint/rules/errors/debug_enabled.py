@@ -62,6 +62,7 @@ class DebugEnabled(Rule):
     read from the environment with a false default, and test code."""
 
     ID = "BL203"
+    PEER_CODES = ("S201", "B201")
     LEVEL = Level.ERROR
     CONFIDENCE = Confidence.HIGH
     CWE = (489, 215)

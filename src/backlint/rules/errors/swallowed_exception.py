@@ -38,6 +38,7 @@ class SwallowedException(Rule):
     (`if settings.DEBUG:`), migrations and test code."""
 
     ID = "BL202"
+    PEER_CODES = ("S110", "S112", "B110", "B112", "BLE001", "E722", "broad-except", "bare-except", "broad-exception-caught", "W0702", "W0703", "W0718")
     LEVEL = Level.WARNING
     CONFIDENCE = Confidence.HIGH
     CWE = (390, 396)
@@ -254,6 +255,51 @@ except SMTPException:
             """,
             note="The error is kept and handed on.",
         ),
+        Valid(
+            """
+            import logging
+
+            class RedisLogHandler(logging.Handler):
+                def emit(self, record):
+                    try:
+                        redis.publish("logs", self.format(record))
+                    except Exception:
+                        pass
+            """,
+            note="A logging handler: logging its own failure would re-enter it.",
+        ),
+        Valid(
+            """
+            import requests
+
+            class Status:
+                def api_status_check(self, port):
+                    try:
+                        return "on" if requests.get(f"http://127.0.0.1:{port}/alive", timeout=2).ok else "off"
+                    except Exception:
+                        return "off"
+
+                def search(self, session):
+                    try:
+                        self.fts_available = session.execute(FTS_TABLE_QUERY).fetchone() is not None
+                    except Exception:
+                        self.fts_available = False
+            """,
+            note="Probes: the failure is the answer (`\"off\"`, a flag set to False).",
+        ),
+        Valid(
+            """
+            from datetime import datetime
+
+            def sessions(start):
+                try:
+                    start = datetime.strptime(start, "%Y-%m-%d")
+                    load(start)
+                except Exception:
+                    return ResponseObject(False, "Dates are invalid")
+            """,
+            note="The failure is answered with an error result.",
+        ),
     ]
 
     @classmethod
@@ -302,6 +348,8 @@ except SMTPException:
             return True
         if fn is not None and _is_validator(fn):
             return True  # a pydantic validator: whatever fails there is the value being checked
+        if fn is not None and fn.name.value in ("emit", "handle") and self._in_log_handler_class():
+            return True  # logging.Handler.emit: logging the failure would re-enter the same handler
         if _retries(handler) and any(isinstance(n, (cst.While, cst.For)) for n in self.ctx.ancestors()):
             return True
         calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
@@ -314,6 +362,14 @@ except SMTPException:
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
         return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
+
+    def _in_log_handler_class(self) -> bool:
+        """Inside a class whose base is a logging handler (`logging.Handler`, `StreamHandler`...)."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.ClassDef):
+                return any((dotted(b.value) or "").endswith("Handler") and "log" in (dotted(b.value) or "").lower()
+                           or (dotted(b.value) or "") in _LOG_HANDLER_BASES for b in node.bases)
+        return False
 
     def _next_alternative(self, try_node: cst.Try | cst.TryStar, handler: cst.ExceptHandler) -> bool:
         """`for source in sources: try: return lookup(source) except Exception: continue`, or
@@ -358,6 +414,8 @@ except SMTPException:
             self.report(call, what=f"`{self.ctx.code(call)}`")
 
 
+_LOG_HANDLER_BASES = frozenset({"Handler", "StreamHandler", "FileHandler", "QueueHandler", "BufferingHandler", "MemoryHandler",
+                                "RotatingFileHandler", "TimedRotatingFileHandler", "SocketHandler", "HTTPHandler"})
 _TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "kill", "shutdown", "cleanup", "dispose",
                        "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join", "rollback",
                        "close_all", "flush"})
@@ -440,6 +498,11 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
             return True
         if id(n) not in returned:
             continue
+        positional = [a.value for a in n.args if a.keyword is None]
+        if any(isinstance(v, cst.Name) and v.value == "False" for v in positional) and any(
+            _ERROR_WORDS.search(t) for v in positional for t in _texts(v)
+        ):
+            return True  # `return ResponseObject(False, "Dates are invalid")`
         for arg in n.args:
             if arg.keyword is not None and (arg.keyword.value in _ERROR_KEYS or _false_success(arg.keyword.value, arg.value)):
                 return True
@@ -483,6 +546,7 @@ _ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,4
 
 
 _PROBE_FIRST = frozenset({"is", "has", "can", "check", "verify", "ping", "probe", "detect", "test"})
+_PROBE_LAST = frozenset({"check", "exists", "exist"})
 _PROBE_WORDS = frozenset({"ping", "probe", "health", "healthcheck", "alive", "reachable", "available", "started", "running",
                           "ready", "connected", "online"})
 
@@ -491,7 +555,7 @@ def _is_probe(fn: cst.FunctionDef) -> bool:
     """`is_redis_up()`, `verify_connection()`, `celery_running()`: a function whose question is
     whether something works; for it, a failure is the answer."""
     parts = name_parts(fn.name.value.lstrip("_"))
-    return bool(parts) and (parts[0] in _PROBE_FIRST or bool(set(parts) & _PROBE_WORDS))
+    return bool(parts) and (parts[0] in _PROBE_FIRST or parts[-1] in _PROBE_LAST or bool(set(parts) & _PROBE_WORDS))
 
 
 _VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator", "validates",
@@ -519,9 +583,13 @@ def _records_no(handler: cst.ExceptHandler) -> bool:
     small = _handler_statements(handler) or []
     return bool(small) and all(
         isinstance(x, cst.Assign) and isinstance(x.value, cst.Name) and x.value.value in ("False", "None")
-        and all(isinstance(t.target, cst.Name) and set(name_parts(t.target.value)) & _PROBE_WORDS for t in x.targets)
+        and all(isinstance(t.target, (cst.Name, cst.Attribute)) and set(name_parts(_last_name(t.target))) & _PROBE_WORDS for t in x.targets)
         for x in small
     )
+
+
+def _last_name(target: cst.BaseExpression) -> str:
+    return target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) else ""
 
 
 def _retries(handler: cst.ExceptHandler) -> bool:
@@ -529,6 +597,9 @@ def _retries(handler: cst.ExceptHandler) -> bool:
     small = _handler_statements(handler) or []
     return any(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and call_name(x.value) == "sleep" for x in small) \
         and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small)
+
+
+_NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false"})
 
 
 def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
@@ -545,6 +616,6 @@ def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
             continue
         if not (isinstance(value, cst.Name) and value.value in ("False", "None")) and not (
             isinstance(value, (cst.Integer, cst.SimpleString)) and value.value in ("0", '""', "''")
-        ):
+        ) and (string_value(value) or "").lower() not in _NO_WORDS:
             return False
     return True

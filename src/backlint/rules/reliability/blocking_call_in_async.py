@@ -53,6 +53,7 @@ class BlockingCallInAsync(Rule):
     command), where a blocking call stalls nothing else."""
 
     ID = "BL501"
+    PEER_CODES = ("ASYNC210", "ASYNC211", "ASYNC220", "ASYNC221", "ASYNC222", "ASYNC230", "ASYNC251")
     LEVEL = Level.WARNING
     CONFIDENCE = Confidence.HIGH
     CWE = (400,)

@@ -43,6 +43,7 @@ class RequestWithoutTimeout(Rule):
     worker waits."""
 
     ID = "BL502"
+    PEER_CODES = ("S113", "B113")
     LEVEL = Level.WARNING
     CONFIDENCE = Confidence.HIGH
     CWE = (400,)

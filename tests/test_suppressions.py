@@ -1,0 +1,44 @@
+"""Inline suppressions: backlint's own comments, and other tools' comments for the same check."""
+
+from __future__ import annotations
+
+import pytest
+
+from backlint import catalog, docs, suppressions
+from backlint.analysis import analyze_text
+
+SWALLOW = "def f(x):\n    try:\n        x.send()\n    except Exception:{comment}\n        pass\n"
+
+
+def _bl202(comment: str) -> list[str | None]:
+    info = catalog.load().get("BL202")
+    assert info is not None and info.rule_class is not None
+    result = analyze_text("app/jobs.py", SWALLOW.format(comment=comment), [(info.rule_class, {})])
+    return [f.suppressed for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["  # noqa: S110", "  # noqa: E501, BLE001", "  # nosec B110", "  # nosec: B112,B110", "  # pylint: disable=broad-except",
+     "  # backlint: ignore[BL202]", "  # noqa: BL202"],
+)
+def test_a_suppression_of_the_same_check_by_any_tool_is_honoured(comment: str) -> None:
+    assert _bl202(comment) == [comment.strip()]
+
+
+@pytest.mark.parametrize("comment", ["", "  # noqa", "  # nosec", "  # noqa: S105", "  # nosec B608", "  # pylint: disable=too-many-lines"])
+def test_bare_or_unrelated_suppressions_are_not(comment: str) -> None:
+    assert _bl202(comment) == [None]
+
+
+def test_peer_codes_are_per_rule() -> None:
+    assert suppressions.matches("BL301", "# nosec B105", ("B105",))
+    assert not suppressions.matches("BL301", "# nosec B110", ("B105",))
+    assert not suppressions.matches("BL301", "# noqa: S105", ())
+
+
+def test_every_rule_with_peers_documents_them() -> None:
+    for info in catalog.load().rules:
+        if info.peer_codes:
+            text = docs.render_markdown(info)
+            assert all(f"`{code}`" in text for code in info.peer_codes), info.id
