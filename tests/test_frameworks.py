@@ -408,3 +408,44 @@ def check(value):
                             "app/services/files.py")
     silent = facts_from_text("def commit(s):\n    raise StorageError('commit failed')\n", "app/services/base.py")
     assert facts.merged(third).merged(silent).logs_before_raising("StorageError"), "most raise sites log the cause"
+
+
+def test_instance_attributes_always_set_to_constants_and_generated_ids() -> None:
+    kinds = _kinds(
+        """
+        import uuid
+
+        class Client:
+            def __init__(self, graph):
+                self.graph_name = "knowledge_graph"
+                self.graph = graph
+                self.mode = "a"
+
+            def reset(self, mode):
+                self.mode = mode
+
+            def run(self):
+                probe(self.graph_name)
+                probe(self.graph)
+                probe(self.mode)
+                probe(f"c_{uuid.uuid4().hex[:12]}")
+        """
+    )
+    assert kinds == [{Kind.CONSTANT}, {Kind.ATTRIBUTE}, {Kind.ATTRIBUTE}, {Kind.NUMERIC}]
+
+
+def test_enumerate_counts_and_zip_pairs() -> None:
+    kinds = _kinds(
+        """
+        from flask import request
+
+        def reorder():
+            ids = request.json["ids"]
+            for position, stage_id in enumerate(ids, start=1):
+                probe(position)
+                probe(stage_id)
+            for a, b in zip(ids, ("x", "y")):
+                probe(b)
+        """
+    )
+    assert kinds == [{Kind.CONSTANT}, {Kind.REQUEST}, {Kind.CONSTANT}]

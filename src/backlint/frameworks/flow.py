@@ -70,6 +70,23 @@ class Definition:
         return self.kind in (DefKind.ASSIGN, DefKind.IMPORT, DefKind.DEFINITION, DefKind.OPAQUE)
 
 
+_COUNT = cst.Integer("0")
+"""What `enumerate` pairs each element with: a number (a node outside any tree)."""
+
+
+def _paired_iteration(value: cst.BaseExpression, arity: int) -> list[tuple[cst.BaseExpression, bool]] | None:
+    """For a loop over `enumerate(x)` or `zip(a, b, ...)` unpacked into `arity` names: what each
+    name takes (an expression, and whether it is an element of it), else None."""
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)) or any(a.star for a in value.args):
+        return None
+    args = [a.value for a in value.args if a.keyword is None]
+    if value.func.value == "enumerate" and len(args) == 1 and arity == 2:
+        return [(_COUNT, False), (args[0], True)]
+    if value.func.value == "zip" and len(args) == arity:
+        return [(a, True) for a in args]
+    return None
+
+
 @dataclass(eq=False)
 class _StmtInfo:
     block: Sequence[cst.CSTNode]
@@ -268,6 +285,12 @@ class Scope:
     ) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
+            pairs = _paired_iteration(value, len(elements)) if element else None
+            if pairs is not None:
+                # `for i, item in enumerate(items)`: `i` is a count; `for a, b in zip(xs, ys)`: one each.
+                for t, (v, each) in zip(elements, pairs):
+                    self._bind_target(t.value, v, kind, node, stmt, element=each)
+                return
             if (
                 not element
                 and isinstance(value, (cst.Tuple, cst.List))

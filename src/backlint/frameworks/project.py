@@ -31,7 +31,9 @@ def is_settings_path(path: str) -> bool:
     return bool(_SETTINGS_PATH.search(path))
 
 
-_MIGRATION_PATH = re.compile(r"(^|/)migrations/\d{4}_\w*\.py$|(^|/)(alembic|migrations)/versions/|(^|/)versions/[0-9a-f]{6,}_\w*\.py$")
+_MIGRATION_PATH = re.compile(
+    r"(^|/)migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations)/(versions/|env\.py$)|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
+)
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
 

@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, call_name, iter_children, string_value
+from backlint.syntax import STATEMENTS, call_name, iter_children, iter_descendants, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -155,6 +155,29 @@ def resolve(env: Env, name: str) -> list[Binding]:
             scope = scope.parent
         stmt = None
     return []
+
+
+def _instance_values(ctx: FileContext, cls: cst.CSTNode) -> dict[str, list[cst.BaseExpression]]:
+    """attribute -> every value assigned to `self.<attribute>` in the methods of a class (an
+    augmented or unpacking assignment counts as a value that is not a literal)."""
+
+    def build() -> dict[str, list[cst.BaseExpression]]:
+        found: dict[str, list[cst.BaseExpression]] = {}
+        for node in iter_descendants(cls):
+            targets: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+            if isinstance(node, cst.Assign):
+                targets = [(t.target, node.value) for t in node.targets]
+            elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                targets = [(node.target, node.value)]
+            elif isinstance(node, cst.AugAssign):
+                targets = [(node.target, node)]  # type: ignore[list-item]
+            for target, value in targets:
+                for t in [target, *(e.value for e in target.elements)] if isinstance(target, (cst.Tuple, cst.List)) else [target]:
+                    if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                        found.setdefault(t.attr.value, []).append(value if t is target else t)
+        return found
+
+    return ctx.memo(("instance-values", id(cls)), build)  # type: ignore[no-any-return]
 
 
 def enclosing_class(scope: Scope) -> Scope | None:
@@ -446,6 +469,11 @@ class Origins:
                 if head == "cls":
                     # Read through the class, not an instance: class-level configuration.
                     return {Origin(Kind.CONSTANT, f"the class attribute `{attr}`")}
+                if head == "self" and cls_scope is not None:
+                    values = _instance_values(self.ctx, cls_scope.node).get(attr)
+                    if values and all(string_value(v) is not None or isinstance(v, (cst.Integer, cst.Float)) for v in values):
+                        # `self.graph_name = "knowledge_graph"` in __init__, and nowhere else
+                        return {Origin(Kind.CONSTANT, f"the attribute `{attr}`, always set to a constant")}
         full = dotted(expr)
         if full is not None and (full.split(".", 1)[0].lower() in _CONFIG_NAMES or re.search(r"(^|\.)(config|settings)(\.|$)", full)):
             return {Origin(Kind.CONSTANT, f"the configuration `{_short(self.ctx, expr)}`")}
@@ -460,6 +488,10 @@ class Origins:
             return set(base_origins)
         if attr in ("id", "pk"):
             return {Origin(Kind.NUMERIC, f"the key `{_short(self.ctx, expr)}`")}
+        if attr in ("hex", "int", "year", "month", "day", "hour", "minute", "second", "days", "seconds") and base_origins and all(
+            o.kind is Kind.NUMERIC for o in base_origins
+        ):
+            return {Origin(Kind.NUMERIC, f"`{_short(self.ctx, expr)}`")}  # `uuid4().hex`, `now().year`
         if _is_database(self.ctx, base, env):
             return {Origin(Kind.CONSTANT, f"the database's `{attr}`")}  # `db.timestamp_now`, `conn.dialect`
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}

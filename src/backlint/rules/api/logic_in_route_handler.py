@@ -173,6 +173,42 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
     VALID = [
         Valid(
             """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.patch("/boards/{board_id}")
+            async def update_board(board_id: str, update: BoardUpdate):
+                board = await boards.get(board_id)
+                if update.name is not None:
+                    board.name = update.name
+                if update.title is not None:
+                    board.title = update.title
+                if update.description is not None:
+                    board.description = update.description
+                if update.color is not None:
+                    board.color = update.color
+                if update.icon is not None:
+                    board.icon = update.icon
+                if update.position is not None:
+                    board.position = update.position
+                if update.visible is not None:
+                    board.visible = update.visible
+                if update.archived is not None:
+                    board.archived = update.archived
+                if update.owner is not None:
+                    board.owner = update.owner
+                if update.due is not None:
+                    board.due = update.due
+                if update.notes is not None:
+                    board.notes = update.notes
+                await boards.save(board)
+                return board
+            """,
+            note="A partial update copying optional fields: mapping, not decisions.",
+        ),
+        Valid(
+            """
             from fastapi import APIRouter, Depends
             router = APIRouter()
 
@@ -388,7 +424,9 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
             statements += 1
         elif isinstance(node, cst.BaseCompoundStatement):
             statements += 1
-            if isinstance(node, (cst.For, cst.While)) or (isinstance(node, cst.If) and not _guard(node) and id(node) not in chained):
+            if isinstance(node, (cst.For, cst.While)) or (
+                isinstance(node, cst.If) and not _guard(node) and not _optional_copy(node) and id(node) not in chained
+            ):
                 branches += 1
         elif isinstance(node, cst.ExceptHandler):
             branches += 1
@@ -421,6 +459,20 @@ def _compared(test: cst.BaseExpression) -> str | None:
 def _method_dispatch(test: cst.BaseExpression) -> bool:
     """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`."""
     return isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")
+
+
+def _optional_copy(node: cst.If) -> bool:
+    """`if update.title is not None: note.title = update.title`: a partial update copying one
+    optional field (mapping, not a decision), without `else`."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    if node.orelse is not None or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return False
+    small = body[0].body[0]
+    if not (isinstance(small, cst.Assign) and all(isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in small.targets)):
+        return False
+    tested = {dotted(n) for n in [node.test, *iter_descendants(node.test)] if isinstance(n, (cst.Name, cst.Attribute))}
+    used = {dotted(n) for n in [small.value, *iter_descendants(small.value)] if isinstance(n, (cst.Name, cst.Attribute))}
+    return bool((tested & used) - {None})
 
 
 def _guard(node: cst.If) -> bool:

@@ -13,6 +13,7 @@ from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_valu
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants
 
+_CHECKER_PREFIXES = ("check_", "verify_", "validate", "ensure_valid", "is_valid")
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
                               "ModelForm", "FlaskForm", "SQLModel", "BaseSettings", "Struct", "RootModel"})
 _VALIDATOR_NAME = re.compile(r"(Schema|Serializer|Form|In|Input|Create|Update|Patch|Payload|Request|Body|DTO|Dto|Params|Query|Filter|Command|Validator)$")
@@ -134,6 +135,34 @@ def update_user(user_id):
             app = Flask(__name__)
 
             @app.post("/users")
+            def register():
+                name = request.form["name"].strip()
+                email = request.form["email"].strip()
+                check_username(name)
+                email = check_email(email)
+                db.session.add(User(name=name, email=email))
+                db.session.commit()
+            """,
+            note="The project's own checkers (`check_*`, `verify_*`, `validate*`) are given the request's values before the write.",
+        ),
+        Valid(
+            """
+            from django.http import JsonResponse
+
+            def reorder_stages(request):
+                stage_ids = request.data["stage_ids"]
+                for position, stage_id in enumerate(stage_ids):
+                    Stage.objects.filter(id=stage_id, org=request.org).update(order=position)
+                return JsonResponse({"ok": True})
+            """,
+            note="Request ids only select rows; the value written is the position `enumerate` counts.",
+        ),
+        Valid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/users")
             def create_user():
                 data = UserCreate.model_validate(request.get_json())
                 user = User(**data.model_dump())
@@ -225,6 +254,8 @@ def update_user(user_id):
                 continue
             raw = self._raw(origins, expr, expr_env)
             if raw is not None:
+                if self._checks_request(fn, origins, env):
+                    return
                 self._reported_functions.add(id(fn))
                 self.report(node, source=f"Raw {raw.what}", sink=op.label)
                 return
@@ -245,6 +276,18 @@ def update_user(user_id):
             return False
 
         return bool(self.ctx.memo(("BL403-validates", id(fn)), scan))
+
+    def _checks_request(self, fn: cst.FunctionDef | None, origins: Origins, env: Env) -> bool:
+        """A project checker given request data (`check_username(name)`,
+        `verify_sns_message(payload)`): the author checks the input, by whatever name."""
+        if fn is None:
+            return False
+        for n in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(n, cst.Call) and (call_name(n) or "").lower().startswith(_CHECKER_PREFIXES):
+                for arg in n.args:
+                    if any(o.kind is Kind.REQUEST for o in origins.of(arg.value, env)):  # names as the write sees them
+                        return True
+        return False
 
     def _checked(self, expr: cst.BaseExpression, env: Env, checked: set[str]) -> bool:
         """A value (or the name it was read into) compared against a fixed set."""

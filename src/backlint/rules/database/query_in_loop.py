@@ -32,6 +32,11 @@ class _Loop:
     iterable: cst.BaseExpression
 
 
+_RELATION_WRITES = frozenset({"delete", "add", "remove", "clear", "set", "create", "update", "bulk_create", "bulk_update"})
+"""Django related-manager writes: getting the manager runs no query. (SQLAlchemy's
+`obj.tags.append(t)` is not here: it loads the collection first.)"""
+
+
 def _names(target: cst.BaseExpression) -> set[str]:
     if isinstance(target, cst.Name):
         return {target.value}
@@ -319,12 +324,40 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             note="The query does not depend on the loop variable.",
         ),
+        Valid(
+            """
+            def attach_tags(session, book, names):
+                for name in names:
+                    tag = session.query(Tag).filter(Tag.name == name).first()
+                    if tag is None:
+                        tag = Tag(name=name)
+                        session.add(tag)
+                    book.tags.append(tag)
+            """,
+            note="Get-or-create over input: each item is written anyway, and later items must see the rows earlier ones created.",
+        ),
+        Valid(
+            """
+            from django.db import models
+
+            class Account(models.Model):
+                assigned_to = models.ManyToManyField("auth.User")
+
+            def remove_from_team(team, removed):
+                for account in Account.objects.filter(team=team):
+                    for user in removed:
+                        account.assigned_to.remove(user)
+            """,
+            path="crm/views.py",
+            note="A related manager's write (`add`, `remove`, `clear`): getting the manager runs no query.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._seen: set[tuple[int, str]] = set()
         self._depth = [0]
+        self._writes: dict[int, bool] = {}
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
@@ -407,7 +440,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
             if loop.targets & used and not _bounded(loop.iterable, env):
+                if isinstance(loop.node, cst.For) and self._guards(node, loop) and self._writes_each_item(loop, env):
+                    return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
                 var = sorted(loop.targets & used)[0]
+                if (id(loop.node), "query") in self._seen:
+                    return  # one finding per loop: its first query (the fix batches them all)
+                self._seen.add((id(loop.node), "query"))
                 self.report(
                     node,
                     what=f"{op.label} runs once for every `{var}` of the loop (N+1 queries)",
@@ -428,6 +466,48 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return isinstance(grand, cst.Call) and (call_name(grand) or "") in _ITERATING_CALLS
         return False
 
+    def _guards(self, query: cst.Call, loop: _Loop) -> bool:
+        """The query only decides whether to write: it is an `if`'s test (`if X.exists():
+        continue`), or its result is assigned to a name that an `if` of the loop tests for
+        absence (`tag = ...first()` then `if tag is None:` / `if not tag:`)."""
+        stack = self.ctx.stack
+        for node in reversed(stack[:-1]):
+            if node is loop.node:
+                break
+            if isinstance(node, (cst.If, cst.While)) and any(n is query for n in iter_descendants(node.test)):
+                return True
+        parent = self.ctx.parent()
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        for n in iter_descendants(loop.node.body):  # type: ignore[attr-defined]
+            if not isinstance(n, cst.If):
+                continue
+            test = n.test
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+                if test.expression.value == name:
+                    return True
+            if (
+                isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
+                and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is)
+                and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
+            ):
+                return True
+        return False
+
+    def _writes_each_item(self, loop: _Loop, env: Env) -> bool:
+        """A loop over input (not over rows a query returned) that writes in its body: with a
+        guarding query (see `_guards`), one round trip per item is its design (get-or-create, a
+        check before an insert), and later items must see the rows earlier ones wrote."""
+        known = self._writes.get(id(loop.node))
+        if known is None:
+            known = self._query_origin(loop.iterable) is None and any(
+                isinstance(n, cst.Call) and (op := database.data_op(self.ctx, n, env)) is not None and op.kind is OpKind.WRITE
+                for n in iter_descendants(loop.node.body)  # type: ignore[attr-defined]
+            )
+            self._writes[id(loop.node)] = known
+        return known
+
     def _memoized(self) -> bool:
         """Inside `if key not in cache:`: the query runs once per distinct key."""
         stack = self.ctx.stack
@@ -446,8 +526,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         parent = self.ctx.parent()
         if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.attr.value.endswith("_id")):
             return
-        if isinstance(parent, cst.Attribute) and parent.attr.value == "delete":
-            return  # loaded to be deleted: a write in a loop, which this rule leaves alone
+        if isinstance(parent, cst.Attribute) and parent.attr.value in _RELATION_WRITES:
+            return  # `obj.tags.remove(t)`, a relation loaded to be deleted: writes, which this rule leaves alone
         var, rel = node.value.value, node.attr.value
         for loop in self._loops():
             if var not in loop.targets:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
+from backlint.frameworks import project
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -64,8 +66,10 @@ class UnclosedConnection(Rule):
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
     `contextlib.closing`), `try`/`finally: close()`, connections returned, yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
-    sessions (Flask-SQLAlchemy's `db.session`, Django's connections), and module-level
-    connections, which live as long as the process on purpose."""
+    sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
+    connections, which live as long as the process on purpose, and migrations and seed
+    modules (`alembic/env.py`, `migrations/20210105_fill.py`, `initial_data.py`), which run once
+    in a process of their own that ends when they do."""
 
     ID = "BL103"
     LEVEL = Level.WARNING
@@ -73,6 +77,11 @@ class UnclosedConnection(Rule):
     CWE = (404, 772)
     TAGS = ("reliability", "database", "resources")
     TESTS = False
+
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        return super().wants(path, options) and not (project.is_migration_path(path) or project.is_seed_path(path))
+
     MESSAGE = "{what} {problem}; close it in `finally` or use a closing context manager"
     FIX = """Close what you open, on every path:
 
@@ -168,6 +177,17 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import sqlalchemy
+
+            def apply_step(conn):
+                engine = sqlalchemy.create_engine(DATABASE_URL)
+                engine.connect().execute(sqlalchemy.text("UPDATE tasks SET config = '{}'"))
+            """,
+            path="api/migrations/20220120_01_change-task-config.py",
+            note="A migration runs once, in a process of its own that ends with it.",
+        ),
         Valid(
             """
             import sqlite3

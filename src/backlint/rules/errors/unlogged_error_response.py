@@ -8,7 +8,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants
+from backlint.syntax import call_name, iter_descendants
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -178,6 +178,40 @@ except Exception:
             """,
             note="A domain outcome answered with a 4xx.",
         ),
+        Valid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.post("/thumbnails")
+            def thumbnail():
+                try:
+                    data = request.get_json()
+                    source = data["source"]
+                    height = int(data["height"])
+                except Exception:
+                    return "", 400
+                return make_thumbnail(source, height)
+            """,
+            note="A broad `except` around parsing the request, answered with a 400: the client's input was wrong.",
+        ),
+        Valid(
+            """
+            from fastapi import APIRouter, HTTPException
+
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def task(task_id: str):
+                try:
+                    job = Job.fetch(task_id, connection=redis)
+                except Exception as exc:
+                    raise HTTPException(status_code=404, detail="no such task") from exc
+                return {"status": job.get_status()}
+            """,
+            note="One lookup by the client's key answered with a 404: a miss, which logging every time would only flood.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -202,11 +236,23 @@ except Exception:
             return
         if status is not None and status < 500 and (_carries(node, worst) or self._parses_only(node)):
             return  # a 4xx that tells the client what was wrong with its input
+        if status in (403, 404, 410) and self._single_lookup(node):
+            return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
             return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
+        """A `try` of one statement that makes one call besides parsing (`Model.get(id)`)."""
+        try_node = self.ctx.parent()
+        if not isinstance(try_node, (cst.Try, cst.TryStar)) or not isinstance(try_node.body, cst.IndentedBlock):
+            return False
+        if len(try_node.body.body) != 1:
+            return False
+        work = [c for c in errors.calls(try_node.body) if (call_name(c) or "") not in errors.PARSERS]
+        return len(work) == 1
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values: its failure is the client's input."""
