@@ -127,7 +127,7 @@ def _log_helper(name: str) -> bool:
 
 
 # Calls that only turn input into values: whatever they raise describes the input.
-PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", "get_json", "strptime", "fromisoformat",
+PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", "dumps", "get_json", "get_payload", "strptime", "fromisoformat",
                      "fromtimestamp", "split", "rsplit", "strip", "lower", "upper", "get", "getlist", "decode", "encode",
                      "parse", "parse_obj", "parse_raw", "model_validate", "model_validate_json", "validate", "date",
                      "datetime", "time", "timedelta", "keys", "items", "values", "replace", "format", "len", "dict",

@@ -417,6 +417,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         env = Env.here(self.ctx)
         if not self._executes_now(node, env):
             return
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Arg) and len(stack) > 2 and isinstance(stack[-3], cst.Call) and call_name(stack[-3]) == "delete":
+            return  # `session.delete(session.query(...).first())`: loaded to be deleted, a write
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
             return  # `book.tags.all()`: the relationship read is reported where it happens
@@ -443,9 +446,6 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 if isinstance(loop.node, cst.For) and self._guards(node, loop) and self._writes_each_item(loop, env):
                     return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
                 var = sorted(loop.targets & used)[0]
-                if (id(loop.node), "query") in self._seen:
-                    return  # one finding per loop: its first query (the fix batches them all)
-                self._seen.add((id(loop.node), "query"))
                 self.report(
                     node,
                     what=f"{op.label} runs once for every `{var}` of the loop (N+1 queries)",
@@ -484,12 +484,13 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if not isinstance(n, cst.If):
                 continue
             test = n.test
-            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
-                if test.expression.value == name:
-                    return True
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test = test.expression
+            if isinstance(test, cst.Name) and test.value == name:
+                return True  # `if exists: continue`, `if not tag:`
             if (
                 isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
-                and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is)
+                and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
                 and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
             ):
                 return True

@@ -33,6 +33,8 @@ class _Op:
     obj: str = ""
     """The object written: `user.profile` for `user.profile.save()`, `order` for
     `order = Order.objects.create()`."""
+    rolled_back: bool = False
+    """Inside a `try` whose handler rolls back: the author made the step a unit of its own."""
 
 
 @dataclass
@@ -179,6 +181,40 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     VALID = [
         Valid(
             """
+            def remove_orphans(session, orphans):
+                for row in orphans:
+                    try:
+                        session.delete(row)
+                        session.commit()
+                    except Exception:
+                        session.rollback()
+                        log.warning("could not remove %s", row.id)
+            """,
+            path="shop/services.py",
+            note="One transaction per item, rolled back on failure: each item is a unit of its own.",
+        ),
+        Valid(
+            """
+            from django.db import models
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class AlbumUser(models.Model):
+                shared_to = models.ManyToManyField("auth.User")
+
+            class ShareAlbum(APIView):
+                def post(self, request):
+                    target_user = User.objects.get(id=request.data["user_id"])
+                    album = AlbumUser.objects.get(id=request.data["album_id"])
+                    album.shared_to.add(target_user)
+                    album.save()
+                    return Response({"status": True})
+            """,
+            path="albums/views.py",
+            note="A `save()` that assigns no field only touches timestamps: not a second change to keep consistent.",
+        ),
+        Valid(
+            """
             from django.db import transaction
 
             def place_order(user, cart):
@@ -300,6 +336,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         branches: list[tuple[int, int]] = []
         exits: set[int] = set()
         loop: int | None = None
+        rolled_back = False
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
             anc, child = stack[i], stack[i + 1]
@@ -308,6 +345,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 branches.clear()
                 exits.clear()
                 loop = None
+                rolled_back = False
             elif isinstance(anc, cst.With) and any(database.is_transaction_context(self.ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item, env) for item in anc.items):
                 in_tx = True
             elif isinstance(anc, cst.If):
@@ -319,9 +357,14 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
                 if arm_index >= 0:
                     branches.append((id(anc), arm_index))
+                if child is anc.body and loop is not None and any(
+                    call_name(c) == "rollback" for h in anc.handlers for c in iter_descendants(h.body) if isinstance(c, cst.Call)
+                ):
+                    rolled_back = True
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
-        fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node)))
+        fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
+                          rolled_back))
 
     def _touched(self, call: cst.Call) -> frozenset[str]:
         """What a write produces or writes to: the name its result is bound to, and the object
@@ -389,7 +432,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         if self._callers_all_in_transaction(node.name.value):
             return
         if django and not (self.ctx.project.atomic_requests and _is_view(self.ctx, node)):
-            writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw]
+            writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw and not _touch(node, o)]
             for i, second in enumerate(writes):
                 first = next(
                     (
@@ -423,7 +466,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     return
                 seen_write = o
             elif o.op.kind is OpKind.COMMIT and seen_write is not None:
-                if o.loop is not None and seen_write.loop == o.loop:
+                if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back:
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
@@ -495,6 +538,33 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[bool]]:
                 calls.setdefault(name, []).append(in_tx)
         todo.extend((child, in_tx) for child in iter_children(node))
     return calls
+
+
+def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
+    """`album.save()` with no field of `album` assigned in the function (after `album.tags.add(t)`,
+    say): it writes nothing new but the timestamps."""
+    call = op.op.call
+    if call_name(call) != "save" or call.args or not isinstance(call.func, cst.Attribute) or not isinstance(call.func.value, cst.Name):
+        return False
+    name = call.func.value.value
+    for node in iter_descendants(fn.body):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
+            [node.target] if isinstance(node, (cst.AnnAssign, cst.AugAssign)) else []
+        for target in targets:
+            if isinstance(target, (cst.Attribute, cst.Subscript)) and isinstance(target.value, cst.Name) and target.value.value == name:
+                return False
+            if isinstance(target, cst.Name) and target.value == name and isinstance(node, cst.Assign) and _constructed(node.value):
+                return False  # `album = Album(...)`: its save is its first write
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr" and node.args \
+                and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == name:
+            return False
+    return True
+
+
+def _constructed(value: cst.BaseExpression) -> bool:
+    """`Album(...)`: a new instance (a class called by its capitalised name), not a fetched one."""
+    return isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)) and \
+        (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value)[:1].isupper()
 
 
 def _leaves(arm: cst.CSTNode) -> bool:

@@ -300,6 +300,23 @@ except SMTPException:
             """,
             note="The failure is answered with an error result.",
         ),
+        Valid(
+            """
+            from flask import Flask, render_template
+
+            app = Flask(__name__)
+
+            @app.errorhandler(500)
+            def internal_error(error):
+                app.logger.error("unhandled: %s", error)
+                try:
+                    user = current_user.name
+                except Exception:
+                    user = None
+                return render_template("500.html", user=user), 500
+            """,
+            note="Inside an error handler: a best-effort step while another error is being answered.",
+        ),
     ]
 
     @classmethod
@@ -344,12 +361,14 @@ except SMTPException:
         fn = self.ctx.function()
         if errors.parses_only(try_node.body) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
             return True
-        if (fn is not None and _is_probe(fn) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
+        if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
             return True
         if fn is not None and _is_validator(fn):
             return True  # a pydantic validator: whatever fails there is the value being checked
         if fn is not None and fn.name.value in ("emit", "handle") and self._in_log_handler_class():
             return True  # logging.Handler.emit: logging the failure would re-enter the same handler
+        if fn is not None and routes.error_handler_parameter(fn) is not None:
+            return True  # inside an error handler: a best-effort step while another error is handled
         if _retries(handler) and any(isinstance(n, (cst.While, cst.For)) for n in self.ctx.ancestors()):
             return True
         calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
@@ -362,6 +381,13 @@ except SMTPException:
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
         return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
+
+    def _in_probe_class(self) -> bool:
+        """A method of a class whose name says it checks health (`HealthCheckController`)."""
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.ClassDef):
+                return bool(set(name_parts(node.name.value)) & _PROBE_WORDS)
+        return False
 
     def _in_log_handler_class(self) -> bool:
         """Inside a class whose base is a logging handler (`logging.Handler`, `StreamHandler`...)."""
