@@ -164,3 +164,35 @@ def test_results_of_another_backlint_build_are_not_used(app: Path, tmp_path: Pat
     monkeypatch.setattr(cache, "code_identity", lambda: "a rule changed since")
     _scan(app, tmp_path / "cache")
     assert sorted(analysed) == sorted(p.relative_to(app).as_posix() for p in app.rglob("*.py"))
+
+
+def _metadata(info: catalog.RuleInfo) -> dict:
+    return {k: v for k, v in info.__dict__.items() if k != "rule_class"}
+
+
+def test_the_catalogue_snapshot_describes_every_rule_as_loading_does(tmp_path: Path) -> None:
+    loaded = catalog.load()
+    first = catalog.load_cached(tmp_path)  # writes the snapshot
+    (snapshot,) = tmp_path.glob("catalog-*.json")
+    second = catalog.load_cached(tmp_path)  # reads it
+    assert second is not loaded and all(r.rule_class is None for r in second.rules)
+    assert [_metadata(r) for r in second.rules] == [_metadata(r) for r in loaded.rules] == [_metadata(r) for r in first.rules]
+    for info in second.rules:
+        assert info.implementation() is loaded.by_id[info.id].rule_class
+    snapshot.write_text('{"format": 1, "rules": [{"id": "BL101"}]}')
+    assert catalog.load_cached(tmp_path) is loaded  # damaged: loaded afresh, never trusted
+
+
+def test_a_warm_scan_never_imports_the_analyzer(app: Path, tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    cache_dir = tmp_path / "cache"
+    args = ("scan", str(app), "--format", "json", "--fail-on", "never", "--cache-dir", str(cache_dir))
+    env = {"PYTHONPROFILEIMPORTTIME": "1"}
+    cold = run_cli(*args, env=env)
+    warm = run_cli(*args, env=env)
+    assert cold.returncode == warm.returncode == 0, warm.stderr
+    assert cold.stdout == warm.stdout and json.loads(warm.stdout)["findings"]
+    imported = lambda proc: {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}  # noqa: E731
+    assert "libcst" in imported(cold) and "backlint.pool" in imported(cold)
+    assert not {m for m in imported(warm) if m.split(".")[0] in ("libcst", "yaml") or m in ("backlint.pool", "backlint.rule")}

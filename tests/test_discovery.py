@@ -50,3 +50,21 @@ def test_size_limit(tmp_path: Path) -> None:
     targets, notes = discover([tmp_path], Config(root=tmp_path, max_file_size=100))
     assert [t.rel for t in targets] == ["small.py"]
     assert [(n.kind.value, n.path) for n in notes] == [("too-large", "big.py")]
+
+
+def test_the_combined_exclude_matcher_agrees_with_pathspec() -> None:
+    import pathspec
+
+    from backlint.config import DEFAULT_EXCLUDES
+    from backlint.discovery import _matcher
+
+    patterns = [*DEFAULT_EXCLUDES, "legacy/", "*.gen.py", "/top_only.py", "docs/**/*.py", "a?c.js"]
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    match = _matcher(spec)
+    assert match is not spec.match_file  # the fast path is taken
+    paths = ["app/views.py", "node_modules/", "web/node_modules/x.js", ".git/", "x/.venv/", "legacy/", "src/legacy/",
+             "legacy.py", "m.gen.py", "top_only.py", "sub/top_only.py", "docs/a/b.py", "docs/b.py", "abc.js",
+             "abbc.js", "build/", "build.py", "dist/app.js", "pkg/__pycache__/", "app.min.js", "vendor/", "a/_vendor/"]
+    assert [match(p) for p in paths] == [spec.match_file(p) for p in paths]
+    negated = pathspec.GitIgnoreSpec.from_lines(["*.py", "!keep.py"])
+    assert _matcher(negated) == negated.match_file

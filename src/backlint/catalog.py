@@ -6,6 +6,10 @@ wheel as `backlint/_semgrep_rules`). Both kinds share ids: BL101 is a libcst rul
 a set of semgrep patterns for JavaScript and TypeScript, and appears once in the catalogue with
 the libcst class's metadata (the YAML must agree on the name).
 
+A scan may take the catalogue from a snapshot (`load_cached`): the same metadata as JSON, keyed
+by a digest of backlint's sources and YAML rules, so that a scan whose results all come from
+the cache never imports libcst or the rules; a rule's class is imported when a file needs it.
+
 Everything that describes rules reads this: `backlint rules`, `backlint explain`, the SARIF
 `tool.driver.rules`, the generated docs/rules.md.
 """
@@ -13,15 +17,21 @@ Everything that describes rules reads this: `backlint rules`, `backlint explain`
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
+import json
+import os
 import pkgutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from backlint import rules as rules_package
 from backlint.findings import Confidence, Level
-from backlint.rule import Example, Invalid, Option, Rule, Valid
+from backlint.rulemeta import Example, Invalid, Option, Valid
+
+if TYPE_CHECKING:
+    from backlint.rule import Rule
 
 DOCS_URL = "https://github.com/backlint/backlint/blob/main/docs/rules.md"
 
@@ -46,8 +56,19 @@ class RuleInfo:
     valid: tuple[Example, ...] = ()
     invalid: tuple[Invalid, ...] = ()
     rule_class: type[Rule] | None = None
+    rule_ref: str | None = None
+    """`module:Class` of the libcst rule (for a catalogue read from a snapshot, whose classes are
+    imported only when needed)."""
     semgrep_files: tuple[Path, ...] = ()
     semgrep_ids: tuple[str, ...] = ()
+
+    def implementation(self) -> type[Rule] | None:
+        """The libcst rule class, imported if need be; None for a semgrep-only rule."""
+        if self.rule_class is not None or self.rule_ref is None:
+            return self.rule_class
+        module, _, name = self.rule_ref.partition(":")
+        cls: type[Rule] = getattr(importlib.import_module(module), name)
+        return cls
 
     @property
     def help_uri(self) -> str:
@@ -59,6 +80,9 @@ class RuleInfo:
 
 
 def _import_rule_modules() -> list[type[Rule]]:
+    from backlint import rules as rules_package
+    from backlint.rule import Rule
+
     found: list[type[Rule]] = []
     prefix = rules_package.__name__ + "."
     for info in pkgutil.walk_packages(rules_package.__path__, prefix):
@@ -89,6 +113,7 @@ def _from_class(cls: type[Rule]) -> RuleInfo:
         valid=tuple(v if isinstance(v, Example) else Valid(v) for v in cls.VALID),
         invalid=tuple(cls.INVALID),
         rule_class=cls,
+        rule_ref=f"{cls.__module__}:{cls.__qualname__}",
     )
 
 
@@ -171,3 +196,100 @@ def _merge_semgrep(existing: RuleInfo | None, rule_id: str, entries: list[tuple[
         semgrep_files=tuple(files),
         semgrep_ids=tuple(ids),
     )
+
+
+# -- the snapshot -----------------------------------------------------------------------------
+
+SNAPSHOT_FORMAT = 1
+
+
+def load_cached(directory: Path | None) -> Catalog:
+    """The catalogue, from the snapshot in `directory` when there is a valid one for this very
+    code, else loaded (and the snapshot written for next time). None: just `load()`."""
+    if directory is None:
+        return load()
+    path = directory / f"catalog-{_snapshot_key()}.json"
+    try:
+        return _from_snapshot(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # absent, unreadable, from another version, or damaged: never trusted
+    catalog = load()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalog.", suffix=".tmp", dir=str(directory))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(_to_snapshot(catalog), fh, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache: the next scan loads the catalogue again
+    return catalog
+
+
+def _snapshot_key() -> str:
+    from backlint import __version__, cache
+
+    h = hashlib.sha256(f"{SNAPSHOT_FORMAT}\0{__version__}\0{cache.code_identity()}".encode())
+    rules_dir = semgrep_rules_dir()
+    if rules_dir is not None:
+        h.update(str(rules_dir).encode())
+        for yaml_file in sorted(rules_dir.rglob("*.y*ml")):
+            try:
+                h.update(yaml_file.name.encode() + b"\0" + yaml_file.read_bytes())
+            except OSError:
+                continue
+    return h.hexdigest()[:24]
+
+
+def _example_json(ex: Example) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": "invalid" if isinstance(ex, Invalid) else "valid", "code": ex.code, "note": ex.note, "path": ex.path}
+    if isinstance(ex, Invalid):
+        data["line"] = ex.line
+    return data
+
+
+def _example(data: Mapping[str, Any]) -> Example:
+    if data["kind"] == "invalid":
+        return Invalid(data["code"], data["note"], data["path"], int(data["line"]))
+    return Valid(data["code"], data["note"], data["path"])
+
+
+_OPTION_KINDS: dict[str, type] = {"int": int, "bool": bool, "str": str, "list": list}
+
+
+def _to_snapshot(catalog: Catalog) -> dict[str, Any]:
+    rules = []
+    for r in catalog.rules:
+        rules.append({
+            "id": r.id, "name": r.name, "family": r.family, "summary": r.summary, "rationale": r.rationale, "fix": r.fix,
+            "level": r.level.value, "confidence": r.confidence.value, "cwe": list(r.cwe),
+            "security_severity": r.security_severity, "tags": list(r.tags), "references": list(r.references),
+            "languages": list(r.languages), "peer_codes": list(r.peer_codes),
+            "options": {
+                name: {"default": list(o.default) if isinstance(o.default, tuple) else o.default, "help": o.help,
+                       "kind": o.kind.__name__, "minimum": o.minimum}
+                for name, o in r.options.items()
+            },
+            "valid": [_example_json(e) for e in r.valid], "invalid": [_example_json(e) for e in r.invalid],
+            "rule_ref": r.rule_ref, "semgrep_files": [str(p) for p in r.semgrep_files], "semgrep_ids": list(r.semgrep_ids),
+        })
+    return {"format": SNAPSHOT_FORMAT, "rules": rules}
+
+
+def _from_snapshot(data: Mapping[str, Any]) -> Catalog:
+    if data["format"] != SNAPSHOT_FORMAT:
+        raise ValueError("another snapshot format")
+    infos = []
+    for r in data["rules"]:
+        options = {
+            name: Option(tuple(o["default"]) if o["kind"] == "list" else o["default"], o["help"], _OPTION_KINDS[o["kind"]], o["minimum"])
+            for name, o in r["options"].items()
+        }
+        infos.append(RuleInfo(
+            id=r["id"], name=r["name"], family=r["family"], summary=r["summary"], rationale=r["rationale"], fix=r["fix"],
+            level=Level(r["level"]), confidence=Confidence(r["confidence"]), cwe=tuple(r["cwe"]),
+            security_severity=r["security_severity"], tags=tuple(r["tags"]), references=tuple(r["references"]),
+            languages=tuple(r["languages"]), peer_codes=tuple(r["peer_codes"]), options=options,
+            valid=tuple(_example(e) for e in r["valid"]), invalid=tuple(_example(e) for e in r["invalid"]),  # type: ignore[misc]
+            rule_ref=r["rule_ref"], semgrep_files=tuple(Path(p) for p in r["semgrep_files"]), semgrep_ids=tuple(r["semgrep_ids"]),
+        ))
+    return Catalog(tuple(infos))

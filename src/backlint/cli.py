@@ -116,14 +116,15 @@ def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _load_config(targets: list[Path], config_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
-                 fail_on: str | None, jobs: int | None) -> tuple[Config, Catalog]:
+                 fail_on: str | None, jobs: int | None, catalog_dir: Path | None = None) -> tuple[Config, Catalog]:
+    """The configuration and the catalogue (from its snapshot in `catalog_dir`, when given)."""
     from backlint import catalog as catalog_module
     from backlint import config as config_module
 
     for p in targets:
         if not p.exists() and not p.is_symlink():
             _fail(f"PATHS: {p} does not exist")
-    catalog = catalog_module.load()
+    catalog = catalog_module.load_cached(catalog_dir)
     try:
         config = config_module.load(
             targets,
@@ -138,6 +139,22 @@ def _load_config(targets: list[Path], config_file: Path | None, select: tuple[st
     except config_module.ConfigError as exc:
         _fail(str(exc))
     return config, catalog
+
+
+def _catalog_directory(targets: list[Path], config_file: Path | None, cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """Where the catalogue's snapshot is kept: the cache directory of the scan (found before the
+    configuration is read, since reading it needs the catalogue)."""
+    from backlint import cache
+    from backlint import config as config_module
+
+    if no_cache:
+        return None
+    if cache_dir is not None:
+        return cache_dir
+    try:
+        return cache.default_directory(config_module.project_root(targets, config_file))
+    except (OSError, config_module.ConfigError):
+        return None  # reading the configuration will say what is wrong
 
 
 def _cache_directory(config: Config, cache_dir: Path | None, no_cache: bool) -> Path | None:
@@ -229,7 +246,7 @@ def scan(
 
     category = _check_combinations(fmt, baseline_file, diff, include_unchanged, category, absolute_base)
     targets = list(paths) or [Path(".")]
-    config, catalog = _load_config(targets, config_file, select, ignore, fail_on, jobs)
+    config, catalog = _load_config(targets, config_file, select, ignore, fail_on, jobs, _catalog_directory(targets, config_file, cache_dir, no_cache))
     # The baseline and git are read before the scan: a typo fails in a second, not after minutes.
     entries = changes = None
     if baseline_file is not None:
@@ -282,7 +299,7 @@ def baseline_command(
     from backlint import baseline
 
     targets = list(paths) or [Path(".")]
-    config, catalog = _load_config(targets, config_file, select, ignore, None, jobs)
+    config, catalog = _load_config(targets, config_file, select, ignore, None, jobs, _catalog_directory(targets, config_file, cache_dir, no_cache))
     result = _run_engine(targets, config, catalog, _cache_directory(config, cache_dir, no_cache))
     _emit(baseline.dumps(result.findings), output)
     if output is not None:

@@ -124,6 +124,16 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
+def project_root(paths: Sequence[Path], config_file: Path | None) -> Path:
+    """The root a scan of `paths` reports relative to (as `load` finds it, without reading the
+    configuration): the directory of the configuration file, else `find_root`."""
+    if config_file is not None:
+        return config_file.resolve().parent
+    first = (paths[0] if paths else Path(".")).resolve()
+    found = find_config(first)
+    return found.parent if found is not None else find_root(first)
+
+
 def find_root(start: Path) -> Path:
     """Where paths are relative to when no configuration says: the enclosing git work tree, or
     the current directory when `start` is inside it, or `start` itself."""
@@ -242,7 +252,7 @@ def load(
     else:
         config_file = find_config(first)
         table = _read_toml(config_file)["tool"]["backlint"] if config_file is not None else {}
-        root = config_file.parent if config_file is not None else find_root(first)
+        root = project_root(paths, None)
     where = f"{config_file}: [tool.backlint]" if config_file is not None else "configuration"
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table")

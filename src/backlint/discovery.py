@@ -21,7 +21,7 @@ import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pathspec
 
@@ -44,10 +44,14 @@ class Target:
 
 
 def language_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
+    return _language_of_name(path.name)
+
+
+def _language_of_name(name: str) -> str | None:
+    suffix = os.path.splitext(name)[1].lower()
     if suffix in PYTHON_SUFFIXES:
         return "python"
-    if path.name.endswith((".d.ts", ".min.js")):
+    if name.endswith((".d.ts", ".min.js")):
         return None
     return JS_SUFFIXES.get(suffix)
 
@@ -119,68 +123,86 @@ def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
             return pathspec.GitIgnoreSpec.from_lines(readable)
 
 
+def _matcher(spec: pathspec.GitIgnoreSpec) -> Callable[[str], bool]:
+    """`spec.match_file`, as one regular expression when no pattern negates (then any match
+    excludes): the excludes are asked about every entry of the tree."""
+    patterns = [p for p in spec.patterns if p.include is not None]
+    regexes = [getattr(p, "regex", None) for p in patterns]
+    if not patterns or not all(p.include for p in patterns) or not all(isinstance(r, re.Pattern) for r in regexes):
+        return spec.match_file
+    combined = re.compile("|".join(f"(?:{r.pattern.replace('(?P<ps_d>', '(?:')})" for r in regexes))  # type: ignore[union-attr]
+    return lambda path: combined.match(path) is not None
+
+
 class _Ignores:
-    """gitignore-style patterns from several directories; the deepest definite answer wins."""
+    """gitignore-style patterns from several directories; the deepest definite answer wins.
+
+    Works on path strings: a walk asks about every entry of the tree, and pathlib's objects
+    cost more than the answers."""
 
     def __init__(self, root: Path, config: Config) -> None:
         self.root = root
+        self.root_text = str(root)
+        self.root_prefix = os.path.join(self.root_text, "")
         patterns = list(config.exclude) + list(config.extend_exclude)
-        self.config_spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.config_match = _matcher(pathspec.GitIgnoreSpec.from_lines(patterns))
         self.respect_gitignore = config.respect_gitignore
-        self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
-        self.chains: dict[str, list[tuple[Path, pathspec.GitIgnoreSpec]]] = {}
-        self.root_prefix = os.path.join(str(root), "")
+        self.specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self.chains: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
 
-    def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+    def relative(self, path: str) -> str:
+        """`path` relative to the project root, POSIX-style (as `relative()`)."""
+        if path.startswith(self.root_prefix) and len(path) > len(self.root_prefix):
+            rest = path[len(self.root_prefix):]
+            return rest.replace(os.sep, "/") if os.sep != "/" else rest
+        return relative(Path(path), self.root)
+
+    def _spec(self, directory: str) -> pathspec.GitIgnoreSpec | None:
         if directory in self.specs:
             return self.specs[directory]
         lines: list[str] = []
-        for name in (".gitignore", ".git/info/exclude"):
-            candidate = directory / name
+        for name in (".gitignore", os.path.join(".git", "info", "exclude")):
+            candidate = os.path.join(directory, name)
             try:
-                if candidate.is_file():
-                    lines.extend(candidate.read_text(encoding="utf-8", errors="replace").splitlines())
+                if os.path.isfile(candidate):
+                    with open(candidate, encoding="utf-8", errors="replace") as fh:
+                        lines.extend(fh.read().splitlines())
             except OSError:
                 continue
         spec = gitignore_spec(lines) if lines else None
         self.specs[directory] = spec
         return spec
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        rel = relative(path, self.root)
+        rel = self.relative(path)
         if not rel.startswith("../"):
-            if self.config_spec.match_file(rel + suffix):
+            if self.config_match(rel + suffix):
                 return True
         else:
             # Outside the project root: the default excludes still apply by name.
-            if self.config_spec.match_file(path.name + suffix):
+            if self.config_match(os.path.basename(path) + suffix):
                 return True
         if not self.respect_gitignore:
             return False
-        for base, spec in self._specs_above(path.parent):  # deepest first
-            result = spec.check_file(relative(path, base) + suffix)
+        for base, spec in self._chain(os.path.dirname(path)):  # deepest first
+            inside = path[len(base) + 1:] if path.startswith(base + os.sep) else relative(Path(path), Path(base))
+            result = spec.check_file(inside.replace(os.sep, "/") + suffix)
             if result.include is not None:
                 return bool(result.include)
         return False
 
-    def _specs_above(self, directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+    def _chain(self, directory: str) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
         """The ignore files that apply in `directory`: its own and its parents' up to the root,
-        deepest first (worked out once per directory)."""
-        key = str(directory)
-        chain = self.chains.get(key)
+        deepest first (worked out once per directory, from its parent's)."""
+        chain = self.chains.get(directory)
         if chain is None:
-            chain = []
-            current = directory
-            while True:
-                spec = self._spec(current)
-                if spec is not None:
-                    chain.append((current, spec))
-                text = str(current)
-                if current == self.root or current.parent == current or not text.startswith(self.root_prefix):
-                    break
-                current = current.parent
-            self.chains[key] = chain
+            spec = self._spec(directory)
+            chain = [(directory, spec)] if spec is not None else []
+            parent = os.path.dirname(directory)
+            if directory != self.root_text and parent != directory and directory.startswith(self.root_prefix):
+                chain = chain + self._chain(parent)
+            self.chains[directory] = chain
         return chain
 
 
@@ -230,13 +252,16 @@ def _too_large(rel: str, size: int, config: Config) -> Notification:
 
 
 def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target | None, Notification | None]]:
-    top_real = Path(os.path.realpath(top))
+    top_text = str(top)
+    top_real = os.path.realpath(top_text)
+    inside_top = os.path.join(top_real, "")
     seen_dirs: set[tuple[int, int]] = set()
-    stack = [top]
+    # (directory, whether its path is already its real path: reached through no symbolic link)
+    stack = [(top_text, top_real == top_text)]
     while stack:
-        directory = stack.pop()
+        directory, real = stack.pop()
         try:
-            st = directory.stat()
+            st = os.stat(directory)
         except OSError:
             continue
         key = (st.st_dev, st.st_ino)
@@ -248,11 +273,11 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             yield None, Notification(NotificationKind.UNREADABLE, f"cannot list directory: {exc.strerror or exc}",
-                                     printable(relative(directory, config.root)), Level.WARNING)
+                                     printable(ignores.relative(directory)), Level.WARNING)
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
+            path = entry.path
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -260,26 +285,27 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
             except OSError:
                 continue
             if is_link:
-                real = Path(os.path.realpath(path))
-                if real != top_real and top_real not in real.parents:
+                target = os.path.realpath(path)
+                if target != top_real and not target.startswith(inside_top):
                     continue  # a link out of the scanned tree is never followed
                 if not (is_dir or is_file):
                     continue  # dangling
             if is_dir:
                 if not ignores.ignored(path, True):
-                    note = _not_utf8(relative(path, config.root))
+                    note = _not_utf8(ignores.relative(path))
                     if note is not None:
                         yield None, note
                     else:
-                        subdirs.append(path)
+                        subdirs.append((path, real and not is_link))
                 continue
             if not is_file:
                 continue
-            language = language_of(path)
+            language = _language_of_name(entry.name)
             if language is None or ignores.ignored(path, False):
                 continue
-            path = Path(os.path.realpath(path))  # report a file where it really is
-            rel = relative(path, config.root)
+            if not real or is_link:
+                path = os.path.realpath(path)  # report a file where it really is
+            rel = ignores.relative(path)
             note = _not_utf8(rel)
             if note is not None:
                 yield None, note
@@ -292,5 +318,5 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
             if size > config.max_file_size:
                 yield None, _too_large(rel, size, config)
                 continue
-            yield Target(path, rel, language, size), None
+            yield Target(Path(path), rel, language, size), None
         stack.extend(reversed(subdirs))

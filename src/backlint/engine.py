@@ -6,25 +6,44 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import pathspec
 
-from backlint import cache, pool, semgrep
-from backlint.analysis import RuleSpec
+from backlint import cache, semgrep
 from backlint.catalog import Catalog, RuleInfo, semgrep_rules_dir
 from backlint.config import Config, default_jobs
 from backlint.discovery import Target, discover
 from backlint.findings import Finding, Notification, NotificationKind, ScanResult
 from backlint.frameworks import project
 
+if TYPE_CHECKING:
+    from backlint.analysis import FileResult, RuleSpec
+
+# The analyzer (libcst, the rules, the worker pool) is imported only when a file needs analysing:
+# a scan whose results all come from the cache never loads it.
+
+
+def python_rules(catalog: Catalog, config: Config, enabled: Sequence[str]) -> list[tuple[RuleInfo, dict[str, Any]]]:
+    """The enabled libcst rules with their effective options."""
+    return [
+        (info, config.options_for(rule_id, info.options))
+        for rule_id in enabled
+        if (info := catalog.by_id[rule_id]).rule_class is not None or info.rule_ref is not None
+    ]
+
 
 def python_rule_specs(catalog: Catalog, config: Config, enabled: Sequence[str]) -> list[RuleSpec]:
+    """The enabled libcst rules as the analyzer takes them (their classes imported)."""
+    return _specs(python_rules(catalog, config, enabled))
+
+
+def _specs(rules: Sequence[tuple[RuleInfo, dict[str, Any]]]) -> list[RuleSpec]:
     specs: list[RuleSpec] = []
-    for rule_id in enabled:
-        info = catalog.by_id[rule_id]
-        if info.rule_class is not None:
-            specs.append((info.rule_class, config.options_for(rule_id, info.options)))
+    for info, options in rules:
+        cls = info.implementation()
+        if cls is not None:
+            specs.append((cls, options))
     return specs
 
 
@@ -106,7 +125,7 @@ def scan(
     result = ScanResult(root=str(config.root), rule_ids=tuple(enabled))
     targets, notes = discover(paths, config)
     result.notifications.extend(notes)
-    specs = python_rule_specs(catalog, config, enabled)
+    rules = python_rules(catalog, config, enabled)
     ignores = _per_file_ignores(config)
     disabled = {t.rel: _disabled(t, ignores, enabled) for t in targets}
     rules_dir = semgrep_rules if semgrep_rules is not None else semgrep_rules_dir()
@@ -120,17 +139,15 @@ def scan(
         other_targets = _from_cache(js_cache, other_targets, digests, disabled, result)
     handle = semgrep.start(other_targets, rules_dir, infos, config, disabled)
     try:
-        if specs:
+        if rules:
             facts_cache = cache.Cache.open(cache_dir, cache.context_key("facts"), project.ProjectFacts.from_json) if cache_dir else None
             facts = project_facts(python_targets, digests, facts_cache)
             py_cache = None
             if cache_dir is not None and digests is not None:
-                context = cache.context_key("python", _describe(specs), facts.to_json())
+                context = cache.context_key("python", _describe(rules), facts.to_json())
                 py_cache = cache.Cache.open(cache_dir, context, cache.Entry.from_json)
                 python_targets = _from_cache(py_cache, python_targets, digests, disabled, result)
-            tasks = [pool.Task(str(t.path), t.rel, disabled[t.rel]) for t in python_targets]
-            jobs = config.jobs or default_jobs()
-            for file_result in pool.run(tasks, specs, jobs, config.per_file_timeout, facts):
+            for file_result in _analysed(python_targets, rules, config, facts, disabled):
                 result.files_scanned += 1
                 result.lines_scanned += file_result.lines
                 result.findings.extend(file_result.findings)
@@ -154,6 +171,19 @@ def scan(
         if handle is not None:
             handle.close()  # an interrupted scan leaves no semgrep behind
     return result.finish()
+
+
+def _analysed(
+    targets: Sequence[Target], rules: Sequence[tuple[RuleInfo, dict[str, Any]]], config: Config,
+    facts: project.ProjectFacts, disabled: dict[str, frozenset[str]],
+) -> Iterator[FileResult]:
+    """The results of analysing `targets` in worker processes, as they finish."""
+    if not targets:
+        return
+    from backlint import pool
+
+    tasks = [pool.Task(str(t.path), t.rel, disabled[t.rel]) for t in targets]
+    yield from pool.run(tasks, _specs(rules), config.jobs or default_jobs(), config.per_file_timeout, facts)
 
 
 def _from_cache(
@@ -256,6 +286,6 @@ def _line_count(target: Target) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
-def _describe(specs: Sequence[RuleSpec]) -> list[Any]:
+def _describe(rules: Sequence[tuple[RuleInfo, Mapping[str, Any]]]) -> list[Any]:
     """The enabled libcst rules and their options, as plain data for the cache key."""
-    return [[rule.ID, sorted((k, repr(v)) for k, v in options.items())] for rule, options in specs]
+    return [[info.id, sorted((k, repr(v)) for k, v in options.items())] for info, options in rules]

@@ -24,72 +24,18 @@ from __future__ import annotations
 
 import inspect
 import re
-import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
+from backlint.rulemeta import Example, Invalid, Option, Valid
+
+__all__ = ["Edit", "Example", "FixSpec", "Invalid", "Option", "Rule", "Valid"]
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
-
-
-@dataclass(frozen=True)
-class Example:
-    code: str
-    note: str = ""
-    """One sentence: why this code is flagged, or why it is deliberately left alone."""
-    path: str = "app/module.py"
-    """The file name the example is analysed as (some rules care, e.g. settings modules)."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "code", textwrap.dedent(self.code).strip("\n") + "\n")
-
-
-@dataclass(frozen=True)
-class Valid(Example):
-    """Code the rule must not flag."""
-
-
-@dataclass(frozen=True)
-class Invalid(Example):
-    """Code the rule must flag exactly once, on `line` (1-based, within the dedented code)."""
-
-    line: int = 1
-
-
-@dataclass(frozen=True)
-class Option:
-    """A per-rule setting, configured as `[tool.backlint.rules.BL401] max-statements = 40`."""
-
-    default: Any
-    help: str
-    kind: type = int
-    minimum: int | None = None
-
-    def validate(self, value: Any) -> Any:
-        """Return the value if it fits, else raise ValueError naming what was expected."""
-        if self.kind is bool:
-            if not isinstance(value, bool):
-                raise ValueError("expected true or false")
-            return value
-        if self.kind is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError("expected an integer")
-            if self.minimum is not None and value < self.minimum:
-                raise ValueError(f"expected an integer >= {self.minimum}")
-            return value
-        if self.kind is str:
-            if not isinstance(value, str):
-                raise ValueError("expected a string")
-            return value
-        if self.kind is list:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ValueError("expected a list of strings")
-            return tuple(value)
-        raise ValueError(f"unsupported option type {self.kind.__name__}")
 
 
 _VISIT = re.compile(r"^(visit|leave)_([A-Z]\w*)$")

@@ -49,9 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator, Mapping, Sequence
 
-import yaml
 
-from backlint import positions, suppressions
+from backlint import lines, suppressions
 from backlint.catalog import RuleInfo
 from backlint.config import Config, default_jobs
 from backlint.discovery import Target
@@ -84,7 +83,13 @@ _ALIASED_SUFFIXES = frozenset({".mts", ".cts"})
 """TypeScript suffixes semgrep does not recognise: such files are scanned as `.ts` copies."""
 _STRING = re.compile(r"""(["'`])((?:\\.|(?!\1)[^\\\n])*)(\1|$)""", re.M)
 _SYNTAX_LINE = re.compile(r"at line .*?:(\d+)")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_load(text: str) -> Any:
+    """Parse YAML (the module is imported when a scan first needs the YAML rules)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def catalogue_id(semgrep_id: str) -> str | None:
@@ -118,7 +123,7 @@ def load_rules(rules_dir: Path) -> tuple[YamlRule, ...]:
     Read once per process: the catalogue and the scan both need them."""
     out: list[YamlRule] = []
     for path in rule_files(rules_dir):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
+        data = _yaml_load(path.read_text(encoding="utf-8")) or {}
         for rule in data.get("rules", ()):
             rid = catalogue_id(str(rule.get("id", "")))
             if rid is not None:
@@ -180,6 +185,8 @@ def start(
     `rules` are the enabled rules of the catalogue; `disabled` maps a target's relative path to the
     ids per-file-ignores switch off there.
     """
+    if not targets:
+        return None  # (and the YAML rules are not even read)
     disabled = disabled or {}
     infos = {info.id: info for info in rules}
     yaml_rules = [r for r in load_rules(rules_dir) if r.catalogue_id in infos] if rules_dir is not None else []
@@ -239,6 +246,8 @@ class Handle:
 
     def _prepare(self, executable: str, rules: Sequence[YamlRule], targets: Sequence[Target]) -> None:
         """Write the enabled rules into one config file and split the targets into batches."""
+        import yaml
+
         self._workdir = tempfile.TemporaryDirectory(prefix="backlint-semgrep-")
         work = Path(self._workdir.name)
         config_file = work / "rules.yaml"
@@ -589,8 +598,8 @@ class _Source:
         self._data = data[self._skip :]
         self._ascii = self._data.isascii()
         self.text = self._data.decode("utf-8", "replace")
-        self.index = positions.LineIndex(self.text)
-        self.lines = positions.split_lines(self.text)
+        self.index = lines.LineIndex(self.text)
+        self.lines = lines.split_lines(self.text)
 
     def char_offset(self, byte_offset: int) -> int:
         offset = min(max(0, byte_offset - self._skip), len(self._data))
