@@ -241,8 +241,7 @@ def scan(
     quiet: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
-    from backlint import baseline, gitdiff, report, review
-    from backlint.discovery import relative
+    from backlint import report
 
     category = _check_combinations(fmt, baseline_file, diff, include_unchanged, category, absolute_base)
     targets = list(paths) or [Path(".")]
@@ -250,11 +249,15 @@ def scan(
     # The baseline and git are read before the scan: a typo fails in a second, not after minutes.
     entries = changes = None
     if baseline_file is not None:
+        from backlint import baseline
+
         try:
             entries = baseline.load(baseline_file)
         except baseline.BaselineError as exc:
             _fail(f"--baseline: {exc}")
     if diff is not None:
+        from backlint import gitdiff
+
         try:
             changes = gitdiff.changes_since(diff, config.root)
         except gitdiff.GitError as exc:
@@ -262,6 +265,9 @@ def scan(
     result = _run_engine(targets, config, catalog, _cache_directory(config, cache_dir, no_cache))
     rev = None
     if entries is not None or changes is not None:
+        from backlint import review
+        from backlint.discovery import relative
+
         if entries is not None:
             scanned = [relative(Path(os.path.abspath(t)), config.root) for t in targets]
             entries = review.in_scope(entries, result.rule_ids, scanned)

@@ -74,7 +74,7 @@ def project_facts(
             continue
         if digests is not None:
             digests[target.rel] = cache.digest(data)
-        if not project.HINTS_BYTES.search(data):
+        if not project.has_hints(data):
             continue
         key = cache.entry_key(target.rel, digests[target.rel], ()) if store is not None and digests is not None else None
         found = store.get(key) if store is not None and key is not None else None
