@@ -449,3 +449,20 @@ def test_enumerate_counts_and_zip_pairs() -> None:
         """
     )
     assert kinds == [{Kind.CONSTANT}, {Kind.REQUEST}, {Kind.CONSTANT}]
+
+
+def test_sqlalchemy_relationships_read_over_several_lines() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    text = (
+        "from sqlalchemy.orm import relationship\n\n"
+        "class Challenge(Base):\n"
+        "    files = relationship(\n"
+        '        "ChallengeFiles",\n'
+        '        lazy="joined",\n'
+        "    )\n"
+        '    hints = relationship("Hints", backref="challenge")\n'
+    )
+    facts = facts_from_text(text, "models.py")
+    assert "files" not in facts.relations  # loaded with its challenge
+    assert {"hints", "challenge"} <= facts.relations

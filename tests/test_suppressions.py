@@ -42,3 +42,17 @@ def test_every_rule_with_peers_documents_them() -> None:
         if info.peer_codes:
             text = docs.render_markdown(info)
             assert all(f"`{code}`" in text for code in info.peer_codes), info.id
+
+
+def test_a_suppression_where_the_flagged_value_was_built_is_honoured() -> None:
+    info = catalog.load().get("BL101")
+    assert info is not None and info.rule_class is not None
+    code = (
+        "def load(cur, table):\n"
+        '    query = "SELECT * FROM {} WHERE id = 1".format(table)  # noqa: S608\n'
+        "    cur.execute(query)\n"
+    )
+    plain = analyze_text("app/db.py", code.replace("  # noqa: S608", ""), [(info.rule_class, {"strict": True})])
+    noted = analyze_text("app/db.py", code, [(info.rule_class, {"strict": True})])
+    assert [f.suppressed for f in plain.findings] == [None]
+    assert [f.suppressed for f in noted.findings] == ["# noqa: S608"]

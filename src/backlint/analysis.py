@@ -476,6 +476,11 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
         comments = suppressions.python_comments(lines, first, region.start_line)
         relevant = [c for no, c in comments.items() if no in (first, region.start_line)]
+        for related_region in (region_of(n) for n, _ in p.related):
+            # A suppression comment where the flagged value was built (an S608 code on the line that
+            # formats the SQL, say) is where another tool's users wrote it.
+            if related_region is not None:
+                relevant.extend(suppressions.python_comments(lines, related_region.start_line, related_region.start_line).values())
         suppressed = suppressions.suppressing_comment(p.rule.ID, relevant, p.rule.PEER_CODES)
         if hashes is None:
             # GitHub's line hash is a polynomial of the next 100 characters: with a secret in them,

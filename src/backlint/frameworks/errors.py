@@ -127,7 +127,7 @@ def _log_helper(name: str) -> bool:
 
 
 # Calls that only turn input into values: whatever they raise describes the input.
-PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", "dumps", "get_json", "get_payload", "strptime", "fromisoformat",
+PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", "dumps", "get_json", "get_payload", "fromstring", "next", "strptime", "fromisoformat",
                      "fromtimestamp", "split", "rsplit", "strip", "lower", "upper", "get", "getlist", "decode", "encode",
                      "parse", "parse_obj", "parse_raw", "model_validate", "model_validate_json", "validate", "date",
                      "datetime", "time", "timedelta", "keys", "items", "values", "replace", "format", "len", "dict",
@@ -180,8 +180,8 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
             receiver = dotted(func.value.func) or ""
         tail = receiver.rsplit(".", 1)[-1].lower()
         return "log" in tail or receiver in ("logging", "structlog") or tail in ("console", "sentry")
-    if method == "write" and (dotted(func.value) or "") in ("sys.stderr", "sys.stdout"):
-        return True
+    if method == "write" and (dotted(func.value) or "").rsplit(".", 1)[-1] in ("stderr", "stdout"):
+        return True  # sys.stderr.write(...), a management command's self.stdout.write(...)
     if method == "warn" and (dotted(func.value) or "") == "warnings":
         return True
     if method.startswith("print_") and (dotted(func.value) or "") == "traceback":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
 _TEST_PATH = re.compile(
-    r"(^|/)(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
+    r"(^|/)(\w+_)?(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
 )
 _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)[^/]*settings[^/]*\.py$")
@@ -32,7 +32,8 @@ def is_settings_path(path: str) -> bool:
 
 
 _MIGRATION_PATH = re.compile(
-    r"(^|/)migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations)/(versions/|env\.py$)|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
+    r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
+    r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
@@ -293,7 +294,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             relations.add(related.group(1))
             pairs.add((owner if target_name == "self" else target_name, related.group(1)))
     for m in _SA_RELATIONSHIP.finditer(text):
-        args = m.group("args")
+        args = _call_arguments(text, m.start("args"))  # the whole call, over as many lines as it takes
         lazy = _LAZY.search(args)
         if lazy and lazy.group(1) in ("joined", "selectin", "subquery", "immediate"):
             eager.add(m.group(1))

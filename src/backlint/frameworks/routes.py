@@ -393,3 +393,18 @@ def error_handler_type(fn: cst.FunctionDef) -> cst.BaseExpression | None:
             if name in _ERROR_HANDLER_DECORATORS:
                 return dec.decorator.args[0].value
     return None
+
+
+_CLI_DECORATORS = frozenset({"command", "group", "callback"})
+
+
+def cli_command(fn: cst.FunctionDef) -> bool:
+    """A click or typer command (`@cli.command()`, `@app.command()`, `@click.command`), or a Django
+    management command's `handle`: a command-line entry point, run in a process of its own."""
+    if fn.name.value == "handle":
+        return True
+    for decorator in fn.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if isinstance(target, cst.Attribute) and target.attr.value in _CLI_DECORATORS:
+            return True
+    return False

@@ -33,8 +33,8 @@ _KEY_QUALIFIERS = {
     "fernet": "Fernet key", "hmac": "HMAC key", "aes": "AES key", "crypto": "encryption key",
     "license": "license key", "stripe": "Stripe key", "sendgrid": "SendGrid key", "mailgun": "Mailgun key",
     "twilio": "Twilio key", "openai": "OpenAI key", "service": "service key", "account": "account key",
-    "consumer": "consumer key", "webhook": "webhook key", "shared": "shared key", "session": "session key",
-    "cookie": "cookie key", "django": "secret key", "flask": "secret key", "storage": "storage key",
+    "consumer": "consumer key", "webhook": "webhook key", "shared": "shared key",
+    "django": "secret key", "flask": "secret key", "storage": "storage key",
     "subscription": "subscription key", "recaptcha": "reCAPTCHA key", "maps": "API key", "google": "API key",
     "aws": "AWS key", "rsa": "private key", "ssh": "private key", "pgp": "private key", "gpg": "private key",
 }
@@ -166,7 +166,7 @@ def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
         return True
-    if re.fullmatch(r"%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
+    if re.fullmatch(r"(.)\1{5,}|%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
         return True
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):

@@ -200,7 +200,7 @@ _NUMERIC_CALLS = frozenset(
 )
 # Converters named for their result: `safe_int`, `to_int`, `parse_float`, `as_integer`, `strftime`.
 _NUMERIC_CONVERTER = re.compile(r"(^|_)(int|integer|float|decimal|number|bool|boolean)$|^strftime$", re.I)
-_SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier", "hash",
+_SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier", "hash", "slugify",
                     "digest", "encrypt", "b64encode", "hexlify", "uuid")
 _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration", "app_config", "env", "environ"})
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
@@ -448,6 +448,11 @@ class Origins:
         if attr in ("value", "name") and isinstance(base, cst.Attribute) and _CONSTANT_CASE.match(base.attr.value):
             return {Origin(Kind.CONSTANT, f"the enum member `{base.attr.value}`")}
         key = dotted(expr)
+        if key is not None and "._meta." in f".{key}.":
+            return {Origin(Kind.CONSTANT, f"the model metadata `{key}`")}  # `model._meta.db_table`: names from the code
+        if isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper() and self.ctx.imports.names.get(base.value):
+            # `NotifyLevel.none`, `Status.ACTIVE`: a member of a class imported from the project (an enum, constants)
+            return {Origin(Kind.CONSTANT, f"the class attribute `{key}`")}
         if key is not None:
             if env.scope.binds(key):
                 bindings = resolve(env, key)

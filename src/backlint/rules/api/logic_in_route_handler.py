@@ -476,11 +476,15 @@ def _optional_copy(node: cst.If) -> bool:
 
 
 def _guard(node: cst.If) -> bool:
-    """`if not form.is_valid(): return error`: an `if` without `else` whose body only leaves."""
+    """`if not form.is_valid(): return error`: an `if` without `else` whose body only leaves
+    (`return`, `raise`, Flask's `abort(...)`)."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     if node.orelse is not None or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
         return False
-    return len(body[0].body) == 1 and isinstance(body[0].body[0], (cst.Return, cst.Raise))
+    small = body[0].body[0] if len(body[0].body) == 1 else None
+    return isinstance(small, (cst.Return, cst.Raise)) or (
+        isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) == "abort"
+    )  # `if not allowed: abort(403)`
 
 
 def _on_one_path(ops: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import secrets
+from backlint.frameworks import project, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -319,7 +319,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self._identities: dict[int, frozenset[str]] = {}
         # A template or example settings file is copied and filled in: only values with the
         # shape of a real key (PEM, provider tokens) are reported there.
-        self._template = _TEMPLATE_FILE.search(ctx.path) is not None
+        # Seed and demo-data modules give demo accounts their passwords: likewise.
+        self._template = _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path)
 
     # -- reporting ------------------------------------------------------------------------------
 

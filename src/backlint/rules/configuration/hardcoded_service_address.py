@@ -81,6 +81,9 @@ _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", "
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 
 
+_URL_SINKS = frozenset({"create_engine", "create_async_engine", "from_url", "Database", "URLParameters"})
+
+
 def _host_of(value: str) -> tuple[str, str] | None:
     """(what, host) for a service address written as a URL or a bare host, else None."""
     v = value.strip()
@@ -343,8 +346,11 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             arg = keyword_arg(node, kw)
             if arg is not None:
                 exprs.append(arg.value)
+        url_only = last in _URL_SINKS
         for expr in exprs:
             for literal, in_default in self._candidates(expr):
+                if url_only and "://" not in (string_value(literal) or ""):
+                    continue  # these take a URL: a bare word is something else (a project helper's own argument)
                 self._flag(literal, f"passed to `{name.rsplit('.', 1)[-1]}()`")
 
     def _in_settings_scope(self) -> bool:

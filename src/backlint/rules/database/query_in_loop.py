@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project
+from backlint.frameworks import database, project, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
@@ -35,6 +35,21 @@ class _Loop:
 _RELATION_WRITES = frozenset({"delete", "add", "remove", "clear", "set", "create", "update", "bulk_create", "bulk_update"})
 """Django related-manager writes: getting the manager runs no query. (SQLAlchemy's
 `obj.tags.append(t)` is not here: it loads the collection first.)"""
+
+
+def _batched(query: cst.Call, targets: frozenset[str]) -> bool:
+    """The loop variable reaches the query only as a list of keys (`id__in=chunk`,
+    `Model.id.in_(chunk)`): one query per batch, the fix for N+1 itself."""
+    in_key_lists: set[int] = set()
+    for n in iter_descendants(query):
+        values: list[cst.BaseExpression] = []
+        if isinstance(n, cst.Arg) and n.keyword is not None and n.keyword.value.endswith("__in"):
+            values = [n.value]
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("in_", "any_"):
+            values = [a.value for a in n.args]
+        in_key_lists.update(id(x) for v in values for x in [v, *iter_descendants(v)])
+    uses = [n for n in iter_descendants(query) if isinstance(n, cst.Name) and n.value in targets]
+    return bool(uses) and all(id(n) in in_key_lists for n in uses)
 
 
 def _names(target: cst.BaseExpression) -> set[str]:
@@ -338,6 +353,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ),
         Valid(
             """
+            def archive(ids):
+                for chunk in batched(ids, 500):
+                    for doc in Document.objects.filter(id__in=chunk):
+                        doc.archive()
+            """,
+            note="One query per batch of keys (`__in`): the cure for N+1, not a case of it.",
+        ),
+        Valid(
+            """
             from django.db import models
 
             class Account(models.Model):
@@ -357,6 +381,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         super().__init__(ctx, options)
         self._seen: set[tuple[int, str]] = set()
         self._depth = [0]
+        self._commands = [False]
         self._writes: dict[int, bool] = {}
 
     @classmethod
@@ -366,6 +391,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # line, a deliberate re-check in a long prune, a bounded diagnostic): left alone too.
         return super().wants(path, options) and not (
             project.is_migration_path(path) or project.is_seed_path(path) or project.is_command_path(path)
+            or project.is_script_path(path)
         )
 
     def _loops(self) -> list[_Loop]:
@@ -389,9 +415,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     # A count of open loops per function, so that calls outside loops cost nothing.
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.append(0)
+        # A click or typer command runs once, like a management command: its loops are left alone.
+        self._commands.append(routes.cli_command(node) or bool(self._commands and self._commands[-1]))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.pop()
+        self._commands.pop()
 
     def _enter(self, node: cst.CSTNode) -> None:
         self._depth[-1] += 1
@@ -403,7 +432,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     leave_For = leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._depth[-1]:
+        if not self._depth[-1] or self._commands[-1]:
             return
         stack = self.ctx.stack
         if database.is_chain_link(stack):
@@ -442,7 +471,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         for loop in loops:
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
-            if loop.targets & used and not _bounded(loop.iterable, env):
+            if loop.targets & used and not _bounded(loop.iterable, env) and not _batched(node, loop.targets):
                 if isinstance(loop.node, cst.For) and self._guards(node, loop) and self._writes_each_item(loop, env):
                     return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
                 var = sorted(loop.targets & used)[0]
@@ -522,7 +551,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not self._depth[-1] or not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
+        if not self._depth[-1] or self._commands[-1] or not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
             return
         parent = self.ctx.parent()
         if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.attr.value.endswith("_id")):

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import project
+from backlint.frameworks import project, routes
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -68,8 +68,9 @@ class UnclosedConnection(Rule):
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
     connections, which live as long as the process on purpose, and migrations and seed
-    modules (`alembic/env.py`, `migrations/20210105_fill.py`, `initial_data.py`), which run once
-    in a process of their own that ends when they do."""
+    modules (`alembic/env.py`, `migrations/20210105_fill.py`, `initial_data.py`) and scripts,
+    which run once in a process of their own that ends when they do, and click or typer commands
+    that open a connection once (not in a loop)."""
 
     ID = "BL103"
     LEVEL = Level.WARNING
@@ -177,6 +178,24 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import click
+
+            @click.group()
+            def cli():
+                pass
+
+            @cli.command()
+            def reset_user(email):
+                db = SessionLocal()
+                user = db.query(User).filter(User.email == email).one()
+                user.reset_password()
+                db.commit()
+            """,
+            path="app/cli.py",
+            note="A command-line command that opens a session once: the process, and the session, end with it.",
+        ),
         Valid(
             """
             import sqlalchemy
@@ -293,8 +312,10 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None:
-            return
+        if scope is None or self.ctx.is_standalone_script():
+            return  # a script: the process, and what it opened, ends with it
+        command = routes.cli_command(node) and node.name.value != "handle"
+        loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():
             if "." in name:
                 continue
@@ -305,8 +326,11 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if d.kind is not DefKind.ASSIGN or not isinstance(value, cst.Call) or d.element:
                     continue
                 opened = self._opener(value)
-                if opened is not None:
-                    self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
+                if opened is None:
+                    continue
+                if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
+                    continue  # opened once by a click or typer command: it ends with the process
+                self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
 
     def _check(self, fn: cst.FunctionDef, opened: _Opened) -> None:
         name = opened.name

@@ -12,7 +12,8 @@ from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, string_value
 
 # Files and classes meant for development: debug there is the point.
-_DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|debug|ci)([/_.-]|$)", re.I)
+_DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|debug|ci)([/_.-]|$)", re.I)
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
@@ -149,6 +150,18 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
     VALID = [
         Valid(
             """
+            from app import create_app
+
+            app = create_app()
+
+            if __name__ == "__main__":
+                app.run(debug=True, host="127.0.0.1", port=4000)
+            """,
+            path="serve.py",
+            note="A development server bound to the loopback address: the debugger answers only on this machine.",
+        ),
+        Valid(
+            """
             import os
             from flask import Flask
             app = Flask(__name__)
@@ -234,6 +247,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         name = qualified_name(self.ctx, node)
         if debug is not None and _truthy(debug.value):
             if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
+                host = keyword_arg(node, "host")
+                if host is not None and string_value(host.value) in _LOOPBACK:
+                    return  # the debugger answers only on this machine: a developer's own server
                 self._report(debug, f"`{dotted(func) or 'app.run'}(debug=True)` runs the development server with the debugger", debug.value)
             elif name in _APP_CLASSES or (isinstance(func, cst.Name) and func.value in ("FastAPI", "Starlette")):
                 self._report(debug, f"`{name.rsplit('.', 1)[-1]}(debug=True)` returns tracebacks to clients", debug.value)

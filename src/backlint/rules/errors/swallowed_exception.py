@@ -365,7 +365,7 @@ except SMTPException:
             return True
         if fn is not None and _is_validator(fn):
             return True  # a pydantic validator: whatever fails there is the value being checked
-        if fn is not None and fn.name.value in ("emit", "handle") and self._in_log_handler_class():
+        if fn is not None and fn.name.value == "emit" and self._in_log_handler_class():
             return True  # logging.Handler.emit: logging the failure would re-enter the same handler
         if fn is not None and routes.error_handler_parameter(fn) is not None:
             return True  # inside an error handler: a best-effort step while another error is handled
@@ -393,8 +393,7 @@ except SMTPException:
         """Inside a class whose base is a logging handler (`logging.Handler`, `StreamHandler`...)."""
         for node in self.ctx.ancestors():
             if isinstance(node, cst.ClassDef):
-                return any((dotted(b.value) or "").endswith("Handler") and "log" in (dotted(b.value) or "").lower()
-                           or (dotted(b.value) or "") in _LOG_HANDLER_BASES for b in node.bases)
+                return any((dotted(b.value) or "").endswith("Handler") for b in node.bases)
         return False
 
     def _next_alternative(self, try_node: cst.Try | cst.TryStar, handler: cst.ExceptHandler) -> bool:
@@ -440,8 +439,6 @@ except SMTPException:
             self.report(call, what=f"`{self.ctx.code(call)}`")
 
 
-_LOG_HANDLER_BASES = frozenset({"Handler", "StreamHandler", "FileHandler", "QueueHandler", "BufferingHandler", "MemoryHandler",
-                                "RotatingFileHandler", "TimedRotatingFileHandler", "SocketHandler", "HTTPHandler"})
 _TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "kill", "shutdown", "cleanup", "dispose",
                        "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join", "rollback",
                        "close_all", "flush"})

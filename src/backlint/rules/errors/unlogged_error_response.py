@@ -236,13 +236,24 @@ except Exception:
             return
         if status is not None and status < 500 and (_carries(node, worst) or self._parses_only(node)):
             return  # a 4xx that tells the client what was wrong with its input
-        if status in (403, 404, 410) and self._single_lookup(node):
+        if status in (400, 401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
+        if worst.raised and (status is None or status >= 500) and self._restful_resource():
+            return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
         if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
             return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _restful_resource(self) -> bool:
+        """Inside a Flask-RESTful or Flask-RESTX `Resource` class."""
+        if not self.ctx.imports.imports_any(["flask_restful", "flask_restx", "flask_restplus"]):
+            return False
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.ClassDef):
+                return any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in node.bases)
+        return False
 
     def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
         """A `try` of one statement that makes one call besides parsing (`Model.get(id)`)."""

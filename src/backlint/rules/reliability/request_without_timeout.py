@@ -44,6 +44,7 @@ class RequestWithoutTimeout(Rule):
 
     ID = "BL502"
     PEER_CODES = ("S113", "B113")
+    TESTS = False
     LEVEL = Level.WARNING
     CONFIDENCE = Confidence.HIGH
     CWE = (400,)
