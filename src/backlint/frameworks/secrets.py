@@ -166,7 +166,7 @@ def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
         return True
-    if re.fullmatch(r"(.)\1{5,}|%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
+    if re.fullmatch(r"%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
         return True
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):

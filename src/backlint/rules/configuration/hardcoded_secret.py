@@ -378,13 +378,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
     # -- the places a secret can be written -----------------------------------------------------
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
-        if bases & {"Enum", "IntEnum", "StrEnum", "Flag", "TextChoices", "IntegerChoices", "Choices"}:
+        if _names_values_only(node):
             self._enum_depth += 1
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
-        if bases & {"Enum", "IntEnum", "StrEnum", "Flag", "TextChoices", "IntegerChoices", "Choices"}:
+        if _names_values_only(node):
             self._enum_depth -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -550,6 +548,18 @@ def _field_mapping(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool
     no capitals, no symbols): a mapping of fields (`{"password": "provider"}`), not credentials."""
     values = [string_value(v) for _, v in entries]
     return len(values) >= 3 and all(v is not None and _FIELD_NAME.fullmatch(v) for v in values)
+
+
+_TEST_CONFIG_CLASS = re.compile(r"^(Test|Testing|UnitTest)\w*(Config|Settings|Configuration)$")
+
+
+def _names_values_only(node: cst.ClassDef) -> bool:
+    """An enum (its members name things) or a test configuration class (`TestingConfig`: values
+    for the test suite): no credential in use is written there."""
+    bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
+    return bool(bases & {"Enum", "IntEnum", "StrEnum", "Flag", "TextChoices", "IntegerChoices", "Choices"}) or bool(
+        _TEST_CONFIG_CLASS.match(node.name.value)
+    )
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")

@@ -67,10 +67,10 @@ class UnclosedConnection(Rule):
     `contextlib.closing`), `try`/`finally: close()`, connections returned, yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
-    connections, which live as long as the process on purpose, and migrations and seed
-    modules (`alembic/env.py`, `migrations/20210105_fill.py`, `initial_data.py`) and scripts,
-    which run once in a process of their own that ends when they do, and click or typer commands
-    that open a connection once (not in a loop)."""
+    connections, which live as long as the process on purpose, and migrations (`alembic/env.py`,
+    `migrations/20210105_fill.py`) and scripts (`scripts/`, `tools/`), which run once in a
+    process of their own that ends when they do, and click or typer commands that open a
+    connection once (not in a loop)."""
 
     ID = "BL103"
     LEVEL = Level.WARNING
@@ -81,7 +81,7 @@ class UnclosedConnection(Rule):
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        return super().wants(path, options) and not (project.is_migration_path(path) or project.is_seed_path(path))
+        return super().wants(path, options) and not project.is_migration_path(path)
 
     MESSAGE = "{what} {problem}; close it in `finally` or use a closing context manager"
     FIX = """Close what you open, on every path:
@@ -312,8 +312,8 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or self.ctx.is_standalone_script():
-            return  # a script: the process, and what it opened, ends with it
+        if scope is None or project.is_script_path(self.ctx.path):
+            return  # a script (scripts/, tools/, bin/...): the process, and what it opened, ends with it
         command = routes.cli_command(node) and node.name.value != "handle"
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():

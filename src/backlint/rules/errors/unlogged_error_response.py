@@ -236,7 +236,7 @@ except Exception:
             return
         if status is not None and status < 500 and (_carries(node, worst) or self._parses_only(node)):
             return  # a 4xx that tells the client what was wrong with its input
-        if status in (400, 401, 403, 404, 410) and self._single_lookup(node):
+        if status in (401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
