@@ -302,6 +302,27 @@ except SMTPException:
         ),
         Valid(
             """
+            import re
+            from datetime import datetime, timedelta
+
+            def severity_of(eol_text):
+                try:
+                    eol = datetime.strptime(eol_text, "%Y-%m-%d")
+                    overdue = datetime.now() - eol
+                    return "High" if overdue > timedelta(weeks=4) else "Low"
+                except Exception:
+                    return "Info"
+
+            def pull_request_of(subject):
+                try:
+                    return re.match(r"Merge pull request #(\\d+)", subject).groups()[0]
+                except Exception:
+                    return ""
+            """,
+            note="Parsing and computing from values in hand: whatever fails describes the input.",
+        ),
+        Valid(
+            """
             from flask import Flask, render_template
 
             app = Flask(__name__)
