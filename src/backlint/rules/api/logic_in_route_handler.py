@@ -177,6 +177,65 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
 
             router = APIRouter()
 
+            @router.get("/backoffice/orders/{order_id}")
+            async def order_page(order_id: str):
+                order = await orders.get(order_id)
+                with tag.div(classes="card"):
+                    with tag.div(classes="card-body"):
+                        with tag.h2():
+                            text("Order")
+                        with tag.dl():
+                            with tag.dt():
+                                text("Customer")
+                            with tag.dd():
+                                text(order.customer_email)
+                            with tag.dt():
+                                text("Amount")
+                            with tag.dd():
+                                text(order.amount)
+                            with tag.dt():
+                                text("Status")
+                            with tag.dd():
+                                text(order.status)
+                            with tag.dt():
+                                text("Created")
+                            with tag.dd():
+                                text(order.created_at)
+                            with tag.dt():
+                                text("Paid")
+                            with tag.dd():
+                                text(order.paid_at)
+                            with tag.dt():
+                                text("Shipped")
+                            with tag.dd():
+                                text(order.shipped_at)
+                            with tag.dt():
+                                text("Currency")
+                            with tag.dd():
+                                text(order.currency)
+                            with tag.dt():
+                                text("Reference")
+                            with tag.dd():
+                                text(order.reference)
+                            with tag.dt():
+                                text("Notes")
+                            with tag.dd():
+                                text(order.notes)
+                        with tag.div(classes="actions"):
+                            with tag.a(href=f"/backoffice/orders/{order_id}/refund"):
+                                text("Refund")
+                            with tag.a(href=f"/backoffice/orders/{order_id}/cancel"):
+                                text("Cancel")
+                return page()
+            """,
+            note="A page built in Python (nested `with` blocks of markup) is presentation, counted as one statement.",
+        ),
+        Valid(
+            """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
             @router.patch("/boards/{board_id}")
             async def update_board(board_id: str, update: BoardUpdate):
                 board = await boards.get(board_id)
@@ -405,8 +464,10 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
         if isinstance(node, cst.If) and id(node) not in chained:
             # `if sort == "name": ... elif sort == "date": ...`: one choice among values, one branch.
             chained.update(id(arm) for arm in _value_chain(node)[1:])
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            statements += 1
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or (
+            _markup(node) and any(isinstance(n, cst.With) for n in iter_descendants(node.body))  # type: ignore[attr-defined]
+        ):
+            statements += 1  # (markup built in Python, `with tag.div(): text(...)`, is one statement)
             continue
         if isinstance(node, cst.If) and _method_dispatch(node.test):
             arms: list[cst.CSTNode] = [node.body]
@@ -459,6 +520,36 @@ def _compared(test: cst.BaseExpression) -> str | None:
 def _method_dispatch(test: cst.BaseExpression) -> bool:
     """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`."""
     return isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")
+
+
+def _markup(node: cst.CSTNode, roots: frozenset[str] = frozenset()) -> bool:
+    """`with tag.div(classes="card"): text(title)`: a `with` of calls bound to no name whose body is
+    only bare calls of plain functions or of the same builder (`tag.span(...)`), `pass` and more
+    such blocks: a page built in Python (presentation). `with transaction.atomic(): order.save()`
+    is not: its calls go to another object. (Counted as markup only when blocks nest, as a page's
+    elements do.)"""
+    if not isinstance(node, cst.With) or any(item.asname is not None or not isinstance(item.item, cst.Call) for item in node.items):
+        return False
+    roots = roots | {_root(item.item.func) for item in node.items if isinstance(item.item, cst.Call)}  # type: ignore[union-attr]
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.With):
+            if not _markup(stmt, roots):
+                return False
+        elif not (isinstance(stmt, cst.SimpleStatementLine) and all(
+            isinstance(x, cst.Pass)
+            or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Call)
+                and (isinstance(x.value.func, cst.Name) or _root(x.value.func) in roots))
+            for x in stmt.body
+        )):
+            return False
+    return bool(body)
+
+
+def _root(expr: cst.BaseExpression) -> str:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else ""
 
 
 def _optional_copy(node: cst.If) -> bool:
