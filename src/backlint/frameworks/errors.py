@@ -144,6 +144,12 @@ _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", 
                     "get_setting", "get_config", "getenv")
 
 
+_PARSER_SUFFIXES = ("_loads", "_decode")
+"""`json_loads(text)`, `base64_decode(value)`: a project's own wrappers of parsers."""
+_DOCUMENT_LOADERS = frozenset({"json.load", "yaml.safe_load", "yaml.load", "tomllib.load", "toml.load"})
+"""Parsers of an already opened file: what fails is its content."""
+
+
 def parses_only(body: cst.CSTNode) -> bool:
     """Whether a block only parses values (`int(...)`, `json.loads`, item lookups): whatever
     it raises describes its input, not the system."""
@@ -154,7 +160,8 @@ def parses_only(body: cst.CSTNode) -> bool:
             return False
         if isinstance(node, cst.Call):
             name = call_name(node) or ""
-            if name not in PARSERS and not name.startswith(_PARSER_PREFIXES):
+            if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \
+                    and dotted(node.func) not in _DOCUMENT_LOADERS:
                 return False
         if not isinstance(node, cst.Raise):  # `raise ValueError("must be > 0")`: checking, not work
             todo.extend(iter_children(node))

@@ -323,6 +323,25 @@ except SMTPException:
         ),
         Valid(
             """
+            import json
+
+            def read_report(handle):
+                try:
+                    return json.load(handle)
+                except Exception:
+                    return None
+
+            def parse_query(query):
+                try:
+                    params = json_loads(query)
+                except Exception:
+                    params = {}
+                return params
+            """,
+            note="Loading an open document, or a project's own `*_loads` wrapper: only its content can fail.",
+        ),
+        Valid(
+            """
             from flask import Flask, render_template
 
             app = Flask(__name__)
