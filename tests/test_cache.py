@@ -196,3 +196,8 @@ def test_a_warm_scan_never_imports_the_analyzer(app: Path, tmp_path: Path) -> No
     imported = lambda proc: {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}  # noqa: E731
     assert "libcst" in imported(cold) and "backlint.pool" in imported(cold)
     assert not {m for m in imported(warm) if m.split(".")[0] in ("libcst", "yaml") or m in ("backlint.pool", "backlint.rule")}
+
+
+def test_the_catalogue_snapshot_makes_the_cache_directory_as_the_results_do(tmp_path: Path) -> None:
+    catalog.load_cached(tmp_path / "cache")
+    assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"

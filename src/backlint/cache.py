@@ -133,7 +133,7 @@ class Cache(Generic[T]):
             "entries": {k: keep[k].to_json() for k in sorted(keep)},  # type: ignore[attr-defined]
         }
         try:
-            _prepare(self.path.parent.parent)
+            prepare_directory(self.path.parent.parent)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".index-", suffix=".tmp")
             try:
@@ -153,7 +153,7 @@ def entry_key(path: str, content: str, disabled: Iterable[str]) -> str:
     return json.dumps([path, content, sorted(disabled)], separators=(",", ":"))
 
 
-def _prepare(directory: Path) -> None:
+def prepare_directory(directory: Path) -> None:
     """Create the cache directory with a `.gitignore` that keeps it out of version control."""
     directory.mkdir(parents=True, exist_ok=True)
     marker = directory / ".gitignore"

@@ -215,7 +215,9 @@ def load_cached(directory: Path | None) -> Catalog:
         pass  # absent, unreadable, from another version, or damaged: never trusted
     catalog = load()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        from backlint.cache import prepare_directory
+
+        prepare_directory(directory)  # with its `.gitignore`, as the result cache makes it
         fd, tmp = tempfile.mkstemp(prefix=".catalog.", suffix=".tmp", dir=str(directory))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(_to_snapshot(catalog), fh, sort_keys=True)
