@@ -289,18 +289,6 @@ except SMTPException:
         ),
         Valid(
             """
-            import subprocess
-
-            def _get_git_revision(path):
-                try:
-                    return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=path, text=True).strip()
-                except Exception:
-                    return None
-            """,
-            note="Optional metadata: no revision is the answer when git cannot say.",
-        ),
-        Valid(
-            """
             from datetime import datetime
 
             def sessions(start):
@@ -627,11 +615,9 @@ _PROBE_WORDS = frozenset({"ping", "probe", "health", "healthcheck", "alive", "re
 
 
 def _is_probe(fn: cst.FunctionDef) -> bool:
-    """`is_redis_up()`, `verify_connection()`, `celery_running()`, `get_version()`: a function whose
-    question is whether something works or is there; for it, a failure is the answer."""
+    """`is_redis_up()`, `verify_connection()`, `celery_running()`: a function whose question is
+    whether something works; for it, a failure is the answer."""
     parts = name_parts(fn.name.value.lstrip("_"))
-    if parts and parts[0] in ("get", "current", "read", "detect") and parts[-1] in ("version", "revision"):
-        return True  # `get_version()`, `_get_git_revision()`: optional metadata, absent when it cannot be read
     return bool(parts) and (parts[0] in _PROBE_FIRST or parts[-1] in _PROBE_LAST or bool(set(parts) & _PROBE_WORDS))
 
 
