@@ -131,6 +131,23 @@ def update_user(user_id):
     VALID = [
         Valid(
             """
+            from flask import Flask, abort, request
+
+            app = Flask(__name__)
+
+            @app.post("/reviews")
+            def add_review():
+                review = request.form["review"].strip()
+                if len(review) > 2000:
+                    abort(400)
+                db.session.add(Review(text=review, author_id=current_user.id))
+                db.session.commit()
+                return "", 201
+            """,
+            note="A length bound checked before the write is validation.",
+        ),
+        Valid(
+            """
             from flask import Flask, request
             app = Flask(__name__)
 
@@ -323,7 +340,8 @@ def update_user(user_id):
 
     def _allowlisted(self) -> set[str]:
         """Expressions compared against a fixed set in this function (`if theme not in THEMES:
-        abort(400)`, `if request.GET.get("format") in ["json", "yaml"]:`), as code."""
+        abort(400)`, `if request.GET.get("format") in ["json", "yaml"]:`) or whose length is
+        bounded (`if len(review) > 2000:`), as code."""
         fn = self.ctx.function()
         if fn is None:
             return set()
@@ -333,6 +351,12 @@ def update_user(user_id):
                 for target in n.comparisons:
                     if isinstance(target.operator, (cst.In, cst.NotIn)) and _fixed_collection(target.comparator):
                         found.add(self.ctx.code(n.left))
+                    elif (
+                        isinstance(target.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
+                        and isinstance(n.left, cst.Call) and call_name(n.left) == "len" and n.left.args
+                        and isinstance(target.comparator, cst.Integer)
+                    ):
+                        found.add(self.ctx.code(n.left.args[0].value))  # `if len(review) > 2000: abort(400)`
         return found
 
     def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:
