@@ -201,3 +201,22 @@ def test_a_warm_scan_never_imports_the_analyzer(app: Path, tmp_path: Path) -> No
 def test_the_catalogue_snapshot_makes_the_cache_directory_as_the_results_do(tmp_path: Path) -> None:
     catalog.load_cached(tmp_path / "cache")
     assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_a_snapshot_naming_code_outside_backlints_rules_is_never_imported(tmp_path: Path) -> None:
+    import sys
+
+    catalog.load_cached(tmp_path)
+    (snapshot,) = tmp_path.glob("catalog-*.json")
+    data = json.loads(snapshot.read_text(encoding="utf-8"))
+    data["rules"][0]["rule_ref"] = "antigravity:Rule"  # importing it would open a web browser
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    loaded = catalog.load_cached(tmp_path)
+    assert loaded is catalog.load() and "antigravity" not in sys.modules
+    swallowed = catalog.load().by_id["BL202"].rule_ref
+    forged = catalog.RuleInfo(**{**loaded.by_id["BL101"].__dict__, "rule_class": None, "rule_ref": swallowed})
+    # A real rule class, but not the one this id names, or no such module: the catalogue loaded
+    # afresh decides.
+    assert forged.implementation() is catalog.load().by_id["BL101"].rule_class
+    missing = catalog.RuleInfo(**{**forged.__dict__, "rule_ref": "backlint.rules.nothing_here:Rule"})
+    assert missing.implementation() is catalog.load().by_id["BL101"].rule_class

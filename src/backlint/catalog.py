@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,12 +64,24 @@ class RuleInfo:
     semgrep_ids: tuple[str, ...] = ()
 
     def implementation(self) -> type[Rule] | None:
-        """The libcst rule class, imported if need be; None for a semgrep-only rule."""
+        """The libcst rule class, imported if need be; None for a semgrep-only rule. Only a module of
+        backlint's own rule package is ever imported, and only a class declaring this id is taken
+        (a snapshot is data from a directory the scanned repository could have written): anything
+        else falls back to the catalogue loaded afresh."""
         if self.rule_class is not None or self.rule_ref is None:
             return self.rule_class
-        module, _, name = self.rule_ref.partition(":")
-        cls: type[Rule] = getattr(importlib.import_module(module), name)
-        return cls
+        from backlint.rule import Rule
+
+        if _RULE_REF.fullmatch(self.rule_ref):
+            module, _, name = self.rule_ref.partition(":")
+            try:
+                cls = getattr(importlib.import_module(module), name, None)
+            except ImportError:
+                cls = None
+            if isinstance(cls, type) and issubclass(cls, Rule) and cls.ID == self.id:
+                return cls
+        trusted = load().get(self.id)
+        return trusted.rule_class if trusted is not None else None
 
     @property
     def help_uri(self) -> str:
@@ -77,6 +90,9 @@ class RuleInfo:
     @property
     def is_security(self) -> bool:
         return self.security_severity is not None
+
+
+_RULE_REF = re.compile(r"backlint\.rules(?:\.[a-z_][a-z0-9_]*)+:[A-Z][A-Za-z0-9_]*")
 
 
 def _import_rule_modules() -> list[type[Rule]]:
@@ -282,6 +298,8 @@ def _from_snapshot(data: Mapping[str, Any]) -> Catalog:
         raise ValueError("another snapshot format")
     infos = []
     for r in data["rules"]:
+        if r["rule_ref"] is not None and not _RULE_REF.fullmatch(r["rule_ref"]):
+            raise ValueError("a rule reference outside backlint's rules")
         options = {
             name: Option(tuple(o["default"]) if o["kind"] == "list" else o["default"], o["help"], _OPTION_KINDS[o["kind"]], o["minimum"])
             for name, o in r["options"].items()
