@@ -220,3 +220,11 @@ def test_a_snapshot_naming_code_outside_backlints_rules_is_never_imported(tmp_pa
     assert forged.implementation() is catalog.load().by_id["BL101"].rule_class
     missing = catalog.RuleInfo(**{**forged.__dict__, "rule_ref": "backlint.rules.nothing_here:Rule"})
     assert missing.implementation() is catalog.load().by_id["BL101"].rule_class
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "\x00\xff", '{"format": 1, "rules": [{"id": 3}]}', "null"])
+def test_any_damage_to_the_snapshot_means_loading_afresh(tmp_path: Path, text: str) -> None:
+    catalog.load_cached(tmp_path)
+    (snapshot,) = tmp_path.glob("catalog-*.json")
+    snapshot.write_text(text, encoding="utf-8", errors="surrogateescape")
+    assert catalog.load_cached(tmp_path) is catalog.load()

@@ -227,7 +227,7 @@ def load_cached(directory: Path | None) -> Catalog:
     path = directory / f"catalog-{_snapshot_key()}.json"
     try:
         return _from_snapshot(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         pass  # absent, unreadable, from another version, or damaged: never trusted
     catalog = load()
     try:
