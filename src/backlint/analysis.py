@@ -176,6 +176,13 @@ class FileContext:
                 return node
         return None
 
+    def enclosing_class(self) -> cst.ClassDef | None:
+        """The innermost class around the node being visited (through any methods in between)."""
+        for node in self.ancestors():
+            if isinstance(node, cst.ClassDef):
+                return node
+        return None
+
     def function(self) -> cst.FunctionDef | None:
         """The innermost function whose body holds the node being visited."""
         stack = self.stack

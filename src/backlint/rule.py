@@ -66,6 +66,9 @@ class Rule:
     PEER_CODES: ClassVar[tuple[str, ...]] = ()
     """Other tools' codes for this same check (`S110`, `B110`, `broad-except`): their
     suppression comments suppress this rule too (see backlint.suppressions)."""
+    MIGRATIONS: ClassVar[bool] = True
+    """Whether the rule looks at schema and data migrations (run once, by an operator, with SQL and
+    connections built from the code's own names)."""
     TESTS: ClassVar[bool] = True
     """Whether the rule looks at test code. Rules that say no get an `include-tests` option."""
 
@@ -108,11 +111,11 @@ class Rule:
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
         """Whether the rule looks at the file at `path` at all (checked before reading it)."""
-        if cls.TESTS or options.get("include-tests"):
-            return True
-        from backlint.frameworks.project import is_test_path
+        from backlint.frameworks.project import is_migration_path, is_test_path
 
-        return not is_test_path(path)
+        if not cls.MIGRATIONS and is_migration_path(path):
+            return False
+        return cls.TESTS or bool(options.get("include-tests")) or not is_test_path(path)
 
     @classmethod
     def wants_text(cls, text: str) -> bool:

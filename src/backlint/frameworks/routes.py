@@ -408,3 +408,22 @@ def cli_command(fn: cst.FunctionDef) -> bool:
         if isinstance(target, cst.Attribute) and target.attr.value in _CLI_DECORATORS:
             return True
     return False
+
+
+API_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
+"""Keywords, keys and names whose values document an API (OpenAPI examples): shown, never used."""
+
+
+def in_api_example(ctx: FileContext) -> bool:
+    """Whether the node being visited is inside an API documentation example
+    (`json_schema_extra={"examples": [...]}`, `Field(examples=[...])`, `class Config: schema_extra = ...`)."""
+    for node in ctx.ancestors():
+        if isinstance(node, cst.DictElement) and (string_value(node.key) or "") in API_EXAMPLE_KEYS:
+            return True
+        if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in API_EXAMPLE_KEYS:
+            return True
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(isinstance(t, cst.Name) and t.value in API_EXAMPLE_KEYS for t in targets):
+                return True
+    return False

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import project, secrets
+from backlint.frameworks import project, routes, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -40,7 +40,6 @@ _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "
 _SHAPE_HINT = re.compile(r"://|=|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|SG\.|sk-|npm_|pypi-|PRIVATE KEY|hooks\.slack")
 _PAGE_CALLS = frozenset({"render", "render_template", "TemplateResponse", "render_to_response", "render_to_string",
                          "jsonify", "JsonResponse", "JSONResponse", "Response", "json_response"})
-_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
 _IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
 
 
@@ -340,7 +339,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         if value is None or self._enum_depth or self._template:
             return
         what = secrets.secret_name(name)
-        if what is None or self._in_example():
+        if what is None or routes.in_api_example(self.ctx):  # token shapes are checked apart
             return
         for literal in _candidate_literals(self.ctx, value):
             text = string_value(literal)
@@ -359,21 +358,6 @@ Rotate any secret that was committed: it stays in the repository's history."""
                             values.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, d.value))
             cached = self._identities[id(scope)] = frozenset(values - {""})
         return cached
-
-    def _in_example(self) -> bool:
-        """Inside an API documentation example (`json_schema_extra`, `Field(examples=[...])`,
-        `class Config: schema_extra = ...`): values shown to API users, not credentials in use.
-        Token shapes are still reported there (they are checked elsewhere)."""
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.DictElement) and (string_value(node.key) or "") in _EXAMPLE_KEYS:
-                return True
-            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in _EXAMPLE_KEYS:
-                return True
-            if isinstance(node, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                if any(isinstance(t, cst.Name) and t.value in _EXAMPLE_KEYS for t in targets):
-                    return True
-        return False
 
     # -- the places a secret can be written -----------------------------------------------------
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import secrets
+from backlint.frameworks import routes, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -73,8 +73,6 @@ _HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr"
 _LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
 # Settings named like these hold links people follow, not services the code connects to.
 _LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "dashboard", "frontend", "public", "site", "web", "ui", "link", "homepage", "docs"})
-# Values under these keywords and keys are documentation (OpenAPI examples), never connected to.
-_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
 
 
@@ -285,7 +283,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         if found is None:
             return
         what, host = found
-        if _loopback(host) or len(host) < 3 or self._in_example():
+        if _loopback(host) or len(host) < 3 or routes.in_api_example(self.ctx):
             return
         self._done.add(id(literal))
         redact = [literal] if secrets.url_credentials(text) is not None else []
@@ -311,19 +309,6 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
     def visit_Module(self, node: cst.Module) -> None:
         # Scripts run by hand, and template settings files copied into the real (ignored) ones.
         self._script = self.ctx.is_standalone_script() or _TEMPLATE_FILE.search(self.ctx.path) is not None
-
-    def _in_example(self) -> bool:
-        """Inside an OpenAPI example (`json_schema_extra={"example": ...}`, `Field(examples=...)`)."""
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in _EXAMPLE_KEYS:
-                return True
-            if isinstance(node, cst.DictElement) and string_value(node.key) in _EXAMPLE_KEYS:
-                return True
-            if isinstance(node, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                if any(isinstance(t, cst.Name) and t.value in _EXAMPLE_KEYS for t in targets):
-                    return True
-        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):
@@ -359,10 +344,8 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
 
     def _defaults_class(self) -> bool:
         """Inside a pydantic BaseSettings class: its values are defaults the environment overrides."""
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.ClassDef):
-                return any((dotted(b.value) or "").endswith("BaseSettings") for b in node.bases)
-        return False
+        cls = self.ctx.enclosing_class()
+        return cls is not None and any((dotted(b.value) or "").endswith("BaseSettings") for b in cls.bases)
 
     def _setting(self, name: str, value: cst.BaseExpression | None, service: bool = False) -> None:
         """A setting named like an address. Bare hosts count when internal, or when the setting

@@ -157,6 +157,7 @@ class QueryInLoop(Rule):
     CWE = (1073,)
     TAGS = ("performance", "database", "n-plus-one")
     TESTS = False
+    MIGRATIONS = False
     MESSAGE = "{what}; {advice}"
     FIX = """Fetch related rows together with the list, in one or two queries:
 
@@ -386,12 +387,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        # Migrations and seed modules run once: a query per iteration there costs seconds once.
+        # Seed modules and scripts run once: a query per iteration there costs seconds once.
         # Management commands were half wrong on real code (a count per model for a progress
         # line, a deliberate re-check in a long prune, a bounded diagnostic): left alone too.
         return super().wants(path, options) and not (
-            project.is_migration_path(path) or project.is_seed_path(path) or project.is_command_path(path)
-            or project.is_script_path(path)
+            project.is_seed_path(path) or project.is_command_path(path) or project.is_script_path(path)
         )
 
     def _loops(self) -> list[_Loop]:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project, sql_text
+from backlint.frameworks import database, sql_text
 from backlint.frameworks.strings import Built, builds
 from backlint.frameworks.values import Env, Kind, Origin, Origins
 from backlint.rule import Invalid, Option, Rule, Valid
@@ -57,10 +55,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
     )
     TESTS = False
 
-    @classmethod
-    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        # A migration's SQL is built from the code's own names and values, and it runs once.
-        return super().wants(path, options) and not project.is_migration_path(path)
+    MIGRATIONS = False  # a migration's SQL is built from the code's own names and values, and runs once
     PREFILTER = ("execute", "fetch", ".raw(", ".extra(", "text(", "RawSQL", "read_sql", ".query(", "SQL(", "mogrify", "copy_expert")
     OPTIONS = {
         "strict": Option(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 import libcst as cst
 
@@ -78,10 +77,7 @@ class UnclosedConnection(Rule):
     CWE = (404, 772)
     TAGS = ("reliability", "database", "resources")
     TESTS = False
-
-    @classmethod
-    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        return super().wants(path, options) and not project.is_migration_path(path)
+    MIGRATIONS = False
 
     MESSAGE = "{what} {problem}; close it in `finally` or use a closing context manager"
     FIX = """Close what you open, on every path:

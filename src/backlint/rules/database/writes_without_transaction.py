@@ -88,6 +88,7 @@ class WritesWithoutTransaction(Rule):
     CWE = (662,)
     TAGS = ("database", "transactions", "correctness")
     TESTS = False
+    MIGRATIONS = False
     MESSAGE = "{what}; {advice}"
     FIX = """Make the writes one unit of work:
 
@@ -293,7 +294,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         self._classes: list[cst.ClassDef] = []
         # Migrations run in their own transaction; scripts and seed modules are re-run by hand
         # and heal on the next run.
-        self._skip = project.is_migration_path(ctx.path) or project.is_seed_path(ctx.path) or ctx.is_standalone_script()
+        self._skip = project.is_seed_path(ctx.path) or ctx.is_standalone_script()
         self._request_layer = _request_layer(ctx.path)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 import re
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import errors, project, responses, routes
+from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -58,6 +56,7 @@ except SMTPException:
     )
     PREFILTER = ("except", "suppress")
     TESTS = False
+    MIGRATIONS = False
 
     INVALID = [
         Invalid(
@@ -359,10 +358,6 @@ except SMTPException:
         ),
     ]
 
-    @classmethod
-    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
-        return super().wants(path, options) and not project.is_migration_path(path)
-
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if not errors.is_broad(self.ctx, node):
             return
@@ -424,17 +419,13 @@ except SMTPException:
 
     def _in_probe_class(self) -> bool:
         """A method of a class whose name says it checks health (`HealthCheckController`)."""
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.ClassDef):
-                return bool(set(name_parts(node.name.value)) & _PROBE_WORDS)
-        return False
+        cls = self.ctx.enclosing_class()
+        return cls is not None and bool(set(name_parts(cls.name.value)) & _PROBE_WORDS)
 
     def _in_log_handler_class(self) -> bool:
         """Inside a class whose base is a logging handler (`logging.Handler`, `StreamHandler`...)."""
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.ClassDef):
-                return any((dotted(b.value) or "").endswith("Handler") for b in node.bases)
-        return False
+        cls = self.ctx.enclosing_class()
+        return cls is not None and any((dotted(b.value) or "").endswith("Handler") for b in cls.bases)
 
     def _next_alternative(self, try_node: cst.Try | cst.TryStar, handler: cst.ExceptHandler) -> bool:
         """`for source in sources: try: return lookup(source) except Exception: continue`, or
@@ -646,13 +637,10 @@ def _records_no(handler: cst.ExceptHandler) -> bool:
     small = _handler_statements(handler) or []
     return bool(small) and all(
         isinstance(x, cst.Assign) and isinstance(x.value, cst.Name) and x.value.value in ("False", "None")
-        and all(isinstance(t.target, (cst.Name, cst.Attribute)) and set(name_parts(_last_name(t.target))) & _PROBE_WORDS for t in x.targets)
+        and all(isinstance(t.target, (cst.Name, cst.Attribute))
+                and set(name_parts((dotted(t.target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS for t in x.targets)
         for x in small
     )
-
-
-def _last_name(target: cst.BaseExpression) -> str:
-    return target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) else ""
 
 
 def _retries(handler: cst.ExceptHandler) -> bool:

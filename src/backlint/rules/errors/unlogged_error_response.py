@@ -250,10 +250,8 @@ except Exception:
         """Inside a Flask-RESTful or Flask-RESTX `Resource` class."""
         if not self.ctx.imports.imports_any(["flask_restful", "flask_restx", "flask_restplus"]):
             return False
-        for node in self.ctx.ancestors():
-            if isinstance(node, cst.ClassDef):
-                return any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in node.bases)
-        return False
+        cls = self.ctx.enclosing_class()
+        return cls is not None and any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in cls.bases)
 
     def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
         """A `try` of one statement that makes one call besides parsing (`Model.get(id)`)."""
