@@ -51,6 +51,9 @@ class Position(enum.Enum):
     VALUE = "value"
     CLAUSE = "clause"
     IDENTIFIER = "identifier"
+    BODY = "body"
+    """Inside a dollar-quoted body (`$$ ... $$`): a function body or an Apache AGE Cypher query,
+    where no bind parameter can reach."""
 
 
 def normalise(text: str) -> str:
@@ -120,9 +123,27 @@ _LEFT_OF_COMPARISON = re.compile(
 )
 
 
+_DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def in_dollar_quotes(before: str) -> bool:
+    """Whether the end of `before` lies inside a PostgreSQL dollar-quoted string (`$$`, `$tag$`)."""
+    open_tag: str | None = None
+    for m in _DOLLAR_QUOTE.finditer(before):
+        if open_tag is None:
+            open_tag = m.group()
+        elif m.group() == open_tag:
+            open_tag = None
+    return open_tag is not None
+
+
 def position(before: str, after: str = "") -> Position:
     """Where a hole sits, given the text (holes marked) before and after it in the statement."""
+    if "$" in before and in_dollar_quotes(before):
+        return Position.BODY
     raw = " ".join(before.split()).lower()
+    if re.search(r"\bcypher\(\s*'?$", raw):
+        return Position.IDENTIFIER  # the graph's name in Apache AGE's cypher('graph', $$ ... $$)
     if _in_quotes(raw):
         # Quoted: a string value, unless it is a quoted identifier ("col", `col`).
         last_quote = max(raw.rfind("'"), raw.rfind('"'), raw.rfind("`"))

@@ -24,7 +24,8 @@ class SqlStringBuilding(Rule):
     column names cannot be bound as parameters, so interpolating an identifier that comes from
     code (`FROM {self.table}`) is not reported, nor is a whole SQL fragment produced elsewhere
     (`FROM ({subquery_sql})`), nor a value in DDL and session statements (`CREATE USER`,
-    `SET x = ...`), which take no bind parameters; the same identifier, fragment or value taken
+    `SET x = ...`) or inside a dollar-quoted body (`$$ ... $$`: an Apache AGE Cypher query, a
+    function body), where no bind parameter reaches; the same identifier, fragment or value taken
     from the request is. Test code is not looked at unless `include-tests` is set.
     English text that merely contains "select ... from" is never looked at: only strings that
     reach a SQL call are."""
@@ -167,8 +168,35 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             line=5,
             note="Django `raw()` with `%` formatting on a multi-line statement.",
         ),
+        Invalid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.get("/concepts")
+            def concepts():
+                label = request.args["label"]
+                cur = db.cursor()
+                cur.execute(f"SELECT * FROM cypher('g', $$ MATCH (c {{label: '{label}'}}) RETURN c $$) AS (c agtype)")
+            """,
+            line=9,
+            note="Request data inside an AGE `$$` body: a quote or `$$` in it rewrites the query.",
+        ),
     ]
     VALID = [
+        Valid(
+            """
+            import uuid
+
+            def add_concept(cur, graph, label):
+                concept_id = f"c_{uuid.uuid4().hex[:12]}"
+                cur.execute(
+                    f"SELECT * FROM cypher('{graph}', $$ CREATE (c:Concept {{id: '{concept_id}', label: '{label}'}}) $$) AS (c agtype)"
+                )
+            """,
+            note="An Apache AGE Cypher body between `$$`: no bind parameter reaches there, so only request data is reported.",
+        ),
         Valid(
             """
             def find_user(cur, email):
@@ -331,9 +359,10 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             if not bad:
                 continue
             if position is not sql_text.Position.VALUE and not strict:
-                # Identifiers and whole fragments are SQL by design: only the request choosing
-                # them is certain to be wrong; a fragment built unsafely elsewhere in the file
-                # was already expanded into its own parts.
+                # Identifiers and whole fragments are SQL by design, and no bind parameter reaches
+                # into a dollar-quoted body: only the request choosing them is certain to be
+                # wrong; a fragment built unsafely elsewhere in the file was already expanded
+                # into its own parts.
                 bad = [o for o in bad if o.kind is Kind.REQUEST]
             if not bad:
                 continue
