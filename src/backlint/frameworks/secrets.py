@@ -123,15 +123,22 @@ _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "db", "pos
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
 
+_PASSWORD_ACTIONS = frozenset({"reset", "change", "forgot", "forgotten", "recover", "update", "set", "manage"})
+
+
 @functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> str | None:
     """What kind of secret an identifier names ("password", "API key"...), or None."""
+    if re.search(r"\s", name.strip()):
+        return None  # `"Change password"`: a phrase (a label, a message key), not a name
     words = [w for w in name_parts(name) if not w.isdigit()]
     if not words:
         return None
     last = words[-1]
     if last in _NOT_SECRET_LAST:
         return None
+    if last in ("password", "passwd", "pwd") and len(words) > 1 and words[0] in _PASSWORD_ACTIONS:
+        return None  # `reset_password`, `change_password`: an action (a form, a URL, a rate limit)
     if last in _SECRET_LAST_WORDS:
         if last == "secret" and len(words) > 1 and words[-2] in ("show", "has", "is", "no", "with", "without", "use"):
             return None

@@ -80,8 +80,10 @@ class HardcodedSecret(Rule):
     settings of a base module that the production settings module star-imports and sets again,
     stored password hashes (`$2b$...`, `pbkdf2_sha256$...`), field-name mappings (`{"password":
     "pass", ...}`), query predicates on a column (`User.password == "x"`), `login()` on objects
-    that are not mail, file-transfer or shell clients, named values in template and example
-    settings files (token shapes and private keys there are still reported), and test code
+    that are not mail, file-transfer or shell clients, phrases used as keys (`"Change password":
+    ...` in a message catalogue), actions on passwords (`reset_password`), form
+    `labels`, named values in template and example settings files and in CI or test settings
+    modules (`settings/ci.py`; token shapes and private keys there are still reported), and test code
     (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
     shows the secret: the source line is masked in every format."""
 
@@ -309,6 +311,38 @@ Rotate any secret that was committed: it stays in the repository's history."""
             path="scripts/seed_e2e_users.py",
             note="End-to-end test fixtures are test code.",
         ),
+        Valid(
+            """
+            TRANSLATION = {
+                "Change password": "パスワードを変更",
+                "New password": "新しいパスワード",
+            }
+            ACCOUNT_FORMS = {"reset_password": "accounts.forms.StrictPasswordResetForm"}
+            ACCOUNT_RATE_LIMITS = {"reset_password": "1/m/ip,1/m/key"}
+            """,
+            note="A message catalogue keyed by phrases, and the settings of an action on passwords (its form, its rate limit).",
+        ),
+        Valid(
+            """
+            from django import forms
+
+            class MediaForm(forms.ModelForm):
+                class Meta:
+                    model = Media
+                    fields = ["title", "friendly_token"]
+                    labels = {"friendly_token": "Slug"}
+            """,
+            note="A form's field labels: what the page shows next to each field.",
+        ),
+        Valid(
+            """
+            from .base import *
+
+            SECRET_KEY = "CISECRETKEYIGUESS"
+            """,
+            path="babyapp/settings/ci.py",
+            note="A settings module for CI runs configures the test suite.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -319,7 +353,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # A template or example settings file is copied and filled in: only values with the
         # shape of a real key (PEM, provider tokens) are reported there.
         # Seed and demo-data modules give demo accounts their passwords: likewise.
-        self._template = _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path)
+        # Settings modules for CI and test runs configure the test suite, like test config classes.
+        self._template = (
+            _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
+        )
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -397,12 +434,20 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return isinstance(call, cst.Call) and (call_name(call) or "") in _PAGE_CALLS
         return False
 
+    def _labels(self, node: cst.Dict) -> bool:
+        parent = self.ctx.parent(node)
+        if not isinstance(parent, cst.Assign):
+            return False
+        return any(isinstance(t.target, cst.Name) and t.target.value in _LABEL_MAPS for t in parent.targets)
+
     def visit_Param(self, node: cst.Param) -> None:
         self._check_named(node.name.value, node.default)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         if self._is_page_context(node):
             return  # data shown on a page or sent in a body, not a credential the code uses
+        if self._labels(node):
+            return  # `labels = {"api_token": "Token"}`: what a form shows next to each field
         entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
         if _field_mapping(entries) or _env_name_mapping(entries):
             return  # `{"username": "login", "password": "pass"}`: which field is called what
@@ -520,7 +565,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 self._flag(node, label, "a connection string")
 
 
+_TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
+_LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
 _CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
 _CLIENT_WORDS = frozenset({"smtp", "imap", "pop", "pop3", "ftp", "sftp", "ssh", "mail", "mailer", "mailserver", "server",
                            "client", "conn", "connection", "ldap", "telnet"})
