@@ -14,7 +14,8 @@ Exception kinds:
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Iterable
+import re
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import libcst as cst
 
@@ -57,6 +58,7 @@ _CLIENT_NAMES = frozenset(
         "DecodeError", "InvalidTokenError", "ExpiredSignatureError", "InvalidSignatureError", "BadRequest", "ParseError",
         "BadSignature", "SignatureExpired", "MultipleInvalid", "Invalid", "MarshmallowError", "FormValidationError",
         "UnicodeDecodeError", "InvalidOperation", "BadRequestKeyError", "TypeError", "AddrFormatError",
+        "ProtectedError", "RestrictedError",  # Django's refusal to delete a row still in use: model and field names
     }
 )
 _NOT_FOUND_NAMES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "Http404", "NotFound", "KeyError", "LookupError", "NotFoundError", "StopIteration"})
@@ -72,6 +74,8 @@ def _kind_of_name(ctx: FileContext | None, expr: cst.BaseExpression) -> ExcKind:
         return ExcKind.NOT_FOUND
     if last in _CLIENT_NAMES or last.endswith("ValidationError"):
         return ExcKind.CLIENT
+    if qualified.startswith(("aiohttp.web.", "aiohttp.web_exceptions.")) and last.startswith("HTTP"):
+        return ExcKind.DOMAIN  # aiohttp's server responses (`web.HTTPNotFound`), raised on purpose with a body for the client
     if last in _INFRA_NAMES or any(qualified == m or qualified.startswith(m + ".") for m in _INFRA_MODULES):
         return ExcKind.INFRASTRUCTURE
     return ExcKind.DOMAIN
@@ -139,7 +143,10 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "lstrip", "rstrip", "partition", "rpartition", "splitlines", "count", "ord", "chr", "divmod",
                      "unhexlify", "hexlify", "casefold", "title", "capitalize", "zfill", "fromhex", "hex", "json",
                      "b64encode", "urlsafe_b64decode", "urlsafe_b64encode", "reduce", "ZoneInfo", "timezone",
-                     "ip_interface", "IPv4Address", "IPv6Address", "unquote_plus", "normalize", "isoformat", "strftime"})
+                     "ip_interface", "IPv4Address", "IPv6Address", "unquote_plus", "normalize", "isoformat", "strftime",
+                     "ljust", "rjust", "center", "isdigit", "isalpha", "isalnum", "isspace", "isnumeric", "isdecimal",
+                     "translate", "strip_tags", "escape", "sub", "subn", "tostring",
+                     "findall", "finditer"})
 _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
                     "get_setting", "get_config", "getenv")
 
@@ -150,22 +157,46 @@ _DOCUMENT_LOADERS = frozenset({"json.load", "yaml.safe_load", "yaml.load", "toml
 """Parsers of an already opened file: what fails is its content."""
 
 
-def parses_only(body: cst.CSTNode) -> bool:
+def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None = None) -> bool:
     """Whether a block only parses values (`int(...)`, `json.loads`, item lookups): whatever
-    it raises describes its input, not the system."""
+    it raises describes its input, not the system.
+
+    `helpers` are the module's own functions by name: a call of one that itself only parses
+    (`_timestamp_to_seconds(value)`) is parsing too. An early answer (`return JsonResponse(...,
+    status=400)`) is not work."""
     todo = [body]
+    entered: set[str] = set()
     while todo:
         node = todo.pop()
         if isinstance(node, (cst.Await, cst.With, cst.FunctionDef)):
             return False
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Call) and _is_answer(node.value):
+            todo.extend(a.value for a in node.value.args)
+            continue
         if isinstance(node, cst.Call):
             name = call_name(node) or ""
+            if isinstance(node.func, cst.Attribute) and _STORE_RECEIVER.search(dotted(node.func.value) or ""):
+                return False  # `Model.objects.get(...)`, `session.get(...)`: a lookup, not parsing
             if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \
                     and dotted(node.func) not in _DOCUMENT_LOADERS:
-                return False
+                helper = helpers.get(name) if helpers is not None and isinstance(node.func, cst.Name) else None
+                if helper is None:
+                    return False
+                if name not in entered:
+                    entered.add(name)
+                    todo.append(helper.body)
         if not isinstance(node, cst.Raise):  # `raise ValueError("must be > 0")`: checking, not work
             todo.extend(iter_children(node))
     return True
+
+
+_STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache)$")
+
+
+def _is_answer(call: cst.Call) -> bool:
+    """`JsonResponse({...}, status=400)`, `jsonify(...)`: building the answer, which does no work."""
+    name = call_name(call) or ""
+    return name.endswith("Response") or name == "jsonify"
 
 
 def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:

@@ -38,8 +38,9 @@ class ExceptionLeak(Rule):
 
     Left alone: a broad `except` answered with a 4xx status, where the author classified the
     failure as the client's and wrote the answer for the client; messages of validation and
-    lookup errors (`ValidationError`, `ValueError`, `TypeError`, `KeyError`, `DoesNotExist`) and
-    of the application's own exceptions, which are written for people to read; a broad `except`
+    lookup errors (`ValidationError`, `ValueError`, `TypeError`, `KeyError`, `DoesNotExist`,
+    Django's `ProtectedError`), of HTTP exceptions raised as answers (`web.HTTPNotFound`) and of
+    the application's own exceptions, which are written for people to read; a broad `except`
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
@@ -270,6 +271,34 @@ except Exception:
                 log.warning(describe(exc))
             """,
             note="Not a response.",
+        ),
+        Valid(
+            """
+            from aiohttp import web
+
+            @web.middleware
+            async def errors(request, handler):
+                try:
+                    return await handler(request)
+                except web.HTTPException as ex:
+                    return web.json_response({"error": ex.text}, status=ex.status)
+            """,
+            note="aiohttp's `web.HTTPException` is an answer raised on purpose; its text was written for the client.",
+        ),
+        Valid(
+            """
+            from django.db.models import ProtectedError
+            from rest_framework import viewsets
+            from rest_framework.response import Response
+
+            class UnitViewSet(viewsets.ModelViewSet):
+                def destroy(self, request, *args, **kwargs):
+                    try:
+                        return super().destroy(request, *args, **kwargs)
+                    except ProtectedError as e:
+                        return Response({"error": True, "msg": e.args[0]}, status=403)
+            """,
+            note="Django's `ProtectedError` names the models that still use the row: a message for the user.",
         ),
     ]
 

@@ -28,9 +28,12 @@ class SwallowedException(Rule):
     Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
     handlers that log or re-raise, fallbacks that do the same work another way (from the same
     inputs: `try: data = r.json()` / `except Exception: data = r.text`; the next source in a loop;
-    the next `try`), a `try` that only parses a value (`int(text)`: only bad input fails) or only
-    tears down (`conn.close()`, `session.rollback()`), best-effort steps while another error is
-    handled or in a `finally`, handlers that answer with an error (an error response, a
+    the next `try`), a `try` that only parses a value (`int(text)`, or a helper of the same module
+    that only parses: only bad input fails), only tears down (`conn.close()`,
+    `session.rollback()`) or only logs, the program's own version or revision read with a fallback
+    (`VERSION = importlib.metadata.version(...)`; not a schema version read from the database),
+    best-effort steps while another error is handled, in a `finally` or in a failure hook
+    (`Task.on_failure`, a `task_revoked` receiver), handlers that answer with an error (an error response, a
     flash or messages call, a page or body that carries the error; BL204 asks whether they log),
     optional-import fallbacks (`except Exception: import json`), development-only blocks
     (`if settings.DEBUG:`), migrations and test code."""
@@ -356,6 +359,94 @@ except SMTPException:
             """,
             note="Inside an error handler: a best-effort step while another error is being answered.",
         ),
+        Valid(
+            """
+            import importlib.metadata
+
+            try:
+                VERSION = importlib.metadata.version(__name__)
+            except Exception:
+                VERSION = "unknown"
+            """,
+            note="The program's own version read from package metadata, with a fallback: optional, and absent when not installed.",
+        ),
+        Valid(
+            """
+            from flask import current_app
+
+            def warn_slow(path, seconds):
+                try:
+                    current_app.logger.warning("slow request %s: %.1fs", path, seconds)
+                except Exception:
+                    pass
+            """,
+            note="A `try` that only logs (outside an application context the logger is missing): the failure has nowhere else to go.",
+        ),
+        Valid(
+            """
+            from celery import Task
+
+            class EncodeTask(Task):
+                def on_failure(self, exc, task_id, args, kwargs, einfo):
+                    try:
+                        encoding = Encoding.objects.get(task_id=task_id)
+                        encoding.status = "fail"
+                        encoding.save(update_fields=["status"])
+                    except Exception:
+                        pass
+            """,
+            note="Celery's `on_failure` hook: the task's failure was already reported; marking it is a best-effort step.",
+        ),
+        Valid(
+            """
+            import sys
+
+            def properties(self, sid):
+                try:
+                    rows = self.conn.execute_dict(self.sql, sid)
+                    return make_json_response(data=rows)
+                except Exception:
+                    _, exc_value, _ = sys.exc_info()
+                    return internal_server_error(errormsg=str(exc_value))
+            """,
+            note="The exception read with `sys.exc_info()` and answered.",
+        ),
+        Valid(
+            """
+            import re
+
+            _DURATION = re.compile(r"PT(?:(\\d+)H)?(?:(\\d+)M)?")
+
+            def _minutes(text):
+                match = _DURATION.match(text)
+                return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+            def import_recipe(data):
+                try:
+                    prep = _minutes(data["prepTime"])
+                except Exception:
+                    prep = 0
+                return Recipe(name=data["name"], prep_minutes=prep)
+            """,
+            note="Parsing through a helper of the same module: only the imported value can fail.",
+        ),
+        Valid(
+            """
+            import tiktoken
+            from transformers import AutoTokenizer
+
+            def get_encoder(model_name, tokenizer_name=None):
+                try:
+                    if tokenizer_name:
+                        encoder = AutoTokenizer.from_pretrained(tokenizer_name)
+                    else:
+                        encoder = tiktoken.encoding_for_model(model_name)
+                except Exception:
+                    encoder = tiktoken.encoding_for_model("gpt-4o")
+                return encoder
+            """,
+            note="A fallback that does the same work another way, after an `if`/`else` whose every arm assigns the same name.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -368,8 +459,8 @@ except SMTPException:
         statements = list(iter_descendants(body, into_scopes=False))
         if name is not None and any(isinstance(n, cst.Name) and n.value == name for n in statements):
             return
-        if any(isinstance(n, cst.Call) and qualified_name(self.ctx, n) in _EXITS for n in statements):
-            return
+        if any(isinstance(n, cst.Call) and qualified_name(self.ctx, n) in _EXITS | _EXCEPTION_READERS for n in statements):
+            return  # the program stops, or the handler reads the exception (`sys.exc_info()`) and uses it
         if all(isinstance(n, (cst.SimpleStatementLine, cst.Import, cst.ImportFrom, cst.ImportAlias, cst.Name, cst.Attribute, cst.AsName))
                for n in statements) and any(isinstance(n, (cst.Import, cst.ImportFrom)) for n in statements):
             return
@@ -394,7 +485,13 @@ except SMTPException:
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
         fn = self.ctx.function()
-        if errors.parses_only(try_node.body) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
+        if errors.parses_only(try_node.body, self.ctx.module_scope().functions) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
+            return True
+        if fn is not None and _is_failure_hook(self.ctx, fn):
+            return True  # `Task.on_failure`, a `task_revoked` receiver: best-effort steps while a failure is handled
+        if _only_logs(self.ctx, try_node.body):
+            return True  # a failure to log has nowhere to be logged
+        if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
             return True
@@ -470,6 +567,75 @@ except SMTPException:
             self.report(call, what=f"`{self.ctx.code(call)}`")
 
 
+_EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
+
+
+def _is_failure_hook(ctx: object, fn: cst.FunctionDef) -> bool:
+    """`on_failure(self, exc, ...)`, `on_error`, a receiver of Celery's `task_failure`/`task_revoked`
+    signals: code that runs because something already failed, and was reported by whoever called it."""
+    parts = name_parts(fn.name.value)
+    if len(parts) >= 2 and parts[0] == "on" and parts[-1] in ("failure", "error", "exception", "revoked", "timeout"):
+        return True
+    for decorator in fn.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if (dotted(target) or "").split(".")[0] in ("task_failure", "task_revoked", "task_rejected", "task_unknown"):
+            return True
+    return False
+
+
+def _only_logs(ctx: object, body: cst.BaseSuite) -> bool:
+    """A `try` whose every statement is a logging call (`current_app.logger.warning(...)` outside
+    an application context)."""
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+    return bool(stmts) and all(
+        isinstance(s, cst.SimpleStatementLine)
+        and all(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and errors.is_logging_call(ctx, x.value) for x in s.body)  # type: ignore[arg-type]
+        for s in stmts
+    )
+
+
+_VERSION_WORDS = frozenset({"version", "revision"})
+
+
+def _reads_version(ctx: object, tried: cst.BaseSuite, handler: cst.BaseSuite, fn: cst.FunctionDef | None) -> bool:
+    """`VERSION = importlib.metadata.version(__name__)` or `return git rev-parse HEAD` in
+    `get_revision()`, with a fallback value: optional metadata about the program itself, absent
+    when it cannot be read. Only package metadata, git and local files count as sources: not a
+    release check over the network, nor a schema version read from the database."""
+    def named(name: str) -> bool:
+        return bool(set(name_parts(name)) & _VERSION_WORDS)
+
+    targets = _assigned(tried)
+    returns = any(isinstance(n, cst.Return) for n in iter_descendants(tried, into_scopes=False))
+    if not (any(named(t) for t in targets) or (returns and fn is not None and named(fn.name.value))):
+        return False
+    assigned = _assigned(handler)
+    if assigned and not any(named(t) for t in assigned):
+        return False  # the handler does something else than supply the version another way
+    for n in iter_descendants(tried, into_scopes=False):
+        if isinstance(n, cst.Await):
+            return False
+        if isinstance(n, cst.Call):
+            name = call_name(n) or ""
+            if name not in _VERSION_SOURCES and name not in errors.PARSERS:
+                return False  # not package metadata, git or a file: a release check over the network, a database
+    return True
+
+
+_VERSION_SOURCES = frozenset({"version", "get_distribution", "distribution", "metadata", "require", "check_output", "run",
+                              "getoutput", "Popen", "communicate", "open", "read", "read_text", "Path", "exists", "is_file"})
+
+
+def _assigned(suite: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+    for n in iter_descendants(suite, into_scopes=False):
+        if isinstance(n, cst.Assign):
+            names.update(dotted(t.target) or "?" for t in n.targets)
+        elif isinstance(n, (cst.AnnAssign, cst.AugAssign)):
+            names.add(dotted(n.target) or "?")
+    return names
+
+
 _TEARDOWN = frozenset({"close", "aclose", "disconnect", "stop", "terminate", "kill", "shutdown", "cleanup", "dispose",
                        "release", "cancel", "delete_message", "unsubscribe", "quit", "logout", "join", "rollback",
                        "close_all", "flush"})
@@ -481,6 +647,8 @@ def _falls_back(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
     `try` uses too), and not a constant default or a response. If the alternative fails, it
     raises."""
     first, second = _last_simple(tried), _only_simple(handler)
+    if first is None and isinstance(second, cst.Assign):
+        first = _same_in_every_arm(tried, _target_names(second))  # `if name: x = a(name) else: x = b(model)`
     if first is None or second is None or type(first) is not type(second):
         return False
     if isinstance(first, cst.Assign):
@@ -502,6 +670,27 @@ def _last_simple(suite: cst.BaseSuite) -> cst.BaseSmallStatement | None:
     if body and isinstance(body[-1], cst.SimpleStatementLine) and len(body[-1].body) == 1:
         return body[-1].body[0]
     return None
+
+
+def _same_in_every_arm(suite: cst.BaseSuite, targets: set[str]) -> cst.Assign | None:
+    """When the suite is one `if`/`else` whose every arm ends by assigning `targets`, the last
+    arm's assignment (standing for them all)."""
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else ()
+    if len(body) != 1 or not isinstance(body[0], cst.If):
+        return None
+    node: cst.If | cst.Else | None = body[0]
+    last: cst.Assign | None = None
+    while node is not None:
+        stmt = _last_simple(node.body)
+        if not isinstance(stmt, cst.Assign) or _target_names(stmt) != targets:
+            return None
+        last = stmt
+        if isinstance(node, cst.Else):
+            break
+        node = node.orelse  # type: ignore[assignment]
+        if node is None:
+            return None  # no `else`: on one path nothing is assigned
+    return last
 
 
 def _only_simple(suite: cst.BaseSuite) -> cst.BaseSmallStatement | None:

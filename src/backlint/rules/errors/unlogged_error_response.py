@@ -26,7 +26,8 @@ class UnloggedErrorResponse(Rule):
 
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
     `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
-    expected outcomes rather than errors, a missing optional dependency (`except ImportError`),
+    expected outcomes rather than errors (whatever the status, when the `except` names only the
+    parse errors of such a `try`), a missing optional dependency (`except ImportError`),
     health checks, blocks that log, exceptions the project raises only right after logging the
     cause (`log.error(...)` then `raise StorageError(...)`), an `HTTPException` whose detail
     carries the exception when the project's HTTPException handler logs details, and error
@@ -212,6 +213,49 @@ except Exception:
             """,
             note="One lookup by the client's key answered with a 404: a miss, which logging every time would only flood.",
         ),
+        Valid(
+            """
+            import json
+
+            from rest_framework.exceptions import APIException
+
+            class RecipeViewSet(viewsets.ModelViewSet):
+                def get_queryset(self):
+                    queryset = Recipe.objects.all()
+                    ids = self.request.query_params.get("ids")
+                    try:
+                        queryset = queryset.filter(pk__in=json.loads(ids))
+                    except ValueError:
+                        raise APIException("ids must be a JSON list")
+                    return queryset
+            """,
+            note="A parse error of a query parameter: the answer should be a 400 rather than APIException's 500, but there is nothing to log.",
+        ),
+        Valid(
+            """
+            import json
+            import re
+
+            from django.http import JsonResponse
+
+            _CLOCK = re.compile(r"^(\\d+):([0-5]\\d)$")
+
+            def _seconds(value):
+                match = _CLOCK.match(value.strip())
+                return int(match.group(1)) * 60 + int(match.group(2))
+
+            def chapters(request, token):
+                try:
+                    items = json.loads(request.body).get("chapters")
+                    if not isinstance(items, list):
+                        return JsonResponse({"error": "chapters must be a list"}, status=400)
+                    marks = [_seconds(item["start"]) for item in items]
+                except Exception:
+                    return JsonResponse({"error": "chapters must look like 12:30"}, status=400)
+                return save_chapters(token, marks)
+            """,
+            note="Parsing through a helper of the same module, with an early 400 answer inside the `try`: still only the client's input can fail.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -234,8 +278,12 @@ except Exception:
         status = worst.status
         if not ((status is not None and status >= 500) or broad):
             return
-        if status is not None and status < 500 and (_carries(node, worst) or self._parses_only(node)):
+        if status is not None and status < 500 and _carries(node, worst):
             return  # a 4xx that tells the client what was wrong with its input
+        if (not broad or (status is not None and status < 500)) and self._parses_only(node):
+            # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
+            # status, not a lost cause).
+            return
         if status in (401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
@@ -266,7 +314,7 @@ except Exception:
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values: its failure is the client's input."""
         try_node = self.ctx.parent()
-        return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body)
+        return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body, self.ctx.module_scope().functions)
 
 
 _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check)(_|$)", re.I)
