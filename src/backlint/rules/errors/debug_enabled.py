@@ -9,7 +9,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, keyword_arg, string_value
+from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
 
 # Files and classes meant for development: debug there is the point.
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|debug|ci)([/_.-]|$)", re.I)
@@ -18,6 +18,21 @@ _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Deb
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
 _ENV_READERS = frozenset({"getenv", "get", "bool", "config", "env"})
+
+
+_SWITCH_WORDS = frozenset({"debug", "dev", "development", "develop", "local"})
+
+
+def _debug_switch(test: cst.BaseExpression) -> bool:
+    """A test about the development mode: a name or call saying debug or dev, or a comparison with "dev"."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return False  # `if not debug:` guards the production branch
+    for n in [test, *iter_descendants(test)]:
+        if isinstance(n, cst.Name) and set(name_parts(n.value)) & _SWITCH_WORDS:
+            return True
+        if isinstance(n, cst.SimpleString) and (string_value(n) or "").lower() in _SWITCH_WORDS:
+            return True
+    return False
 
 
 def _truthy(expr: cst.BaseExpression | None) -> bool:
@@ -60,7 +75,8 @@ class DebugEnabled(Rule):
     (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`), debug
-    read from the environment with a false default, and test code."""
+    read from the environment with a false default, code under a development switch
+    (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`), and test code."""
 
     ID = "BL203"
     PEER_CODES = ("S201", "B201")
@@ -213,6 +229,20 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             """,
             note="Taken from settings.",
         ),
+        Valid(
+            """
+            from fastapi import FastAPI
+
+            from app.config import in_debug_mode
+
+            if in_debug_mode():
+                app = FastAPI(debug=True)
+            else:
+                app = FastAPI(docs_url=None)
+            """,
+            path="app/main.py",
+            note="Debug switched on only when the configuration says so (`if in_debug_mode():`, `if mode == \"dev\":`).",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -231,7 +261,17 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         self._classes.pop()
 
     def _development_context(self) -> bool:
-        return self._dev_file or any(_DEV_CLASS.search(c.name.value) for c in self._classes)
+        return self._dev_file or any(_DEV_CLASS.search(c.name.value) for c in self._classes) or self._under_debug_switch()
+
+    def _under_debug_switch(self) -> bool:
+        """Inside the true branch of `if in_debug_mode():`, `if settings.DEBUG:` or `if mode == "dev":`:
+        the configuration already decides."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if isinstance(node, cst.If) and stack[i + 1] is node.body and _debug_switch(node.test):
+                return True
+        return False
 
     def _report(self, node: cst.CSTNode, what: str, value: cst.BaseExpression | None = None) -> None:
         fix = None
