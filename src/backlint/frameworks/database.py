@@ -196,7 +196,7 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, dept
     last = name.rsplit(".", 1)[-1]
     words = name_parts(last)
     if words and (words[-1] in DB_NAME_WORDS or "".join(words) in DB_NAME_WORDS) and not _class_name(last):
-        return True
+        return not _http_client(ctx, expr, env)  # `self.session = requests.Session()` is not a database session
     env = materialize(env)
     if env is None or not isinstance(expr, cst.Name):
         return False
@@ -215,6 +215,24 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, dept
             continue
         if d.value is not None and d.kind in (DefKind.ASSIGN, DefKind.WITH):
             if _is_db_object(ctx, d.value, b.env, depth + 1):
+                return True
+    return False
+
+
+_HTTP_CLIENT_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.")
+
+
+def _http_client(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> bool:
+    """Whether the name or `self.` attribute was assigned an HTTP or cloud client (`requests.Session()`)."""
+    env = materialize(env)
+    if env is None or not isinstance(expr, (cst.Name, cst.Attribute)):
+        return False
+    from backlint.frameworks.values import assigned_values
+
+    for value, _ in assigned_values(env, expr):
+        if isinstance(value, cst.Call):
+            called = ctx.imports.qualify(value.func) or dotted(value.func) or ""
+            if called.startswith(_HTTP_CLIENT_MODULES):
                 return True
     return False
 
@@ -274,9 +292,13 @@ _DJANGO_QUERY = frozenset({"all", "filter", "exclude", "get", "first", "last", "
                            "dates", "datetimes", "using", "select_for_update", "alias", "contains", "explain"})
 _DJANGO_WRITE = frozenset({"create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create",
                            "add", "remove", "set", "clear"})
+_EXECUTING_QUERIES = frozenset({"get", "first", "last", "count", "exists", "aggregate", "in_bulk", "earliest", "latest",
+                                "contains", "explain"})
+# Django's async queryset API (`await Model.objects.aget(...)`, `acreate`): the same operations.
+_DJANGO_QUERY = _DJANGO_QUERY | {"a" + m for m in _EXECUTING_QUERIES} | {"aiterator"}
+_DJANGO_WRITE = _DJANGO_WRITE | {"a" + m for m in _DJANGO_WRITE}
 _DJANGO_METHODS = _DJANGO_QUERY | _DJANGO_WRITE
-DJANGO_LAZY = _DJANGO_QUERY - {"get", "first", "last", "count", "exists", "aggregate", "in_bulk", "earliest", "latest",
-                               "contains", "explain"}
+DJANGO_LAZY = _DJANGO_QUERY - _EXECUTING_QUERIES - {"a" + m for m in _EXECUTING_QUERIES} - {"aiterator"}
 """Queryset methods that return another queryset: nothing runs until it is evaluated."""
 _CACHED_MANAGER_METHODS = frozenset({"get_for_model", "get_for_models", "get_for_id", "get_current", "clear_cache"})
 """Manager methods served from a process-wide cache (ContentType, Site): not queries per call."""

@@ -146,10 +146,14 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops (also a relation loaded only to be deleted), refining a
-    lazy queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), relationship reads
-    on collections whose origin is not visible in the function (a queryset passed in may have been
-    prefetched), and code run once or by an operator: migrations, seed modules and management commands."""
+    `range` of constants, writes in loops (also a relation loaded only to be deleted, and Django's
+    async `acreate()`...), refining a lazy queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)`
+    runs nothing), relationship reads on collections whose origin is not visible in the function
+    (a queryset passed in may have been prefetched), a model's own columns that share a name with
+    another model's related name, queries that depend on what earlier iterations collected
+    (`exclude(id__in=used)` with `used.append(...)`), HTTP sessions (`requests.Session().get`),
+    and code run once or by an operator: migrations, `post_migrate` receivers, seed modules and
+    management commands."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -376,6 +380,74 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             path="crm/views.py",
             note="A related manager's write (`add`, `remove`, `clear`): getting the manager runs no query.",
         ),
+        Valid(
+            """
+            from django.db import models
+
+            class Child(models.Model):
+                name = models.CharField(max_length=100)
+
+            class Temperature(models.Model):
+                child = models.ForeignKey(Child, related_name="temperature", on_delete=models.CASCADE)
+                temperature = models.FloatField()
+
+            def readings(child):
+                rows = Temperature.objects.filter(child=child)
+                rows = rows.order_by("-id")
+                return [row.temperature for row in rows]
+            """,
+            path="core/timeline.py",
+            note="`temperature` is a column of `Temperature` (the related name lives on `Child`): the rows' model is followed through the refined queryset.",
+        ),
+        Valid(
+            """
+            import requests
+
+            class Gateway:
+                def __init__(self):
+                    self.session = requests.Session()
+
+                def clear_pending(self, order_ids):
+                    for order_id in order_ids:
+                        self.session.get("https://gateway.test/orders", params={"id": order_id}, timeout=5)
+            """,
+            note="An HTTP session is not a database session.",
+        ),
+        Valid(
+            """
+            async def save_repos(config, repos):
+                for repo in repos:
+                    await RepoConfig.objects.acreate(name=repo["name"], config=config)
+            """,
+            note="Django's async `acreate()` is a write, like `create()`.",
+        ),
+        Valid(
+            """
+            from django.apps import AppConfig
+            from django.db.models.signals import post_migrate
+
+            def add_view_permissions(sender, apps, **kwargs):
+                for model in apps.all_models["core"]:
+                    Permission.objects.get(codename=f"view_{model}")
+
+            class CoreConfig(AppConfig):
+                def ready(self):
+                    post_migrate.connect(add_view_permissions, sender=self)
+            """,
+            path="core/apps.py",
+            note="A `post_migrate` receiver runs once per `migrate`, like a migration.",
+        ),
+        Valid(
+            """
+            def pick_thumbnails(tags):
+                used = []
+                for tag in tags:
+                    media = Media.objects.exclude(token__in=used).filter(tags=tag).order_by("-views").first()
+                    if media:
+                        used.append(media.token)
+            """,
+            note="Each query excludes what earlier iterations picked: no single query can replace the loop.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -416,7 +488,20 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.append(0)
         # A click or typer command runs once, like a management command: its loops are left alone.
-        self._commands.append(routes.cli_command(node) or bool(self._commands and self._commands[-1]))
+        # So does a `pre_migrate`/`post_migrate` receiver: once per `migrate`, like a migration.
+        self._commands.append(routes.cli_command(node) or self._migrate_hook(node) or bool(self._commands and self._commands[-1]))
+
+    def _migrate_hook(self, node: cst.FunctionDef) -> bool:
+        if "_migrate" not in self.ctx.text:
+            return False
+        connected = self.ctx.memo("BL102-migrate-hooks", lambda: frozenset(_MIGRATE_CONNECT.findall(self.ctx.text)))
+        if node.name.value in connected:
+            return True
+        return any(
+            isinstance(d.decorator, cst.Call) and (dotted(d.decorator.func) or "").endswith("receiver")
+            and any((dotted(a.value) or "").endswith(("pre_migrate", "post_migrate")) for a in d.decorator.args)
+            for d in node.decorators
+        )
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.pop()
@@ -472,6 +557,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
             if loop.targets & used and not _bounded(loop.iterable, env) and not _batched(node, loop.targets):
+                if _accumulated(node, loop):
+                    return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
                 if isinstance(loop.node, cst.For) and self._guards(node, loop) and self._writes_each_item(loop, env):
                     return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
                 var = sorted(loop.targets & used)[0]
@@ -578,25 +665,29 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
 
-    def _query_origin(self, iterable: cst.BaseExpression, depth: int = 0) -> tuple[str, set[str], bool, str | None] | None:
+    def _query_origin(
+        self, iterable: cst.BaseExpression, depth: int = 0, env: Env | None = None
+    ) -> tuple[str, set[str], bool, str | None] | None:
         """(label, eagerly loaded relations, is Django, model name) when the iterable is a query
-        made in this function, else None."""
-        env = Env.here(self.ctx)
+        made in this function, else None. `env`: where `iterable` is read (here by default)."""
+        env = env or Env.here(self.ctx)
         for value, venv in assigned_values(env, iterable):
             if isinstance(value, cst.Call) and call_name(value) in ("list", "tuple", "sorted") and value.args and depth < 3:
-                return self._query_origin(value.args[0].value, depth + 1)
+                return self._query_origin(value.args[0].value, depth + 1, venv)
             if not isinstance(value, cst.Call):
                 continue
             op = database.data_op(self.ctx, value, venv)
             if op is None or op.kind is not OpKind.QUERY:
                 continue
             eager = _eager_relations(value)
+            model = database.model_of(value)
             root = database.chain_root(value)
+            refines = isinstance(root, cst.Name)  # `qs.filter(...)` on a queryset variable: the same model
             while isinstance(root, cst.Attribute):
                 root = root.value  # `author.books.all()` in a loop over authors: the outer query's prefetches count
             if isinstance(root, cst.Name) and depth < 3:
                 # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
-                upstream = self._query_origin(root, depth + 1)
+                upstream = self._query_origin(root, depth + 1, venv)
                 if upstream is None:
                     # `for role in member.roles.all()` inside `for member in members`: what the
                     # members' query prefetched (`roles__permissions`) serves the roles too.
@@ -604,9 +695,41 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     upstream = self._query_origin(outer.iterable, depth + 1) if outer is not None else None
                 if upstream is not None:
                     eager |= upstream[1]
+                    if refines:
+                        model = model or upstream[3]  # `qs = Note.objects.filter(...)`, then `qs = qs.filter(...)`
             django = self.ctx.imports.imports_any(["django", "rest_framework"])
-            return op.label, eager, django, database.model_of(value)
+            return op.label, eager, django, model
         return None
+
+
+_MIGRATE_CONNECT = re.compile(r"\b(?:pre|post)_migrate\.connect\(\s*(?:self\.|cls\.)?(\w+)")
+_ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appendleft"})
+
+
+def _accumulated(query: cst.Call, loop: _Loop) -> bool:
+    """Whether an argument of the query is a collection the loop body adds to (`used.append(x)`,
+    `seen.add(x)`, `total += x`): the query depends on what earlier iterations found, so no
+    single query can replace the loop."""
+    args: list[cst.Arg] = []
+    link: cst.BaseExpression = query
+    while True:  # every call of the chain: `Media.objects.exclude(token__in=used).filter(...).first()`
+        if isinstance(link, cst.Call):
+            args.extend(link.args)
+            link = link.func
+        elif isinstance(link, cst.Attribute):
+            link = link.value
+        else:
+            break
+    names = {n.value for a in args for n in [a.value, *iter_descendants(a.value)] if isinstance(n, cst.Name)} - loop.targets
+    if not names:
+        return False
+    for n in iter_descendants(loop.node):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _ACCUMULATING \
+                and isinstance(n.func.value, cst.Name) and n.func.value.value in names:
+            return True
+        if isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value in names:
+            return True
+    return False
 
 
 def _tables_named_by(query: cst.Call) -> set[str]:
