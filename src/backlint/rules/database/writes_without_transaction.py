@@ -35,6 +35,8 @@ class _Op:
     `order = Order.objects.create()`."""
     rolled_back: bool = False
     """Inside a `try` whose handler rolls back: the author made the step a unit of its own."""
+    recovery: bool = False
+    """Inside an `except` handler: what runs because a step failed."""
 
 
 @dataclass
@@ -72,7 +74,8 @@ class WritesWithoutTransaction(Rule):
 
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
     `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
-    writes in exclusive branches (`if`/`else`, an early `return` after a commit), a session or
+    writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
+    `except` that undoes an earlier write when a later step failed, a session or
     connection committed once after all its writes, functions this file only calls inside a
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`), migrations, seed modules, scripts and tests.
@@ -286,6 +289,25 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             path="shop/services.py",
             note="One write and a read.",
         ),
+        Valid(
+            """
+            from django.shortcuts import redirect, render
+
+            def add_caption(request, media):
+                form = CaptionForm(media, request.POST, request.FILES)
+                if form.is_valid():
+                    caption = form.save()
+                    try:
+                        caption.convert_to_srt()
+                        return redirect(media.get_absolute_url())
+                    except Exception:
+                        caption.delete()
+                        form.add_error("file", "Use SubRip or WebVTT files.")
+                return render(request, "add_caption.html", {"form": form})
+            """,
+            path="media/views.py",
+            note="A compensating delete: the caption is removed again when converting it failed; both writes never stand.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -338,6 +360,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         exits: set[int] = set()
         loop: int | None = None
         rolled_back = False
+        recovery = False
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
             anc, child = stack[i], stack[i + 1]
@@ -347,6 +370,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 exits.clear()
                 loop = None
                 rolled_back = False
+                recovery = False
             elif isinstance(anc, cst.With) and any(database.is_transaction_context(self.ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item, env) for item in anc.items):
                 in_tx = True
             elif isinstance(anc, cst.If):
@@ -358,6 +382,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
                 if arm_index >= 0:
                     branches.append((id(anc), arm_index))
+                recovery = recovery or arm_index >= 1
                 if child is anc.body and loop is not None and any(
                     call_name(c) == "rollback" for h in anc.handlers for c in iter_descendants(h.body) if isinstance(c, cst.Call)
                 ):
@@ -365,7 +390,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
-                          rolled_back))
+                          rolled_back, recovery))
 
     def _touched(self, call: cst.Call) -> frozenset[str]:
         """What a write produces or writes to: the name its result is bound to, and the object
@@ -442,6 +467,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         if not _exclusive(w, second)
                         and w.op.label != second.op.label
                         and not _same_object(w, second)
+                        and not _undoes(w, second)
                         and self._related(scope, w, second)
                     ),
                     None,
@@ -579,6 +605,12 @@ def _leaves(arm: cst.CSTNode) -> bool:
     if isinstance(last, cst.SimpleStatementLine) and last.body:
         return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
     return False
+
+
+def _undoes(a: _Op, b: _Op) -> bool:
+    """`caption = form.save()`, then in an `except` of a later step `caption.delete()`: the second
+    write undoes the first when what followed it failed; both never stand."""
+    return b.recovery and call_name(b.op.call) == "delete" and bool(b.obj) and b.obj in a.names
 
 
 def _same_object(a: _Op, b: _Op) -> bool:
