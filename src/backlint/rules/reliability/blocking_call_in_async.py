@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
@@ -34,6 +36,8 @@ _DJANGO_EVALUATING = frozenset({"get", "first", "last", "count", "exists", "crea
                                 "earliest", "latest", "contains", "explain"})
 
 
+_COMMAND_LINE = re.compile(r"(^|/)(cli/|cli\.py$|__main__\.py$)")
+
 class BlockingCallInAsync(Rule):
     """A blocking call runs inside `async def`, stalling the event loop.
 
@@ -50,7 +54,8 @@ class BlockingCallInAsync(Rule):
     `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, and packages whose manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
     framework: their coroutines run in private loops (`asyncio.run` in a Celery task or a
-    command), where a blocking call stalls nothing else."""
+    command), where a blocking call stalls nothing else; so do command-line clients (`cli/`,
+    `cli.py`, `__main__.py`) and scripts."""
 
     ID = "BL501"
     PEER_CODES = ("ASYNC210", "ASYNC211", "ASYNC220", "ASYNC221", "ASYNC222", "ASYNC230", "ASYNC251")
@@ -216,6 +221,19 @@ rows = await asyncio.to_thread(load_rows, user_id)
             """,
             note="Async file I/O.",
         ),
+        Valid(
+            """
+            import click
+
+            @click.command()
+            @click.argument("path")
+            async def upload(path):
+                with open(path, "rb") as file:
+                    await send_plugin(file)
+            """,
+            path="botkit/cli/commands/upload.py",
+            note="A command-line client runs its own event loop for one user: nothing else waits on it.",
+        ),
     ]
 
     def __init__(self, ctx, options):  # type: ignore[no-untyped-def]
@@ -236,7 +254,10 @@ rows = await asyncio.to_thread(load_rows, user_id)
     def visit_Module(self, node: cst.Module) -> None:
         # A package whose manifest names no async server or bot framework runs its coroutines in
         # private loops (`asyncio.run` in a worker or a command): a blocking call stalls no one else.
-        self._served = self.ctx.project.serves_event_loop(self.ctx.path) is not False
+        # So does a command-line client (`cli/`, `cli.py`, `__main__.py`, a script): its own loop, one user.
+        self._served = self.ctx.project.serves_event_loop(self.ctx.path) is not False and not (
+            _COMMAND_LINE.search(self.ctx.path) or self.ctx.is_standalone_script()
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._served or not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
