@@ -94,11 +94,17 @@ _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
-                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler")
+                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)")
+_REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise \w+(?:Error|Exception)\("
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in _HINT_LITERALS)
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
+
+
+def request_helper_calls(text: str) -> frozenset[str]:
+    """Names called with `request` as first argument in `text` (`get_findings(request)`)."""
+    return frozenset(_REQUEST_HELPER_CALL.findall(text)) if "request" in text else frozenset()
 
 
 def has_hints(data: bytes) -> bool:
@@ -146,6 +152,9 @@ class ProjectFacts:
     """(directory, serves from an event loop) for every directory holding a package manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
     names an async server or bot framework (FastAPI, aiohttp, Django, a Telegram bot...)."""
+    request_helpers: frozenset[str] = frozenset()
+    """Functions some code calls with the request as first argument (`get_findings(request)`):
+    helpers of views, not views themselves, unless a urls.py routes to them."""
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         return ProjectFacts(
@@ -163,6 +172,7 @@ class ProjectFacts:
             self.unlogged_raises | other.unlogged_raises,
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.packages or other.packages,
+            self.request_helpers | other.request_helpers,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -329,6 +339,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
         _logs_http_exceptions(text) if "exception_handler" in text else False,
+        request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
     )
 
 

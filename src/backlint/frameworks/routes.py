@@ -166,7 +166,10 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
                     continue
                 params = [*fn.params.posonly_params, *fn.params.params]
                 takes_request = bool(params) and params[0].name.value in ("request", "req")
-                if takes_request and not name.startswith("_") and (name in ctx.project.url_views or in_views):
+                # A function some code calls with the request (`get_findings(request)`) is a
+                # helper of views, unless a urls.py routes to it.
+                helper = name in ctx.project.request_helpers
+                if takes_request and not name.startswith("_") and (name in ctx.project.url_views or (in_views and not helper)):
                     found[id(fn)] = Route(fn, "django", frozenset(m.upper() for m in HTTP_METHODS), None)
     if _REGISTRATION_HINT.search(ctx.text):
         for fn, methods, path in _registrations(ctx, functions):

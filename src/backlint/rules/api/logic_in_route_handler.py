@@ -339,6 +339,24 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             """,
             note="Two reads for a page.",
         ),
+        Valid(
+            """
+            from django.shortcuts import render
+
+            def dashboard_numbers(request):
+                users = User.objects.count()
+                orders = Order.objects.filter(status="paid").count()
+                revenue = Order.objects.aggregate(total=Sum("total"))
+                refunds = Refund.objects.filter(created__gte=today()).count()
+                top = Product.objects.order_by("-sold")[:5]
+                return {"users": users, "orders": orders, "revenue": revenue, "refunds": refunds, "top": top}
+
+            def dashboard(request):
+                return render(request, "dashboard.html", dashboard_numbers(request))
+            """,
+            path="reports/views.py",
+            note="A helper the views call with the request (`dashboard_numbers(request)`) is not a route handler itself.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
