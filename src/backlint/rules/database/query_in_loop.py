@@ -151,7 +151,8 @@ class QueryInLoop(Rule):
     runs nothing), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
-    (`exclude(id__in=used)` with `used.append(...)`), HTTP sessions (`requests.Session().get`),
+    (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
+    that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
     and code run once or by an operator: migrations, `post_migrate` receivers, seed modules and
     management commands."""
 
@@ -448,6 +449,22 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             note="Each query excludes what earlier iterations picked: no single query can replace the loop.",
         ),
+        Valid(
+            """
+            from django.db import models
+
+            class Media(models.Model):
+                tags = models.ManyToManyField("Tag")
+
+            def add_tags(tags, owner):
+                for m in Media.objects.filter(user=owner):
+                    for tag in tags:
+                        if not m.tags.filter(title=tag.title).exists():
+                            m.tags.add(tag)
+            """,
+            path="media/views.py",
+            note="A relation checked only to decide a write to the same relation: each iteration writes anyway, and no prefetch serves a filtered read.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -646,6 +663,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(parent, cst.Attribute) and parent.attr.value in _RELATION_WRITES:
             return  # `obj.tags.remove(t)`, a relation loaded to be deleted: writes, which this rule leaves alone
         var, rel = node.value.value, node.attr.value
+        if self._decides_own_write(node, f"{var}.{rel}"):
+            return  # `if not m.tags.filter(...).exists(): m.tags.add(tag)`: the check of a write to the same relation
         for loop in self._loops():
             if var not in loop.targets:
                 continue
@@ -664,6 +683,22 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                       else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
+
+    def _decides_own_write(self, node: cst.Attribute, relation: str) -> bool:
+        """Whether the relation is read in an `if` test whose branches write to that same relation:
+        each iteration writes anyway, and no prefetch serves a filtered read."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            anc = stack[i]
+            if isinstance(anc, (cst.FunctionDef, cst.For, cst.While, _COMPREHENSIONS)):
+                return False
+            if isinstance(anc, cst.If) and stack[i + 1] is anc.test:
+                return any(
+                    isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _RELATION_WRITES
+                    and dotted(n.func.value) == relation
+                    for n in iter_descendants(anc.body)
+                )
+        return False
 
     def _query_origin(
         self, iterable: cst.BaseExpression, depth: int = 0, env: Env | None = None
