@@ -447,6 +447,24 @@ except SMTPException:
             """,
             note="A fallback that does the same work another way, after an `if`/`else` whose every arm assigns the same name.",
         ),
+        Valid(
+            """
+            from io import BytesIO
+
+            from pypdf import PdfReader, PdfWriter
+
+            def merge(files):
+                writer = PdfWriter()
+                for name, content in files:
+                    try:
+                        writer.append(PdfReader(BytesIO(content)))
+                    except Exception:
+                        note = f"Could not include {name}: the PDF is unreadable."
+                        writer.append(PdfReader(BytesIO(note_page(note))))
+                return writer
+            """,
+            note="The failure is written into the result for its reader (`f\"Could not include {name}\"`).",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -777,11 +795,25 @@ def _false_success(key: str, value: cst.BaseExpression) -> bool:
 
 
 def _texts(expr: cst.BaseExpression) -> list[str]:
-    """The string literals of a value: itself, or the items of a tuple or list."""
+    """The string literals of a value: itself, or the items of a tuple or list; the literal
+    parts of an f-string (`f"Could not include {name}"`)."""
     if isinstance(expr, (cst.Tuple, cst.List)):
-        return [t for e in expr.elements if (t := string_value(e.value)) is not None]
+        return [t for e in expr.elements for t in _texts(e.value)]
     text = string_value(expr)
-    return [text] if text is not None else []
+    if text is None:
+        text = _literal_parts(expr)
+    return [text] if text else []
+
+
+def _literal_parts(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = _literal_parts(expr.left), _literal_parts(expr.right)
+        if left is None and right is None:
+            return None
+        return (left or "") + " " + (right or "")
+    return string_value(expr)
 
 
 _SUCCESS_KEYS = frozenset({"ok", "success", "succeeded", "sent", "delivered", "done", "valid", "result", "status"})
