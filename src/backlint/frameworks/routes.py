@@ -167,8 +167,9 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
                 params = [*fn.params.posonly_params, *fn.params.params]
                 takes_request = bool(params) and params[0].name.value in ("request", "req")
                 # A function some code calls with the request (`get_findings(request)`) is a
-                # helper of views, unless a urls.py routes to it.
-                helper = name in ctx.project.request_helpers
+                # helper of views, unless a urls.py routes to it or it answers the request itself
+                # (a view body shared by several URLs).
+                helper = name in ctx.project.request_helpers and not _answers(fn)
                 if takes_request and not name.startswith("_") and (name in ctx.project.url_views or (in_views and not helper)):
                     found[id(fn)] = Route(fn, "django", frozenset(m.upper() for m in HTTP_METHODS), None)
     if _REGISTRATION_HINT.search(ctx.text):
@@ -176,6 +177,17 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
             if id(fn) not in found:
                 found[id(fn)] = Route(fn, framework, methods, path)
     return found
+
+
+_ANSWERS = re.compile(r"^(render|redirect|render_to_response)$|Response(Redirect)?$|^Http")
+
+
+def _answers(fn: cst.FunctionDef) -> bool:
+    """Whether the function returns a response (`return render(request, ...)`)."""
+    return any(
+        isinstance(n, cst.Return) and isinstance(n.value, cst.Call) and _ANSWERS.search(call_name(n.value) or "") is not None
+        for n in iter_descendants(fn.body, into_scopes=False)
+    )
 
 
 def _string_list(expr: cst.BaseExpression | None) -> list[str]:

@@ -59,7 +59,8 @@ class LogicInRouteHandler(Rule):
 
     Left alone: handlers that parse, call one service function and map the result, a single
     get-or-404, a few ORM reads (refining a queryset is not another read), one or two writes, health checks (`SELECT 1`), and any function that is not a route
-    handler (services, repositories, helpers)."""
+    handler (services, repositories, helpers; in a views module, a function other code calls
+    with the request and that does not answer it itself, such as `get_findings(request)`)."""
 
     ID = "BL401"
     LEVEL = Level.WARNING
@@ -168,6 +169,28 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             """,
             line=5,
             note="Writes to several tables from a Flask view.",
+        ),
+        Invalid(
+            """
+            from django.shortcuts import render
+
+            def dashboard(request):
+                return dashboard_page(request, compact=False)
+
+            def dashboard_compact(request):
+                return dashboard_page(request, compact=True)
+
+            def dashboard_page(request, compact):
+                users = User.objects.count()
+                orders = Order.objects.filter(status="paid").count()
+                revenue = Order.objects.aggregate(total=Sum("total"))
+                refunds = Refund.objects.filter(created__gte=today()).count()
+                top = Product.objects.order_by("-sold")[:5]
+                return render(request, "dashboard.html", locals())
+            """,
+            path="shop/views.py",
+            line=9,
+            note="A view body shared by two URLs: it answers the request itself, so it is a handler.",
         ),
     ]
     VALID = [
