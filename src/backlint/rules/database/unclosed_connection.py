@@ -35,6 +35,8 @@ _CONNECT: dict[str, bool] = {
 }
 _ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine"})
 _SESSION_FACTORIES = frozenset({"Session", "AsyncSession", "SessionLocal", "AsyncSessionLocal", "ScopedSession"})
+_NOT_DATABASE_SESSIONS = ("boto3.", "botocore.", "aiobotocore.", "requests.", "httpx.", "aiohttp.")
+"""`Session()` of a cloud SDK or an HTTP client: no database connection behind it."""
 _CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
 # Callees that close, keep or register what they are given; any other call just uses it.
 _TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "register", "append", "add", "push", "put",
@@ -58,7 +60,8 @@ class UnclosedConnection(Rule):
     the garbage collector happens to run; under load the pool or the server's `max_connections`
     runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
     pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
-    `SessionLocal()`), engines created per call, and psycopg server-side (named) cursors. It
+    `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`), engines created per
+    call, and psycopg server-side (named) cursors. It
     reports those never closed, closed only after an early `return` or `raise` could skip it, and
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
@@ -280,6 +283,16 @@ Create engines once, at import time or application start-up, and reuse their poo
             """,
             note="Module-level: created once, for the life of the process.",
         ),
+        Valid(
+            """
+            from boto3.session import Session
+
+            def regions():
+                session = Session()
+                return session.get_available_regions("rds")
+            """,
+            note="A cloud SDK's `Session()` holds no database connection.",
+        ),
     ]
 
     def _opener(self, call: cst.Call) -> tuple[str, bool] | None:
@@ -290,7 +303,8 @@ Create engines once, at import time or application start-up, and reuse their poo
         if name in _ENGINES or name.rsplit(".", 1)[-1] in ("create_engine", "create_async_engine"):
             return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
         last = name.rsplit(".", 1)[-1]
-        if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute):
+        if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
+                and not name.startswith(_NOT_DATABASE_SESSIONS):
             return f"The session from `{name}()`", True
         if last == "cursor" and isinstance(call.func, cst.Attribute) and (call.args and call.args[0].keyword is None or keyword_arg(call, "name")):
             return "The server-side cursor", True
