@@ -33,8 +33,9 @@ class SwallowedException(Rule):
     `session.rollback()`) or only logs, the program's own version or revision read with a fallback
     (`VERSION = importlib.metadata.version(...)`; not a schema version read from the database),
     best-effort steps while another error is handled, in a `finally` or in a failure hook
-    (`Task.on_failure`, a `task_revoked` receiver), handlers that answer with an error (an error response, a
-    flash or messages call, a page or body that carries the error; BL204 asks whether they log),
+    (`Task.on_failure`, a `task_revoked` receiver), handlers that answer with an error (an error
+    response, a flash or messages call, a page, body or socket message that carries the error;
+    BL204 asks whether they log),
     optional-import fallbacks (`except Exception: import json`), development-only blocks
     (`if settings.DEBUG:`), migrations and test code."""
 
@@ -372,10 +373,9 @@ except SMTPException:
         ),
         Valid(
             """
-            from flask import current_app
-
             def warn_slow(path, seconds):
                 try:
+                    from flask import current_app
                     current_app.logger.warning("slow request %s: %.1fs", path, seconds)
                 except Exception:
                     pass
@@ -464,6 +464,18 @@ except SMTPException:
                 return writer
             """,
             note="The failure is written into the result for its reader (`f\"Could not include {name}\"`).",
+        ),
+        Valid(
+            """
+            import os
+
+            def socket_input(sio, fd, data):
+                try:
+                    os.write(fd, data.encode())
+                except Exception:
+                    sio.emit("pty-output", {"result": "Invalid session.", "error": True})
+            """,
+            note="The failure is sent to the client over its socket.",
         ),
     ]
 
@@ -603,13 +615,14 @@ def _is_failure_hook(ctx: object, fn: cst.FunctionDef) -> bool:
 
 def _only_logs(ctx: object, body: cst.BaseSuite) -> bool:
     """A `try` whose every statement is a logging call (`current_app.logger.warning(...)` outside
-    an application context)."""
+    an application context), or an import of the logger."""
     stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
-    return bool(stmts) and all(
-        isinstance(s, cst.SimpleStatementLine)
-        and all(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and errors.is_logging_call(ctx, x.value) for x in s.body)  # type: ignore[arg-type]
-        for s in stmts
-    )
+    if not all(isinstance(s, cst.SimpleStatementLine) for s in stmts):
+        return False
+    smalls = [x for s in stmts for x in s.body]  # type: ignore[attr-defined]
+    logged = {id(x) for x in smalls if isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and errors.is_logging_call(ctx, x.value)}  # type: ignore[arg-type]
+    # `from flask import current_app` beside the logging call is part of reaching the logger.
+    return bool(logged) and all(id(x) in logged or isinstance(x, (cst.Import, cst.ImportFrom)) for x in smalls)
 
 
 _VERSION_WORDS = frozenset({"version", "revision"})
@@ -730,6 +743,7 @@ _TEARDOWN_WORDS = frozenset({"close", "disconnect", "shutdown", "stop", "teardow
                              "logoff", "dispose", "unsubscribe", "quit", "exit"})
 _USER_MESSAGES = frozenset({"flash", "error", "warning", "add_message", "message_user", "add_error", "abort"})
 _ERROR_KEYS = frozenset({"error", "errors", "err", "err_msg", "error_message", "failure", "failed", "fail", "message", "msg", "detail"})
+_SENDERS = frozenset({"emit", "send", "send_json", "send_text", "publish"})
 _RESPONDERS = frozenset({"render", "render_template", "TemplateResponse", "jsonify", "JsonResponse", "JSONResponse",
                          "Response", "HttpResponse", "json_response", "redirect", "make_response"})
 
@@ -757,6 +771,8 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
         name = call_name(n) or ""
         if name in _USER_MESSAGES and (name != "error" or "messages" in (dotted(n.func) or "")):
             return True
+        if name in _SENDERS and any(isinstance(a.value, cst.Dict) and _says_failure(a.value, assigned) for a in n.args):
+            return True  # `sio.emit("output", {"error": True, ...})`: the client is told over its socket
         if id(n) not in returned:
             continue
         positional = [a.value for a in n.args if a.keyword is None]
