@@ -78,7 +78,8 @@ class WritesWithoutTransaction(Rule):
     `except` that undoes an earlier write when a later step failed, a session or
     connection committed once after all its writes, functions this file only calls inside a
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
-    (`job.save(update_fields=["progress"])`), migrations, seed modules, scripts and tests.
+    (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
+    `eng.save()`), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
     serializers, forms, services, CRUD, repository and handler modules. Maintenance, start-up, sync and
@@ -308,6 +309,25 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             path="media/views.py",
             note="A compensating delete: the caption is removed again when converting it failed; both writes never stand.",
         ),
+        Valid(
+            """
+            from django.db import models
+            from django.shortcuts import render
+
+            class Engagement(models.Model):
+                progress = models.CharField(max_length=20)
+                notes = models.ManyToManyField("Note")
+
+            def engagement_checklist(request, eng, note):
+                eng.progress = "check_list"
+                eng.save()
+                if request.method == "POST":
+                    eng.notes.add(note)
+                return render(request, "checklist.html", {"engagement": eng})
+            """,
+            path="engagement/views.py",
+            note="A progress mark saved on its own before the work (the fields set right above a plain `save()`).",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -327,6 +347,30 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.pop()
+
+    def _marks_progress(self, call: cst.Call) -> bool:
+        """`eng.progress = "check_list"` then `eng.save()`: a progress or error mark set just
+        before a plain save (the assignments right above it touch only such fields)."""
+        func = call.func
+        if call_name(call) != "save" or call.args or not isinstance(func, cst.Attribute):
+            return False
+        obj = dotted(func.value)
+        stack = self.ctx.stack
+        line = next((n for n in reversed(stack) if isinstance(n, cst.SimpleStatementLine)), None)
+        block = stack[stack.index(line) - 1] if line is not None and stack.index(line) > 0 else None
+        body = list(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else []
+        if obj is None or line not in body:
+            return False
+        fields: list[str] = []
+        for stmt in reversed(body[: body.index(line)]):
+            assign = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                break
+            target = assign.targets[0].target
+            if not (isinstance(target, cst.Attribute) and dotted(target.value) == obj):
+                break
+            fields.append(target.attr.value)
+        return bool(fields) and all(_BOOKKEEPING_FIELD.search(f) for f in fields)
 
     def _class_depth(self) -> bool:
         """Whether the function being left is a method (directly in a class body)."""
@@ -352,7 +396,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         if self.ctx.function() is not fn.node:
             return
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
-        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or _bookkeeping(node):
+        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or _bookkeeping(node) or self._marks_progress(node):
             return
         env = Env.here(self.ctx)
         in_tx = False
