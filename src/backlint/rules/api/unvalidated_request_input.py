@@ -36,9 +36,10 @@ class UnvalidatedRequestInput(Rule):
     Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
-    `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`),
-    uploaded files, FastAPI parameters with a model or scalar type, request data used only to
-    read or to select the rows a write changes."""
+    `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
+    constant, or a local list bound once; each value of a dict or list written whole is judged
+    on its own), uploaded files, FastAPI parameters with a model or scalar type, request data
+    used only to read or to select the rows a write changes."""
 
     ID = "BL403"
     LEVEL = Level.WARNING
@@ -245,6 +246,38 @@ def update_user(user_id):
             """,
             note="marshmallow.",
         ),
+        Valid(
+            """
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class AvatarUpload(APIView):
+                def post(self, request):
+                    kind = request.data.get("type", "image/jpeg")
+                    allowed = ["image/jpeg", "image/png", "image/webp"]
+                    if kind not in allowed:
+                        return Response({"error": "Only JPEG, PNG and WebP images."}, status=400)
+                    asset = FileAsset.objects.create(kind=kind, user=request.user)
+                    return Response({"id": asset.id}, status=201)
+            """,
+            note="Checked against a list the function spells out: an allowlist, wherever the list is written.",
+        ),
+        Valid(
+            """
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class AssetUpload(APIView):
+                def post(self, request):
+                    kind = request.data.get("type", "image/jpeg")
+                    if kind not in ("image/jpeg", "image/png"):
+                        return Response({"error": "Only JPEG and PNG images."}, status=400)
+                    size = min(int(request.data.get("size", 0)), 5_000_000)
+                    asset = FileAsset.objects.create(attributes={"type": kind, "size": size}, user=request.user)
+                    return Response({"id": asset.id}, status=201)
+            """,
+            note="Each value of a dict written whole is judged on its own: here each was checked.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -266,16 +299,17 @@ def update_user(user_id):
             return
         origins = Origins(self.ctx)
         checked = self._allowlisted()
-        for expr, expr_env in self._written_values(node, env):
-            if self._checked(expr, expr_env, checked):
-                continue
-            raw = self._raw(origins, expr, expr_env)
-            if raw is not None:
-                if self._checks_request(fn, origins, env):
+        for whole, expr_env in self._written_values(node, env):
+            for expr in _parts(whole):
+                if self._checked(expr, expr_env, checked):
+                    continue
+                raw = self._raw(origins, expr, expr_env)
+                if raw is not None:
+                    if self._checks_request(fn, origins, env):
+                        return
+                    self._reported_functions.add(id(fn))
+                    self.report(node, source=f"Raw {raw.what}", sink=op.label)
                     return
-                self._reported_functions.add(id(fn))
-                self.report(node, source=f"Raw {raw.what}", sink=op.label)
-                return
 
     def _validates(self, fn: cst.FunctionDef | None) -> bool:
         """Whether the function validates the request itself: a form or serializer's
@@ -346,10 +380,13 @@ def update_user(user_id):
         if fn is None:
             return set()
         found: set[str] = set()
+        lists = _literal_lists(fn)
         for n in iter_descendants(fn.body, into_scopes=False):
             if isinstance(n, cst.Comparison):
                 for target in n.comparisons:
-                    if isinstance(target.operator, (cst.In, cst.NotIn)) and _fixed_collection(target.comparator):
+                    if isinstance(target.operator, (cst.In, cst.NotIn)) and (
+                        _fixed_collection(target.comparator) or (isinstance(target.comparator, cst.Name) and target.comparator.value in lists)
+                    ):
                         found.add(self.ctx.code(n.left))
                     elif (
                         isinstance(target.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
@@ -387,6 +424,31 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
+
+
+def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values a literal container written whole holds (`attributes={"name": name, ...}`),
+    each judged on its own; anything else is itself."""
+    if isinstance(expr, cst.Dict):
+        return [p for e in expr.elements for p in _parts(e.value)]  # `**request.json` is a part too
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return [p for e in expr.elements for p in _parts(e.value)]
+    return [expr]
+
+
+def _literal_lists(fn: cst.FunctionDef) -> set[str]:
+    """Local names bound once, to a literal list, tuple or set (`allowed = ["image/png", ...]`)."""
+    bound: dict[str, int] = {}
+    literal: set[str] = set()
+    for n in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, cst.Name):
+                    bound[t.value] = bound.get(t.value, 0) + 1
+                    if isinstance(n, cst.Assign) and isinstance(n.value, (cst.List, cst.Tuple, cst.Set)):
+                        literal.add(t.value)
+    return {name for name in literal if bound[name] == 1}
 
 
 def _fixed_collection(expr: cst.BaseExpression) -> bool:
