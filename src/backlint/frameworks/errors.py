@@ -176,7 +176,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
         if isinstance(node, cst.Call):
             name = call_name(node) or ""
             if isinstance(node.func, cst.Attribute) and _STORE_RECEIVER.search(dotted(node.func.value) or ""):
-                return False  # `Model.objects.get(...)`, `session.get(...)`: a lookup, not parsing
+                return False  # `Model.objects.get(...)`, `requests.get(url)`: a lookup, not parsing
             if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \
                     and dotted(node.func) not in _DOCUMENT_LOADERS:
                 helper = helpers.get(name) if helpers is not None and isinstance(node.func, cst.Name) else None
@@ -190,7 +190,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
     return True
 
 
-_STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache)$")
+_STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache|requests|httpx|client|http)$")
 
 
 def _is_answer(call: cst.Call) -> bool:

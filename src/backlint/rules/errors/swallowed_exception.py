@@ -120,6 +120,19 @@ except SMTPException:
             line=5,
             note="A broad tuple, answered with an empty success.",
         ),
+        Invalid(
+            """
+            import requests
+
+            def latest_version():
+                try:
+                    return requests.get("https://api.github.com/repos/acme/app/releases/latest", timeout=5).json()["tag_name"]
+                except Exception:
+                    return "unknown"
+            """,
+            line=6,
+            note="A release check over the network is not the program's own version: its failures are worth knowing.",
+        ),
     ]
     VALID = [
         Valid(
@@ -648,11 +661,13 @@ def _reads_version(ctx: object, tried: cst.BaseSuite, handler: cst.BaseSuite, fn
             return False
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
-            if name not in _VERSION_SOURCES and name not in errors.PARSERS:
+            called = qualified_name(ctx, n)  # type: ignore[arg-type]
+            if (name not in _VERSION_SOURCES and name not in errors.PARSERS) or called.startswith(_NETWORK_MODULES):
                 return False  # not package metadata, git or a file: a release check over the network, a database
     return True
 
 
+_NETWORK_MODULES = ("requests.", "httpx.", "urllib.", "urllib3.", "aiohttp.")
 _VERSION_SOURCES = frozenset({"version", "get_distribution", "distribution", "metadata", "require", "check_output", "run",
                               "getoutput", "Popen", "communicate", "open", "read", "read_text", "Path", "exists", "is_file"})
 
