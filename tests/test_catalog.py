@@ -53,6 +53,19 @@ def test_every_semgrep_rule_has_a_catalogue_id_and_its_name() -> None:
             assert (rule.get("metadata") or {}).get("name") == info.name, f"{where}: metadata name is not {info.name!r}"
 
 
+def test_a_scan_catalogue_differs_only_in_what_the_yaml_adds() -> None:
+    """A scan loads the catalogue without parsing the YAML rules' metadata (semgrep reads its
+    rules itself): same rules, same levels and messages; only languages and YAML files differ."""
+    scan = catalog.load(semgrep_metadata=False)
+    assert scan.ids == CATALOG.ids
+    for full in CATALOG.rules:
+        lean = scan.by_id[full.id]
+        assert lean.rule_class is full.rule_class
+        assert (lean.level, lean.summary, lean.name, lean.cwe, lean.options) == (full.level, full.summary, full.name, full.cwe, full.options)
+        assert not lean.semgrep_files
+    assert any(r.semgrep_files for r in CATALOG.rules)
+
+
 def test_examples_are_plentiful() -> None:
     for r in CATALOG.rules:
         if r.rule_class is None:

@@ -124,7 +124,7 @@ def _load_config(targets: list[Path], config_file: Path | None, select: tuple[st
     for p in targets:
         if not p.exists() and not p.is_symlink():
             _fail(f"PATHS: {p} does not exist")
-    catalog = catalog_module.load_cached(catalog_dir)
+    catalog = catalog_module.load_cached(catalog_dir, semgrep_metadata=False)  # a scan reads its YAML rules itself
     try:
         config = config_module.load(
             targets,
