@@ -5,10 +5,11 @@ import re
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import errors, responses, routes
+from backlint.frameworks import database, errors, responses, routes
+from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants
+from backlint.syntax import call_name, iter_descendants, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -27,7 +28,8 @@ class UnloggedErrorResponse(Rule):
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
     `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
     expected outcomes rather than errors (whatever the status, when the `except` names only the
-    parse errors of such a `try`), a missing optional dependency (`except ImportError`),
+    parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
+    its permissions) answered with a 4xx saying it does not exist, a missing optional dependency (`except ImportError`),
     health checks, blocks that log, exceptions the project raises only right after logging the
     cause (`log.error(...)` then `raise StorageError(...)`), an `HTTPException` whose detail
     carries the exception when the project's HTTPException handler logs details, and error
@@ -118,6 +120,22 @@ except Exception:
             """,
             line=7,
             note="aiohttp's 502.",
+        ),
+        Invalid(
+            """
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class TagDetail(APIView):
+                def delete(self, request, pk):
+                    try:
+                        Tag.objects.filter(pk=pk, owner=request.user).delete()
+                    except Exception:
+                        return Response({"detail": "Tag does not exist"}, status=400)
+                    return Response(status=204)
+            """,
+            line=9,
+            note="A write that fails is not a miss, whatever the answer says.",
         ),
     ]
     VALID = [
@@ -256,6 +274,23 @@ except Exception:
             """,
             note="Parsing through a helper of the same module, with an early 400 answer inside the `try`: still only the client's input can fail.",
         ),
+        Valid(
+            """
+            from rest_framework import status
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class PlaylistDetail(APIView):
+                def get_playlist(self, token):
+                    try:
+                        playlist = Playlist.objects.get(friendly_token=token)
+                        self.check_object_permissions(self.request, playlist)
+                        return playlist
+                    except BaseException:
+                        return Response({"detail": "Playlist does not exist"}, status=status.HTTP_400_BAD_REQUEST)
+            """,
+            note="One object read by the client's key and its permissions checked, answered \"does not exist\": a miss.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -286,6 +321,8 @@ except Exception:
             return
         if status in (401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
+        if status is not None and 400 <= status < 500 and _says_missing(worst) and self._reads_one_object():
+            return  # one object read (and its permissions checked), answered "does not exist": a miss
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
         if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
@@ -311,10 +348,47 @@ except Exception:
         work = [c for c in errors.calls(try_node.body) if (call_name(c) or "") not in errors.PARSERS]
         return len(work) == 1
 
+    def _reads_one_object(self) -> bool:
+        """A `try` that reads one object from the database and otherwise only checks it
+        (`check_object_permissions`, `has_access(...)`) or answers: no write, no other query."""
+        try_node = self.ctx.parent()
+        if not isinstance(try_node, (cst.Try, cst.TryStar)):
+            return False
+        calls = list(errors.calls(try_node.body))
+        inner = {id(c.func.value) for c in calls if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Call)}
+        reads = 0
+        for call in calls:
+            if id(call) in inner:
+                continue  # a link of a chain: `Media.objects.select_related(...)` in `....get(token=t)`
+            op = database.data_op(self.ctx, call)
+            if op is not None:
+                if op.kind is not OpKind.QUERY:
+                    return False
+                reads += 1
+                continue
+            name = call_name(call) or ""
+            if not (_CHECK.search(name) or name in errors.PARSERS or name.endswith("Response")):
+                return False
+        return reads == 1
+
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values: its failure is the client's input."""
         try_node = self.ctx.parent()
         return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body, self.ctx.module_scope().functions)
+
+
+_CHECK = re.compile(r"^(check_|has_|is_|can_)|permission")
+_MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown", re.I)
+
+
+def _says_missing(site: responses.ResponseSite) -> bool:
+    """The answer's text says the thing asked for is not there."""
+    return any(
+        _MISSING.search(text)
+        for body in site.bodies
+        for n in [body, *iter_descendants(body)]
+        if (text := string_value(n)) is not None
+    )
 
 
 _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check)(_|$)", re.I)
