@@ -204,6 +204,13 @@ Rotate any secret that was committed: it stays in the repository's history."""
             line=2,
             note="A setting declared with its default: the default is the value used when nothing overrides it.",
         ),
+        Invalid(
+            """
+            DATABASE = {"DB_USER": "app", "DB_PASSWORD": "Zr8vQ2pLw4"}
+            """,
+            line=1,
+            note="Environment-style keys with values: a password, not a map of setting names.",
+        ),
     ]
     VALID = [
         Valid('DB_PASSWORD = ""', note="Empty."),
@@ -298,7 +305,14 @@ Rotate any secret that was committed: it stays in the repository's history."""
             ENV_TO_SETTING = {
                 "APP_SECRET_KEY": "SecretKey",
                 "APP_DB_PASSWORD": "dbPassword",
+                "APP_FED_PASSWORD": "federationKeyPassword",
                 "APP_LOG_PATH": "LogFilePath",
+                "APP_DATA_DIR": "dataDir",
+                "APP_CERT_DIR": "certDir",
+                "APP_KEY_DIR": "keyDir",
+                "APP_HOST": "host",
+                "APP_PORT": "port",
+                "APP_P12_DIR": "p12Dir",
             }
             """,
             note="Which environment variable sets which setting: names, not values.",
@@ -594,19 +608,22 @@ def _names_values_only(node: cst.ClassDef) -> bool:
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-_IDENTIFIER = re.compile(r"[A-Za-z_]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _env_name_mapping(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool:
-    """A dict from environment variable names to identifiers without digits
-    (`{"APP_SECRET_KEY": "SecretKey", "APP_LOG_PATH": "LogPath"}`): where each setting is read
-    from, not its value."""
+    """A dict from environment variable names to identifiers, nearly all without digits
+    (`{"APP_SECRET_KEY": "SecretKey", "APP_LOG_PATH": "LogPath", "APP_P12_DIR": "p12Dir"}`):
+    where each setting is read from, not its value. (One identifier in ten may hold a digit;
+    `{"DB_PASSWORD": "abc123", "DB_USER": "app"}` is values.)"""
     values = [string_value(v) for _, v in entries]
     return (
         len(entries) >= 2
         and all(k is not None and _ENV_NAME.fullmatch(k) for k, _ in entries)
         and all(v is not None and _IDENTIFIER.fullmatch(v) for v in values)
+        and 10 * sum(any(c.isdigit() for c in v or "") for v in values) <= len(values)
     )
+
 
 
 _DEFAULT_KEYS = ("default", "value", "fallback")
