@@ -24,6 +24,13 @@ _KIND_WORDS = {
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
 
 
+def _names_dev_flag(test: cst.BaseExpression) -> bool:
+    return any(
+        isinstance(n, (cst.Name, cst.Attribute)) and (dotted(n) or "").rsplit(".", 1)[-1] in _DEV_FLAGS
+        for n in [test, *iter_descendants(test)]
+    )
+
+
 class ExceptionLeak(Rule):
     """Exception text, a traceback or a raw database error is sent to the client.
 
@@ -44,7 +51,8 @@ class ExceptionLeak(Rule):
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
-    `isinstance` to a kind meant for clients; development-only code (`if settings.DEBUG:`); and
+    `isinstance` to a kind meant for clients; development-only code (`if settings.DEBUG:`, or a
+    function that starts with `if not settings.DEV: raise Http404()`); and
     responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
@@ -300,6 +308,25 @@ except Exception:
             """,
             note="Django's `ProtectedError` names the models that still use the row: a message for the user.",
         ),
+        Valid(
+            """
+            import json
+
+            from django.conf import settings
+            from django.http import Http404, JsonResponse
+
+            def dev_tools(request, action):
+                if not settings.DEV:
+                    raise Http404()
+                try:
+                    reload_translations(json.loads(request.body)["archive"])
+                    return JsonResponse({"message": "reloaded"})
+                except Exception as e:
+                    return JsonResponse({"error": str(e)})
+            """,
+            path="app/views/dev.py",
+            note="A view that leaves unless in development (`if not settings.DEV: raise Http404()`) shows errors to the developer.",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -350,12 +377,22 @@ except Exception:
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
     def _development_only(self) -> bool:
-        """Inside `if settings.DEBUG:` (or `DEV`, `app.debug`): development-only code."""
+        """Inside `if settings.DEBUG:` (or `DEV`, `app.debug`), or in a function that starts by
+        leaving unless in development (`if not settings.DEV: raise Http404()`): development-only code."""
         for node in self.ctx.ancestors():
-            if isinstance(node, cst.If):
-                for name in [node.test, *iter_descendants(node.test)]:
-                    if isinstance(name, (cst.Name, cst.Attribute)) and (dotted(name) or "").rsplit(".", 1)[-1] in _DEV_FLAGS:
-                        return True
+            if isinstance(node, cst.If) and _names_dev_flag(node.test):
+                return True
+        fn = self.ctx.function()
+        if fn is None or not isinstance(fn.body, cst.IndentedBlock):
+            return False
+        for stmt in fn.body.body[:3]:
+            if (
+                isinstance(stmt, cst.If) and stmt.orelse is None
+                and isinstance(stmt.test, cst.UnaryOperation) and isinstance(stmt.test.operator, cst.Not)
+                and _names_dev_flag(stmt.test.expression)
+                and any(isinstance(n, (cst.Raise, cst.Return)) for n in iter_descendants(stmt.body))
+            ):
+                return True
         return False
 
     def _narrowed_body(self, body: cst.BaseExpression) -> bool:
