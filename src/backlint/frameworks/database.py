@@ -219,7 +219,8 @@ def _is_db_object(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, dept
     return False
 
 
-_HTTP_CLIENT_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.")
+NETWORK_CLIENT_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib.", "urllib3.", "boto3.", "botocore.", "aiobotocore.")
+"""HTTP and cloud SDK clients: their sessions hold no database connection, their calls go over the network."""
 
 
 def _http_client(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> bool:
@@ -232,7 +233,7 @@ def _http_client(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> bo
     for value, _ in assigned_values(env, expr):
         if isinstance(value, cst.Call):
             called = ctx.imports.qualify(value.func) or dotted(value.func) or ""
-            if called.startswith(_HTTP_CLIENT_MODULES):
+            if called.startswith(NETWORK_CLIENT_MODULES):
                 return True
     return False
 
@@ -329,14 +330,20 @@ def chain_root(expr: cst.BaseExpression) -> cst.BaseExpression:
             return expr
 
 
-def chain_methods(call: cst.Call) -> list[str]:
-    """Method names along a call chain, outermost first: ["first", "filter"] for `X.objects.filter().first()`."""
-    names = []
+def chain_calls(call: cst.Call) -> list[cst.Call]:
+    """The method calls along a call chain, outermost first: `.first()`, `.filter()` and
+    `.exclude()` for `X.objects.exclude(...).filter(...).first()`."""
+    calls = []
     expr: cst.BaseExpression = call
     while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        names.append(expr.func.attr.value)
+        calls.append(expr)
         expr = expr.func.value
-    return names
+    return calls
+
+
+def chain_methods(call: cst.Call) -> list[str]:
+    """Method names along a call chain, outermost first: ["first", "filter"] for `X.objects.filter().first()`."""
+    return [c.func.attr.value for c in chain_calls(call)]  # type: ignore[attr-defined]
 
 
 def _is_manager(expr: cst.BaseExpression) -> bool:

@@ -8,6 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database
 from backlint.frameworks.database import OpKind
+from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
@@ -380,7 +381,7 @@ def update_user(user_id):
         if fn is None:
             return set()
         found: set[str] = set()
-        lists = _literal_lists(fn)
+        lists = _literal_lists(self.ctx.current_scope()[0])
         for n in iter_descendants(fn.body, into_scopes=False):
             if isinstance(n, cst.Comparison):
                 for target in n.comparisons:
@@ -436,19 +437,15 @@ def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [expr]
 
 
-def _literal_lists(fn: cst.FunctionDef) -> set[str]:
-    """Local names bound once, to a literal list, tuple or set (`allowed = ["image/png", ...]`)."""
-    bound: dict[str, int] = {}
-    literal: set[str] = set()
-    for n in iter_descendants(fn.body, into_scopes=False):
-        if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-            targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
-            for t in targets:
-                if isinstance(t, cst.Name):
-                    bound[t.value] = bound.get(t.value, 0) + 1
-                    if isinstance(n, cst.Assign) and isinstance(n.value, (cst.List, cst.Tuple, cst.Set)):
-                        literal.add(t.value)
-    return {name for name in literal if bound[name] == 1}
+def _literal_lists(scope: Scope) -> set[str]:
+    """Local names bound once, to a literal list, tuple or set (`allowed = ["image/png", ...]`),
+    and never added to."""
+    found = set()
+    for name in scope.names():
+        definitions = scope.definitions(name)
+        if len(definitions) == 1 and definitions[0].kind is DefKind.ASSIGN and isinstance(definitions[0].value, (cst.List, cst.Tuple, cst.Set)):
+            found.add(name)
+    return found
 
 
 def _fixed_collection(expr: cst.BaseExpression) -> bool:

@@ -745,16 +745,8 @@ def _accumulated(query: cst.Call, loop: _Loop) -> bool:
     """Whether an argument of the query is a collection the loop body adds to (`used.append(x)`,
     `seen.add(x)`, `total += x`): the query depends on what earlier iterations found, so no
     single query can replace the loop."""
-    args: list[cst.Arg] = []
-    link: cst.BaseExpression = query
-    while True:  # every call of the chain: `Media.objects.exclude(token__in=used).filter(...).first()`
-        if isinstance(link, cst.Call):
-            args.extend(link.args)
-            link = link.func
-        elif isinstance(link, cst.Attribute):
-            link = link.value
-        else:
-            break
+    # every call of the chain: `Media.objects.exclude(token__in=used).filter(...).first()`
+    args = [a for call in database.chain_calls(query) for a in call.args]
     names = {n.value for a in args for n in [a.value, *iter_descendants(a.value)] if isinstance(n, cst.Name)} - loop.targets
     if not names:
         return False

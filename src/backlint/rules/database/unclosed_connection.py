@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import project, routes
+from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -35,8 +35,6 @@ _CONNECT: dict[str, bool] = {
 }
 _ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine"})
 _SESSION_FACTORIES = frozenset({"Session", "AsyncSession", "SessionLocal", "AsyncSessionLocal", "ScopedSession"})
-_NOT_DATABASE_SESSIONS = ("boto3.", "botocore.", "aiobotocore.", "requests.", "httpx.", "aiohttp.")
-"""`Session()` of a cloud SDK or an HTTP client: no database connection behind it."""
 _CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
 # Callees that close, keep or register what they are given; any other call just uses it.
 _TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "register", "append", "add", "push", "put",
@@ -304,7 +302,7 @@ Create engines once, at import time or application start-up, and reuse their poo
             return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
         last = name.rsplit(".", 1)[-1]
         if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
-                and not name.startswith(_NOT_DATABASE_SESSIONS):
+                and not name.startswith(database.NETWORK_CLIENT_MODULES):  # boto3's, requests' `Session()`
             return f"The session from `{name}()`", True
         if last == "cursor" and isinstance(call.func, cst.Attribute) and (call.args and call.args[0].keyword is None or keyword_arg(call, "name")):
             return "The server-side cursor", True

@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import errors, responses, routes
+from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -530,7 +530,7 @@ except SMTPException:
         fn = self.ctx.function()
         if errors.parses_only(try_node.body, self.ctx.module_scope().functions) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
             return True
-        if fn is not None and _is_failure_hook(self.ctx, fn):
+        if fn is not None and _is_failure_hook(fn):
             return True  # `Task.on_failure`, a `task_revoked` receiver: best-effort steps while a failure is handled
         if _only_logs(self.ctx, try_node.body):
             return True  # a failure to log has nowhere to be logged
@@ -613,7 +613,7 @@ except SMTPException:
 _EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
 
 
-def _is_failure_hook(ctx: object, fn: cst.FunctionDef) -> bool:
+def _is_failure_hook(fn: cst.FunctionDef) -> bool:
     """`on_failure(self, exc, ...)`, `on_error`, a receiver of Celery's `task_failure`/`task_revoked`
     signals: code that runs because something already failed, and was reported by whoever called it."""
     parts = name_parts(fn.name.value)
@@ -662,12 +662,11 @@ def _reads_version(ctx: object, tried: cst.BaseSuite, handler: cst.BaseSuite, fn
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
             called = qualified_name(ctx, n)  # type: ignore[arg-type]
-            if (name not in _VERSION_SOURCES and name not in errors.PARSERS) or called.startswith(_NETWORK_MODULES):
+            if (name not in _VERSION_SOURCES and name not in errors.PARSERS) or called.startswith(database.NETWORK_CLIENT_MODULES):
                 return False  # not package metadata, git or a file: a release check over the network, a database
     return True
 
 
-_NETWORK_MODULES = ("requests.", "httpx.", "urllib.", "urllib3.", "aiohttp.")
 _VERSION_SOURCES = frozenset({"version", "get_distribution", "distribution", "metadata", "require", "check_output", "run",
                               "getoutput", "Popen", "communicate", "open", "read", "read_text", "Path", "exists", "is_file"})
 

@@ -355,7 +355,7 @@ except Exception:
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
         calls = list(errors.calls(try_node.body))
-        inner = {id(c.func.value) for c in calls if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Call)}
+        inner = {id(link) for c in calls for link in database.chain_calls(c)[1:]}
         reads = 0
         for call in calls:
             if id(call) in inner:
