@@ -147,8 +147,9 @@ class QueryInLoop(Rule):
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
     `range` of constants, writes in loops (also a relation loaded only to be deleted, and Django's
-    async `acreate()`...), refining a lazy queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)`
-    runs nothing), relationship reads on collections whose origin is not visible in the function
+    async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
+    `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
+    queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
@@ -356,6 +357,30 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     book.tags.append(tag)
             """,
             note="Get-or-create over input: each item is written anyway, and later items must see the rows earlier ones created.",
+        ),
+        Valid(
+            """
+            def apply_template(session, template, project):
+                for link in session.query(TemplateLink).filter_by(template_id=template.id):
+                    found = session.query(ProjectLink).filter_by(project_id=project.id, kind=link.kind).first()
+                    if found is None:
+                        session.add(ProjectLink(project_id=project.id, kind=link.kind))
+            """,
+            note="Create what is missing, one check per template row: later rows must see the links earlier ones added.",
+        ),
+        Valid(
+            """
+            from django.core.exceptions import ObjectDoesNotExist
+
+            def clone_components(case, product):
+                for component in case.components.all():
+                    try:
+                        found = Component.objects.get(product=product, name=component.name)
+                    except ObjectDoesNotExist:
+                        found = Component.objects.create(product=product, name=component.name)
+                    found.cases.add(case)
+            """,
+            note="Get-or-create through `except DoesNotExist`.",
         ),
         Valid(
             """
@@ -576,8 +601,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if loop.targets & used and not _bounded(loop.iterable, env) and not _batched(node, loop.targets):
                 if _accumulated(node, loop):
                     return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
-                if isinstance(loop.node, cst.For) and self._guards(node, loop) and self._writes_each_item(loop, env):
+                if isinstance(loop.node, cst.For) and self._query_origin(loop.iterable) is None and self._guards(node, loop) \
+                        and self._writes_in(loop, env):
                     return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
+                if isinstance(loop.node, cst.For) and self._creates_when_missing(node, loop, env):
+                    return  # `found = ...first()` / `if found is None: session.add(...)`: the check of a write
                 var = sorted(loop.targets & used)[0]
                 self.report(
                     node,
@@ -629,18 +657,54 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return True
         return False
 
-    def _writes_each_item(self, loop: _Loop, env: Env) -> bool:
-        """A loop over input (not over rows a query returned) that writes in its body: with a
-        guarding query (see `_guards`), one round trip per item is its design (get-or-create, a
-        check before an insert), and later items must see the rows earlier ones wrote."""
+    def _creates_when_missing(self, query: cst.Call, loop: _Loop, env: Env) -> bool:
+        """Get-or-create and create-what-is-missing, over any loop: the query looks for the row the
+        loop then writes when it is not there. Its miss is handled by an `except` naming the miss
+        (`Model.DoesNotExist`, `ObjectDoesNotExist`, `NoResultFound`) that writes; or its result
+        is bound to a name whose test for absence (`if found is None:`, `if not found:`) leads to a
+        write; or it is the test of an `if` (`if not X.exists():`, `if X.count() > 0: continue`)
+        whose arms write or that leaves the iteration before a write. One round trip per item is
+        the design, and later items must see the rows earlier ones wrote."""
+        stack = self.ctx.stack
+        model = database.model_of(query)
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if node is loop.node:
+                break
+            if isinstance(node, cst.Try):
+                in_body = stack[i + 1] is node.body and len(stack) > i + 2 and stack[i + 2] in node.body.body  # type: ignore[operator]
+                return in_body and any(
+                    _names_miss(h, model) and any(self._is_write(n, env) for n in iter_descendants(h.body)) for h in node.handlers
+                )
+            if isinstance(node, cst.If) and stack[i + 1] is node.test:
+                arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
+                if any(self._is_write(n, env) for arm in arms for n in iter_descendants(arm)):
+                    return True
+                return _leaves(node.body) and self._writes_in(loop, env)
+        parent = self.ctx.parent()
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        for n in iter_descendants(loop.node.body):  # type: ignore[attr-defined]
+            if isinstance(n, cst.If):
+                absent = _tests_absence(n.test, name)
+                arm = n.body if absent else n.orelse if absent is False else None
+                if arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
+                    return True
+        return False
+
+    def _writes_in(self, loop: _Loop, env: Env) -> bool:
+        """A loop that writes in its body: with a guarding query (see `_guards`), one round trip
+        per item is its design (get-or-create, a check before an insert), and later items must
+        see the rows earlier ones wrote."""
         known = self._writes.get(id(loop.node))
         if known is None:
-            known = self._query_origin(loop.iterable) is None and any(
-                isinstance(n, cst.Call) and (op := database.data_op(self.ctx, n, env)) is not None and op.kind is OpKind.WRITE
-                for n in iter_descendants(loop.node.body)  # type: ignore[attr-defined]
-            )
+            known = any(self._is_write(n, env) for n in iter_descendants(loop.node.body))  # type: ignore[attr-defined]
             self._writes[id(loop.node)] = known
         return known
+
+    def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
+        return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE
 
     def _memoized(self) -> bool:
         """Inside `if key not in cache:`: the query runs once per distinct key."""
@@ -739,6 +803,46 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
 _MIGRATE_CONNECT = re.compile(r"\b(?:pre|post)_migrate\.connect\(\s*(?:self\.|cls\.)?(\w+)")
 _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appendleft"})
+
+
+_MISSES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "NotFound"})
+
+
+def _names_miss(handler: cst.ExceptHandler, model: str | None) -> bool:
+    """`except Tag.DoesNotExist` (for a query of `Tag`), `except ObjectDoesNotExist`, `except NoResultFound`."""
+    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type else []
+    for t in types:
+        name = dotted(t.value if isinstance(t, cst.Element) else t) or ""
+        owner, _, last = name.rpartition(".")
+        if last in _MISSES and (not owner or last != "DoesNotExist" or model is None or owner.rsplit(".", 1)[-1] == model):
+            return True
+    return False
+
+
+def _tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
+    """True for `not name` / `name is None`, False for `name` / `name is not None`, None otherwise."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    if negated:
+        test = test.expression  # type: ignore[attr-defined]
+    if isinstance(test, cst.Name) and test.value == name:
+        return negated
+    if (
+        not negated and isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
+        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    ):
+        if isinstance(test.comparisons[0].operator, cst.Is):
+            return True
+        if isinstance(test.comparisons[0].operator, cst.IsNot):
+            return False
+    return None
+
+
+def _leaves(block: cst.BaseSuite) -> bool:
+    """A block that ends the iteration: its last statement is `continue`, `return` or `raise`."""
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Continue, cst.Return, cst.Raise))
 
 
 def _accumulated(query: cst.Call, loop: _Loop) -> bool:
