@@ -10,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants
+from backlint.syntax import iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -21,6 +21,8 @@ _KIND_WORDS = {
 }
 
 
+_HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail"})
+"""What only a web framework's HTTP exception carries (`hasattr(e, "status_code")` narrows to one)."""
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
 
 
@@ -51,7 +53,8 @@ class ExceptionLeak(Rule):
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
-    `isinstance` to a kind meant for clients; development-only code (`if settings.DEBUG:`, or a
+    `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
+    framework's HTTP exception; development-only code (`if settings.DEBUG:`, or a
     function that starts with `if not settings.DEV: raise Http404()`); and
     responses built by a helper whose callers in the file all drop its result."""
 
@@ -272,6 +275,23 @@ except Exception:
         ),
         Valid(
             """
+            from fastapi import APIRouter, HTTPException
+
+            router = APIRouter()
+
+            @router.get("/tools/{name}")
+            def get_tool(name: str):
+                try:
+                    return tools.get_by_name(name)
+                except Exception as e:
+                    if hasattr(e, "status_code"):
+                        raise HTTPException(status_code=e.status_code, detail=e.detail)
+                    raise HTTPException(status_code=500, detail="Internal Server Error")
+            """,
+            note="Only the framework's HTTP exceptions carry `status_code` and `detail`: the answer the service raised on purpose is passed on.",
+        ),
+        Valid(
+            """
             def describe(exc):
                 return f"{type(exc).__name__}: {exc}"
 
@@ -470,18 +490,25 @@ except Exception:
         return try_node is not None and errors.parses_only(try_node.body)
 
     def _narrowed(self, name: str) -> ExcKind | None:
-        """Inside `if isinstance(name, X):`, the kind of X."""
+        """Inside `if isinstance(name, X):`, the kind of X. Inside `if hasattr(name, "status_code"):`
+        (or `"detail"`), an HTTP exception of the web framework (FastAPI's, Starlette's, DRF's):
+        only those carry a status and a detail for the client; driver, network and system errors
+        have neither (an HTTP client's error keeps its status on `e.response`)."""
         stack = self.ctx.stack
         for i, node in enumerate(stack):
             if not isinstance(node, cst.If) or i + 1 >= len(stack) or stack[i + 1] is not node.body:
                 continue
-            test = node.test
-            if (
-                isinstance(test, cst.Call)
-                and dotted(test.func) == "isinstance"
-                and len(test.args) == 2
-                and isinstance(test.args[0].value, cst.Name)
-                and test.args[0].value.value == name
-            ):
-                return errors.type_kind(self.ctx, test.args[1].value)
+            tests = [node.test]
+            while isinstance(tests[-1], cst.BooleanOperation) and isinstance(tests[-1].operator, cst.And):
+                tests[-1:] = [tests[-1].left, tests[-1].right]  # type: ignore[attr-defined]
+            for test in tests:
+                if not (
+                    isinstance(test, cst.Call) and len(test.args) == 2
+                    and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
+                ):
+                    continue
+                if dotted(test.func) == "isinstance":
+                    return errors.type_kind(self.ctx, test.args[1].value)
+                if dotted(test.func) == "hasattr" and string_value(test.args[1].value) in _HTTP_ERROR_ATTRIBUTES:
+                    return ExcKind.DOMAIN
         return None
