@@ -39,6 +39,8 @@ class ResponseSite:
     """How to name it in a message: "`jsonify()`", "`HTTPException(detail=...)`"."""
     raised: bool = False
     """An exception class (raised, or abort()): the response replaces the handler's."""
+    logged: bool = False
+    """The framework logs it, with the request (Tornado logs an `HTTPError`'s log message)."""
 
 
 _JSON_RESPONSES = frozenset({"JSONResponse", "ORJSONResponse", "UJSONResponse", "HTMLResponse", "PlainTextResponse",
@@ -146,6 +148,13 @@ def response_of_call(ctx: FileContext, call: cst.Call) -> ResponseSite | None:
     if last in _WERKZEUG_EXCEPTIONS and qualified.startswith("werkzeug"):
         body = argument(call, 0, "description")
         return ResponseSite(call, (body,) if body is not None else (), _WERKZEUG_EXCEPTIONS[last], f"`{last}()`", raised=True)
+    if last == "HTTPError" and (qualified.startswith("tornado") or ctx.imports.imports_any(["tornado"])):
+        # Tornado: `HTTPError(400, "bad timestamp %r", value)`. The log message goes to the log
+        # (with the request), the client gets the status and `reason`.
+        reason = argument(call, -1, "reason")
+        logged = argument(call, 1, "log_message") is not None
+        return ResponseSite(call, (reason,) if reason is not None else (), status_value(argument(call, 0, "status_code")),
+                            "`HTTPError()`", raised=True, logged=logged)
     if last.startswith("HTTP") and (qualified.startswith("aiohttp") or name.startswith("web.")):
         bodies = tuple(v for v in (argument(call, -1, "text"), argument(call, -1, "reason"), argument(call, -1, "body")) if v is not None)
         return ResponseSite(call, bodies, _aiohttp_status(last), f"`web.{last}()`", raised=True)

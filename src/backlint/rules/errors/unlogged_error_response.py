@@ -31,7 +31,8 @@ class UnloggedErrorResponse(Rule):
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
     its permissions) answered with a 4xx saying it does not exist, a missing optional dependency (`except ImportError`),
     health checks, blocks that log, exceptions the project raises only right after logging the
-    cause (`log.error(...)` then `raise StorageError(...)`), an `HTTPException` whose detail
+    cause (`log.error(...)` then `raise StorageError(...)`), Tornado's `HTTPError` with a log
+    message (Tornado logs it with the request), an `HTTPException` whose detail
     carries the exception when the project's HTTPException handler logs details, and error
     handlers and error views (`@app.errorhandler`, `handler500`), which run after the framework
     logged the original error."""
@@ -139,6 +140,21 @@ except Exception:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from tornado import web
+
+            class UsersHandler(web.RequestHandler):
+                def get(self):
+                    since = self.get_argument("since", "")
+                    try:
+                        day = load_day(since)
+                    except Exception:
+                        raise web.HTTPError(400, "not a valid day: %r", since)
+                    self.write({"users": list_users(day)})
+            """,
+            note="Tornado logs an `HTTPError`'s log message, with the request; the client gets only the status.",
+        ),
         Valid(
             """
             @app.post("/checkout")
@@ -311,6 +327,8 @@ except Exception:
         broad = errors.is_broad(self.ctx, node)
         worst = max(sites, key=lambda s: s.status or 0)
         status = worst.status
+        if worst.logged:
+            return  # Tornado logs an HTTPError's log message with the request
         if not ((status is not None and status >= 500) or broad):
             return
         if status is not None and status < 500 and _carries(node, worst):
