@@ -10,7 +10,7 @@ from backlint.frameworks import project, routes, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, name_parts, string_value
+from backlint.syntax import call_name, iter_descendants, name_parts, string_value
 
 # Calls whose positional argument at the given index is a key: qualified-name suffix -> (index, what).
 _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
@@ -83,7 +83,10 @@ class HardcodedSecret(Rule):
     that are not mail, file-transfer or shell clients, phrases used as keys (`"Change password":
     ...` in a message catalogue), actions on passwords (`reset_password`), form
     `labels`, named values in template and example settings files and in CI or test settings
-    modules (`settings/ci.py`; token shapes and private keys there are still reported), and test code
+    modules and development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
+    `settings/local_dev.py`; token shapes and private keys there are still reported), defaults the
+    code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
+    and test code
     (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
     shows the secret: the source line is masked in every format."""
 
@@ -357,6 +360,28 @@ Rotate any secret that was committed: it stays in the repository's history."""
             path="babyapp/settings/ci.py",
             note="A settings module for CI runs configures the test suite.",
         ),
+        Valid(
+            """
+            from .base import *
+
+            DEBUG = True
+            SECRET_KEY = "local-development-only-4f9c2a"
+            """,
+            path="shop/settings/local_dev.py",
+            note="A development settings module: it switches DEBUG on whatever the environment says, so it never runs in production.",
+        ),
+        Valid(
+            """
+            import os
+
+            DEBUG = os.getenv("DEBUG") == "1"
+            SECRET_KEY = os.getenv("SECRET_KEY", "insecure-dev-key-8d1f")
+            if SECRET_KEY == "insecure-dev-key-8d1f" and not DEBUG:
+                raise RuntimeError("set SECRET_KEY before serving")
+            """,
+            path="shop/config.py",
+            note="A default the application refuses to serve with: it marks the key as not configured.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -368,8 +393,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # shape of a real key (PEM, provider tokens) are reported there.
         # Seed and demo-data modules give demo accounts their passwords: likewise.
         # Settings modules for CI and test runs configure the test suite, like test config classes.
+        # So do development settings modules: one that switches DEBUG on unconditionally
+        # (`settings/local_dev.py` with `DEBUG = True`) is never the production module.
         self._template = (
             _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
+            or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None)
         )
 
     # -- reporting ------------------------------------------------------------------------------
@@ -392,9 +420,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
         what = secrets.secret_name(name)
         if what is None or routes.in_api_example(self.ctx):  # token shapes are checked apart
             return
+        refused = self.ctx.memo("BL301-refused", lambda: _refused_literals(self.ctx.module))
         for literal in _candidate_literals(self.ctx, value):
             text = string_value(literal)
-            if text is not None and text not in identities and secrets.looks_real(text, name):
+            if text is not None and text not in identities and text not in refused and secrets.looks_real(text, name):
                 self._flag(literal, what, where or f"`{name}`")
 
     def _scope_identities(self) -> frozenset[str]:
@@ -579,6 +608,26 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 self._flag(node, label, "a connection string")
 
 
+def _refused_literals(module: cst.Module) -> frozenset[str]:
+    """Literals the code refuses to run with: compared in the test of an `if` whose body raises or
+    exits (`if SECRET_KEY == "dev-key" and not DEBUG: raise RuntimeError(...)`). Such a default
+    marks "not configured"; it never signs anything in production. (A warning is not a refusal.)"""
+    refused: set[str] = set()
+    for node in iter_descendants(module):
+        if not isinstance(node, cst.If) or not any(
+            isinstance(n, cst.Raise) or (isinstance(n, cst.Call) and (dotted(n.func) or "") in ("sys.exit", "exit", "os._exit"))
+            for n in iter_descendants(node.body)
+        ):
+            continue
+        for test in [node.test, *iter_descendants(node.test)]:
+            if isinstance(test, cst.Comparison) and any(isinstance(c.operator, (cst.Equal, cst.In)) for c in test.comparisons):
+                for side in [test.left, *(c.comparator for c in test.comparisons)]:
+                    parts = [e.value for e in side.elements] if isinstance(side, (cst.Tuple, cst.List, cst.Set)) else [side]
+                    refused.update(t for p in parts if (t := string_value(p)) is not None)
+    return frozenset(refused)
+
+
+_DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
