@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from backlint.frameworks.database import NETWORK_CLIENT_MODULES
 from backlint.frameworks.imports import dotted
+from backlint.syntax import iter_descendants
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -59,7 +61,28 @@ def _is_request_object(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     qualified = ctx.imports.qualify(expr)
     if qualified is not None:
         return qualified in ("flask.request", "quart.request", "werkzeug.local.request")
-    return expr.value in REQUEST_NAMES
+    return expr.value in REQUEST_NAMES and not _outgoing_request(ctx, expr.value)
+
+
+def _outgoing_request(ctx: FileContext, name: str) -> bool:
+    """`request = requests.post(url, ...)`: in this function the name holds a request the code
+    sent (or its response), not the one it is serving; it is not a parameter of the function."""
+    fn = ctx.function()
+    if fn is None:
+        return False
+    return bool(ctx.memo(("outgoing-request", id(fn), name), lambda: _binds_outgoing(ctx, fn, name)))
+
+
+def _binds_outgoing(ctx: FileContext, fn: cst.FunctionDef, name: str) -> bool:
+    if any(p.name.value == name for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)):
+        return False
+    for node in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            called = ctx.imports.qualify(value.func) if isinstance(value, cst.Call) else None
+            if called is not None and called.startswith(NETWORK_CLIENT_MODULES):
+                return True
+    return False
 
 
 def request_source(ctx: FileContext, expr: cst.BaseExpression) -> str | None:

@@ -40,7 +40,8 @@ class UnvalidatedRequestInput(Rule):
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, or a local list bound once; each value of a dict or list written whole is judged
     on its own), uploaded files, FastAPI parameters with a model or scalar type, request data
-    used only to read or to select the rows a write changes."""
+    used only to read or to select the rows a write changes, and a local `request` that holds
+    what the code itself sent (`request = requests.post(...)`)."""
 
     ID = "BL403"
     LEVEL = Level.WARNING
@@ -278,6 +279,30 @@ def update_user(user_id):
                     return Response({"id": asset.id}, status=201)
             """,
             note="Each value of a dict written whole is judged on its own: here each was checked.",
+        ),
+        Valid(
+            """
+            import requests
+
+            class WebhookSender:
+                def __init__(self, session):
+                    self.session = session
+
+                def send(self, hook, body):
+                    error = None
+                    request = None
+                    try:
+                        request = requests.post(hook.url, data=body, timeout=10)
+                    except requests.RequestException as exc:
+                        error = type(exc).__name__
+                    if request is not None and request.status_code >= 400:
+                        error = request.text
+                    event = WebhookEvent(hook_id=hook.id, errors=error)
+                    self.session.add(event)
+                    self.session.commit()
+            """,
+            path="webhooks/sender.py",
+            note="`request` here is the request this code sent (its response): not the one it serves.",
         ),
     ]
 
