@@ -312,6 +312,12 @@ _NOT_MODEL_WORDS = frozenset({"session", "cache", "file", "files", "image", "img
 _NOT_DB_RECEIVERS = frozenset({"request.session", "self.request.session", "flask.session", "session_store"})
 _SA_QUERY = frozenset({"query", "get", "get_one", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "stream", "stream_scalars"})
 _SA_WRITE = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "flush"})
+
+
+def only_flushes(op: DataOp) -> bool:
+    """`session.flush()`: it sends what `add`, `delete` and attribute assignments wrote since the
+    last flush or commit (nothing, right after a commit); it is not a write of its own."""
+    return op.kind is OpKind.WRITE and call_name(op.call) == "flush"
 _ASYNC_QUERY = frozenset({"fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate"})
 _MONGO_QUERY = frozenset({"find", "find_one", "aggregate", "count_documents", "estimated_document_count", "distinct"})
 _MONGO_WRITE = frozenset({"insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many",
