@@ -213,6 +213,20 @@ def test_shipped_rules_run_beside_the_python_pass(tmp_path: Path) -> None:
 
 
 @needs_semgrep
+def test_browser_code_is_left_to_the_browser(tmp_path: Path) -> None:
+    # The same call without a timeout: reported in server code, not in a file that reads the page's
+    # globals (`window.appConfig`), which can only run in a browser.
+    call = "export const load = (path) => fetch(`https://api.example.com/${path}`, {method: 'GET'});\n"
+    _write(tmp_path, {
+        "pyproject.toml": "[tool.backlint]\n",
+        "server/upstream.js": call,
+        "ui/api.js": "const config = window.appConfig || {};\n" + call,
+    })
+    result = _scan(tmp_path, rules=None, select=["BL502"])
+    assert [(f.rule_id, f.path) for f in result.findings] == [("BL502", "server/upstream.js")]
+
+
+@needs_semgrep
 def test_long_target_lists_are_split_into_several_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, {"pyproject.toml": "[tool.backlint]\n", **{
         f"web/m{i}.js": f'db.query("SELECT * FROM t{i} WHERE id = " + id);\n' for i in range(3)
