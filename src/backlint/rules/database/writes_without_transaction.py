@@ -70,7 +70,9 @@ class WritesWithoutTransaction(Rule):
     `delete()` at once unless it runs in `transaction.atomic()`; with SQLAlchemy sessions and
     DB-API connections the trap is committing after each write. The rule flags two or more
     Django ORM writes that can run on the same path outside `atomic()` (and without
-    `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes.
+    `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes. A
+    call of a function named for a write that is handed the session or connection
+    (`Organisation.find_or_create(db.session, user)`) counts as a write.
 
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
     `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
@@ -79,7 +81,9 @@ class WritesWithoutTransaction(Rule):
     connection committed once after all its writes, functions this file only calls inside a
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
-    `eng.save()`), migrations, seed modules, scripts and tests.
+    `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
+    time, `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
+    a commit, nothing), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
     serializers, forms, services, CRUD, repository and handler modules. Maintenance, start-up, sync and
@@ -112,6 +116,20 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     PREFILTER = ("save(", "create(", "update(", "delete(", "commit(", "execute", "add(", "insert", "bulk_", "remove(", "set(", "clear(")
 
     INVALID = [
+        Invalid(
+            """
+            def sign_up(db, form):
+                user = User(name=form.name, email=form.email)
+                db.session.add(user)
+                db.session.commit()
+                db.session.flush()
+                Organisation.find_or_create(db.session, user)
+                return user
+            """,
+            line=6,
+            path="accounts/services.py",
+            note="A function named for a write, handed the session after the commit: the user can be left without an organisation.",
+        ),
         Invalid(
             """
             from django.db import models
@@ -184,6 +202,45 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from django.utils import timezone
+
+            def attach_asset(bookmark, upload):
+                asset = Asset(bookmark=bookmark, file=upload.name)
+                asset.save()
+                asset.bookmark.date_modified = timezone.now()
+                asset.bookmark.save()
+
+            """,
+            path="bookmarks/services.py",
+            note="The second write only moves a modification time: nothing is inconsistent if it is lost.",
+        ),
+        Valid(
+            """
+            from django.utils import timezone
+
+            def tag_bookmarks(user, ids, tag):
+                owned = Bookmark.objects.filter(owner=user, id__in=ids).values_list("id", flat=True)
+                BookmarkTag = Bookmark.tags.through
+                BookmarkTag.objects.bulk_create([BookmarkTag(bookmark_id=i, tag=tag) for i in owned], ignore_conflicts=True)
+                Bookmark.objects.filter(id__in=owned).update(date_modified=timezone.now())
+            """,
+            path="bookmarks/services.py",
+            note="An `update()` that only sets clocks: a timestamp touch.",
+        ),
+        Valid(
+            """
+            def create_key(db, name):
+                key = ApiKey(name=name)
+                db.session.add(key)
+                db.session.commit()
+                db.session.flush()
+                return key
+            """,
+            path="keys/services.py",
+            note="A flush sends what was written since the last commit (here nothing): not a write of its own.",
+        ),
         Valid(
             """
             def remove_orphans(session, orphans):
@@ -395,8 +452,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         fn = self._functions[-1]
         if self.ctx.function() is not fn.node:
             return
-        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))
-        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or _bookkeeping(node) or self._marks_progress(node):
+        op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx)) or self._session_writer(node)
+        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or database.only_flushes(op) or _bookkeeping(node) or self._marks_progress(node):
             return
         env = Env.here(self.ctx)
         in_tx = False
@@ -435,6 +492,18 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 loop = id(anc)
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
                           rolled_back, recovery))
+
+    def _session_writer(self, call: cst.Call) -> database.DataOp | None:
+        """`Organisation.find_or_create(db.session, user)`: a function named for a write, handed the
+        session (or connection) to write with. Not for Django, whose writes need no session."""
+        name = call_name(call) or ""
+        if not _WRITER_NAME.match(name) or not call.args:
+            return None
+        env = Env.here(self.ctx)
+        for arg in call.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)) and database.is_db_object(self.ctx, arg.value, env):
+                return database.DataOp(OpKind.WRITE, call, f"`{dotted(call.func) or name}(…)`")
+        return None
 
     def _touched(self, call: cst.Call) -> frozenset[str]:
         """What a write produces or writes to: the name its result is bound to, and the object
@@ -613,23 +682,47 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[bool]]:
 
 def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
     """`album.save()` with no field of `album` assigned in the function (after `album.tags.add(t)`,
-    say): it writes nothing new but the timestamps."""
+    say), or only a clock (`album.modified = timezone.now()`), and `Album.objects.filter(...)
+    .update(modified=now())`: it writes nothing new but the timestamps."""
     call = op.op.call
-    if call_name(call) != "save" or call.args or not isinstance(call.func, cst.Attribute) or not isinstance(call.func.value, cst.Name):
+    if call_name(call) == "update" and call.args and all(
+        a.keyword is not None and _MODIFIED.search(a.keyword.value) and _clock(a.value) for a in call.args
+    ):
+        return True
+    if call_name(call) != "save" or call.args or not isinstance(call.func, cst.Attribute):
         return False
-    name = call.func.value.value
+    name = dotted(call.func.value)  # `album`, `asset.bookmark`
+    if name is None:
+        return False
     for node in iter_descendants(fn.body):
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
             [node.target] if isinstance(node, (cst.AnnAssign, cst.AugAssign)) else []
         for target in targets:
-            if isinstance(target, (cst.Attribute, cst.Subscript)) and isinstance(target.value, cst.Name) and target.value.value == name:
-                return False
+            if isinstance(target, (cst.Attribute, cst.Subscript)) and dotted(target.value) == name:
+                if not (isinstance(node, cst.Assign) and isinstance(target, cst.Attribute) and _MODIFIED.search(target.attr.value)
+                        and _clock(node.value)):
+                    return False  # (`transfer_requested = now()` is data: only a modification time is a touch)
             if isinstance(target, cst.Name) and target.value == name and isinstance(node, cst.Assign) and _constructed(node.value):
                 return False  # `album = Album(...)`: its save is its first write
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr" and node.args \
-                and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == name:
+                and dotted(node.args[0].value) == name:
             return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node is not call \
+                and dotted(node.func.value) == name and node.func.attr.value != "save":
+            return False  # `invoice.recalculate_totals()` then `invoice.save()`: the method changed it
     return True
+
+
+_WRITER_NAME = re.compile(r"(create|add|update|save|delete|insert|upsert|store|record|register|remove|set|find_or_create|get_or_create)(_|$)")
+"""Names of functions that write: `create_user`, `add_or_update_config`, `find_or_create_organisation`."""
+_MODIFIED = re.compile(r"modif|updat|chang|touch", re.I)
+"""Names of modification times (`date_modified`, `updated_at`, `last_changed`)."""
+_CLOCKS = frozenset({"now", "utcnow", "today", "time", "time_ns", "current_timestamp"})
+
+
+def _clock(value: cst.BaseExpression) -> bool:
+    """`timezone.now()`, `datetime.utcnow()`, `func.now()`, `time.time()`: the current time."""
+    return isinstance(value, cst.Call) and not value.args and call_name(value) in _CLOCKS
 
 
 def _constructed(value: cst.BaseExpression) -> bool:
