@@ -26,18 +26,19 @@ class SwallowedException(Rule):
     exit.
 
     Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
-    handlers that log or re-raise, fallbacks that do the same work another way (from the same
-    inputs: `try: data = r.json()` / `except Exception: data = r.text`; the next source in a loop;
-    the next `try`), a `try` that only parses a value (`int(text)`, or a helper of the same module
-    that only parses: only bad input fails), only tears down (`conn.close()`,
-    `session.rollback()`) or only logs, the program's own version or revision read with a fallback
-    (`VERSION = importlib.metadata.version(...)`; not a schema version read from the database),
-    best-effort steps while another error is handled, in a `finally` or in a failure hook
-    (`Task.on_failure`, a `task_revoked` receiver), handlers that answer with an error (an error
-    response, a flash or messages call, a page, body or socket message that carries the error;
-    BL204 asks whether they log),
-    optional-import fallbacks (`except Exception: import json`), development-only blocks
-    (`if settings.DEBUG:`), migrations and test code."""
+    handlers that log, re-raise or exit (also through a function of the same module that does),
+    fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
+    `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
+    again, a retry; the batch's rows one by one), a `try` that only parses a value (`int(text)`,
+    or a helper of the same module that only parses: only bad input fails), only tears down
+    (`conn.close()`, `session.rollback()`) or only logs or updates a metric, the program's own
+    version or revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a
+    schema version read from the database), best-effort steps while another error is handled, in
+    a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), handlers
+    that answer with an error (an error response, a flash or messages call, a page, body or
+    socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
+    whether they log), optional-import fallbacks (`except Exception: import json`),
+    development-only blocks (`if settings.DEBUG:`), migrations and test code."""
 
     ID = "BL202"
     PEER_CODES = ("S110", "S112", "B110", "B112", "BLE001", "E722", "broad-except", "bare-except", "broad-exception-caught", "W0702", "W0703", "W0718")
@@ -135,6 +136,88 @@ except SMTPException:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import logging
+            import sys
+            import time
+
+            log = logging.getLogger(__name__)
+
+            def shutdown(workers):
+                log.info("stopping %d workers", len(workers))
+                for worker in workers:
+                    worker.terminate()
+                sys.exit(1)
+
+            def serve(config):
+                try:
+                    workers = start_workers(config)
+                    while True:
+                        time.sleep(30)
+                except Exception:
+                    shutdown(workers)
+            """,
+            note="The handler stops the program through a function of the same module that logs and exits.",
+        ),
+        Valid(
+            """
+            from django.db import connections
+            from django.http import JsonResponse
+
+            def health(request):
+                code = 200
+                body = {"status": "healthy"}
+                try:
+                    connections["default"].ensure_connection()
+                except Exception:
+                    body["status"] = "unhealthy"
+                    code = 503
+                return JsonResponse(body, status=code)
+            """,
+            note="A health check: a failure is its answer (\"unhealthy\", 503), and the monitoring that calls it records it.",
+        ),
+        Valid(
+            """
+            from flask import request
+
+            def count_in_flight():
+                try:
+                    in_flight.labels(method=request.method, path=request.path).inc()
+                except Exception:
+                    pass
+            """,
+            note="Only a metric is updated: telemetry must never fail the request it observes.",
+        ),
+        Valid(
+            """
+            import time
+
+            def preview_file(preview_id):
+                try:
+                    return files.get_preview(preview_id)
+                except Exception:
+                    time.sleep(1)
+                    return files.get_preview(preview_id)
+            """,
+            note="A retry: the handler makes the same call again, and if that fails it raises.",
+        ),
+        Valid(
+            """
+            def import_rows(items):
+                failed = 0
+                try:
+                    Entry.objects.bulk_create(items)
+                except Exception:
+                    for item in items:
+                        try:
+                            item.save()
+                        except IntegrityError:
+                            failed += 1
+                return failed
+            """,
+            note="When the batch fails, the same rows are written one by one: the same work done another way.",
+        ),
         Valid(
             """
             from pydantic import BaseModel, field_validator
@@ -504,6 +587,8 @@ except SMTPException:
             return
         if any(isinstance(n, cst.Call) and qualified_name(self.ctx, n) in _EXITS | _EXCEPTION_READERS for n in statements):
             return  # the program stops, or the handler reads the exception (`sys.exc_info()`) and uses it
+        if self._handled_by_helper(statements):
+            return  # `cleanup()`, a function of this module that logs, raises or exits
         if all(isinstance(n, (cst.SimpleStatementLine, cst.Import, cst.ImportFrom, cst.ImportAlias, cst.Name, cst.Attribute, cst.AsName))
                for n in statements) and any(isinstance(n, (cst.Import, cst.ImportFrom)) for n in statements):
             return
@@ -555,7 +640,7 @@ except SMTPException:
                 break
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
-        return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
+        return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler) or _does_again(try_node.body, handler.body)
 
     def _in_probe_class(self) -> bool:
         """A method of a class whose name says it checks health (`HealthCheckController`)."""
@@ -585,6 +670,26 @@ except SMTPException:
         body = list(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else []
         index = next((i for i, s in enumerate(body) if s is try_node), -1)
         return 0 <= index < len(body) - 1 and isinstance(body[index + 1], (cst.Try, cst.TryStar))
+
+    def _handled_by_helper(self, nodes: list[cst.CSTNode]) -> bool:
+        """The handler calls a function of this module that records or ends the failure: it exits
+        (`sys.exit(1)` anywhere in it), logs before anything else can branch (a logging call among
+        its top-level statements) or ends by raising."""
+        functions = self.ctx.module_scope().functions
+        for n in nodes:
+            if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Name)):
+                continue
+            fn = functions.get(n.func.value)
+            if fn is None or not isinstance(fn.body, cst.IndentedBlock) or not fn.body.body:
+                continue
+            top = fn.body.body
+            if (
+                any(isinstance(c, cst.Call) and qualified_name(self.ctx, c) in _EXITS for c in errors.calls(fn.body))
+                or any(isinstance(s, cst.SimpleStatementLine) and errors.logs(self.ctx, s) for s in top)
+                or (isinstance(top[-1], cst.SimpleStatementLine) and isinstance(top[-1].body[-1], cst.Raise))
+            ):
+                return True
+        return False
 
     def _answers_with_helper(self, nodes: list[cst.CSTNode]) -> bool:
         """`return response_404()`: a helper of this file that builds an error response."""
@@ -628,16 +733,31 @@ def _is_failure_hook(fn: cst.FunctionDef) -> bool:
 
 def _only_logs(ctx: object, body: cst.BaseSuite) -> bool:
     """A `try` whose every statement is a logging call (`current_app.logger.warning(...)` outside
-    an application context), or an import of the logger."""
+    an application context) or a metric update (`inflight.labels(path=p).inc()`), or an import of
+    the logger: telemetry must never fail the work it observes."""
     stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
     if not all(isinstance(s, cst.SimpleStatementLine) for s in stmts):
         return False
     smalls = [x for s in stmts for x in s.body]  # type: ignore[attr-defined]
-    logged = {id(x) for x in smalls if isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and errors.is_logging_call(ctx, x.value)}  # type: ignore[arg-type]
+    logged = {id(x) for x in smalls if isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and (
+        errors.is_logging_call(ctx, x.value) or _metric_update(x.value))}  # type: ignore[arg-type]
     # `from flask import current_app` beside the logging call is part of reaching the logger.
     return bool(logged) and all(id(x) in logged or isinstance(x, (cst.Import, cst.ImportFrom)) for x in smalls)
 
 
+def _metric_update(call: cst.Call) -> bool:
+    """`requests_total.inc()`, `inflight.labels(method=m).dec()`, `latency.observe(t)`: a
+    Prometheus-style metric (a receiver that is a name or a `.labels(...)` of one)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in _METRIC_METHODS):
+        return False
+    receiver = func.value
+    if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "labels":
+        receiver = receiver.func.value
+    return isinstance(receiver, (cst.Name, cst.Attribute))
+
+
+_METRIC_METHODS = frozenset({"inc", "dec", "observe", "set_to_current_time"})
 _VERSION_WORDS = frozenset({"version", "revision"})
 
 
@@ -894,6 +1014,33 @@ def _records_no(handler: cst.ExceptHandler) -> bool:
     )
 
 
+def _does_again(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
+    """The handler does the work of a one-statement `try` again: it makes the same call with the
+    same arguments (a retry, after a pause or not; if the last attempt fails, it raises), or it
+    goes one by one through the collection the `try` handled at once (`bulk_create(items)`, then
+    `for item in items: item.save()`)."""
+    statements = tried.body if isinstance(tried, cst.IndentedBlock) else ()
+    if len(statements) != 1:
+        return False  # the work that failed is the `try`'s one statement
+    work = [c for c in errors.calls(tried) if (call_name(c) or "") not in _NOT_WORK]
+    if not work:
+        return False
+    again = [c for c in errors.calls(handler) if (call_name(c) or "") not in _NOT_WORK]
+    rebound = _assigned(handler)  # `file_id = other.id` then the same call: another source, not a retry
+    if any(c.deep_equals(w) and not (_names(c) & rebound) for c in again for w in work):
+        return True
+    body = handler.body if isinstance(handler, cst.IndentedBlock) else ()
+    batches = {a.value.value for w in work for a in w.args if isinstance(a.value, cst.Name)}
+    return any(
+        isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Name) and stmt.iter.value in batches
+        and any(isinstance(n, cst.Call) for n in iter_descendants(stmt.body))
+        for stmt in body
+    )
+
+
+_NOT_WORK = frozenset({"sleep", "print", "len", "str", "int", "list", "dict", "format", "append", "get"})
+
+
 def _retries(handler: cst.ExceptHandler) -> bool:
     """`except Exception: time.sleep(10)` in a polling loop: the next round tries again."""
     small = _handler_statements(handler) or []
@@ -901,7 +1048,8 @@ def _retries(handler: cst.ExceptHandler) -> bool:
         and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small)
 
 
-_NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false"})
+_NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false",
+                       "unhealthy", "degraded", "failing", "failed", "error"})
 
 
 def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
@@ -916,6 +1064,8 @@ def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
         value = x.value if isinstance(x, (cst.Return, cst.Assign)) else None
         if isinstance(x, cst.Return) and value is None:
             continue
+        if isinstance(value, cst.Integer) and value.value.isdigit() and 500 <= int(value.value) <= 599:
+            continue  # `code = 503`: the probe answers with an error status
         if not (isinstance(value, cst.Name) and value.value in ("False", "None")) and not (
             isinstance(value, (cst.Integer, cst.SimpleString)) and value.value in ("0", '""', "''")
         ) and (string_value(value) or "").lower() not in _NO_WORDS:
