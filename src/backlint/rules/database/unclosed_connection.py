@@ -68,7 +68,7 @@ class UnclosedConnection(Rule):
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
     connections, which live as long as the process on purpose, and migrations (`alembic/env.py`,
-    `migrations/20210105_fill.py`) and scripts (`scripts/`, `tools/`), which run once in a
+    any module that configures `alembic.context`, `migrations/20210105_fill.py`) and scripts (`scripts/`, `tools/`), which run once in a
     process of their own that ends when they do, and click or typer commands that open a
     connection once (not in a loop)."""
 
@@ -175,6 +175,23 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import psycopg2
+            from alembic import context
+
+            def run_migrations_online():
+                url = context.config.get_main_option("sqlalchemy.url")
+                conn = psycopg2.connect(url)
+                context.configure(connection=conn, target_metadata=None)
+                with context.begin_transaction():
+                    context.run_migrations()
+
+            run_migrations_online()
+            """,
+            path="app/plugins/migration_template/env.py",
+            note="An Alembic environment, wherever it lives: it runs once per migration command, in a process that then ends.",
+        ),
         Valid(
             """
             import click
@@ -320,8 +337,8 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or project.is_script_path(self.ctx.path):
-            return  # a script (scripts/, tools/, bin/...): the process, and what it opened, ends with it
+        if scope is None or project.is_script_path(self.ctx.path) or self._alembic_environment():
+            return  # a script (scripts/, tools/, bin/...) or a migration run: the process, and what it opened, ends with it
         command = routes.cli_command(node) and node.name.value != "handle"
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():
@@ -339,6 +356,11 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
                     continue  # opened once by a click or typer command: it ends with the process
                 self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
+
+    def _alembic_environment(self) -> bool:
+        """An Alembic `env.py`, wherever it lives (a template copied for plugins, say): it imports
+        `alembic.context` and configures it; it runs once per migration command."""
+        return "context.configure" in self.ctx.text and self.ctx.imports.qualify(cst.Name("context")) == "alembic.context"
 
     def _check(self, fn: cst.FunctionDef, opened: _Opened) -> None:
         name = opened.name
