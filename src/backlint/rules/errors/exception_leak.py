@@ -54,7 +54,9 @@ class ExceptionLeak(Rule):
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
     `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
-    framework's HTTP exception; development-only code (`if settings.DEBUG:`, or a
+    framework's HTTP exception; text made by a function of the same module that returns a fixed
+    message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
+    "duplicate"`); development-only code (`if settings.DEBUG:`, or a
     function that starts with `if not settings.DEV: raise Http404()`); and
     responses built by a helper whose callers in the file all drop its result."""
 
@@ -80,6 +82,29 @@ except Exception:
     PREFILTER = ("except", "errorhandler", "exception_handler", "exc_info", "format_exc")
 
     INVALID = [
+        Invalid(
+            """
+            from flask import Flask, request
+            from sqlalchemy.exc import IntegrityError, OperationalError
+
+            app = Flask(__name__)
+
+            def db_error_message(exc):
+                if isinstance(exc, IntegrityError):
+                    return "A record with the same values already exists."
+                return str(exc)
+
+            @app.post("/projects")
+            def create_project():
+                try:
+                    project = Project.create(**request.json)
+                except (IntegrityError, OperationalError) as exc:
+                    return {"message": db_error_message(exc)}, 500
+                return project.serialize(), 201
+            """,
+            line=16,
+            note="The helper names the integrity error but returns the text of every other one: an `OperationalError` (the server's address, the SQL) reaches the client.",
+        ),
         Invalid(
             """
             from fastapi import FastAPI, HTTPException
@@ -275,6 +300,31 @@ except Exception:
         ),
         Valid(
             """
+            from flask import Flask, request
+            from sqlalchemy.exc import IntegrityError, StatementError
+
+            app = Flask(__name__)
+
+            def db_error_message(exc):
+                if isinstance(exc, IntegrityError):
+                    return "A record with the same values already exists."
+                if isinstance(exc, StatementError):
+                    return "One of the values has an invalid format."
+                return str(exc)
+
+            @app.post("/projects")
+            def create_project():
+                try:
+                    project = Project.create(**request.json)
+                except (TypeError, IntegrityError, StatementError) as exc:
+                    app.logger.error("cannot create project", exc_info=exc)
+                    return {"message": db_error_message(exc)}, 400
+                return project.serialize(), 201
+            """,
+            note="A function of the module turns each database error into a fixed message; only a `TypeError` (a bad field) reaches its `str(exc)`.",
+        ),
+        Valid(
+            """
             from fastapi import APIRouter, HTTPException
 
             router = APIRouter()
@@ -372,7 +422,7 @@ except Exception:
             self._check(site)
 
     def _check(self, site: responses.ResponseSite) -> None:
-        if self._development_only() or any(self._narrowed_body(body) for body in site.bodies):
+        if self._development_only() or any(self._narrowed_body(body) for body in site.bodies) or self._sanitized(site):
             return
         fn = self.ctx.function()
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
@@ -414,6 +464,34 @@ except Exception:
             ):
                 return True
         return False
+
+    def _sanitized(self, site: responses.ResponseSite) -> bool:
+        """`{"message": db_error_message(exc)}`: the caught exception reaches the body only as the
+        argument of a function of this module that returns its text for none of the caught kinds
+        that would leak (`if isinstance(e, IntegrityError): return "duplicate"` ... `return str(e)`,
+        reached only by a `TypeError`)."""
+        handler = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.ExceptHandler)), None)
+        if handler is None or handler.name is None or not isinstance(handler.name.name, cst.Name):
+            return False
+        name = handler.name.name.value
+        functions = self.ctx.module_scope().functions
+        seen = False
+        for body in site.bodies:
+            calls = [n for n in [body, *iter_descendants(body)] if isinstance(n, cst.Call)]
+            argument_ids = set()
+            for call in calls:
+                helper = functions.get(call.func.value) if isinstance(call.func, cst.Name) else None
+                for index, arg in enumerate(call.args):
+                    if isinstance(arg.value, cst.Name) and arg.value.value == name:
+                        if helper is None or arg.keyword is not None or not _sanitizes(self.ctx, helper, index, errors.caught_types(handler)):
+                            return False
+                        argument_ids.add(id(arg.value))
+            for n in [body, *iter_descendants(body)]:
+                if isinstance(n, cst.Name) and n.value == name:
+                    if id(n) not in argument_ids:
+                        return False  # the exception is used some other way too
+                    seen = True
+        return seen
 
     def _narrowed_body(self, body: cst.BaseExpression) -> bool:
         """`_narrowed_text` of the body, or of every value a name in it was given (`detail = ...`)."""
@@ -512,3 +590,54 @@ except Exception:
                 if dotted(test.func) == "hasattr" and string_value(test.args[1].value) in _HTTP_ERROR_ATTRIBUTES:
                     return ExcKind.DOMAIN
         return None
+
+
+def _sanitizes(ctx: object, fn: cst.FunctionDef, index: int, caught: list[cst.BaseExpression]) -> bool:
+    """Whether `fn`, given a caught exception as its positional argument `index`, returns its text
+    only for kinds meant for clients: each top-level `if isinstance(param, X): ... return ...`
+    takes X out of what reaches the statements after it, and a `return` that reads the parameter
+    is judged by the caught kinds that can reach it."""
+    params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+    if index >= len(params) or not isinstance(fn.body, cst.IndentedBlock):
+        return False
+    param = params[index]
+    remaining = {(dotted(t) or "").rsplit(".", 1)[-1]: t for t in caught}
+    if not remaining or any(not k for k in remaining):
+        return False  # a bare `except:` (or an unnamed type): anything can reach
+
+    def reads(node: cst.CSTNode) -> bool:
+        return any(
+            isinstance(r, cst.Return) and r.value is not None
+            and any(isinstance(n, cst.Name) and n.value == param for n in [r.value, *iter_descendants(r.value)])
+            for r in [node, *iter_descendants(node)]
+        )
+
+    def leaks(kinds: list[cst.BaseExpression]) -> bool:
+        return any(errors.type_kind(ctx, t) >= ExcKind.INFRASTRUCTURE for t in kinds)  # type: ignore[arg-type]
+
+    for stmt in fn.body.body:
+        test = stmt.test if isinstance(stmt, cst.If) else None
+        if (
+            isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2
+            and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == param
+        ):
+            narrowed = test.args[1].value
+            names = {(dotted(e.value) or "").rsplit(".", 1)[-1] for e in narrowed.elements} if isinstance(narrowed, cst.Tuple) \
+                else {(dotted(narrowed) or "").rsplit(".", 1)[-1]}
+            inside = [t for k, t in remaining.items() if k in names]
+            if reads(stmt.body) and leaks(inside):
+                return False
+            if stmt.orelse is not None and reads(stmt.orelse):
+                return False
+            if _ends_with_return(stmt.body):
+                remaining = {k: t for k, t in remaining.items() if k not in names}
+            continue
+        if reads(stmt) and leaks(list(remaining.values())):
+            return False
+    return True
+
+
+def _ends_with_return(block: cst.BaseSuite) -> bool:
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    return bool(body) and isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[-1], (cst.Return, cst.Raise))
+
