@@ -29,13 +29,15 @@ class UnloggedErrorResponse(Rule):
     `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
     expected outcomes rather than errors (whatever the status, when the `except` names only the
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
-    its permissions) answered with a 4xx saying it does not exist, a missing optional dependency (`except ImportError`),
-    health checks, blocks that log, exceptions the project raises only right after logging the
-    cause (`log.error(...)` then `raise StorageError(...)`), Tornado's `HTTPError` with a log
-    message (Tornado logs it with the request), an `HTTPException` whose detail
-    carries the exception when the project's HTTPException handler logs details, and error
-    handlers and error views (`@app.errorhandler`, `handler500`), which run after the framework
-    logged the original error."""
+    its permissions), or fetches one through a getter (`get_task_status(task_id)`), answered with
+    a 4xx saying it does not exist, a `try` that starts by checking the request's credentials
+    (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
+    (`except ImportError`), health checks, blocks that log, exceptions the project raises only
+    right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
+    `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
+    detail carries the exception when the project's HTTPException handler logs details, and
+    error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
+    framework logged the original error."""
 
     ID = "BL204"
     LEVEL = Level.NOTE
@@ -140,6 +142,40 @@ except Exception:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.post("/shares/<share_id>/status")
+            def share_status(share_id):
+                try:
+                    status = tasks_service.get_task_status(request.json["task_status_id"])
+                except Exception:
+                    return {"error": "Task status not found"}, 400
+                return {"status": status}
+            """,
+            note="One object fetched by the client's key through a getter, answered \"not found\": a miss, by the author's account.",
+        ),
+        Valid(
+            """
+            from fastapi import Depends, FastAPI, HTTPException
+            from fastapi_jwt_auth import AuthJWT
+
+            app = FastAPI()
+
+            @app.get("/me")
+            def me(auth: AuthJWT = Depends()):
+                try:
+                    auth.jwt_required()
+                    email = auth.get_jwt_subject()
+                    return db.session.query(User).filter(User.email == email).first()
+                except Exception:
+                    raise HTTPException(status_code=401, detail="Invalid token")
+            """,
+            note="Checking the token the request carries: a bad or expired one is the expected outcome, answered 401.",
+        ),
         Valid(
             """
             from tornado import web
@@ -341,6 +377,8 @@ except Exception:
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if status is not None and 400 <= status < 500 and _says_missing(worst) and self._reads_one_object():
             return  # one object read (and its permissions checked), answered "does not exist": a miss
+        if status in (401, 403) and self._checks_credentials():
+            return  # a bad or expired token: the expected outcome of checking one, not an error to log
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
         if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
@@ -385,9 +423,23 @@ except Exception:
                 reads += 1
                 continue
             name = call_name(call) or ""
+            if _GETTER.match(name) and call.args:
+                reads += 1  # `tasks_service.get_task_status(task_id)`: a getter of one object by its key
+                continue
             if not (_CHECK.search(name) or name in errors.PARSERS or name.endswith("Response")):
                 return False
         return reads == 1
+
+    def _checks_credentials(self) -> bool:
+        """A `try` that starts by verifying the credentials the request carries (`jwt_required()`,
+        `jwt.decode(token, ...)`): a bad or expired token is its expected outcome."""
+        try_node = self.ctx.parent()
+        if not isinstance(try_node, (cst.Try, cst.TryStar)) or not isinstance(try_node.body, cst.IndentedBlock):
+            return False
+        first = try_node.body.body[0] if try_node.body.body else None
+        return first is not None and any(
+            (call_name(c) or "") in _CREDENTIAL_CHECKS or (dotted(c.func) or "") == "jwt.decode" for c in errors.calls(first)
+        )
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values: its failure is the client's input."""
@@ -395,6 +447,9 @@ except Exception:
         return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body, self.ctx.module_scope().functions)
 
 
+_GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
+_CREDENTIAL_CHECKS = frozenset({"jwt_required", "jwt_optional", "fresh_jwt_required", "verify_jwt_in_request", "decode_token",
+                                "verify_token", "verify_jwt", "check_token", "validate_token"})
 _CHECK = re.compile(r"^(check_|has_|is_|can_)|permission")
 _MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown", re.I)
 
