@@ -140,8 +140,9 @@ class QueryInLoop(Rule):
     comprehensions: an ORM or SQL query whose arguments use the loop variable
     (`Comment.objects.filter(post=post)`, `cur.execute(sql, (row_id,))`), and a lazy relationship
     read on the loop variable (`post.author`, `order.items.all()`) while iterating over a query
-    that did not load it eagerly (`select_related`/`prefetch_related`, `joinedload`/`selectinload`/
-    `subqueryload`, or a relationship declared `lazy="joined"`/`"selectin"`). Relationships are
+    that did not load it eagerly (`select_related`/`prefetch_related`, `prefetch_related_objects`
+    on the instance the loop starts from, `joinedload`/`selectinload`/`subqueryload`, or a
+    relationship declared `lazy="joined"`/`"selectin"`). Relationships are
     read from the project's models (Django `ForeignKey`/`ManyToManyField` and `related_name`,
     SQLAlchemy `relationship()`), wherever they are defined.
 
@@ -357,6 +358,24 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     book.tags.append(tag)
             """,
             note="Get-or-create over input: each item is written anyway, and later items must see the rows earlier ones created.",
+        ),
+        Valid(
+            """
+            from django.db import models
+            from django.db.models import prefetch_related_objects
+
+            class Contribution(models.Model):
+                evaluation = models.ForeignKey("Evaluation", related_name="contributions", on_delete=models.CASCADE)
+                contributor = models.ForeignKey("User", on_delete=models.CASCADE)
+
+            LOOKUPS = ["contributions__contributor"]
+
+            def results(evaluation):
+                prefetch_related_objects([evaluation], *LOOKUPS)
+                return [c.contributor.name for c in evaluation.contributions.all()]
+            """,
+            path="results/tools.py",
+            note="`prefetch_related_objects` loaded the relations on the instance the loop starts from.",
         ),
         Valid(
             """
@@ -693,6 +712,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return True
         return False
 
+    def _prefetched_on(self, name: str) -> set[str]:
+        fn = self.ctx.function()
+        if fn is None or "prefetch_related_objects" not in self.ctx.text:
+            return set()
+        return self.ctx.memo(("BL102-prefetch-objects", id(fn)), lambda: _prefetch_objects_calls(self.ctx, fn)).get(name, set())
+
     def _writes_in(self, loop: _Loop, env: Env) -> bool:
         """A loop that writes in its body: with a guarding query (see `_guards`), one round trip
         per item is its design (get-or-create, a check before an insert), and later items must
@@ -784,6 +809,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             refines = isinstance(root, cst.Name)  # `qs.filter(...)` on a queryset variable: the same model
             while isinstance(root, cst.Attribute):
                 root = root.value  # `author.books.all()` in a loop over authors: the outer query's prefetches count
+            if isinstance(root, cst.Name):
+                eager |= self._prefetched_on(root.value)  # `prefetch_related_objects([evaluation], ...)`
             if isinstance(root, cst.Name) and depth < 3:
                 # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
                 upstream = self._query_origin(root, depth + 1, venv)
@@ -843,6 +870,33 @@ def _leaves(block: cst.BaseSuite) -> bool:
     body = block.body if isinstance(block, cst.IndentedBlock) else ()
     last = body[-1] if body else None
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Continue, cst.Return, cst.Raise))
+
+
+def _prefetch_objects_calls(ctx: Any, fn: cst.FunctionDef) -> dict[str, set[str]]:
+    """`prefetch_related_objects([evaluation], "contributions__contributor", *LOOKUPS)` in the
+    function: the relations prefetched on each named instance (`"*"` when a lookup cannot be read)."""
+    out: dict[str, set[str]] = {}
+    for call in iter_descendants(fn.body):
+        if not (isinstance(call, cst.Call) and call_name(call) == "prefetch_related_objects" and call.args):
+            continue
+        first = call.args[0].value
+        names = [e.value.value for e in first.elements if isinstance(e.value, cst.Name)] if isinstance(first, (cst.List, cst.Tuple)) else []
+        lookups: set[str] = set()
+        for arg in call.args[1:]:
+            values: list[cst.BaseExpression] = [arg.value]
+            if arg.star == "*" and isinstance(arg.value, cst.Name):
+                values = [
+                    e.value for d in ctx.module_scope().definitions(arg.value.value)
+                    if isinstance(d.value, (cst.List, cst.Tuple)) for e in d.value.elements
+                ] or [arg.value]
+            for value in values:
+                text = string_value(value)
+                if text is None and isinstance(value, cst.Call) and value.args:
+                    text = string_value(value.args[0].value)  # Prefetch("tags", ...)
+                lookups.update(text.split("__") if text else {"*"})
+        for name in names:
+            out.setdefault(name, set()).update(lookups)
+    return out
 
 
 def _accumulated(query: cst.Call, loop: _Loop) -> bool:
