@@ -178,3 +178,14 @@ function signDocument(privateKey, doc) {
   // ok: BL301
   return signer.sign(privateKey, 'base64');
 }
+
+// A label template's fields: each token names a field path, not a secret.
+const labelFields = [
+  // ok: BL301
+  { token: 'filament.externalId', labelKey: 'filament.fields.externalId' },
+  // ok: BL301
+  { token: 'spool.firstUsed', labelKey: 'spool.fields.firstUsed' },
+];
+// A token whose segments carry digits is not a field path.
+// ruleid: BL301
+const previewToken = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlaGVyZQ';
