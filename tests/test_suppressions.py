@@ -56,3 +56,20 @@ def test_a_suppression_where_the_flagged_value_was_built_is_honoured() -> None:
     noted = analyze_text("app/db.py", code, [(info.rule_class, {"strict": True})])
     assert [f.suppressed for f in plain.findings] == [None]
     assert [f.suppressed for f in noted.findings] == ["# noqa: S608"]
+
+
+def _bl502(code: str) -> list[str | None]:
+    info = catalog.load().get("BL502")
+    assert info is not None and info.rule_class is not None
+    result = analyze_text("app/fetch.py", code, [(info.rule_class, {})])
+    return [f.suppressed for f in result.findings]
+
+
+def test_a_module_level_pylint_disable_covers_the_rest_of_the_module() -> None:
+    body = "import requests\n\ndef fetch(url):\n    return requests.get(url)\n"
+    assert _bl502("# pylint: disable = logging-not-lazy, missing-timeout\n" + body) == [
+        "# pylint: disable = logging-not-lazy, missing-timeout"
+    ]
+    # After the call it covers nothing above it; naming another check, it covers nothing.
+    assert _bl502(body + "# pylint: disable=missing-timeout\n") == [None]
+    assert _bl502("# pylint: disable=too-many-lines\n" + body) == [None]

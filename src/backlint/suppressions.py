@@ -7,7 +7,9 @@ JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint
 
 A rule also honours the suppressions other tools' users already wrote for the same check (its
 `PEER_CODES`): `# noqa: S110` (ruff, flake8), `# nosec B110` (bandit), `# pylint:
-disable=broad-except`. Only by code: a bare `# nosec` or `# noqa` still does not suppress.
+disable=broad-except`. Only by code: a bare `# nosec` or `# noqa` still does not suppress. As
+in pylint, a `# pylint: disable=...` comment on a line of its own at the top level of a module
+covers the rest of the module.
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ def python_comments(lines: list[str], first: int, last: int) -> dict[int, str]:
             if "#" in text and (_DIRECTIVE.search(text) or _PEER_DIRECTIVE.search(text)):
                 found[no] = text[text.index("#") :]
     return found
+
+
+_MODULE_PYLINT = re.compile(r"#\s*pylint\s*:\s*disable\s*=")
+
+
+def module_level_disables(lines: list[str]) -> list[tuple[int, str]]:
+    """`# pylint: disable=missing-timeout` alone on a line at column 0: (line, comment) pairs,
+    each covering the module from that line on."""
+    return [(no, line.strip()) for no, line in enumerate(lines, 1) if line.startswith("#") and _MODULE_PYLINT.match(line)]
 
 
 def js_comment(line: str) -> str | None:

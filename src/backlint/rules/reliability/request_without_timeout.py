@@ -43,7 +43,7 @@ class RequestWithoutTimeout(Rule):
     worker waits."""
 
     ID = "BL502"
-    PEER_CODES = ("S113", "B113")
+    PEER_CODES = ("S113", "B113", "W3101", "missing-timeout")
     TESTS = False
     LEVEL = Level.WARNING
     CONFIDENCE = Confidence.HIGH
