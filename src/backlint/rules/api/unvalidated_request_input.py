@@ -38,7 +38,7 @@ class UnvalidatedRequestInput(Rule):
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
-    constant, or a local list bound once; each value of a dict or list written whole is judged
+    constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
     on its own), uploaded files, FastAPI parameters with a model or scalar type, request data
     used only to read or to select the rows a write changes, and a local `request` that holds
     what the code itself sent (`request = requests.post(...)`)."""
@@ -282,6 +282,23 @@ def update_user(user_id):
         ),
         Valid(
             """
+            from django.http import HttpResponseBadRequest
+            from django.shortcuts import redirect
+
+            def set_startpage(request):
+                user = request.user
+                page = request.POST.get("page")
+                if page not in UserProfile.StartPage.values:
+                    return HttpResponseBadRequest()
+                user.startpage = page
+                user.save()
+                return redirect("index")
+            """,
+            path="accounts/views.py",
+            note="Checked against the values of an enumeration (Django's `TextChoices`): a fixed set.",
+        ),
+        Valid(
+            """
             import requests
 
             class WebhookSender:
@@ -474,7 +491,17 @@ def _literal_lists(scope: Scope) -> set[str]:
 
 
 def _fixed_collection(expr: cst.BaseExpression) -> bool:
+    """A literal collection, a constant (`ALLOWED_TYPES`), or the values of an enumeration
+    (`UserProfile.StartPage.values`, Django's choices, `Status.__members__`)."""
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return True
     name = dotted(expr)
-    return name is not None and bool(re.fullmatch(r"_*[A-Z][A-Z0-9_]*", name.rsplit(".", 1)[-1]))
+    if name is None:
+        return False
+    *owner, last = name.split(".")
+    if owner and last in _ENUM_VALUES and owner[-1][:1].isupper():
+        return True
+    return bool(re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last))
+
+
+_ENUM_VALUES = frozenset({"values", "choices", "names", "labels", "__members__"})
