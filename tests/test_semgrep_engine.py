@@ -213,7 +213,7 @@ def test_shipped_rules_run_beside_the_python_pass(tmp_path: Path) -> None:
 
 
 @needs_semgrep
-def test_browser_code_is_left_to_the_browser(tmp_path: Path) -> None:
+def test_browser_code_and_end_to_end_tests_are_left_alone(tmp_path: Path) -> None:
     # The same call without a timeout: reported in server code, not in a file that reads the page's
     # globals (`window.appConfig`), which can only run in a browser.
     call = "export const load = (path) => fetch(`https://api.example.com/${path}`, {method: 'GET'});\n"
@@ -221,6 +221,7 @@ def test_browser_code_is_left_to_the_browser(tmp_path: Path) -> None:
         "pyproject.toml": "[tool.backlint]\n",
         "server/upstream.js": call,
         "ui/api.js": "const config = window.appConfig || {};\n" + call,
+        "e2e/teardown.ts": call,  # end-to-end tests (Playwright, Cypress) are tests
     })
     result = _scan(tmp_path, rules=None, select=["BL502"])
     assert [(f.rule_id, f.path) for f in result.findings] == [("BL502", "server/upstream.js")]
