@@ -156,6 +156,20 @@ def is_string_like(node: cst.CSTNode) -> bool:
     return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
 
 
+LEAVING = (cst.Return, cst.Raise)
+"""Statements that leave a function's block; add `cst.Continue`/`cst.Break` for a loop's."""
+
+
+def ends_with(block: cst.CSTNode | None, kinds: tuple[type, ...] = LEAVING) -> bool:
+    """Whether a block's last statement is a simple statement ending in one of `kinds` (`return`,
+    `raise`...): the block leaves. Takes an indented block, an `else`, or a compound statement or
+    clause (its body)."""
+    body = block if isinstance(block, cst.IndentedBlock) else getattr(block, "body", None)
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], kinds)
+
+
 def call_name(call: cst.Call) -> str | None:
     """The called name as written: `execute` for `cur.execute(...)`, `text` for `text(...)`."""
     func = call.func

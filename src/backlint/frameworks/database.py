@@ -230,12 +230,14 @@ def _http_client(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> bo
         return False
     from backlint.frameworks.values import assigned_values
 
-    for value, _ in assigned_values(env, expr):
-        if isinstance(value, cst.Call):
-            called = ctx.imports.qualify(value.func) or dotted(value.func) or ""
-            if called.startswith(NETWORK_CLIENT_MODULES):
-                return True
-    return False
+    return any(network_call(ctx, value) for value, _ in assigned_values(env, expr))
+
+
+def network_call(ctx: FileContext, value: cst.BaseExpression) -> bool:
+    """A call of an HTTP or cloud client module: `requests.post(url)`, `httpx.Client()`, `boto3.client("s3")`."""
+    if not isinstance(value, cst.Call):
+        return False
+    return (ctx.imports.qualify(value.func) or dotted(value.func) or "").startswith(NETWORK_CLIENT_MODULES)
 
 
 _CURSOR_WORDS = frozenset({"cursor", "cur", "curs", "sth"})

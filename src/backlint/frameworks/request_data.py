@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from backlint.frameworks.database import NETWORK_CLIENT_MODULES
+from backlint.frameworks.database import network_call
 from backlint.frameworks.imports import dotted
 from backlint.syntax import iter_descendants
 
@@ -78,9 +78,7 @@ def _binds_outgoing(ctx: FileContext, fn: cst.FunctionDef, name: str) -> bool:
         return False
     for node in iter_descendants(fn.body, into_scopes=False):
         if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
-            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
-            called = ctx.imports.qualify(value.func) if isinstance(value, cst.Call) else None
-            if called is not None and called.startswith(NETWORK_CLIENT_MODULES):
+            if network_call(ctx, node.value.expression if isinstance(node.value, cst.Await) else node.value):
                 return True
     return False
 

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, iter_children, iter_descendants, string_value
+from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, string_value
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -450,7 +450,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                 for sibling in anc.body:
                     if sibling is child:
                         break
-                    if isinstance(sibling, cst.If) and sibling.orelse is None and _leaves(sibling.body):
+                    if isinstance(sibling, cst.If) and sibling.orelse is None and ends_with(sibling.body):
                         arms.append((id(sibling), 1))
             if isinstance(anc, cst.If):
                 arms.append((id(anc), 0 if child is anc.body else 1))
@@ -653,12 +653,6 @@ def _guard(node: cst.If) -> bool:
     """`if not form.is_valid(): return error`: an `if` without `else` whose body only leaves
     (`return`, `raise`, Flask's `abort(...)`)."""
     return node.orelse is None and _guard_body(node.body)
-
-
-def _leaves(block: cst.BaseSuite) -> bool:
-    """A block whose last statement returns or raises."""
-    body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    return bool(body) and isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[-1], (cst.Return, cst.Raise))
 
 
 def _guard_body(block: cst.BaseSuite) -> bool:

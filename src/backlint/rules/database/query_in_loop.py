@@ -7,12 +7,12 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project, routes
+from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, string_value
+from backlint.syntax import LEAVING, call_name, ends_with, iter_descendants, string_value
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -660,21 +660,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
             return False
         name = parent.targets[0].target.value
-        for n in iter_descendants(loop.node.body):  # type: ignore[attr-defined]
-            if not isinstance(n, cst.If):
-                continue
-            test = n.test
-            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-                test = test.expression
-            if isinstance(test, cst.Name) and test.value == name:
-                return True  # `if exists: continue`, `if not tag:`
-            if (
-                isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
-                and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
-                and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
-            ):
-                return True
-        return False
+        body = loop.node.body  # type: ignore[attr-defined]
+        # `if exists: continue`, `if not tag:`, `if tag is None:`
+        return any(isinstance(n, cst.If) and _tests_absence(n.test, name) is not None for n in iter_descendants(body))
 
     def _creates_when_missing(self, query: cst.Call, loop: _Loop, env: Env) -> bool:
         """Get-or-create and create-what-is-missing, over any loop: the query looks for the row the
@@ -685,13 +673,13 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         whose arms write or that leaves the iteration before a write. One round trip per item is
         the design, and later items must see the rows earlier ones wrote."""
         stack = self.ctx.stack
-        model = database.model_of(query)
         for i in range(len(stack) - 2, -1, -1):
             node = stack[i]
             if node is loop.node:
                 break
             if isinstance(node, cst.Try):
                 in_body = stack[i + 1] is node.body and len(stack) > i + 2 and stack[i + 2] in node.body.body  # type: ignore[operator]
+                model = database.model_of(query)
                 return in_body and any(
                     _names_miss(h, model) and any(self._is_write(n, env) for n in iter_descendants(h.body)) for h in node.handlers
                 )
@@ -699,7 +687,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
                 if any(self._is_write(n, env) for arm in arms for n in iter_descendants(arm)):
                     return True
-                return _leaves(node.body) and self._writes_in(loop, env)
+                return ends_with(node.body, (cst.Continue, *LEAVING)) and self._writes_in(loop, env)
         parent = self.ctx.parent()
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
             return False
@@ -837,39 +825,29 @@ _MISSES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "Not
 
 def _names_miss(handler: cst.ExceptHandler, model: str | None) -> bool:
     """`except Tag.DoesNotExist` (for a query of `Tag`), `except ObjectDoesNotExist`, `except NoResultFound`."""
-    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type else []
-    for t in types:
-        name = dotted(t.value if isinstance(t, cst.Element) else t) or ""
-        owner, _, last = name.rpartition(".")
+    for t in errors.caught_types(handler):
+        owner, _, last = (dotted(t) or "").rpartition(".")
         if last in _MISSES and (not owner or last != "DoesNotExist" or model is None or owner.rsplit(".", 1)[-1] == model):
             return True
     return False
 
 
 def _tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
-    """True for `not name` / `name is None`, False for `name` / `name is not None`, None otherwise."""
+    """True for `not name` / `name is None`, False for `name` / `name is not None` (a `not` in
+    front turns one into the other), None when the test is not about `name` being there."""
     negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
     if negated:
         test = test.expression  # type: ignore[attr-defined]
+    absent: bool | None = None
     if isinstance(test, cst.Name) and test.value == name:
-        return negated
-    if (
-        not negated and isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
-        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].comparator, cst.Name)
-        and test.comparisons[0].comparator.value == "None"
+        absent = False
+    elif (
+        isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
+        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
+        and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
     ):
-        if isinstance(test.comparisons[0].operator, cst.Is):
-            return True
-        if isinstance(test.comparisons[0].operator, cst.IsNot):
-            return False
-    return None
-
-
-def _leaves(block: cst.BaseSuite) -> bool:
-    """A block that ends the iteration: its last statement is `continue`, `return` or `raise`."""
-    body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    last = body[-1] if body else None
-    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Continue, cst.Return, cst.Raise))
+        absent = isinstance(test.comparisons[0].operator, cst.Is)
+    return None if absent is None else absent != negated
 
 
 def _prefetch_objects_calls(ctx: Any, fn: cst.FunctionDef) -> dict[str, set[str]]:

@@ -10,7 +10,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import call_name, iter_children, iter_descendants, keyword_arg, name_parts, string_value
+from backlint.syntax import LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -477,7 +477,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, cst.If):
                 arm = anc.body if child is anc.body else child
                 branches.append((id(anc), 0 if child is anc.body else 1))
-                if _leaves(arm):
+                if ends_with(arm, (*LEAVING, cst.Continue, cst.Break)):
                     exits.add(id(anc))
             elif isinstance(anc, (cst.Try, cst.TryStar)):
                 arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
@@ -729,19 +729,6 @@ def _constructed(value: cst.BaseExpression) -> bool:
     """`Album(...)`: a new instance (a class called by its capitalised name), not a fetched one."""
     return isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)) and \
         (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value)[:1].isupper()
-
-
-def _leaves(arm: cst.CSTNode) -> bool:
-    """Whether a block ends by leaving it: return, raise, continue or break as its last statement."""
-    body = arm.body if isinstance(arm, (cst.IndentedBlock, cst.Else)) else getattr(arm, "body", None)
-    if isinstance(body, cst.IndentedBlock):
-        body = body.body
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, cst.SimpleStatementLine) and last.body:
-        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
-    return False
 
 
 def _undoes(a: _Op, b: _Op) -> bool:

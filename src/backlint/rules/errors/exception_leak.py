@@ -10,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import iter_descendants, string_value
+from backlint.syntax import ends_with, iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -629,15 +629,9 @@ def _sanitizes(ctx: object, fn: cst.FunctionDef, index: int, caught: list[cst.Ba
                 return False
             if stmt.orelse is not None and reads(stmt.orelse):
                 return False
-            if _ends_with_return(stmt.body):
+            if ends_with(stmt.body):
                 remaining = {k: t for k, t in remaining.items() if k not in names}
             continue
         if reads(stmt) and leaks(list(remaining.values())):
             return False
     return True
-
-
-def _ends_with_return(block: cst.BaseSuite) -> bool:
-    body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    return bool(body) and isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[-1], (cst.Return, cst.Raise))
-

@@ -394,23 +394,26 @@ except Exception:
         cls = self.ctx.enclosing_class()
         return cls is not None and any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in cls.bases)
 
+    def _tried(self) -> cst.BaseSuite | None:
+        """The body of the `try` whose `except` clause is being visited."""
+        node = self.ctx.parent()
+        return node.body if isinstance(node, (cst.Try, cst.TryStar)) else None
+
     def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
         """A `try` of one statement that makes one call besides parsing (`Model.get(id)`)."""
-        try_node = self.ctx.parent()
-        if not isinstance(try_node, (cst.Try, cst.TryStar)) or not isinstance(try_node.body, cst.IndentedBlock):
+        body = self._tried()
+        if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
             return False
-        if len(try_node.body.body) != 1:
-            return False
-        work = [c for c in errors.calls(try_node.body) if (call_name(c) or "") not in errors.PARSERS]
+        work = [c for c in errors.calls(body) if (call_name(c) or "") not in errors.PARSERS]
         return len(work) == 1
 
     def _reads_one_object(self) -> bool:
         """A `try` that reads one object from the database and otherwise only checks it
         (`check_object_permissions`, `has_access(...)`) or answers: no write, no other query."""
-        try_node = self.ctx.parent()
-        if not isinstance(try_node, (cst.Try, cst.TryStar)):
+        body = self._tried()
+        if body is None:
             return False
-        calls = list(errors.calls(try_node.body))
+        calls = list(errors.calls(body))
         inner = {id(link) for c in calls for link in database.chain_calls(c)[1:]}
         reads = 0
         for call in calls:
@@ -433,18 +436,16 @@ except Exception:
     def _checks_credentials(self) -> bool:
         """A `try` that starts by verifying the credentials the request carries (`jwt_required()`,
         `jwt.decode(token, ...)`): a bad or expired token is its expected outcome."""
-        try_node = self.ctx.parent()
-        if not isinstance(try_node, (cst.Try, cst.TryStar)) or not isinstance(try_node.body, cst.IndentedBlock):
-            return False
-        first = try_node.body.body[0] if try_node.body.body else None
+        body = self._tried()
+        first = body.body[0] if isinstance(body, cst.IndentedBlock) and body.body else None
         return first is not None and any(
             (call_name(c) or "") in _CREDENTIAL_CHECKS or (dotted(c.func) or "") == "jwt.decode" for c in errors.calls(first)
         )
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values: its failure is the client's input."""
-        try_node = self.ctx.parent()
-        return isinstance(try_node, (cst.Try, cst.TryStar)) and errors.parses_only(try_node.body, self.ctx.module_scope().functions)
+        body = self._tried()
+        return body is not None and errors.parses_only(body, self.ctx.module_scope().functions)
 
 
 _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
