@@ -146,7 +146,7 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "ip_interface", "IPv4Address", "IPv6Address", "unquote_plus", "normalize", "isoformat", "strftime",
                      "ljust", "rjust", "center", "isdigit", "isalpha", "isalnum", "isspace", "isnumeric", "isdecimal",
                      "translate", "strip_tags", "escape", "sub", "subn", "tostring",
-                     "findall", "finditer"})
+                     "findall", "finditer", "itemgetter", "attrgetter", "get_decoded"})
 _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
                     "get_setting", "get_config", "getenv")
 

@@ -29,8 +29,11 @@ class SwallowedException(Rule):
     handlers that log, re-raise or exit (also through a function of the same module that does),
     fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
     `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
-    again, a retry; the batch's rows one by one), a `try` that only parses a value (`int(text)`,
-    or a helper of the same module that only parses: only bad input fails), only tears down
+    again, a retry; the batch's rows one by one), a lookup from a service the function also
+    calls outside any `try` (an outage shows there: the handler catches the expected miss; not
+    ORM or driver reads, whose miss has its own exception), a `try` that only parses or sorts a
+    value (`int(text)`, or a helper of the same module that only parses: only bad input fails),
+    only tears down
     (`conn.close()`, `session.rollback()`) or only logs or updates a metric, the program's own
     version or revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a
     schema version read from the database), best-effort steps while another error is handled, in
@@ -134,6 +137,21 @@ except SMTPException:
             line=6,
             note="A release check over the network is not the program's own version: its failures are worth knowing.",
         ),
+        Invalid(
+            """
+            def reviewers(ids):
+                team = Team.objects.get(slug="reviewers")
+                found = []
+                for pk in ids:
+                    try:
+                        found.append(Member.objects.get(pk=pk, team=team))
+                    except Exception:
+                        continue
+                return found
+            """,
+            line=7,
+            note="An ORM read has its own miss to catch (`Member.DoesNotExist`): a broad `except` also hides the database failing.",
+        ),
     ]
     VALID = [
         Valid(
@@ -217,6 +235,62 @@ except SMTPException:
                 return failed
             """,
             note="When the batch fails, the same rows are written one by one: the same work done another way.",
+        ),
+        Valid(
+            """
+            def flush(bucket):
+                saved = 0
+                try:
+                    Ingredient.objects.bulk_create([item for item, _ in bucket])
+                    for item, units in bucket:
+                        sync_units(item, units)
+                    saved = len(bucket)
+                except Exception:
+                    for item, units in bucket:
+                        try:
+                            item.save()
+                            sync_units(item, units)
+                            saved += 1
+                        except IntegrityError:
+                            pass
+                return saved
+            """,
+            note="The batch, and what follows it, done again item by item when the batch fails.",
+        ),
+        Valid(
+            """
+            from zou.app.services import persons_service
+
+            def recipients(author_id, person_ids):
+                author = persons_service.get_person(author_id)
+                found = [author]
+                for person_id in person_ids:
+                    try:
+                        found.append(persons_service.get_person(person_id))
+                    except Exception:
+                        continue
+                return found
+
+            class VectorStore:
+                def create_index(self):
+                    try:
+                        self.client.ft(self.index).info()
+                    except Exception:
+                        self.client.ft(self.index).create_index(fields=SCHEMA)
+            """,
+            note="A lookup whose miss is expected: the function calls the same service outside any `try`, so an outage shows there.",
+        ),
+        Valid(
+            """
+            from operator import itemgetter
+
+            def ordered(entities):
+                try:
+                    return sorted(entities, key=itemgetter("sequence_name", "name"))
+                except Exception:
+                    return entities
+            """,
+            note="Sorting values in hand: only the values can fail, and unsorted is the answer then.",
         ),
         Valid(
             """
@@ -640,7 +714,33 @@ except SMTPException:
                 break
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
-        return _falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler) or _does_again(try_node.body, handler.body)
+        return (_falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
+                or _does_again(try_node.body, handler.body) or self._looks_up_a_store_used_unguarded(try_node, fn))
+
+    def _looks_up_a_store_used_unguarded(self, try_node: cst.Try | cst.TryStar, fn: cst.FunctionDef | None) -> bool:
+        """The `try` looks one thing up (`persons_service.get_person(pid)`, `client.ft(i).info()`)
+        from a service the same function also calls outside any `try` (`persons_service.get_person(
+        author_id)`, `client.ft(i).create_index(...)`): an outage surfaces there, and what this
+        handler catches is the miss, an expected outcome."""
+        if fn is None:
+            return False
+        work = [c for c in errors.calls(try_node.body) if not errors.is_logging_call(self.ctx, c)
+                and (call_name(c) or "") not in errors.PARSERS]
+        lookups = [c for c in work if isinstance(c.func, cst.Attribute) and _is_lookup(c.func.attr.value)]
+        if len(lookups) != 1 or any(c is not lookups[0] and not _within(c, lookups[0]) for c in work):
+            return False
+        store = _store_of(lookups[0])
+        if store is None or database.data_op(self.ctx, lookups[0]) is not None:
+            return False  # an ORM or driver read has its own miss to name (`DoesNotExist`, `NoResultFound`)
+        guarded: set[int] = set()
+        for n in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(n, (cst.Try, cst.TryStar)):
+                guarded.update(id(x) for x in iter_descendants(n.body, into_scopes=False))
+        return any(
+            isinstance(n, cst.Call) and id(n) not in guarded and _store_of(n) == store
+            and (call_name(n) or "") not in _TEARDOWN
+            for n in iter_descendants(fn.body, into_scopes=False)
+        )
 
     def _in_probe_class(self) -> bool:
         """A method of a class whose name says it checks health (`HealthCheckController`)."""
@@ -715,6 +815,30 @@ except SMTPException:
             self.report(call, what=f"`{self.ctx.code(call)}`")
 
 
+_LOOKUP_FIRST = frozenset({"get", "find", "lookup", "fetch", "retrieve", "load", "read"})
+
+
+def _is_lookup(method: str) -> bool:
+    """`get_person`, `find_by_id`, `info`, `exists`: a method that looks something up."""
+    parts = name_parts(method)
+    return bool(parts) and (parts[0] in _LOOKUP_FIRST or method in ("info", "exists"))
+
+
+def _store_of(call: cst.Call) -> str | None:
+    """The service a method call goes to: its receiver with calls along the way left out
+    (`self.redis_client.ft(index).info()` -> `self.redis_client`), when that is a name or
+    attribute path other than `self` alone."""
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+        receiver = receiver.func.value
+    name = dotted(receiver) if receiver is not None else None
+    return name if name and name not in ("self", "cls") else None
+
+
+def _within(inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    return any(n is inner for n in iter_descendants(outer))
+
+
 _EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
 
 
@@ -787,7 +911,7 @@ def _reads_version(ctx: object, tried: cst.BaseSuite, handler: cst.BaseSuite, fn
     return True
 
 
-_VERSION_SOURCES = frozenset({"version", "get_distribution", "distribution", "metadata", "require", "check_output", "run",
+_VERSION_SOURCES = frozenset({"version", "import_module", "get_distribution", "distribution", "metadata", "require", "check_output", "run",
                               "getoutput", "Popen", "communicate", "open", "read", "read_text", "Path", "exists", "is_file"})
 
 
@@ -1020,17 +1144,19 @@ def _does_again(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
     goes one by one through the collection the `try` handled at once (`bulk_create(items)`, then
     `for item in items: item.save()`)."""
     statements = tried.body if isinstance(tried, cst.IndentedBlock) else ()
-    if len(statements) != 1:
-        return False  # the work that failed is the `try`'s one statement
-    work = [c for c in errors.calls(tried) if (call_name(c) or "") not in _NOT_WORK]
+    if not statements:
+        return False
+    # The work that failed: the `try`'s one statement, or, for a batch, its first one (what
+    # follows works on the batch's result, and the handler does it per item too).
+    work = [c for c in errors.calls(statements[0]) if (call_name(c) or "") not in _NOT_WORK]
     if not work:
         return False
     again = [c for c in errors.calls(handler) if (call_name(c) or "") not in _NOT_WORK]
     rebound = _assigned(handler)  # `file_id = other.id` then the same call: another source, not a retry
-    if any(c.deep_equals(w) and not (_names(c) & rebound) for c in again for w in work):
+    if len(statements) == 1 and any(c.deep_equals(w) and not (_names(c) & rebound) for c in again for w in work):
         return True
     body = handler.body if isinstance(handler, cst.IndentedBlock) else ()
-    batches = {a.value.value for w in work for a in w.args if isinstance(a.value, cst.Name)}
+    batches = {n.value for w in work for a in w.args for n in (a.value, *iter_descendants(a.value)) if isinstance(n, cst.Name)}
     return any(
         isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Name) and stmt.iter.value in batches
         and any(isinstance(n, cst.Call) for n in iter_descendants(stmt.body))
