@@ -94,6 +94,8 @@ def _host_of(value: str) -> tuple[str, str] | None:
         host = (parts.hostname or "").lower()
         if scheme.startswith("sqlite") or not host or re.search(r"[{}%$<]", v.split("//", 1)[1].split("/", 1)[0]):
             return None  # no host, or a template for one (`redis://{host}:6379`)
+        if "." not in host and parts.netloc.rsplit("@", 1)[-1].split(":", 1)[0].isupper():
+            return None  # `https://TBD`, `http://HOST`: a placeholder (host names are written in lower case)
         if _SERVICE_SCHEMES.match(scheme):
             return f"`{scheme}://` address", host
         if scheme in ("http", "https") and _internal(host):
@@ -143,7 +145,8 @@ class HardcodedServiceAddress(Rule):
     `HOST`).
 
     Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
-    "redis://localhost:6379")`), SQLite files, public https APIs, and test code. Credentials
+    "redis://localhost:6379")`), SQLite files, public https APIs, placeholders written in capitals
+    (`https://TBD`), migrations (data written once) and test code. Credentials
     inside such addresses are BL301's; this rule never prints them."""
 
     ID = "BL302"
@@ -151,6 +154,7 @@ class HardcodedServiceAddress(Rule):
     CONFIDENCE = Confidence.MEDIUM
     TAGS = ("configuration", "twelve-factor")
     TESTS = False
+    MIGRATIONS = False
     MESSAGE = "Hardcoded {what} `{host}` {where}; read it from configuration"
     FIX = """Read addresses from the environment (or a settings object that does):
 
@@ -220,6 +224,17 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import httpx
+
+            MODEL_URL = "https://TBD"
+
+            def register(model):
+                return httpx.Client(base_url="http://HOST:8080").post("/models", json=model)
+            """,
+            note="Placeholders in capitals (host names are written in lower case): there is no address to move into configuration yet.",
+        ),
         Valid(
             """
             import os
