@@ -7,6 +7,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import DefKind
+from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg
@@ -67,7 +68,8 @@ class UnclosedConnection(Rule):
     `contextlib.closing`), `try`/`finally: close()`, connections returned, yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
-    connections, which live as long as the process on purpose, and migrations (`alembic/env.py`,
+    connections, which live as long as the process on purpose, engines without a pool
+    (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, `migrations/20210105_fill.py`) and scripts (`scripts/`, `tools/`), which run once in a
     process of their own that ends when they do, and click or typer commands that open a
     connection once (not in a loop)."""
@@ -175,6 +177,20 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from sqlalchemy import create_engine, pool
+
+            def upgrade_plugin(url, plugin):
+                engine = create_engine(url, poolclass=pool.NullPool)
+                conn = engine.connect()
+                try:
+                    apply_migrations(conn, plugin)
+                finally:
+                    conn.close()
+            """,
+            note="An engine without a pool: once its one connection is closed, nothing stays open.",
+        ),
         Valid(
             """
             import psycopg2
@@ -316,6 +332,9 @@ Create engines once, at import time or application start-up, and reuse their poo
         if name in _CONNECT:
             return f"The connection from `{name}()`", _CONNECT[name]
         if name in _ENGINES or name.rsplit(".", 1)[-1] in ("create_engine", "create_async_engine"):
+            poolclass = keyword_arg(call, "poolclass")
+            if poolclass is not None and (dotted(poolclass.value) or "").rsplit(".", 1)[-1] == "NullPool":
+                return None  # no pool: the engine keeps no connection once each one is closed
             return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
         last = name.rsplit(".", 1)[-1]
         if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
