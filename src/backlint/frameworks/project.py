@@ -44,7 +44,8 @@ def is_migration_path(path: str) -> bool:
     return bool(_MIGRATION_PATH.search(path))
 
 
-_SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data)[^/]*\.py$")
+_SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data|test_data|"
+                        r"testdata|fake_data|loaddata)[^/]*\.py$")
 
 
 def is_seed_path(path: str) -> bool:

@@ -74,6 +74,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
         "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
+        "mysecretpassword",  # the postgres container image's documented example password
     }
 )
 _VOCABULARY = frozenset(
@@ -154,6 +155,37 @@ def secret_name(name: str) -> str | None:
 
 def _words(value: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", value.lower()) if w]
+
+
+def _spelled(word: str, vocabulary: frozenset[str] | set[str], digits: bool = False) -> bool:
+    """Whether `word` is written as words of `vocabulary` run together (`mysecretpassword`), with
+    `digits`, also counting runs (`polar123456789`). Words of one letter do not count."""
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(end - 1, -1, -1):
+            if not reachable[start]:
+                continue
+            piece = word[start:end]
+            if (len(piece) > 1 and piece in vocabulary) or (digits and piece.isdigit() and piece in _COUNTING):
+                reachable[end] = True
+                break
+    return reachable[-1]
+
+
+_COUNTING = "0123456789012"
+
+
+def spelled_from(value: str, names: frozenset[str]) -> bool:
+    """Whether a secret is spelled from the names set beside it, placeholder words and counting
+    digits: `polarpolar` for the user `polar`, `evap-secret` for the client `evap`,
+    `polar123456789`. Such values are local defaults, not secrets."""
+    vocabulary = {w for n in names for w in [n.lower(), *_words(n)] if len(w) >= 3}
+    if not vocabulary:
+        return False
+    words = _words(value)
+    used = [w for w in words if any(n in w for n in vocabulary)]
+    vocabulary |= _PLACEHOLDER_WORDS
+    return bool(words) and bool(used) and all(_spelled(w, vocabulary, digits=True) for w in words)
 
 
 def entropy(value: str) -> float:

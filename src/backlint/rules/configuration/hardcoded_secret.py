@@ -44,9 +44,10 @@ _IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "databas
 
 
 def _is_identity(name: str) -> bool:
-    """A name for who or what (a user, login or database name), the usual twin of a password."""
+    """A name for who or what (a user, login or database name, a client's or key's id: not a
+    row's `id`), the usual twin of a password."""
     words = name_parts(name)
-    return bool(words) and words[-1] in _IDENTITY_WORDS
+    return bool(words) and (words[-1] in _IDENTITY_WORDS or (len(words) > 1 and words[-1] == "id" and words[-2] in ("client", "key", "app")))
 # Environment lookups whose default is the value used when the variable is missing.
 _ENV_GETTERS = frozenset({"getenv", "get", "config", "env", "str", "environ_get", "get_env", "getenv_or_default"})
 
@@ -73,7 +74,11 @@ class HardcodedSecret(Rule):
     keys) anywhere.
 
     It leaves alone what bandit and ruff users complain about: empty strings, placeholders
-    (`changeme`, `xxx`, `<password>`, `${DB_PASS}`), values equal to their own name
+    (`changeme`, `xxx`, `<password>`, `${DB_PASS}`, `mysecretpassword`), values spelled from the
+    user, login, database or client names set beside them (`MINIO_USER = "polar"` with
+    `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`),
+    values shared with keys that name no secret (`css["text"] = "input"`, `css["password"] =
+    "input"`: a category per key), values equal to their own name
     (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
     in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
     members, values shown on a page or sent in a response body (`render(..., {"secret": ...})`),
@@ -216,6 +221,33 @@ Rotate any secret that was committed: it stays in the repository's history."""
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import os
+
+            MINIO_USER = "polar"
+            MINIO_PWD = "polarpolar"
+            OIDC_RP_CLIENT_ID = "evap"
+            OIDC_RP_CLIENT_SECRET = "evap-secret"
+            DATABASE = {
+                "host": os.getenv("DB_HOST", "localhost"),
+                "password": os.getenv("DB_PASSWORD", "mysecretpassword"),
+            }
+            """,
+            note="Local defaults spelled from the names beside them, and the postgres image's documented example password.",
+        ),
+        Valid(
+            """
+            class StyledForm(ModelForm):
+                def __init__(self, *args, **kwargs):
+                    css_classes = {}
+                    css_classes["text"] = "input"
+                    css_classes["password"] = "input"
+                    css_classes["checkbox"] = "checkbox"
+                    super().__init__(*args, **kwargs)
+            """,
+            note="A CSS class per input type: the value is shared with keys that name no secret.",
+        ),
         Valid('DB_PASSWORD = ""', note="Empty."),
         Valid(
             """
@@ -423,7 +455,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         refused = self.ctx.memo("BL301-refused", lambda: _refused_literals(self.ctx.module))
         for literal in _candidate_literals(self.ctx, value):
             text = string_value(literal)
-            if text is not None and text not in identities and text not in refused and secrets.looks_real(text, name):
+            if text is not None and text not in identities and text not in refused and secrets.looks_real(text, name) \
+                    and not secrets.spelled_from(text, identities):
                 self._flag(literal, what, where or f"`{name}`")
 
     def _scope_identities(self) -> frozenset[str]:
@@ -467,8 +500,28 @@ Rotate any secret that was committed: it stays in the repository's history."""
         elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
             index = target.slice[0].slice
             key = string_value(index.value) if isinstance(index, cst.Index) else None
-            if key is not None:
+            if key is not None and not self._shared_by_other_keys(target, value):
                 self._check_named(key, value, f"`{key}`")
+
+    def _shared_by_other_keys(self, target: cst.Subscript, value: cst.BaseExpression | None) -> bool:
+        """`css["password"] = "input"` beside `css["text"] = "input"`: the same value set under
+        another key of the same mapping, one that names no secret, is a category, not a secret."""
+        text = string_value(value) if value is not None else None
+        block = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.IndentedBlock, cst.Module))), None)
+        if text is None or block is None:
+            return False
+        for stmt in block.body:
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if not (isinstance(small, cst.Assign) and string_value(small.value) == text):
+                    continue
+                for t in small.targets:
+                    other = t.target
+                    if isinstance(other, cst.Subscript) and other is not target and other.value.deep_equals(target.value) \
+                            and len(other.slice) == 1 and isinstance(other.slice[0].slice, cst.Index):
+                        key = string_value(other.slice[0].slice.value)
+                        if key is not None and secrets.secret_name(key) is None:
+                            return True
+        return False
 
     def _is_page_context(self, node: cst.Dict) -> bool:
         parent = self.ctx.parent(node)
@@ -500,8 +553,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
         for key, value in entries:
             if key is not None and _is_identity(key):
                 names.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, value))
+        # `{"text": "input", "password": "input"}`: a value shared with a key that names no
+        # secret is a category (a CSS class per input type), not a secret.
+        shared = {string_value(v) for k, v in entries if k is not None and secrets.secret_name(k) is None} - {None}
         for key, value in entries:
-            if key is not None:
+            if key is not None and string_value(value) not in shared:
                 self._check_named(key, value, f"the `{key}` entry", frozenset(names - {""}))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
