@@ -96,10 +96,21 @@ _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)")
+_FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
+"""Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
+_TEXT_FIELD = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:TextField\(|(?:Column|mapped_column)\(\s*(?:[\w.]+\.)?(?:Text|UnicodeText)\b)",
+    re.M,
+)
+_SIZED_FIELD = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:(?:Char|Email|Slug|URL)Field\(|"
+    r"(?:Column|mapped_column)\(\s*(?:[\w.]+\.)?(?:String|Unicode|VARCHAR)\b)",
+    re.M,
+)
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise \w+(?:Error|Exception)\("
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in _HINT_LITERALS)
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -156,6 +167,15 @@ class ProjectFacts:
     request_helpers: frozenset[str] = frozenset()
     """Functions some code calls with the request as first argument (`get_findings(request)`):
     helpers of views, not views themselves, unless a urls.py routes to them."""
+    text_fields: frozenset[str] = frozenset()
+    """Names of model fields declared as unbounded text (Django `TextField`, SQLAlchemy `Text`)."""
+    sized_fields: frozenset[str] = frozenset()
+    """Names of model fields declared with a length (`CharField`, `String(100)`): a name in both
+    sets is not known to be unbounded."""
+
+    def unbounded_text(self, name: str) -> bool:
+        """Whether every model field of this name the scan saw is unbounded text."""
+        return name in self.text_fields and name not in self.sized_fields
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         return ProjectFacts(
@@ -174,6 +194,8 @@ class ProjectFacts:
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.packages or other.packages,
             self.request_helpers | other.request_helpers,
+            self.text_fields | other.text_fields,
+            self.sized_fields | other.sized_fields,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -279,6 +301,8 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
     if not _HINTS.search(text):
+        if any(w in text for w in _FIELD_HINT_LITERALS):
+            return ProjectFacts(text_fields=frozenset(_TEXT_FIELD.findall(text)), sized_fields=frozenset(_SIZED_FIELD.findall(text)))
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -341,6 +365,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         *_raises(text, path),
         _logs_http_exceptions(text) if "exception_handler" in text else False,
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
+        text_fields=frozenset(_TEXT_FIELD.findall(text)),
+        sized_fields=frozenset(_SIZED_FIELD.findall(text)),
     )
 
 

@@ -39,7 +39,10 @@ class UnvalidatedRequestInput(Rule):
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
-    on its own), uploaded files, FastAPI parameters with a model or scalar type, request data
+    on its own), form fields and query arguments (always strings) stored in a field that every
+    model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
+    string is valid there; a JSON value may be a list or a number, and a `CharField` has a
+    length to check), uploaded files, FastAPI parameters with a model or scalar type, request data
     used only to read or to select the rows a write changes, and a local `request` that holds
     what the code itself sent (`request = requests.post(...)`)."""
 
@@ -130,8 +133,43 @@ def update_user(user_id):
             line=4,
             note="The parameters of an INSERT (aiohttp).",
         ),
+        Invalid(
+            """
+            from django.db import models
+            from django.shortcuts import get_object_or_404, redirect
+
+            class Book(models.Model):
+                title = models.CharField(max_length=200)
+                description = models.TextField(blank=True)
+
+            def rename(request, book_id):
+                book = get_object_or_404(Book, id=book_id)
+                book.title = request.POST.get("title")
+                book.save()
+                return redirect("book", book.id)
+            """,
+            line=11,
+            note="A `CharField` has a length the client's string may exceed: without a form, the save fails (or truncates) instead of answering 400.",
+        ),
     ]
     VALID = [
+        Valid(
+            """
+            from django.db import models
+            from django.shortcuts import get_object_or_404, redirect
+
+            class Book(models.Model):
+                title = models.CharField(max_length=200)
+                description = models.TextField(blank=True)
+
+            def add_description(request, book_id):
+                book = get_object_or_404(Book, id=book_id)
+                book.description = request.POST.get("description")
+                book.save()
+                return redirect("book", book.id)
+            """,
+            note="A form field (always a string) stored as free text: any string is a valid description.",
+        ),
         Valid(
             """
             from flask import Flask, abort, request
@@ -342,11 +380,13 @@ def update_user(user_id):
             return
         origins = Origins(self.ctx)
         checked = self._allowlisted()
-        for whole, expr_env in self._written_values(node, env):
+        for whole, expr_env, field in self._written_values(node, env):
             for expr in _parts(whole):
                 if self._checked(expr, expr_env, checked):
                     continue
                 raw = self._raw(origins, expr, expr_env)
+                if raw is not None and field is not None and _TEXT_SOURCE.search(raw.what) and self.ctx.project.unbounded_text(field):
+                    continue  # a form or query value (always a string) stored as free text: any string is valid
                 if raw is not None:
                     if self._checks_request(fn, origins, env):
                         return
@@ -393,15 +433,16 @@ def update_user(user_id):
             if value is not expr
         )
 
-    def _written_values(self, call: cst.Call, env: Env) -> Iterator[tuple[cst.BaseExpression, Env]]:
-        """Values a write stores: the write's arguments (not the filters that select the rows),
-        models built from request data, and fields assigned on the written object before."""
+    def _written_values(self, call: cst.Call, env: Env) -> Iterator[tuple[cst.BaseExpression, Env, str | None]]:
+        """Values a write stores, with the field each goes to when it is named: the write's
+        arguments (not the filters that select the rows), models built from request data, and
+        fields assigned on the written object before."""
         for arg in call.args:
-            yield arg.value, env
+            yield arg.value, env, arg.keyword.value if arg.keyword is not None else None
             for value, venv in assigned_values(env, arg.value):
                 if isinstance(value, cst.Call) and self._is_model_constructor(value):
                     for inner in value.args:
-                        yield inner.value, venv
+                        yield inner.value, venv, inner.keyword.value if inner.keyword is not None else None
         func = call.func
         targets = [a.value for a in call.args] + ([func.value] if isinstance(func, cst.Attribute) else [])
         scope = env.scope
@@ -413,7 +454,7 @@ def update_user(user_id):
                 if key.startswith(name + "."):
                     for d in scope.definitions(key):
                         if d.value is not None:
-                            yield d.value, env.at(d)
+                            yield d.value, env.at(d), key.rsplit(".", 1)[-1]
 
     def _allowlisted(self) -> set[str]:
         """Expressions compared against a fixed set in this function (`if theme not in THEMES:
@@ -467,6 +508,10 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
+
+
+_TEXT_SOURCE = re.compile(r"`[\w.]*\.(form|args|values|GET|POST|query_params|query|post)`")
+"""Request parts whose values are always strings: form fields and query arguments."""
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
