@@ -42,7 +42,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git/", ".hg/", ".svn/", ".venv/", "venv/", "env/", ".env/", "node_modules/", "build/", "dist/",
     "__pycache__/", "site-packages/", ".tox/", ".nox/", ".mypy_cache/", ".pytest_cache/", ".ruff_cache/",
-    ".backlint_cache/", ".eggs/", "*.egg-info/", "bower_components/", "vendor/", "_vendor/", "*.min.js", "*.bundle.js",
+    ".backlint_cache/", ".eggs/", "*.egg-info/", "bower_components/", "vendor/", "_vendor/", "third_party/", "third-party/",
+    "3rd-party/", "3rdparty/", "*.min.js", "*.bundle.js",
 )
 """Virtual environments, build output, caches and vendored third-party code (as semgrep's and
 ruff's defaults leave out): nobody reviews those in a pull request."""
