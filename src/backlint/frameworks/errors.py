@@ -151,6 +151,9 @@ _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", 
                     "get_setting", "get_config", "getenv")
 
 
+_PARSER_WORDS = frozenset({"parse", "parser", "decode", "deserialize", "deserialise", "normalize", "normalise", "unmarshal"})
+"""Words that make a function a parser wherever they stand in its name (`mf2_parse_message`,
+`normalize_address`, `decode_function_input`)."""
 _PARSER_SUFFIXES = ("_loads", "_decode")
 """`json_loads(text)`, `base64_decode(value)`: a project's own wrappers of parsers."""
 _DOCUMENT_LOADERS = frozenset({"json.load", "yaml.safe_load", "yaml.load", "tomllib.load", "toml.load"})
@@ -178,7 +181,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
             if isinstance(node.func, cst.Attribute) and _STORE_RECEIVER.search(dotted(node.func.value) or ""):
                 return False  # `Model.objects.get(...)`, `requests.get(url)`: a lookup, not parsing
             if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \
-                    and dotted(node.func) not in _DOCUMENT_LOADERS:
+                    and not set(name_parts(name)) & _PARSER_WORDS and dotted(node.func) not in _DOCUMENT_LOADERS:
                 helper = helpers.get(name) if helpers is not None and isinstance(node.func, cst.Name) else None
                 if helper is None:
                     return False

@@ -32,16 +32,20 @@ class SwallowedException(Rule):
     again, a retry; the batch's rows one by one), a lookup from a service the function also
     calls outside any `try` (an outage shows there: the handler catches the expected miss; not
     ORM or driver reads, whose miss has its own exception), a `try` that only parses or sorts a
-    value (`int(text)`, or a helper of the same module that only parses: only bad input fails),
-    only tears down
-    (`conn.close()`, `session.rollback()`) or only logs or updates a metric, the program's own
-    version or revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a
-    schema version read from the database), best-effort steps while another error is handled, in
+    value (`int(text)`, a function with `parse`, `decode` or `normalize` in its name, or a helper of
+    the same module that only parses: only bad input fails), a `try` in an `async def` that awaits
+    nothing and calls no database, HTTP, file or process API (async code does its I/O by
+    awaiting: what fails is the data in hand), only tears down (`conn.close()`,
+    `session.rollback()`) or only logs or updates a metric, the program's own version or
+    revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
+    version read from the database), best-effort steps while another error is handled, in
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), optional-import fallbacks (`except Exception: import json`),
-    development-only blocks (`if settings.DEBUG:`), migrations and test code."""
+    development-only blocks (`if settings.DEBUG:`), migrations and test code.
+    `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
+    block that ends by setting a probe flag (`self.trace_available = True`) is a probe."""
 
     ID = "BL202"
     PEER_CODES = ("S110", "S112", "B110", "B112", "BLE001", "E722", "broad-except", "bare-except", "broad-exception-caught", "W0702", "W0703", "W0718")
@@ -279,6 +283,41 @@ except SMTPException:
                         self.client.ft(self.index).create_index(fields=SCHEMA)
             """,
             note="A lookup whose miss is expected: the function calls the same service outside any `try`, so an outage shows there.",
+        ),
+        Valid(
+            """
+            import json
+            from contextlib import suppress
+
+            def settings_of(row, keys):
+                found = {}
+                for key in keys:
+                    with suppress(Exception):
+                        found[key] = json.loads(row[key])
+                return found
+
+            class Node:
+                async def detect(self):
+                    self.trace_available = False
+                    with suppress(Exception):
+                        await self.client.trace(1)
+                        self.trace_available = True
+            """,
+            note="`suppress(Exception)` left alone where `try`/`except` would be: parsing values in hand; a flag set only when the probe succeeds.",
+        ),
+        Valid(
+            """
+            async def token_transfers(tx, abi):
+                found = []
+                for log in tx["logs"]:
+                    try:
+                        event = abi_parse_log(abi, log)
+                        found.append((event["args"]["to"], event["args"]["value"]))
+                    except Exception:
+                        continue
+                return found
+            """,
+            note="A parser named for what it does (`abi_parse_log`); and in an `async def`, a `try` that awaits nothing does no I/O: only the data in hand can fail.",
         ),
         Valid(
             """
@@ -677,43 +716,23 @@ except SMTPException:
         self.report(node.type if node.type is not None else node, what=what)
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
-        """The failure is expected or handled another way: the `try` only parses a value
-        (`int(text)`, `json.loads`: only bad input fails), only tears down (`conn.close()`,
-        `session.rollback()`), runs while another error is being handled or in a `finally`
-        (a best-effort step of that handling), or the handler falls back to the same thing done
-        another way: from the same inputs, the next alternative in a loop, or the next `try`."""
+        """The failure is expected or handled another way: the `try` is a best-effort step (see
+        `_best_effort`), or the handler reads a version with a fallback, answers a probe's no,
+        retries, or falls back to the same thing done another way: from the same inputs, the next
+        alternative in a loop, or the next `try`."""
         stack = self.ctx.stack
         try_node = stack[-2] if len(stack) > 1 else None
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
         fn = self.ctx.function()
-        if errors.parses_only(try_node.body, self.ctx.module_scope().functions) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
+        if self._best_effort(try_node.body, fn):
             return True
-        if fn is not None and _is_failure_hook(fn):
-            return True  # `Task.on_failure`, a `task_revoked` receiver: best-effort steps while a failure is handled
-        if _only_logs(self.ctx, try_node.body):
-            return True  # a failure to log has nowhere to be logged
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
             return True
-        if fn is not None and _is_validator(fn):
-            return True  # a pydantic validator: whatever fails there is the value being checked
-        if fn is not None and fn.name.value == "emit" and self._in_log_handler_class():
-            return True  # logging.Handler.emit: logging the failure would re-enter the same handler
-        if fn is not None and routes.error_handler_parameter(fn) is not None:
-            return True  # inside an error handler: a best-effort step while another error is handled
         if _retries(handler) and any(isinstance(n, (cst.While, cst.For)) for n in self.ctx.ancestors()):
             return True
-        calls = [n for n in iter_descendants(try_node.body) if isinstance(n, cst.Call)]
-        if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
-            return True
-        for i in range(len(stack) - 3, -1, -1):
-            node, child = stack[i], stack[i + 1]
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                break
-            if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
-                return True
         return (_falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
                 or _does_again(try_node.body, handler.body) or self._looks_up_a_store_used_unguarded(try_node, fn))
 
@@ -741,6 +760,51 @@ except SMTPException:
             and (call_name(n) or "") not in _TEARDOWN
             for n in iter_descendants(fn.body, into_scopes=False)
         )
+
+    def _best_effort(self, body: cst.BaseSuite, fn: cst.FunctionDef | None) -> bool:
+        """Whether what the `try` (or `with suppress(...)`) block does may fail without anyone
+        needing to know: it only parses a value (`int(text)`, `json.loads`: only bad input fails),
+        only computes in an `async def` (it awaits nothing: async code does its I/O by awaiting),
+        only tears down (`conn.close()`, `session.rollback()`) or logs, runs while another error is
+        being handled (an `except`, a `finally`, a failure hook, an error handler, a logging
+        handler's `emit`), or is a validator's check."""
+        if errors.parses_only(body, self.ctx.module_scope().functions) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
+            return True
+        if fn is not None and _is_failure_hook(fn):
+            return True  # `Task.on_failure`, a `task_revoked` receiver: best-effort steps while a failure is handled
+        if _only_logs(self.ctx, body):
+            return True  # a failure to log has nowhere to be logged
+        if fn is not None and _is_validator(fn):
+            return True  # a pydantic validator: whatever fails there is the value being checked
+        if fn is not None and fn.name.value == "emit" and self._in_log_handler_class():
+            return True  # logging.Handler.emit: logging the failure would re-enter the same handler
+        if fn is not None and routes.error_handler_parameter(fn) is not None:
+            return True  # inside an error handler: a best-effort step while another error is handled
+        calls = [n for n in iter_descendants(body) if isinstance(n, cst.Call)]
+        if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
+            return True
+        if fn is not None and fn.asynchronous is not None and self._computes_only(body):
+            return True
+        stack = self.ctx.stack
+        for i in range(len(stack) - 3, -1, -1):
+            node, child = stack[i], stack[i + 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
+                return True
+        return False
+
+    def _computes_only(self, body: cst.BaseSuite) -> bool:
+        """In an `async def`: a block that awaits nothing and calls no database, HTTP client,
+        file, process or socket API does local computation; what fails is the data in hand."""
+        for n in iter_descendants(body, into_scopes=False):
+            if isinstance(n, (cst.Await, cst.With, cst.For)) and (not isinstance(n, (cst.With, cst.For)) or n.asynchronous is not None):
+                return False
+            if isinstance(n, cst.Call) and (
+                (call_name(n) or "") in _BLOCKING_IO or database.data_op(self.ctx, n) is not None or database.network_call(self.ctx, n)
+            ):
+                return False
+        return True
 
     def _in_probe_class(self) -> bool:
         """A method of a class whose name says it checks health (`HealthCheckController`)."""
@@ -811,8 +875,14 @@ except SMTPException:
         call = node.item
         if not isinstance(call, cst.Call) or qualified_name(self.ctx, call).rsplit(".", 1)[-1] != "suppress":
             return
-        if any((dotted(a.value) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") for a in call.args):
-            self.report(call, what=f"`{self.ctx.code(call)}`")
+        if not any((dotted(a.value) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") for a in call.args):
+            return
+        block = self.ctx.parent()
+        if isinstance(block, cst.With) and (
+            self._best_effort(block.body, self.ctx.function()) or _records_yes(block.body) or self._in_debug_only_block()
+        ):
+            return  # what `try: ... except Exception: pass` would be left alone for
+        self.report(call, what=f"`{self.ctx.code(call)}`")
 
 
 _LOOKUP_FIRST = frozenset({"get", "find", "lookup", "fetch", "retrieve", "load", "read"})
@@ -1136,6 +1206,21 @@ def _records_no(handler: cst.ExceptHandler) -> bool:
                 and set(name_parts((dotted(t.target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS for t in x.targets)
         for x in small
     )
+
+
+def _records_yes(body: cst.BaseSuite) -> bool:
+    """`with suppress(Exception): await client.trace(1); self.trace_available = True`: the block
+    ends by recording that something works; when it fails, the flag keeps saying it does not."""
+    last = _last_simple(body)
+    return (
+        isinstance(last, cst.Assign) and isinstance(last.value, cst.Name) and last.value.value == "True"
+        and all(set(name_parts((dotted(t.target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS for t in last.targets)
+    )
+
+
+_BLOCKING_IO = frozenset({"open", "run", "Popen", "check_output", "check_call", "call", "system", "connect", "send", "sendall",
+                          "recv", "urlopen", "sleep", "write", "read", "remove", "unlink", "rmtree", "rename", "copy",
+                          "makedirs", "mkdir"})
 
 
 def _does_again(tried: cst.BaseSuite, handler: cst.BaseSuite) -> bool:
