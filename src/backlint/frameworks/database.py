@@ -248,8 +248,8 @@ def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> boo
     whose `.get()` would be a dict's or a cache's."""
     name = dotted(expr) or ""
     words = name_parts(name.rsplit(".", 1)[-1]) if name else []
-    if words and words[-1] in _CURSOR_WORDS:
-        return False
+    if words and (words[-1] in _CURSOR_WORDS or "http" in words):
+        return False  # a cursor, or an HTTP client's session (`http_session.get(url)`)
     return _is_db_object(ctx, expr, env)
 
 

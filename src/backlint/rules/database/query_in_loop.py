@@ -150,7 +150,8 @@ class QueryInLoop(Rule):
     `range` of constants, writes in loops (also a relation loaded only to be deleted, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
-    queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), relationship reads on collections whose origin is not visible in the function
+    queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
+    comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
@@ -400,6 +401,39 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     found.cases.add(case)
             """,
             note="Get-or-create through `except DoesNotExist`.",
+        ),
+        Valid(
+            """
+            from django.db import models
+            from django.db.models import Prefetch
+            from sqlalchemy import select
+
+            class DebateTeam(models.Model):
+                debate = models.ForeignKey("Debate", on_delete=models.CASCADE)
+                team = models.ForeignKey("Team", on_delete=models.CASCADE)
+
+            def teams_of(round, with_teams):
+                prefetches = ()
+                if with_teams:
+                    prefetches += (Prefetch("debateteam_set", queryset=DebateTeam.objects.select_related("team")),)
+                debates = round.debate_set.prefetch_related(*prefetches)
+                return [dt.team for debate in debates for dt in debate.debateteam_set.all()]
+
+            async def statuses(http_session, ips):
+                found = []
+                for ip in ips:
+                    async with http_session.get(f"http://{ip}:1400/status") as resp:
+                        found.append(await resp.text())
+                return found
+
+            async def references(session, user_id, foreign_keys):
+                found = []
+                for fk in foreign_keys:
+                    rows = await session.execute(select(fk.parent.table).where(fk.parent == user_id))
+                    found.extend(rows.all())
+                return found
+            """,
+            note="Lookups passed as a tuple built in the function (a `Prefetch` whose queryset selects `team`); an HTTP client's session; a query whose table is the loop's own item.",
         ),
         Valid(
             """
@@ -791,7 +825,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             op = database.data_op(self.ctx, value, venv)
             if op is None or op.kind is not OpKind.QUERY:
                 continue
-            eager = _eager_relations(value)
+            eager = _eager_relations(value, self.ctx.function())
             model = database.model_of(value)
             root = database.chain_root(value)
             refines = isinstance(root, cst.Name)  # `qs.filter(...)` on a queryset variable: the same model
@@ -895,6 +929,31 @@ def _accumulated(query: cst.Call, loop: _Loop) -> bool:
     return False
 
 
+def _lookups_bound_to(fn: cst.FunctionDef, name: str) -> set[str]:
+    """The eager-loading lookups a function puts into a tuple or list it passes whole
+    (`selects = ("author",)`, `prefetches += (Prefetch("tags", queryset=Tag.objects.select_related(
+    "group")),)`): every string and `Prefetch` in what it assigns or adds to `name`."""
+    out: set[str] = set()
+    for node in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            value = node.value
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+            value = node.value
+        else:
+            continue
+        if not isinstance(value, (cst.Tuple, cst.List)):
+            continue
+        for element in value.elements:
+            item = element.value
+            text = string_value(item)
+            if text is None and isinstance(item, cst.Call) and (call_name(item) or "") == "Prefetch" and item.args:
+                text = string_value(item.args[0].value)
+                out |= _eager_relations(item)  # the Prefetch queryset's own select_related
+            if text:
+                out.update(text.split("__"))
+    return out
+
+
 def _tables_named_by(query: cst.Call) -> set[str]:
     """Names used as the table or model of a query (`table.select()`, `select(model)`,
     `session.query(model)`), as opposed to values in its conditions."""
@@ -911,12 +970,16 @@ def _tables_named_by(query: cst.Call) -> set[str]:
             first = dotted(node.args[0].value)
             if first and "." not in first:
                 out.add(first)
+            elif first and name in ("select", "query"):
+                out.add(first.split(".", 1)[0])  # `select(fk.parent.table)`, `query(obj.__class__)`: the loop's own table
     return out
 
 
-def _eager_relations(call: cst.BaseExpression) -> set[str]:
+def _eager_relations(call: cst.BaseExpression, fn: cst.FunctionDef | None = None) -> set[str]:
     """Relations loaded eagerly by a query chain: select_related/prefetch_related arguments
-    (`"*"` for a bare select_related()), and the attributes named in eager loader options."""
+    (`"*"` for a bare select_related()), and the attributes named in eager loader options.
+    With `fn`, a name passed as the arguments (`prefetch_related(*prefetches)`) is read from what
+    the function assigns to it (`prefetches = ("tags",)`, `prefetches += (Prefetch(...),)`)."""
     out: set[str] = set()
     for node in [call, *iter_descendants(call)] if isinstance(call, cst.Call) else ():
         if not isinstance(node, cst.Call):
@@ -931,6 +994,8 @@ def _eager_relations(call: cst.BaseExpression) -> set[str]:
                     text = string_value(arg.value.args[0].value)  # Prefetch("tags", ...)
                 if text:
                     out.update(part for part in text.split("__"))
+                elif isinstance(arg.value, cst.Name) and fn is not None:
+                    out |= _lookups_bound_to(fn, arg.value.value)
         elif name in _EAGER_SQLALCHEMY:
             for arg in node.args:
                 target = dotted(arg.value) or string_value(arg.value) or ""
