@@ -77,7 +77,9 @@ class WritesWithoutTransaction(Rule):
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
     `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
     writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
-    `except` that undoes an earlier write when a later step failed, a session or
+    `except` that undoes an earlier write when a later step failed, a row replaced (the old one
+    deleted, one new row of the same model created: stopped half-way, the row is absent, which
+    the next attempt repairs), a session or
     connection committed once after all its writes, functions this file only calls inside a
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
@@ -86,9 +88,10 @@ class WritesWithoutTransaction(Rule):
     a commit, nothing), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
-    serializers, forms, services, CRUD, repository and handler modules. Maintenance, start-up, sync and
-    background code (model methods, scheduled jobs) is re-run until it completes, and nobody
-    is served its half-done state."""
+    serializers, forms, services, CRUD, repository and handler modules, outside packages of
+    background code (`sync/`, `tasks/`, `jobs/`, `workers/`, `management/`... at any depth).
+    Maintenance, start-up, sync and background code (model methods, scheduled jobs) is re-run
+    until it completes, and nobody is served its half-done state."""
 
     ID = "BL104"
     LEVEL = Level.WARNING
@@ -202,6 +205,17 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from rest_framework.authtoken.models import Token
+
+            def rotate_key(user):
+                Token.objects.filter(user=user).delete()
+                return Token.objects.create(user=user)
+            """,
+            path="app/views.py",
+            note="One row replaced: stopped half-way, the user has no key, a valid state that the next attempt completes.",
+        ),
         Valid(
             """
             from django.utils import timezone
@@ -581,6 +595,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         and w.op.label != second.op.label
                         and not _same_object(w, second)
                         and not _undoes(w, second)
+                        and not _leaves_a_valid_state(w, second)
                         and self._related(scope, w, second)
                     ),
                     None,
@@ -597,7 +612,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         commit: _Op | None = None
         for o in ops:
             if o.op.kind is OpKind.WRITE:
-                if seen_write is not None and commit is not None and not _exclusive(seen_write, o) and not _exclusive(commit, o):
+                if seen_write is not None and commit is not None and not _exclusive(seen_write, o) and not _exclusive(commit, o) \
+                        and not _leaves_a_valid_state(seen_write, o):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} runs in a new transaction: an earlier write was already committed",
@@ -629,7 +645,14 @@ _BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs"
                                "fixtures", "startup", "boot", "sync", "admin", "migration", "migrations"})
 
 
+_BACKGROUND_DIRS = frozenset({"sync", "tasks", "jobs", "workers", "cron", "scheduler", "schedulers", "management",
+                              "migrations", "fixtures"})
+"""Packages of background code, at any depth above the module."""
+
+
 def _request_layer(path: str) -> bool:
+    if set(path.split("/")[:-1]) & _BACKGROUND_DIRS:
+        return False  # `sync/core/translations_from_repo.py`: the package says what runs it
     parts = path.rsplit("/", 2)
     stem = name_parts(parts[-1].rsplit(".", 1)[0])
     if set(stem) & _BACKGROUND_WORDS:
@@ -735,6 +758,26 @@ def _undoes(a: _Op, b: _Op) -> bool:
     """`caption = form.save()`, then in an `except` of a later step `caption.delete()`: the second
     write undoes the first when what followed it failed; both never stand."""
     return b.recovery and call_name(b.op.call) == "delete" and bool(b.obj) and b.obj in a.names
+
+
+def _leaves_a_valid_state(a: _Op, b: _Op) -> bool:
+    """A row replaced (`Token.objects.filter(user=u).delete()`, then one `Token.objects.create(
+    user=u)` of the same model, not in a loop): if the create fails, the row is simply absent, a
+    state the next attempt repairs. (Two deletes are not: a parent deleted after its children, or
+    before them, leaves one half of the pair.)"""
+    if not _deletes(a):
+        return False
+    model = database.model_of(a.op.call)
+    return b.loop is None and call_name(b.op.call) == "create" and model is not None and database.model_of(b.op.call) == model
+
+
+def _deletes(o: _Op) -> bool:
+    call = o.op.call
+    if call_name(call) in ("delete", "adelete"):
+        return True
+    sql = call.args[0].value if call_name(call) in ("execute", "exec_driver_sql") and call.args else None
+    text = string_value(sql) if sql is not None else None
+    return bool(text and text.lstrip().lower().startswith("delete"))
 
 
 def _same_object(a: _Op, b: _Op) -> bool:
