@@ -63,7 +63,8 @@ _STATUS_NAME = re.compile(r"HTTP_(\d{3})")
 
 
 def status_value(expr: cst.BaseExpression | None) -> int | None:
-    """An HTTP status code written as `500`, `status.HTTP_500_...` or `HTTPStatus.NOT_FOUND`."""
+    """An HTTP status code written as `500`, `status.HTTP_500_...`, `HTTPStatus.NOT_FOUND` or a
+    constant of `http.client` (`NOT_FOUND`, imported as `HTTP_NOT_FOUND` or not)."""
     if expr is None:
         return None
     if isinstance(expr, cst.Integer):
@@ -80,6 +81,9 @@ def status_value(expr: cst.BaseExpression | None) -> int | None:
     last = name.rsplit(".", 1)[-1]
     if "HTTPStatus" in name and last in http.HTTPStatus.__members__:
         return int(http.HTTPStatus[last].value)
+    phrase = last[5:] if last.startswith("HTTP_") else last
+    if phrase.isupper() and phrase in http.HTTPStatus.__members__:
+        return int(http.HTTPStatus[phrase].value)  # `http.client.NOT_FOUND`, `BAD_REQUEST as HTTP_BAD_REQUEST`
     return None
 
 

@@ -197,6 +197,28 @@ except Exception:
     VALID = [
         Valid(
             """
+            import logging
+            from http.client import BAD_REQUEST as HTTP_BAD_REQUEST
+
+            from flask import Flask, abort, request
+
+            app = Flask(__name__)
+            logger = logging.getLogger(__name__)
+
+
+            @app.post("/hosts/bulk")
+            def bulk_create():
+                try:
+                    count = import_hosts_csv(request.files["file"].read().decode())
+                    return {"created": count}
+                except Exception as e:
+                    logger.error("Error parsing hosts CSV (%s)", e)
+                    abort(HTTP_BAD_REQUEST, f"Error parsing hosts CSV ({e})")
+            """,
+            note="A 400 written with `http.client`'s constant (imported under another name): the parse error of the client's own file goes back to that client.",
+        ),
+        Valid(
+            """
             from fastapi import APIRouter, HTTPException
             router = APIRouter()
 
