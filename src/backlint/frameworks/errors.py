@@ -160,13 +160,14 @@ _DOCUMENT_LOADERS = frozenset({"json.load", "yaml.safe_load", "yaml.load", "toml
 """Parsers of an already opened file: what fails is its content."""
 
 
-def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None = None) -> bool:
+def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None = None, inputs: frozenset[str] = frozenset()) -> bool:
     """Whether a block only parses values (`int(...)`, `json.loads`, item lookups): whatever
     it raises describes its input, not the system.
 
     `helpers` are the module's own functions by name: a call of one that itself only parses
     (`_timestamp_to_seconds(value)`) is parsing too. An early answer (`return JsonResponse(...,
-    status=400)`) is not work."""
+    status=400)`) is not work. `inputs` are names bound to uploaded files: reading one
+    (`upload.read()`) reads the request."""
     todo = [body]
     entered: set[str] = set()
     while todo:
@@ -178,6 +179,9 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
             continue
         if isinstance(node, cst.Call):
             name = call_name(node) or ""
+            if name == "read" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
+                    and node.func.value.value in inputs:
+                continue  # `json.loads(upload.read())`: the uploaded file is part of the request
             if isinstance(node.func, cst.Attribute) and _STORE_RECEIVER.search(dotted(node.func.value) or ""):
                 return False  # `Model.objects.get(...)`, `requests.get(url)`: a lookup, not parsing
             if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \

@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, errors, responses, routes
+from backlint.frameworks import database, errors, request_data, responses, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.rule import Invalid, Rule, Valid
@@ -26,8 +26,8 @@ class UnloggedErrorResponse(Rule):
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
     Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
-    `except ValueError: abort(400)`) and to a `try` that only parses request values, which are
-    expected outcomes rather than errors (whatever the status, when the `except` names only the
+    `except ValueError: abort(400)`) and to a `try` that only parses request values (uploaded
+    files read and parsed included: `json.loads(upload.read())`), which are expected outcomes rather than errors (whatever the status, when the `except` names only the
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
     its permissions), or fetches one through a getter (`get_task_status(task_id)`), answered with
     a 4xx saying it does not exist, a `try` that starts by checking the request's credentials
@@ -142,6 +142,28 @@ except Exception:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import json
+
+            from flask import Flask, abort, jsonify, request
+
+            app = Flask(__name__)
+
+
+            @app.post("/workflows/import")
+            def import_workflows():
+                created = []
+                for upload in request.files.values():
+                    try:
+                        workflow = json.loads(upload.read())
+                    except Exception:
+                        abort(400, "Error while parsing file")
+                    created.append(create_workflow(workflow))
+                return jsonify(created), 201
+            """,
+            note="Parsing the client's uploaded files: a failure is the client's input, answered 400.",
+        ),
         Valid(
             """
             from flask import Flask, request
@@ -443,9 +465,21 @@ except Exception:
         )
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
-        """A `try` that only parses request values: its failure is the client's input."""
+        """A `try` that only parses request values (uploaded files read included): its failure
+        is the client's input."""
         body = self._tried()
-        return body is not None and errors.parses_only(body, self.ctx.module_scope().functions)
+        return body is not None and errors.parses_only(body, self.ctx.module_scope().functions, self._uploads())
+
+    def _uploads(self) -> frozenset[str]:
+        """Names the enclosing loops bind to the request's uploaded files (`for f in
+        request.files.values():`)."""
+        names = set()
+        for node in self.ctx.ancestors():
+            if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
+                source = request_data.request_source(self.ctx, node.iter)
+                if source is not None and source.rsplit(".", 1)[-1] in ("files", "FILES"):
+                    names.add(node.target.value)
+        return frozenset(names)
 
 
 _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
