@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import routes, secrets
+from backlint.frameworks import project, routes, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -82,6 +82,9 @@ _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", 
 _URL_SINKS = frozenset({"create_engine", "create_async_engine", "from_url", "Database", "URLParameters"})
 
 
+_ENVIRONMENT_SETTINGS = re.compile(r"(^|/)(docker|compose|ci|test|tests|testing)(_settings)?\.py$|(^|/)settings_(docker|ci|test|testing)\.py$")
+
+
 def _host_of(value: str) -> tuple[str, str] | None:
     """(what, host) for a service address written as a URL or a bare host, else None."""
     v = value.strip()
@@ -146,7 +149,9 @@ class HardcodedServiceAddress(Rule):
 
     Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
     "redis://localhost:6379")`), SQLite files, public https APIs, placeholders written in capitals
-    (`https://TBD`), migrations (data written once) and test code. Credentials
+    (`https://TBD`), migrations (data written once), settings modules named for one environment
+    (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
+    configuration) and test code. Credentials
     inside such addresses are BL301's; this rule never prints them."""
 
     ID = "BL302"
@@ -226,6 +231,18 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
     VALID = [
         Valid(
             """
+            CACHES = {
+                "default": {
+                    "BACKEND": "django_redis.cache.RedisCache",
+                    "LOCATION": "redis://redis:6379/1",
+                }
+            }
+            """,
+            path="tabbycat/settings/docker.py",
+            note="The settings module for the project's Docker setup: naming the compose service there is configuring that environment.",
+        ),
+        Valid(
+            """
             import httpx
 
             MODEL_URL = "https://TBD"
@@ -283,6 +300,13 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             note="Connections without addresses; names that are not settings.",
         ),
     ]
+
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        # A settings module named for one environment (`settings/docker.py`, `settings/local.py`,
+        # `settings/ci.py`) is that environment's configuration: its addresses are the point.
+        return super().wants(path, options) and not (project.is_settings_path(path) and (
+            project.is_dev_path(path) or _ENVIRONMENT_SETTINGS.search(path) is not None))
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
