@@ -646,7 +646,7 @@ _BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs"
 
 
 _BACKGROUND_DIRS = frozenset({"sync", "tasks", "jobs", "workers", "cron", "scheduler", "schedulers", "management",
-                              "migrations", "fixtures"})
+                              "migrations"})
 """Packages of background code, at any depth above the module."""
 
 
