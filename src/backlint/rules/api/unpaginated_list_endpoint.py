@@ -130,8 +130,9 @@ class UnpaginatedListEndpoint(Rule):
     (environments, templates, categories, settings) stay small, and their pickers need them whole.
 
     Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
-    `/projects/{id}/tasks`, `def view(request, pk)`, a query filtered on the requesting user or a
-    parent id), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
+    `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
+    blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
+    object the handler fetched one of with `get_object_or_404`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
     pickers in a template context are usually small), and DRF views with a pagination class."""
@@ -224,6 +225,29 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from flask import Blueprint, jsonify, request
+
+            planner = Blueprint("planner", __name__, url_prefix="/households/<int:household_id>/planner")
+            api = Blueprint("api", __name__)
+
+
+            @planner.route("/recipes", methods=["GET"])
+            def planned_recipes(household_id):
+                planned = db.session.query(Planner.recipe_id).filter(Planner.household_id == household_id).scalar_subquery()
+                recipes = Recipe.query.filter(Recipe.id.in_(planned)).order_by(Recipe.name).all()
+                return jsonify([r.to_dict() for r in recipes])
+
+
+            @api.get("/comments")
+            def entity_comments():
+                entity = Entity.query.filter_by(slug=request.args["entity"]).first_or_404()
+                comments = Comment.query.filter_by(entity=entity).order_by(Comment.created).all()
+                return jsonify([c.to_dict() for c in comments])
+            """,
+            note="Sub-resources of one parent: a household named by the blueprint's `url_prefix`, the comments of one entity fetched with `first_or_404()`.",
+        ),
         Valid(
             """
             from fastapi import APIRouter, Depends
@@ -348,8 +372,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return  # APIView.get may be a detail view; its URL is in urls.py
         if route.path is not None and re.search(r"<[^>]+>|\{[^}]+\}", route.path):
             return  # a sub-resource of one object (`/projects/{id}/tasks`): scoped by its parent
-        if route.path is None and _takes_identifiers(node):
-            return  # `def detail(request, pk)`: the URL names one object
+        if (route.path is None or route.framework == "flask") and _takes_identifiers(node):
+            return  # `def detail(request, pk)`; Flask passes only URL variables (a blueprint's `url_prefix` too)
         if self._paginated(node) or _reads_form(node):
             return
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
@@ -358,6 +382,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
                 continue
             env = Env(self.ctx, scope, stmt)
             for call in self._queries(ret.value, env, 0):
+                if _filters_on_fetched_object(call, node):
+                    return  # `entity = get_object_or_404(...)`, then `Comment.objects.filter(entity=entity)`
                 self.report(call, what=f"GET `{node.name.value}` returns every row of {database.data_op(self.ctx, call, env).label}")  # type: ignore[union-attr]
                 return
 
@@ -446,6 +472,28 @@ def _view_model(body: Sequence[cst.CSTNode]) -> str | None:
                 if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
                     return database.model_of(node.value)
     return None
+
+
+def _filters_on_fetched_object(call: cst.Call, fn: cst.FunctionDef) -> bool:
+    """A query filtered on an object the handler fetched one of (`get_object_or_404(...)`,
+    `X.objects.get(...)`, `.first()`, `.one()`): the rows of one parent, a sub-resource."""
+    fetched = set()
+    for node in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and (
+            (call_name(node.value) or "") in _FETCH_ONE or (dotted(node.value.func) or "").endswith((".objects.get", ".query.get"))
+        ):
+            fetched |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+    if not fetched:
+        return False
+    for node in [call, *iter_descendants(call)]:
+        if isinstance(node, cst.Call) and call_name(node) in ("filter", "filter_by", "where"):
+            if any(arg.keyword is not None and isinstance(arg.value, cst.Name) and arg.value.value in fetched for arg in node.args):
+                return True
+    return False
+
+
+_FETCH_ONE = frozenset({"get_object_or_404", "get_or_404", "first_or_404", "one_or_404", "first", "one", "one_or_none",
+                        "scalar_one"})
 
 
 def _takes_identifiers(fn: cst.FunctionDef) -> bool:
