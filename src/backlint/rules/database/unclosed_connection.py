@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -70,7 +71,8 @@ class UnclosedConnection(Rule):
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
     connections, which live as long as the process on purpose, engines without a pool
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
-    any module that configures `alembic.context`, `migrations/20210105_fill.py`) and scripts (`scripts/`, `tools/`), which run once in a
+    any module that configures `alembic.context`, `migrations/20210105_fill.py`), scripts
+    (`scripts/`, `tools/`) and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, and click or typer commands that open a
     connection once (not in a loop)."""
 
@@ -177,6 +179,20 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from sqlalchemy import create_engine, text
+
+
+            class InitDB:
+                def create_roles(self, url):
+                    engine = create_engine(url)
+                    with engine.begin() as conn:
+                        conn.execute(text("INSERT INTO roles (name) VALUES ('admin'), ('client')"))
+            """,
+            path="app/server/commands/initdb.py",
+            note="A module of the CLI's `commands/` package: `initdb` runs once, in a process that ends with it.",
+        ),
         Valid(
             """
             from sqlalchemy import create_engine, pool
@@ -356,8 +372,8 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or project.is_script_path(self.ctx.path) or self._alembic_environment():
-            return  # a script (scripts/, tools/, bin/...) or a migration run: the process, and what it opened, ends with it
+        if scope is None or project.is_script_path(self.ctx.path) or _CLI_COMMANDS.search(self.ctx.path) or self._alembic_environment():
+            return  # a script (scripts/, tools/, bin/...), a CLI command module or a migration run: the process, and what it opened, ends with it
         command = routes.cli_command(node) and node.name.value != "handle"
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():
@@ -422,6 +438,11 @@ Create engines once, at import time or application start-up, and reuse their poo
             if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close:
                 self.report(opened.call, what=opened.what, problem="is not closed when the function returns or raises before `close()`")
                 return
+
+
+_CLI_COMMANDS = re.compile(r"(^|/)(?!management/)[^/]+/(cli_)?commands/[^/]+\.py$")
+"""A package of command-line commands (`server/commands/initdb.py`), not Django's
+`management/commands/`, whose commands may run inside long-lived workers (`call_command`)."""
 
 
 def _hands_over(value: cst.BaseExpression, name: str) -> bool:
