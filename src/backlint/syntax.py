@@ -170,6 +170,11 @@ def ends_with(block: cst.CSTNode | None, kinds: tuple[type, ...] = LEAVING) -> b
     return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], kinds)
 
 
+def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    """Whether `inner` is `outer` or a node below it."""
+    return outer is inner or any(n is inner for n in iter_descendants(outer))
+
+
 def call_name(call: cst.Call) -> str | None:
     """The called name as written: `execute` for `cur.execute(...)`, `text` for `text(...)`."""
     func = call.func

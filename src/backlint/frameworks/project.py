@@ -301,9 +301,7 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
     if not _HINTS.search(text):
-        if any(w in text for w in _FIELD_HINT_LITERALS):
-            return ProjectFacts(text_fields=frozenset(_TEXT_FIELD.findall(text)), sized_fields=frozenset(_SIZED_FIELD.findall(text)))
-        return EMPTY
+        return ProjectFacts(**_text_fields(text)) if any(w in text for w in _FIELD_HINT_LITERALS) else EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     eager: set[str] = set()
@@ -365,9 +363,13 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         *_raises(text, path),
         _logs_http_exceptions(text) if "exception_handler" in text else False,
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
-        text_fields=frozenset(_TEXT_FIELD.findall(text)),
-        sized_fields=frozenset(_SIZED_FIELD.findall(text)),
+        **_text_fields(text),
     )
+
+
+def _text_fields(text: str) -> dict[str, frozenset[str]]:
+    """The model fields of text a file declares: unbounded ones, and ones with a length."""
+    return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text))}
 
 
 _RAISE = re.compile(r"^([ \t]*)raise\s+(\w+(?:Error|Exception))\(", re.M)

@@ -62,6 +62,8 @@ class Origin:
     raw: bool = False
     """For REQUEST origins: data as the client sent it (a JSON body, form fields, query
     arguments, an untyped `dict` body), not a value a framework validated into a type."""
+    part: str | None = None
+    """For REQUEST origins read from the request object: the attribute read (`form`, `json`...)."""
 
 
 @dataclass(frozen=True)
@@ -300,8 +302,8 @@ class Origins:
             return self._name(expr, env)
         source = request_data.request_source(ctx, expr)
         if source is not None:
-            raw = source.rsplit(".", 1)[-1] not in request_data.METADATA_ATTRIBUTES
-            return {Origin(Kind.REQUEST, f"request data (`{source}`)", raw=raw)}
+            part = source.rsplit(".", 1)[-1]
+            return {Origin(Kind.REQUEST, f"request data (`{source}`)", raw=part not in request_data.METADATA_ATTRIBUTES, part=part)}
         if isinstance(expr, cst.Attribute):
             return self._attribute(expr, env)
         if isinstance(expr, cst.Subscript):

@@ -21,11 +21,13 @@ _PAGINATING_CALLS = ("paginat", "configure", "requestconfig", "get_page", "page_
 _ROW_CARRIERS = frozenset({"jsonify", "JSONResponse", "ORJSONResponse", "UJSONResponse", "Response", "JsonResponse",
                            "json_response", "list", "tuple", "sorted", "dump", "dumps", "model_validate", "from_orm",
                            "to_json", "serialize"})
-_BOUNDING = frozenset({"limit", "paginate", "get", "first", "last", "one", "one_or_none", "scalar", "scalar_one",
-                       "scalar_one_or_none", "count", "exists", "aggregate", "in_bulk", "latest", "earliest",
-                       "get_or_404", "first_or_404", "one_or_404", "fetchone", "fetchval", "fetchrow", "fetch_one",
-                       "fetch_val", "get_object_or_404", "slice", "fetchmany", "iterator", "__getitem__", "page",
-                       "top", "only_one"})
+_FETCH_ONE = frozenset({"get_object_or_404", "get_or_404", "first_or_404", "one_or_404", "first", "one", "one_or_none",
+                        "scalar_one"})
+"""Calls that fetch one object (a dict's `get` aside)."""
+_BOUNDING = _FETCH_ONE | frozenset({"limit", "paginate", "get", "last", "scalar", "scalar_one_or_none", "count", "exists",
+                                    "aggregate", "in_bulk", "latest", "earliest", "fetchone", "fetchval", "fetchrow",
+                                    "fetch_one", "fetch_val", "slice", "fetchmany", "iterator", "__getitem__", "page",
+                                    "top", "only_one"})
 _DRF_LIST_BASES = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet"})
 _LIMIT_SQL = re.compile(r"\b(limit|fetch\s+first|top)\b", re.I)
 _PATH_ENDS_WITH_PARAM = re.compile(r"(<[^>]+>|\{[^}]+\})/?$")
@@ -490,10 +492,6 @@ def _filters_on_fetched_object(call: cst.Call, fn: cst.FunctionDef) -> bool:
             if any(arg.keyword is not None and isinstance(arg.value, cst.Name) and arg.value.value in fetched for arg in node.args):
                 return True
     return False
-
-
-_FETCH_ONE = frozenset({"get_object_or_404", "get_or_404", "first_or_404", "one_or_404", "first", "one", "one_or_none",
-                        "scalar_one"})
 
 
 def _takes_identifiers(fn: cst.FunctionDef) -> bool:

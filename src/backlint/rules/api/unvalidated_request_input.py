@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database
+from backlint.frameworks import database, request_data
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
@@ -385,7 +385,8 @@ def update_user(user_id):
                 if self._checked(expr, expr_env, checked):
                     continue
                 raw = self._raw(origins, expr, expr_env)
-                if raw is not None and field is not None and _TEXT_SOURCE.search(raw.what) and self.ctx.project.unbounded_text(field):
+                if raw is not None and field is not None and raw.part in request_data.STRING_ATTRIBUTES \
+                        and self.ctx.project.unbounded_text(field):
                     continue  # a form or query value (always a string) stored as free text: any string is valid
                 if raw is not None:
                     if self._checks_request(fn, origins, env):
@@ -508,10 +509,6 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
-
-
-_TEXT_SOURCE = re.compile(r"`[\w.]*\.(form|args|values|GET|POST|query_params|query|post)`")
-"""Request parts whose values are always strings: form fields and query arguments."""
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -7,6 +7,7 @@ from backlint.frameworks import database, sql_text
 from backlint.frameworks.strings import Built, builds
 from backlint.frameworks.values import Env, Kind, Origin, Origins
 from backlint.rule import Invalid, Option, Rule, Valid
+from backlint.syntax import contains
 
 
 class SqlStringBuilding(Rule):
@@ -328,7 +329,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
                 continue
             origin, how = problem
             related = []
-            if built.site is not None and not _contains(sink.sql, built.site):
+            if built.site is not None and not contains(sink.sql, built.site):
                 related.append((built.site, "the SQL text is built here"))
             self.report(sink.sql, how=how, source=origin.what, sink=sink.label, related=related)
             return
@@ -373,11 +374,3 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         if worst is None:
             return None
         return worst, how
-
-
-def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    if outer is inner:
-        return True
-    from backlint.syntax import iter_descendants
-
-    return any(n is inner for n in iter_descendants(outer))

@@ -765,19 +765,10 @@ def _leaves_a_valid_state(a: _Op, b: _Op) -> bool:
     user=u)` of the same model, not in a loop): if the create fails, the row is simply absent, a
     state the next attempt repairs. (Two deletes are not: a parent deleted after its children, or
     before them, leaves one half of the pair.)"""
-    if not _deletes(a):
+    if call_name(a.op.call) not in ("delete", "adelete"):
         return False
     model = database.model_of(a.op.call)
     return b.loop is None and call_name(b.op.call) == "create" and model is not None and database.model_of(b.op.call) == model
-
-
-def _deletes(o: _Op) -> bool:
-    call = o.op.call
-    if call_name(call) in ("delete", "adelete"):
-        return True
-    sql = call.args[0].value if call_name(call) in ("execute", "exec_driver_sql") and call.args else None
-    text = string_value(sql) if sql is not None else None
-    return bool(text and text.lstrip().lower().startswith("delete"))
 
 
 def _same_object(a: _Op, b: _Op) -> bool:

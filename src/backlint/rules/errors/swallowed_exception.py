@@ -9,7 +9,7 @@ from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, contains, iter_descendants, name_parts, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -746,7 +746,7 @@ except SMTPException:
         work = [c for c in errors.calls(try_node.body) if not errors.is_logging_call(self.ctx, c)
                 and (call_name(c) or "") not in errors.PARSERS]
         lookups = [c for c in work if isinstance(c.func, cst.Attribute) and _is_lookup(c.func.attr.value)]
-        if len(lookups) != 1 or any(c is not lookups[0] and not _within(c, lookups[0]) for c in work):
+        if len(lookups) != 1 or any(not contains(lookups[0], c) for c in work):
             return False
         store = _store_of(lookups[0])
         if store is None or database.data_op(self.ctx, lookups[0]) is not None:
@@ -895,18 +895,11 @@ def _is_lookup(method: str) -> bool:
 
 
 def _store_of(call: cst.Call) -> str | None:
-    """The service a method call goes to: its receiver with calls along the way left out
+    """The service a method call goes to, the start of its call chain
     (`self.redis_client.ft(index).info()` -> `self.redis_client`), when that is a name or
     attribute path other than `self` alone."""
-    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
-    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-        receiver = receiver.func.value
-    name = dotted(receiver) if receiver is not None else None
+    name = dotted(database.chain_root(call))
     return name if name and name not in ("self", "cls") else None
-
-
-def _within(inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
-    return any(n is inner for n in iter_descendants(outer))
 
 
 _EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
@@ -1202,10 +1195,14 @@ def _records_no(handler: cst.ExceptHandler) -> bool:
     small = _handler_statements(handler) or []
     return bool(small) and all(
         isinstance(x, cst.Assign) and isinstance(x.value, cst.Name) and x.value.value in ("False", "None")
-        and all(isinstance(t.target, (cst.Name, cst.Attribute))
-                and set(name_parts((dotted(t.target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS for t in x.targets)
+        and all(isinstance(t.target, (cst.Name, cst.Attribute)) and _probe_flag(t.target) for t in x.targets)
         for x in small
     )
+
+
+def _probe_flag(target: cst.BaseExpression) -> bool:
+    """`celery_running`, `self.trace_available`: a name that says whether something works."""
+    return bool(set(name_parts((dotted(target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS)
 
 
 def _records_yes(body: cst.BaseSuite) -> bool:
@@ -1214,7 +1211,7 @@ def _records_yes(body: cst.BaseSuite) -> bool:
     last = _last_simple(body)
     return (
         isinstance(last, cst.Assign) and isinstance(last.value, cst.Name) and last.value.value == "True"
-        and all(set(name_parts((dotted(t.target) or "").rsplit(".", 1)[-1])) & _PROBE_WORDS for t in last.targets)
+        and all(_probe_flag(t.target) for t in last.targets)
     )
 
 
