@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import jsonschema
 import pytest
 
 from backlint import catalog
+from backlint import fingerprints
 from backlint.fingerprints import line_hashes
 from conftest import ROOT, SHARED, run_cli
 
@@ -86,6 +89,35 @@ def test_fingerprint_vectors() -> None:
     assert len(vectors) >= 8
     for vector in vectors:
         assert line_hashes(vector["text"]) == vector["line_hashes"]
+
+
+def _units_one_at_a_time(text: str) -> tuple[list[int], list[int]]:
+    """codeql-action's reading of a text (fingerprints.ts), unit by unit, as the reference."""
+    units: list[int] = []
+    starts: list[int] = []
+    line_start, prev_cr = True, False
+    for unit in array.array("H", text.encode(f"utf-16-{sys.byteorder[0]}e", "surrogatepass")).tolist():
+        if unit in (32, 9) or (prev_cr and unit == 10):
+            prev_cr = False
+            continue
+        prev_cr = unit == 13
+        unit = 10 if unit == 13 else unit
+        if line_start:
+            line_start = False
+            starts.append(len(units))
+        line_start = unit == 10
+        units.append(unit)
+    if line_start:
+        starts.append(len(units))
+    return units + [65535], starts
+
+
+def test_line_hash_units_match_the_unit_by_unit_reading() -> None:
+    pieces = ["a", "b", " ", "\t", "\r", "\n", "\r\n", "\r \n", "😀", "é", "\ud800"]
+    rng = random.Random(7)
+    texts = ["", "\n", "\r", "x", "  \t\n"] + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(5000)]
+    for text in texts:
+        assert fingerprints._units(text) == _units_one_at_a_time(text), repr(text)
 
 
 @pytest.mark.skipif(not (SHARED / "sarif" / "fingerprint-vectors.json").exists(), reason="../shared/sarif is not beside this checkout")

@@ -16,43 +16,36 @@ Two fingerprints go with every finding:
 from __future__ import annotations
 
 import hashlib
+import sys
+from array import array
 
 _MASK = (1 << 64) - 1
 _BLOCK = 100
 _FIRST_MOD = pow(37, _BLOCK, 1 << 64)
 _EOF = 65535
+_UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 
 
 def _units(text: str) -> tuple[list[int], list[int]]:
-    """Kept UTF-16 code units of `text`, and the index of the first unit of each line."""
-    units: list[int] = []
-    starts: list[int] = []
-    line_start = True
-    prev_cr = False
-    for ch in text:
-        code = ord(ch)
-        if code > 0xFFFF:
-            code -= 0x10000
-            pair = (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
-        else:
-            pair = (code,)
-        for c in pair:
-            if c == 32 or c == 9 or (prev_cr and c == 10):
-                prev_cr = False
-                continue
-            if c == 13:
-                c = 10
-                prev_cr = True
-            else:
-                prev_cr = False
-            if line_start:
-                line_start = False
-                starts.append(len(units))
-            if c == 10:
-                line_start = True
-            units.append(c)
-    if line_start:
-        starts.append(len(units))
+    """Kept UTF-16 code units of `text`, and the index of the first unit of each line.
+
+    GitHub's reading, one unit at a time: spaces and tabs are dropped, a CR becomes an LF, and an
+    LF right after a CR is dropped (a space between them keeps both). The same, a string at a
+    time: CRLF to CR first (so a space between them still parts them), then the blanks, then CR
+    to LF. Every line holds at least its newline, so each starts just after the previous one.
+    """
+    kept = text.replace("\r\n", "\r").replace(" ", "").replace("\t", "").replace("\r", "\n")
+    code = array("H")
+    code.frombytes(kept.encode(_UTF16, "surrogatepass"))
+    units = code.tolist()
+    starts = [0]
+    at = kept.find("\n")
+    if len(units) == len(kept):  # no astral characters: string and unit indexes agree
+        while at >= 0:
+            starts.append(at + 1)
+            at = kept.find("\n", at + 1)
+    else:
+        starts.extend(i + 1 for i, c in enumerate(units) if c == 10)
     units.append(_EOF)
     return units, starts
 

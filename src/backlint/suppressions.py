@@ -72,7 +72,10 @@ def python_comments(lines: list[str], first: int, last: int) -> dict[int, str]:
     Tokenizes only that range, which starts at a statement; an unfinished bracket at the end of
     the range just ends the scan.
     """
-    chunk = "\n".join(lines[first - 1 : last]) + "\n"
+    span = lines[first - 1 : last]
+    if not any("#" in line for line in span):
+        return {}  # no comment can be there; the tokenizer (and its first-use regex) is spared
+    chunk = "\n".join(span) + "\n"
     found: dict[int, str] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(chunk).readline):

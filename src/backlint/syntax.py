@@ -4,15 +4,50 @@ The engine does not use libcst's own visitor machinery: `CSTNode.visit` rebuilds
 passes and visits whitespace and punctuation, which costs more than the rules themselves. Instead
 `child_fields` lists, once per node type, the fields that can hold code (expressions, statements
 and their structural parts), in source order, and `iter_children` follows only those.
+
+libcst's node classes are abstract base classes, so every `isinstance(node, cst.Call)` in a
+rule goes through `ABCMeta.__instancecheck__`, a Python-level check with per-class caches of the
+types it has seen; the first check of each new pair walks the whole subclass tree (the first file
+of a process paid about 40 ms for it). Nothing registers virtual subclasses on libcst's nodes, so
+the class hierarchy alone decides, and `_plain_type_checks` gives the node classes a metaclass
+whose checks are `type`'s own.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import typing
 from typing import Iterator
 
 import libcst as cst
+
+
+class _NodeMeta(abc.ABCMeta):
+    """ABCMeta whose isinstance/issubclass read the class hierarchy only (no registry, no caches).
+    Still an ABCMeta, so a class deriving from a node and from another ABC keeps one metaclass."""
+
+    __instancecheck__ = type.__instancecheck__  # type: ignore[assignment]
+    __subclasscheck__ = type.__subclasscheck__  # type: ignore[assignment]
+
+
+def _plain_type_checks() -> None:
+    todo: list[type] = [cst.CSTNode]
+    seen: set[type] = set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+        if type(cls) is abc.ABCMeta:
+            try:
+                cls.__class__ = _NodeMeta
+            except TypeError:  # an interpreter that refuses the switch keeps ABCMeta's checks
+                return
+
+
+_plain_type_checks()
 
 # Node types that only carry layout or punctuation: never descended into.
 LAYOUT: tuple[type, ...] = (
@@ -69,9 +104,12 @@ def _node_classes(hint: object, out: list[type | None]) -> None:
 
 
 def _compute_fields(tp: type) -> tuple[str, ...]:
-    hints = typing.get_type_hints(tp)
+    fields = dataclasses.fields(tp)
+    hints: dict[str, object] = {f.name: f.type for f in fields}
+    if any(isinstance(h, str) or "ForwardRef" in repr(h) for h in hints.values()):
+        hints = typing.get_type_hints(tp)  # resolving is slow: only for the few that need it
     keep = []
-    for f in dataclasses.fields(tp):
+    for f in fields:
         classes: list[type | None] = []
         _node_classes(hints.get(f.name), classes)
         if not classes:
