@@ -156,8 +156,9 @@ class QueryInLoop(Rule):
     another model's related name, queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
-    and code run once or by an operator: migrations, `post_migrate` receivers, seed modules and
-    management commands."""
+    and code run once or by an operator: migrations, `post_migrate` receivers, seed modules,
+    management commands, click/typer commands and standalone scripts (a `__main__` block in a
+    module that imports no web framework or task queue)."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -543,13 +544,34 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             path="media/views.py",
             note="A relation checked only to decide a write to the same relation: each iteration writes anyway, and no prefetch serves a filtered read.",
         ),
+        Valid(
+            """
+            import argparse
+
+            from app.models import Category, Item
+
+            def export(lang):
+                for category in Category.query.all():
+                    items = Item.query.filter_by(category_id=category.id).all()
+                    print(category.name, len(items))
+
+            if __name__ == "__main__":
+                parser = argparse.ArgumentParser()
+                parser.add_argument("lang")
+                export(parser.parse_args().lang)
+            """,
+            path="backend/export_items.py",
+            note="A standalone script, run by hand once: its loop costs seconds once, not on every request.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._seen: set[tuple[int, str]] = set()
         self._depth = [0]
-        self._commands = [False]
+        # A standalone script (a `__main__` block, no web framework or task queue imported) runs
+        # by hand, once, like a management command.
+        self._commands = [ctx.is_standalone_script()]
         self._writes: dict[int, bool] = {}
 
     @classmethod

@@ -25,7 +25,10 @@ class SwallowedException(Rule):
     `traceback.print_exc`, Sentry), raise, make an error response, use the caught exception, or
     exit.
 
-    Left alone: specific exceptions (`except KeyError: pass` says exactly what is expected),
+    Left alone: a function that asks whether its input is valid (`validate_key`, `validatekey`,
+    `verifymessage`; not `checkout`, `cancel` or `issue`), checks it locally (no await, query,
+    request, file or socket call in the `try`) and whose only handler answers False (not `pass`,
+    not `return`; a broad handler after specific ones is for the unexpected); specific exceptions (`except KeyError: pass` says exactly what is expected),
     handlers that log, re-raise or exit (also through a function of the same module that does),
     fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
     `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
@@ -104,6 +107,29 @@ except SMTPException:
             """,
             line=4,
             note="A default value hides every failure (the service down, a bug), not just a missing price.",
+        ),
+        Invalid(
+            """
+            def validate_comments(db, post_id):
+                try:
+                    return db.query(Comment).filter_by(post_id=post_id).count() > 0
+                except Exception:
+                    return False
+            """,
+            line=4,
+            note="Named for a question, but the `try` queries the database: an outage reads as \"invalid\", and nobody learns of it.",
+        ),
+        Invalid(
+            """
+            def validate_order(order):
+                try:
+                    check_stock(order)
+                    reserve(order)
+                except Exception:
+                    pass
+            """,
+            line=5,
+            note="Named for a question, but the handler answers nothing: every failure of the check passes as valid.",
         ),
         Invalid(
             """
@@ -377,6 +403,17 @@ except SMTPException:
                     return False
             """,
             note="A probe: for a function that asks whether something works, the failure is the answer.",
+        ),
+        Valid(
+            """
+            def validatekey(self, key):
+                try:
+                    self.keystore_class(key)
+                    return True
+                except Exception:
+                    return False
+            """,
+            note="A validity question: whether the key is valid is the function's answer, and a key that fails is its False.",
         ),
         Valid(
             """
@@ -730,6 +767,12 @@ except SMTPException:
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
+            return True
+        if (fn is not None and _is_validity_question(fn) and _says_false(handler) and try_node.handlers[0] is handler
+                and self._computes_only(try_node.body)):
+            # The function asks whether its input is valid and checks it locally: a failure is its
+            # "no". Not after specific handlers (`except NXDOMAIN`), where the broad one is for the
+            # unexpected, nor around queries, requests or awaits, whose outage is not a "no".
             return True
         if _retries(handler) and any(isinstance(n, (cst.While, cst.For)) for n in self.ctx.ancestors()):
             return True
@@ -1158,6 +1201,9 @@ _ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,4
 
 
 _PROBE_FIRST = frozenset({"is", "has", "can", "check", "verify", "ping", "probe", "detect", "test"})
+_QUESTION_JOINED = ("validate", "verify")
+"""Question verbs that start a name written as one word (`validatekey`, `verifymessage`); not the
+short ones (`is`, `has`, `can`) nor `check`, which start too many other words (`issue`, `cancel`, `checkout`)."""
 _PROBE_LAST = frozenset({"check", "exists", "exist"})
 _PROBE_WORDS = frozenset({"ping", "probe", "health", "healthcheck", "alive", "reachable", "available", "started", "running",
                           "ready", "connected", "online"})
@@ -1168,6 +1214,21 @@ def _is_probe(fn: cst.FunctionDef) -> bool:
     whether something works; for it, a failure is the answer."""
     parts = name_parts(fn.name.value.lstrip("_"))
     return bool(parts) and (parts[0] in _PROBE_FIRST or parts[-1] in _PROBE_LAST or bool(set(parts) & _PROBE_WORDS))
+
+
+def _is_validity_question(fn: cst.FunctionDef) -> bool:
+    """`validate_key()`, `validatecontract()`, `verifymessage()`: a function that answers whether
+    its input is valid."""
+    parts = name_parts(fn.name.value.lstrip("_"))
+    return bool(parts) and (parts[0] == "validate" or (len(parts) == 1 and parts[0].startswith(_QUESTION_JOINED)))
+
+
+def _says_false(handler: cst.ExceptHandler) -> bool:
+    """The handler only answers False: `return False`, `valid = False`."""
+    small = _handler_statements(handler)
+    return bool(small) and all(
+        isinstance(x, (cst.Return, cst.Assign)) and isinstance(x.value, cst.Name) and x.value.value == "False" for x in small
+    )
 
 
 _VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator", "validates",
