@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import shutil
@@ -404,3 +405,74 @@ def test_ctrl_c_before_or_after_the_analysis_exits_130_and_keeps_the_old_report(
     assert "interrupted" in captured.err and "Aborted" not in captured.err
     assert out.read_text() == "the previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "pyproject.toml", "report.out"]
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="workers are prestarted only where they are forked")
+def test_a_prestarted_worker_is_the_pool_first_worker(tmp_path: Path) -> None:
+    """`pool.prestart()` forks a worker that waits for its rules; `run()` takes it, sends it the
+    rules as catalogue entries (their classes imported in the worker) and gets the same results."""
+    info = catalog_module.load().get("BL101")
+    assert info is not None and info.rule_class is not None
+    entry = dataclasses.replace(info, rule_class=None)  # as read from a snapshot: a reference only
+    tasks = _tasks(tmp_path, {"a.py": HEALTHY, "b.py": "x = 1\n"})
+    pool.prestart()
+    early = pool._early
+    assert early is not None and early.process.is_alive()
+    results = {r.path: r for r in pool.run(tasks, [(entry, {})], jobs=1, timeout=60)}
+    assert pool._early is None and not early.process.is_alive()  # taken, then stopped with the pool
+    assert [f.rule_id for f in results["a.py"].findings] == ["BL101"] and not results["b.py"].findings
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="workers are prestarted only where they are forked")
+def test_a_prestarted_worker_that_cannot_take_the_rules_is_replaced(tmp_path: Path) -> None:
+    class Local(Rule):  # defined in a function: it cannot be sent to another process
+        ID = "BL995"
+        MESSAGE = "call"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.report(node)
+
+    tasks = _tasks(tmp_path, {"a.py": "f()\n"})
+    pool.prestart()
+    early = pool._early
+    assert early is not None
+    (result,) = pool.run(tasks, [(Local, {})], jobs=1, timeout=60)
+    assert [f.rule_id for f in result.findings] == ["BL995"]  # analysed by a worker forked with the class
+    early.process.join(timeout=10)
+    assert not early.process.is_alive()
+
+
+def test_a_scan_without_cache_keeps_the_analyzer_out_of_its_own_process(tmp_path: Path) -> None:
+    """With `--no-cache` the first worker starts with the program and imports libcst; the scan's
+    own process reads the catalogue's snapshot and never imports libcst or the rules."""
+    (tmp_path / "app.py").write_text(HEALTHY)
+    probe = (
+        "import atexit, os, sys\n"
+        "me = os.getpid()\n"
+        "atexit.register(lambda: os.getpid() == me and print('PARENT', sorted(m for m in sys.modules"
+        " if m.split('.')[0] == 'libcst' or m.startswith(('backlint.rules.', 'backlint.analysis')))[:3], file=sys.stderr))\n"
+        "sys.argv = ['backlint', *sys.argv[1:]]\n"
+        "from backlint.launch import main\n"
+        "main()\n"
+    )
+    args = ["scan", ".", "--no-cache", "--format", "json", "--fail-on", "never"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # the snapshot is written like bytecode
+    runs = [subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            for _ in range(2)]  # the first may write the snapshot; the second must read it
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+        assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["BL101"]
+    if not os.access(catalog_module.BESIDE_CODE.parent, os.W_OK):
+        pytest.skip("backlint's package directory is read-only here: no snapshot beside the code")
+    assert "PARENT []" in runs[1].stderr, runs[1].stderr
+
+
+def test_the_snapshot_beside_the_code_is_written_like_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    beside = tmp_path / "__pycache__"
+    monkeypatch.setattr(catalog_module, "BESIDE_CODE", beside)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert catalog_module.load_cached(beside).ids == catalog_module.load().ids
+    assert not beside.exists()  # PYTHONDONTWRITEBYTECODE: nothing written
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    catalog_module.load_cached(beside)
+    assert [p.name.startswith("catalog-") for p in beside.iterdir()] == [True]  # no .gitignore beside the code

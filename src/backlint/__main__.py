@@ -1,4 +1,4 @@
-from backlint.cli import main
+from backlint.launch import main
 
 if __name__ == "__main__":
     main()

@@ -9,13 +9,13 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 
 from backlint import positions, suppressions
-from backlint.findings import Finding, Fix, Level, Notification, NotificationKind, Region, RelatedLocation, Replacement
+from backlint.findings import FileResult, Finding, Fix, Level, Notification, NotificationKind, Region, RelatedLocation, Replacement
 from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
@@ -28,15 +28,6 @@ RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
                     "rq", "dramatiq", "litestar", "tornado", "falcon", "bottle", "pyramid")
 """A rule class with its effective options."""
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
-    lines: int = 0
-    parsed: bool = False
 
 
 class SourceProblem(Exception):

@@ -8,7 +8,9 @@ the libcst class's metadata (the YAML must agree on the name).
 
 A scan may take the catalogue from a snapshot (`load_cached`): the same metadata as JSON, keyed
 by a digest of backlint's sources and YAML rules, so that a scan whose results all come from
-the cache never imports libcst or the rules; a rule's class is imported when a file needs it.
+the cache never imports libcst or the rules, and the scan's own process never does (its workers
+import a rule's class when a file needs it). The snapshot lives in the scan's cache directory, or,
+for a scan without one, beside backlint's code (`BESIDE_CODE`).
 
 Everything that describes rules reads this: `backlint rules`, `backlint explain`, the SARIF
 `tool.driver.rules`, the generated docs/rules.md.
@@ -23,6 +25,7 @@ import json
 import os
 import pkgutil
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +98,8 @@ class RuleInfo:
 _RULE_REF = re.compile(r"backlint\.rules(?:\.[a-z_][a-z0-9_]*)+:[A-Z][A-Za-z0-9_]*")
 
 
-def _import_rule_modules() -> list[type[Rule]]:
+def import_rule_modules() -> list[type[Rule]]:
+    """Every libcst rule class of backlint's rule package (importing its modules)."""
     from backlint import rules as rules_package
     from backlint.rule import Rule
 
@@ -167,7 +171,7 @@ def load(semgrep_metadata: bool = True) -> Catalog:
     Python code declares (their languages and files): a scan does not use it (semgrep reads its
     YAML itself when there are files for it), and parsing the YAML costs a single-file scan
     about a tenth of its time. The ids are the same either way."""
-    classes = _import_rule_modules()
+    classes = import_rule_modules()
     infos: dict[str, RuleInfo] = {}
     for cls in classes:
         if not cls.ID:
@@ -243,6 +247,12 @@ def _merge_semgrep(existing: RuleInfo | None, rule_id: str, entries: list[tuple[
 SNAPSHOT_FORMAT = 1
 
 
+BESIDE_CODE = Path(__file__).resolve().parent / "__pycache__"
+"""Where a scan without a cache keeps the snapshot: beside backlint's code, like Python's bytecode
+(written once per build and shared by every project; not under PYTHONDONTWRITEBYTECODE, and not
+where the package cannot be written, where the rules are simply loaded)."""
+
+
 def load_cached(directory: Path | None, *, semgrep_metadata: bool = True) -> Catalog:
     """The catalogue, from the snapshot in `directory` when there is a valid one for this very
     code, else loaded (and the snapshot written for next time). None: just `load()`."""
@@ -254,10 +264,15 @@ def load_cached(directory: Path | None, *, semgrep_metadata: bool = True) -> Cat
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         pass  # absent, unreadable, from another version, or damaged: never trusted
     catalog = load()
+    if directory == BESIDE_CODE and sys.dont_write_bytecode:
+        return catalog
     try:
         from backlint.cache import prepare_directory
 
-        prepare_directory(directory)  # with its `.gitignore`, as the result cache makes it
+        if directory == BESIDE_CODE:
+            directory.mkdir(exist_ok=True)
+        else:
+            prepare_directory(directory)  # with its `.gitignore`, as the result cache makes it
         fd, tmp = tempfile.mkstemp(prefix=".catalog.", suffix=".tmp", dir=str(directory))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(_to_snapshot(catalog), fh, sort_keys=True)

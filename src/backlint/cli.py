@@ -143,12 +143,14 @@ def _load_config(targets: list[Path], config_file: Path | None, select: tuple[st
 
 def _catalog_directory(targets: list[Path], config_file: Path | None, cache_dir: Path | None, no_cache: bool) -> Path | None:
     """Where the catalogue's snapshot is kept: the cache directory of the scan (found before the
-    configuration is read, since reading it needs the catalogue)."""
+    configuration is read, since reading it needs the catalogue); with `--no-cache`, beside
+    backlint's code (the snapshot describes backlint's own rules, not the project)."""
     from backlint import cache
+    from backlint import catalog as catalog_module
     from backlint import config as config_module
 
     if no_cache:
-        return None
+        return catalog_module.BESIDE_CODE
     if cache_dir is not None:
         return cache_dir
     try:

@@ -183,7 +183,10 @@ def _analysed(
     from backlint import pool
 
     tasks = [pool.Task(str(t.path), t.rel, disabled[t.rel]) for t in targets]
-    yield from pool.run(tasks, _specs(rules), config.jobs or default_jobs(), config.per_file_timeout, facts)
+    # A rule whose class this process has not imported goes as its catalogue entry: the worker
+    # imports the class, and this process never loads libcst.
+    specs = [(info.rule_class or info, options) for info, options in rules]
+    yield from pool.run(tasks, specs, config.jobs or default_jobs(), config.per_file_timeout, facts)
 
 
 def _from_cache(

@@ -171,6 +171,17 @@ class Notification:
 
 
 @dataclass
+class FileResult:
+    """What the analysis of one file produced (sent from a worker process to the scan)."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    lines: int = 0
+    parsed: bool = False
+
+
+@dataclass
 class ScanResult:
     """Everything one scan produced, in deterministic order once `finish()` ran."""
 

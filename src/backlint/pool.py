@@ -7,12 +7,17 @@ notification and the scan goes on with the others. Results stream back as they f
 parent never holds more than one result per worker in flight and a worker never keeps a syntax
 tree after its file is done.
 
-On POSIX the workers are forked (the parent has imported everything already and runs no threads
-at that moment, so a fork is safe and costs milliseconds); elsewhere they are spawned.
+On POSIX the workers are forked (the parent runs no threads at that moment, so a fork is safe and
+costs milliseconds); elsewhere they are spawned. The scan's own process never imports the analyzer
+(libcst, the framework model, the rules): each worker imports it, and rules reach workers as their
+catalogue entries when the parent has not loaded their classes. `prestart()` forks one worker as
+the program starts, before the command line is read, so that its imports overlap the scan's start
+(configuration, discovery, project facts); `run()` then takes it as its first worker.
 """
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import gc
 import multiprocessing as mp
@@ -23,12 +28,17 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
-from backlint.analysis import FileResult, RuleSpec, analyze_bytes, rules_for_path
-from backlint.findings import Level, Notification, NotificationKind
-from backlint.frameworks.project import EMPTY as EMPTY_FACTS
-from backlint.frameworks.project import ProjectFacts
+from backlint.findings import FileResult, Level, Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from backlint.analysis import RuleSpec
+    from backlint.frameworks.project import ProjectFacts
+
+Spec = tuple[Any, Mapping[str, Any]]
+"""A rule and its effective options: the rule class, or its catalogue entry (`RuleInfo`), whose
+class the worker imports."""
 
 MEMORY_LIMIT = 4 * 1024**3
 """Address-space limit of a worker, so a runaway file fails alone instead of swapping the machine."""
@@ -43,8 +53,17 @@ class Task:
     """Rule ids switched off for this file (per-file-ignores)."""
 
 
-def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts = EMPTY_FACTS) -> FileResult:
+def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec], facts: ProjectFacts | None = None) -> FileResult:
+    """`analysis.analyze_bytes`, imported where it runs: in the worker."""
+    from backlint import analysis
+
+    return analysis.analyze_bytes(path, data, specs, facts) if facts is not None else analysis.analyze_bytes(path, data, specs)
+
+
+def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts | None = None) -> FileResult:
     """Read and analyse one file; every failure becomes a notification in the result."""
+    from backlint.analysis import rules_for_path
+
     active = [s for s in specs if s[0].ID not in task.disabled] if task.disabled else list(specs)
     active = rules_for_path(task.rel, active)
     if not active:
@@ -76,13 +95,48 @@ def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts = EM
         return result
 
 
-def _worker_main(conn: Connection, specs: Sequence[RuleSpec], facts: ProjectFacts) -> None:
+def _implementations(specs: Sequence[Spec]) -> list[RuleSpec]:
+    """Rule classes for catalogue entries (imported here, in the worker)."""
+    resolved: list[RuleSpec] = []
+    for source, options in specs:
+        cls = source if isinstance(source, type) else source.implementation()
+        if cls is not None:
+            resolved.append((cls, options))
+    return resolved
+
+
+def _prepare_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     faulthandler.disable()  # a crash is reported as a notification, never as a traceback dump
     _limit_resources()
     # libcst trees are acyclic: reference counting frees them, so the cyclic collector can run rarely.
     gc.set_threshold(100_000, 50, 100)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
+
+
+def _worker_main(conn: Connection, specs: Sequence[Spec], facts: ProjectFacts | None) -> None:
+    _prepare_worker()
+    _serve(conn, _implementations(specs), facts)
+
+
+def _early_main(conn: Connection) -> None:
+    """A worker started before the scan knows its rules: it imports the analyzer and every rule
+    while the scan starts, then waits for its rules and facts (None: not needed after all)."""
+    _prepare_worker()
+    from backlint import analysis, catalog  # noqa: F401  (the imports are the point)
+
+    catalog.import_rule_modules()
+    try:
+        init = conn.recv()
+    except (EOFError, OSError):
+        return
+    if init is None:
+        return
+    specs, facts = init
+    _serve(conn, _implementations(specs), facts)
+
+
+def _serve(conn: Connection, specs: Sequence[RuleSpec], facts: ProjectFacts | None) -> None:
     while True:
         try:
             task = conn.recv()
@@ -123,10 +177,12 @@ def _limit_resources() -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, specs: Sequence[RuleSpec], facts: ProjectFacts) -> None:
+    def __init__(self, context: Any, specs: Sequence[Spec] | None, facts: ProjectFacts | None) -> None:
+        """A worker for `specs` and `facts`; with specs None, an early one (see `prestart`)."""
         parent, child = context.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.process = context.Process(target=_worker_main, args=(child, specs, facts), daemon=True)
+        target, args = (_early_main, (child,)) if specs is None else (_worker_main, (child, specs, facts))
+        self.process = context.Process(target=target, args=args, daemon=True)
         self.process.start()
         child.close()
         self.task: Task | None = None
@@ -167,15 +223,55 @@ def _signal_name(code: int | None) -> str:
         return f"signal {-code}"
 
 
+_early: _Worker | None = None
+
+
+def prestart() -> None:
+    """Fork one worker now, so that importing the analyzer overlaps the start of the scan; `run()`
+    takes it as its first worker, and it is stopped at exit if no file needed it. Only where
+    workers are forked: a spawned one would import everything anyway."""
+    global _early
+    if _early is not None or sys.platform == "win32" or "fork" not in mp.get_all_start_methods():
+        return
+    try:
+        _early = _Worker(mp.get_context("fork"), None, None)
+    except OSError:
+        return  # no processes to spare: the pool starts its workers later, as usual
+    atexit.register(_discard_early)
+
+
+def _discard_early() -> None:
+    global _early
+    if _early is not None:
+        _early.stop(kill=True)
+        _early = None
+
+
+def _take_early(specs: Sequence[Spec], facts: ProjectFacts | None) -> _Worker | None:
+    """The prestarted worker, told its rules and facts; None when there is none or it is gone."""
+    global _early
+    worker, _early = _early, None
+    if worker is None:
+        return None
+    try:
+        worker.conn.send((list(specs), facts))
+    except Exception:  # it died, or a rule class cannot be sent (one defined inside a function)
+        worker.stop(kill=True)
+        return None
+    return worker
+
+
 def run(
-    tasks: Sequence[Task], specs: Sequence[RuleSpec], jobs: int, timeout: float, facts: ProjectFacts = EMPTY_FACTS
+    tasks: Sequence[Task], specs: Sequence[Spec], jobs: int, timeout: float, facts: ProjectFacts | None = None
 ) -> Iterator[FileResult]:
     """Analyse `tasks` in `jobs` worker processes, yielding results as they finish."""
     if not tasks:
         return
     context = _context()
     queue = deque(sorted(tasks, key=lambda t: -_size(t.path)))
-    workers = [_Worker(context, specs, facts) for _ in range(max(1, min(jobs, len(queue))))]
+    early = _take_early(specs, facts)
+    workers = [early] if early is not None else []
+    workers += [_Worker(context, specs, facts) for _ in range(max(1, min(jobs, len(queue))) - len(workers))]
     try:
         while queue or any(w.task is not None for w in workers):
             for i, w in enumerate(workers):
