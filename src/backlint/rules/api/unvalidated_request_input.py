@@ -39,11 +39,13 @@ class UnvalidatedRequestInput(Rule):
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
-    on its own), form fields and query arguments (always strings) stored in a field that every
+    on its own) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
+    that rejects what fails), form fields and query arguments (always strings) stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
     string is valid there; a JSON value may be a list or a number, and a `CharField` has a
     length to check), uploaded files, FastAPI parameters with a model or scalar type, request data
-    used only to read or to select the rows a write changes, and a local `request` that holds
+    used only to read or to select the rows a write changes or removes (`user.aliases.remove(
+    request.POST["alias"])`, `cache.delete(key)`), and a local `request` that holds
     what the code itself sent (`request = requests.post(...)`)."""
 
     ID = "BL403"
@@ -359,6 +361,42 @@ def update_user(user_id):
             path="webhooks/sender.py",
             note="`request` here is the request this code sent (its response): not the one it serves.",
         ),
+        Valid(
+            """
+            from uuid import UUID
+            from flask import abort, request
+
+            @app.post("/replies")
+            def add_reply():
+                data = request.get_json()
+                reply = Reply(body="(encrypted)")
+                reply_uuid = data.get("uuid")
+                if reply_uuid is not None:
+                    try:
+                        UUID(reply_uuid)
+                    except ValueError:
+                        abort(400, "'uuid' was not a valid UUID")
+                    reply.uuid = reply_uuid
+                db.session.add(reply)
+                db.session.commit()
+            """,
+            note="The value is parsed as a UUID only to reject what does not parse: it is checked.",
+        ),
+        Valid(
+            """
+            from django.db import models
+            from django.shortcuts import redirect
+
+            class User(models.Model):
+                also_known_as = models.ManyToManyField("self")
+
+            def remove_alias(request):
+                request.user.also_known_as.remove(request.POST["alias"])
+                return redirect("prefs")
+            """,
+            path="views/preferences.py",
+            note="The request value only selects which of the user's own aliases to remove: nothing from it is stored.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -438,6 +476,8 @@ def update_user(user_id):
         """Values a write stores, with the field each goes to when it is named: the write's
         arguments (not the filters that select the rows), models built from request data, and
         fields assigned on the written object before."""
+        if call_name(call) in _REMOVALS:
+            return  # `user.aliases.remove(request.POST["alias"])`, `redis.delete(key)`: the value only selects
         for arg in call.args:
             yield arg.value, env, arg.keyword.value if arg.keyword is not None else None
             for value, venv in assigned_values(env, arg.value):
@@ -479,6 +519,8 @@ def update_user(user_id):
                         and isinstance(target.comparator, cst.Integer)
                     ):
                         found.add(self.ctx.code(n.left.args[0].value))  # `if len(review) > 2000: abort(400)`
+            elif isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and call_name(n.value) in _PARSE_CHECKS and n.value.args:
+                found.add(self.ctx.code(n.value.args[0].value))  # `UUID(reply_uuid)` for its error alone: a check
         return found
 
     def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:
@@ -509,6 +551,15 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
+
+
+_REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink"})
+"""Writes whose arguments name what to remove: nothing from them is stored."""
+
+_PARSE_CHECKS = frozenset({"int", "float", "Decimal", "UUID", "date", "datetime", "fromisoformat", "strptime", "ip_address",
+                           "ip_network", "validate_email"})
+"""Parsers called as a statement, their result dropped (`UUID(value)` in a `try`): only their error
+matters, so the call checks the value."""
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
