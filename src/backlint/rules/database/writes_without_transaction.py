@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import libcst as cst
 
@@ -84,7 +84,8 @@ class WritesWithoutTransaction(Rule):
     transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
-    time, `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
+    time on the path that reaches it, whatever other branches assign;
+    `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
     a commit, nothing), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
@@ -398,6 +399,26 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             """,
             path="engagement/views.py",
             note="A progress mark saved on its own before the work (the fields set right above a plain `save()`).",
+        ),
+        Valid(
+            """
+            from django.db import models
+
+            class Photo(models.Model):
+                files = models.ManyToManyField("File")
+
+            def attach(user, path, file):
+                photo = Photo.objects.filter(files__path__startswith=path).first()
+                if photo:
+                    photo.files.add(file)
+                    photo.save()
+                else:
+                    photo = Photo(owner=user)
+                    photo.hash = digest(path)
+                    photo.save()
+            """,
+            path="api/views.py",
+            note="The first branch's `photo.save()` assigns nothing on its way (the fields set in the other branch never reach it): a touch, not a second change.",
         ),
     ]
 
@@ -713,11 +734,11 @@ def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
     ):
         return True
     if call_name(call) != "save" or call.args or not isinstance(call.func, cst.Attribute):
-        return False
+        return False  # (`report.save(broadcast=False)` after `form.save(commit=False)` is the row's insert)
     name = dotted(call.func.value)  # `album`, `asset.bookmark`
     if name is None:
         return False
-    for node in iter_descendants(fn.body):
+    for node in _reaching(fn, call):
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
             [node.target] if isinstance(node, (cst.AnnAssign, cst.AugAssign)) else []
         for target in targets:
@@ -734,6 +755,36 @@ def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
                 and dotted(node.func.value) == name and node.func.attr.value != "save":
             return False  # `invoice.recalculate_totals()` then `invoice.save()`: the method changed it
     return True
+
+
+def _reaching(fn: cst.FunctionDef, call: cst.Call) -> Iterator[cst.CSTNode]:
+    """The nodes of `fn` before `call` in source order, without the arms of an `if` that `call` is
+    not in: what can have run before it in the same pass (`photo = Photo(); photo.owner = user`
+    in one branch says nothing of the `photo.save()` in the other)."""
+    path: list[cst.CSTNode] = []
+    ancestors: set[int] = set()
+    todo: list[tuple[cst.CSTNode, bool]] = [(fn.body, False)]
+    while todo:
+        node, leaving = todo.pop()
+        if leaving:
+            path.pop()
+            continue
+        if node is call:
+            ancestors = {id(n) for n in path}
+            break
+        path.append(node)
+        todo.append((node, True))
+        todo.extend((c, False) for c in reversed(list(iter_children(node))))
+    todo_nodes: list[cst.CSTNode] = [fn.body]
+    while todo_nodes:
+        node = todo_nodes.pop()
+        if node is call:
+            return
+        yield node
+        children = list(iter_children(node))
+        if isinstance(node, cst.If) and id(node) in ancestors:
+            children = [c for c in children if c is node.test or id(c) in ancestors]
+        todo_nodes.extend(reversed(children))
 
 
 _WRITER_NAME = re.compile(r"(create|add|update|save|delete|insert|upsert|store|record|register|remove|set|find_or_create|get_or_create)(_|$)")
