@@ -250,6 +250,8 @@ def _is_session(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike) -> boo
     words = name_parts(name.rsplit(".", 1)[-1]) if name else []
     if words and (words[-1] in _CURSOR_WORDS or "http" in words):
         return False  # a cursor, or an HTTP client's session (`http_session.get(url)`)
+    if len(words) >= 2 and words[-2] in ("by", "per", "for"):
+        return False  # `approvals_by_session.get(sid)`: a mapping keyed by sessions
     return _is_db_object(ctx, expr, env)
 
 

@@ -146,7 +146,9 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "ip_interface", "IPv4Address", "IPv6Address", "unquote_plus", "normalize", "isoformat", "strftime",
                      "ljust", "rjust", "center", "isdigit", "isalpha", "isalnum", "isspace", "isnumeric", "isdecimal",
                      "translate", "strip_tags", "escape", "sub", "subn", "tostring",
-                     "findall", "finditer", "itemgetter", "attrgetter", "get_decoded"})
+                     "findall", "finditer", "itemgetter", "attrgetter", "get_decoded", "urlunparse", "urlunsplit",
+                     "urlencode", "_replace", "make_url", "validate_python", "validate_json",
+                     "validate_strings", "model_dump", "model_dump_json", "compare_digest"})
 _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
                     "get_setting", "get_config", "getenv")
 

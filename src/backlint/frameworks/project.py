@@ -58,6 +58,16 @@ def is_command_path(path: str) -> bool:
     return "/management/commands/" in f"/{path}"
 
 
+_CLI_PACKAGE = re.compile(r"(^|/)((cli_)?commands|cli)/[^/]+\.py$")
+
+
+def is_cli_path(path: str) -> bool:
+    """A module of a command-line package (`server/commands/initdb.py`, `archivebox/cli/update.py`),
+    run by an operator; not Django's `management/commands/`, whose commands may run inside
+    long-lived workers (`call_command`)."""
+    return _CLI_PACKAGE.search(path) is not None and not is_command_path(path)
+
+
 def is_script_path(path: str) -> bool:
     """Files in scripts/, tools/, dev/, bin/...: run by hand, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
@@ -160,6 +170,11 @@ class ProjectFacts:
     logged_http_exceptions: bool = False
     """Whether an exception handler registered for HTTPException logs what it handles (so a
     raised `HTTPException(detail=str(exc))` reaches the log)."""
+    http_exception_handlers: frozenset[str] = frozenset()
+    """Names registered for HTTPException (`app.add_exception_handler(HTTPException, handler)`)
+    whose definition is in another file."""
+    logging_exception_handlers: frozenset[str] = frozenset()
+    """Functions shaped like exception handlers (`def handler(request, exc)`) whose body logs."""
     packages: tuple[tuple[str, bool], ...] = ()
     """(directory, serves from an event loop) for every directory holding a package manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
@@ -192,6 +207,8 @@ class ProjectFacts:
             self.logged_raises | other.logged_raises,
             self.unlogged_raises | other.unlogged_raises,
             self.logged_http_exceptions or other.logged_http_exceptions,
+            self.http_exception_handlers | other.http_exception_handlers,
+            self.logging_exception_handlers | other.logging_exception_handlers,
             self.packages or other.packages,
             self.request_helpers | other.request_helpers,
             self.text_fields | other.text_fields,
@@ -224,6 +241,11 @@ class ProjectFacts:
             else:
                 raise TypeError(f"unexpected {f.name}")
         return cls(**values)
+
+    def logs_http_exceptions(self) -> bool:
+        """Whether the HTTPException handler the project registers logs what it handles, wherever
+        it is defined."""
+        return self.logged_http_exceptions or bool(self.http_exception_handlers & self.logging_exception_handlers)
 
     def logs_before_raising(self, name: str) -> bool:
         """Whether the project logs the cause before raising exception class `name` at most of
@@ -361,7 +383,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         _overrides(path, text) if "import *" in text else frozenset(),
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
-        _logs_http_exceptions(text) if "exception_handler" in text else False,
+        *(_http_exception_handlers(text) if "exception_handler" in text else (False, frozenset(), frozenset())),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         **_text_fields(text),
     )
@@ -407,33 +429,49 @@ def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset
 _HTTP_EXCEPTION_HANDLER = re.compile(
     r"exception_handler\(\s*(?:[\w.]+\.)?(?:Starlette)?HTTPException\s*[,)]"
 )
-_LOG_CALL = re.compile(r"\b(log|logger|logging|_log|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical)\(")
 
 
-def _logs_http_exceptions(text: str) -> bool:
-    """An HTTPException handler (`@app.exception_handler(HTTPException)` on a function, or
-    `add_exception_handler(HTTPException, handler)`) whose body calls a logger."""
+def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+    """(an HTTPException handler of this file logs, handlers registered here but defined in
+    another file, functions here shaped like exception handlers whose body logs)."""
+    logged = False
+    elsewhere: set[str] = set()
     for m in _HTTP_EXCEPTION_HANDLER.finditer(text):
         named = re.match(r"\s*(\w+)", text[m.end():]) if text[m.end() - 1] == "," else None
         start = re.compile(rf"^[ \t]*(?:async\s+)?def\s+{named.group(1) if named else ''}\w*\(", re.M)
         found = start.search(text, 0 if named else m.end())
         if found is None:
+            if named:
+                elsewhere.add(named.group(1))  # imported from the module that defines it
             continue
-        indent = len(found.group(0)) - len(found.group(0).lstrip(" \t"))
-        rest = text[found.end():]
-        # The body ends at the next line indented no deeper than the `def`.
-        end = re.search(rf"\n(?=[ \t]{{0,{indent}}}[^\s#])", rest)
-        if _LOG_CALL.search(rest[: end.start() if end else 4000]):
-            return True
-    return False
+        if _LOG_REFERENCE.search(_body(text, found)):
+            logged = True
+    logging = frozenset(m.group(1) for m in _HANDLER_DEF.finditer(text) if _LOG_REFERENCE.search(_body(text, m)))
+    return logged, frozenset(elsewhere), logging
+
+
+def _body(text: str, found: re.Match[str]) -> str:
+    """The text of the function whose `def` line `found` starts: up to the next line indented no
+    deeper than the `def`."""
+    indent = len(found.group(0)) - len(found.group(0).lstrip(" \t"))
+    rest = text[found.end():]
+    end = re.search(rf"\n(?=[ \t]{{0,{indent}}}[^\s#])", rest)
+    return rest[: end.start() if end else 4000]
+
+
+_HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)\b[^,)]*,\s*\w+", re.M)
+_LOG_REFERENCE = re.compile(r"\b(log|logger|logging|_log|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical)\b")
+"""A logger method, called or kept (`log = logger.warning if ... else logger.error`)."""
 
 
 MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 _EVENT_LOOP_SERVERS = re.compile(
     rb"""(?ix)(?<![\w.-])(fastapi|starlette|litestar|aiohttp|sanic|quart|tornado|django|channels|uvicorn|hypercorn|daphne|
     granian|aiogram|discord(\.py)?|py-cord|nextcord|python-telegram-bot|pyrogram|telethon|websockets|faststream|grpcio|
-    socketio|python-socketio|nicegui|reflex|robyn|blacksheep|falcon|emmett|connexion|aiokafka|slack-bolt)(?![\w-])"""
+    nicegui|reflex|robyn|blacksheep|falcon|emmett|connexion|aiokafka|slack-bolt)(?![\w-])"""
 )
+"""(python-socketio alone is not one: its asyncio server runs under aiohttp, uvicorn or another of
+these; beside Flask it runs in threads.)"""
 
 
 def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:

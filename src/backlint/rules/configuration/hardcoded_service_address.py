@@ -121,8 +121,10 @@ def _is_ip(host: str) -> bool:
 
 
 def _loopback(host: str) -> bool:
-    """Loopback and wildcard addresses: the same in every environment, so not configuration."""
-    if host in _LOCAL:
+    """Loopback and wildcard addresses, and single-label names (`redis`, `db`, `api`: a compose
+    or cluster service that each deployment's own DNS resolves): the same in every environment,
+    so not configuration."""
+    if host in _LOCAL or ("." not in host and ":" not in host and not host.isdigit()):
         return True
     return _is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
 
@@ -148,7 +150,8 @@ class HardcodedServiceAddress(Rule):
     `HOST`).
 
     Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
-    "redis://localhost:6379")`), SQLite files, public https APIs, placeholders written in capitals
+    "redis://localhost:6379")`), service names without a dot (`redis://redis:6379`,
+    `http://api:8000`: a compose or cluster service that every deployment resolves itself), SQLite files, public https APIs, placeholders written in capitals
     (`https://TBD`), migrations (data written once), settings modules named for one environment
     (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
     configuration) and test code. Credentials
@@ -298,6 +301,15 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             HOST_HEADER = "X-Forwarded-Host"
             """,
             note="Connections without addresses; names that are not settings.",
+        ),
+        Valid(
+            """
+            import redis
+
+            cache = redis.Redis.from_url("redis://redis:6379/0")
+            """,
+            path="setup/server.py",
+            note="`redis` is a service name (no dot) that the deployment's own DNS resolves, as a compose file defines it.",
         ),
     ]
 

@@ -157,8 +157,9 @@ class QueryInLoop(Rule):
     (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
     and code run once or by an operator: migrations, `post_migrate` receivers, seed modules,
-    management commands, click/typer commands and standalone scripts (a `__main__` block in a
-    module that imports no web framework or task queue)."""
+    management commands, click/typer commands, modules of a command-line package (`cli/`,
+    `commands/`) and standalone scripts (a `__main__` block in a module that imports no web
+    framework or task queue)."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -563,6 +564,18 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             path="backend/export_items.py",
             note="A standalone script, run by hand once: its loop costs seconds once, not on every request.",
         ),
+        Valid(
+            """
+            from core.models import ArchiveResult, Snapshot
+
+            def reindex(snapshots):
+                for snapshot in snapshots:
+                    done = ArchiveResult.objects.filter(snapshot=snapshot, status="succeeded").count()
+                    print(snapshot.url, done)
+            """,
+            path="archive/cli/update.py",
+            note="A module of the command-line package: an operator's maintenance pass, not a request.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -581,6 +594,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # line, a deliberate re-check in a long prune, a bounded diagnostic): left alone too.
         return super().wants(path, options) and not (
             project.is_seed_path(path) or project.is_command_path(path) or project.is_script_path(path)
+            or project.is_cli_path(path)
         )
 
     def _loops(self) -> list[_Loop]:

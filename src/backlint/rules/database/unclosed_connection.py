@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -66,7 +65,8 @@ class UnclosedConnection(Rule):
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
-    `contextlib.closing`), `try`/`finally: close()`, connections returned, yielded (closed
+    `contextlib.closing`), `try`/`finally: close()`, connections returned (also as
+    `return cursor.execute(...)`, which returns the cursor), yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
     connections, which live as long as the process on purpose, engines without a pool
@@ -340,6 +340,16 @@ Create engines once, at import time or application start-up, and reuse their poo
             """,
             note="A cloud SDK's `Session()` holds no database connection.",
         ),
+        Valid(
+            """
+            from uuid import uuid4
+
+            def exec_server_cursor(conn, query, args):
+                server_cursor = conn.cursor(name=str(uuid4()))
+                return server_cursor.execute(query, args)
+            """,
+            note="psycopg 3's `execute()` returns the cursor itself: the caller gets it (and closes it in its `with`).",
+        ),
     ]
 
     def _opener(self, call: cst.Call) -> tuple[str, bool] | None:
@@ -372,7 +382,7 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or project.is_script_path(self.ctx.path) or _CLI_COMMANDS.search(self.ctx.path) or self._alembic_environment():
+        if scope is None or project.is_script_path(self.ctx.path) or project.is_cli_path(self.ctx.path) or self._alembic_environment():
             return  # a script (scripts/, tools/, bin/...), a CLI command module or a migration run: the process, and what it opened, ends with it
         command = routes.cli_command(node) and node.name.value != "handle"
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
@@ -440,15 +450,15 @@ Create engines once, at import time or application start-up, and reuse their poo
                 return
 
 
-_CLI_COMMANDS = re.compile(r"(^|/)(?!management/)[^/]+/(cli_)?commands/[^/]+\.py$")
-"""A package of command-line commands (`server/commands/initdb.py`), not Django's
-`management/commands/`, whose commands may run inside long-lived workers (`call_command`)."""
 
 
 def _hands_over(value: cst.BaseExpression, name: str) -> bool:
-    """Whether a returned value is the object itself (alone or in a tuple, list or dict)."""
+    """Whether a returned value is the object itself (alone or in a tuple, list or dict), or its
+    `execute(...)`, which returns the cursor itself (psycopg 3, sqlite3, aiosqlite)."""
     if isinstance(value, cst.Name):
         return value.value == name
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "execute":
+        return isinstance(value.func.value, cst.Name) and value.func.value.value == name
     if isinstance(value, (cst.Tuple, cst.List)):
         return any(_hands_over(e.value, name) for e in value.elements)
     if isinstance(value, cst.Dict):

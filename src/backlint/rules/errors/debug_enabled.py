@@ -65,7 +65,7 @@ class DebugEnabled(Rule):
 
     Debug mode sends stack traces, local variables, settings and SQL to anyone who triggers an
     error; Flask's debugger even runs code typed into the error page. The rule flags
-    `app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True` and
+    `app.run(host="0.0.0.0", debug=True)` (a server any machine can reach), `app.debug = True`, `app.config["DEBUG"] = True` and
     `app.config.update(DEBUG=True)` (Flask, Quart), `FastAPI(debug=True)` and
     `Starlette(debug=True)`, and `DEBUG = True` in Django settings modules and configuration
     classes, wherever they live, including debug flags that default to true when the
@@ -75,7 +75,8 @@ class DebugEnabled(Rule):
     (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`), debug
-    read from the environment with a false default, code under a development switch
+    read from the environment with a false default, a development server left on the loopback
+    address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
     (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`), and test code."""
 
     ID = "BL203"
@@ -175,6 +176,18 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             """,
             path="serve.py",
             note="A development server bound to the loopback address: the debugger answers only on this machine.",
+        ),
+        Valid(
+            """
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(debug=True)
+            """,
+            path="app.py",
+            note="No host: Flask's development server listens on 127.0.0.1 (production runs the app under gunicorn).",
         ),
         Valid(
             """
@@ -287,9 +300,12 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         name = qualified_name(self.ctx, node)
         if debug is not None and _truthy(debug.value):
             if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
-                host = keyword_arg(node, "host")
-                if host is not None and string_value(host.value) in _LOOPBACK:
-                    return  # the debugger answers only on this machine: a developer's own server
+                host = keyword_arg(node, "host") or (node.args[0] if node.args and node.args[0].keyword is None
+                                                     and string_value(node.args[0].value) is not None else None)
+                if host is None or string_value(host.value) in _LOOPBACK:
+                    # The debugger answers only on this machine (no host: Flask's, Bottle's and
+                    # Flask-SocketIO's servers listen on 127.0.0.1): a developer's own server.
+                    return
                 self._report(debug, f"`{dotted(func) or 'app.run'}(debug=True)` runs the development server with the debugger", debug.value)
             elif name in _APP_CLASSES or (isinstance(func, cst.Name) and func.value in ("FastAPI", "Starlette")):
                 self._report(debug, f"`{name.rsplit('.', 1)[-1]}(debug=True)` returns tracebacks to clients", debug.value)

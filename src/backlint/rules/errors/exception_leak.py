@@ -54,7 +54,9 @@ class ExceptionLeak(Rule):
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
     `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
-    framework's HTTP exception; text made by a function of the same module that returns a fixed
+    framework's HTTP exception; a branch narrowed with `isinstance` to one failure (even a
+    driver's, `DuplicateTableError`) and answered with a 4xx, which the author classified as the
+    client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
     "duplicate"`); development-only code (`if settings.DEBUG:`, or a
     function that starts with `if not settings.DEV: raise Http404()`); and
@@ -419,6 +421,25 @@ except Exception:
             path="app/views/dev.py",
             note="A view that leaves unless in development (`if not settings.DEV: raise Http404()`) shows errors to the developer.",
         ),
+        Valid(
+            """
+            from asyncpg import DuplicateTableError
+            from fastapi import HTTPException
+            from sqlalchemy.exc import ProgrammingError
+
+            @router.post("/tables")
+            async def create_table(params: TableCreate, service: TablesService = Depends(tables)):
+                try:
+                    await service.create_table(params)
+                except ProgrammingError as e:
+                    while (cause := e.__cause__) is not None:
+                        e = cause
+                    if isinstance(e, DuplicateTableError):
+                        raise HTTPException(409, detail=str(e).replace("relation", "table"))
+                    raise HTTPException(500, detail="Could not create the table")
+            """,
+            note="One driver failure, picked out with `isinstance` and answered as the client's conflict: its text names the table the client asked for.",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -465,6 +486,10 @@ except Exception:
             return  # validation, lookup and application messages are written for people to read
         if kind is ExcKind.BROAD and site.status is not None and 400 <= site.status < 500:
             return  # any exception answered as the client's mistake: the author wrote it for the client
+        if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
+                and origin.source.name is not None and isinstance(origin.source.name.name, cst.Name) \
+                and self._narrowed(origin.source.name.name.value) is not None:
+            return  # `if isinstance(e, DuplicateTableError): raise HTTPException(409, ...)`: one failure, classified as the client's
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 

@@ -25,7 +25,10 @@ class SwallowedException(Rule):
     `traceback.print_exc`, Sentry), raise, make an error response, use the caught exception, or
     exit.
 
-    Left alone: a function that asks whether its input is valid (`validate_key`, `validatekey`,
+    Left alone: a function named for converting its input (`parse_cookie`, `_redact_url`,
+    `normalize_id`: parse, normalize, redact, sanitize, convert, decode...) whose `try` calls no
+    database, HTTP, file or process API and whose handler answers a constant or the input
+    unchanged; a function that asks whether its input is valid (`validate_key`, `validatekey`,
     `verifymessage`; not `checkout`, `cancel` or `issue`), checks it locally (no await, query,
     request, file or socket call in the `try`) and whose only handler answers False (not `pass`,
     not `return`; a broad handler after specific ones is for the unexpected); specific exceptions (`except KeyError: pass` says exactly what is expected),
@@ -723,6 +726,19 @@ except SMTPException:
             """,
             note="The failure is sent to the client over its socket.",
         ),
+        Valid(
+            """
+            from urllib.parse import urlparse, urlunparse
+
+            def _redact_url(url):
+                try:
+                    parts = urlparse(url)
+                    return urlunparse(parts._replace(netloc=f"***@{parts.hostname}"))
+                except Exception:
+                    return "<url>"
+            """,
+            note="A converter of the value in hand, answering a placeholder for input it cannot convert.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -768,6 +784,9 @@ except SMTPException:
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
             return True
+        if fn is not None and set(name_parts(fn.name.value.lstrip("_"))) & _CONVERTER_WORDS and self._computes_only(try_node.body) \
+                and _gives_fallback(handler, fn):
+            return True  # `_redact_url(url)`, `parse_device_cookie(raw)`: a converter's bad input gets its "no" value
         if (fn is not None and _is_validity_question(fn) and _says_false(handler) and try_node.handlers[0] is handler
                 and self._computes_only(try_node.body)):
             # The function asks whether its input is valid and checks it locally: a failure is its
@@ -1201,6 +1220,9 @@ _ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,4
 
 
 _PROBE_FIRST = frozenset({"is", "has", "can", "check", "verify", "ping", "probe", "detect", "test"})
+_CONVERTER_WORDS = frozenset({"parse", "parser", "normalize", "normalise", "redact", "censor", "sanitize", "sanitise",
+                              "convert", "coerce", "decode", "deserialize", "deserialise"})
+"""Words naming a function that turns its input into another form."""
 _QUESTION_JOINED = ("validate", "verify")
 """Question verbs that start a name written as one word (`validatekey`, `verifymessage`); not the
 short ones (`is`, `has`, `can`) nor `check`, which start too many other words (`issue`, `cancel`, `checkout`)."""
@@ -1319,6 +1341,25 @@ def _retries(handler: cst.ExceptHandler) -> bool:
 
 _NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false",
                        "unhealthy", "degraded", "failing", "failed", "error"})
+
+
+def _gives_fallback(handler: cst.ExceptHandler, fn: cst.FunctionDef) -> bool:
+    """The handler only answers a constant or the input unchanged: `return None`, `return "<url>"`,
+    `return value` (a parameter), `result = {}`."""
+    small = _handler_statements(handler)
+    params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)}
+    if not small:
+        return False
+    for x in small:
+        value = x.value if isinstance(x, (cst.Return, cst.Assign)) else None
+        if isinstance(x, cst.Return) and value is None:
+            continue
+        constant = isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
+            isinstance(value, cst.Name) and (value.value in ("None", "True", "False") or value.value in params)
+        ) or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)  # type: ignore[union-attr]
+        if not constant:
+            return False
+    return True
 
 
 def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:

@@ -35,7 +35,8 @@ class UnloggedErrorResponse(Rule):
     (`except ImportError`), health checks, blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
     `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
-    detail carries the exception when the project's HTTPException handler logs details, and
+    detail carries the exception when the project's HTTPException handler logs details (wherever
+    it is defined and registered; a logger method kept in a name counts), and
     error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
     framework logged the original error."""
 
@@ -403,7 +404,7 @@ except Exception:
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
-        if worst.raised and _carries(node, worst) and self.ctx.project.logged_http_exceptions:
+        if worst.raised and _carries(node, worst) and self.ctx.project.logs_http_exceptions():
             return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
