@@ -252,6 +252,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False
     if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier: a setting's name, not its value
+    if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
+        return False  # `"__pending_bot_token__"`: a sentinel marking a value not yet given
     return True
 
 

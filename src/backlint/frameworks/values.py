@@ -63,7 +63,8 @@ class Origin:
     """For REQUEST origins: data as the client sent it (a JSON body, form fields, query
     arguments, an untyped `dict` body), not a value a framework validated into a type."""
     part: str | None = None
-    """For REQUEST origins read from the request object: the attribute read (`form`, `json`...)."""
+    """For REQUEST origins read from the request object: the attribute read (`form`, `json`...),
+    or "str" once a string method returned the value (`data["name"].strip()`)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,9 @@ _PASSTHROUGH_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "capitalize", "encode", "decode",
      "items", "keys", "values", "copy", "split", "rsplit", "splitlines", "removeprefix", "removesuffix"}
 )
+_STRING_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "capitalize",
+                             "removeprefix", "removesuffix"})
+"""Methods only a string has, returning a string."""
 _PASSTHROUGH_FUNCS = frozenset({"str", "repr", "list", "tuple", "set", "frozenset", "sorted", "reversed", "dict", "iter", "next", "format"})
 _NUMERIC_ANNOTATIONS = frozenset(
     {"int", "float", "bool", "UUID", "Decimal", "date", "datetime", "time", "timedelta", "PositiveInt",
@@ -538,6 +542,9 @@ class Origins:
                 return self.of_all([receiver, *args], env)
             if name == "keys":
                 return self._keys(receiver, env)
+            if name in _STRING_METHODS:
+                # `data["name"].strip()`: whatever the client sent, what comes back is a string.
+                return {replace(o, part="str") if o.kind is Kind.REQUEST else o for o in self.of(receiver, env)}
             if name in _PASSTHROUGH_METHODS:
                 return set(self.of(receiver, env))
             if name in ("get", "pop", "setdefault"):

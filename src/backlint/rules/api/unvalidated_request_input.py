@@ -40,7 +40,8 @@ class UnvalidatedRequestInput(Rule):
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
     on its own) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
-    that rejects what fails), form fields and query arguments (always strings) stored in a field that every
+    that rejects what fails), form fields and query arguments (always strings) and values a string method returned
+    (`data["name"].strip()`) stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
     string is valid there; a JSON value may be a list or a number, and a `CharField` has a
     length to check), uploaded files, FastAPI parameters with a model or scalar type, request data
@@ -422,10 +423,11 @@ def update_user(user_id):
             for expr in _parts(whole):
                 if self._checked(expr, expr_env, checked):
                     continue
-                raw = self._raw(origins, expr, expr_env)
-                if raw is not None and field is not None and raw.part in request_data.STRING_ATTRIBUTES \
+                raws = self._raw(origins, expr, expr_env)
+                if raws and field is not None and all(r.part in _STRINGS for r in raws) \
                         and self.ctx.project.unbounded_text(field):
                     continue  # a form or query value (always a string) stored as free text: any string is valid
+                raw = raws[0] if raws else None
                 if raw is not None:
                     if self._checks_request(fn, origins, env):
                         return
@@ -523,11 +525,10 @@ def update_user(user_id):
                 found.add(self.ctx.code(n.value.args[0].value))  # `UUID(reply_uuid)` for its error alone: a check
         return found
 
-    def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> Origin | None:
-        for origin in origins.of(expr, env):
-            if origin.kind is Kind.REQUEST and origin.raw:
-                return origin
-        return None
+    def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> list[Origin]:
+        """The raw request data a value may come from, in a fixed order (`request.form or
+        request.get_json()` is both: a set's order must not decide which one is judged)."""
+        return sorted((o for o in origins.of(expr, env) if o.kind is Kind.REQUEST and o.raw), key=lambda o: (o.what, o.part or ""))
 
     def _is_model_constructor(self, call: cst.Call) -> bool:
         """`User(**data)` builds an ORM model; `UserCreate(**data)` validates."""
@@ -552,6 +553,10 @@ def update_user(user_id):
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
 
+
+_STRINGS = request_data.STRING_ATTRIBUTES | {"str"}
+"""Raw request values known to be strings: form fields, query arguments, and what a string method
+returned (`data["name"].strip()`)."""
 
 _REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink"})
 """Writes whose arguments name what to remove: nothing from them is stored."""

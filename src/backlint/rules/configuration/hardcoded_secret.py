@@ -91,7 +91,10 @@ class HardcodedSecret(Rule):
     modules and development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
     `settings/local_dev.py`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
-    and test code
+    sample values (dunder sentinels such as `"__pending_token__"`, values in an
+    `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
+    constants named for tests or examples such as `URL_TESTS`; token shapes are still
+    reported there), and test code
     (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
     shows the secret: the source line is masked in every format."""
 
@@ -414,6 +417,20 @@ Rotate any secret that was committed: it stays in the repository's history."""
             path="shop/config.py",
             note="A default the application refuses to serve with: it marks the key as not configured.",
         ),
+        Valid(
+            """
+            import typer
+
+            app = typer.Typer()
+
+            @app.command()
+            def create_dev_user(email: str = "dev@example.com", password: str = typer.Option("password1234", envvar="DEV_PASSWORD")):
+                seed_user(email, password)
+
+            PENDING_BOT_TOKEN = "__pending_bot_token__"
+            """,
+            note="A development seed command's default, and a sentinel for a token not yet given: sample values, not credentials.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -434,11 +451,27 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
     # -- reporting ------------------------------------------------------------------------------
 
-    def _flag(self, node: cst.CSTNode, what: str, where: str) -> None:
-        if id(node) in self._done:
-            return
+    def _flag(self, node: cst.CSTNode, what: str, where: str, *, token: bool = False) -> None:
+        if id(node) in self._done or (not token and self._demonstration()):
+            return  # (a provider token's shape is reported wherever it is: it is usable as it stands)
         self._done.add(id(node))
         self.report(node, what=what, where=where, redact=[node])
+
+    def _demonstration(self) -> bool:
+        """Inside an `if __name__ == "__main__":` block that asserts (a module's self-test), a
+        function named for development or tests (`create_dev_user`, `seed_demo`), or a constant
+        named for tests or examples (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the
+        service's credentials."""
+        for node in self.ctx.stack:
+            if isinstance(node, cst.If) and _main_guard(node.test) and any(isinstance(n, cst.Assert) for n in iter_descendants(node.body)):
+                return True  # a self-test (asserts), not a program started with its settings
+            if isinstance(node, cst.FunctionDef) and set(name_parts(node.name.value)) & _DEMO_FUNCTION_WORDS:
+                return True
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, cst.Name) and set(name_parts(t.value)) & _DEMO_CONSTANT_WORDS for t in targets):
+                    return True
+        return False
 
     def _check_named(
         self, name: str, value: cst.BaseExpression | None, where: str | None = None, identities: frozenset[str] = frozenset()
@@ -655,13 +688,26 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return
         what = secrets.token_shape(text)
         if what is not None:
-            self._flag(node, what, "a string literal")
+            self._flag(node, what, "a string literal", token=True)
             return
         if "://" in text or "=" in text:
             creds = secrets.url_credentials(text)
             if creds is not None:
                 label = "password" if creds.scheme == "odbc" else f"password in a `{creds.scheme}://` URL"
                 self._flag(node, label, "a connection string")
+
+
+_DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "sample", "example", "seed", "fixture", "fake", "dummy"})
+_DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
+
+
+def _main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"`."""
+    return (
+        isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__"
+        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)
+        and string_value(test.comparisons[0].comparator) == "__main__"
+    )
 
 
 def _refused_literals(module: cst.Module) -> frozenset[str]:

@@ -24,6 +24,9 @@ _BLOCKING_FUNCTIONS = {
     "smtplib.SMTP_SSL": "`smtplib.SMTP_SSL()`",
     "socket.create_connection": "`socket.create_connection()`",
 }
+_SENDING = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+"""The `requests` functions that send (not `requests.structures.CaseInsensitiveDict()` or the
+exception classes)."""
 _SYNC_DRIVERS = ("sqlite3", "psycopg2", "pymysql", "MySQLdb", "mysql.connector", "cx_Oracle", "oracledb", "pyodbc",
                  "pymssql", "duckdb", "pg8000", "snowflake.connector")
 _SYNC_CLIENT_FACTORIES = ("requests.Session", "requests.session", "httpx.Client", "redis.Redis", "redis.StrictRedis",
@@ -322,7 +325,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
             return _BLOCKING_FUNCTIONS[name], "use its async counterpart or run it in a thread"
         if isinstance(call.func, cst.Name) and call.func.value == "open" and "open" not in ctx.imports.names:
             return "`open()`", "use aiofiles or run the file I/O in a thread"
-        if name.startswith("requests.") or (name.startswith("httpx.") and name.rsplit(".", 1)[-1] in ("get", "post", "put", "patch", "delete", "head", "request", "stream")):
+        if (name.startswith("requests.") and name.rsplit(".", 1)[-1] in _SENDING) or (
+                name.startswith("httpx.") and name.rsplit(".", 1)[-1] in ("get", "post", "put", "patch", "delete", "head", "request", "stream")):
             return f"`{name}()`", "use `httpx.AsyncClient` (awaited)"
         if any(name == f"{d}.connect" for d in _SYNC_DRIVERS):
             return f"`{name}()`", "use an async driver or make the endpoint a plain `def`"
