@@ -41,7 +41,7 @@ def off(url):
 
 
 if __name__ == "__main__":
-    app.run(debug=True)
+    app.run(host="0.0.0.0", debug=True)
 '''
 
 
@@ -96,7 +96,7 @@ def test_quick_fixes_apply_and_resolve_their_findings(tmp_path: Path, sarif_sche
     assert 'requests.get(url, headers={"\u00e9": "1"}, timeout=10)' in fixed
     assert 'params={"q": 1}, timeout=10,' in fixed
     assert "json={}, timeout=10)" in fixed
-    assert 'app.run(debug=os.environ.get("APP_DEBUG") == "1")' in fixed
+    assert 'app.run(host="0.0.0.0", debug=os.environ.get("APP_DEBUG") == "1")' in fixed
     (tmp_path / "app.py").write_text(fixed, encoding="utf-8")
     again = json.loads(run_cli("scan", ".", "--format", "json", "--select", "BL2,BL5", cwd=tmp_path).stdout)
     assert again["findings"] == []
