@@ -10,7 +10,7 @@ from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, keyword_arg
+from backlint.syntax import call_name, contains, iter_descendants, keyword_arg
 
 # Driver connect functions, and whether `with conn:` closes the connection (True) or only wraps
 # a transaction (False: sqlite3 and psycopg2 commit or roll back but leave it open).
@@ -65,7 +65,8 @@ class UnclosedConnection(Rule):
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
-    `contextlib.closing`), `try`/`finally: close()`, connections returned (also as
+    `contextlib.closing`), `try`/`finally: close()`, an early `return` in the `except` of a
+    `try` that only opens the connection (the opening failed: nothing to close), connections returned (also as
     `return cursor.execute(...)`, which returns the cursor), yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
@@ -350,6 +351,20 @@ Create engines once, at import time or application start-up, and reuse their poo
             """,
             note="psycopg 3's `execute()` returns the cursor itself: the caller gets it (and closes it in its `with`).",
         ),
+        Valid(
+            """
+            import asyncpg
+
+            async def probe(dsn):
+                try:
+                    conn = await asyncpg.connect(dsn, timeout=5)
+                except (OSError, asyncpg.PostgresError):
+                    return False
+                await conn.close()
+                return True
+            """,
+            note="The early return is in the `except` of the `connect()` itself: when it runs, no connection was opened.",
+        ),
     ]
 
     def _opener(self, call: cst.Call) -> tuple[str, bool] | None:
@@ -444,12 +459,23 @@ Create engines once, at import time or application start-up, and reuse their poo
         order = {id(n): i for i, n in enumerate(body)}
         opened_at = order.get(id(opened.statement), -1)
         last_close = max(order.get(id(c), -1) for c in closes)
+        unopened = _failed_opening(body, opened.statement)
         for node in body:
-            if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close:
+            if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close and id(node) not in unopened:
                 self.report(opened.call, what=opened.what, problem="is not closed when the function returns or raises before `close()`")
                 return
 
 
+
+
+def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]:
+    """Nodes in the `except` clauses of a `try` whose body only opens the connection: there the
+    opening itself failed, and there is nothing to close."""
+    for node in body:
+        if isinstance(node, (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock) and len(node.body.body) == 1 \
+                and contains(node.body.body[0], statement):
+            return {id(n) for handler in node.handlers for n in iter_descendants(handler)}
+    return set()
 
 
 def _hands_over(value: cst.BaseExpression, name: str) -> bool:
