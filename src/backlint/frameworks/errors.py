@@ -203,9 +203,10 @@ _STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|c
 
 
 def _is_answer(call: cst.Call) -> bool:
-    """`JsonResponse({...}, status=400)`, `jsonify(...)`: building the answer, which does no work."""
+    """`JsonResponse({...}, status=400)`, `jsonify(...)`, `abort(404)`: building the answer, which
+    does no work."""
     name = call_name(call) or ""
-    return name.endswith("Response") or name == "jsonify"
+    return name.endswith("Response") or name in ("jsonify", "abort")
 
 
 def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:

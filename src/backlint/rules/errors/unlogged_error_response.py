@@ -366,6 +366,24 @@ except Exception:
             """,
             note="One object read by the client's key and its permissions checked, answered \"does not exist\": a miss.",
         ),
+        Valid(
+            """
+            import flask
+            import xmltodict
+
+            @app.route("/autodiscover", methods=["POST"])
+            def autodiscover():
+                try:
+                    xml = xmltodict.parse(flask.request.data.decode("utf-8"))
+                    schema = xml["Autodiscover"]["Request"]["AcceptableResponseSchema"]
+                    if not schema.startswith("http://schemas.example.com/"):
+                        return flask.abort(404)
+                    return flask.Response(f"<Response xmlns='{schema}'/>", mimetype="text/xml")
+                except Exception:
+                    return flask.abort(400)
+            """,
+            note="The `try` only parses the request's body and answers: what fails is the client's XML, answered 400.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
