@@ -57,7 +57,7 @@ def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec], facts: Proj
     """`analysis.analyze_bytes`, imported where it runs: in the worker."""
     from backlint import analysis
 
-    return analysis.analyze_bytes(path, data, specs, facts) if facts is not None else analysis.analyze_bytes(path, data, specs)
+    return analysis.analyze_bytes(path, data, specs, facts if facts is not None else analysis.EMPTY_FACTS)
 
 
 def analyze_task(task: Task, specs: Sequence[RuleSpec], facts: ProjectFacts | None = None) -> FileResult:

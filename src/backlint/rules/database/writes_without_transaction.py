@@ -738,7 +738,7 @@ def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
     name = dotted(call.func.value)  # `album`, `asset.bookmark`
     if name is None:
         return False
-    for node in _reaching(fn, call):
+    for node in _reaching(fn, op):
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
             [node.target] if isinstance(node, (cst.AnnAssign, cst.AugAssign)) else []
         for target in targets:
@@ -757,34 +757,23 @@ def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
     return True
 
 
-def _reaching(fn: cst.FunctionDef, call: cst.Call) -> Iterator[cst.CSTNode]:
-    """The nodes of `fn` before `call` in source order, without the arms of an `if` that `call` is
-    not in: what can have run before it in the same pass (`photo = Photo(); photo.owner = user`
-    in one branch says nothing of the `photo.save()` in the other)."""
-    path: list[cst.CSTNode] = []
-    ancestors: set[int] = set()
-    todo: list[tuple[cst.CSTNode, bool]] = [(fn.body, False)]
+def _reaching(fn: cst.FunctionDef, op: _Op) -> Iterator[cst.CSTNode]:
+    """The nodes of `fn` before the write in source order, without the arms of an `if` that the
+    write is not in (its `branches`): what can have run before it in the same pass (`photo =
+    Photo(); photo.owner = user` in one branch says nothing of the `photo.save()` in the other)."""
+    arms = dict(op.branches)
+    call = op.op.call
+    todo: list[cst.CSTNode] = [fn.body]
     while todo:
-        node, leaving = todo.pop()
-        if leaving:
-            path.pop()
-            continue
-        if node is call:
-            ancestors = {id(n) for n in path}
-            break
-        path.append(node)
-        todo.append((node, True))
-        todo.extend((c, False) for c in reversed(list(iter_children(node))))
-    todo_nodes: list[cst.CSTNode] = [fn.body]
-    while todo_nodes:
-        node = todo_nodes.pop()
+        node = todo.pop()
         if node is call:
             return
         yield node
-        children = list(iter_children(node))
-        if isinstance(node, cst.If) and id(node) in ancestors:
-            children = [c for c in children if c is node.test or id(c) in ancestors]
-        todo_nodes.extend(reversed(children))
+        arm = arms.get(id(node)) if isinstance(node, cst.If) else None
+        if arm is None:
+            todo.extend(reversed(list(iter_children(node))))
+        else:
+            todo.extend(reversed([node.test, node.body if arm == 0 else node.orelse]))
 
 
 _WRITER_NAME = re.compile(r"(create|add|update|save|delete|insert|upsert|store|record|register|remove|set|find_or_create|get_or_create)(_|$)")

@@ -1245,12 +1245,19 @@ def _is_validity_question(fn: cst.FunctionDef) -> bool:
     return bool(parts) and (parts[0] == "validate" or (len(parts) == 1 and parts[0].startswith(_QUESTION_JOINED)))
 
 
+def _answers(handler: cst.ExceptHandler) -> list[cst.BaseExpression | None] | None:
+    """What the handler answers when it only returns or assigns (`return x`, `ok = x`; None for a
+    bare `return`); None when it does anything else."""
+    small = _handler_statements(handler)
+    if not small or not all(isinstance(x, (cst.Return, cst.Assign)) for x in small):
+        return None
+    return [x.value for x in small]  # type: ignore[union-attr]
+
+
 def _says_false(handler: cst.ExceptHandler) -> bool:
     """The handler only answers False: `return False`, `valid = False`."""
-    small = _handler_statements(handler)
-    return bool(small) and all(
-        isinstance(x, (cst.Return, cst.Assign)) and isinstance(x.value, cst.Name) and x.value.value == "False" for x in small
-    )
+    values = _answers(handler)
+    return values is not None and all(isinstance(v, cst.Name) and v.value == "False" for v in values)
 
 
 _VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator", "validates",
@@ -1346,20 +1353,16 @@ _NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inac
 def _gives_fallback(handler: cst.ExceptHandler, fn: cst.FunctionDef) -> bool:
     """The handler only answers a constant or the input unchanged: `return None`, `return "<url>"`,
     `return value` (a parameter), `result = {}`."""
-    small = _handler_statements(handler)
-    params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)}
-    if not small:
+    values = _answers(handler)
+    if values is None:
         return False
-    for x in small:
-        value = x.value if isinstance(x, (cst.Return, cst.Assign)) else None
-        if isinstance(x, cst.Return) and value is None:
-            continue
-        constant = isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
-            isinstance(value, cst.Name) and (value.value in ("None", "True", "False") or value.value in params)
-        ) or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)  # type: ignore[union-attr]
-        if not constant:
-            return False
-    return True
+    params = {p.name.value for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params)}
+    return all(
+        value is None or isinstance(value, (cst.SimpleString, cst.Integer, cst.Float))
+        or (isinstance(value, cst.Name) and (value.value in ("None", "True", "False") or value.value in params))
+        or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)
+        for value in values
+    )
 
 
 def _answers_no(handler: cst.ExceptHandler, allow_pass: bool = False) -> bool:
