@@ -445,6 +445,7 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         and not [a for a in call.args if a.keyword is None]
         and not isinstance(receiver, cst.Call)
         and not _keyword_false(call, "commit", "save")
+        and not any(a.keyword is not None and a.keyword.value in _FILE_SAVE_KEYWORDS for a in call.args)
         and not set(name_parts((dotted(receiver) or "").rsplit(".", 1)[-1])) & _NOT_MODEL_WORDS
     ):
         return DataOp(OpKind.WRITE, call, f"`{dotted(receiver) or 'object'}.{method}()`")
@@ -462,6 +463,10 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
             kind = OpKind.WRITE if method in ("update", "delete") and inner.kind is OpKind.QUERY else inner.kind
             return DataOp(kind, call, inner.label, inner.raw)
     return None
+
+
+# `image.save(filename=...)` (Wand), `img.save(fp, format="PNG")` (Pillow): a file written, not a row.
+_FILE_SAVE_KEYWORDS = frozenset({"filename", "file", "fp", "path", "format", "quality"})
 
 
 # SQLAlchemy `Query`/`Select` builder methods: a chain ending in one of these runs nothing yet.

@@ -201,6 +201,11 @@ def entropy(value: str) -> float:
 _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "", "0": "o", "5": "s", "$": "s", "7": "t", "_": "", "-": "", " ": ""})
 
 
+# Prefixes of provider tokens (Slack, Stripe, OpenAI, GitHub, GitLab, npm, PyPI), test and live
+# variants included: after one, a real token has its random part.
+_PROVIDER_PREFIX = re.compile(r"^(?:xox[abposr]|sk|pk|rk|ghp|gho|ghu|ghs|ghr|glpat|npm|pypi)[-_](?:(?:test|live)[-_])?", re.I)
+
+
 def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
@@ -210,6 +215,9 @@ def is_placeholder(value: str) -> bool:
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):
         return True
+    prefixed = _PROVIDER_PREFIX.match(v)
+    if prefixed and v[prefixed.end():] and all(w in _PLACEHOLDER_WORDS or w == "valid" for w in _words(v[prefixed.end():])):
+        return True  # `xoxb-valid`, `sk_test_dummy`: a provider's prefix on a stand-in word
     lowered = v.lower()
     unleet = lowered.translate(_LEET)
     if any(marker in unleet for marker in ("changeme", "changethis", "changeit", "replaceme", "yoursecret", "yourpassword")):

@@ -12,7 +12,7 @@ from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants
+from backlint.syntax import call_name, iter_descendants, name_parts
 
 _CHECKER_PREFIXES = ("check_", "verify_", "validate", "ensure_valid", "is_valid")
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
@@ -39,12 +39,13 @@ class UnvalidatedRequestInput(Rule):
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
-    on its own) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
+    on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails), form fields and query arguments (always strings) and values a string method returned
     (`data["name"].strip()`) stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
     string is valid there; a JSON value may be a list or a number, and a `CharField` has a
-    length to check), uploaded files, FastAPI parameters with a model or scalar type, request data
+    length to check), the client's own view state (fields named for filters, display properties,
+    ordering, layout, columns, preferences, bookmarks), uploaded files, FastAPI parameters with a model or scalar type, request data
     used only to read or to select the rows a write changes or removes (`user.aliases.remove(
     request.POST["alias"])`, `cache.delete(key)`), and a local `request` that holds
     what the code itself sent (`request = requests.post(...)`)."""
@@ -398,6 +399,40 @@ def update_user(user_id):
             path="views/preferences.py",
             note="The request value only selects which of the user's own aliases to remove: nothing from it is stored.",
         ),
+        Valid(
+            """
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            from boards.models import BoardUserProperties
+
+            class BoardPropertiesView(APIView):
+                def patch(self, request, board_id):
+                    props = BoardUserProperties.objects.get(user=request.user, board_id=board_id)
+                    props.display_filters = request.data.get("display_filters", props.display_filters)
+                    props.column_layout = request.data.get("column_layout", props.column_layout)
+                    props.save()
+                    return Response(status=204)
+            """,
+            note="The client's own view state (filters, layout): whatever it holds only changes what that client sees next.",
+        ),
+        Valid(
+            """
+            from django.http import HttpResponse
+
+            from alerts.models import Notification
+
+            def delivery_status(request, code):
+                notification = Notification.objects.get(code=code)
+                if request.POST.get("MessageStatus") in ("failed", "undelivered"):
+                    status = request.POST["MessageStatus"]
+                    notification.error = f"Delivery failed (status={status})."
+                    notification.save(update_fields=["error"])
+                return HttpResponse()
+            """,
+            note="The status is checked against a fixed set (read with `.get()`, then by subscript: the same value), "
+                 "and the stored text is formatted from it alone.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -423,6 +458,8 @@ def update_user(user_id):
             for expr in _parts(whole):
                 if self._checked(expr, expr_env, checked):
                     continue
+                if field is not None and _ui_state(field):
+                    continue  # the client's own view state (`display_filters`, `view_props`, `bookmark_key`)
                 raws = self._raw(origins, expr, expr_env)
                 if raws and field is not None and all(r.part in _STRINGS for r in raws) \
                         and self.ctx.project.unbounded_text(field):
@@ -464,13 +501,17 @@ def update_user(user_id):
                         return True
         return False
 
-    def _checked(self, expr: cst.BaseExpression, env: Env, checked: set[str]) -> bool:
-        """A value (or the name it was read into) compared against a fixed set."""
+    def _checked(self, expr: cst.BaseExpression, env: Env, checked: set[str], depth: int = 0) -> bool:
+        """A value (or the name it was read into) compared against a fixed set, or a string
+        formatted from such values only (`f"Delivery failed ({status})"`)."""
         if self.ctx.code(expr) in checked:
             return True
-        return isinstance(expr, cst.Name) and any(
-            isinstance(value, cst.BaseExpression) and self.ctx.code(value) in checked
-            for value, _ in assigned_values(env, expr)
+        if isinstance(expr, cst.FormattedString) and depth < 3:
+            holes = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+            return bool(holes) and all(self._checked(h, env, checked, depth + 1) for h in holes)
+        return isinstance(expr, cst.Name) and depth < 3 and any(
+            isinstance(value, cst.BaseExpression) and self._checked(value, venv, checked, depth + 1)
+            for value, venv in assigned_values(env, expr)
             if value is not expr
         )
 
@@ -514,7 +555,7 @@ def update_user(user_id):
                     if isinstance(target.operator, (cst.In, cst.NotIn)) and (
                         _fixed_collection(target.comparator) or (isinstance(target.comparator, cst.Name) and target.comparator.value in lists)
                     ):
-                        found.add(self.ctx.code(n.left))
+                        found.update(self._spellings(n.left))
                     elif (
                         isinstance(target.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
                         and isinstance(n.left, cst.Call) and call_name(n.left) == "len" and n.left.args
@@ -523,6 +564,16 @@ def update_user(user_id):
                         found.add(self.ctx.code(n.left.args[0].value))  # `if len(review) > 2000: abort(400)`
             elif isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and call_name(n.value) in _PARSE_CHECKS and n.value.args:
                 found.add(self.ctx.code(n.value.args[0].value))  # `UUID(reply_uuid)` for its error alone: a check
+        return found
+
+    def _spellings(self, expr: cst.BaseExpression) -> set[str]:
+        """The code of a value, and of the other way to read the same key: `data.get("k")` and
+        `data["k"]` are one value, checked under either spelling."""
+        found = {self.ctx.code(expr)}
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" and expr.args:
+            found.add(f"{self.ctx.code(expr.func.value)}[{self.ctx.code(expr.args[0].value)}]")
+        elif isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            found.add(f"{self.ctx.code(expr.value)}.get({self.ctx.code(expr.slice[0].slice.value)})")
         return found
 
     def _raw(self, origins: Origins, expr: cst.BaseExpression, env: Env) -> list[Origin]:
@@ -565,6 +616,16 @@ _PARSE_CHECKS = frozenset({"int", "float", "Decimal", "UUID", "date", "datetime"
                            "ip_network", "validate_email"})
 """Parsers called as a statement, their result dropped (`UUID(value)` in a `try`): only their error
 matters, so the call checks the value."""
+
+
+_UI_STATE = frozenset({"filters", "props", "properties", "preferences", "prefs", "ordering", "layout", "columns"})
+
+
+def _ui_state(field: str) -> bool:
+    """A field holding the client's own view state: filters, display properties, ordering,
+    layout, a reader's bookmark. Whatever it holds only changes what that client sees next."""
+    words = name_parts(field)
+    return bool(words) and (words[-1] in _UI_STATE or "bookmark" in words)
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

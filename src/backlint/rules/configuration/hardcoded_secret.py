@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import libcst as cst
 
@@ -76,7 +76,10 @@ class HardcodedSecret(Rule):
     It leaves alone what bandit and ruff users complain about: empty strings, placeholders
     (`changeme`, `xxx`, `<password>`, `${DB_PASS}`, `mysecretpassword`), values spelled from the
     user, login, database or client names set beside them (`MINIO_USER = "polar"` with
-    `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`),
+    `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`, or
+    `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`),
+    a provider's prefix on a stand-in word (`xoxb-valid`), defaults of environment variables
+    named for tests (`TEST_USER_PASSWORD`),
     values shared with keys that name no secret (`css["text"] = "input"`, `css["password"] =
     "input"`: a category per key), values equal to their own name
     (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
@@ -88,8 +91,8 @@ class HardcodedSecret(Rule):
     that are not mail, file-transfer or shell clients, phrases used as keys (`"Change password":
     ...` in a message catalogue), actions on passwords (`reset_password`), form
     `labels`, named values in template and example settings files and in CI or test settings
-    modules and development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
-    `settings/local_dev.py`; token shapes and private keys there are still reported), defaults the
+    modules, development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
+    `settings/local_dev.py`) and benchmark or load-test packages (`shop-benchmark/`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
@@ -431,6 +434,29 @@ Rotate any secret that was committed: it stays in the repository's history."""
             """,
             note="A development seed command's default, and a sentinel for a token not yet given: sample values, not credentials.",
         ),
+        Valid(
+            """
+            import os
+
+            from slack_bolt import App
+
+            def export_schema():
+                os.environ["OIDC_CLIENT_ID"] = "schema-client"
+                os.environ["OIDC_CLIENT_SECRET"] = "schema-client-secret"
+                password = os.environ.get("APP_TEST_USER_PASSWORD", "password1234")
+                return App(token="xoxb-valid", token_verification_enabled=False), password
+            """,
+            note="A secret spelled from the client id set beside it, the default of a variable named for tests, "
+                 "and a provider's prefix on a stand-in word: stub values.",
+        ),
+        Valid(
+            """
+            DEFAULT_EMAIL = "loadtest@example.com"
+            DEFAULT_PASSWORD = "password1234"
+            """,
+            path="packages/shop-benchmark/shop_benchmark/runner.py",
+            note="A benchmark package logs into the seeded deployment it measures: like seed data, only real key shapes count.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -442,11 +468,13 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # shape of a real key (PEM, provider tokens) are reported there.
         # Seed and demo-data modules give demo accounts their passwords: likewise.
         # Settings modules for CI and test runs configure the test suite, like test config classes.
+        # Benchmark and load-test packages log into the seeded deployment they measure.
         # So do development settings modules: one that switches DEBUG on unconditionally
         # (`settings/local_dev.py` with `DEBUG = True`) is never the production module.
         self._template = (
             _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
             or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None)
+            or _BENCHMARK_PATH.search(ctx.path) is not None
         )
 
     # -- reporting ------------------------------------------------------------------------------
@@ -534,27 +562,34 @@ Rotate any secret that was committed: it stays in the repository's history."""
             index = target.slice[0].slice
             key = string_value(index.value) if isinstance(index, cst.Index) else None
             if key is not None and not self._shared_by_other_keys(target, value):
-                self._check_named(key, value, f"`{key}`")
+                self._check_named(key, value, f"`{key}`", identities=self._keyed_identities(target))
+
+    def _keyed_identities(self, target: cst.Subscript) -> frozenset[str]:
+        """The values set beside it under identity keys of the same mapping, in the same block:
+        `os.environ["OIDC_CLIENT_ID"] = "openapi-client"` next to `..._SECRET`."""
+        return frozenset(text for key, text in self._beside(target) if text and _is_identity(key))
 
     def _shared_by_other_keys(self, target: cst.Subscript, value: cst.BaseExpression | None) -> bool:
         """`css["password"] = "input"` beside `css["text"] = "input"`: the same value set under
         another key of the same mapping, one that names no secret, is a category, not a secret."""
         text = string_value(value) if value is not None else None
+        return text is not None and any(t == text and secrets.secret_name(key) is None for key, t in self._beside(target))
+
+    def _beside(self, target: cst.Subscript) -> Iterator[tuple[str, str | None]]:
+        """(key, literal value) of the other `mapping["key"] = value` statements of the block that
+        assigns `target`, on the same mapping."""
         block = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.IndentedBlock, cst.Module))), None)
-        if text is None or block is None:
-            return False
-        for stmt in block.body:
+        for stmt in block.body if block is not None else ():
             for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                if not (isinstance(small, cst.Assign) and string_value(small.value) == text):
+                if not isinstance(small, cst.Assign):
                     continue
                 for t in small.targets:
                     other = t.target
                     if isinstance(other, cst.Subscript) and other is not target and other.value.deep_equals(target.value) \
                             and len(other.slice) == 1 and isinstance(other.slice[0].slice, cst.Index):
                         key = string_value(other.slice[0].slice.value)
-                        if key is not None and secrets.secret_name(key) is None:
-                            return True
-        return False
+                        if key is not None:
+                            yield key, string_value(small.value)
 
     def _is_page_context(self, node: cst.Dict) -> bool:
         parent = self.ctx.parent(node)
@@ -662,7 +697,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in ("default", "fallback"):
                 default = arg.value
-        if default is not None:
+        if default is not None and not _test_variable(call):
             self._check_named(var, default, f"the default for `{var}`")
 
     # -- shapes anywhere ------------------------------------------------------------------------
@@ -731,6 +766,7 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
 
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
+_BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
 _CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
@@ -795,8 +831,15 @@ def _candidate_literals(ctx: Any, value: cst.BaseExpression) -> list[cst.BaseExp
         return _candidate_literals(ctx, value.right)
     if isinstance(value, cst.IfExp):
         return _candidate_literals(ctx, value.body) + _candidate_literals(ctx, value.orelse)
-    if isinstance(value, cst.Call) and _is_env_lookup(ctx, value):
+    if isinstance(value, cst.Call) and _is_env_lookup(ctx, value) and not _test_variable(value):
         positional = [a.value for a in value.args if a.keyword is None and not a.star]
         defaults = positional[1:2] + [a.value for a in value.args if a.keyword is not None and a.keyword.value in ("default", "fallback")]
         return [d for d in defaults if string_value(d) is not None]
     return []
+
+
+def _test_variable(lookup: cst.Call) -> bool:
+    """An environment variable named for tests (`TEST_USER_PASSWORD`): its default is the test
+    account's, not the service's."""
+    var = string_value(lookup.args[0].value) if lookup.args and lookup.args[0].keyword is None else None
+    return var is not None and bool(set(name_parts(var)) & _DEMO_CONSTANT_WORDS)

@@ -36,7 +36,10 @@ class UnloggedErrorResponse(Rule):
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
     `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
-    it is defined and registered; a logger method kept in a name counts), and
+    it is defined and registered; a logger method kept in a name counts), exceptions the
+    application defines, answered with their message (`except CouponCreateError as e: return
+    {"errors": [str(e)]}, 500`: the caller is told the cause; not with a 502, 503 or 504, which
+    say a dependency failed, and not a builtin's or a library's exception), and
     error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
     framework logged the original error."""
 
@@ -384,6 +387,22 @@ except Exception:
             """,
             note="The `try` only parses the request's body and answers: what fails is the client's XML, answered 400.",
         ),
+        Valid(
+            """
+            from shop.exceptions import CouponCreateError
+
+            @app.post("/api/v1/coupons")
+            def create_coupon():
+                try:
+                    coupon = coupon_plugins[request.json["type"]].create(request)
+                except CouponCreateError as e:
+                    return {"success": False, "errors": [str(e)]}, 500
+                return {"success": True, "id": coupon.id}
+            """,
+            path="shop/api/coupons.py",
+            note="The application's own exception, raised with a message for the caller, answered with that message: "
+                 "the cause reaches whoever asked (a 500 is the wrong status, not a lost cause).",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -422,11 +441,31 @@ except Exception:
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
+        if not broad and status not in (502, 503, 504) and _carries(node, worst) and self._own_signals_only(node):
+            return  # the application's own signal (`ChallengeCreateException("Missing value")`), its message answered
         if worst.raised and _carries(node, worst) and self.ctx.project.logs_http_exceptions():
             return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _own_signals_only(self, handler: cst.ExceptHandler) -> bool:
+        """Every caught type is an exception class the application defines (in this module, or
+        imported relatively or from a package on this file's path): one it raises on purpose
+        with a message for whoever made the request. Builtins, drivers', the network's and other
+        libraries' exceptions are not."""
+        types = errors.caught_types(handler)
+        packages = set(self.ctx.path.split("/")[:-1])
+        classes = self.ctx.module_scope().classes
+
+        def own(expr: cst.BaseExpression) -> bool:
+            name = dotted(expr) or ""
+            qualified = self.ctx.imports.qualify(expr)
+            if qualified is None:
+                return name in classes
+            return qualified.startswith(".") or qualified.split(".", 1)[0] in packages
+
+        return bool(types) and all(errors.type_kind(self.ctx, t) is errors.ExcKind.DOMAIN and own(t) for t in types)
 
     def _restful_resource(self) -> bool:
         """Inside a Flask-RESTful or Flask-RESTX `Resource` class."""
