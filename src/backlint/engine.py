@@ -137,6 +137,12 @@ def scan(
     js_cache = _open_semgrep_cache(cache_dir, rules_dir, infos, other_targets, digests) if cache_dir is not None else None
     if js_cache is not None:
         other_targets = _from_cache(js_cache, other_targets, digests, disabled, result)
+    if rules_dir is None and other_targets:
+        result.notifications.append(Notification(
+            NotificationKind.SEMGREP,
+            f"the semgrep rules were not found beside the package, so {len(other_targets)} JavaScript/TypeScript "
+            "files were not analysed; reinstall backlint",
+        ))
     handle = semgrep.start(other_targets, rules_dir, infos, config, disabled)
     try:
         if rules:

@@ -34,6 +34,7 @@ def is_settings_path(path: str) -> bool:
 _MIGRATION_PATH = re.compile(
     r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
     r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
+    r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
@@ -104,8 +105,10 @@ _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
+_DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
-                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)")
+                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
+                  "View")
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _TEXT_FIELD = re.compile(
@@ -182,6 +185,11 @@ class ProjectFacts:
     request_helpers: frozenset[str] = frozenset()
     """Functions some code calls with the request as first argument (`get_findings(request)`):
     helpers of views, not views themselves, unless a urls.py routes to them."""
+    atomic_views: frozenset[str] = frozenset()
+    """View classes whose `dispatch` runs the request inside `transaction.atomic()`."""
+    view_bases: frozenset[tuple[str, str]] = frozenset()
+    """(class, base) pairs where the base's name says it is a view (`...View`), to find the views
+    that inherit an atomic `dispatch`."""
     text_fields: frozenset[str] = frozenset()
     """Names of model fields declared as unbounded text (Django `TextField`, SQLAlchemy `Text`)."""
     sized_fields: frozenset[str] = frozenset()
@@ -211,6 +219,8 @@ class ProjectFacts:
             self.logging_exception_handlers | other.logging_exception_handlers,
             self.packages or other.packages,
             self.request_helpers | other.request_helpers,
+            self.atomic_views | other.atomic_views,
+            self.view_bases | other.view_bases,
             self.text_fields | other.text_fields,
             self.sized_fields | other.sized_fields,
         )
@@ -279,6 +289,20 @@ class ProjectFacts:
             if known or any(owner in lineage for owner, _ in self.model_relations):
                 return known
         return self.relations
+
+    def atomic_view(self, bases: Iterable[str]) -> bool:
+        """Whether a class with these bases inherits a `dispatch` that runs in a transaction."""
+        seen = set(bases)
+        frontier = list(seen)
+        while frontier:
+            current = frontier.pop()
+            if current in self.atomic_views:
+                return True
+            for cls, base in self.view_bases:
+                if cls == current and base not in seen:
+                    seen.add(base)
+                    frontier.append(base)
+        return False
 
     def overridden(self, path: str, name: str) -> bool:
         """Whether setting `name` of the settings module at `path` is assigned again by a sibling."""
@@ -383,8 +407,15 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         _overrides(path, text) if "import *" in text else frozenset(),
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
-        *(_http_exception_handlers(text) if "exception_handler" in text else (False, frozenset(), frozenset())),
+        *_logging_of_errors(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
+        atomic_views=frozenset(
+            owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
+        ) if "def dispatch(" in text else frozenset(),
+        view_bases=frozenset(
+            (m.group(1), name) for m in _CLASS_BASES.finditer(text)
+            for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
+        ) if "View" in text else frozenset(),
         **_text_fields(text),
     )
 
@@ -429,6 +460,25 @@ def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset
 _HTTP_EXCEPTION_HANDLER = re.compile(
     r"exception_handler\(\s*(?:[\w.]+\.)?(?:Starlette)?HTTPException\s*[,)]"
 )
+
+
+def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+    """(error responses are logged with their body, HTTPException handlers registered here but
+    defined elsewhere, functions here shaped like exception handlers whose body logs)."""
+    logged, elsewhere, logging = _http_exception_handlers(text) if "exception_handler" in text else (False, frozenset(), frozenset())
+    return logged or _logs_error_responses(text), elsewhere, logging
+
+
+def _logs_error_responses(text: str) -> bool:
+    """A request-logging middleware (a function given `call_next`) in a module that logs responses
+    by their status (`if status_code >= 500: log_method = LOG.error`): every error response, its
+    body (an HTTPException's detail) included, reaches the log."""
+    if "call_next" not in text:
+        return False
+    return any(_LOG_REFERENCE.search(text, m.end(), m.end() + 200) for m in _ERROR_STATUS_TEST.finditer(text))
+
+
+_ERROR_STATUS_TEST = re.compile(r"status(?:_code)?\s*(?:>=\s*[45]00|>\s*[34]99)\s*:")
 
 
 def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:

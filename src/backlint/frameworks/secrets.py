@@ -74,6 +74,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
         "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
+        "fill", "fillme", "fillmein", "setme",
         "mysecretpassword",  # the postgres container image's documented example password
     }
 )
@@ -127,14 +128,17 @@ _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "
 _PASSWORD_ACTIONS = frozenset({"reset", "change", "forgot", "forgotten", "recover", "update", "set", "manage"})
 
 
+_PATTERN_WORDS = frozenset({"regex", "regexp", "re", "pattern", "patterns", "placeholder"})
+
+
 @functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> str | None:
     """What kind of secret an identifier names ("password", "API key"...), or None."""
     if re.search(r"\s", name.strip()):
         return None  # `"Change password"`: a phrase (a label, a message key), not a name
     words = [w for w in name_parts(name) if not w.isdigit()]
-    if not words:
-        return None
+    if not words or set(words) & _PATTERN_WORDS:
+        return None  # `REGEX_URL_USER_PASS`, `PLACEHOLDER_SECRET_KEY`: a pattern or a placeholder, by its name
     last = words[-1]
     if last in _NOT_SECRET_LAST:
         return None
@@ -262,7 +266,30 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # a dotted or snake_case identifier: a setting's name, not its value
     if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
         return False  # `"__pending_bot_token__"`: a sentinel marking a value not yet given
+    if _REGEX_SYNTAX.search(v):
+        return False  # `r":\/\/[a-zA-Z0-9_-]+:[\S]+@"`: a pattern that finds credentials
+    if _dotted_path(v):
+        return False  # `"accounts.serializers.TokenSerializer"`: a class to load, named in settings
+    if _PUBLISHABLE.match(v):
+        return False  # a publishable key (PostHog `phc_`, Stripe `pk_live_`, Mapbox `pk.`): public by design
     return True
+
+
+# A character class with a quantifier, a class escape, a group extension: regular expressions.
+_REGEX_SYNTAX = re.compile(r"\[[^\]]+\][+*?{]|\\[dDsSwWbB]|\(\?[:P<=!]")
+_PUBLISHABLE = re.compile(r"^(?:phc_|pk_(?:live|test)_|pk\.eyJ)")
+
+
+def _dotted_path(value: str) -> bool:
+    """A Python dotted path (`pkg.module.ClassName`, `a.b.c`): a name, not a secret. Not a JWT
+    (`eyJ...`) or anything random-looking."""
+    segments = value.split(".")
+    return (
+        re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", value) is not None
+        and not value.startswith("eyJ")
+        and (len(segments) >= 3 or re.match(r"[A-Z][a-z]", segments[-1]) is not None)
+        and not any(_random_looking(seg) for seg in segments)
+    )
 
 
 def _random_looking(value: str) -> bool:

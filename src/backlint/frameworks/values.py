@@ -538,6 +538,9 @@ class Origins:
             receiver = func.value
             if name == "join":
                 return self.of_all([receiver, *args], env) or {Origin(Kind.CONSTANT, "a constant")}
+            if name == "replace" and _doubles_quotes(args):
+                # `s.replace("'", "''")`: SQL's own escaping of a quote inside a quoted literal.
+                return {Origin(Kind.SANITIZED, "`replace()` doubling quotes")}
             if name in ("format", "replace", "format_map"):
                 return self.of_all([receiver, *args], env)
             if name == "keys":
@@ -805,3 +808,11 @@ def assigned_values(env: Env, expr: cst.BaseExpression, depth: int = 0) -> list[
 def qualified_name(ctx: FileContext, call: cst.Call) -> str:
     """The qualified name of the called function when imported, else its dotted name."""
     return ctx.imports.qualify(call.func) or dotted(call.func) or ""
+
+
+def _doubles_quotes(args: list[cst.BaseExpression]) -> bool:
+    """`("'", "''")`: the arguments of a `replace` that doubles a quote."""
+    if len(args) != 2:
+        return False
+    old, new = string_value(args[0]), string_value(args[1])
+    return old in ("'", '"') and new == old * 2

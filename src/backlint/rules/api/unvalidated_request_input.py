@@ -38,7 +38,8 @@ class UnvalidatedRequestInput(Rule):
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
-    constant, an enumeration's `values` or `choices`, or a local list bound once; each value of a dict or list written whole is judged
+    constant, an enumeration's `values` or `choices`, a generator over a constant (`(code for code, _
+    in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails), form fields and query arguments (always strings) and values a string method returned
     (`data["name"].strip()`) stored in a field that every
@@ -433,6 +434,22 @@ def update_user(user_id):
             note="The status is checked against a fixed set (read with `.get()`, then by subscript: the same value), "
                  "and the stored text is formatted from it alone.",
         ),
+        Valid(
+            """
+            from django.conf import settings
+            from django.http import HttpResponseRedirect
+
+            def set_locale(request):
+                locale = request.GET.get("locale")
+                if locale in (code for code, _ in settings.LANGUAGES):
+                    profile = request.user.profile
+                    profile.locale = locale
+                    profile.save(update_fields=["locale"])
+                return HttpResponseRedirect("/")
+            """,
+            path="accounts/views.py",
+            note="The value is checked against the codes of a settings constant, read through a generator.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -654,6 +671,8 @@ def _fixed_collection(expr: cst.BaseExpression) -> bool:
     (`UserProfile.StartPage.values`, Django's choices, `Status.__members__`)."""
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return True
+    if isinstance(expr, (cst.GeneratorExp, cst.ListComp, cst.SetComp)) and not isinstance(expr.for_in.inner_for_in, cst.CompFor):
+        return _fixed_collection(expr.for_in.iter)  # `(code for code, _ in settings.LANGUAGES)`
     name = dotted(expr)
     if name is None:
         return False

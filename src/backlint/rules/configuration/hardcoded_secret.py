@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import Any, Iterator, Mapping
 
 import libcst as cst
@@ -58,7 +59,38 @@ def _is_env_lookup(ctx: Any, call: cst.Call) -> bool:
         name in ("os.getenv", "os.environ.get", "getenv", "environ.get", "config", "env", "env.str", "decouple.config")
         or name.endswith(("environ.get", ".getenv"))
         or (ctx.imports.qualify(call.func) or "").startswith(("os.getenv", "os.environ.get", "decouple.config"))
+        or _env_wrapper(call)
     )
+
+
+def _env_wrapper(call: cst.Call) -> bool:
+    """A project's own environment reader (`config_from_env("APP_SECRET", default="...")`): named
+    for the environment, given a variable's name first and a default."""
+    first = call.args[0] if call.args else None
+    var = string_value(first.value) if first is not None and first.keyword is None else None
+    return (
+        var is not None and _ENV_NAME_SHAPE.fullmatch(var) is not None
+        and "env" in name_parts(call_name(call) or "")
+        and (len(call.args) > 1 and call.args[1].keyword is None or any(a.keyword is not None and a.keyword.value == "default" for a in call.args))
+    )
+
+
+_ENV_NAME_SHAPE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_LABEL = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})+")
+"""Lowercase words joined by hyphens (`copilot-agent`, `mcp-http-session-owner`): a tag naming a caller."""
+_CAMEL_WORDS = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
+"""`RequestPolicy`: a class or type name."""
+
+
+def _loopback_only(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool:
+    """A configuration whose every address is this machine's (`http://localhost:7002/...`): a
+    credential there is for a local development service."""
+    hosts = []
+    for _, value in entries:
+        text = string_value(value)
+        if text is not None and "://" in text:
+            hosts.append((urlsplit(text).hostname or "").lower())
+    return bool(hosts) and all(h in ("localhost", "127.0.0.1", "::1") or h.endswith(".localhost") for h in hosts)
 
 
 class HardcodedSecret(Rule):
@@ -68,7 +100,8 @@ class HardcodedSecret(Rule):
     rotated without a release, and are the same in every environment. The rule reads names
     (`DB_PASSWORD`, `SECRET_KEY`, `app.secret_key`, `api_key=`), the places that can only take a
     key (`jwt.encode(payload, key)`, `Fernet(key)`, `smtp.login(user, password)`), the defaults of
-    environment lookups (`os.getenv("SECRET_KEY", "...")`), credentials inside connection URLs
+    environment lookups (`os.getenv("SECRET_KEY", "...")`, and a project's own reader named for the
+    environment, `config_from_env("APP_SECRET", default="...")`), credentials inside connection URLs
     (`postgresql://app:s3cret@db.internal/app`, `...;PWD=...;`) and the shapes of well-known
     tokens (AWS, GitHub, GitLab, Slack, Stripe, Google, SendGrid, OpenAI, npm, PyPI, PEM private
     keys) anywhere.
@@ -79,7 +112,11 @@ class HardcodedSecret(Rule):
     `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`, or
     `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`),
     a provider's prefix on a stand-in word (`xoxb-valid`), defaults of environment variables
-    named for tests (`TEST_USER_PASSWORD`),
+    named for tests (`TEST_USER_PASSWORD`), regular expressions (by their name, `REGEX_USER_PASS`,
+    or their syntax), dotted paths of classes to load, publishable keys (PostHog `phc_`, Stripe
+    `pk_live_`), lowercase hyphenated labels passed as keyword arguments (`api_key="copilot-agent"`),
+    class names compared with a word (`token == "RequestPolicy"`), credentials in a configuration
+    whose every address is this machine's (a local development identity server),
     values shared with keys that name no secret (`css["text"] = "input"`, `css["password"] =
     "input"`: a category per key), values equal to their own name
     (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
@@ -224,6 +261,15 @@ Rotate any secret that was committed: it stays in the repository's history."""
             """,
             line=1,
             note="Environment-style keys with values: a password, not a map of setting names.",
+        ),
+        Invalid(
+            """
+            from app.config_helpers import config_from_env
+
+            config_from_env("OPEN_ID_CLIENT_SECRET_KEY", default="JXeQExm0JhQPLumgHtIIqf52bDalHz0q")
+            """,
+            line=3,
+            note="The project's own environment reader: its default is the secret used whenever the variable is missing.",
         ),
     ]
     VALID = [
@@ -457,6 +503,34 @@ Rotate any secret that was committed: it stays in the repository's history."""
             path="packages/shop-benchmark/shop_benchmark/runner.py",
             note="A benchmark package logs into the seeded deployment it measures: like seed data, only real key shapes count.",
         ),
+        Valid(
+            r"""
+            import re
+
+            REGEX_CAMERA_USER_PASS = r"user=[a-zA-Z0-9_-]+&password=[\S]+"
+            HEADER_TOKEN = r"[!#$%&'*+.^_`|~A-Za-z0-9-]+"
+            POSTHOG_PROJECT_API_KEY = "phc_Xq1ZbS3rYt7uVw9oPa2sDf4gHj6kLm8nBv0cEi5"
+            ENCRYPTION_SECRET_KEY = "fillmein"
+            DJOSER = {"SERIALIZERS": {"token": "accounts.serializers.TokenSerializer"}}
+            AUTH_CONFIGS = [{
+                "uri": "http://localhost:7002/realms/dev",
+                "client_id": "dev-backend",
+                "client_secret": "JXeQExm0JhQPLumgHtIIqf52bDalHz0q",
+            }]
+
+            def run_for_assistant(workflow_id):
+                return execute_workflow(workflow_id, api_key="assistant-agent")
+
+            def classify(text):
+                for match in re.finditer(r"\w+", text):
+                    token = match.group(0)
+                    if token == "RequestPolicy":
+                        return True
+            """,
+            note="Patterns that find credentials, a publishable analytics key, a placeholder, a class to load, the "
+                 "client of a development identity server on this machine, a caller's label and a class name: none "
+                 "is a secret.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -615,6 +689,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         entries = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
         if _field_mapping(entries) or _env_name_mapping(entries):
             return  # `{"username": "login", "password": "pass"}`: which field is called what
+        if _loopback_only(entries):
+            return  # `{"uri": "http://localhost:7002/realms/dev", "client_secret": ...}`: a local development service
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.
         names: set[str] = set()
@@ -636,7 +712,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
             name = dotted(name_side)
             if name is not None and name[:1].isupper():
                 continue  # `User.password == "x"`: a query predicate on a column, not a credential
-            if name is not None and string_value(value_side) is not None:
+            text = string_value(value_side)
+            if name is not None and text is not None and not _CAMEL_WORDS.fullmatch(text):
+                # (`token == "RequestPolicy"`: a word of some text compared with a class name)
                 self._check_named(name.rsplit(".", 1)[-1], value_side, f"a comparison with `{name}`")
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -646,6 +724,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 string_value(lit) or "" for key, value in keywords if _is_identity(key) for lit in _candidate_literals(self.ctx, value)
             )
             for key, value in keywords:
+                if not key.isupper() and _LABEL.fullmatch(string_value(value) or ""):
+                    continue  # `api_key="copilot-agent"`: words naming a caller, a tag, not a key
                 self._check_named(key, value, f"the `{key}=` argument", names)
         if _is_env_lookup(self.ctx, node):
             parent = self.ctx.parent()

@@ -147,7 +147,8 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops (also a relation loaded only to be deleted, and Django's
+    `range` of constants, writes in loops (also a relation loaded only to be deleted, rows copied
+    one by one with their relations, `row.pk = None` then `save()`, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
     queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
@@ -576,6 +577,25 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             path="archive/cli/update.py",
             note="A module of the command-line package: an operator's maintenance pass, not a request.",
         ),
+        Valid(
+            """
+            from django.db import models
+
+            class Question(models.Model):
+                event = models.ForeignKey("Event", on_delete=models.CASCADE)
+                tracks = models.ManyToManyField("Track")
+
+            def copy_questions(source, target, track_map):
+                for question in Question.objects.filter(event=source):
+                    tracks = list(question.tracks.all())
+                    question.pk = None
+                    question.event = target
+                    question.save()
+                    question.tracks.set([track_map[t.pk] for t in tracks])
+            """,
+            note="Each row is copied (`pk = None`, then saved): its relations are read to be copied onto the new "
+                 "row, a write per item anyway.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -815,6 +835,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         for loop in self._loops():
             if var not in loop.targets:
                 continue
+            if _clones(loop.node, var):
+                return  # `q.pk = None; q.save()` then `q.tags.set(...)`: each row copied, a write per item anyway
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
@@ -891,6 +913,20 @@ _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appen
 
 
 _MISSES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "NotFound"})
+
+
+def _clones(loop: cst.CSTNode, var: str) -> bool:
+    """Whether the loop copies each row it iterates: `var.pk = None` (or `.id`) before a save, or
+    `var.clone(...)`."""
+    for n in iter_descendants(loop.body if isinstance(loop, (cst.For, cst.While)) else loop):
+        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Name) and n.value.value == "None" and any(
+            isinstance(t.target, cst.Attribute) and dotted(t.target) in (f"{var}.pk", f"{var}.id") for t in n.targets
+        ):
+            return True
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("clone", "copy_to", "duplicate") \
+                and dotted(n.func.value) == var:
+            return True
+    return False
 
 
 def _names_miss(handler: cst.ExceptHandler, model: str | None) -> bool:

@@ -19,7 +19,8 @@ class SqlStringBuilding(Rule):
     function (assignments, `+=` in loops, lists filled with `append` and joined, helper functions
     of the same file) and looks at every interpolated value and where it sits in the statement.
 
-    Values that cannot carry SQL are left alone: constants, module-level UPPER_CASE names, enum
+    Values that cannot carry SQL are left alone: values quoted with SQL's own escaping
+    (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names, enum
     members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
     `Literal[...]`) and generated placeholder lists such as `",".join("?" * len(ids))`. Table and
     column names cannot be bound as parameters, so interpolating an identifier that comes from
@@ -309,6 +310,16 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
                 cur.execute(f"UPDATE users SET {assignments} WHERE id = %s", [*fields.values(), user_id])
             """,
             note="Only column names are interpolated (from code, not the request); values are bound.",
+        ),
+        Valid(
+            """
+            def literal_string(s):
+                return "'" + s.replace("'", "''").replace("\\0", "") + "'"
+
+            def find_by_title(conn, title):
+                return conn.execute("SELECT id FROM posts WHERE title = " + literal_string(title)).fetchall()
+            """,
+            note="A value quoted with SQL's own escaping (every quote doubled inside the literal) cannot end the literal.",
         ),
     ]
 

@@ -81,7 +81,8 @@ class WritesWithoutTransaction(Rule):
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), a session or
     connection committed once after all its writes, functions this file only calls inside a
-    transaction, views when `ATOMIC_REQUESTS` is on, progress and error marks saved on their own
+    transaction, views when `ATOMIC_REQUESTS` is on, methods of view classes that inherit (or
+    define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
     time on the path that reaches it, whatever other branches assign;
@@ -420,6 +421,27 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             path="api/views.py",
             note="The first branch's `photo.save()` assigns nothing on its way (the fields set in the other branch never reach it): a touch, not a second change.",
         ),
+        Valid(
+            """
+            from django.db import transaction
+            from django.views import View
+
+            class AdminView(View):
+                def dispatch(self, request, *args, **kwargs):
+                    with transaction.atomic():
+                        return super().dispatch(request, *args, **kwargs)
+
+            class EditRank(AdminView):
+                def post(self, request, pk):
+                    rank = Rank.objects.get(pk=pk)
+                    rank.name = request.POST["name"]
+                    rank.save()
+                    RankRole.objects.filter(rank=rank).delete()
+                    return redirect("ranks")
+            """,
+            path="forum/admin/views.py",
+            note="The base view runs every request in a transaction: the writes of its subclasses share it.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -594,6 +616,15 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         calls = self.ctx.memo("BL104-calls", lambda: _calls_by_transaction(self.ctx))
         return name in calls and all(calls[name])
 
+    def _in_atomic_view(self) -> bool:
+        """A method of a view class that inherits (or defines) a `dispatch` running every
+        request in `transaction.atomic()`."""
+        cls = self.ctx.enclosing_class()
+        if cls is None:
+            return False
+        bases = [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
+        return self.ctx.project.atomic_view([cls.name.value, *bases])
+
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()
         if fn.transactional or not fn.ops or _framework_runs_in_transaction(node, self._class_depth()):
@@ -603,7 +634,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ops = [o for o in fn.ops if not o.in_transaction]
         django = self.ctx.imports.imports_any(["django", "rest_framework"])
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
-        if self._callers_all_in_transaction(node.name.value):
+        if self._callers_all_in_transaction(node.name.value) or self._in_atomic_view():
             return
         if django and not (self.ctx.project.atomic_requests and _is_view(self.ctx, node)):
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw and not _touch(node, o)]

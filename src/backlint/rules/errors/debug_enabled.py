@@ -35,6 +35,16 @@ def _debug_switch(test: cst.BaseExpression) -> bool:
     return False
 
 
+def _env_read(expr: cst.BaseExpression) -> bool:
+    """A read of an environment variable (`env.bool("X", default=False)`, `os.getenv("X")`)."""
+    if not isinstance(expr, cst.Call):
+        return False
+    name = call_name(expr) or ""
+    first = expr.args[0].value if expr.args else None
+    var = string_value(first) if first is not None else None
+    return (name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool"))) and var is not None and var.isupper()
+
+
 def _truthy(expr: cst.BaseExpression | None) -> bool:
     if isinstance(expr, cst.Name):
         return expr.value == "True"
@@ -77,7 +87,9 @@ class DebugEnabled(Rule):
     star-importing an overrides module written at deployment (`from .overrides import *`), debug
     read from the environment with a false default, a development server left on the loopback
     address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
-    (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`), and test code."""
+    (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
+    environment turns on, off by default (`if ENABLE_DB_LOGGING:` with `ENABLE_DB_LOGGING =
+    env.bool("ENABLE_DB_LOGGING", default=False)`), and test code."""
 
     ID = "BL203"
     PEER_CODES = ("S201", "B201")
@@ -256,6 +268,24 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             path="app/main.py",
             note="Debug switched on only when the configuration says so (`if in_debug_mode():`, `if mode == \"dev\":`).",
         ),
+        Valid(
+            """
+            import warnings
+
+            import environ
+
+            env = environ.Env()
+            DEBUG = env.bool("DEBUG", default=False)
+            INSTALLED_APPS = ["django.contrib.auth", "shop"]
+            ENABLE_DB_LOGGING = env.bool("DJANGO_ENABLE_DB_LOGGING", default=False)
+            if ENABLE_DB_LOGGING:
+                if not DEBUG:
+                    warnings.warn("DB logging needs DEBUG")
+                    DEBUG = True
+            """,
+            path="shop/settings/common.py",
+            note="Debug turned on only under an option the environment switches on, off by default: the operator asks for it.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -282,9 +312,17 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         stack = self.ctx.stack
         for i in range(len(stack) - 2, -1, -1):
             node = stack[i]
-            if isinstance(node, cst.If) and stack[i + 1] is node.body and _debug_switch(node.test):
+            if isinstance(node, cst.If) and stack[i + 1] is node.body and (_debug_switch(node.test) or self._env_switch(node.test)):
                 return True
         return False
+
+    def _env_switch(self, test: cst.BaseExpression) -> bool:
+        """`if ENABLE_DB_LOGGING:` where `ENABLE_DB_LOGGING = env.bool("...", default=False)`: an
+        option the environment turns on, off unless the operator asks for it."""
+        if isinstance(test, cst.Name):
+            definitions = list(self.ctx.module_scope().definitions(test.value))
+            return bool(definitions) and all(d.value is not None and _env_read(d.value) and not _env_default_truthy(d.value) for d in definitions)
+        return _env_read(test) and not _env_default_truthy(test)
 
     def _report(self, node: cst.CSTNode, what: str, value: cst.BaseExpression | None = None) -> None:
         fix = None

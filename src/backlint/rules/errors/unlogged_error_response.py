@@ -36,7 +36,9 @@ class UnloggedErrorResponse(Rule):
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
     `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
-    it is defined and registered; a logger method kept in a name counts), exceptions the
+    it is defined and registered; a logger method kept in a name counts) or a request-logging
+    middleware logs error responses by their status (`if response.status_code >= 500:
+    log.error(...)` in a module with a `call_next` middleware), exceptions the
     application defines, answered with their message (`except CouponCreateError as e: return
     {"errors": [str(e)]}, 500`: the caller is told the cause; not with a 502, 503 or 504, which
     say a dependency failed, and not a builtin's or a library's exception), and
@@ -403,6 +405,32 @@ except Exception:
             note="The application's own exception, raised with a message for the caller, answered with that message: "
                  "the cause reaches whoever asked (a 500 is the wrong status, not a lost cause).",
         ),
+        Valid(
+            """
+            import logging
+
+            from fastapi import FastAPI, HTTPException, Request
+
+            log = logging.getLogger(__name__)
+            app = FastAPI()
+
+            @app.middleware("http")
+            async def log_requests(request: Request, call_next):
+                response = await call_next(request)
+                if response.status_code >= 500:
+                    log.error("request failed", extra={"path": request.url.path, "body": await read_body(response)})
+                return response
+
+            @app.get("/oauth/start")
+            async def start_oauth():
+                try:
+                    return await oauth.start_authorization()
+                except ValueError as exc:
+                    raise HTTPException(status_code=503, detail=str(exc))
+            """,
+            note="A request-logging middleware logs every 5xx response with its body, and the detail carries the "
+                 "exception: the cause reaches the log.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -411,7 +439,8 @@ except Exception:
             return  # the framework logged the original error before calling its error view
         if fn is not None and _PROBE.search(fn.name.value):
             return  # a health check answers "unhealthy"; the monitoring that calls it records it
-        caught = [(dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
+        # (by the name the class was defined with: `except HttpException as ...` imported `as SkyvernHttpException`)
+        caught = [(self.ctx.imports.qualify(t) or dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
         if any(name in ("ImportError", "ModuleNotFoundError") for name in caught):
             return  # an optional dependency that is not installed: an expected, explained outcome
         if caught and all(self.ctx.project.logs_before_raising(name) for name in caught):
