@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument
+from backlint.syntax import argument, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -139,7 +139,9 @@ def response_of_call(ctx: FileContext, call: cst.Call) -> ResponseSite | None:
         status = status_value(argument(call, 0, "status_code"))
         return ResponseSite(call, (detail,) if detail is not None else (), status, "`HTTPException(detail=...)`", raised=True)
     if last == "abort":
-        if args and isinstance(args[0], cst.Call):
+        if not call.args or (args and string_value(args[0]) is not None):
+            return None  # `route.abort()`, `route.abort("failed")`: not an HTTP answer (Flask's takes a status)
+        if isinstance(args[0], cst.Call):
             inner = response_of_call(ctx, args[0])
             if inner is not None:
                 return ResponseSite(call, inner.bodies, inner.status, inner.label, raised=True)

@@ -147,7 +147,7 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops (also a relation loaded only to be deleted, rows copied
+    `range` of constants, writes in loops (also a relation or rows loaded only to be deleted, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
@@ -596,6 +596,17 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             note="Each row is copied (`pk = None`, then saved): its relations are read to be copied onto the new "
                  "row, a write per item anyway.",
         ),
+        Valid(
+            """
+            def clear_keys(session, store, keys):
+                for key in keys:
+                    rows = session.query(Entry).filter_by(store_id=store.id, key=key).all()
+                    for row in rows:
+                        session.delete(row)
+                session.commit()
+            """,
+            note="Rows loaded only to be deleted one by one: a write per row anyway.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -685,6 +696,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         parent = self.ctx.parent()
         if isinstance(parent, cst.Arg) and len(stack) > 2 and isinstance(stack[-3], cst.Call) and call_name(stack[-3]) == "delete":
             return  # `session.delete(session.query(...).first())`: loaded to be deleted, a write
+        if self._loaded_to_delete(node):
+            return  # `rows = ....all()` then `for row in rows: session.delete(row)`: a write per row
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
             return  # `book.tags.all()`: the relationship read is reported where it happens
@@ -722,6 +735,20 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     advice="load them in one query (`__in`, a join, or prefetching)",
                 )
                 return
+
+    def _loaded_to_delete(self, query: cst.Call) -> bool:
+        """Rows loaded only to be deleted one by one: the query is a `for` loop's iterable, or
+        bound to a name that only such loops read, and each loop deletes its row."""
+        parent = self.ctx.parent()
+        fn = self.ctx.function()
+        if isinstance(parent, cst.For) and parent.iter is query:
+            return _deletes_target(parent)
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)) or fn is None:
+            return False
+        name = parent.targets[0].target.value
+        uses = [n for n in iter_descendants(fn.body) if isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target]
+        loops = [n for n in iter_descendants(fn.body) if isinstance(n, cst.For) and isinstance(n.iter, cst.Name) and n.iter.value == name]
+        return bool(loops) and len(uses) == len(loops) and all(_deletes_target(loop) for loop in loops)
 
     def _executes_now(self, call: cst.Call, env: Env) -> bool:
         """Querysets and SQLAlchemy queries are lazy: a chain that only builds one runs when it
@@ -913,6 +940,20 @@ _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appen
 
 
 _MISSES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "NotFound"})
+
+
+def _deletes_target(loop: cst.For) -> bool:
+    """`for row in rows: session.delete(row)` / `row.delete()`."""
+    if not isinstance(loop.target, cst.Name):
+        return False
+    var = loop.target.value
+    return any(
+        isinstance(n, cst.Call) and call_name(n) == "delete" and (
+            any(isinstance(a.value, cst.Name) and a.value.value == var for a in n.args)
+            or (isinstance(n.func, cst.Attribute) and dotted(n.func.value) == var)
+        )
+        for n in iter_descendants(loop.body)
+    )
 
 
 def _clones(loop: cst.CSTNode, var: str) -> bool:

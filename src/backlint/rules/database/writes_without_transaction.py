@@ -81,7 +81,9 @@ class WritesWithoutTransaction(Rule):
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), a session or
     connection committed once after all its writes, functions this file only calls inside a
-    transaction, views when `ATOMIC_REQUESTS` is on, methods of view classes that inherit (or
+    transaction (directly or through its other functions called only so) or that assert they run
+    in one (`assert transaction.get_connection().in_atomic_block`), views when
+    `ATOMIC_REQUESTS` is on, methods of view classes that inherit (or
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
@@ -442,6 +444,38 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             path="forum/admin/views.py",
             note="The base view runs every request in a transaction: the writes of its subclasses share it.",
         ),
+        Valid(
+            """
+            from django.db import transaction
+
+            def import_flags(project, flags):
+                with transaction.atomic():
+                    for flag in flags:
+                        _import_flag(project, flag)
+
+            def _import_flag(project, flag):
+                feature = Feature.objects.create(project=project, name=flag["key"])
+                _create_segment(feature, flag["rules"])
+
+            def _create_segment(feature, rules):
+                segment = Segment.objects.create(feature=feature)
+                Condition.objects.bulk_create(Condition(segment=segment, **rule) for rule in rules)
+            """,
+            path="flags/services.py",
+            note="Each helper is called only from a function that runs inside the transaction: its writes share it.",
+        ),
+        Valid(
+            """
+            from django.db import transaction
+
+            def copy_rules(source, target):
+                assert transaction.get_connection().in_atomic_block, "must run in a transaction"
+                Rule.objects.filter(segment=target).delete()
+                Rule.objects.bulk_create(Rule(segment=target, type=r.type) for r in source.rules.all())
+            """,
+            path="segments/services.py",
+            note="The function refuses to run outside its caller's transaction.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -612,9 +646,10 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
 
     def _callers_all_in_transaction(self, name: str) -> bool:
         """Whether the function is called in this file, and only inside a transaction (a
-        `with transaction.atomic():` block or an `@atomic` function): its writes share it."""
+        `with transaction.atomic():` block or an `@atomic` function), directly or through
+        functions of this file called only so: its writes share it."""
         calls = self.ctx.memo("BL104-calls", lambda: _calls_by_transaction(self.ctx))
-        return name in calls and all(calls[name])
+        return _only_in_transaction(calls, name)
 
     def _in_atomic_view(self) -> bool:
         """A method of a view class that inherits (or defines) a `dispatch` running every
@@ -634,7 +669,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ops = [o for o in fn.ops if not o.in_transaction]
         django = self.ctx.imports.imports_any(["django", "rest_framework"])
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
-        if self._callers_all_in_transaction(node.name.value) or self._in_atomic_view():
+        if self._callers_all_in_transaction(node.name.value) or self._in_atomic_view() or _asserts_transaction(node):
             return
         if django and not (self.ctx.project.atomic_requests and _is_view(self.ctx, node)):
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw and not _touch(node, o)]
@@ -734,14 +769,16 @@ def _is_view(ctx: Any, fn: cst.FunctionDef) -> bool:
     return "request" in params or routes.route_of(ctx, fn) is not None
 
 
-def _calls_by_transaction(ctx: Any) -> dict[str, list[bool]]:
-    """For every called name in the file, whether each call is inside a transaction (one walk)."""
-    calls: dict[str, list[bool]] = {}
-    todo: list[tuple[cst.CSTNode, bool]] = [(ctx.module, False)]
+def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:
+    """For every called name in the file, each call: whether it is inside a transaction, and the
+    function it is made from (one walk)."""
+    calls: dict[str, list[tuple[bool, str | None]]] = {}
+    todo: list[tuple[cst.CSTNode, bool, str | None]] = [(ctx.module, False, None)]
     while todo:
-        node, in_tx = todo.pop()
+        node, in_tx, caller = todo.pop()
         if isinstance(node, cst.FunctionDef):
             in_tx = database.is_transactional_function(node)
+            caller = node.name.value
         elif isinstance(node, cst.With) and any(
             database.is_transaction_context(ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item)
             for item in node.items
@@ -750,9 +787,28 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[bool]]:
         elif isinstance(node, cst.Call):
             name = call_name(node)
             if name:
-                calls.setdefault(name, []).append(in_tx)
-        todo.extend((child, in_tx) for child in iter_children(node))
+                calls.setdefault(name, []).append((in_tx, caller))
+        todo.extend((child, in_tx, caller) for child in iter_children(node))
     return calls
+
+
+def _asserts_transaction(fn: cst.FunctionDef) -> bool:
+    """`assert transaction.get_connection().in_atomic_block`: the function requires its caller's
+    transaction."""
+    return any(
+        isinstance(n, cst.Assert) and any(isinstance(a, cst.Attribute) and a.attr.value == "in_atomic_block" for a in [n.test, *iter_descendants(n.test)])
+        for n in iter_descendants(fn.body)
+    )
+
+
+def _only_in_transaction(calls: dict[str, list[tuple[bool, str | None]]], name: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether every call of `name` in the file is inside a transaction, or made from a function
+    of which that holds in turn (`_create_segment` called only by `_import_flags`, called only
+    inside `with transaction.atomic():`)."""
+    sites = calls.get(name)
+    if not sites or name in seen:
+        return False
+    return all(in_tx or (caller is not None and _only_in_transaction(calls, caller, seen | {name})) for in_tx, caller in sites)
 
 
 def _touch(fn: cst.FunctionDef, op: _Op) -> bool:

@@ -440,6 +440,32 @@ except Exception:
             """,
             note="One driver failure, picked out with `isinstance` and answered as the client's conflict: its text names the table the client asked for.",
         ),
+        Valid(
+            """
+            import logging
+
+            from fastapi import APIRouter, HTTPException
+
+            from app.services import oauth_service
+
+            log = logging.getLogger(__name__)
+            router = APIRouter()
+
+            @router.get("/oauth/callback")
+            async def callback(code: str, state: str):
+                try:
+                    tokens = await oauth_service.exchange(code)
+                except Exception as exc:
+                    log.exception("token exchange failed")
+                    raise HTTPException(status_code=500, detail="Failed to exchange the code") from exc
+                try:
+                    credential = await oauth_service.promote(state, tokens)
+                except oauth_service.EncryptionNotConfiguredError as exc:
+                    raise HTTPException(status_code=503, detail=str(exc)) from exc
+                return {"id": credential.id}
+            """,
+            note="The second `exc` is the application's own exception: the first handler's `exc` ended with its block.",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -478,7 +504,7 @@ except Exception:
             leaks.extend(o for o in origins.of(body, env) if o.kind is Kind.EXCEPTION)
         if not leaks:
             return
-        kinds = [(self._kind(o), o) for o in leaks if not self._inside_try_of(o)]
+        kinds = [(self._kind(o), o) for o in leaks if not self._inside_try_of(o) and not self._unbound(o)]
         if not kinds:
             return
         kind, origin = max(kinds, key=lambda ko: ko[0])
@@ -578,6 +604,19 @@ except Exception:
             return bool(calls) and all(id(c) in dropped for c in calls)
 
         return bool(self.ctx.memo(("BL201-discarded", name), scan))
+
+    def _unbound(self, origin: Origin) -> bool:
+        """An exception caught by another `except ... as exc` than the one around the response,
+        when that one binds the same name: Python unbinds `exc` when a handler ends, so here
+        `exc` is only this handler's exception."""
+        source = origin.source
+        if not isinstance(source, cst.ExceptHandler) or source.name is None or not isinstance(source.name.name, cst.Name):
+            return False
+        name = source.name.name.value
+        enclosing = [n for n in self.ctx.stack if isinstance(n, cst.ExceptHandler)]
+        return source not in enclosing and any(
+            h.name is not None and isinstance(h.name.name, cst.Name) and h.name.name.value == name for h in enclosing
+        )
 
     def _inside_try_of(self, origin: Origin) -> bool:
         """Whether the response is in the `try` body whose handler caught the exception: it is

@@ -8,6 +8,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, request_data, responses, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
+from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, string_value
 
@@ -41,7 +42,11 @@ class UnloggedErrorResponse(Rule):
     log.error(...)` in a module with a `call_next` middleware), exceptions the
     application defines, answered with their message (`except CouponCreateError as e: return
     {"errors": [str(e)]}, 500`: the caller is told the cause; not with a 502, 503 or 504, which
-    say a dependency failed, and not a builtin's or a library's exception), and
+    say a dependency failed, and not a builtin's or a library's exception), connection failures
+    and timeouts of a URL taken from the request or the data (a proxy of a record's link, not a
+    URL from literals, settings or parameters), a not-found exception caught by name around one
+    row read (whatever the status), `abort()` without a status (Playwright's `route.abort()`),
+    and
     error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
     framework logged the original error."""
 
@@ -431,6 +436,40 @@ except Exception:
             note="A request-logging middleware logs every 5xx response with its body, and the detail carries the "
                  "exception: the cause reaches the log.",
         ),
+        Valid(
+            """
+            import requests
+            from flask import abort
+
+            @bp.route("/dataset/<id>/resource/<resource_id>/proxy")
+            def proxy(id, resource_id):
+                resource = get_action("resource_show")({"id": resource_id})
+                url = resource["url"]
+                try:
+                    r = requests.get(url, timeout=10, stream=True)
+                except requests.exceptions.ConnectionError as error:
+                    return abort(502, description=f"Could not proxy resource: {error}")
+                except requests.exceptions.Timeout:
+                    return abort(504, description="Could not proxy resource: the connection timed out")
+                return stream(r)
+            """,
+            note="A link taken from the data, fetched for the client: a dead remote is its owner's outage, answered as such.",
+        ),
+        Valid(
+            """
+            from fastapi.responses import JSONResponse
+            from peewee import DoesNotExist
+
+            @router.get("/{camera}/grid")
+            def grid(camera: str):
+                try:
+                    grid = Regions.select(Regions.grid).where(Regions.camera == camera).get().grid
+                except DoesNotExist:
+                    return JSONResponse({"success": False, "message": "No region grid yet"}, status_code=500)
+                return JSONResponse({"grid": grid})
+            """,
+            note="One row read, its absence caught by name: a miss, whatever status answers it.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -466,6 +505,10 @@ except Exception:
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if status is not None and 400 <= status < 500 and _says_missing(worst) and self._reads_one_object():
             return  # one object read (and its permissions checked), answered "does not exist": a miss
+        if self._fetches_data_url(node):
+            return  # a dead link taken from the data (a proxy): the remote's outage, answered as such
+        if errors.handler_kind(self.ctx, node) is errors.ExcKind.NOT_FOUND and self._reads_one_object():
+            return  # `except Region.DoesNotExist` around one read: a miss, whatever status answers it
         if status in (401, 403) and self._checks_credentials():
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
         if worst.raised and (status is None or status >= 500) and self._restful_resource():
@@ -477,6 +520,27 @@ except Exception:
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _fetches_data_url(self, handler: cst.ExceptHandler) -> bool:
+        """The `except` names only connection failures and timeouts, and the `try` fetches a URL
+        taken from the request or from loaded records (`url = resource["url"]`), not one built
+        from literals, settings or parameters: the service's own dependencies are not involved."""
+        caught = [(dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(handler)]
+        body = self._tried()
+        if not caught or not all(name in _NETWORK_FAILURES for name in caught) or body is None:
+            return False
+        env = Env.here(self.ctx)
+        origins = Origins(self.ctx)
+        fetched = False
+        for call in errors.calls(body):
+            qualified = self.ctx.imports.qualify(call.func) or ""
+            if not (qualified.startswith(("requests.", "httpx.")) and call_name(call) in _FETCHES) or not call.args:
+                continue
+            kinds = {o.kind for o in origins.of(call.args[0].value, env)}
+            if not kinds or not kinds <= {Kind.REQUEST, Kind.CALL, Kind.UNKNOWN}:
+                return False
+            fetched = True
+        return fetched
 
     def _own_signals_only(self, handler: cst.ExceptHandler) -> bool:
         """Every caught type is an exception class the application defines (in this module, or
@@ -524,10 +588,14 @@ except Exception:
             return False
         calls = list(errors.calls(body))
         inner = {id(link) for c in calls for link in database.chain_calls(c)[1:]}
+        inner |= {id(link) for c in calls for link in _receivers(c)}
         reads = 0
         for call in calls:
             if id(call) in inner:
                 continue  # a link of a chain: `Media.objects.select_related(...)` in `....get(token=t)`
+            if _model_read(call):
+                reads += 1  # `Regions.select(...).where(...).get()` (peewee and alike): one row read
+                continue
             op = database.data_op(self.ctx, call)
             if op is not None:
                 if op.kind is not OpKind.QUERY:
@@ -567,6 +635,32 @@ except Exception:
                 if source is not None and source.rsplit(".", 1)[-1] in ("files", "FILES"):
                     names.add(node.target.value)
         return frozenset(names)
+
+
+_NETWORK_FAILURES = frozenset({"ConnectionError", "Timeout", "ConnectTimeout", "ReadTimeout", "ConnectError", "TimeoutException",
+                               "TooManyRedirects", "SSLError", "ProxyError"})
+_FETCHES = frozenset({"get", "head", "post", "request", "stream"})
+
+
+def _receivers(call: cst.Call) -> list[cst.Call]:
+    """The calls a method chain is made on: `a().b().c()` gives `a().b()` and `a()`."""
+    out = []
+    func = call.func
+    while isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        out.append(func.value)
+        func = func.value.func
+    return out
+
+
+def _model_read(call: cst.Call) -> bool:
+    """`Model.select(...).where(...).get()`: a chain on a class that ends by reading one row."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "first", "one", "get_or_none", "one_or_none")):
+        return False
+    links = _receivers(call)
+    root = links[-1].func if links else call.func.value
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    return bool(links) and isinstance(root, cst.Name) and root.value[:1].isupper()
 
 
 _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
