@@ -105,6 +105,7 @@ _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\s*[:=]\s*True")
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
+_NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\()")
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
@@ -185,6 +186,9 @@ class ProjectFacts:
     request_helpers: frozenset[str] = frozenset()
     """Functions some code calls with the request as first argument (`get_findings(request)`):
     helpers of views, not views themselves, unless a urls.py routes to them."""
+    nested_url_params: frozenset[str] = frozenset()
+    """Django URL parameters other routes are nested under (`path("events/<slug:event>/",
+    include(...))`): the lookups of container objects, such as a tenant."""
     atomic_views: frozenset[str] = frozenset()
     """View classes whose `dispatch` runs the request inside `transaction.atomic()`."""
     view_bases: frozenset[tuple[str, str]] = frozenset()
@@ -219,6 +223,7 @@ class ProjectFacts:
             self.logging_exception_handlers | other.logging_exception_handlers,
             self.packages or other.packages,
             self.request_helpers | other.request_helpers,
+            self.nested_url_params | other.nested_url_params,
             self.atomic_views | other.atomic_views,
             self.view_bases | other.view_bases,
             self.text_fields | other.text_fields,
@@ -409,6 +414,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         *_raises(text, path),
         *_logging_of_errors(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
+        nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
         atomic_views=frozenset(
             owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
         ) if "def dispatch(" in text else frozenset(),

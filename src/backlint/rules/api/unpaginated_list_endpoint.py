@@ -127,6 +127,8 @@ class UnpaginatedListEndpoint(Rule):
     when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
     scanned and set no DEFAULT_PAGINATION_CLASS.
 
+    The containers other routes are nested under are not reported (a view set whose
+    `lookup_url_kwarg` is a URL parameter with routes below it: `events/<slug:event>/...`).
     Only collections that grow with use are reported: events, logs, records, people, orders,
     content (by the model's or table's name). Configuration and reference tables
     (environments, templates, categories, settings) stay small, and their pickers need them whole.
@@ -339,6 +341,25 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             """,
             note="Not a GET endpoint.",
         ),
+        Valid(
+            """
+            from django.urls import include, path
+            from rest_framework import routers, viewsets
+
+            class EventViewSet(viewsets.ReadOnlyModelViewSet):
+                queryset = Event.objects.filter(is_public=True)
+                serializer_class = EventListSerializer
+                lookup_field = "slug"
+                lookup_url_kwarg = "event"
+                pagination_class = None
+
+            event_router = routers.SimpleRouter()
+            event_router.register("talks", TalkViewSet)
+            urlpatterns = [path("events/<slug:event>/", include(event_router.urls))]
+            """,
+            path="conference/api/urls.py",
+            note="The events are the containers every other route is nested under (tenants), not a list that grows with use.",
+        ),
     ]
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -349,6 +370,9 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         model = _view_model(body)
         if model is not None and not _grows(model):
             return  # a configuration or reference table
+        lookup = _lookup(body)
+        if lookup is not None and lookup in self.ctx.project.nested_url_params:
+            return  # `events/<event>/...`: the container of other routes (a tenant), not a growing list
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -509,3 +533,17 @@ def _reads_form(fn: cst.FunctionDef) -> bool:
         if isinstance(node, cst.Comparison) and (dotted(node.left) or "").endswith("request.method"):
             return True
     return False
+
+
+def _lookup(body: Sequence[cst.BaseStatement]) -> str | None:
+    """The URL keyword a view set reads its object by, when set (`lookup_url_kwarg = "event"`,
+    else `lookup_field`); not the default primary key."""
+    found: dict[str, str] = {}
+    for stmt in body:
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and (text := string_value(small.value)) is not None:
+                for t in small.targets:
+                    if isinstance(t.target, cst.Name) and t.target.value in ("lookup_url_kwarg", "lookup_field"):
+                        found[t.target.value] = text
+    value = found.get("lookup_url_kwarg") or found.get("lookup_field")
+    return value if value not in (None, "pk", "id") else None
