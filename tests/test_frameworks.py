@@ -195,6 +195,9 @@ def test_secret_names(name: str, kind: str | None) -> None:
         ("Tr0ub4dor&3", True), ("changeme", False), ("<password>", False), ("${DB_PASS}", False), ("", False),
         ("xxx", False), ("DB_PASSWORD", False), ("Bearer", False), ("LDAP", False), ("/auth/token", False),
         ("your-api-key-here", False), ("{password}", False), ("!Ch4ng3Th1sP4ssW0rd!", False),
+        ("fillmein", False), (r"user=[a-z0-9_-]+&password=[\S]+", False), ("accounts.serializers.TokenSerializer", False),
+        ("phc_Xq1ZbS3rYt7uVw9oPa2sDf4gHj6kLm8nBv0cEi5", False), ("xoxb-valid", False),
+        ("JXeQExm0JhQPLumgHtIIqf52bDalHz0q", True), ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", True),
     ],
 )
 def test_secret_values(value: str, real: bool) -> None:
@@ -466,3 +469,26 @@ def test_sqlalchemy_relationships_read_over_several_lines() -> None:
     facts = facts_from_text(text, "models.py")
     assert "files" not in facts.relations  # loaded with its challenge
     assert {"hints", "challenge"} <= facts.relations
+
+
+@pytest.mark.parametrize(
+    "call,status",
+    [("abort(404)", 404), ("abort(code=404)", 404), ("flask.abort(409, description=msg)", 409)],
+)
+def test_abort_is_an_answer_only_with_a_status(call: str, status: int | None) -> None:
+    from backlint.frameworks import responses
+
+    code = f"import flask\nfrom flask import abort\n{call}\n"
+    module = cst.parse_module(code)
+    ctx = FileContext("m.py", code, module)
+    site = responses.response_of_call(ctx, cst.ensure_type(module.body[2].body[0], cst.Expr).value)  # type: ignore[attr-defined]
+    assert site is not None and site.status == status
+
+
+@pytest.mark.parametrize("call", ["route.abort()", 'route.abort("failed")'])
+def test_abort_without_a_status_is_not_an_answer(call: str) -> None:
+    from backlint.frameworks import responses
+
+    module = cst.parse_module(f"{call}\n")
+    ctx = FileContext("m.py", f"{call}\n", module)
+    assert responses.response_of_call(ctx, cst.ensure_type(module.body[0].body[0], cst.Expr).value) is None  # type: ignore[attr-defined]

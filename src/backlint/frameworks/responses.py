@@ -141,7 +141,7 @@ def response_of_call(ctx: FileContext, call: cst.Call) -> ResponseSite | None:
     if last == "abort":
         if not call.args or (args and string_value(args[0]) is not None):
             return None  # `route.abort()`, `route.abort("failed")`: not an HTTP answer (Flask's takes a status)
-        if isinstance(args[0], cst.Call):
+        if args and isinstance(args[0], cst.Call):
             inner = response_of_call(ctx, args[0])
             if inner is not None:
                 return ResponseSite(call, inner.bodies, inner.status, inner.label, raised=True)

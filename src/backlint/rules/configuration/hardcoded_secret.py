@@ -89,7 +89,10 @@ def _loopback_only(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool
     for _, value in entries:
         text = string_value(value)
         if text is not None and "://" in text:
-            hosts.append((urlsplit(text).hostname or "").lower())
+            try:
+                hosts.append((urlsplit(text).hostname or "").lower())
+            except ValueError:  # `http://[not-an-address]`
+                return False
     return bool(hosts) and all(h in ("localhost", "127.0.0.1", "::1") or h.endswith(".localhost") for h in hosts)
 
 
