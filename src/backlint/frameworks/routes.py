@@ -242,7 +242,8 @@ def _decorated_route(ctx: FileContext, fn: cst.FunctionDef, framework: str) -> R
     return None
 
 
-def _base_names(cls: cst.ClassDef) -> list[str]:
+def base_names(cls: cst.ClassDef) -> list[str]:
+    """The last names of a class's bases (`views.View` gives `View`, `Generic[T]` gives `Generic`)."""
     names = []
     for arg in cls.bases:
         name = dotted(arg.value)
@@ -261,7 +262,7 @@ def _view_classes(classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:
         for name, cls in classes.items():
             if name in views:
                 continue
-            bases = _base_names(cls)
+            bases = base_names(cls)
             if any(b in _VIEW_BASES or b in views or (b.endswith(("APIView", "ViewSet")) and b != name) for b in bases):
                 views[name] = cls
                 changed = True
@@ -271,7 +272,7 @@ def _view_classes(classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:
 def _method_route(ctx: FileContext, cls: cst.ClassDef, fn: cst.FunctionDef, framework: str) -> Route | None:
     name = fn.name.value
     drf = any(b.endswith(("APIView", "ViewSet")) or b.startswith(("Generic", "List", "Retrieve", "Create", "Update", "Destroy"))
-              for b in _base_names(cls))
+              for b in base_names(cls))
     fw = "drf" if drf or framework == "drf" else framework
     if name in HTTP_METHODS:
         return Route(fn, fw, frozenset({name.upper()}), None, cls)

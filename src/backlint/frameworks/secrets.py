@@ -42,8 +42,8 @@ _NOT_SECRET_LAST = frozenset(
     {
         "type", "types", "url", "uri", "urls", "field", "fields", "template", "templates", "header", "headers",
         "name", "names", "path", "paths", "file", "filename", "files", "dir", "directory", "prefix", "suffix",
-        "length", "len", "min", "max", "size", "env", "var", "variable", "regex", "re", "pattern", "format", "fmt",
-        "param", "params", "parameter", "label", "placeholder", "text", "message", "msg", "error", "errors",
+        "length", "len", "min", "max", "size", "env", "var", "variable", "format", "fmt",
+        "param", "params", "parameter", "label", "text", "message", "msg", "error", "errors",
         "expiry", "expires", "expire", "expiration", "timeout", "ttl", "lifetime", "age", "endpoint", "route",
         "method", "scope", "scopes", "hash", "hashed", "hasher", "hashers", "validator", "validators", "policy",
         "rule", "rules", "reset", "changed", "required", "enabled", "input", "form", "hint", "help", "column",
@@ -121,7 +121,8 @@ _URL_CREDENTIALS = re.compile(
 # other key=value pairs (so `SET password = ?` in SQL does not count).
 _KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)=(?P<password>[^;\s'\"]+)", re.I)
 _KV_PAIR = re.compile(r"(?:^|[;\s])[A-Za-z_ ]+=[^;\s]+")
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"}
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
 

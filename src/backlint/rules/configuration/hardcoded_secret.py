@@ -69,13 +69,12 @@ def _env_wrapper(call: cst.Call) -> bool:
     first = call.args[0] if call.args else None
     var = string_value(first.value) if first is not None and first.keyword is None else None
     return (
-        var is not None and _ENV_NAME_SHAPE.fullmatch(var) is not None
+        var is not None and _ENV_NAME.fullmatch(var) is not None
         and "env" in name_parts(call_name(call) or "")
         and (len(call.args) > 1 and call.args[1].keyword is None or any(a.keyword is not None and a.keyword.value == "default" for a in call.args))
     )
 
 
-_ENV_NAME_SHAPE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _LABEL = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})+")
 """Lowercase words joined by hyphens (`copilot-agent`, `mcp-http-session-owner`): a tag naming a caller."""
 _CAMEL_WORDS = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
@@ -93,7 +92,7 @@ def _loopback_only(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool
                 hosts.append((urlsplit(text).hostname or "").lower())
             except ValueError:  # `http://[not-an-address]`
                 return False
-    return bool(hosts) and all(h in ("localhost", "127.0.0.1", "::1") or h.endswith(".localhost") for h in hosts)
+    return bool(hosts) and all(h in secrets.LOOPBACK_HOSTS or h.endswith(".localhost") for h in hosts)
 
 
 class HardcodedSecret(Rule):

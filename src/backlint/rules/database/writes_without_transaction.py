@@ -657,8 +657,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         cls = self.ctx.enclosing_class()
         if cls is None:
             return False
-        bases = [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
-        return self.ctx.project.atomic_view([cls.name.value, *bases])
+        return self.ctx.project.atomic_view([cls.name.value, *routes.base_names(cls)])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()

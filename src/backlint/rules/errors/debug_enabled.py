@@ -6,6 +6,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
+from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
@@ -13,7 +14,6 @@ from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts
 
 # Files and classes meant for development: debug there is the point.
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|debug|ci)([/_.-]|$)", re.I)
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
@@ -35,6 +35,11 @@ def _debug_switch(test: cst.BaseExpression) -> bool:
     return False
 
 
+def _env_reader(name: str) -> bool:
+    """`getenv`, `env.bool`, `config`, `get_bool_env`...: a function reading the environment, by its name."""
+    return name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool"))
+
+
 def _env_read(expr: cst.BaseExpression) -> bool:
     """A read of an environment variable (`env.bool("X", default=False)`, `os.getenv("X")`)."""
     if not isinstance(expr, cst.Call):
@@ -42,7 +47,7 @@ def _env_read(expr: cst.BaseExpression) -> bool:
     name = call_name(expr) or ""
     first = expr.args[0].value if expr.args else None
     var = string_value(first) if first is not None else None
-    return (name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool"))) and var is not None and var.isupper()
+    return _env_reader(name) and var is not None and var.isupper()
 
 
 def _truthy(expr: cst.BaseExpression | None) -> bool:
@@ -60,7 +65,7 @@ def _env_default_truthy(expr: cst.BaseExpression | None) -> bool:
         return _env_default_truthy(expr.left)
     if isinstance(expr, cst.Call):
         name = (call_name(expr) or "")
-        if name in _ENV_READERS or name.startswith(("getenv", "get_bool", "env_bool")):
+        if _env_reader(name):
             default = keyword_arg(expr, "default")
             positional = [a.value for a in expr.args if a.keyword is None]
             value = default.value if default is not None else (positional[1] if len(positional) > 1 else None)
@@ -340,7 +345,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
                 host = keyword_arg(node, "host") or (node.args[0] if node.args and node.args[0].keyword is None
                                                      and string_value(node.args[0].value) is not None else None)
-                if host is None or string_value(host.value) in _LOOPBACK:
+                if host is None or string_value(host.value) in secrets.LOOPBACK_HOSTS:
                     # The debugger answers only on this machine (no host: Flask's, Bottle's and
                     # Flask-SocketIO's servers listen on 127.0.0.1): a developer's own server.
                     return

@@ -588,7 +588,6 @@ except Exception:
             return False
         calls = list(errors.calls(body))
         inner = {id(link) for c in calls for link in database.chain_calls(c)[1:]}
-        inner |= {id(link) for c in calls for link in _receivers(c)}
         reads = 0
         for call in calls:
             if id(call) in inner:
@@ -642,25 +641,11 @@ _NETWORK_FAILURES = frozenset({"ConnectionError", "Timeout", "ConnectTimeout", "
 _FETCHES = frozenset({"get", "head", "post", "request", "stream"})
 
 
-def _receivers(call: cst.Call) -> list[cst.Call]:
-    """The calls a method chain is made on: `a().b().c()` gives `a().b()` and `a()`."""
-    out = []
-    func = call.func
-    while isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
-        out.append(func.value)
-        func = func.value.func
-    return out
-
-
 def _model_read(call: cst.Call) -> bool:
     """`Model.select(...).where(...).get()`: a chain on a class that ends by reading one row."""
     if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "first", "one", "get_or_none", "one_or_none")):
         return False
-    links = _receivers(call)
-    root = links[-1].func if links else call.func.value
-    while isinstance(root, cst.Attribute):
-        root = root.value
-    return bool(links) and isinstance(root, cst.Name) and root.value[:1].isupper()
+    return len(database.chain_calls(call)) > 1 and (dotted(database.chain_root(call)) or "")[:1].isupper()
 
 
 _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
