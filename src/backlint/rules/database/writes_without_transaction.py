@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import libcst as cst
 
@@ -468,6 +468,53 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             """
             from django.db import transaction
 
+            def import_flags(project, flags):
+                with transaction.atomic():
+                    for flag in flags:
+                        create_states = _factory(flag)
+                        create_states(project, flag)
+
+            def _factory(flag):
+                return _create_mv_states if flag["kind"] == "multivariate" else _create_bool_states
+
+            def _create_mv_states(project, flag):
+                feature = Feature.objects.create(project=project, name=flag["key"])
+                Option.objects.bulk_create(Option(feature=feature, value=v) for v in flag["variations"])
+
+            def _create_bool_states(project, flag):
+                feature = Feature.objects.create(project=project, name=flag["key"])
+                FeatureState.objects.create(feature=feature, enabled=flag["on"])
+            """,
+            path="flags/services.py",
+            note="A helper named without being called (here returned as a factory) counts as called where it is "
+            "named, inside a function that only runs in the transaction.",
+        ),
+        Valid(
+            """
+            from django.db import transaction
+            from django.views import View
+
+            class AdminView(View):
+                def dispatch(self, request, *args, **kwargs):
+                    with transaction.atomic():
+                        return super().dispatch(request, *args, **kwargs)
+
+            class ActivateTheme(AdminView):
+                def post(self, request, pk):
+                    set_theme_as_active(Theme.objects.get(pk=pk))
+                    return redirect("themes")
+
+            def set_theme_as_active(theme):
+                Theme.objects.update(is_active=False)
+                Theme.objects.filter(pk=theme.pk).update(is_active=True)
+            """,
+            path="themes/admin/views.py",
+            note="Called only from a view whose `dispatch` runs the request in a transaction.",
+        ),
+        Valid(
+            """
+            from django.db import transaction
+
             def copy_rules(source, target):
                 assert transaction.get_connection().in_atomic_block, "must run in a transaction"
                 Rule.objects.filter(segment=target).delete()
@@ -770,14 +817,27 @@ def _is_view(ctx: Any, fn: cst.FunctionDef) -> bool:
 
 def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:
     """For every called name in the file, each call: whether it is inside a transaction, and the
-    function it is made from (one walk)."""
+    function it is made from (one walk).
+
+    A function of the file named without being called (`factory = _create_mv_states`, returned and
+    called by the caller; `on_commit(_run)`) counts as called from where it is named: that is where
+    it escapes to whoever runs it. Methods of a view class whose `dispatch` runs every request in
+    `transaction.atomic()` make their calls inside it."""
+    defined = {n.name.value for n in iter_descendants(ctx.module) if isinstance(n, cst.FunctionDef)}
+    atomic_methods: set[int] = set()
     calls: dict[str, list[tuple[bool, str | None]]] = {}
     todo: list[tuple[cst.CSTNode, bool, str | None]] = [(ctx.module, False, None)]
     while todo:
         node, in_tx, caller = todo.pop()
-        if isinstance(node, cst.FunctionDef):
-            in_tx = database.is_transactional_function(node)
+        children: Iterable[cst.CSTNode] = iter_children(node)
+        if isinstance(node, cst.ClassDef):
+            if ctx.project.atomic_view([node.name.value, *routes.base_names(node)]):
+                atomic_methods.update(id(s) for s in node.body.body if isinstance(s, cst.FunctionDef))
+            in_tx = False
+        elif isinstance(node, cst.FunctionDef):
+            in_tx = database.is_transactional_function(node) or id(node) in atomic_methods
             caller = node.name.value
+            children = (c for c in children if c is not node.name)
         elif isinstance(node, cst.With) and any(
             database.is_transaction_context(ctx, item.item.expression if isinstance(item.item, cst.Await) else item.item)
             for item in node.items
@@ -787,7 +847,9 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:
             name = call_name(node)
             if name:
                 calls.setdefault(name, []).append((in_tx, caller))
-        todo.extend((child, in_tx, caller) for child in iter_children(node))
+        elif isinstance(node, cst.Name) and node.value in defined:
+            calls.setdefault(node.value, []).append((in_tx, caller))  # a reference (or a called name again)
+        todo.extend((child, in_tx, caller) for child in children)
     return calls
 
 
