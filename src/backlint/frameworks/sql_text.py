@@ -7,7 +7,8 @@ Positions decide how much an interpolated value matters:
 
 * VALUE: where a literal would go (`= {x}`, `'{x}'`, `IN ({x})`, `VALUES ({x})`, `LIMIT {x}`).
   Anything not provably constant or numeric here is an injection.
-* CLAUSE: a whole fragment of a statement (`WHERE {cond}`, a query prefix). Treated like VALUE.
+* CLAUSE: a whole fragment of a statement (`WHERE {cond}`, a query prefix, the statement after
+  `EXPLAIN`). SQL by design, like an identifier: only request data here is reported.
 * IDENTIFIER: a table, column or sort direction (`FROM {table}`, `ORDER BY {col}`). Placeholders
   cannot bind identifiers, so code interpolates them legitimately; only request data here is
   reported.
@@ -44,6 +45,8 @@ _IDENTIFIER_TAIL = re.compile(
     r"|\balter|\bcreate|\bcascade|\bnulls|\basc|\bdesc|\busing|\bpragma|\bdescribe|\bshow|\bextension|\bowner\s+to"
     r"|\brename\s+to|\badd|\brole|\buser|\bgrant|\bto|\bon\s+table)$"
 )
+_EXPLAIN_TAIL = re.compile(r"\bexplain(?:\s*\([^()]*\))?(?:\s+(?:analy[sz]e|verbose|query\s+plan))*$")
+"""`EXPLAIN (FORMAT JSON) {statement}`: what follows is a whole statement."""
 _CLAUSE_TAIL = re.compile(r"(?:\bwhere|\band|\bor|\bnot|\bhaving|\bset|\bon|\bwhen|\bunion(?:\s+all)?|\bwith|\bexcept|\bintersect)$")
 
 
@@ -177,7 +180,7 @@ def position(before: str, after: str = "") -> Position:
         if re.search(r"\b(?:into|table|index|on)\s+\S+\s*\($", tail):
             return Position.IDENTIFIER  # a column list
         return Position.CLAUSE
-    if _CLAUSE_TAIL.search(tail):
+    if _CLAUSE_TAIL.search(tail) or _EXPLAIN_TAIL.search(tail):
         return Position.CLAUSE
     if _IDENTIFIER_TAIL.search(tail):
         return Position.IDENTIFIER

@@ -389,6 +389,9 @@ class Origins:
         if kind is DefKind.IMPORT:
             if _CONSTANT_CASE.match(name):
                 return {Origin(Kind.CONSTANT, f"the constant `{name}`")}
+            if name.lower() in _CONFIG_NAMES:
+                # `from django.conf import settings`, `from ckan.common import config`: the operator's configuration
+                return {Origin(Kind.CONSTANT, f"the configuration `{name}`")}
             return {Origin(Kind.UNKNOWN, f"`{name}`")}
         return {Origin(Kind.UNKNOWN, f"`{name}`")}
 

@@ -313,6 +313,18 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         ),
         Valid(
             """
+            from sqlalchemy import text
+            from myapp.common import config
+
+            def plan(conn, sql):
+                rows_max = config.get("search.rows_max")
+                conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT * FROM ({sql}) AS q LIMIT {rows_max + 1}"))
+            """,
+            note="A whole statement composed into another (after `EXPLAIN`, as a subquery) is SQL by design, "
+            "and the limit comes from the imported configuration: only request data there is reported.",
+        ),
+        Valid(
+            """
             def literal_string(s):
                 return "'" + s.replace("'", "''").replace("\\0", "") + "'"
 
