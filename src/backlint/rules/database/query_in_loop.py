@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import libcst as cst
 
@@ -12,7 +12,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import LEAVING, call_name, ends_with, iter_descendants, string_value
+from backlint.syntax import LEAVING, call_name, ends_with, iter_children, iter_descendants, string_value
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -155,7 +155,9 @@ class QueryInLoop(Rule):
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
-    (`exclude(id__in=used)` with `used.append(...)`), a relation read only to decide a write to
+    (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run
+    (a write outside every branch the read is not in: a round trip per item for the write anyway),
+    a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
     and code run once or by an operator: migrations, `post_migrate` receivers, seed modules,
     management commands, click/typer commands, modules of a command-line package (`cli/`,
@@ -607,6 +609,16 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             note="Rows loaded only to be deleted one by one: a write per row anyway.",
         ),
+        Valid(
+            """
+            def switch_edition(user, old, new):
+                for shelfbook in ShelfBook.objects.filter(book=old, user=user):
+                    ShelfBook.objects.create(book=new, shelf=shelfbook.shelf, user=shelfbook.user)
+                    shelfbook.delete()
+            """,
+            note="Every pass that reads the relation also writes: a round trip per item is the loop's design, "
+                 "and loading the reads together would not make it one query.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -617,6 +629,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # by hand, once, like a management command.
         self._commands = [ctx.is_standalone_script()]
         self._writes: dict[int, bool] = {}
+        self._write_arms: dict[int, list[frozenset[tuple[int, int]]]] = {}
 
     @classmethod
     def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
@@ -728,6 +741,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return  # `for name in names: tag = get(name) or create(name)`: a write per item anyway
                 if isinstance(loop.node, cst.For) and self._creates_when_missing(node, loop, env):
                     return  # `found = ...first()` / `if found is None: session.add(...)`: the check of a write
+                if self._writes_alongside(loop, env):
+                    return  # each pass that reads also writes: a round trip per item is the loop's design
                 var = sorted(loop.targets & used)[0]
                 self.report(
                     node,
@@ -833,6 +848,25 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             self._writes[id(loop.node)] = known
         return known
 
+    def _writes_alongside(self, loop: _Loop, env: Env) -> bool:
+        """Whether the loop's body writes whenever the read runs: a write outside every branch,
+        inner loop and `except` clause that the read is not in as well (`for shelf in shelves:
+        ShelfBook.objects.create(shelf=shelf, user=shelf.user)`). Each item costs a round trip
+        for its write anyway: loading the reads together does not make the loop one query, and
+        later items may need the rows earlier ones wrote."""
+        if not isinstance(loop.node, (cst.For, cst.While)):
+            return False
+        arms = self._write_arms.get(id(loop.node))
+        if arms is None:
+            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env)]
+            self._write_arms[id(loop.node)] = arms
+        if not arms:
+            return False
+        stack = self.ctx.stack
+        start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
+        here = frozenset(arm for anc, child in zip(stack[start + 1:], stack[start + 2:]) if (arm := _arm(anc, child)) is not None)
+        return any(a <= here for a in arms)
+
     def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
         return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE
 
@@ -867,6 +901,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
+            if self._writes_alongside(loop, Env.here(self.ctx)):
+                return  # `shelfbook.user` read to build the row each pass then writes
             label, eager, django, model = origin
             facts = self.ctx.project
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (model is None and rel in facts.plain_fields):
@@ -940,6 +976,44 @@ _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appen
 
 
 _MISSES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "NotFound"})
+
+
+def _arm(node: cst.CSTNode, child: cst.CSTNode) -> tuple[int, int] | None:
+    """Which alternative of `node` its `child` is in, when `child` runs only sometimes: an arm of an
+    `if` (or conditional expression), an `except` or `else` clause, the body of an inner loop, a
+    `match` case, the right side of `and`/`or`. None when `child` runs whenever `node` does."""
+    if isinstance(node, (cst.If, cst.IfExp)):
+        if child is node.test:
+            return None
+        return (id(node), 0 if child is node.body else 1)
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        if child is node.body or child is node.finalbody:
+            return None
+        return (id(node), 1 + next((k for k, h in enumerate(node.handlers) if h is child), len(node.handlers)))
+    if isinstance(node, (cst.For, cst.While)):
+        if child is getattr(node, "iter", None) or child is getattr(node, "test", None):
+            return None
+        return (id(node), 0 if child is node.body else 1)
+    if isinstance(node, _COMPREHENSIONS + (cst.CompFor,)):
+        return (id(node), 0)
+    if isinstance(node, cst.Match):
+        return None if child is node.subject else (id(node), next((k for k, c in enumerate(node.cases) if c is child), -1))
+    if isinstance(node, cst.BooleanOperation) and child is node.right:
+        return (id(node), 1)
+    if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        return (id(node), 0)  # runs when called, not here
+    return None
+
+
+def _with_arms(body: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, frozenset[tuple[int, int]]]]:
+    """Every node under `body` with the arms (see `_arm`) it sits in below `body`."""
+    todo: list[tuple[cst.CSTNode, frozenset[tuple[int, int]]]] = [(body, frozenset())]
+    while todo:
+        node, arms = todo.pop()
+        yield node, arms
+        for child in iter_children(node):
+            arm = _arm(node, child)
+            todo.append((child, arms | {arm} if arm is not None else arms))
 
 
 def _deletes_target(loop: cst.For) -> bool:
