@@ -29,6 +29,8 @@ class _Handler:
     statements: int = 0
     branches: int = 0
     computation: cst.CSTNode | None = None
+    lazy: list[tuple[database.DataOp, str | None]] = field(default_factory=list)
+    """Queries that only build a queryset, with the name it is bound to (`qs = X.objects.filter()`), if any."""
 
 
 def _trivial_sql(op: database.DataOp) -> bool:
@@ -61,7 +63,8 @@ class LogicInRouteHandler(Rule):
     path than that `if`'s body, and `session.flush()` is not a write of its own.
 
     Left alone: handlers that parse, call one service function and map the result, a single
-    get-or-404, a few ORM reads (refining a queryset is not another read), one or two writes, health checks (`SELECT 1`), and any function that is not a route
+    get-or-404, a few ORM reads (refining a queryset is not another read, nor is a
+    queryset built only for other queries to use: a subquery, a `Prefetch`), one or two writes, health checks (`SELECT 1`), and any function that is not a route
     handler (services, repositories, helpers; in a views module, a function other code calls
     with the request and that does not answer it itself, such as `get_findings(request)`)."""
 
@@ -444,6 +447,25 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             path="reports/views.py",
             note="A helper the views call with the request (`dashboard_numbers(request)`) is not a route handler itself.",
         ),
+        Valid(
+            """
+            from rest_framework.views import APIView
+            from rest_framework.response import Response
+
+            class IssueCounts(APIView):
+                def get(self, request):
+                    charged = Issue.objects.filter(assigned_to=request.user).exclude(project__status="closed")
+                    created = Issue.objects.filter(creator=request.user)
+                    projects = Project.objects.filter(members=request.user).values("id")
+                    return Response({
+                        "open_charged": charged.filter(closed__isnull=True).count(),
+                        "closed_charged": charged.filter(closed__isnull=False).count(),
+                        "open_created": created.filter(closed__isnull=True, project__in=projects).count(),
+                        "closed_created": created.filter(closed__isnull=False, project__in=projects).count(),
+                    })
+            """,
+            note="Four counts: the querysets they refine or use as a subquery run as part of them.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -475,6 +497,10 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                 handler.repeated.add(id(op))
         elif op.kind is OpKind.QUERY and not database.refines_queryset(self.ctx, node, lambda: Env.here(self.ctx)):
             handler.queries.append((op, self._arms(), f"#{id(node)}"))
+            if database.is_lazy_query(self.ctx, node, lambda: Env.here(self.ctx)):
+                parent = self.ctx.parent()
+                bound = isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+                handler.lazy.append((op, parent.targets[0].target.value if bound else None))  # type: ignore[union-attr]
 
     def _arms(self) -> tuple[tuple[int, int], ...]:
         """The branches the current node is in. Code after `if found: ...; return found` runs only
@@ -543,7 +569,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         if len(writes) + sum(id(w) in handler.repeated for w in writes) >= 3:
             labels = ", ".join(dict.fromkeys(w.label for w in writes[:3]))
             reasons.append(f"makes {len(writes)} writes ({labels})")
-        total = len(_on_one_path(handler.writes + handler.queries))
+        total = len(_on_one_path(handler.writes + _run(handler)))
         if total > max_ops:
             reasons.append(f"makes {total} database calls (limit {max_ops})")
         if handler.computation is not None and total >= 1:
@@ -554,6 +580,39 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             reasons.append(f"has {branches} branches (limit {max_branches})")
         if reasons:
             self.report(node.name, name=node.name.value, reasons="; ".join(reasons))
+
+
+def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]:
+    """The queries that run: not a queryset built as an argument of another operation
+    (`Prefetch("comments", queryset=Comment.objects.order_by("date"))`), or bound to a name that
+    only other operations of the handler use (`open = issues.filter(closed=None).count()`,
+    `filter(id__in=ids)`): they run it, as their own query or as a subquery of theirs, and are
+    counted themselves."""
+    if not handler.lazy:
+        return handler.queries
+    ops = [op for op, _, _ in handler.queries + handler.writes]
+    consumed = {id(n) for op in ops for n in iter_descendants(op.call)}
+    unused: set[int] = set()
+    for op, name in handler.lazy:
+        if name is None:
+            if id(op.call) in consumed:
+                unused.add(id(op))
+            continue
+        uses = [
+            n for n in iter_descendants(handler.node.body)
+            if isinstance(n, cst.Name) and n.value == name and id(n) not in {id(t) for t in _bound_names(handler.node.body, name)}
+        ]
+        if uses and all(id(n) in consumed for n in uses):
+            unused.add(id(op))
+    return [q for q in handler.queries if id(q[0]) not in unused]
+
+
+def _bound_names(body: cst.CSTNode, name: str) -> list[cst.Name]:
+    """The assignment targets named `name` in `body`."""
+    return [
+        t.target for n in iter_descendants(body) if isinstance(n, cst.Assign)
+        for t in n.targets if isinstance(t.target, cst.Name) and t.target.value == name
+    ]
 
 
 def _is_field(expr: cst.BaseExpression) -> bool:
