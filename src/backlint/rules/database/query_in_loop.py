@@ -157,6 +157,7 @@ class QueryInLoop(Rule):
     another model's related name, queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run
     (a write outside every branch the read is not in: a round trip per item for the write anyway),
+    reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
     and code run once or by an operator: migrations, `post_migrate` receivers, seed modules,
@@ -619,6 +620,16 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             note="Every pass that reads the relation also writes: a round trip per item is the loop's design, "
                  "and loading the reads together would not make it one query.",
         ),
+        Valid(
+            """
+            def discount_for(order):
+                for rule in DiscountRule.objects.filter(active=True):
+                    if rule.applies_to(order):
+                        return rule.campaign.rate
+                return 0
+            """,
+            note="The read is followed by leaving the loop: it runs once at most.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -743,6 +754,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return  # `found = ...first()` / `if found is None: session.add(...)`: the check of a write
                 if self._writes_alongside(loop, env):
                     return  # each pass that reads also writes: a round trip per item is the loop's design
+                if self._leaves_after(loop):
+                    return  # `if rule.matches(x): duty = rule.final_duty.get(); break`: read once at most
                 var = sorted(loop.targets & used)[0]
                 self.report(
                     node,
@@ -867,6 +880,22 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         here = frozenset(arm for anc, child in zip(stack[start + 1:], stack[start + 2:]) if (arm := _arm(anc, child)) is not None)
         return any(a <= here for a in arms)
 
+    def _leaves_after(self, loop: _Loop) -> bool:
+        """Whether the read sits in a block that then leaves the loop: it ends with `return` or
+        `raise`, or with `break` when no inner loop lies between (the first match found is used:
+        `if rule.applies(order): return rule.discount.rate`). The read runs once at most."""
+        if not isinstance(loop.node, cst.For):
+            return False
+        stack = self.ctx.stack
+        start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
+        inner_loop = False
+        for node in reversed(stack[start + 1:]):
+            if isinstance(node, (cst.For, cst.While, _COMPREHENSIONS)):
+                inner_loop = True
+            elif isinstance(node, cst.IndentedBlock) and ends_with(node, LEAVING if inner_loop else (*LEAVING, cst.Break)):
+                return True
+        return False
+
     def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
         return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE
 
@@ -901,8 +930,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
-            if self._writes_alongside(loop, Env.here(self.ctx)):
-                return  # `shelfbook.user` read to build the row each pass then writes
+            if self._writes_alongside(loop, Env.here(self.ctx)) or self._leaves_after(loop):
+                return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
             facts = self.ctx.project
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (model is None and rel in facts.plain_fields):
