@@ -5,16 +5,17 @@ results, and return everything in a deterministic order."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import pathspec
 
-from backlint import cache, semgrep
+from backlint import cache, clients, semgrep
 from backlint.catalog import Catalog, RuleInfo, semgrep_rules_dir
 from backlint.config import Config, default_jobs
 from backlint.discovery import Target, discover
-from backlint.findings import Finding, Notification, NotificationKind, ScanResult
+from backlint.findings import Finding, Level, Notification, NotificationKind, ScanResult
 from backlint.frameworks import project
 
 if TYPE_CHECKING:
@@ -108,6 +109,28 @@ def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
             directory, rel = directory.parent, rel.rsplit("/", 1)[0] if "/" in rel else ""
 
 
+def _server_side(targets: Sequence[Target], root: Path, result: ScanResult) -> list[Target]:
+    """The JavaScript/TypeScript files that may run on a server: a web client's or desktop app's
+    files are left out (see `clients`), with one note per client package saying so."""
+
+    def read(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except OSError:
+            return None
+
+    client = clients.client_files((t.rel for t in targets), read)
+    for package, count in sorted(Counter(client.values()).items()):
+        result.notifications.append(Notification(
+            NotificationKind.SKIPPED_PATH,
+            f"{count} JavaScript/TypeScript files of a browser or desktop client package were not analysed "
+            "(backlint reviews code that runs on a server)",
+            f"{package}/package.json" if package else "package.json",
+            Level.NOTE,
+        ))
+    return [t for t in targets if t.rel not in client]
+
+
 _TRANSIENT = frozenset({NotificationKind.TIMEOUT, NotificationKind.CRASH, NotificationKind.UNREADABLE})
 """What may go differently next time (load, memory, permissions): such a file's result is not cached."""
 
@@ -130,7 +153,7 @@ def scan(
     disabled = {t.rel: _disabled(t, ignores, enabled) for t in targets}
     rules_dir = semgrep_rules if semgrep_rules is not None else semgrep_rules_dir()
     python_targets = [t for t in targets if t.language == "python"]
-    other_targets = [t for t in targets if t.language != "python"]
+    other_targets = _server_side([t for t in targets if t.language != "python"], config.root, result)
     infos = [catalog.by_id[rid] for rid in enabled]
 
     digests: dict[str, str] | None = {} if cache_dir is not None else None

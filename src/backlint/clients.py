@@ -1,0 +1,109 @@
+"""JavaScript and TypeScript that runs in a browser or on a desktop, not on a server.
+
+backlint reviews backends. A repository often holds its web client beside its server (a React
+single-page app, a Grafana plugin's front end, an Electron shell): there, `fetch(url,
+{credentials: "include"})` is the browser's cookie mode, not a credential, and a request without
+a timeout keeps no server worker waiting. So JavaScript and TypeScript files are given to the
+semgrep rules only when they may run on a server.
+
+A file belongs to the package of the nearest `package.json` above it (within the scan). A
+package is a client when its dependencies name a user-interface or desktop framework (React,
+Vue, Angular, Svelte, Solid, Preact, Electron, React Native...) and no server framework
+(Express, Fastify, Koa, NestJS, hapi...) among its runtime dependencies. In the packages of full-stack frameworks (Next.js,
+Nuxt, SvelteKit, Remix, Astro) the server's files are kept: API routes (`pages/api/`,
+`app/**/route.ts`), `server/` and `api/` folders, `*.server.ts` modules, middleware, and modules
+that say they run on the server (`"use server"`, `import "server-only"`, `next/server`). A plain
+client package that depends on a database client (`pg`, `prisma`...) is kept whole. Files with no
+`package.json` above them, or under one that cannot be read, are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Callable, Iterable, Mapping
+
+_CLIENT = frozenset({
+    "react", "react-dom", "vue", "@angular/core", "svelte", "solid-js", "preact", "lit", "@builder.io/qwik",
+    "electron", "react-native", "expo", "@ionic/core", "@capacitor/core", "@tauri-apps/api", "jquery",
+    "next", "nuxt", "@sveltejs/kit", "@remix-run/react", "astro", "@grafana/data", "@grafana/ui",
+})
+_FULL_STACK = frozenset({"next", "nuxt", "@sveltejs/kit", "@remix-run/react", "@remix-run/node", "astro"})
+"""Client frameworks that also serve: their packages hold server routes."""
+_SERVER = frozenset({
+    "express", "fastify", "koa", "@nestjs/core", "@hapi/hapi", "hapi", "restify", "@adonisjs/core", "hono",
+    "@feathersjs/feathers", "sails", "@loopback/core", "polka", "micro", "@apollo/server", "apollo-server",
+    "apollo-server-express", "graphql-yoga", "h3", "elysia", "@trpc/server", "moleculer", "socket.io",
+})
+"""HTTP servers: a package that runs one is server code, whatever else it holds."""
+_DATA = frozenset({
+    "mongoose", "sequelize", "typeorm", "prisma", "@prisma/client", "knex", "pg", "mysql", "mysql2",
+    "better-sqlite3", "sqlite3", "mongodb", "drizzle-orm", "objection", "ioredis", "redis",
+})
+"""Database clients: beside a plain user-interface framework they say the package also serves."""
+_SERVER_CODE = re.compile(r"""^\s*["']use server["']|from\s+["'](?:next/server|server-only)["']|import\s+["']server-only["']""", re.M)
+"""In a full-stack package, a module that says it runs on the server."""
+_SERVER_PATH = re.compile(
+    r"(^|/)(pages|src/pages)/api/|(^|/)app/(.*/)?route\.[cm]?[jt]sx?$|(^|/)(server|api|backend)/"
+    r"|\.server\.[cm]?[jt]sx?$|(^|/)middleware\.[cm]?[jt]s$|(^|/)\+server\.[jt]s$"
+)
+
+
+def _dependencies(manifest: Mapping[str, object], keys: Iterable[str] = ("dependencies", "devDependencies", "peerDependencies")) -> frozenset[str]:
+    names: set[str] = set()
+    for key in keys:
+        section = manifest.get(key)
+        if isinstance(section, dict):
+            names.update(str(name) for name in section)
+    return frozenset(names)
+
+
+def package_kind(manifest: Mapping[str, object]) -> str | None:
+    """"client", "full-stack" or None (server code, or nothing known) for a parsed package.json."""
+    deps = _dependencies(manifest)
+    runtime = _dependencies(manifest, ("dependencies",))  # (a devDependency on express serves tests)
+    if runtime & _SERVER or not deps & _CLIENT:
+        return None
+    if deps & _FULL_STACK:
+        return "full-stack"
+    return None if runtime & _DATA else "client"
+
+
+def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, str]:
+    """The files among `rels` (project-relative POSIX paths) that belong to a client package,
+    with that package's directory. `read(rel)` gives a project-relative file's bytes, or None."""
+    kinds: dict[str, tuple[str, str | None]] = {}  # directory -> (package directory, kind)
+
+    def package_of(directory: str) -> tuple[str, str | None]:
+        known = kinds.get(directory)
+        if known is not None:
+            return known
+        data = read(f"{directory}/package.json" if directory else "package.json")
+        if data is not None:
+            try:
+                manifest = json.loads(data)
+            except ValueError:
+                found: tuple[str, str | None] = (directory, None)
+            else:
+                found = (directory, package_kind(manifest) if isinstance(manifest, dict) else None)
+        elif directory:
+            found = package_of(str(PurePosixPath(directory).parent) if "/" in directory else "")
+        else:
+            found = ("", None)
+        kinds[directory] = found
+        return found
+
+    out: dict[str, str] = {}
+    for rel in rels:
+        if rel.startswith("../") or rel.startswith("/"):
+            continue
+        directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        package, kind = package_of(directory)
+        if kind is None:
+            continue
+        inside = rel[len(package) + 1:] if package else rel
+        if kind == "full-stack" and (_SERVER_PATH.search(inside) or _SERVER_CODE.search((read(rel) or b"").decode("utf-8", "replace"))):
+            continue
+        out[rel] = package
+    return out

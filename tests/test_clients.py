@@ -1,0 +1,66 @@
+"""Which JavaScript/TypeScript files run in a browser or on a desktop: not given to the rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backlint import clients
+
+
+@pytest.mark.parametrize(
+    "manifest,kind",
+    [
+        ({"dependencies": {"react": "18", "react-dom": "18"}}, "client"),
+        ({"dependencies": {"vue": "3"}, "devDependencies": {"vite": "5"}}, "client"),
+        ({"dependencies": {"electron": "30"}}, "client"),
+        ({"dependencies": {"react": "18"}, "devDependencies": {"express": "4"}}, "client"),  # express for tests only
+        ({"dependencies": {"express": "4", "vue": "3"}}, None),  # serves its own client: server code
+        ({"dependencies": {"express": "4"}}, None),
+        ({"dependencies": {"react": "18", "pg": "8"}}, None),  # a database client: it serves too
+        ({"dependencies": {"next": "15", "react": "19", "pg": "8"}}, "full-stack"),
+        ({"dependencies": {"lodash": "4"}}, None),
+        ({}, None),
+    ],
+)
+def test_package_kind(manifest: dict, kind: str | None) -> None:
+    assert clients.package_kind(manifest) == kind
+
+
+def _files(tree: dict[str, str | dict]) -> dict[str, bytes]:
+    return {rel: (json.dumps(v) if isinstance(v, dict) else v).encode() for rel, v in tree.items()}
+
+
+def test_client_files_by_nearest_package_and_server_routes_of_full_stack_apps() -> None:
+    files = _files({
+        "web/package.json": {"dependencies": {"next": "15", "react": "19"}},
+        "web/lib/api.ts": "export const get = () => fetch('/x', {credentials: 'include'})",
+        "web/app/api/items/route.ts": "export async function GET() { return fetch(URL) }",
+        "web/lib/db.ts": 'import "server-only"\nexport const q = 1',
+        "web/pages/api/login.ts": "export default function handler() {}",
+        "desktop/package.json": {"dependencies": {"electron": "30"}},
+        "desktop/src/main/ipc.ts": "export const TOKEN = 'auth:get-access-token'",
+        "server/package.json": {"dependencies": {"express": "4"}},
+        "server/src/app.js": "app.get('/', h)",
+        "scripts/bridge.js": "fetch(url)",  # no package.json above: kept
+        "broken/package.json": "{not json",
+        "broken/x.js": "fetch(url)",
+    })
+    found = clients.client_files([rel for rel in files if not rel.endswith("package.json")], files.get)
+    assert found == {"web/lib/api.ts": "web", "desktop/src/main/ipc.ts": "desktop"}
+
+
+def test_scan_skips_a_client_package_with_one_note(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "frontend" / "src").mkdir(parents=True)
+    (tmp_path / "frontend" / "package.json").write_text(json.dumps({"dependencies": {"react": "18"}}))
+    (tmp_path / "frontend" / "src" / "api.js").write_text("export const f = () => fetch('/a', {credentials: 'include'})\n")
+    (tmp_path / "frontend" / "src" / "util.js").write_text("export const g = 1\n")
+    result = scan([tmp_path], Config(root=tmp_path), catalog.load(), cache_dir=None)
+    notes = [n for n in result.notifications if "client package" in n.message]
+    assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("frontend/package.json", "2")]
+    assert not [f for f in result.findings if f.path.startswith("frontend/")]
