@@ -179,6 +179,9 @@ class ProjectFacts:
     whose definition is in another file."""
     logging_exception_handlers: frozenset[str] = frozenset()
     """Functions shaped like exception handlers (`def handler(request, exc)`) whose body logs."""
+    scrubbed_http_statuses: frozenset[str] = frozenset()
+    """"500" or "5xx" when an HTTPException handler the project registers replaces the detail of
+    those answers with a fixed text (`if exc.status_code == 500: detail = GENERIC_MESSAGE`)."""
     packages: tuple[tuple[str, bool], ...] = ()
     """(directory, serves from an event loop) for every directory holding a package manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
@@ -221,6 +224,7 @@ class ProjectFacts:
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.http_exception_handlers | other.http_exception_handlers,
             self.logging_exception_handlers | other.logging_exception_handlers,
+            self.scrubbed_http_statuses | other.scrubbed_http_statuses,
             self.packages or other.packages,
             self.request_helpers | other.request_helpers,
             self.nested_url_params | other.nested_url_params,
@@ -261,6 +265,13 @@ class ProjectFacts:
         """Whether the HTTPException handler the project registers logs what it handles, wherever
         it is defined."""
         return self.logged_http_exceptions or bool(self.http_exception_handlers & self.logging_exception_handlers)
+
+    def scrubs_http_exception(self, status: int | None) -> bool:
+        """Whether the project's HTTPException handler replaces the detail of an answer with this
+        status by a fixed text, so that no exception text raised with it reaches the client."""
+        if status is None:
+            return False
+        return (status == 500 and "500" in self.scrubbed_http_statuses) or (status >= 500 and "5xx" in self.scrubbed_http_statuses)
 
     def logs_before_raising(self, name: str) -> bool:
         """Whether the project logs the cause before raising exception class `name` at most of
@@ -468,11 +479,14 @@ _HTTP_EXCEPTION_HANDLER = re.compile(
 )
 
 
-def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str], frozenset[str]]:
     """(error responses are logged with their body, HTTPException handlers registered here but
-    defined elsewhere, functions here shaped like exception handlers whose body logs)."""
-    logged, elsewhere, logging = _http_exception_handlers(text) if "exception_handler" in text else (False, frozenset(), frozenset())
-    return logged or _logs_error_responses(text), elsewhere, logging
+    defined elsewhere, functions here shaped like exception handlers whose body logs, statuses
+    whose detail an HTTPException handler here replaces with a fixed text)."""
+    if "exception_handler" not in text:
+        return _logs_error_responses(text), frozenset(), frozenset(), frozenset()
+    logged, elsewhere, logging, scrubbed = _http_exception_handlers(text)
+    return logged or _logs_error_responses(text), elsewhere, logging, scrubbed
 
 
 def _logs_error_responses(text: str) -> bool:
@@ -487,10 +501,12 @@ def _logs_error_responses(text: str) -> bool:
 _ERROR_STATUS_TEST = re.compile(r"status(?:_code)?\s*(?:>=\s*[45]00|>\s*[34]99)\s*:")
 
 
-def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset[str], frozenset[str]]:
     """(an HTTPException handler of this file logs, handlers registered here but defined in
-    another file, functions here shaped like exception handlers whose body logs)."""
+    another file, functions here shaped like exception handlers whose body logs, statuses whose
+    detail an HTTPException handler of this file replaces with a fixed text)."""
     logged = False
+    scrubbed: set[str] = set()
     elsewhere: set[str] = set()
     for m in _HTTP_EXCEPTION_HANDLER.finditer(text):
         named = re.match(r"\s*(\w+)", text[m.end():]) if text[m.end() - 1] == "," else None
@@ -500,10 +516,22 @@ def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset
             if named:
                 elsewhere.add(named.group(1))  # imported from the module that defines it
             continue
-        if _LOG_REFERENCE.search(_body(text, found)):
+        body = _body(text, found)
+        if _LOG_REFERENCE.search(body):
             logged = True
+        if _FIXED_DETAIL.search(body):
+            threshold = _SERVER_STATUS_TEST.findall(body)
+            if "==" in threshold:
+                scrubbed.add("500")
+            elif threshold:
+                scrubbed.add("5xx")
     logging = frozenset(m.group(1) for m in _HANDLER_DEF.finditer(text) if _LOG_REFERENCE.search(_body(text, m)))
-    return logged, frozenset(elsewhere), logging
+    return logged, frozenset(elsewhere), logging, frozenset(scrubbed)
+
+
+_SERVER_STATUS_TEST = re.compile(r"status_code\s*(==|>=)\s*500\b")
+_FIXED_DETAIL = re.compile(r"^[ \t]+(?:detail|message|msg|error_message)\s*=\s*(?:[A-Z][A-Z0-9_]{2,}|[\"'])", re.M)
+"""`detail = GENERIC_5XX_MESSAGE`, `message = "Internal server error"`: a fixed text replaces it."""
 
 
 def _body(text: str, found: re.Match[str]) -> str:
@@ -516,8 +544,9 @@ def _body(text: str, found: re.Match[str]) -> str:
 
 
 _HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)\b[^,)]*,\s*\w+", re.M)
-_LOG_REFERENCE = re.compile(r"\b(log|logger|logging|_log|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical)\b")
-"""A logger method, called or kept (`log = logger.warning if ... else logger.error`)."""
+_LOG_REFERENCE = re.compile(r"\b(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)\.(?:debug|info|warning|warn|error|exception|critical)\b")
+"""A logger method, called or kept (`log = logger.warning if ... else logger.error`), of a logger
+named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
 
 
 MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")

@@ -13,7 +13,15 @@ from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
 
 # Files and classes meant for development: debug there is the point.
-_DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|debug|ci)([/_.-]|$)", re.I)
+_DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|pytest|debug|ci)([/_.-]|$)", re.I)
+
+
+def _module_name(path: str) -> str:
+    """The module's own name: the file's, or its package's for an `__init__.py`
+    (`settings/debug/__init__.py` is the module `settings.debug`)."""
+    parts = path.rsplit("/", 2)
+    stem = parts[-1].rsplit(".", 1)[0]
+    return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
 _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
@@ -291,13 +299,23 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             path="shop/settings/common.py",
             note="Debug turned on only under an option the environment switches on, off by default: the operator asks for it.",
         ),
+        Valid(
+            """
+            from core.settings import *
+
+            DEBUG = True
+            ALLOWED_HOSTS = ["*"]
+            """,
+            path="core/settings/debug/__init__.py",
+            note="A settings package named for development (`settings.debug`, `settings.pytest`): debug there is the point.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
         super().__init__(ctx, options)
         self._classes: list[cst.ClassDef] = []
         path = ctx.path
-        self._dev_file = bool(_DEV_NAME.search(path.rsplit("/", 1)[-1].rsplit(".", 1)[0])) or bool(
+        self._dev_file = bool(_DEV_NAME.search(_module_name(path))) or bool(
             re.search(r"(^|/)(dev|development|local|test|tests|testing)/", path)
         )
         self._settings_module = bool(_SETTINGS_MARKERS.search(ctx.text))

@@ -466,6 +466,35 @@ except Exception:
             """,
             note="The second `exc` is the application's own exception: the first handler's `exc` ended with its block.",
         ),
+        Valid(
+            """
+            import logging
+            from fastapi import FastAPI, HTTPException, Request
+            from fastapi.responses import JSONResponse
+
+            app = FastAPI()
+            _error_logger = logging.getLogger("app.errors")
+            GENERIC_MESSAGE = "Internal server error"
+
+            def http_exception_handler(request: Request, exc: HTTPException) -> JSONResponse:
+                detail = str(exc.detail)
+                if exc.status_code >= 500:
+                    _error_logger.error("%s - HTTPException %d: %s", request.url.path, exc.status_code, detail)
+                if exc.status_code == 500:
+                    detail = GENERIC_MESSAGE
+                return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+            app.add_exception_handler(HTTPException, http_exception_handler)
+
+            @app.post("/reports")
+            def create_report(db=Depends(get_db)):
+                try:
+                    return reports.create(db)
+                except Exception as e:
+                    raise HTTPException(status_code=500, detail=f"Failed to create the report: {e!s}") from e
+            """,
+            note="The project's HTTPException handler logs the detail and answers every 500 with a fixed text.",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -493,6 +522,8 @@ except Exception:
     def _check(self, site: responses.ResponseSite) -> None:
         if self._development_only() or any(self._narrowed_body(body) for body in site.bodies) or self._sanitized(site):
             return
+        if site.raised and "HTTPException" in site.label and self.ctx.project.scrubs_http_exception(site.status):
+            return  # the project's HTTPException handler answers this status with a fixed text
         fn = self.ctx.function()
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
             if self._result_discarded(fn.name.value):

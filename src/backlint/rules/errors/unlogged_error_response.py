@@ -470,6 +470,32 @@ except Exception:
             """,
             note="One row read, its absence caught by name: a miss, whatever status answers it.",
         ),
+        Valid(
+            """
+            import logging
+            from fastapi import FastAPI, HTTPException, Request
+            from fastapi.responses import JSONResponse
+
+            app = FastAPI()
+            _error_logger = logging.getLogger("app.errors")
+
+            def http_exception_handler(request: Request, exc: HTTPException) -> JSONResponse:
+                if exc.status_code >= 500:
+                    _error_logger.error("%s - HTTPException %d: %s", request.url.path, exc.status_code, exc.detail)
+                return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+            app.add_exception_handler(HTTPException, http_exception_handler)
+
+            @app.post("/imports")
+            async def start_import(db=Depends(get_db)):
+                try:
+                    return await imports.start(db)
+                except OperationalError as e:
+                    raise HTTPException(status_code=503, detail=f"The database is unavailable: {e}") from e
+            """,
+            note="The HTTPException handler the project registers logs every 5xx detail, which carries the cause, "
+            "whatever its logger is called.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
