@@ -74,7 +74,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
         "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
-        "fill", "fillme", "fillmein", "setme",
+        "fill", "fillme", "fillmein", "setme", "auto", "needed", "no",
         "mysecretpassword",  # the postgres container image's documented example password
     }
 )
@@ -211,6 +211,9 @@ _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "", "0": "o"
 _PROVIDER_PREFIX = re.compile(r"^(?:xox[abposr]|sk|pk|rk|ghp|gho|ghu|ghs|ghr|glpat|npm|pypi)[-_](?:(?:test|live)[-_])?", re.I)
 
 
+_HEX_FILLER = frozenset({"dead", "beef", "cafe", "babe", "feed", "face", "f00d", "c0ffee", "deadbeef", "cafebabe"})
+
+
 def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
@@ -220,6 +223,8 @@ def is_placeholder(value: str) -> bool:
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):
         return True
+    if words and all(_spelled(w, _HEX_FILLER) for w in words):
+        return True  # `deadbeef-dead-beef-...`, `cafebabe`: the classic hex fillers
     prefixed = _PROVIDER_PREFIX.match(v)
     if prefixed and v[prefixed.end():] and all(w in _PLACEHOLDER_WORDS or w == "valid" for w in _words(v[prefixed.end():])):
         return True  # `xoxb-valid`, `sk_test_dummy`: a provider's prefix on a stand-in word

@@ -77,6 +77,9 @@ def _env_wrapper(call: cst.Call) -> bool:
 
 _LABEL = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})+")
 """Lowercase words joined by hyphens (`copilot-agent`, `mcp-http-session-owner`): a tag naming a caller."""
+_LOWER_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
+"""One to three lowercase words and nothing else (`slack`, `auto`, `google-drive`): compared with a
+key or token, a selector or a sentinel; a key compared in code has digits or mixed case."""
 _CAMEL_WORDS = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
 """`RequestPolicy`: a class or type name."""
 
@@ -109,7 +112,10 @@ class HardcodedSecret(Rule):
     keys) anywhere.
 
     It leaves alone what bandit and ruff users complain about: empty strings, placeholders
-    (`changeme`, `xxx`, `<password>`, `${DB_PASS}`, `mysecretpassword`), values spelled from the
+    (`changeme`, `xxx`, `<password>`, `${DB_PASS}`, `mysecretpassword`, hex filler such as
+    `deadbeef-dead-beef-...`, `not-needed`, the `auto` sentinel), a key or token compared with one
+    to three lowercase words (`service_key == "slack"`: a choice, not a secret; a password
+    compared with a word is still reported), values spelled from the
     user, login, database or client names set beside them (`MINIO_USER = "polar"` with
     `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`, or
     `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`),
@@ -533,6 +539,23 @@ Rotate any secret that was committed: it stays in the repository's history."""
                  "client of a development identity server on this machine, a caller's label and a class name: none "
                  "is a secret.",
         ),
+        Valid(
+            """
+            import os
+
+            PYCON_API_KEY = os.environ.get("PYCON_API_KEY", "deadbeef-dead-beef-dead-beefdeadbeef")
+            LLM_API_KEY = os.environ.get("LLM_API_KEY", "not-needed")
+
+            def connect(service_key: str, api_key: str = "auto"):
+                if service_key == "slack":
+                    return SlackClient()
+                if api_key == "auto":
+                    api_key = new_key()
+                return Client(api_key)
+            """,
+            note="Hex filler and a \"no key\" placeholder as defaults; a key compared with a provider's name or the "
+            "`auto` sentinel is a choice, not a secret.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -715,8 +738,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
             if name is not None and name[:1].isupper():
                 continue  # `User.password == "x"`: a query predicate on a column, not a credential
             text = string_value(value_side)
-            if name is not None and text is not None and not _CAMEL_WORDS.fullmatch(text):
-                # (`token == "RequestPolicy"`: a word of some text compared with a class name)
+            selector = _LOWER_WORDS.fullmatch(text or "") is not None and secrets.secret_name(name or "") != "password"
+            if name is not None and text is not None and not _CAMEL_WORDS.fullmatch(text) and not selector:
+                # (`token == "RequestPolicy"`: a word of some text compared with a class name;
+                # `service_key == "slack"`, `api_key == "auto"`: a choice among names or a sentinel; a
+                # password compared with a word is a backdoor all the same)
                 self._check_named(name.rsplit(".", 1)[-1], value_side, f"a comparison with `{name}`")
 
     def visit_Call(self, node: cst.Call) -> None:
