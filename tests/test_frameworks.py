@@ -338,6 +338,31 @@ async def on_value(request, exc):
 """
     assert facts_from_text(logs).logged_http_exceptions
     assert not facts_from_text(silent).logged_http_exceptions
+    named = "_error_logger = logging.getLogger('errors')\n" + logs.replace("logger.error", "_error_logger.error")
+    assert facts_from_text(named).logged_http_exceptions, "a logger is known by a name ending in logger"
+
+
+def test_http_exception_handlers_that_replace_server_error_details() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    handler = """
+def on_http(request, exc):
+    detail = str(exc.detail)
+    if exc.status_code >= 500:
+        log.error(detail)
+    if exc.status_code {test} 500:
+        detail = GENERIC_MESSAGE
+    return JSONResponse({{"detail": detail}}, status_code=exc.status_code)
+
+app.add_exception_handler(HTTPException, on_http)
+"""
+    only_500 = facts_from_text(handler.format(test="=="))
+    assert only_500.scrubs_http_exception(500) and not only_500.scrubs_http_exception(503)
+    assert not only_500.scrubs_http_exception(409) and not only_500.scrubs_http_exception(None)
+    every_5xx = facts_from_text(handler.format(test=">=").replace("if exc.status_code >= 500:\n        log.error(detail)\n", ""))
+    assert every_5xx.scrubs_http_exception(503)
+    passes_on = facts_from_text(handler.format(test="==").replace("        detail = GENERIC_MESSAGE\n", "        pass\n"))
+    assert not passes_on.scrubs_http_exception(500)
 
 
 @pytest.mark.parametrize(
@@ -405,6 +430,9 @@ def check(value):
     )
     assert facts.logs_before_raising("StorageError")
     assert not facts.logs_before_raising("InputError")
+    calls = facts_from_text("def call(p):\n    try:\n        p.call()\n    except ProviderError as e:\n"
+                            "        logger.warning(f'call failed: {e}')\n        raise FailedToMakeCall(graceful_msg=str(e))\n")
+    assert calls.logs_before_raising("FailedToMakeCall"), "any exception class, not only ...Error names"
     assert not facts.merged(facts_from_text("raise StorageError('silent')\nraise StorageError('quiet')\n")).logs_before_raising(
         "StorageError"), "as many silent raise sites as logged ones"
     third = facts_from_text("def f():\n    try:\n        g()\n    except OSError as e:\n        print(e)\n        raise StorageError('x')\n",

@@ -122,7 +122,7 @@ _SIZED_FIELD = re.compile(
     re.M,
 )
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
-_RAISE_HINT_WORDS = r"raise \w+(?:Error|Exception)\("
+_RAISE_HINT_WORDS = r"raise [A-Z]\w*\("
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
@@ -442,7 +442,8 @@ def _text_fields(text: str) -> dict[str, frozenset[str]]:
     return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text))}
 
 
-_RAISE = re.compile(r"^([ \t]*)raise\s+(\w+(?:Error|Exception))\(", re.M)
+_RAISE = re.compile(r"^([ \t]*)raise\s+([A-Z]\w*)\(", re.M)
+"""A raise of an exception class, by its CamelCase name (`DatabaseError(...)`, `FailedToMakeCall(...)`)."""
 _LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|log_\w+|\w*log)\b\s*[.(]")
 
 
