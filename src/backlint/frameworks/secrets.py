@@ -140,6 +140,8 @@ def secret_name(name: str) -> str | None:
     words = [w for w in name_parts(name) if not w.isdigit()]
     if not words or set(words) & _PATTERN_WORDS:
         return None  # `REGEX_URL_USER_PASS`, `PLACEHOLDER_SECRET_KEY`: a pattern or a placeholder, by its name
+    if set(words) & {"public", "publishable"}:
+        return None  # `INNERTUBE_PUBLIC_API_KEY`, `STRIPE_PUBLISHABLE_KEY`: public by design, by its name
     last = words[-1]
     if last in _NOT_SECRET_LAST:
         return None

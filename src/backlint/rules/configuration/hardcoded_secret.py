@@ -137,7 +137,9 @@ class HardcodedSecret(Rule):
     ...` in a message catalogue), actions on passwords (`reset_password`), form
     `labels`, named values in template and example settings files and in CI or test settings
     modules, development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
-    `settings/local_dev.py`) and benchmark or load-test packages (`shop-benchmark/`; token shapes and private keys there are still reported), defaults the
+    `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
+    *`), blocks for the test suite's run (`if TESTING:`), names that say public
+    (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`) and benchmark or load-test packages (`shop-benchmark/`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
@@ -556,6 +558,25 @@ Rotate any secret that was committed: it stays in the repository's history."""
             note="Hex filler and a \"no key\" placeholder as defaults; a key compared with a provider's name or the "
             "`auto` sentinel is a choice, not a secret.",
         ),
+        Valid(
+            """
+            import os
+            import sys
+
+            from .base import *
+
+            SECRET_KEY = os.environ.get("SECRET_KEY", "osMsNM0PqlRHBlUvqmeJ7+ldU3IUETCrY9TrmiViaSmInBHolr1")
+            TESTING = "pytest" in sys.modules
+
+            if TESTING:
+                MATTERMOST_SIGNING_SECRET = "f0cb4953bec053e6e616febf2c2392ff60bd02c453a52ab53d9a8b0d"
+
+            YOUTUBE_PUBLIC_API_KEY = "AIzaSyA-public-web-client-key"
+            """,
+            path="engine/settings/dev.py",
+            note="A development overlay of the base settings (`settings/dev.py` star-importing `.base`), a block for "
+            "the test suite's run, and a key named public.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -569,10 +590,12 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # Settings modules for CI and test runs configure the test suite, like test config classes.
         # Benchmark and load-test packages log into the seeded deployment they measure.
         # So do development settings modules: one that switches DEBUG on unconditionally
-        # (`settings/local_dev.py` with `DEBUG = True`) is never the production module.
+        # (`settings/local_dev.py` with `DEBUG = True`), or a development overlay of the base
+        # settings (`settings/dev.py` doing `from .base import *`), is never the production module.
         self._template = (
             _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
-            or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None)
+            or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path)
+                and (_DEBUG_ON.search(ctx.text) is not None or _OVERLAY.search(ctx.text) is not None))
             or _BENCHMARK_PATH.search(ctx.path) is not None
         )
 
@@ -592,6 +615,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         for node in self.ctx.stack:
             if isinstance(node, cst.If) and _main_guard(node.test) and any(isinstance(n, cst.Assert) for n in iter_descendants(node.body)):
                 return True  # a self-test (asserts), not a program started with its settings
+            if isinstance(node, cst.If) and node.test is not None and _TESTING_FLAG.fullmatch(dotted(node.test) or ""):
+                return True  # `if TESTING:` (settings for the test suite's run)
             if isinstance(node, cst.FunctionDef) and set(name_parts(node.name.value)) & _DEMO_FUNCTION_WORDS:
                 return True
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
@@ -872,6 +897,9 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
     return frozenset(refused)
 
 
+_OVERLAY = re.compile(r"^from\s+\.\w*\s+import\s+\*", re.M)
+"""`from .base import *`: a settings module layered over a sibling's."""
+_TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
