@@ -520,3 +520,19 @@ def test_abort_without_a_status_is_not_an_answer(call: str) -> None:
     module = cst.parse_module(f"{call}\n")
     ctx = FileContext("m.py", f"{call}\n", module)
     assert responses.response_of_call(ctx, cst.ensure_type(module.body[0].body[0], cst.Expr).value) is None  # type: ignore[attr-defined]
+
+
+def test_a_lookups_keyword_arguments_are_not_its_default() -> None:
+    kinds = _kinds(
+        """
+        from flask import request
+        from app.models import User
+
+        DEFAULTS = {"mode": "fast"}
+
+        def f():
+            probe(User.objects.get(organization=org, public_primary_key=request.json["user"]))
+            probe(DEFAULTS.get("mode", request.json["mode"]))
+        """
+    )
+    assert kinds[0] == {Kind.CONSTANT} and Kind.REQUEST in kinds[1]

@@ -556,7 +556,10 @@ class Origins:
             if name in ("get", "pop", "setdefault"):
                 inner = self.of(receiver, env)
                 if all(o.kind.harmless for o in inner):
-                    return set(inner) | (self.of_all(args[1:2], env))
+                    # `d.get(key, default)`: the default is the second positional argument (the
+                    # keyword arguments of `Model.objects.get(pk=...)` select a row, not a value)
+                    positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+                    return set(inner) | (self.of_all(positional[1:2], env))
                 return set(inner)
         elif name in _PASSTHROUGH_FUNCS:
             return self.of_all(args[:1], env) or {Origin(Kind.CONSTANT, "a constant")}
