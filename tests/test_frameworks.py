@@ -210,6 +210,8 @@ def test_url_credentials() -> None:
     assert secrets.url_credentials("redis://:${REDIS_PASSWORD}@cache:6379/0") is None
     assert secrets.url_credentials("DRIVER={x};SERVER=s;UID=u;PWD=iP0F3@s&9H;") is not None
     assert secrets.url_credentials("UPDATE users SET password = ?, salt = ? WHERE id = ?") is None
+    assert secrets.url_credentials("http://u:p@gw.proxy-vendor.com:823") is None, "letters standing for credentials"
+    assert secrets.url_credentials("http://scraper:p4ss2@gw.proxy-vendor.com:823") is not None
 
 
 def test_routes_across_frameworks() -> None:
@@ -536,3 +538,15 @@ def test_a_lookups_keyword_arguments_are_not_its_default() -> None:
         """
     )
     assert kinds[0] == {Kind.CONSTANT} and Kind.REQUEST in kinds[1]
+
+
+def test_exception_classes_raised_without_arguments_are_known() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(
+        "def call():\n    raise ProviderNotSupports\n\ndef sms():\n    raise ProviderNotSupports()\n\n"
+        "def other():\n    raise errors.Quota('over the limit')\n\ndef again():\n    raise Quota from None\n"
+    )
+    assert facts.payload_free("ProviderNotSupports")
+    assert not facts.payload_free("Quota"), "raised with a message somewhere"
+    assert not facts.payload_free("NeverRaised")

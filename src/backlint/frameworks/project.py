@@ -122,7 +122,7 @@ _SIZED_FIELD = re.compile(
     re.M,
 )
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
-_RAISE_HINT_WORDS = r"raise [A-Z]\w*\("
+_RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
@@ -171,6 +171,10 @@ class ProjectFacts:
     `log.error(...)` in the lines before `raise DatabaseError(...)`)."""
     unlogged_raises: frozenset[tuple[str, str]] = frozenset()
     """Raise sites without such a log line."""
+    raised_bare: frozenset[str] = frozenset()
+    """Exception classes raised somewhere without arguments (`raise ProviderNotSupports`)."""
+    raised_with_arguments: frozenset[str] = frozenset()
+    """Exception classes raised somewhere with arguments (a message, data)."""
     logged_http_exceptions: bool = False
     """Whether an exception handler registered for HTTPException logs what it handles (so a
     raised `HTTPException(detail=str(exc))` reaches the log)."""
@@ -221,6 +225,8 @@ class ProjectFacts:
             self.plain_fields | other.plain_fields,
             self.logged_raises | other.logged_raises,
             self.unlogged_raises | other.unlogged_raises,
+            self.raised_bare | other.raised_bare,
+            self.raised_with_arguments | other.raised_with_arguments,
             self.logged_http_exceptions or other.logged_http_exceptions,
             self.http_exception_handlers | other.http_exception_handlers,
             self.logging_exception_handlers | other.logging_exception_handlers,
@@ -272,6 +278,11 @@ class ProjectFacts:
         if status is None:
             return False
         return (status == 500 and "500" in self.scrubbed_http_statuses) or (status >= 500 and "5xx" in self.scrubbed_http_statuses)
+
+    def payload_free(self, name: str) -> bool:
+        """Whether exception class `name` is raised (wherever the scan saw it raised) only
+        without arguments: it signals one condition and carries nothing else."""
+        return name in self.raised_bare and name not in self.raised_with_arguments
 
     def logs_before_raising(self, name: str) -> bool:
         """Whether the project logs the cause before raising exception class `name` at most of
@@ -423,6 +434,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         _overrides(path, text) if "import *" in text else frozenset(),
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
+        *_raised_classes(text),
         *_logging_of_errors(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
@@ -445,6 +457,19 @@ def _text_fields(text: str) -> dict[str, frozenset[str]]:
 _RAISE = re.compile(r"^([ \t]*)raise\s+([A-Z]\w*)\(", re.M)
 """A raise of an exception class, by its CamelCase name (`DatabaseError(...)`, `FailedToMakeCall(...)`)."""
 _LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|log_\w+|\w*log)\b\s*[.(]")
+
+
+def _raised_classes(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(classes raised without arguments, classes raised with some) in this text."""
+    bare: set[str] = set()
+    loaded: set[str] = set()
+    if "raise " in text:
+        for m in _RAISED.finditer(text):
+            (loaded if m.group(2) == "(" else bare).add(m.group(1))
+    return frozenset(bare), frozenset(loaded)
+
+
+_RAISED = re.compile(r"^[ \t]*raise\s+(?:[\w.]+\.)?([A-Z]\w*)(\(\s*\)|\()?", re.M)
 
 
 def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:

@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, string_value
+from backlint.syntax import call_name, contains, iter_descendants, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -46,8 +46,9 @@ class UnloggedErrorResponse(Rule):
     and timeouts of a URL taken from the request or the data (a proxy of a record's link, not a
     URL from literals, settings or parameters), a not-found exception caught by name around one
     row read (whatever the status), `abort()` without a status (Playwright's `route.abort()`),
-    and
-    error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
+    exceptions the application raises only without a message or data (`raise
+    ProviderNotSupports`) answered with a text naming them, answers after `raise e` in the same
+    block (never made), and error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
     framework logged the original error."""
 
     ID = "BL204"
@@ -496,6 +497,36 @@ except Exception:
             note="The HTTPException handler the project registers logs every 5xx detail, which carries the cause, "
             "whatever its logger is called.",
         ),
+        Valid(
+            """
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class ProviderNotSupports(Exception):
+                pass
+
+            class PhoneProvider:
+                def make_call(self, number, message):
+                    raise ProviderNotSupports
+
+            class TestCall(APIView):
+                def post(self, request):
+                    try:
+                        provider.make_call(request.user.phone, "test")
+                    except ProviderNotSupports:
+                        return Response("The phone provider cannot make calls", status=500)
+                    return Response(status=200)
+
+            def translate(request):
+                try:
+                    return run(request.json)
+                except Exception as e:
+                    raise e
+                    return {"error": str(e)}, 500
+            """,
+            note="An exception of the application raised without a message or data, answered with a text naming "
+            "it, carries nothing to log; an answer after `raise e` is never made (the framework logs the raise).",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -541,6 +572,11 @@ except Exception:
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
         if not broad and status not in (502, 503, 504) and _carries(node, worst) and self._own_signals_only(node):
             return  # the application's own signal (`ChallengeCreateException("Missing value")`), its message answered
+        if not broad and status not in (502, 503, 504) and self._own_signals_only(node) \
+                and all(self.ctx.project.payload_free(name) for name in caught):
+            return  # `raise ProviderNotSupports` (no message, no data) answered with a text naming it: nothing to log
+        if _after_leaving(node, worst.node):
+            return  # after `raise e` in the same block: the answer is never made (the framework logs the raise)
         if worst.raised and _carries(node, worst) and self.ctx.project.logs_http_exceptions():
             return  # the project's HTTPException handler logs the detail, which carries the cause
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
@@ -692,6 +728,18 @@ def _says_missing(site: responses.ResponseSite) -> bool:
 
 
 _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check)(_|$)", re.I)
+
+
+def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:
+    """Whether the answer comes after a statement of the handler's body that always leaves
+    (`raise e`, `return ...`): unreachable code."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if contains(stmt, answer):
+            return False
+        if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Raise, cst.Return)) for s in stmt.body):
+            return True
+    return False
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
