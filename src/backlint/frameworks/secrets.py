@@ -357,6 +357,8 @@ def _is_fake_password(password: str, user: str, host: str) -> bool:
         return True
     if password.lower() == user.lower():
         return True
+    if len(password) <= 2 and len(user) <= 2:
+        return True  # `http://u:p@proxy:823`: letters standing for a user and a password
     if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
         return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4
     return False
