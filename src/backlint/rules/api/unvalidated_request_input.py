@@ -41,7 +41,8 @@ class UnvalidatedRequestInput(Rule):
     constant, an enumeration's `values` or `choices`, a generator over a constant (`(code for code, _
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
-    that rejects what fails), form fields and query arguments (always strings) and values a string method returned
+    that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
+    BadRequest(...)`), form fields and query arguments (always strings) and values a string method returned
     (`data["name"].strip()`) stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
     string is valid there; a JSON value may be a list or a number, and a `CharField` has a
@@ -450,6 +451,21 @@ def update_user(user_id):
             path="accounts/views.py",
             note="The value is checked against the codes of a settings constant, read through a generator.",
         ),
+        Valid(
+            """
+            from rest_framework.decorators import api_view
+
+            from common.exceptions import BadRequest
+
+            @api_view(["POST"])
+            def set_personal_webhook(request):
+                context = request.data.get("context")
+                if not isinstance(context, dict):
+                    raise BadRequest(detail={"context": "Invalid context."})
+                PersonalWebhook.objects.update_or_create(user=request.user, defaults={"context": context})
+            """,
+            note="A value of any other type is answered with an error: what is written has the type asked for.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -581,6 +597,8 @@ def update_user(user_id):
                         found.add(self.ctx.code(n.left.args[0].value))  # `if len(review) > 2000: abort(400)`
             elif isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and call_name(n.value) in _PARSE_CHECKS and n.value.args:
                 found.add(self.ctx.code(n.value.args[0].value))  # `UUID(reply_uuid)` for its error alone: a check
+            elif isinstance(n, cst.If) and _rejects_other_types(n):
+                found.update(self._spellings(n.test.expression.args[0].value))  # type: ignore[attr-defined]
         return found
 
     def _spellings(self, expr: cst.BaseExpression) -> set[str]:
@@ -664,6 +682,23 @@ def _literal_lists(scope: Scope) -> set[str]:
         if len(definitions) == 1 and definitions[0].kind is DefKind.ASSIGN and isinstance(definitions[0].value, (cst.List, cst.Tuple, cst.Set)):
             found.add(name)
     return found
+
+
+def _rejects_other_types(node: cst.If) -> bool:
+    """`if not isinstance(context, dict): raise BadRequest(...)`: a value of any other type is
+    answered with an error, so what goes on has the type asked for."""
+    test = node.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Call)):
+        return False
+    call = test.expression
+    if call_name(call) != "isinstance" or len(call.args) != 2 or node.orelse is not None:
+        return False
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and any(
+        isinstance(x, (cst.Raise, cst.Return)) or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and call_name(x.value) == "abort")
+        for x in last.body
+    )
 
 
 def _fixed_collection(expr: cst.BaseExpression) -> bool:
