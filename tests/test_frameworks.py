@@ -197,6 +197,7 @@ def test_secret_names(name: str, kind: str | None) -> None:
         ("your-api-key-here", False), ("{password}", False), ("!Ch4ng3Th1sP4ssW0rd!", False),
         ("fillmein", False), (r"user=[a-z0-9_-]+&password=[\S]+", False), ("accounts.serializers.TokenSerializer", False),
         ("phc_Xq1ZbS3rYt7uVw9oPa2sDf4gHj6kLm8nBv0cEi5", False), ("xoxb-valid", False),
+        ("xoxp-1234", False), ("deadbeef-dead-beef-dead-beefdeadbeef", False), ("not-needed", False), ("xoxp-98231", True),
         ("JXeQExm0JhQPLumgHtIIqf52bDalHz0q", True), ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", True),
     ],
 )

@@ -228,8 +228,10 @@ def is_placeholder(value: str) -> bool:
     if words and all(_spelled(w, _HEX_FILLER) for w in words):
         return True  # `deadbeef-dead-beef-...`, `cafebabe`: the classic hex fillers
     prefixed = _PROVIDER_PREFIX.match(v)
-    if prefixed and v[prefixed.end():] and all(w in _PLACEHOLDER_WORDS or w == "valid" for w in _words(v[prefixed.end():])):
-        return True  # `xoxb-valid`, `sk_test_dummy`: a provider's prefix on a stand-in word
+    if prefixed and v[prefixed.end():] and all(
+        w in _PLACEHOLDER_WORDS or w == "valid" or (w.isdigit() and w in _COUNTING) for w in _words(v[prefixed.end():])
+    ):
+        return True  # `xoxb-valid`, `sk_test_dummy`, `xoxp-1234`: a provider's prefix on a stand-in word or count
     lowered = v.lower()
     unleet = lowered.translate(_LEET)
     if any(marker in unleet for marker in ("changeme", "changethis", "changeit", "replaceme", "yoursecret", "yourpassword")):
