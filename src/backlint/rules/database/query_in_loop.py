@@ -155,8 +155,9 @@ class QueryInLoop(Rule):
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
-    (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run
-    (a write outside every branch the read is not in: a round trip per item for the write anyway),
+    (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run (a
+    write outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
+    msg: session.delete(msg)`),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
@@ -630,6 +631,26 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             note="The read is followed by leaving the loop: it runs once at most.",
         ),
+        Valid(
+            """
+            from sqlalchemy import select
+
+            async def drop_messages(session, message_ids):
+                for message_id in message_ids:
+                    result = await session.execute(select(Message).where(Message.id == message_id))
+                    message = result.scalars().first()
+                    if message:
+                        await session.delete(message)
+                await session.commit()
+
+            def schedule(session, connectors):
+                for connector in session.query(Connector).filter(Connector.enabled):
+                    owner = session.query(User).get(connector.user_id)
+                    session.add(IndexRun(connector_id=connector.id, notify=owner.email))
+            """,
+            note="A row loaded to be deleted when it is there, and a read beside a write on every pass: a round trip "
+            "per item either way.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -834,15 +855,30 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return True
                 return ends_with(node.body, (cst.Continue, *LEAVING)) and self._writes_in(loop, env)
         parent = self.ctx.parent()
+        if isinstance(parent, cst.Await) and len(stack) > 2:
+            parent = stack[-3]  # `res = await session.execute(...)`
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
             return False
         name = parent.targets[0].target.value
-        for n in iter_descendants(loop.node.body):  # type: ignore[attr-defined]
-            if isinstance(n, cst.If):
-                absent = _tests_absence(n.test, name)
+        body = loop.node.body  # type: ignore[attr-defined]
+        names = {name} | {  # `res = session.execute(...)` then `msg = res.scalars().first()`: one result
+            t.target.value for a in iter_descendants(body) if isinstance(a, cst.Assign)
+            for t in a.targets if isinstance(t.target, cst.Name)
+            and any(isinstance(x, cst.Name) and x.value == name for x in iter_descendants(a.value))
+        }
+        for n in iter_descendants(body):
+            if not isinstance(n, cst.If):
+                continue
+            for found in names:
+                absent = _tests_absence(n.test, found)
                 arm = n.body if absent else n.orelse if absent is False else None
-                if arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
+                if found == name and arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
                     return True
+                if absent is False and any(
+                    self._is_write(w, env) and any(isinstance(x, cst.Name) and x.value == found for x in iter_descendants(w))
+                    for w in iter_descendants(n.body)
+                ):
+                    return True  # `msg = session.get(Message, i)` / `if msg: session.delete(msg)`: loaded to be written
         return False
 
     def _prefetched_on(self, name: str) -> set[str]:
