@@ -434,7 +434,6 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         _overrides(path, text) if "import *" in text else frozenset(),
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
-        *_raised_classes(text),
         *_logging_of_errors(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
@@ -454,36 +453,32 @@ def _text_fields(text: str) -> dict[str, frozenset[str]]:
     return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text))}
 
 
-_RAISE = re.compile(r"^([ \t]*)raise\s+([A-Z]\w*)\(", re.M)
-"""A raise of an exception class, by its CamelCase name (`DatabaseError(...)`, `FailedToMakeCall(...)`)."""
+_RAISE = re.compile(r"^([ \t]*)raise\s+([\w.]+\.)?([A-Z]\w*)(\(\s*\)|\()?", re.M)
+"""A raise of an exception class by its CamelCase name (`DatabaseError(...)`, `errors.Quota()`,
+`raise ProviderNotSupports`): (indent, module prefix, class, `(` or `()` or nothing)."""
 _LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|log_\w+|\w*log)\b\s*[.(]")
 
 
-def _raised_classes(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(classes raised without arguments, classes raised with some) in this text."""
-    bare: set[str] = set()
-    loaded: set[str] = set()
-    if "raise " in text:
-        for m in _RAISED.finditer(text):
-            (loaded if m.group(2) == "(" else bare).add(m.group(1))
-    return frozenset(bare), frozenset(loaded)
-
-
-_RAISED = re.compile(r"^[ \t]*raise\s+(?:[\w.]+\.)?([A-Z]\w*)(\(\s*\)|\()?", re.M)
-
-
-def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-    """(logged, unlogged): raise sites, as (exception class, "path:line"), right after a log line
-    in the same block, and without one."""
+def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
+    """(logged, unlogged, bare, with arguments): raise sites of a class called by its own name
+    (`raise StorageError(...)`), as (exception class, "path:line"), right after a log line in the
+    same block and without one; and the classes raised somewhere without arguments (`raise
+    ProviderNotSupports`, `raise errors.Quota()`) and with some. One pass over the raises."""
     if "raise " not in text:
-        return frozenset(), frozenset()
+        return frozenset(), frozenset(), frozenset(), frozenset()
     lines = text.splitlines()
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
     logged: set[tuple[str, str]] = set()
     unlogged: set[tuple[str, str]] = set()
+    bare: set[str] = set()
+    loaded: set[str] = set()
     for m in _RAISE.finditer(text):
+        name, parens = m.group(3), m.group(4)
+        (loaded if parens == "(" else bare).add(name)
+        if m.group(2) is not None or parens is None:
+            continue  # only `raise Name(...)` counts as a raise site for the log lines before it
         indent = len(m.group(1).expandtabs())
         row = bisect.bisect_right(starts, m.start()) - 1
         seen = False
@@ -496,8 +491,8 @@ def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset
             if _LOGGED_LINE.search(stripped):
                 seen = True
                 break
-        (logged if seen else unlogged).add((m.group(2), f"{path}:{row + 1}"))
-    return frozenset(logged), frozenset(unlogged)
+        (logged if seen else unlogged).add((name, f"{path}:{row + 1}"))
+    return frozenset(logged), frozenset(unlogged), frozenset(bare), frozenset(loaded)
 
 
 _HTTP_EXCEPTION_HANDLER = re.compile(

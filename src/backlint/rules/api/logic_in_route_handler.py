@@ -592,27 +592,18 @@ def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int]
         return handler.queries
     ops = [op for op, _, _ in handler.queries + handler.writes]
     consumed = {id(n) for op in ops for n in iter_descendants(op.call)}
+    body = list(iter_descendants(handler.node.body))
+    targets = {id(t.target) for n in body if isinstance(n, cst.Assign) for t in n.targets}
     unused: set[int] = set()
     for op, name in handler.lazy:
         if name is None:
             if id(op.call) in consumed:
                 unused.add(id(op))
             continue
-        uses = [
-            n for n in iter_descendants(handler.node.body)
-            if isinstance(n, cst.Name) and n.value == name and id(n) not in {id(t) for t in _bound_names(handler.node.body, name)}
-        ]
+        uses = [n for n in body if isinstance(n, cst.Name) and n.value == name and id(n) not in targets]
         if uses and all(id(n) in consumed for n in uses):
             unused.add(id(op))
     return [q for q in handler.queries if id(q[0]) not in unused]
-
-
-def _bound_names(body: cst.CSTNode, name: str) -> list[cst.Name]:
-    """The assignment targets named `name` in `body`."""
-    return [
-        t.target for n in iter_descendants(body) if isinstance(n, cst.Assign)
-        for t in n.targets if isinstance(t.target, cst.Name) and t.target.value == name
-    ]
 
 
 def _is_field(expr: cst.BaseExpression) -> bool:

@@ -660,7 +660,6 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # A standalone script (a `__main__` block, no web framework or task queue imported) runs
         # by hand, once, like a management command.
         self._commands = [ctx.is_standalone_script()]
-        self._writes: dict[int, bool] = {}
         self._write_arms: dict[int, list[frozenset[tuple[int, int]]]] = {}
 
     @classmethod
@@ -891,11 +890,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         """A loop that writes in its body: with a guarding query (see `_guards`), one round trip
         per item is its design (get-or-create, a check before an insert), and later items must
         see the rows earlier ones wrote."""
-        known = self._writes.get(id(loop.node))
-        if known is None:
-            known = any(self._is_write(n, env) for n in iter_descendants(loop.node.body))  # type: ignore[attr-defined]
-            self._writes[id(loop.node)] = known
-        return known
+        return bool(self._write_arms_of(loop, env))
+
+    def _write_arms_of(self, loop: _Loop, env: Env) -> list[frozenset[tuple[int, int]]]:
+        """The writes of a `for` loop's body, each as the arms it sits in (see `_arm`)."""
+        arms = self._write_arms.get(id(loop.node))
+        if arms is None:
+            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env)]  # type: ignore[attr-defined]
+            self._write_arms[id(loop.node)] = arms
+        return arms
 
     def _writes_alongside(self, loop: _Loop, env: Env) -> bool:
         """Whether the loop's body writes whenever the read runs: a write outside every branch,
@@ -903,17 +906,13 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ShelfBook.objects.create(shelf=shelf, user=shelf.user)`). Each item costs a round trip
         for its write anyway: loading the reads together does not make the loop one query, and
         later items may need the rows earlier ones wrote."""
-        if not isinstance(loop.node, (cst.For, cst.While)):
+        if not isinstance(loop.node, cst.For):
             return False
-        arms = self._write_arms.get(id(loop.node))
-        if arms is None:
-            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env)]
-            self._write_arms[id(loop.node)] = arms
+        arms = self._write_arms_of(loop, env)
         if not arms:
             return False
-        stack = self.ctx.stack
-        start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
-        here = frozenset(arm for anc, child in zip(stack[start + 1:], stack[start + 2:]) if (arm := _arm(anc, child)) is not None)
+        path = self._inside(loop)
+        here = frozenset(arm for anc, child in zip(path, path[1:]) if (arm := _arm(anc, child)) is not None)
         return any(a <= here for a in arms)
 
     def _leaves_after(self, loop: _Loop) -> bool:
@@ -922,15 +921,19 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         `if rule.applies(order): return rule.discount.rate`). The read runs once at most."""
         if not isinstance(loop.node, cst.For):
             return False
-        stack = self.ctx.stack
-        start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
         inner_loop = False
-        for node in reversed(stack[start + 1:]):
+        for node in reversed(self._inside(loop)):
             if isinstance(node, (cst.For, cst.While, _COMPREHENSIONS)):
                 inner_loop = True
             elif isinstance(node, cst.IndentedBlock) and ends_with(node, LEAVING if inner_loop else (*LEAVING, cst.Break)):
                 return True
         return False
+
+    def _inside(self, loop: _Loop) -> list[cst.CSTNode]:
+        """The traversal's stack below the loop: from its body down to the current node."""
+        stack = self.ctx.stack
+        start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
+        return stack[start + 1:]
 
     def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
         return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE

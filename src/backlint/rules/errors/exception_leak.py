@@ -10,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import ends_with, iter_descendants, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -24,6 +24,11 @@ _KIND_WORDS = {
 _HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail"})
 """What only a web framework's HTTP exception carries (`hasattr(e, "status_code")` narrows to one)."""
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
+
+
+def _raises_http_exception(site: responses.ResponseSite) -> bool:
+    """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
+    return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
@@ -522,7 +527,7 @@ except Exception:
     def _check(self, site: responses.ResponseSite) -> None:
         if self._development_only() or any(self._narrowed_body(body) for body in site.bodies) or self._sanitized(site):
             return
-        if site.raised and "HTTPException" in site.label and self.ctx.project.scrubs_http_exception(site.status):
+        if site.raised and _raises_http_exception(site) and self.ctx.project.scrubs_http_exception(site.status):
             return  # the project's HTTPException handler answers this status with a fixed text
         fn = self.ctx.function()
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
