@@ -64,3 +64,33 @@ def test_scan_skips_a_client_package_with_one_note(tmp_path) -> None:
     notes = [n for n in result.notifications if "client package" in n.message]
     assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("frontend/package.json", "2")]
     assert not [f for f in result.findings if f.path.startswith("frontend/")]
+
+
+@pytest.mark.parametrize(
+    "rel,head,expected",
+    [
+        ("static/main.chunk.js", b"x", True),
+        ("panel/frontend_latest/7340.67cf025214f2d59e.js", b"x", True),
+        ("panel/entrypoint.js", b"!function(){" + b"var a=1;" * 200 + b"}()", True),  # one long line
+        ("panel/chunk.js", b'export const __webpack_id__="7340";\n', True),
+        ("src/routes/users.js", b"const express = require('express')\n" * 100, False),
+        ("src/short.js", b"module.exports = {a: 1}" * 20, False),  # under 1 KiB: too little to judge
+        ("src/accepted.js", b"app.get('/', h)\n", False),  # a word, not a hash
+    ],
+)
+def test_generated(rel: str, head: bytes, expected: bool) -> None:
+    assert clients.generated(rel, head) is expected
+
+
+def test_scan_skips_bundles_with_one_note_per_directory(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "panel").mkdir()
+    (tmp_path / "panel" / "1234.0b2c92bd47581d5a.js").write_text("fetch(u)\n")
+    (tmp_path / "panel" / "entry.js").write_text("!function(){" + "fetch(u);" * 200 + "}()")
+    (tmp_path / "server.js").write_text("const app = require('express')()\napp.get('/', (req, res) => res.send('ok'))\n")
+    result = scan([tmp_path], Config(root=tmp_path), catalog.load(), cache_dir=None)
+    notes = [n for n in result.notifications if "minified or bundled" in n.message]
+    assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("panel", "2")]

@@ -15,6 +15,11 @@ Nuxt, SvelteKit, Remix, Astro) the server's files are kept: API routes (`pages/a
 that say they run on the server (`"use server"`, `import "server-only"`, `next/server`). A plain
 client package that depends on a database client (`pg`, `prisma`...) is kept whole. Files with no
 `package.json` above them, or under one that cannot be read, are kept.
+
+Generated JavaScript is left out too, wherever it lies: minified files and bundles (a
+content-hashed name like `7340.67cf0252.js`, webpack's runtime markers, or lines that average
+hundreds of characters; `*.min.js` and `*.bundle.js` are in the default excludes). Nobody reviews a bundle; its sources are reviewed where
+they are, and a bundle's megabytes of one-line code only slow the scan down.
 """
 
 from __future__ import annotations
@@ -68,6 +73,26 @@ def package_kind(manifest: Mapping[str, object]) -> str | None:
     if deps & _FULL_STACK:
         return "full-stack"
     return None if runtime & _DATA else "client"
+
+
+_GENERATED_NAME = re.compile(r"\.chunk\.[cm]?js$|[.-][0-9a-f]{8,}\.[cm]?js$")
+"""Bundlers' output names (`*.min.js` and `*.bundle.js` are in the default excludes)."""
+_BUNDLER = re.compile(rb"__webpack_|webpackChunk|\bparcelRequire\b|__vite__mapDeps|System\.register\(")
+_SAMPLE = 65536
+_MINIFIED_LINE = 200
+"""Mean characters per line above which a file is minified (hand-written code averages 30 to 50)."""
+
+
+def generated(rel: str, head: bytes) -> bool:
+    """Whether a JavaScript/TypeScript file is generated (minified or bundled), judged from its
+    name and `head`, its first bytes (64 KiB are enough)."""
+    name = rel.rsplit("/", 1)[-1]
+    if _GENERATED_NAME.search(name):
+        return True
+    sample = head[:_SAMPLE]
+    if _BUNDLER.search(sample):
+        return True
+    return len(sample) >= 1024 and len(sample) / (sample.count(b"\n") + 1) > _MINIFIED_LINE
 
 
 def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, str]:

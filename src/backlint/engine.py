@@ -110,15 +110,28 @@ def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
 
 
 def _server_side(targets: Sequence[Target], root: Path, result: ScanResult) -> list[Target]:
-    """The JavaScript/TypeScript files that may run on a server: a web client's or desktop app's
-    files are left out (see `clients`), with one note per client package saying so."""
+    """The JavaScript/TypeScript files that may run on a server and were written by hand: a web
+    client's or desktop app's files, and minified or bundled files, are left out (see `clients`),
+    with one note per client package, and per directory of generated files, saying so."""
 
-    def read(rel: str) -> bytes | None:
+    def read(rel: str, size: int = -1) -> bytes | None:
         try:
-            return (root / rel).read_bytes()
+            with open(root / rel, "rb") as handle:
+                return handle.read(size)
         except OSError:
             return None
 
+    bundles = [t.rel for t in targets if clients.generated(t.rel, read(t.rel, 65536) or b"")]
+    for directory, count in sorted(Counter(rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in bundles).items()):
+        result.notifications.append(Notification(
+            NotificationKind.SKIPPED_PATH,
+            f"{count} minified or bundled JavaScript {'file was' if count == 1 else 'files were'} not analysed "
+            "(generated code: its sources are reviewed instead)",
+            directory,
+            Level.NOTE,
+        ))
+    skipped = set(bundles)
+    targets = [t for t in targets if t.rel not in skipped]
     client = clients.client_files((t.rel for t in targets), read)
     for package, count in sorted(Counter(client.values()).items()):
         result.notifications.append(Notification(
