@@ -75,3 +75,9 @@ export interface Credentials {
 
 // ok: BL301
 export const JWT_SECRET_ENV = 'JWT_SECRET';
+
+export async function GET(request: Request) {
+  // ok: BL301
+  const res = await fetch(new URL("/api/me", request.url), { credentials: "include" });
+  return res;
+}

@@ -235,7 +235,13 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
         return True
     if method.startswith("print_") and (dotted(func.value) or "") == "traceback":
         return True  # traceback.print_exc(), print_exception(), print_stack(): to stderr
+    if method in ("echo", "secho") and (dotted(func.value) or "") in ("click", "typer"):
+        return any(a.keyword is not None and a.keyword.value == "err" and not _false(a.value) for a in call.args)  # to stderr
     return False
+
+
+def _false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("False", "None")
 
 
 def logs(ctx: FileContext | None, body: cst.CSTNode) -> bool:

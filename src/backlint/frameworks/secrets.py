@@ -74,7 +74,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
         "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
-        "fill", "fillme", "fillmein", "setme", "auto", "needed", "no",
+        "fill", "fillme", "fillmein", "setme", "auto", "needed", "no", "please",
         "mysecretpassword",  # the postgres container image's documented example password
     }
 )
@@ -270,8 +270,12 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False
     words = _words(v)
     name_words = set(name_parts(name)) if name else set()
-    if words and all(w in name_words or w in _VOCABULARY for w in words):
-        return False
+    if words and all(w in name_words or w in _VOCABULARY or _spelled(w, name_words | _VOCABULARY) for w in words):
+        return False  # `AUTH_KEY = "authkey"`: the name again, or protocol vocabulary
+    if re.fullmatch(r"X-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", v):
+        return False  # `HEADER_TOKEN = "X-Supervisor-Token"`: the name of a header that carries it
+    if name and secret_name(name) in _ISSUED and _LABEL_WORDS.fullmatch(v) and (len(words) == 1 or name_words & set(words)):
+        return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
     if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier: a setting's name, not its value
     if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
@@ -281,13 +285,20 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
     if _dotted_path(v):
         return False  # `"accounts.serializers.TokenSerializer"`: a class to load, named in settings
     if _PUBLISHABLE.match(v):
-        return False  # a publishable key (PostHog `phc_`, Stripe `pk_live_`, Mapbox `pk.`): public by design
+        return False  # a publishable key (PostHog `phc_`, Stripe `pk_live_`, Mapbox `pk.`, a reCAPTCHA site key): public by design
     return True
 
 
 # A character class with a quantifier, a class escape, a group extension: regular expressions.
 _REGEX_SYNTAX = re.compile(r"\[[^\]]+\][+*?{]|\\[dDsSwWbB]|\(\?[:P<=!]")
-_PUBLISHABLE = re.compile(r"^(?:phc_|pk_(?:live|test)_|pk\.eyJ)")
+_PUBLISHABLE = re.compile(r"^(?:phc_|pk_(?:live|test)_|pk\.eyJ|6L[\w-]{38}$)")
+"""Publishable keys: PostHog, Stripe, Mapbox, and reCAPTCHA site keys (`6L` and 38 more), which
+every page that shows the captcha sends to the browser."""
+_ISSUED = frozenset({"token", "API key", "access token", "access key", "app key", "client key", "consumer key", "license key",
+                     "subscription key", "service key", "account key"})
+"""Credentials a provider issues: always random, never a word someone picked (unlike a password
+or a signing key, where a word is a weak secret)."""
+_LABEL_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
 
 
 def _dotted_path(value: str) -> bool:

@@ -65,6 +65,10 @@ def _names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
+_ONCE_PER_PROCESS = ("worker_ready", "worker_init", "worker_process_init", "beat_init", "celeryd_init", "celeryd_after_setup")
+"""Celery signals sent once as a worker or the beat scheduler starts."""
+
+
 def _literal_collection(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return all(not isinstance(e, cst.StarredElement) for e in expr.elements)
@@ -284,6 +288,36 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from django.db import models
+
+            class Organization(models.Model):
+                teams = models.ManyToManyField("Team")
+                owners = models.ManyToManyField("User")
+
+            def admin_teams(user, Team):
+                teams = Team.objects.none()
+                for org in Organization.objects.filter(owners=user):
+                    teams |= org.teams.all()
+                return teams
+            """,
+            note="Querysets combined with `|=` make one lazy union: it runs once, when the caller reads it.",
+        ),
+        Valid(
+            """
+            from celery.signals import worker_ready
+            from django_celery_beat.models import PeriodicTask
+
+            @worker_ready.connect
+            def start_boot_tasks(sender=None, **kwargs):
+                for name in boot_task_names():
+                    task = PeriodicTask.objects.filter(task=name).first()
+                    if task is None or task.enabled:
+                        run_task(name)
+            """,
+            note="A `worker_ready` receiver runs once as the worker starts, like a management command.",
+        ),
         Valid(
             """
             from django.db import models
@@ -695,7 +729,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         self._depth.append(0)
         # A click or typer command runs once, like a management command: its loops are left alone.
         # So does a `pre_migrate`/`post_migrate` receiver: once per `migrate`, like a migration.
-        self._commands.append(routes.cli_command(node) or self._migrate_hook(node) or bool(self._commands and self._commands[-1]))
+        self._commands.append(routes.cli_command(node) or self._migrate_hook(node) or self._start_hook(node)
+                              or bool(self._commands and self._commands[-1]))
 
     def _migrate_hook(self, node: cst.FunctionDef) -> bool:
         if "_migrate" not in self.ctx.text:
@@ -708,6 +743,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             and any((dotted(a.value) or "").endswith(("pre_migrate", "post_migrate")) for a in d.decorator.args)
             for d in node.decorators
         )
+
+    @staticmethod
+    def _start_hook(node: cst.FunctionDef) -> bool:
+        """`@worker_ready.connect`, `@beat_init.connect`: Celery runs it once as a process starts."""
+        return any((dotted(d.decorator) or "").rsplit(".", 2)[-2:] in ([s, "connect"] for s in _ONCE_PER_PROCESS) for d in node.decorators)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.pop()
@@ -959,6 +999,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(parent, cst.Attribute) and parent.attr.value in _RELATION_WRITES:
             return  # `obj.tags.remove(t)`, a relation loaded to be deleted: writes, which this rule leaves alone
         var, rel = node.value.value, node.attr.value
+        if self._composed(node):
+            return  # `teams |= org.teams.all()`: querysets combined into one, which runs later
         if self._decides_own_write(node, f"{var}.{rel}"):
             return  # `if not m.tags.filter(...).exists(): m.tags.add(tag)`: the check of a write to the same relation
         for loop in self._loops():
@@ -983,6 +1025,21 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                       else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
+
+    def _composed(self, node: cst.Attribute) -> bool:
+        """Whether the relation's queryset (`org.teams.all()`, `.filter(...)`) is only combined
+        with another by `|` or `&` (`teams |= ...`): a lazy union, not a query in the loop."""
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        expr: cst.CSTNode = node
+        while i > 0 and (isinstance(stack[i - 1], cst.Call) and stack[i - 1].func is expr  # type: ignore[union-attr]
+                         or isinstance(stack[i - 1], cst.Attribute) and stack[i - 1].value is expr):  # type: ignore[union-attr]
+            i -= 1
+            expr = stack[i]
+        parent = stack[i - 1] if i > 0 else None
+        if isinstance(parent, cst.AugAssign):
+            return parent.value is expr and isinstance(parent.operator, (cst.BitOrAssign, cst.BitAndAssign))
+        return isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, (cst.BitOr, cst.BitAnd))
 
     def _decides_own_write(self, node: cst.Attribute, relation: str) -> bool:
         """Whether the relation is read in an `if` test whose branches write to that same relation:

@@ -82,8 +82,9 @@ class WritesWithoutTransaction(Rule):
     the next attempt repairs), a session or
     connection committed once after all its writes, functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
-    in one (`assert transaction.get_connection().in_atomic_block`), views when
-    `ATOMIC_REQUESTS` is on, methods of view classes that inherit (or
+    in one (`assert transaction.get_connection().in_atomic_block`), Django writes on the request path when `ATOMIC_REQUESTS` is on in a
+    settings module of the scan (views, and the serializers, forms and services they call, run in
+    the request's transaction), methods of view classes that inherit (or
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
@@ -717,7 +718,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
         if self._callers_all_in_transaction(node.name.value) or self._in_atomic_view() or _asserts_transaction(node):
             return
-        if django and not (self.ctx.project.atomic_requests and _is_view(self.ctx, node)):
+        if django and not self.ctx.project.atomic_requests:
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw and not _touch(node, o)]
             for i, second in enumerate(writes):
                 first = next(
@@ -807,12 +808,6 @@ def _bookkeeping(call: cst.Call) -> bool:
         return False
     names = [string_value(e.value) for e in fields.value.elements]
     return all(n is not None and _BOOKKEEPING_FIELD.search(n) for n in names)
-
-
-def _is_view(ctx: Any, fn: cst.FunctionDef) -> bool:
-    """A routed function, or one that takes the request (a Django view or a view method)."""
-    params = [p.name.value for p in fn.params.params[:2]]
-    return "request" in params or routes.route_of(ctx, fn) is not None
 
 
 def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:

@@ -204,6 +204,43 @@ except Exception:
     VALID = [
         Valid(
             """
+            from rest_framework import status
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class SSOLoginView(APIView):
+                def post(self, request):
+                    status_code = status.HTTP_400_BAD_REQUEST
+                    try:
+                        user = sso_login(request.data["token"])
+                    except Exception as e:
+                        return Response({"error": str(e)}, status=status_code)
+                    return Response({"user": user.id})
+            """,
+            note="The status is a local variable holding 400: the answer says the client's request failed.",
+        ),
+        Valid(
+            """
+            from fastapi import APIRouter, HTTPException
+
+            router = APIRouter()
+
+            def transfer_ownership(persona, user, new_owner):
+                if persona.owner_id != user.id:
+                    raise PermissionError("Only the owner can transfer ownership")
+                persona.owner_id = new_owner
+
+            @router.post("/personas/{persona_id}/owner")
+            def change_owner(persona_id: int, new_owner: int, user=Depends(current_user), db=Depends(get_db)):
+                try:
+                    transfer_ownership(db.get(Persona, persona_id), user, new_owner)
+                except PermissionError as e:
+                    raise HTTPException(status_code=403, detail=str(e))
+            """,
+            note="The project raises `PermissionError` itself, with text written for the refused user, and answers it with a 403.",
+        ),
+        Valid(
+            """
             import logging
             from http.client import BAD_REQUEST as HTTP_BAD_REQUEST
 
@@ -512,7 +549,29 @@ except Exception:
                     returned = responses.response_of_return(stack[-4])
                     if returned is not None and returned.bodies and returned.bodies[0] is node:
                         site = replace(site, status=returned.status)
+            if site.status is None:
+                site = replace(site, status=self._status_variable(node))
             self._check(site)
+
+    def _status_variable(self, call: cst.Call) -> int | None:
+        """`Response(..., status=status_code)`: the error status a local variable holds, when every
+        status assigned to it in the function is the same class of error (or a success, the other
+        branch: `_status, msg = HTTP_200_OK, "ok"` / `HTTP_400_BAD_REQUEST, error`)."""
+        fn = self.ctx.function()
+        arg = next((a.value for a in call.args if a.keyword is not None and a.keyword.value in ("status", "status_code")), None)
+        if fn is None or not isinstance(arg, cst.Name):
+            return None
+        statuses: list[int | None] = []
+        for node in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    statuses.extend(_assigned(target.target, node.value, arg.value))
+            elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                statuses.extend(_assigned(node.target, node.value, arg.value))
+        errors_ = [st for st in statuses if st is None or st >= 400]
+        if not statuses or not errors_ or None in errors_:
+            return None
+        return max(errors_) if all(e >= 500 for e in errors_) or all(e < 500 for e in errors_) else None
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.function()
@@ -552,6 +611,9 @@ except Exception:
                 and origin.source.name is not None and isinstance(origin.source.name.name, cst.Name) \
                 and self._narrowed(origin.source.name.name.value) is not None:
             return  # `if isinstance(e, DuplicateTableError): raise HTTPException(409, ...)`: one failure, classified as the client's
+        if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
+                and self._raised_by_the_project(origin.source):
+            return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
@@ -683,6 +745,13 @@ except Exception:
             return kind
         return ExcKind.BROAD
 
+    def _raised_by_the_project(self, handler: cst.ExceptHandler) -> bool:
+        """Whether every class the handler names is one the project raises itself with a
+        message (`raise PermissionError("Only the owner can share")`): its text is the
+        project's, written for whoever is refused."""
+        names = [dotted(t) for t in errors.caught_types(handler)]
+        return bool(names) and all(n is not None and n.rsplit(".", 1)[-1] in self.ctx.project.raised_with_arguments for n in names)
+
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` of a broad handler only parses values: what it raises describes
         the input."""
@@ -757,3 +826,17 @@ def _sanitizes(ctx: object, fn: cst.FunctionDef, index: int, caught: list[cst.Ba
         if reads(stmt) and leaks(list(remaining.values())):
             return False
     return True
+
+
+def _assigned(target: cst.BaseExpression, value: cst.BaseExpression, name: str) -> list[int | None]:
+    """The status values `target = value` gives the variable `name` (also unpacking a tuple)."""
+    if isinstance(target, cst.Name):
+        return [responses.status_value(value)] if target.value == name else []
+    if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) and len(target.elements) == len(value.elements):
+        out: list[int | None] = []
+        for t, v in zip(target.elements, value.elements):
+            out.extend(_assigned(t.value, v.value, name))
+        return out
+    if isinstance(target, (cst.Tuple, cst.List)) and any(isinstance(e.value, cst.Name) and e.value.value == name for e in target.elements):
+        return [None]
+    return []

@@ -14,6 +14,13 @@ from backlint.syntax import call_name, contains, iter_descendants, name_parts, s
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
 
+def _ends_command(call: cst.Call) -> bool:
+    """`ctx.exit(1)`, `ctx.fail("...")`, `ctx.abort()`: a click command's context ends it."""
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("exit", "fail", "abort") \
+        and isinstance(func.value, cst.Name) and func.value.value in ("ctx", "context", "click_ctx")
+
+
 class SwallowedException(Rule):
     """A broad `except` swallows the error: it neither logs, re-raises nor answers with an error.
 
@@ -187,6 +194,23 @@ except SMTPException:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import click
+
+            @click.command()
+            @click.pass_context
+            def list_users(ctx, path):
+                try:
+                    manager = load_manager(path)
+                except Exception:
+                    click.echo(f"Could not load the user manager from {path}", err=True)
+                    ctx.exit(1)
+                for user in manager.users():
+                    click.echo(user.name)
+            """,
+            note="A command that tells its user on stderr and ends with the context's `exit`.",
+        ),
         Valid(
             """
             import logging
@@ -751,7 +775,7 @@ except SMTPException:
         statements = list(iter_descendants(body, into_scopes=False))
         if name is not None and any(isinstance(n, cst.Name) and n.value == name for n in statements):
             return
-        if any(isinstance(n, cst.Call) and qualified_name(self.ctx, n) in _EXITS | _EXCEPTION_READERS for n in statements):
+        if any(isinstance(n, cst.Call) and (qualified_name(self.ctx, n) in _EXITS | _EXCEPTION_READERS or _ends_command(n)) for n in statements):
             return  # the program stops, or the handler reads the exception (`sys.exc_info()`) and uses it
         if self._handled_by_helper(statements):
             return  # `cleanup()`, a function of this module that logs, raises or exits

@@ -5,6 +5,7 @@ import re
 import libcst as cst
 
 from backlint.findings import Confidence, Level
+from backlint.frameworks import routes
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, positional_arg, string_value
@@ -39,7 +40,8 @@ class RequestWithoutTimeout(Rule):
     with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
     (which may set a default in an adapter), probes of `localhost`, and standalone scripts (in
-    scripts/, tools/, bin/..., or run as `__main__` without a web framework), where no server
+    scripts/, tools/, bin/..., or run as `__main__` without a web framework) and click or typer
+    commands wherever they live, where no server
     worker waits."""
 
     ID = "BL502"
@@ -135,6 +137,22 @@ client = httpx.Client(timeout=10)
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import click
+            import requests
+
+            def cli_commands(server_url):
+                @click.command("request-key")
+                @click.argument("app")
+                def request_key(app):
+                    response = requests.post(f"{server_url}/plugin/appkeys/request", json={"app": app})
+                    click.echo(response.json()["auth_dialog"])
+
+                return [request_key]
+            """,
+            note="A click command, even one a plugin defines: it runs in its user's terminal, who can press Ctrl-C.",
+        ),
         Valid(
             """
             import requests
@@ -234,12 +252,17 @@ client = httpx.Client(timeout=10)
         return None
 
     def _missing(self, call: cst.Call, label: str) -> None:
-        if keyword_arg(call, "timeout") is not None or _has_kwargs(call):
+        if keyword_arg(call, "timeout") is not None or _has_kwargs(call) or self._in_command():
             return
         fix = None
         if call.args and not any(a.star for a in call.args):
             fix = FixSpec("Add timeout=10", (Edit(call.args[-1].value, ", timeout=10", "after"),))
         self.report(call, call=label, fix=fix)
+
+    def _in_command(self) -> bool:
+        """Inside a click or typer command (wherever its module lives): a terminal's process,
+        which its user can interrupt; no server worker waits on it."""
+        return any(isinstance(n, cst.FunctionDef) and routes.cli_command(n) and n.name.value != "handle" for n in self.ctx.stack)
 
     def _explicit_none(self, call: cst.Call, label: str) -> None:
         arg = keyword_arg(call, "timeout")

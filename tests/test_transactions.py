@@ -1,0 +1,38 @@
+"""BL104 across files: Django's ATOMIC_REQUESTS, set in a settings module, covers the request path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backlint import catalog
+from backlint.config import Config
+from backlint.engine import scan
+
+SERIALIZER = '''
+from rest_framework import serializers
+
+from orders.models import Order, OrderLine
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    def create(self, validated_data):
+        lines = validated_data.pop("lines")
+        order = Order.objects.create(**validated_data)
+        OrderLine.objects.create(order=order, **lines[0])
+        return order
+'''
+
+
+def _bl104(root: Path) -> list[str]:
+    result = scan([root], Config(root=root, select=("BL104",)), catalog.load(), cache_dir=None)
+    return [f"{f.path}:{f.region.start_line}" for f in result.findings]
+
+
+def test_atomic_requests_covers_serializers_on_the_request_path(tmp_path: Path) -> None:
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "serializers.py").write_text(SERIALIZER)
+    assert _bl104(tmp_path) == ["orders/serializers.py:11"]
+
+    (tmp_path / "settings.py").write_text(
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": True}}\n')
+    assert _bl104(tmp_path) == []
