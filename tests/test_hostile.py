@@ -287,11 +287,12 @@ def hostile_web(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (web / "dir with space" / "ça.js").write_text(JS_SQL)
     (web / "empty.js").write_bytes(b"")
     (web / "syntax.js").write_text("function (( {\n")
-    (web / "binary.js").write_bytes(bytes(range(256)) * 8)
+    (web / "binary.js").write_bytes((bytes(range(256)) + b"\n" * 8) * 8)  # short lines: not taken for minified
     (web / "nul.js").write_bytes(b"const a = 1;\x00\nconst b = 2;\n")
     (web / "big.js").write_text("let x = 1;\n" * 250_000)  # 2.75 MB: over the default 1 MiB limit
     # Deep enough that every rule runs past semgrep's per-rule time limit: one notification, not one per rule.
-    (web / "deep.js").write_text("x = " + "(" * 50_000 + ")" * 50_000 + ";\n")
+    # (One parenthesis per line: a single 100 KB line would be skipped as minified, unread.)
+    (web / "deep.js").write_text("x = " + "(\n" * 50_000 + ")\n" * 50_000 + ";\n")
     os.symlink(web / "good.js", web / "link_inside.js")  # a link inside the root is the same file, read once
     os.symlink(root / "missing.js", web / "dangling.js")
     return root
