@@ -80,7 +80,8 @@ class WritesWithoutTransaction(Rule):
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), a session or
-    connection committed once after all its writes, functions this file only calls inside a
+    connection committed once after all its writes (a commit on another session, such as a side
+    session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
     in one (`assert transaction.get_connection().in_atomic_block`), Django writes on the request path when `ATOMIC_REQUESTS` is on in a
     settings module of the scan (views, and the serializers, forms and services they call, run in
@@ -210,6 +211,27 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy.orm import Session
+
+            router = APIRouter()
+
+            @router.post("/hooks/{hook_id}/activate")
+            def activate_hook(hook_id: int, db_session: Session = Depends(get_session)):
+                hook = get_hook_or_404(db_session, hook_id)
+                if not endpoint_reachable(hook):
+                    with new_session() as side_session:
+                        update_hook(db_session=side_session, hook_id=hook_id, is_reachable=False)
+                        side_session.commit()
+                    report_unreachable(hook)
+                hook = update_hook(db_session=db_session, hook_id=hook_id, is_active=True)
+                db_session.commit()
+                return hook
+            """,
+            note="The first commit is on another session: the request's own writes commit once.",
+        ),
         Valid(
             """
             from rest_framework.authtoken.models import Token
@@ -747,7 +769,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         for o in ops:
             if o.op.kind is OpKind.WRITE:
                 if seen_write is not None and commit is not None and not _exclusive(seen_write, o) and not _exclusive(commit, o) \
-                        and not _leaves_a_valid_state(seen_write, o):
+                        and not _leaves_a_valid_state(seen_write, o) and _one_session(seen_write, commit, o):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} runs in a new transaction: an earlier write was already committed",
@@ -782,6 +804,33 @@ _BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs"
 _BACKGROUND_DIRS = frozenset({"sync", "tasks", "jobs", "workers", "cron", "scheduler", "schedulers", "management",
                               "migrations"})
 """Packages of background code, at any depth above the module."""
+
+
+_SESSION_WORDS = frozenset({"session", "db", "conn", "connection", "tx", "transaction"})
+"""Names of sessions and connections (not cursors: a cursor's writes commit on its connection)."""
+
+
+def _session(o: _Op) -> str | None:
+    """The session or connection a write or commit goes through, when the call names it: the
+    receiver of `side_session.commit()`, the `db_session=` handed to `update_hook(...)`."""
+    call = o.op.call
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        receiver = dotted(func.value)
+        if receiver is not None and set(name_parts(receiver.rsplit(".", 1)[-1])) & _SESSION_WORDS:
+            return receiver
+    for arg in call.args:
+        name = dotted(arg.value)
+        if name is not None and set(name_parts(name.rsplit(".", 1)[-1])) & _SESSION_WORDS:
+            return name
+    return None
+
+
+def _one_session(*ops: _Op) -> bool:
+    """Whether the writes and the commit may go through one session: a commit on another
+    (`side_session.commit()`) leaves this session's writes in their own transaction."""
+    named = {_session(o) for o in ops} - {None}
+    return len(named) <= 1
 
 
 def _request_layer(path: str) -> bool:
