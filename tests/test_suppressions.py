@@ -73,3 +73,16 @@ def test_a_module_level_pylint_disable_covers_the_rest_of_the_module() -> None:
     # After the call it covers nothing above it; naming another check, it covers nothing.
     assert _bl502(body + "# pylint: disable=missing-timeout\n") == [None]
     assert _bl502("# pylint: disable=too-many-lines\n" + body) == [None]
+
+
+def test_an_indented_pylint_disable_covers_the_rest_of_its_block() -> None:
+    body = (
+        "import requests\n\n"
+        "def fetch(url):\n"
+        "    if url:\n"
+        "        # pylint: disable=missing-timeout\n"
+        "        requests.get(url)\n"
+        "    return requests.get(url)\n"
+    )
+    # The call in the `if` block is covered; the one after the block is not.
+    assert _bl502(body) == ["# pylint: disable=missing-timeout", None]

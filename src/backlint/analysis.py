@@ -462,7 +462,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
     hashes: list[str] | None = None
     ordinals: dict[tuple[str, str, str], int] = {}
     findings: list[Finding] = []
-    module_disables = suppressions.module_level_disables(lines) if "pylint" in text else []
+    block_disables = suppressions.own_line_disables(lines) if "pylint" in text else []
     for p in pending:
         region = region_of(p.node)
         if region is None:
@@ -480,7 +480,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
             # formats the SQL, say) is where another tool's users wrote it.
             if related_region is not None:
                 relevant.extend(suppressions.python_comments(lines, related_region.start_line, related_region.start_line).values())
-        relevant.extend(c for no, c in module_disables if no <= region.start_line)
+        relevant.extend(c for start, end, c in block_disables if start <= region.start_line <= end)
         suppressed = suppressions.suppressing_comment(p.rule.ID, relevant, p.rule.PEER_CODES)
         if hashes is None:
             # GitHub's line hash is a polynomial of the next 100 characters: with a secret in them,

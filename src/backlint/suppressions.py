@@ -8,8 +8,8 @@ JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint
 A rule also honours the suppressions other tools' users already wrote for the same check (its
 `PEER_CODES`): `# noqa: S110` (ruff, flake8), `# nosec B110` (bandit), `# pylint:
 disable=broad-except`. Only by code: a bare `# nosec` or `# noqa` still does not suppress. As
-in pylint, a `# pylint: disable=...` comment on a line of its own at the top level of a module
-covers the rest of the module.
+in pylint, a `# pylint: disable=...` comment on a line of its own covers the rest of the block it
+is in (at the top level of a module, the rest of the module).
 """
 
 from __future__ import annotations
@@ -92,13 +92,28 @@ def python_comments(lines: list[str], first: int, last: int) -> dict[int, str]:
     return found
 
 
-_MODULE_PYLINT = re.compile(r"#\s*pylint\s*:\s*disable\s*=")
+_OWN_LINE_PYLINT = re.compile(r"\s*#\s*pylint\s*:\s*disable\s*=")
 
 
-def module_level_disables(lines: list[str]) -> list[tuple[int, str]]:
-    """`# pylint: disable=missing-timeout` alone on a line at column 0: (line, comment) pairs,
-    each covering the module from that line on."""
-    return [(no, line.strip()) for no, line in enumerate(lines, 1) if line.startswith("#") and _MODULE_PYLINT.match(line)]
+def own_line_disables(lines: list[str]) -> list[tuple[int, int, str]]:
+    """`# pylint: disable=missing-timeout` alone on a line: (first line, last line, comment)
+    covered, as pylint scopes it: from that line to the end of the block it sits in (at column 0,
+    the rest of the module)."""
+    found: list[tuple[int, int, str]] = []
+    for no, line in enumerate(lines, 1):
+        if not _OWN_LINE_PYLINT.match(line):
+            continue
+        indent = len(line) - len(line.lstrip())
+        end = len(lines)
+        if indent:
+            for later in range(no, len(lines)):
+                text = lines[later]
+                stripped = text.lstrip()
+                if stripped and not stripped.startswith("#") and len(text) - len(stripped) < indent:
+                    end = later  # the 1-based number of the line before it
+                    break
+        found.append((no, end, line.strip()))
+    return found
 
 
 def js_comment(line: str) -> str | None:
