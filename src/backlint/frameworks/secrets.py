@@ -274,7 +274,7 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `AUTH_KEY = "authkey"`: the name again, or protocol vocabulary
     if re.fullmatch(r"X-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", v):
         return False  # `HEADER_TOKEN = "X-Supervisor-Token"`: the name of a header that carries it
-    if name and secret_name(name) in _ISSUED and _LABEL_WORDS.fullmatch(v) and (len(words) == 1 or name_words & set(words)):
+    if name and secret_name(name) in _ISSUED and LOWER_WORDS.fullmatch(v) and (len(words) == 1 or name_words & set(words)):
         return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
     if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier: a setting's name, not its value
@@ -298,7 +298,9 @@ _ISSUED = frozenset({"token", "API key", "access token", "access key", "app key"
                      "subscription key", "service key", "account key"})
 """Credentials a provider issues: always random, never a word someone picked (unlike a password
 or a signing key, where a word is a weak secret)."""
-_LABEL_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
+LOWER_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
+"""One to three lowercase words and nothing else (`slack`, `auto`, `google-drive`): a selector,
+a sentinel or a label; keys and tokens have digits or mixed case."""
 
 
 def _dotted_path(value: str) -> bool:

@@ -77,9 +77,6 @@ def _env_wrapper(call: cst.Call) -> bool:
 
 _LABEL = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})+")
 """Lowercase words joined by hyphens (`copilot-agent`, `mcp-http-session-owner`): a tag naming a caller."""
-_LOWER_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
-"""One to three lowercase words and nothing else (`slack`, `auto`, `google-drive`): compared with a
-key or token, a selector or a sentinel; a key compared in code has digits or mixed case."""
 _CAMEL_WORDS = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
 """`RequestPolicy`: a class or type name."""
 
@@ -763,7 +760,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
             if name is not None and name[:1].isupper():
                 continue  # `User.password == "x"`: a query predicate on a column, not a credential
             text = string_value(value_side)
-            selector = _LOWER_WORDS.fullmatch(text or "") is not None and secrets.secret_name(name or "") != "password"
+            selector = secrets.LOWER_WORDS.fullmatch(text or "") is not None and secrets.secret_name(name or "") != "password"
             if name is not None and text is not None and not _CAMEL_WORDS.fullmatch(text) and not selector:
                 # (`token == "RequestPolicy"`: a word of some text compared with a class name;
                 # `service_key == "slack"`, `api_key == "auto"`: a choice among names or a sentinel; a

@@ -747,7 +747,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     @staticmethod
     def _start_hook(node: cst.FunctionDef) -> bool:
         """`@worker_ready.connect`, `@beat_init.connect`: Celery runs it once as a process starts."""
-        return any((dotted(d.decorator) or "").rsplit(".", 2)[-2:] in ([s, "connect"] for s in _ONCE_PER_PROCESS) for d in node.decorators)
+        for decorator in node.decorators:
+            parts = (dotted(decorator.decorator) or "").split(".")
+            if len(parts) > 1 and parts[-1] == "connect" and parts[-2] in _ONCE_PER_PROCESS:
+                return True
+        return False
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.pop()

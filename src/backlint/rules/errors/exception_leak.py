@@ -568,10 +568,12 @@ except Exception:
                     statuses.extend(_assigned(target.target, node.value, arg.value))
             elif isinstance(node, cst.AnnAssign) and node.value is not None:
                 statuses.extend(_assigned(node.target, node.value, arg.value))
-        errors_ = [st for st in statuses if st is None or st >= 400]
-        if not statuses or not errors_ or None in errors_:
-            return None
-        return max(errors_) if all(e >= 500 for e in errors_) or all(e < 500 for e in errors_) else None
+        failing = [st for st in statuses if st is None or st >= 400]
+        if not failing or None in failing:
+            return None  # only successes, or a status that is not a constant
+        if all(st < 500 for st in failing) or all(st >= 500 for st in failing):
+            return max(failing)  # type: ignore[type-var]
+        return None
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.function()
