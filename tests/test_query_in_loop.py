@@ -62,3 +62,32 @@ def test_a_while_loop_inside_the_loop_is_a_branch_not_a_crash() -> None:
                     shelfbook.delete()
         """
     ) == [4]
+
+
+def test_a_column_of_a_model_the_scan_never_saw_is_not_taken_for_a_relation() -> None:
+    jobs = "from django.db import models\n\nclass Job(models.Model):\n    task = models.ForeignKey('Task', on_delete=models.CASCADE)\n"
+    runs = textwrap.dedent(
+        """
+        from django.db import models
+
+        class Run(models.Model):
+            task = models.CharField(max_length=200)
+            job = models.ForeignKey("Job", on_delete=models.CASCADE)
+        """
+    )
+    code = textwrap.dedent(
+        """
+        from django_celery_beat.models import PeriodicTask
+
+        from jobs.models import Job
+
+        def task_names(names):
+            return [p.task for p in PeriodicTask.objects.exclude(name__in=names)]
+
+        def job_tasks():
+            return [job.task for job in Job.objects.all()]
+        """
+    )
+    facts = facts_from_text(jobs).merged(facts_from_text(runs)).merged(facts_from_text(code))
+    result = analyze_text("jobs/services.py", code, [(QueryInLoop, {})], facts)
+    assert [f.region.start_line for f in result.findings] == [10]

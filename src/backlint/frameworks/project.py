@@ -317,6 +317,12 @@ class ProjectFacts:
                 return known
         return self.relations
 
+    def knows_model(self, model: str | None) -> bool:
+        """Whether the scan saw the definition of `model` (its relationships or its bases)."""
+        return model is not None and (
+            any(cls == model for cls, _ in self.model_bases) or any(owner == model for owner, _ in self.model_relations)
+        )
+
     def atomic_view(self, bases: Iterable[str]) -> bool:
         """Whether a class with these bases inherits a `dispatch` that runs in a transaction."""
         seen = set(bases)

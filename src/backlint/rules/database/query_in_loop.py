@@ -79,10 +79,11 @@ def _literal_collection(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _bounded(iterable: cst.BaseExpression, env: Env | None = None) -> bool:
+def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None) -> bool:
     """A loop with a few iterations by construction: over a literal (or a name bound to one), a
-    constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`), a `range` of constants, or the model
-    classes of the project (`apps.get_models()`: each query hits another table)."""
+    constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`, `self.default_roles` where the class body
+    binds a literal), a `range` of constants, or the model classes of the project
+    (`apps.get_models()`: each query hits another table)."""
     if _literal_collection(iterable):
         return True
     if isinstance(iterable, cst.Call):
@@ -92,18 +93,43 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None) -> bool:
         if name in ("get_models", "get_app_configs"):
             return True
         if name in ("enumerate", "sorted", "reversed", "list", "tuple", "zip") and iterable.args:
-            return _bounded(iterable.args[0].value, env)
+            return _bounded(iterable.args[0].value, env, cls)
         if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
-            return _bounded(iterable.func.value, env)
+            return _bounded(iterable.func.value, env, cls)
         return False
     name = dotted(iterable)
     if name is not None:
         last = name.rsplit(".", 1)[-1]
         if re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last) or name.startswith("settings."):
             return True
+        if cls is not None and name in (f"self.{last}", f"cls.{last}") and _class_literal(cls, last):
+            return True
         if env is not None and isinstance(iterable, cst.Name):
             values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
             return bool(values) and all(isinstance(v, cst.BaseExpression) and _literal_collection(v) for v in values)
+    return False
+
+
+def _statements_run_by(chain: cst.Call) -> list[cst.Name]:
+    """Statements a chain runs by name (`session.execute(stmt).scalars().all()` -> `stmt`)."""
+    out: list[cst.Name] = []
+    node: cst.BaseExpression = chain
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ("execute", "scalars", "scalar", "exec") and node.args and isinstance(node.args[0].value, cst.Name):
+            out.append(node.args[0].value)
+        node = node.func.value
+    return out
+
+
+def _class_literal(cls: cst.ClassDef, attribute: str) -> bool:
+    """Whether the class body binds `attribute` to a literal collection (`fields = {"a": ...}`)."""
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    if any(isinstance(t, cst.Name) and t.value == attribute for t in targets):
+                        return _literal_collection(small.value)
     return False
 
 
@@ -685,6 +711,48 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             note="A row loaded to be deleted when it is there, and a read beside a write on every pass: a round trip "
             "per item either way.",
         ),
+        Valid(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import selectinload
+
+            def owners_by_file(session, file_ids):
+                stmt = select(File).where(File.id.in_(file_ids)).options(selectinload(File.owners))
+                files = session.execute(stmt).scalars().all()
+                return {f.id: [o.id for o in f.owners] for f in files}
+            """,
+            note="The statement run by name loads the relation eagerly.",
+        ),
+        Valid(
+            """
+            import sqlite3
+
+            class Cache:
+                def __init__(self, path):
+                    self.db = sqlite3.connect(path)
+
+                def dump(self, tables):
+                    return {table: self.db.execute(f"SELECT key, value FROM {table}").fetchall() for table in tables}
+
+                def parents(self, ids):
+                    return [self.db.execute("SELECT parent FROM links WHERE child = ?", (i,)).fetchone() for i in ids]
+            """,
+            note="Each pass reads another table, and SQLite runs in the process: many small queries cost no "
+                 "round trip there (https://sqlite.org/np1queryprob.html).",
+        ),
+        Valid(
+            """
+            class MemberSerializer(serializers.ModelSerializer):
+                default_roles = {"system_roles": "user", "org_roles": "member"}
+
+                def initial_roles(self):
+                    found = {}
+                    for field, name in self.default_roles.items():
+                        found[field] = Role.objects.filter(name=name).first()
+                    return found
+            """,
+            note="The loop runs over a literal the class body defines: a few passes by construction.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -778,6 +846,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))  # the flow index only if needed
         if op is None or op.kind is not OpKind.QUERY or not _is_read(node):
             return
+        if _sql_argument(node) is not None and self._embedded_only():
+            return  # SQLite runs in the process: a query per item costs no round trip
         env = Env.here(self.ctx)
         if not self._executes_now(node, env):
             return
@@ -808,7 +878,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         for loop in loops:
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
-            if loop.targets & used and not _bounded(loop.iterable, env) and not _batched(node, loop.targets):
+            if loop.targets & used and not _bounded(loop.iterable, env, self.ctx.enclosing_class()) \
+                    and not _batched(node, loop.targets):
                 if _accumulated(node, loop):
                     return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
                 if isinstance(loop.node, cst.For) and self._query_origin(loop.iterable) is None and self._guards(node, loop) \
@@ -827,6 +898,14 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     advice="load them in one query (`__in`, a join, or prefetching)",
                 )
                 return
+
+    def _embedded_only(self) -> bool:
+        """Whether the module's only database is an embedded one (it imports `sqlite3`, `aiosqlite`
+        and no other driver or ORM). SQLite answers in the process, without a round trip: many
+        small queries are efficient there (https://sqlite.org/np1queryprob.html)."""
+        imports = self.ctx.imports
+        return imports.imports_any(_EMBEDDED) and not imports.imports_any(
+            [m for m in database.DRIVER_MODULES if m not in _EMBEDDED])
 
     def _loaded_to_delete(self, query: cst.Call) -> bool:
         """Rows loaded only to be deleted one by one: the query is a `for` loop's iterable, or
@@ -1019,7 +1098,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
             facts = self.ctx.project
-            if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (model is None and rel in facts.plain_fields):
+            if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
@@ -1076,6 +1155,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if op is None or op.kind is not OpKind.QUERY:
                 continue
             eager = _eager_relations(value, self.ctx.function())
+            for statement in _statements_run_by(value):
+                # `stmt = select(File).options(selectinload(File.owners))`, then `session.execute(stmt).scalars()`
+                for built, _ in assigned_values(venv, statement):
+                    if built is not statement:
+                        eager |= _eager_relations(built, self.ctx.function())
             model = database.model_of(value)
             root = database.chain_root(value)
             refines = isinstance(root, cst.Name)  # `qs.filter(...)` on a queryset variable: the same model
@@ -1100,6 +1184,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return None
 
 
+_EMBEDDED = ("sqlite3", "aiosqlite", "sqlite_utils", "apsw")
 _MIGRATE_CONNECT = re.compile(r"\b(?:pre|post)_migrate\.connect\(\s*(?:self\.|cls\.)?(\w+)")
 _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appendleft"})
 
@@ -1288,6 +1373,26 @@ def _tables_named_by(query: cst.Call) -> set[str]:
                 out.add(first)
             elif first and name in ("select", "query"):
                 out.add(first.split(".", 1)[0])  # `select(fk.parent.table)`, `query(obj.__class__)`: the loop's own table
+        if name in _EXECUTING and node.args and isinstance(node.args[0].value, cst.FormattedString):
+            out |= _interpolated_tables(node.args[0].value)  # `f"SELECT key FROM {table}"`
+    return out
+
+
+_TABLE_POSITION = re.compile(r"\b(?:from|join|into|update|table)\s+[\"`]?$", re.I)
+
+
+def _interpolated_tables(sql: cst.FormattedString) -> set[str]:
+    """Names interpolated where an f-string's SQL names its table (`FROM {table}`, `JOIN {t}`)."""
+    out: set[str] = set()
+    before = ""
+    for part in sql.parts:
+        if isinstance(part, cst.FormattedStringText):
+            before += part.value
+        elif isinstance(part, cst.FormattedStringExpression):
+            head = dotted(part.expression)
+            if head and _TABLE_POSITION.search(before):
+                out.add(head.split(".", 1)[0])
+            before += "?"
     return out
 
 

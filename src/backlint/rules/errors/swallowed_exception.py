@@ -763,6 +763,75 @@ except SMTPException:
             """,
             note="A converter of the value in hand, answering a placeholder for input it cannot convert.",
         ),
+        Valid(
+            """
+            import os
+            import signal
+
+            def prune(directory):
+                try:
+                    os.rmdir(directory)
+                except Exception:
+                    pass
+
+            def install_handlers(server):
+                try:
+                    signal.signal(signal.SIGQUIT, server.dump_threads)
+                except Exception:
+                    pass
+
+            def cached_client(client):
+                try:
+                    client.ping()
+                    return client
+                except Exception:
+                    return None
+            """,
+            note="Failures that are ordinary answers: `rmdir` refuses a directory that is not empty (\"remove it if "
+                 "empty\"), `signal.signal` a signal the platform lacks, and a failed `ping()` says the cached "
+                 "connection is stale.",
+        ),
+        Valid(
+            """
+            def field_labels(fields, values):
+                labels = {}
+                for field, value in zip(fields, values):
+                    try:
+                        label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name
+                        labels.setdefault(str(label), value)
+                    except Exception:
+                        pass
+                return labels
+            """,
+            note="The `try` calls only builtins and container methods: what fails is the data in hand.",
+        ),
+        Valid(
+            """
+            def move(storage, src, dst, progress_callback):
+                try:
+                    storage.copy(src, dst)
+                    storage.remove(src)
+                    progress_callback(done=True)
+                except Exception:
+                    progress_callback(failed=True)
+
+            def read_log(path):
+                try:
+                    with open(path) as fh:
+                        return fh.readlines()
+                except Exception:
+                    return ["No log available"]
+
+            class OAuthCallback(View):
+                def get(self, request):
+                    try:
+                        user_id = self.client.user_id_for(request.GET["code"])
+                    except Exception:
+                        return self.get_failed_response(request, "Could not sign in")
+                    return self.login(user_id)
+            """,
+            note="The failure is reported: to the caller's callback, in the answer's own words, or as a failure page.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -869,6 +938,11 @@ except SMTPException:
         calls = [n for n in iter_descendants(body) if isinstance(n, cst.Call)]
         if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
             return True
+        if calls and all(_fails_by_design(self.ctx, c) for c in calls):
+            return True  # `os.rmdir(d)` (only if empty), `signal.signal(...)` (not on every platform), `client.ping()`
+        if calls and all((call_name(c) or "") in _IN_MEMORY for c in calls) and not any(
+                isinstance(n, (cst.Await, cst.With)) for n in iter_descendants(body)):
+            return True  # `getattr(f, "verbose_name")`, `data.setdefault(...)`: the data in hand
         if fn is not None and fn.asynchronous is not None and self._computes_only(body):
             return True
         stack = self.ctx.stack
@@ -989,6 +1063,22 @@ def _store_of(call: cst.Call) -> str | None:
 
 
 _EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
+
+
+_IN_MEMORY = frozenset({"getattr", "hasattr", "isinstance", "str", "int", "float", "bool", "len", "repr", "round", "max", "min",
+                        "sorted", "list", "tuple", "dict", "set", "setdefault", "items", "keys", "values", "append",
+                        "extend", "format", "join", "split", "strip", "lower", "upper", "replace", "startswith", "endswith"})
+"""Builtins and methods of strings and containers: a `try` calling only these works on the data in hand."""
+
+
+def _fails_by_design(ctx: object, call: cst.Call) -> bool:
+    """Calls whose failure is an ordinary answer: `os.rmdir`/`os.removedirs` refuse a directory that
+    is not empty (the idiom for "remove it if empty"), `signal.signal` a signal the platform or
+    thread lacks, and a connection's `ping()` says the connection is stale."""
+    name = call_name(call) or ""
+    if name in ("rmdir", "removedirs", "ping"):
+        return True
+    return name in ("signal", "siginterrupt") and qualified_name(ctx, call).startswith("signal.")
 
 
 def _is_failure_hook(fn: cst.FunctionDef) -> bool:
@@ -1160,6 +1250,11 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
     whose body, template or context says something went wrong, or a returned result that says
     so (`PaymentResponse(ok=False, error_message=...)`, `{"sent": False}`)."""
     returned = {id(n.value) for n in nodes if isinstance(n, cst.Return) and n.value is not None}
+    returned_names = {n.value.value for n in nodes if isinstance(n, cst.Return) and isinstance(n.value, cst.Name)}
+    returned |= {  # `response = self.get_failed_response(...)`, then `return response`
+        id(n.value) for n in nodes
+        if isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value in returned_names for t in n.targets)
+    }
     # `output = "Something went wrong"` then `render(..., {"output": output})`
     assigned = {
         t.target.value: " ".join(texts)
@@ -1170,6 +1265,9 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
     }
     if any(_ERROR_WORDS.search(text) for text in assigned.values()):
         return True  # `error = "Could not send the e-mail"`: the answer is being prepared
+    if any(isinstance(n, cst.Return) and n.value is not None and any(_ERROR_WORDS.search(t) for t in _texts(n.value))
+           for n in nodes):
+        return True  # `return ["No log available"]`: the answer says it
     for n in nodes:
         if isinstance(n, cst.Dict) and id(n) in returned and _says_failure(n, assigned):
             return True
@@ -1180,8 +1278,12 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
             return True
         if name in _SENDERS and any(isinstance(a.value, cst.Dict) and _says_failure(a.value, assigned) for a in n.args):
             return True  # `sio.emit("output", {"error": True, ...})`: the client is told over its socket
+        if any(a.keyword is not None and _reports_failure(a.keyword.value, a.value) for a in n.args):
+            return True  # `progress_callback(failed=True)`: the caller is told
         if id(n) not in returned:
             continue
+        if set(name_parts(name)) & _FAILURE_WORDS:
+            return True  # `return self.get_failed_response(...)`, `return error_page(...)`
         positional = [a.value for a in n.args if a.keyword is None]
         if any(isinstance(v, cst.Name) and v.value == "False" for v in positional) and any(
             _ERROR_WORDS.search(t) for v in positional for t in _texts(v)
@@ -1213,6 +1315,15 @@ def _says_failure(mapping: cst.Dict, assigned: dict[str, str]) -> bool:
     return False
 
 
+_FAILURE_WORDS = frozenset({"failed", "failure", "error", "errors"})
+
+
+def _reports_failure(key: str, value: cst.BaseExpression) -> bool:
+    """`failed=True`, `failure=True`, `success=False`: an argument that says the work failed."""
+    flag = value.value if isinstance(value, cst.Name) else None
+    return (key in _FAILURE_WORDS and flag == "True") or (key in ("success", "succeeded", "ok") and flag == "False")
+
+
 def _false_success(key: str, value: cst.BaseExpression) -> bool:
     return key in _SUCCESS_KEYS and isinstance(value, cst.Name) and value.value == "False"
 
@@ -1240,7 +1351,8 @@ def _literal_parts(expr: cst.BaseExpression) -> str | None:
 
 
 _SUCCESS_KEYS = frozenset({"ok", "success", "succeeded", "sent", "delivered", "done", "valid", "result", "status"})
-_ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,40}\bfound|404|unable|could not|cannot|can't|please|sorry|try again", re.I)
+_ERROR_WORDS = re.compile(r"error|fail|wrong|invalid|denied|not.?found|no\b.{0,40}\b(?:found|available)|not available|unavailable"
+                          r"|404|unable|could not|cannot|can't|please|sorry|try again", re.I)
 
 
 _PROBE_FIRST = frozenset({"is", "has", "can", "check", "verify", "ping", "probe", "detect", "test"})
@@ -1367,7 +1479,13 @@ def _retries(handler: cst.ExceptHandler) -> bool:
     """`except Exception: time.sleep(10)` in a polling loop: the next round tries again."""
     small = _handler_statements(handler) or []
     return any(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and call_name(x.value) == "sleep" for x in small) \
-        and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) for x in small)
+        and all(isinstance(x, (cst.Expr, cst.Continue, cst.Pass)) or _resets(x) for x in small)
+
+
+def _resets(statement: cst.BaseSmallStatement) -> bool:
+    """`ip = ""`, `result = None`: a name set back to a constant before the next round."""
+    return isinstance(statement, cst.Assign) and (
+        isinstance(statement.value, (cst.SimpleString, cst.Integer)) or (isinstance(statement.value, cst.Name) and statement.value.value == "None"))
 
 
 _NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false",
