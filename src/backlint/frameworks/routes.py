@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, iter_descendants, keyword_arg, string_value
+from backlint.syntax import argument, call_name, iter_descendants, keyword_arg, name_parts, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -423,6 +423,37 @@ def cli_command(fn: cst.FunctionDef) -> bool:
         target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         if isinstance(target, cst.Attribute) and target.attr.value in _CLI_DECORATORS:
             return True
+    return False
+
+
+_OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
+
+
+def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool:
+    """Whether only the site's operators reach the handler: DRF `permission_classes` naming
+    `IsAdminUser` or a superuser/staff permission (`OnlySuperUser`), Django's
+    `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`.
+    (An organisation's admin, `IsOrgAdmin`, is a customer, not an operator.)"""
+    def operator(expr: cst.BaseExpression) -> bool:
+        name = (dotted(expr) or "").rsplit(".", 1)[-1]
+        return name in _OPERATOR_NAMES or "superuser" in name.lower() or "staff" in name_parts(name)
+
+    for decorator in fn.decorators if fn is not None else ():
+        target = decorator.decorator
+        if operator(target.func if isinstance(target, cst.Call) else target):
+            return True
+        if isinstance(target, cst.Call) and any(
+            operator(n) for a in target.args for n in (a.value, *iter_descendants(a.value))
+            if isinstance(n, (cst.Name, cst.Attribute))
+        ) and (dotted(target.func) or "").rsplit(".", 1)[-1] in ("user_passes_test", "permission_classes"):
+            return True
+    for stmt in cls.body.body if cls is not None and isinstance(cls.body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == "permission_classes" for t in small.targets
+                ) and isinstance(small.value, (cst.List, cst.Tuple)) and any(operator(e.value) for e in small.value.elements):
+                    return True
     return False
 
 

@@ -537,6 +537,25 @@ except Exception:
             """,
             note="The project's HTTPException handler logs the detail and answers every 500 with a fixed text.",
         ),
+        Valid(
+            """
+            from rest_framework.permissions import IsAdminUser
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+
+            class HostnameView(APIView):
+                permission_classes = (IsAdminUser,)
+
+                def get(self, request):
+                    try:
+                        with open("/etc/hostname") as f:
+                            return Response({"hostname": f.read().strip()})
+                    except OSError as e:
+                        return Response({"error": str(e)}, status=500)
+            """,
+            note="Only staff reach the view (`IsAdminUser`; also superuser permissions, `@staff_member_required`): "
+                 "the site's operators, for whom the error is a diagnostic.",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -616,6 +635,8 @@ except Exception:
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
+        if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn):
+            return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 

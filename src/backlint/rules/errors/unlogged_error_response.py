@@ -397,6 +397,25 @@ except Exception:
         ),
         Valid(
             """
+            from flask import Flask, request
+
+            from .crypto import decrypt
+
+            app = Flask(__name__)
+
+            @app.post("/addcrypted")
+            def add_crypted():
+                try:
+                    links = decrypt(request.form["crypted"], request.form["key"])
+                except UnicodeDecodeError:
+                    return "Decrypted output is not valid UTF-8", 500
+                return queue(links)
+            """,
+            note="Only a decoding error is caught: the data would not decode, and there is nothing to log "
+                 "(500 is the wrong status, not a lost cause).",
+        ),
+        Valid(
+            """
             from shop.exceptions import CouponCreateError
 
             @app.post("/api/v1/coupons")
@@ -554,6 +573,8 @@ except Exception:
             return
         if status is not None and status < 500 and _carries(node, worst):
             return  # a 4xx that tells the client what was wrong with its input
+        if caught and all(name in _DECODING_ERRORS for name in caught):
+            return  # only bytes or text that would not decode: the data is bad, whatever the `try` does
         if (not broad or (status is not None and status < 500)) and self._parses_only(node):
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
@@ -701,6 +722,9 @@ except Exception:
 _NETWORK_FAILURES = frozenset({"ConnectionError", "Timeout", "ConnectTimeout", "ReadTimeout", "ConnectError", "TimeoutException",
                                "TooManyRedirects", "SSLError", "ProxyError"})
 _FETCHES = frozenset({"get", "head", "post", "request", "stream"})
+
+
+_DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "JSONDecodeError"})
 
 
 def _model_read(call: cst.Call) -> bool:
