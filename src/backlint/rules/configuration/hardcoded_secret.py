@@ -136,7 +136,8 @@ class HardcodedSecret(Rule):
     modules, development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
     `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
     *`), blocks for the test suite's run (`if TESTING:`), names that say public
-    (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`) and benchmark or load-test packages (`shop-benchmark/`; token shapes and private keys there are still reported), defaults the
+    (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), benchmark or load-test packages (`shop-benchmark/`) and
+    example or demo code (`examples/`, `demos/`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
@@ -586,6 +587,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # Seed and demo-data modules give demo accounts their passwords: likewise.
         # Settings modules for CI and test runs configure the test suite, like test config classes.
         # Benchmark and load-test packages log into the seeded deployment they measure.
+        # Example and demo code (`examples/`, `demos/`) shows how to call the service with sample values.
         # So do development settings modules: one that switches DEBUG on unconditionally
         # (`settings/local_dev.py` with `DEBUG = True`), or a development overlay of the base
         # settings (`settings/dev.py` doing `from .base import *`), is never the production module.
@@ -593,7 +595,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
             _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
             or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path)
                 and (_DEBUG_ON.search(ctx.text) is not None or _OVERLAY.search(ctx.text) is not None))
-            or _BENCHMARK_PATH.search(ctx.path) is not None
+            or _BENCHMARK_PATH.search(ctx.path) is not None or _EXAMPLE_DIR.search(ctx.path) is not None
         )
 
     # -- reporting ------------------------------------------------------------------------------
@@ -899,6 +901,7 @@ _OVERLAY = re.compile(r"^from\s+\.\w*\s+import\s+\*", re.M)
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
+_EXAMPLE_DIR = re.compile(r"(^|/)(demos?|examples?|samples?)/")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
