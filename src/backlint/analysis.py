@@ -20,7 +20,7 @@ from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
-from backlint.frameworks.project import ProjectFacts, facts_from_text
+from backlint.frameworks.project import ProjectFacts, facts_from_text, is_rule_test_text
 from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, is_leaf
 
@@ -381,6 +381,8 @@ def analyze_text(path: str, text: str, specs: Sequence[RuleSpec], facts: Project
     """Analyse decoded source `text` of the file at project-relative `path`."""
     result = FileResult(path, lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     specs = [(cls, opts) for cls, opts in rules_for_path(path, specs) if cls.wants_text(text)]
+    if specs and is_rule_test_text(text):  # a semgrep rule's test case is test code, wherever it lives
+        specs = [(cls, opts) for cls, opts in specs if cls.TESTS or opts.get("include-tests")]
     if not specs:
         return result
     try:

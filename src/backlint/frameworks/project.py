@@ -26,6 +26,16 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path))
 
 
+_RULE_TEST = re.compile(r"^[ \t]*(?:#|//)[ \t]*(?:ruleid|todoruleid|deepruleid):[ \t]*([\w.-]+)[ \t]*$", re.M)
+
+
+def is_rule_test_text(text: str) -> bool:
+    """A test case of another analyzer's rule, in semgrep's notation (`# ruleid: no-requests-lib`
+    above each line the rule must match): test input, whatever its path. (backlint's own
+    fixtures use the same notation with backlint's ids, `# ruleid: BL502`: they are scanned.)"""
+    return "ruleid:" in text and any(not re.fullmatch(r"BL\d{3}", m.group(1)) for m in _RULE_TEST.finditer(text))
+
+
 def is_settings_path(path: str) -> bool:
     """A settings or configuration module by its name: settings.py, settings/prod.py, config.py..."""
     return bool(_SETTINGS_PATH.search(path))
