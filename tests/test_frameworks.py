@@ -320,6 +320,21 @@ def test_package_manifests_say_whether_an_event_loop_serves_requests() -> None:
     assert package_facts([]).serves_event_loop("app/main.py") is None
 
 
+def test_aiohttp_serves_only_where_the_code_serves_with_it() -> None:
+    from backlint.frameworks.project import facts_from_text, package_facts
+
+    manifests = package_facts([
+        ("storage", b'[project]\ndependencies = ["azure-storage-blob", "aiohttp"]\n'),
+        ("bot", b'[project]\ndependencies = ["aiohttp"]\n'),
+        ("mail", b'[project]\ndependencies = ["prefect"]\n\n[dependency-groups]\ndev = [\n  "fastapi",\n]\n'),
+    ])
+    server = facts_from_text("from aiohttp import web\n\napp = web.Application()\n", "bot/server.py")
+    facts = manifests.merged(server)
+    assert facts.serves_event_loop("storage/blob.py") is False  # aiohttp as the SDK's HTTP client
+    assert facts.serves_event_loop("bot/handlers.py") is True
+    assert facts.serves_event_loop("mail/message.py") is False  # a server in a development group only
+
+
 def test_logging_http_exception_handlers_are_recognised() -> None:
     from backlint.frameworks.project import facts_from_text
 

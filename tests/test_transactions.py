@@ -36,3 +36,45 @@ def test_atomic_requests_covers_serializers_on_the_request_path(tmp_path: Path) 
     (tmp_path / "settings.py").write_text(
         'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": True}}\n')
     assert _bl104(tmp_path) == []
+
+
+TRACING = '''
+from contextlib import contextmanager
+
+from django.db import transaction
+
+
+@contextmanager
+def traced_atomic_transaction():
+    with transaction.atomic():
+        yield
+'''
+
+MUTATION = '''
+from django.db import IntegrityError
+
+from orders.models import Order, OrderLine
+from core.tracing import traced_atomic_transaction
+
+
+def create(data):
+    with traced_atomic_transaction():
+        order = Order.objects.create(**data)
+        OrderLine.objects.create(order=order)
+
+
+@traced_atomic_transaction()
+def bulk_create(rows):
+    order = Order.objects.create(**rows[0])
+    OrderLine.objects.create(order=order)
+'''
+
+
+def test_a_context_manager_of_the_project_that_opens_a_transaction_is_one(tmp_path: Path) -> None:
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "mutations.py").write_text(MUTATION)
+    assert _bl104(tmp_path) == ["orders/mutations.py:11", "orders/mutations.py:17"]
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "tracing.py").write_text(TRACING)
+    assert _bl104(tmp_path) == []

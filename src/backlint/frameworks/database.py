@@ -610,7 +610,7 @@ def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env 
     DB-API connection used as a context manager (`with conn:` commits or rolls back)."""
     if isinstance(expr, cst.Call):
         name = (call_name(expr) or "")
-        return name in _TRANSACTION_CALLS
+        return name in _TRANSACTION_CALLS or name in ctx.project.atomic_wrappers
     if isinstance(expr, (cst.Name, cst.Attribute)):
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         if name in ("atomic",):
@@ -619,10 +619,12 @@ def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env 
     return False
 
 
-def is_transactional_function(fn: cst.FunctionDef) -> bool:
-    """Decorated with `@transaction.atomic`, `@atomic`, `@db_session`..."""
+def is_transactional_function(fn: cst.FunctionDef, wrappers: frozenset[str] = frozenset()) -> bool:
+    """Decorated with `@transaction.atomic`, `@atomic`, `@db_session`..., or with one of the
+    project's context managers that open a transaction (`wrappers`)."""
     for dec in fn.decorators:
         expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-        if (dotted(expr) or "").rsplit(".", 1)[-1] in ("atomic", "db_session", "transactional", "in_transaction"):
+        name = (dotted(expr) or "").rsplit(".", 1)[-1]
+        if name in ("atomic", "db_session", "transactional", "in_transaction") or name in wrappers:
             return True
     return False

@@ -134,7 +134,7 @@ _SIZED_FIELD = re.compile(
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS))
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -216,6 +216,13 @@ class ProjectFacts:
     sized_fields: frozenset[str] = frozenset()
     """Names of model fields declared with a length (`CharField`, `String(100)`): a name in both
     sets is not known to be unbounded."""
+    atomic_wrappers: frozenset[str] = frozenset()
+    """Context managers of the project that open a transaction (`@contextmanager def
+    traced_atomic_transaction(): with transaction.atomic(): yield`): `with` them, or decorating
+    with them, runs in a transaction."""
+    loop_servers: frozenset[str] = frozenset()
+    """Modules that serve with aiohttp (`from aiohttp import web`): a manifest naming aiohttp may
+    use it only as an HTTP client, so its package serves from an event loop only with one of these."""
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -248,6 +255,8 @@ class ProjectFacts:
             self.view_bases | other.view_bases,
             self.text_fields | other.text_fields,
             self.sized_fields | other.sized_fields,
+            self.atomic_wrappers | other.atomic_wrappers,
+            self.loop_servers | other.loop_servers,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -307,7 +316,7 @@ class ProjectFacts:
         nearest manifest; None when no manifest was seen."""
         for directory, serves in self.packages:
             if not directory or path.startswith(directory + "/"):
-                return serves
+                return serves or any(not directory or m.startswith(directory + "/") for m in self.loop_servers)
         return None
 
     def relations_of(self, model: str | None) -> frozenset[str]:
@@ -389,8 +398,14 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
 
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
+    servers = frozenset({path}) if "aiohttp" in text and _AIOHTTP_SERVER.search(text) else frozenset()
+    wrappers = frozenset(
+        m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))
+    ) if "contextmanager" in text and "atomic(" in text else frozenset()
     if not _HINTS.search(text):
-        return ProjectFacts(**_text_fields(text)) if any(w in text for w in _FIELD_HINT_LITERALS) else EMPTY
+        if servers or wrappers or any(w in text for w in _FIELD_HINT_LITERALS):
+            return ProjectFacts(**_text_fields(text), atomic_wrappers=wrappers, loop_servers=servers)
+        return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     eager: set[str] = set()
@@ -461,6 +476,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
         ) if "View" in text else frozenset(),
         **_text_fields(text),
+        atomic_wrappers=wrappers,
+        loop_servers=servers,
     )
 
 
@@ -472,7 +489,7 @@ def _text_fields(text: str) -> dict[str, frozenset[str]]:
 _RAISE = re.compile(r"^([ \t]*)raise\s+([\w.]+\.)?([A-Z]\w*)(\(\s*\)|\()?", re.M)
 """A raise of an exception class by its CamelCase name (`DatabaseError(...)`, `errors.Quota()`,
 `raise ProviderNotSupports`): (indent, module prefix, class, `(` or `()` or nothing)."""
-_LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|log_\w+|\w*log)\b\s*[.(]")
+_LOGGED_LINE = re.compile(r"\b(print|log|logger|logging|_log|LOG|LOGGER|_*log_\w+|\w*log)\b\s*[.(]")
 
 
 def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
@@ -586,20 +603,29 @@ _LOG_REFERENCE = re.compile(r"\b(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)\.(?:d
 named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
 
 
+_CONTEXT_MANAGER = re.compile(r"^[ \t]*@(?:contextlib\.)?contextmanager[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*def[ \t]+(\w+)\(", re.M)
+_TRANSACTION_OPENED = re.compile(r"^[ \t]*with[ \t]+(?:transaction\.)?atomic\(", re.M)
+_AIOHTTP_SERVER = re.compile(r"^[ \t]*(?:from aiohttp import [^\n]*\bweb\b|import aiohttp\.web\b|from aiohttp\.web\b)", re.M)
+
 MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 _EVENT_LOOP_SERVERS = re.compile(
-    rb"""(?ix)(?<![\w.-])(fastapi|starlette|litestar|aiohttp|sanic|quart|tornado|django|channels|uvicorn|hypercorn|daphne|
+    rb"""(?ix)(?<![\w.-])(fastapi|starlette|litestar|sanic|quart|tornado|django|channels|uvicorn|hypercorn|daphne|
     granian|aiogram|discord(\.py)?|py-cord|nextcord|python-telegram-bot|pyrogram|telethon|websockets|faststream|grpcio|
     nicegui|reflex|robyn|blacksheep|falcon|emmett|connexion|aiokafka|slack-bolt)(?![\w-])"""
 )
 """(python-socketio alone is not one: its asyncio server runs under aiohttp, uvicorn or another of
-these; beside Flask it runs in threads.)"""
+these; beside Flask it runs in threads. aiohttp is not either: it is as often only an HTTP client,
+and its server shows in the code, see `loop_servers`.)"""
+_DEV_SECTION = re.compile(rb"(?m)^\[(?:dependency-groups|tool\.poetry\.(?:dev-dependencies|group\.[^\]]*)|tool\.(?:pytest|ruff|mypy|coverage|"
+                          rb"black|isort|tox|hatch\.envs)[^\]]*)\][^\n]*\n(?:(?!\[)[^\n]*\n?)*")
+"""Sections of a pyproject.toml for development only (dependency groups, tool settings): a test
+server named there does not make the package one."""
 
 
 def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
     """Facts from package manifests: (project-relative directory, manifest bytes) pairs."""
     serves: dict[str, bool] = {}
     for directory, data in manifests:
-        serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(data))
+        serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(_DEV_SECTION.sub(b"", data)))
     ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
     return ProjectFacts(packages=tuple(ordered))

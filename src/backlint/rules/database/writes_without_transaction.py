@@ -75,7 +75,9 @@ class WritesWithoutTransaction(Rule):
     (`Organisation.find_or_create(db.session, user)`) counts as a write.
 
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
-    `conn.transaction()` or `with conn:` (DB-API), functions decorated with `@transaction.atomic`,
+    `conn.transaction()` or `with conn:` (DB-API), the project's own context managers that open one
+    (`@contextmanager` around `with transaction.atomic():`, in any module of the scan, used in a
+    `with` or as a decorator), functions decorated with `@transaction.atomic`,
     writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
@@ -558,7 +560,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         self._request_layer = _request_layer(ctx.path)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(_Function(node, database.is_transactional_function(node)))
+        self._functions.append(_Function(node, database.is_transactional_function(node, self.ctx.project.atomic_wrappers)))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
@@ -879,7 +881,7 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:
                 atomic_methods.update(id(s) for s in node.body.body if isinstance(s, cst.FunctionDef))
             in_tx = False
         elif isinstance(node, cst.FunctionDef):
-            in_tx = database.is_transactional_function(node) or id(node) in atomic_methods
+            in_tx = database.is_transactional_function(node, ctx.project.atomic_wrappers) or id(node) in atomic_methods
             caller = node.name.value
             children = (c for c in children if c is not node.name)
         elif isinstance(node, cst.With) and any(

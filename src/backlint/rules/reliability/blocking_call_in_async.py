@@ -56,8 +56,9 @@ class BlockingCallInAsync(Rule):
     functions nested in the coroutine (typically handed to `run_in_executor` or
     `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, and packages whose manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
-    framework: their coroutines run in private loops (`asyncio.run` in a Celery task or a
-    command), where a blocking call stalls nothing else; so do command-line clients (`cli/`,
+    framework outside its development groups (aiohttp counts where the package's code serves with
+    `aiohttp.web`: elsewhere it is an HTTP client): their coroutines run in private loops
+    (`asyncio.run` in a Celery task or a command), where a blocking call stalls nothing else; so do command-line clients (`cli/`,
     `cli.py`, `__main__.py`) and scripts."""
 
     ID = "BL501"
