@@ -16,7 +16,7 @@ def _found(path: str, code: str) -> int:
     return len(analyze_text(path, code, [(HardcodedSecret, {})], EMPTY).findings)
 
 
-@pytest.mark.parametrize("path", ["apps/accounts/demos/python/demo.py", "examples/client.py", "docs/samples/call_api.py"])
+@pytest.mark.parametrize("path", ["apps/accounts/demos/python/demo.py", "examples/client.py", "docs/manual/settings_local.py"])
 def test_sample_values_in_example_code_are_left_alone(path: str) -> None:
     assert _found(path, CODE) == 0
     assert _found(path, TOKEN) == 1  # a provider token's shape is usable as it stands
@@ -24,3 +24,9 @@ def test_sample_values_in_example_code_are_left_alone(path: str) -> None:
 
 def test_the_same_value_in_the_service_is_reported() -> None:
     assert _found("apps/accounts/client.py", CODE) == 1
+
+
+@pytest.mark.parametrize("filler", ["1234", "0123456789012345678901234567890123456789"])
+def test_counting_digits_are_a_filler(filler: str) -> None:
+    assert _found("app/settings.py", f'SECRET_KEY = "{filler}"\n') == 0
+    assert _found("app/settings.py", 'SECRET_KEY = "8301927465"\n') == 1

@@ -368,6 +368,14 @@ def _is_manager(expr: cst.BaseExpression) -> bool:
     return last.endswith("_set") and isinstance(expr, cst.Attribute)
 
 
+def custom_manager_call(call: cst.Call) -> bool:
+    """A call of a method of the project's own manager (`Model.objects.create_from_legacy(...)`,
+    `Model.objects.invalidate_cache()`), not followed by QuerySet methods: not Django's QuerySet
+    API, so whether and how often it queries is not known here."""
+    methods = chain_methods(call)  # outermost first: `for_project_linking(user).exists()` is a queryset's `exists()`
+    return _is_manager(chain_root(call)) and bool(methods) and methods[0] not in _DJANGO_METHODS
+
+
 def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
     if expr is None:
         return False
@@ -437,7 +445,8 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         return DataOp(OpKind.COMMIT if method == "commit" else OpKind.ROLLBACK, call, f"`{dotted(receiver) or 'db'}.{method}()`")
     if method in ("begin", "begin_nested", "transaction", "atomic") and _is_db_object(ctx, receiver, env):
         return DataOp(OpKind.TRANSACTION, call, f"`{dotted(receiver) or 'db'}.{method}()`")
-    if (method in _SA_QUERY or method in _SA_WRITE) and _is_session(ctx, receiver, env) and not _is_manager(receiver):
+    if (method in _SA_QUERY or method in _SA_WRITE) and _is_session(ctx, receiver, env) and not _is_manager(receiver) \
+            and not (method == "get" and call.args and string_value(call.args[0].value) is not None):  # `pool.get("name")`: a mapping
         kind = OpKind.WRITE if method in _SA_WRITE else OpKind.QUERY
         return DataOp(kind, call, f"`{dotted(receiver) or 'session'}.{method}()`")
     if (
@@ -532,6 +541,8 @@ def _queryset_variable(ctx: FileContext, name: cst.Name, env: Env, depth: int = 
     for value, venv in assigned_values(env, name):
         if value is name or not isinstance(value, cst.Call):
             continue
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in _EXECUTING_QUERIES:
+            continue  # `vouchers = ....in_bulk()`, `order = ....get()`: a dict, a row or a number, not a queryset
         root = chain_root(value)
         if _is_manager(root):
             return True

@@ -45,6 +45,7 @@ _MIGRATION_PATH = re.compile(
     r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
     r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
     r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
+    r"|(^|/)migrations/helpers?/(.*/)?[^/]+\.py$"  # helpers only migrations import
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
@@ -56,7 +57,7 @@ def is_migration_path(path: str) -> bool:
 
 
 _SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data|test_data|"
-                        r"testdata|fake_data|loaddata)[^/]*\.py$")
+                        r"testdata|fake_data|random_data|loaddata)[^/]*\.py$")
 
 
 def is_seed_path(path: str) -> bool:
@@ -108,7 +109,7 @@ _CLASS_BASES = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.M)
 _CLASS = re.compile(r"^class\s+(\w+)\s*[(:]", re.M)
 _SA_RELATIONSHIP = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?relationship\((?P<args>[^\n]*)", re.M)
 _SA_BACKREF = re.compile(r"backref\s*=\s*(?:backref\()?\s*['\"](\w+)['\"]")
-_LAZY = re.compile(r"lazy\s*=\s*['\"](\w+)['\"]")
+_LAZY = re.compile(r"lazy\s*=\s*['\"]?(\w+)")
 _URL_VIEW = re.compile(r"\b(?:path|re_path|url)\(\s*(?:r?['\"][^'\"]*['\"])\s*,\s*([\w.]+?)(?:\.as_view\(|\s*[,)])")
 _PAGINATION = re.compile(r"DEFAULT_PAGINATION_CLASS")
 _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
@@ -433,7 +434,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     for m in _SA_RELATIONSHIP.finditer(text):
         args = _call_arguments(text, m.start("args"))  # the whole call, over as many lines as it takes
         lazy = _LAZY.search(args)
-        if lazy and lazy.group(1) in ("joined", "selectin", "subquery", "immediate"):
+        if lazy and lazy.group(1) in ("joined", "selectin", "subquery", "immediate", "False"):  # False: joined
             eager.add(m.group(1))
             continue
         if lazy and lazy.group(1) in ("dynamic", "write_only", "noload", "raise", "raise_on_sql"):

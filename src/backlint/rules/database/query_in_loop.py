@@ -753,6 +753,32 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             note="The loop runs over a literal the class body defines: a few passes by construction.",
         ),
+        Valid(
+            """
+            from django.db import models
+            from sqlalchemy.orm import relationship
+
+            class Voucher(models.Model):
+                campaign = models.ForeignKey("Campaign", on_delete=models.CASCADE)
+
+            class Condition(Base):
+                file_types = relationship("FileType", secondary="condition_file_types", lazy=False)
+
+            def vouchers_for(codes):
+                vouchers = Voucher.objects.filter(id__in={c.voucher_id for c in codes}).in_bulk()
+                return {code.code: vouchers.get(code.voucher_id) for code in codes}
+
+            def mark_seen(user, review_requests):
+                for review_request in review_requests:
+                    ReviewRequestVisit.objects.update_visibility(review_request, user, "visible")
+
+            def describe(session, event):
+                return [sorted(t.name for t in c.file_types) for c in session.query(Condition).filter_by(event=event)]
+            """,
+            note="`in_bulk()` answers a dict, whose `get` runs nothing; `update_visibility` is the project's manager "
+                 "method, not a QuerySet one (it may write, batch or cache); `lazy=False` loads the relation with "
+                 "its rows.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -848,6 +874,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return
         if _sql_argument(node) is not None and self._embedded_only():
             return  # SQLite runs in the process: a query per item costs no round trip
+        if database.custom_manager_call(node):
+            return  # `Model.objects.update_visibility(...)`: the project's method, which may write, batch or cache
         env = Env.here(self.ctx)
         if not self._executes_now(node, env):
             return
