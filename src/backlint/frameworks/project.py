@@ -135,7 +135,7 @@ _SIZED_FIELD = re.compile(
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp"))
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp", "flask_rest"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -217,6 +217,10 @@ class ProjectFacts:
     sized_fields: frozenset[str] = frozenset()
     """Names of model fields declared with a length (`CharField`, `String(100)`): a name in both
     sets is not known to be unbounded."""
+    restful_aborts: frozenset[str] = frozenset()
+    """Modules (dotted, from their paths) that import Flask-RESTful's or Flask-RESTX's `abort`, so
+    that `from endpoints.api import abort` is known to be theirs: its 5xx answers are logged by
+    `Api.handle_error`."""
     atomic_wrappers: frozenset[str] = frozenset()
     """Context managers of the project that open a transaction (`@contextmanager def
     traced_atomic_transaction(): with transaction.atomic(): yield`): `with` them, or decorating
@@ -256,6 +260,7 @@ class ProjectFacts:
             self.view_bases | other.view_bases,
             self.text_fields | other.text_fields,
             self.sized_fields | other.sized_fields,
+            self.restful_aborts | other.restful_aborts,
             self.atomic_wrappers | other.atomic_wrappers,
             self.loop_servers | other.loop_servers,
         )
@@ -403,9 +408,10 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     wrappers = frozenset(
         m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))
     ) if "contextmanager" in text and "atomic(" in text else frozenset()
+    aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     if not _HINTS.search(text):
-        if servers or wrappers or any(w in text for w in _FIELD_HINT_LITERALS):
-            return ProjectFacts(**_text_fields(text), atomic_wrappers=wrappers, loop_servers=servers)
+        if servers or wrappers or aborts or any(w in text for w in _FIELD_HINT_LITERALS):
+            return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -477,9 +483,27 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
         ) if "View" in text else frozenset(),
         **_text_fields(text),
+        restful_aborts=aborts,
         atomic_wrappers=wrappers,
         loop_servers=servers,
     )
+
+
+def _module_of(path: str) -> str:
+    """`endpoints/api/__init__.py` -> `endpoints.api`."""
+    module = path[:-3] if path.endswith(".py") else path
+    return module.removesuffix("/__init__").replace("/", ".")
+
+
+def restful_abort(facts: ProjectFacts, qualified: str) -> bool:
+    """Whether `qualified` (`endpoints.api.abort`, `flask_restful.abort`) is Flask-RESTful's or
+    Flask-RESTX's `abort`, imported directly or from a module of the project that imports it."""
+    module, _, name = qualified.rpartition(".")
+    if name != "abort":
+        return False
+    if module.split(".", 1)[0] in ("flask_restful", "flask_restx", "flask_restplus"):
+        return True
+    return any(m == module or m.endswith("." + module) for m in facts.restful_aborts)
 
 
 def _text_fields(text: str) -> dict[str, frozenset[str]]:
@@ -604,6 +628,7 @@ _LOG_REFERENCE = re.compile(r"\b(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)\.(?:d
 named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
 
 
+_RESTFUL_ABORT = re.compile(r"^[ \t]*from[ \t]+flask_rest(?:ful|x|plus)[ \t]+import[^\n]*\babort\b", re.M)
 _CONTEXT_MANAGER = re.compile(r"^[ \t]*@(?:contextlib\.)?contextmanager[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*def[ \t]+(\w+)\(", re.M)
 _TRANSACTION_OPENED = re.compile(r"^[ \t]*with[ \t]+(?:transaction\.)?atomic\(", re.M)
 _AIOHTTP_SERVER = re.compile(r"^[ \t]*(?:from aiohttp import [^\n]*\bweb\b|import aiohttp\.web\b|from aiohttp\.web\b)", re.M)

@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, errors, request_data, responses, routes
+from backlint.frameworks import database, errors, project, request_data, responses, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
@@ -589,7 +589,7 @@ except Exception:
             return  # `except Region.DoesNotExist` around one read: a miss, whatever status answers it
         if status in (401, 403) and self._checks_credentials():
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
-        if worst.raised and (status is None or status >= 500) and self._restful_resource():
+        if worst.raised and (status is None or status >= 500) and (self._restful_resource() or self._restful_abort(worst)):
             return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
         if not broad and status not in (502, 503, 504) and _carries(node, worst) and self._own_signals_only(node):
             return  # the application's own signal (`ChallengeCreateException("Missing value")`), its message answered
@@ -649,6 +649,12 @@ except Exception:
             return False
         cls = self.ctx.enclosing_class()
         return cls is not None and any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in cls.bases)
+
+    def _restful_abort(self, site: responses.ResponseSite) -> bool:
+        """`abort(503, message=...)` with Flask-RESTful's `abort`, also re-exported by a module of the
+        project (`from endpoints.api import abort`): an API resource's answer, logged by `Api.handle_error`."""
+        call = site.node
+        return isinstance(call, cst.Call) and project.restful_abort(self.ctx.project, self.ctx.imports.qualify(call.func) or "")
 
     def _tried(self) -> cst.BaseSuite | None:
         """The body of the `try` whose `except` clause is being visited."""
