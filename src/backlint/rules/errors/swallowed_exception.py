@@ -832,6 +832,29 @@ except SMTPException:
             """,
             note="The failure is reported: to the caller's callback, in the answer's own words, or as a failure page.",
         ),
+        Valid(
+            """
+            def get_user(payload):
+                try:
+                    user = user_from_payload(payload)
+                except Exception:
+                    user = None
+                if not user:
+                    raise ValidationError("Invalid token")
+                return user
+
+            def clean_ids(rows, index_error_map):
+                cleaned = []
+                for index, row in enumerate(rows):
+                    try:
+                        cleaned.append(from_global_id(row["id"]))
+                    except Exception:
+                        index_error_map[index].append(BulkError(field="id", message="Invalid ID."))
+                return cleaned
+            """,
+            note="The value the handler resets is tested right after the `try` and answered with an error, and a "
+                 "failure added to a collection of errors joins the answer.",
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -851,7 +874,7 @@ except SMTPException:
         if all(isinstance(n, (cst.SimpleStatementLine, cst.Import, cst.ImportFrom, cst.ImportAlias, cst.Name, cst.Attribute, cst.AsName))
                for n in statements) and any(isinstance(n, (cst.Import, cst.ImportFrom)) for n in statements):
             return
-        if self._expected(node):
+        if self._expected(node) or self._checked_after(node):
             return
         fn = self.ctx.function()
         if responses.error_responses(self.ctx, body, in_handler=routes.route_of(self.ctx, fn) is not None):
@@ -890,6 +913,24 @@ except SMTPException:
             return True
         return (_falls_back(try_node.body, handler.body) or self._next_alternative(try_node, handler)
                 or _does_again(try_node.body, handler.body) or self._looks_up_a_store_used_unguarded(try_node, fn))
+
+    def _checked_after(self, handler: cst.ExceptHandler) -> bool:
+        """`user = None` in the handler, then `if not user: raise ValidationError(...)` right after
+        the `try`: the failure is answered there (raised, logged or answered with an error)."""
+        small = _handler_statements(handler)
+        if not small or not all(_resets(x) for x in small):
+            return False
+        targets = {t.target.value for x in small if isinstance(x, cst.Assign) for t in x.targets if isinstance(t.target, cst.Name)}
+        stack = self.ctx.stack
+        try_node = stack[-2] if len(stack) > 1 else None
+        block = stack[-3] if len(stack) > 2 else None
+        body = list(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else []
+        index = next((i for i, stmt in enumerate(body) if stmt is try_node), -1)
+        following = body[index + 1] if 0 <= index < len(body) - 1 else None
+        if not isinstance(following, cst.If) or not (_names(following.test) & targets):
+            return False
+        return errors.raises(following.body) or errors.logs(self.ctx, following.body) or bool(
+            responses.error_responses(self.ctx, following.body, in_handler=True))
 
     def _looks_up_a_store_used_unguarded(self, try_node: cst.Try | cst.TryStar, fn: cst.FunctionDef | None) -> bool:
         """The `try` looks one thing up (`persons_service.get_person(pid)`, `client.ft(i).info()`)
@@ -1280,6 +1321,8 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
             return True  # `sio.emit("output", {"error": True, ...})`: the client is told over its socket
         if any(a.keyword is not None and _reports_failure(a.keyword.value, a.value) for a in n.args):
             return True  # `progress_callback(failed=True)`: the caller is told
+        if name in ("append", "add", "extend", "insert") and isinstance(n.func, cst.Attribute) and _names_errors(n.func.value):
+            return True  # `index_error_map[index].append(BulkError(...))`: the failure joins the answer's errors
         if id(n) not in returned:
             continue
         if set(name_parts(name)) & _FAILURE_WORDS:
@@ -1316,6 +1359,14 @@ def _says_failure(mapping: cst.Dict, assigned: dict[str, str]) -> bool:
 
 
 _FAILURE_WORDS = frozenset({"failed", "failure", "error", "errors"})
+
+
+def _names_errors(collection: cst.BaseExpression) -> bool:
+    """`errors`, `self.failures`, `index_error_map[i]`: a collection named for errors."""
+    while isinstance(collection, cst.Subscript):
+        collection = collection.value
+    last = (dotted(collection) or "").rsplit(".", 1)[-1]
+    return bool(set(name_parts(last)) & (_FAILURE_WORDS | {"failures", "problems"}))
 
 
 def _reports_failure(key: str, value: cst.BaseExpression) -> bool:
