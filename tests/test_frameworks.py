@@ -566,3 +566,31 @@ def test_exception_classes_raised_without_arguments_are_known() -> None:
     assert facts.payload_free("ProviderNotSupports")
     assert not facts.payload_free("Quota"), "raised with a message somewhere"
     assert not facts.payload_free("NeverRaised")
+
+
+def test_status_constants_are_read_by_their_phrase() -> None:
+    import libcst as cst
+
+    from backlint.frameworks.responses import status_value
+
+    assert status_value(cst.parse_expression("HTTP_STATUS_CODE_BAD_REQUEST")) == 400
+    assert status_value(cst.parse_expression("definitions.HTTP_STATUS_CODE_NOT_FOUND")) == 404
+    assert status_value(cst.parse_expression("STATUS_CODE_TEAPOT_LIKE")) is None
+
+
+def test_mock_modules_are_test_code() -> None:
+    from backlint.frameworks.project import is_test_path
+
+    assert is_test_path("keep/providers/grafana_provider/alerts_mock.py")
+    assert is_test_path("app/mocks/payments.py") and is_test_path("app/mock_gateway.py")
+    assert not is_test_path("app/mockingbird.py") and not is_test_path("app/payments.py")
+
+
+def test_a_model_seen_with_only_eager_relationships_has_no_lazy_ones() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    roles = "class Role(Base):\n    user: Mapped[User] = relationship(back_populates='roles', lazy=False)\n"
+    tokens = "class Token(Base):\n    user = relationship('User')\n"
+    facts = facts_from_text(roles, "orgs/models.py").merged(facts_from_text(tokens, "auth/models.py"))
+    assert facts.relations_of("Role") == frozenset()
+    assert facts.relations_of("Token") == frozenset({"user"})

@@ -101,7 +101,7 @@ class Rule:
         if not cls.TESTS and "include-tests" not in cls.OPTIONS:
             cls.OPTIONS = {
                 **cls.OPTIONS,
-                "include-tests": Option(False, "Also look at test code (tests/, test_*.py, *_test.py, conftest.py, semgrep rule test cases).", kind=bool),
+                "include-tests": Option(False, "Also look at test code (tests/, test_*.py, *_test.py, conftest.py, mocks, semgrep rule test cases).", kind=bool),
             }
 
     def __init__(self, ctx: FileContext, options: Mapping[str, Any]) -> None:

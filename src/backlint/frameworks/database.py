@@ -434,7 +434,7 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         first = argument(call, 0, "sql")
         raw = first is not None and (string_value(first) is not None or isinstance(first, cst.FormattedString))
         return DataOp(OpKind.WRITE if raw and _sql_writes(ctx, first) else OpKind.QUERY, call, f"`{dotted(receiver) or 'db'}.query()`", raw=raw)
-    if method in _METHOD_SINKS or method in _ASYNC_QUERY:
+    if (method in _METHOD_SINKS or method in _ASYNC_QUERY) and method != "mogrify":  # `mogrify` only formats the text
         sql = argument(call, 0, *(_METHOD_SINKS.get(method) or ("query",)))
         if not (_is_db_object(ctx, receiver, env) or method in _ONLY_SQL_METHODS or (sql is not None and _looks_sql_argument(sql))):
             return None

@@ -174,6 +174,8 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
     entered: set[str] = set()
     while todo:
         node = todo.pop()
+        if isinstance(node, cst.Await) and _reads_request_body(node.expression):
+            continue  # `await request.json()`: reading the request, the input being parsed
         if isinstance(node, (cst.Await, cst.With, cst.FunctionDef)):
             return False
         if isinstance(node, cst.Return) and isinstance(node.value, cst.Call) and _is_answer(node.value):
@@ -197,6 +199,12 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
         if not isinstance(node, cst.Raise):  # `raise ValueError("must be > 0")`: checking, not work
             todo.extend(iter_children(node))
     return True
+
+
+def _reads_request_body(expr: cst.BaseExpression) -> bool:
+    """`request.json()`, `request.body()`, `request.form()` (Starlette, FastAPI, aiohttp's `post()`)."""
+    return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name)
+            and expr.func.value.value in ("request", "req") and expr.func.attr.value in ("json", "body", "form", "post", "text"))
 
 
 _STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache|requests|httpx|client|http)$")

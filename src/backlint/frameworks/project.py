@@ -17,12 +17,14 @@ from typing import Any, Iterable, Mapping
 _TEST_PATH = re.compile(
     r"(^|/)(\w+_)?(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
+    r"|(^|/)mocks?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins
 )
 _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)[^/]*settings[^/]*\.py$")
 
 
 def is_test_path(path: str) -> bool:
-    """tests/, test_*.py, *_test.py, conftest.py, e2e/ and *_e2e*.py (POSIX, project-relative)."""
+    """tests/, test_*.py, *_test.py, conftest.py, e2e/, *_e2e*.py and mock modules (mocks/, mock_*.py,
+    *_mock.py) (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
 
 
@@ -45,7 +47,7 @@ _MIGRATION_PATH = re.compile(
     r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
     r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
     r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
-    r"|(^|/)migrations/helpers?/(.*/)?[^/]+\.py$"  # helpers only migrations import
+    r"|(^|/)migrations/(helpers?/(.*/)?[^/]+|__init__)\.py$"  # helpers only migrations import
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
@@ -338,8 +340,8 @@ class ProjectFacts:
                         lineage.add(base)
                         frontier.append(base)
             known = frozenset(attr for owner, attr in self.model_relations if owner in lineage)
-            if known or any(owner in lineage for owner, _ in self.model_relations):
-                return known
+            if known or any(owner in lineage for owner, _ in self.model_relations) or self.knows_model(model):
+                return known  # (a model seen with only eager relationships has no lazy ones)
         return self.relations
 
     def knows_model(self, model: str | None) -> bool:
@@ -457,7 +459,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         for m in _CLASS_BASES.finditer(text)
         for base in m.group(2).split(",")
         if base.strip() and "=" not in base
-    } if pairs else set()
+    } if pairs or eager else set()
     views = {v.rsplit(".", 1)[-1] for v in _URL_VIEW.findall(text)} if "urlpatterns" in text else set()
     rest = bool(_REST_FRAMEWORK.search(text))
     return ProjectFacts(

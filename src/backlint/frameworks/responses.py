@@ -82,6 +82,7 @@ def status_value(expr: cst.BaseExpression | None) -> int | None:
     if "HTTPStatus" in name and last in http.HTTPStatus.__members__:
         return int(http.HTTPStatus[last].value)
     phrase = last[5:] if last.startswith("HTTP_") else last
+    phrase = phrase[12:] if phrase.startswith("STATUS_CODE_") else phrase  # `HTTP_STATUS_CODE_BAD_REQUEST`, a project's own
     if phrase.isupper() and phrase in http.HTTPStatus.__members__:
         return int(http.HTTPStatus[phrase].value)  # `http.client.NOT_FOUND`, `BAD_REQUEST as HTTP_BAD_REQUEST`
     return None

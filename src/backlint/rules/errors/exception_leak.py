@@ -26,6 +26,11 @@ _HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail"})
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
 
 
+_JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response()`", "`JSONResponse()`", "`ORJSONResponse()`",
+                          "`UJSONResponse()`", "`JsonResponse()`"})
+"""Answers that encode their body as JSON."""
+
+
 def _raises_http_exception(site: responses.ResponseSite) -> bool:
     """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
@@ -556,6 +561,23 @@ except Exception:
             note="Only staff reach the view (`IsAdminUser`; also superuser permissions, `@staff_member_required`): "
                  "the site's operators, for whom the error is a diagnostic.",
         ),
+        Valid(
+            """
+            from botocore.exceptions import ClientError
+            from rest_framework.decorators import api_view
+            from rest_framework.response import Response
+
+            @api_view(["GET"])
+            def bucket_usage(request):
+                try:
+                    usage = s3_usage(request.user)
+                except ClientError as ex:
+                    return Response({"error": ex}, status=500)
+                return Response(usage)
+            """,
+            note="The exception object itself, not its text, in a JSON answer: it cannot be encoded (the answer fails "
+                 "to render), so nothing of it reaches the client. (Still a bug, of another kind.)",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -616,7 +638,7 @@ except Exception:
         env = Env.here(self.ctx)
         origins = Origins(self.ctx)
         leaks: list[Origin] = []
-        for body in site.bodies:
+        for body in self._serialised(site):
             leaks.extend(o for o in origins.of(body, env) if o.kind is Kind.EXCEPTION)
         if not leaks:
             return
@@ -639,6 +661,23 @@ except Exception:
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
+
+    def _serialised(self, site: responses.ResponseSite) -> list[cst.BaseExpression]:
+        """The parts of the bodies whose text can reach the client. A JSON answer cannot encode an
+        exception object: `Response({"error": ex})` fails to render (or FastAPI's encoder makes it
+        `{}`), so an entry holding the caught exception itself, not its text, carries nothing."""
+        if site.label not in _JSON_LABELS:
+            return list(site.bodies)
+        caught = {h.name.name.value for h in self.ctx.ancestors()
+                  if isinstance(h, cst.ExceptHandler) and h.name is not None and isinstance(h.name.name, cst.Name)}
+        out: list[cst.BaseExpression] = []
+        for body in site.bodies:
+            if isinstance(body, cst.Dict):
+                out.extend(e.value for e in body.elements
+                           if not (isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name) and e.value.value in caught))
+            else:
+                out.append(body)
+        return out
 
     def _development_only(self) -> bool:
         """Inside `if settings.DEBUG:` (or `DEV`, `app.debug`), or in a function that starts by

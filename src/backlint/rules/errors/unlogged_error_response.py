@@ -416,6 +416,23 @@ except Exception:
         ),
         Valid(
             """
+            from fastapi import APIRouter, HTTPException, Request
+
+            router = APIRouter()
+
+            @router.post("/rules/{rule_id}/tags")
+            async def add_tags(rule_id: str, request: Request):
+                try:
+                    body = await request.json()
+                    tags = [str(t) for t in body["tags"]]
+                except Exception:
+                    raise HTTPException(status_code=400, detail="Body must be JSON with a list of tags")
+                return save_tags(rule_id, tags)
+            """,
+            note="The `try` reads the request's body and parses it: what fails is the client's input, answered 400.",
+        ),
+        Valid(
+            """
             from shop.exceptions import CouponCreateError
 
             @app.post("/api/v1/coupons")
