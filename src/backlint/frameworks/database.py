@@ -580,7 +580,7 @@ def _is_sql_text(ctx: FileContext, expr: cst.BaseExpression, env: EnvLike, depth
         while isinstance(inner_call, cst.Call) and isinstance(inner_call.func, cst.Attribute) and isinstance(inner_call.func.value, cst.Call):
             inner_call = inner_call.func.value
         name = call_name(inner_call) or ""
-        if name in ("text", "literal_column", "sql", "SQL"):
+        if name in ("text", "literal_column", "sql", "SQL", "mogrify"):  # `mogrify`: text with its values quoted in
             return True
         return name in ("format", "join") or (isinstance(innermost, cst.BaseExpression) and string_value(innermost) is not None)
     env = materialize(env)

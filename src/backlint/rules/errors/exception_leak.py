@@ -8,7 +8,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, ends_with, iter_descendants, string_value
 
@@ -94,6 +94,31 @@ except Exception:
     PREFILTER = ("except", "errorhandler", "exception_handler", "exc_info", "format_exc")
 
     INVALID = [
+        Invalid(
+            """
+            import os
+
+            from flask import Flask, abort, request
+
+            app = Flask(__name__)
+
+            def check_space(path):
+                if not os.access(path, os.W_OK):
+                    raise OSError(f"{path} is not writable")
+
+            @app.post("/upload")
+            def upload():
+                try:
+                    fd = os.open("/srv/uploads/chunk", os.O_RDWR | os.O_CREAT, 0o600)
+                    os.write(fd, request.get_data())
+                except OSError as e:
+                    abort(400, f"Unable to write data: {e}")
+                return "", 204
+            """,
+            line=17,
+            note="The project raises `OSError` with its own text elsewhere, but this `try` calls the system, whose "
+                 "`OSError` names server paths: a 4xx does not make it the client's message.",
+        ),
         Invalid(
             """
             from flask import Flask, request
@@ -812,7 +837,12 @@ except Exception:
         message (`raise PermissionError("Only the owner can share")`): its text is the
         project's, written for whoever is refused."""
         names = [dotted(t) for t in errors.caught_types(handler)]
-        return bool(names) and all(n is not None and n.rsplit(".", 1)[-1] in self.ctx.project.raised_with_arguments for n in names)
+        if not (names and all(n is not None and n.rsplit(".", 1)[-1] in self.ctx.project.raised_with_arguments for n in names)):
+            return False
+        try_node = next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
+        return try_node is None or not any(  # `os.open(...)`, `open(...)` in the `try`: the system raises it too, with its paths
+            (call_name(c) or "") == "open" or qualified_name(self.ctx, c).startswith(("os.", "shutil.", "socket.", "subprocess."))
+            for c in errors.calls(try_node.body))
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` of a broad handler only parses values: what it raises describes
