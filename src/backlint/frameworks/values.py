@@ -204,7 +204,7 @@ _NUMERIC_CALLS = frozenset(
 # Converters named for their result: `safe_int`, `to_int`, `parse_float`, `as_integer`, `strftime`.
 _NUMERIC_CONVERTER = re.compile(r"(^|_)(int|integer|float|decimal|number|bool|boolean)$|^strftime$", re.I)
 _SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "sanitise", "clean_identifier", "hash", "slugify",
-                    "digest", "encrypt", "b64encode", "hexlify", "uuid")
+                    "digest", "encrypt", "b64encode", "hexlify", "uuid", "mogrify")
 _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration", "app_config", "env", "environ"})
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
 _LEAKY_EXCEPTION_ATTRIBUTES = frozenset(
@@ -684,6 +684,10 @@ def _fstring_holes(expr: cst.BaseExpression) -> Iterable[cst.BaseExpression]:
                 yield part.expression
 
 
+_CONTAINERS = frozenset({"list", "List", "set", "Set", "frozenset", "FrozenSet", "tuple", "Tuple", "Sequence", "Iterable",
+                         "Collection", "AbstractSet"})
+
+
 def _annotation_kind(annotation: cst.BaseExpression) -> Kind | None:
     """NUMERIC or CONSTANT for annotations that pin a value's shape (int, UUID, Literal[...], Enum...)."""
     node = annotation
@@ -696,6 +700,10 @@ def _annotation_kind(annotation: cst.BaseExpression) -> Kind | None:
             first = node.slice[0].slice if node.slice else None
             if isinstance(first, cst.Index):
                 return _annotation_kind(first.value)
+        if last in _CONTAINERS:  # `list[int]`, `tuple[int, ...]`: numbers, however they are joined
+            kinds = {_annotation_kind(e.slice.value) for e in node.slice
+                     if isinstance(e.slice, cst.Index) and not isinstance(e.slice.value, cst.Ellipsis)}
+            return Kind.NUMERIC if kinds == {Kind.NUMERIC} else None
         return None
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
         left = _annotation_kind(node.left)

@@ -137,7 +137,7 @@ class HardcodedSecret(Rule):
     `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
     *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), benchmark or load-test packages (`shop-benchmark/`) and
-    example, demo or documentation code (`examples/`, `demos/`, `docs/`; token shapes and private keys there are still reported), defaults the
+    example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
@@ -901,7 +901,7 @@ _OVERLAY = re.compile(r"^from\s+\.\w*\s+import\s+\*", re.M)
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
-_EXAMPLE_DIR = re.compile(r"(^|/)(demos?|examples?|samples?|docs?)/")
+_EXAMPLE_DIR = re.compile(r"(^|/)(demos?|examples?|samples?|docs?|noxfiles)/|(^|/)(noxfile|fabfile|dodo)\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})

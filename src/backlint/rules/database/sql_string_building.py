@@ -189,6 +189,18 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
     VALID = [
         Valid(
             """
+            def sessions_by_ids(cur, session_ids: list[int]):
+                cur.execute(f"SELECT * FROM sessions WHERE session_id IN ({','.join(str(s) for s in session_ids)})")
+                return cur.fetchall()
+
+            def mark_viewed(cur, user_id, ids):
+                rows = [cur.mogrify("(%s, %s)", (user_id, i)).decode() for i in ids]
+                cur.execute("INSERT INTO viewed (user_id, notification_id) VALUES " + ", ".join(rows))
+            """,
+            note="Numbers by their annotation (`list[int]`), and fragments psycopg's `mogrify()` quoted itself.",
+        ),
+        Valid(
+            """
             import uuid
 
             def add_concept(cur, graph, label):
