@@ -91,6 +91,10 @@ def test_scan_skips_bundles_with_one_note_per_directory(tmp_path) -> None:
     (tmp_path / "panel" / "1234.0b2c92bd47581d5a.js").write_text("fetch(u)\n")
     (tmp_path / "panel" / "entry.js").write_text("!function(){" + "fetch(u);" * 200 + "}()")
     (tmp_path / "server.js").write_text("const app = require('express')()\napp.get('/', (req, res) => res.send('ok'))\n")
+    (tmp_path / "xstatic").mkdir()
+    (tmp_path / "xstatic" / "fontawesome.js").write_text("try { var w = window } catch (e) {}\n")
+    (tmp_path / "xstatic" / "fontawesome.min.js").write_text("try{var w=window}catch(e){}\n")
     result = scan([tmp_path], Config(root=tmp_path), catalog.load(), cache_dir=None)
-    notes = [n for n in result.notifications if "minified or bundled" in n.message]
-    assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("panel", "2")]
+    notes = [n for n in result.notifications if "minified, bundled or library-build" in n.message]
+    assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("panel", "2"), ("xstatic", "1")]
+    assert not [f for f in result.findings if f.path.startswith("xstatic/")]

@@ -95,6 +95,14 @@ def generated(rel: str, head: bytes) -> bool:
     return len(sample) >= 1024 and len(sample) / (sample.count(b"\n") + 1) > _MINIFIED_LINE
 
 
+def shipped_build(rel: str, exists: Callable[[str], bool]) -> bool:
+    """`fontawesome.js` beside `fontawesome.min.js` (`exists` says whether a project-relative file
+    is there): a library's distribution, shipped in both builds (a project does not write its own
+    code twice)."""
+    stem, _, ext = rel.rpartition(".")
+    return ext in ("js", "mjs", "cjs") and not stem.endswith(".min") and exists(f"{stem}.min.{ext}")
+
+
 def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, str]:
     """The files among `rels` (project-relative POSIX paths) that belong to a client package,
     with that package's directory. `read(rel)` gives a project-relative file's bytes, or None."""

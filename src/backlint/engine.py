@@ -121,12 +121,15 @@ def _server_side(targets: Sequence[Target], root: Path, result: ScanResult) -> l
         except OSError:
             return None
 
-    bundles = [t.rel for t in targets if clients.generated(t.rel, read(t.rel, 65536) or b"")]
+    def exists(rel: str) -> bool:
+        return (root / rel).is_file()
+
+    bundles = [t.rel for t in targets if clients.generated(t.rel, read(t.rel, 65536) or b"") or clients.shipped_build(t.rel, exists)]
     for directory, count in sorted(Counter(rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in bundles).items()):
         result.notifications.append(Notification(
             NotificationKind.SKIPPED_PATH,
-            f"{count} minified or bundled JavaScript {'file was' if count == 1 else 'files were'} not analysed "
-            "(generated code: its sources are reviewed instead)",
+            f"{count} minified, bundled or library-build JavaScript {'file was' if count == 1 else 'files were'} not analysed "
+            "(generated or vendored code: its sources are reviewed instead)",
             directory,
             Level.NOTE,
         ))
