@@ -28,7 +28,8 @@ class SwallowedException(Rule):
     the ones nobody expected, into silence: the request succeeds with wrong data, the job reports
     nothing, and the cause is gone. The rule flags bare `except:`, `except Exception` and
     `except BaseException` (alone or in a tuple), and `contextlib.suppress(Exception)`, when the
-    handler only moves on (`pass`, `continue`, `break`, `return`, `return None`), or, in a request
+    handler only moves on (`pass`, `continue`, `break`, `return`, `return None`, after a teardown
+    such as `conn.close()` if any), or, in a request
     handler, answers anything else (a fallback there is the client's answer), and does none of:
     log or report the error (a logger, `logging`, `print`, `traceback.print_exc`, Sentry), raise,
     make an error response, use the caught exception, or exit. A fallback value elsewhere
@@ -1473,10 +1474,12 @@ def _is_validator(fn: cst.FunctionDef) -> bool:
 
 
 def _silent(handler: cst.ExceptHandler) -> bool:
-    """The handler only moves on: `pass`, `continue`, `break`, `...`, `return` or `return None`."""
+    """The handler only moves on: `pass`, `continue`, `break`, `...`, `return` or `return None`,
+    after tearing down if it does (`conn.close()`)."""
     small = _handler_statements(handler)
     return small is not None and all(
         isinstance(x, (cst.Pass, cst.Continue, cst.Break))
+        or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and (call_name(x.value) or "") in _TEARDOWN)
         or (isinstance(x, cst.Return) and (x.value is None or (isinstance(x.value, cst.Name) and x.value.value == "None")))
         or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
         for x in small
