@@ -92,9 +92,22 @@ def test_scan_skips_bundles_with_one_note_per_directory(tmp_path) -> None:
     (tmp_path / "panel" / "entry.js").write_text("!function(){" + "fetch(u);" * 200 + "}()")
     (tmp_path / "server.js").write_text("const app = require('express')()\napp.get('/', (req, res) => res.send('ok'))\n")
     (tmp_path / "xstatic").mkdir()
-    (tmp_path / "xstatic" / "fontawesome.js").write_text("try { var w = window } catch (e) {}\n")
+    (tmp_path / "xstatic" / "fontawesome.js").write_text("/*!\n * Font Awesome Free 6.2.1\n */\ntry { var w = window } catch (e) {}\n")
     (tmp_path / "xstatic" / "fontawesome.min.js").write_text("try{var w=window}catch(e){}\n")
     result = scan([tmp_path], Config(root=tmp_path), catalog.load(), cache_dir=None)
     notes = [n for n in result.notifications if "minified, bundled or library-build" in n.message]
     assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("panel", "2"), ("xstatic", "1")]
     assert not [f for f in result.findings if f.path.startswith("xstatic/")]
+
+
+def test_a_projects_own_file_beside_its_minified_build_is_analysed(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "server").mkdir()
+    code = "const app = require('express')()\napp.get('/', (req, res) => {\n  try { res.send(load()) } catch (e) {}\n})\n"
+    (tmp_path / "server" / "routes.js").write_text(code)
+    (tmp_path / "server" / "routes.min.js").write_text(code.replace("\n", ""))
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL202",)), catalog.load(), cache_dir=None)
+    assert [f.path for f in result.findings] == ["server/routes.js"]

@@ -95,12 +95,16 @@ def generated(rel: str, head: bytes) -> bool:
     return len(sample) >= 1024 and len(sample) / (sample.count(b"\n") + 1) > _MINIFIED_LINE
 
 
-def shipped_build(rel: str, exists: Callable[[str], bool]) -> bool:
-    """`fontawesome.js` beside `fontawesome.min.js` (`exists` says whether a project-relative file
-    is there): a library's distribution, shipped in both builds (a project does not write its own
-    code twice)."""
+def shipped_build(rel: str, head: bytes, exists: Callable[[str], bool]) -> bool:
+    """`fontawesome.js` beside `fontawesome.min.js`, opening with a licence banner (`/*!`,
+    `@license`): a library's distribution, shipped in both builds. (`exists` says whether a
+    project-relative file is there; a project's own file beside its minified build has no banner.)"""
     stem, _, ext = rel.rpartition(".")
-    return ext in ("js", "mjs", "cjs") and not stem.endswith(".min") and exists(f"{stem}.min.{ext}")
+    return (ext in ("js", "mjs", "cjs") and not stem.endswith(".min") and _BANNER.match(head[:4096]) is not None
+            and exists(f"{stem}.min.{ext}"))
+
+
+_BANNER = re.compile(rb"\s*(?:/\*!|/\*\*?[^*]*?(?:@license|\blicen[sc]ed?\b|\(c\)|copyright))", re.I)
 
 
 def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, str]:

@@ -124,7 +124,8 @@ def _server_side(targets: Sequence[Target], root: Path, result: ScanResult) -> l
     def exists(rel: str) -> bool:
         return (root / rel).is_file()
 
-    bundles = [t.rel for t in targets if clients.generated(t.rel, read(t.rel, 65536) or b"") or clients.shipped_build(t.rel, exists)]
+    heads = {t.rel: read(t.rel, 65536) or b"" for t in targets}
+    bundles = [t.rel for t in targets if clients.generated(t.rel, heads[t.rel]) or clients.shipped_build(t.rel, heads[t.rel], exists)]
     for directory, count in sorted(Counter(rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in bundles).items()):
         result.notifications.append(Notification(
             NotificationKind.SKIPPED_PATH,

@@ -373,7 +373,13 @@ def custom_manager_call(call: cst.Call) -> bool:
     `Model.objects.invalidate_cache()`), not followed by QuerySet methods: not Django's QuerySet
     API, so whether and how often it queries is not known here."""
     methods = chain_methods(call)  # outermost first: `for_project_linking(user).exists()` is a queryset's `exists()`
-    return _is_manager(chain_root(call)) and bool(methods) and methods[0] not in _DJANGO_METHODS
+    return (_is_manager(chain_root(call)) and bool(methods) and methods[0] not in _DJANGO_METHODS
+            and methods[0] not in _DJANGO_MANAGER_METHODS)
+
+
+_DJANGO_MANAGER_METHODS = frozenset({"get_by_natural_key", "create_user", "create_superuser", "db_manager", "make_random_password",
+                                     "get_or_none"})
+"""Manager methods of Django itself (and its user manager), which query or write like QuerySet methods."""
 
 
 def _sql_writes(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:

@@ -204,7 +204,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
 def _reads_request_body(expr: cst.BaseExpression) -> bool:
     """`request.json()`, `request.body()`, `request.form()` (Starlette, FastAPI, aiohttp's `post()`)."""
     return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name)
-            and expr.func.value.value in ("request", "req") and expr.func.attr.value in ("json", "body", "form", "post", "text"))
+            and expr.func.value.value == "request" and expr.func.attr.value in ("json", "body", "form", "post", "text"))
 
 
 _STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache|requests|httpx|client|http)$")

@@ -436,16 +436,28 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
     (An organisation's admin, `IsOrgAdmin`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
-        return name in _OPERATOR_NAMES or "superuser" in name.lower() or "staff" in name_parts(name)
+        parts = set(name_parts(name))
+        if parts & {"or", "not", "read", "readonly", "owner"}:
+            return False  # `IsStaffOrReadOnly`, `IsNotStaff`, `IsOwnerOrStaff`: others get in too
+        return name in _OPERATOR_NAMES or "superuser" in name.lower() or "staff" in parts
+
+    def operator_test(expr: cst.BaseExpression) -> bool:
+        """`lambda u: u.is_superuser`, `lambda u: u.is_active and u.is_staff`."""
+        if isinstance(expr, cst.Lambda):
+            return operator_test(expr.body)
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.And):
+            return operator_test(expr.left) or operator_test(expr.right)
+        return isinstance(expr, cst.Attribute) and expr.attr.value in ("is_superuser", "is_staff")
 
     for decorator in fn.decorators if fn is not None else ():
         target = decorator.decorator
         if operator(target.func if isinstance(target, cst.Call) else target):
             return True
-        if isinstance(target, cst.Call) and any(
-            operator(n) for a in target.args for n in (a.value, *iter_descendants(a.value))
-            if isinstance(n, (cst.Name, cst.Attribute))
-        ) and (dotted(target.func) or "").rsplit(".", 1)[-1] in ("user_passes_test", "permission_classes"):
+        last = (dotted(target.func) or "").rsplit(".", 1)[-1] if isinstance(target, cst.Call) else ""
+        if last == "user_passes_test" and target.args and operator_test(target.args[0].value):  # type: ignore[union-attr]
+            return True
+        if last == "permission_classes" and target.args and isinstance(target.args[0].value, (cst.List, cst.Tuple)) \
+                and any(operator(e.value) for e in target.args[0].value.elements):  # type: ignore[union-attr]
             return True
     for stmt in cls.body.body if cls is not None and isinstance(cls.body, cst.IndentedBlock) else ():
         if isinstance(stmt, cst.SimpleStatementLine):

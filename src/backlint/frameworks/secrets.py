@@ -222,7 +222,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if re.fullmatch(r"%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
         return True
-    if v.isdigit() and all((int(b) - int(a)) % 10 == 1 for a, b in zip(v, v[1:])):
+    if v.isascii() and v.isdigit() and all((int(b) - int(a)) % 10 == 1 for a, b in zip(v, v[1:])):
         return True  # `"1234"`, `"0123456789012345..."`: counting, a filler
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):

@@ -26,6 +26,13 @@ _HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail"})
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
 
 
+def _system_call(qualified: str) -> bool:
+    """`os.open`, `shutil.copy`, `socket.create_connection`: calls whose `OSError` comes from the
+    system (not `os.path.join`, `os.environ.get` or `os.getenv`, which only compute or look up)."""
+    return qualified.startswith(("os.", "shutil.", "socket.", "subprocess.")) and not qualified.startswith(
+        ("os.path.", "os.environ", "os.getenv", "os.fspath", "os.sep", "os.linesep"))
+
+
 _JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response()`", "`JSONResponse()`", "`ORJSONResponse()`",
                           "`UJSONResponse()`", "`JsonResponse()`"})
 """Answers that encode their body as JSON."""
@@ -693,8 +700,11 @@ except Exception:
         `{}`), so an entry holding the caught exception itself, not its text, carries nothing."""
         if site.label not in _JSON_LABELS:
             return list(site.bodies)
-        caught = {h.name.name.value for h in self.ctx.ancestors()
-                  if isinstance(h, cst.ExceptHandler) and h.name is not None and isinstance(h.name.name, cst.Name)}
+        handlers = [h for h in self.ctx.ancestors() if isinstance(h, cst.ExceptHandler) and h.name is not None
+                    and isinstance(h.name.name, cst.Name)]
+        rebound = {t.target.value for h in handlers for n in iter_descendants(h.body)  # `e = str(e)`: text after all
+                   if isinstance(n, cst.Assign) for t in n.targets if isinstance(t.target, cst.Name)}
+        caught = {h.name.name.value for h in handlers} - rebound
         out: list[cst.BaseExpression] = []
         for body in site.bodies:
             if isinstance(body, cst.Dict):
@@ -841,8 +851,7 @@ except Exception:
             return False
         try_node = next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
         return try_node is None or not any(  # `os.open(...)`, `open(...)` in the `try`: the system raises it too, with its paths
-            (call_name(c) or "") == "open" or qualified_name(self.ctx, c).startswith(("os.", "shutil.", "socket.", "subprocess."))
-            for c in errors.calls(try_node.body))
+            (call_name(c) or "") == "open" or _system_call(qualified_name(self.ctx, c)) for c in errors.calls(try_node.body))
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` of a broad handler only parses values: what it raises describes

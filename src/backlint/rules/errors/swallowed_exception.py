@@ -995,7 +995,7 @@ except SMTPException:
             return True
         if calls and all(_fails_by_design(self.ctx, c) for c in calls):
             return True  # `os.rmdir(d)` (only if empty), `signal.signal(...)` (not on every platform), `client.ping()`
-        if calls and all((call_name(c) or "") in _IN_MEMORY for c in calls) and not any(
+        if calls and all(_in_memory(c) for c in calls) and not any(
                 isinstance(n, (cst.Await, cst.With)) for n in iter_descendants(body)):
             return True  # `getattr(f, "verbose_name")`, `data.setdefault(...)`: the data in hand
         if fn is not None and fn.asynchronous is not None and self._computes_only(body):
@@ -1120,10 +1120,19 @@ def _store_of(call: cst.Call) -> str | None:
 _EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback.format_exc", "traceback.format_exception"})
 
 
-_IN_MEMORY = frozenset({"getattr", "hasattr", "isinstance", "str", "int", "float", "bool", "len", "repr", "round", "max", "min",
-                        "sorted", "list", "tuple", "dict", "set", "setdefault", "items", "keys", "values", "append",
-                        "extend", "format", "join", "split", "strip", "lower", "upper", "replace", "startswith", "endswith"})
-"""Builtins and methods of strings and containers: a `try` calling only these works on the data in hand."""
+_BUILTINS_IN_MEMORY = frozenset({"getattr", "hasattr", "isinstance", "str", "int", "float", "bool", "repr", "round", "max",
+                                 "min", "sorted", "tuple", "dict"})
+_METHODS_IN_MEMORY = frozenset({"setdefault", "format", "join", "split", "strip", "lower", "upper", "replace", "startswith",
+                                "endswith"})
+
+
+def _in_memory(call: cst.Call) -> bool:
+    """A builtin called by its bare name (`getattr(f, "verbose_name")`), or a method only strings
+    and dicts have (`data.setdefault(...)`, `name.strip()`): no cache, store or query answers
+    these (`cache.set`, `redis.keys`, `qs.values` are not here)."""
+    if isinstance(call.func, cst.Name):
+        return call.func.value in _BUILTINS_IN_MEMORY
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHODS_IN_MEMORY
 
 
 def _fails_by_design(ctx: object, call: cst.Call) -> bool:

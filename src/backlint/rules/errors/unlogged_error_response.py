@@ -590,8 +590,8 @@ except Exception:
             return
         if status is not None and status < 500 and _carries(node, worst):
             return  # a 4xx that tells the client what was wrong with its input
-        if caught and all(name in _DECODING_ERRORS for name in caught):
-            return  # only bytes or text that would not decode: the data is bad, whatever the `try` does
+        if caught and all(name in _DECODING_ERRORS for name in caught) and not self._fetches(node):
+            return  # only bytes or text that would not decode, and nothing fetched: the data in hand is bad
         if (not broad or (status is not None and status < 500)) and self._parses_only(node):
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
@@ -666,6 +666,13 @@ except Exception:
             return False
         cls = self.ctx.enclosing_class()
         return cls is not None and any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in cls.bases)
+
+    def _fetches(self, handler: cst.ExceptHandler) -> bool:
+        """Whether the `try` calls an HTTP client or a database: what fails to decode there is an
+        upstream's answer (an HTML error page where JSON was due), not the data in hand."""
+        body = self._tried()
+        return body is not None and any(
+            database.network_call(self.ctx, c) or database.data_op(self.ctx, c) is not None for c in errors.calls(body))
 
     def _restful_abort(self, site: responses.ResponseSite) -> bool:
         """`abort(503, message=...)` with Flask-RESTful's `abort`, also re-exported by a module of the
@@ -747,7 +754,7 @@ _NETWORK_FAILURES = frozenset({"ConnectionError", "Timeout", "ConnectTimeout", "
 _FETCHES = frozenset({"get", "head", "post", "request", "stream"})
 
 
-_DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "JSONDecodeError"})
+_DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError", "JSONDecodeError"})
 
 
 def _model_read(call: cst.Call) -> bool:
