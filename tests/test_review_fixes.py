@@ -105,3 +105,37 @@ def test_djangos_own_manager_methods_are_queries() -> None:
         return [User.objects.get_by_natural_key(n) for n in names]
     """
     assert _lines(QueryInLoop, code) == [5]
+
+
+@pytest.mark.parametrize("reset", ["False", "-1", "0.0"])
+def test_any_constant_reset_tested_right_after_the_try_is_answered(reset: str) -> None:
+    code = f"""
+    from flask import Flask, abort, request
+    app = Flask(__name__)
+
+    @app.get("/me")
+    def me():
+        try:
+            user = user_from_token(request.headers["Authorization"])
+        except Exception:
+            user = {reset}
+        if not user:
+            abort(401)
+        return user.to_dict()
+    """
+    assert _lines(SwallowedException, code) == []
+    assert _lines(SwallowedException, code.replace("        if not user:\n            abort(401)\n", "")) == [9]
+
+
+def test_semgrep_tests_listing_several_rule_ids_are_test_code() -> None:
+    from backlint.frameworks.project import is_rule_test_text
+
+    assert is_rule_test_text("# ruleid: no-requests-lib, missing-timeout\nrequests.get(url)\n")
+    assert not is_rule_test_text("# ruleid: BL502, BL101\nrequests.get(url)\n")
+
+
+@pytest.mark.parametrize("line", ["from aiohttp.web_app import Application", "from aiohttp import (\n    ClientSession,\n    web,\n)"])
+def test_aiohttp_servers_imported_in_other_forms_are_seen(line: str) -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    assert facts_from_text(line + "\n", "bot/server.py").loop_servers == frozenset({"bot/server.py"})

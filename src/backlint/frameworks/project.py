@@ -28,14 +28,15 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path))
 
 
-_RULE_TEST = re.compile(r"^[ \t]*(?:#|//)[ \t]*(?:ruleid|todoruleid|deepruleid):[ \t]*([\w.-]+)[ \t]*$", re.M)
+_RULE_TEST = re.compile(r"^[ \t]*(?:#|//)[ \t]*(?:ruleid|todoruleid|deepruleid):[ \t]*([\w.-]+(?:[ \t]*,[ \t]*[\w.-]+)*)[ \t]*$", re.M)
 
 
 def is_rule_test_text(text: str) -> bool:
     """A test case of another analyzer's rule, in semgrep's notation (`# ruleid: no-requests-lib`
     above each line the rule must match): test input, whatever its path. (backlint's own
     fixtures use the same notation with backlint's ids, `# ruleid: BL502`: they are scanned.)"""
-    return "ruleid:" in text and any(not re.fullmatch(r"BL\d{3}", m.group(1)) for m in _RULE_TEST.finditer(text))
+    return "ruleid:" in text and any(
+        not re.fullmatch(r"BL\d{3}", rule.strip()) for m in _RULE_TEST.finditer(text) for rule in m.group(1).split(","))
 
 
 def is_settings_path(path: str) -> bool:
@@ -633,7 +634,8 @@ named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
 _RESTFUL_ABORT = re.compile(r"^[ \t]*from[ \t]+flask_rest(?:ful|x|plus)[ \t]+import[^\n]*\babort\b", re.M)
 _CONTEXT_MANAGER = re.compile(r"^[ \t]*@(?:contextlib\.)?contextmanager[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*def[ \t]+(\w+)\(", re.M)
 _TRANSACTION_OPENED = re.compile(r"^[ \t]*with[ \t]+(?:transaction\.)?atomic\(", re.M)
-_AIOHTTP_SERVER = re.compile(r"^[ \t]*(?:from aiohttp import [^\n]*\bweb\b|import aiohttp\.web\b|from aiohttp\.web\b)", re.M)
+_AIOHTTP_SERVER = re.compile(r"^[ \t]*(?:from aiohttp import [^\n]*\bweb\b|from aiohttp import \([^)]*\bweb\b|import aiohttp\.web\w*\b"
+                             r"|from aiohttp\.web\w*\b)", re.M)
 
 MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 _EVENT_LOOP_SERVERS = re.compile(

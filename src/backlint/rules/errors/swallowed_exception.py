@@ -1571,8 +1571,11 @@ def _retries(handler: cst.ExceptHandler) -> bool:
 
 def _resets(statement: cst.BaseSmallStatement) -> bool:
     """`ip = ""`, `result = None`: a name set back to a constant before the next round."""
-    return isinstance(statement, cst.Assign) and (
-        isinstance(statement.value, (cst.SimpleString, cst.Integer)) or (isinstance(statement.value, cst.Name) and statement.value.value == "None"))
+    value = statement.value if isinstance(statement, cst.Assign) else None
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        value = value.expression  # `count = -1`
+    return isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
+        isinstance(value, cst.Name) and value.value in ("None", "True", "False"))
 
 
 _NO_WORDS = frozenset({"off", "down", "offline", "stopped", "unavailable", "inactive", "disconnected", "unreachable", "no", "false",
