@@ -139,3 +139,19 @@ def test_aiohttp_servers_imported_in_other_forms_are_seen(line: str) -> None:
     from backlint.frameworks.project import facts_from_text
 
     assert facts_from_text(line + "\n", "bot/server.py").loop_servers == frozenset({"bot/server.py"})
+
+
+def test_a_partial_scan_of_an_aiohttp_server_package_still_sees_its_server(tmp_path) -> None:
+    from pathlib import Path
+
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    root = Path(tmp_path)
+    (root / "bot").mkdir()
+    (root / "bot" / "pyproject.toml").write_text('[project]\ndependencies = ["aiohttp"]\n')
+    (root / "bot" / "server.py").write_text("from aiohttp import web\n\napp = web.Application()\n")
+    (root / "bot" / "services.py").write_text("import time\n\n\nasync def pause():\n    time.sleep(1)\n")
+    result = scan([root / "bot" / "services.py"], Config(root=root, select=("BL501",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("bot/services.py", 5)]

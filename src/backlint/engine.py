@@ -86,12 +86,44 @@ def project_facts(
         facts = facts.merged(found)
     if store is not None:
         store.save()
-    return facts.merged(project.package_facts(_manifests(targets)))
+    manifests = list(_manifests(targets))
+    facts = facts.merged(project.package_facts((rel, data) for rel, data, _ in manifests))
+    return facts.merged(_aiohttp_servers(manifests, facts, {t.rel for t in targets}))
 
 
-def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
-    """(project-relative directory, bytes) of each package manifest in a directory that holds,
-    or is above, a scanned file, up to the project root."""
+def _aiohttp_servers(manifests: Sequence[tuple[str, bytes, Path]], facts: project.ProjectFacts, scanned: set[str]) -> project.ProjectFacts:
+    """A module serving with aiohttp in each package whose manifest names aiohttp and whose scanned
+    files showed none, looked for among the package's files the scan left out: a scan of a few
+    changed files must not take the package for an HTTP client."""
+    found: set[str] = set()
+    for rel, data, directory in manifests:
+        if b"aiohttp" not in data or any(not rel or m.startswith(rel + "/") for m in facts.loop_servers | frozenset(found)):
+            continue
+        read = 0
+        for path in directory.rglob("*.py"):
+            inner = path.relative_to(directory)
+            name = f"{rel}/{inner.as_posix()}" if rel else inner.as_posix()
+            if name in scanned or _SKIPPED_DIRS & set(inner.parts[:-1]):
+                continue  # its facts were read already
+            read += 1
+            if read > 5000:
+                break
+            try:
+                text = path.read_bytes()
+            except OSError:
+                continue
+            if b"aiohttp" in text and project.serves_with_aiohttp(text.decode("utf-8", "replace")):
+                found.add(name)
+                break
+    return project.ProjectFacts(loop_servers=frozenset(found)) if found else project.EMPTY
+
+
+_SKIPPED_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".tox", "site-packages", "__pycache__", "tests", "test"})
+
+
+def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes, Path]]:
+    """(project-relative directory, bytes, directory) of each package manifest in a directory that
+    holds, or is above, a scanned file, up to the project root."""
     seen: set[str] = set()
     for target in targets:
         if target.rel.startswith("../"):
@@ -101,7 +133,7 @@ def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes]]:
             seen.add(rel)
             for name in project.MANIFESTS:
                 try:
-                    yield rel, (directory / name).read_bytes()
+                    yield rel, (directory / name).read_bytes(), directory
                 except OSError:
                     pass
             if not rel:

@@ -492,6 +492,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     )
 
 
+def serves_with_aiohttp(text: str) -> bool:
+    """Whether a module imports aiohttp's server side (`from aiohttp import web`)."""
+    return _AIOHTTP_SERVER.search(text) is not None
+
+
 def _module_of(path: str) -> str:
     """`endpoints/api/__init__.py` -> `endpoints.api`."""
     module = path[:-3] if path.endswith(".py") else path
