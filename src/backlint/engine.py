@@ -13,7 +13,7 @@ import pathspec
 
 from backlint import cache, clients, semgrep
 from backlint.catalog import Catalog, RuleInfo, semgrep_rules_dir
-from backlint.config import Config, default_jobs
+from backlint.config import DEFAULT_EXCLUDES, Config, default_jobs
 from backlint.discovery import Target, discover
 from backlint.findings import Finding, Level, Notification, NotificationKind, ScanResult
 from backlint.frameworks import project
@@ -97,7 +97,7 @@ def _aiohttp_servers(manifests: Sequence[tuple[str, bytes, Path]], facts: projec
     changed files must not take the package for an HTTP client."""
     found: set[str] = set()
     for rel, data, directory in manifests:
-        if b"aiohttp" not in data or any(not rel or m.startswith(rel + "/") for m in facts.loop_servers | frozenset(found)):
+        if b"aiohttp" not in data or facts.aiohttp_server_in(rel) or any(not rel or m.startswith(rel + "/") for m in found):
             continue
         read = 0
         for path in directory.rglob("*.py"):
@@ -118,7 +118,8 @@ def _aiohttp_servers(manifests: Sequence[tuple[str, bytes, Path]], facts: projec
     return project.ProjectFacts(loop_servers=frozenset(found)) if found else project.EMPTY
 
 
-_SKIPPED_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".tox", "site-packages", "__pycache__", "tests", "test"})
+_SKIPPED_DIRS = frozenset(e.rstrip("/") for e in DEFAULT_EXCLUDES if e.endswith("/") and "*" not in e) | {"tests", "test"}
+"""Directories the search for an aiohttp server leaves out: the default excludes, and tests."""
 
 
 def _manifests(targets: Sequence[Target]) -> Iterator[tuple[str, bytes, Path]]:

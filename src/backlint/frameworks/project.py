@@ -325,8 +325,13 @@ class ProjectFacts:
         nearest manifest; None when no manifest was seen."""
         for directory, serves in self.packages:
             if not directory or path.startswith(directory + "/"):
-                return serves or any(not directory or m.startswith(directory + "/") for m in self.loop_servers)
+                return serves or self.aiohttp_server_in(directory)
         return None
+
+    def aiohttp_server_in(self, directory: str) -> bool:
+        """Whether a module the scan read under `directory` (project-relative; "" for the root)
+        serves with aiohttp."""
+        return any(not directory or m.startswith(directory + "/") for m in self.loop_servers)
 
     def relations_of(self, model: str | None) -> frozenset[str]:
         """The lazy relationship attributes of `model` when its definition was seen, else every
@@ -407,7 +412,7 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
 
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
-    servers = frozenset({path}) if "aiohttp" in text and _AIOHTTP_SERVER.search(text) else frozenset()
+    servers = frozenset({path}) if "aiohttp" in text and serves_with_aiohttp(text) else frozenset()
     wrappers = frozenset(
         m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))
     ) if "contextmanager" in text and "atomic(" in text else frozenset()

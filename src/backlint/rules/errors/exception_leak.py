@@ -849,14 +849,18 @@ except Exception:
         names = [dotted(t) for t in errors.caught_types(handler)]
         if not (names and all(n is not None and n.rsplit(".", 1)[-1] in self.ctx.project.raised_with_arguments for n in names)):
             return False
-        try_node = next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
+        try_node = self._try_of(handler)
         return try_node is None or not any(  # `os.open(...)`, `open(...)` in the `try`: the system raises it too, with its paths
             (call_name(c) or "") == "open" or _system_call(qualified_name(self.ctx, c)) for c in errors.calls(try_node.body))
+
+    def _try_of(self, handler: cst.ExceptHandler) -> cst.Try | cst.TryStar | None:
+        """The `try` statement, among the nodes being visited, that `handler` belongs to."""
+        return next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` of a broad handler only parses values: what it raises describes
         the input."""
-        try_node = next((n for n in self.ctx.stack if isinstance(n, (cst.Try, cst.TryStar)) and handler in n.handlers), None)
+        try_node = self._try_of(handler)
         return try_node is not None and errors.parses_only(try_node.body)
 
     def _narrowed(self, name: str) -> ExcKind | None:
