@@ -31,3 +31,15 @@ def test_the_same_value_in_the_service_is_reported() -> None:
 def test_counting_digits_are_a_filler(filler: str) -> None:
     assert _found("app/settings.py", f'SECRET_KEY = "{filler}"\n') == 0
     assert _found("app/settings.py", 'SECRET_KEY = "8301927465"\n') == 1
+
+
+def test_namespaced_keys_and_control_markers_are_not_secrets() -> None:
+    assert _found("app/settings.py", 'WIKI_REBUILD_TOKEN = "sumo:wiki:full-rebuild"\n') == 0
+    assert _found("app/parser.py", 'def mark():\n    token = "\\x91/sf\\x91"\n    return token\n') == 0
+    assert _found("app/settings.py", 'WIKI_REBUILD_TOKEN = "sumo:Wk9x2Lq7Rt"\n') == 1  # random-looking after the prefix
+
+
+def test_a_compose_service_password_spelled_from_its_own_url_is_a_local_default() -> None:
+    assert _found("app/settings.py", 'CACHES = {"default": {"LOCATION": "redis://:redispassword@cache:6379"}}\n') == 0
+    assert _found("app/settings.py", 'CACHES = {"default": {"LOCATION": "redis://:Hq7vT2pLx9@cache:6379"}}\n') == 1
+    assert _found("app/settings.py", 'DB = "postgres://app:redispassword@db.prod.example.net/app"\n') == 1

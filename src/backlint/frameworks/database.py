@@ -122,6 +122,21 @@ def sql_sinks(ctx: FileContext, call: cst.Call, env: Env | None = None) -> list[
     return [SqlSink(call, sql, label, only)]
 
 
+_READ_FUNCTIONS = frozenset({"pandas.read_sql", "pandas.read_sql_query"})
+
+
+def runs_query(ctx: FileContext, call: cst.Call, env: Env | None = None) -> bool:
+    """`call` runs SQL text and answers with rows (`conn.execute("SELECT ...")`,
+    `pandas.read_sql(...)`), as opposed to building SQL (`text()`, `sql.SQL()`, `mogrify()`)."""
+    sinks = sql_sinks(ctx, call, env)
+    if not sinks:
+        return False
+    func = call.func
+    if ctx.imports.qualify(func) in _FUNCTION_SINKS:
+        return ctx.imports.qualify(func) in _READ_FUNCTIONS
+    return isinstance(func, cst.Attribute) and func.attr.value != "mogrify"
+
+
 def _short_receiver(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.Call):
         inner = dotted(expr.func)

@@ -436,6 +436,19 @@ class Scope:
                     yield parent.test
             current = parent
 
+    def before(self, stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """The statements that ran before `stmt` on the way to it: earlier statements of its
+        block, then of each enclosing block, innermost and nearest first."""
+        current = stmt
+        while True:
+            info = self._info.get(id(current))
+            if info is None:
+                return
+            yield from reversed(info.block[: info.index])
+            if info.parent is None:
+                return
+            current = info.parent
+
     def _nested_defs(self, stmt: cst.CSTNode, name: str) -> list[Definition]:
         """Bindings of `name` inside the bodies of compound statement `stmt`, in source order."""
         out: list[Definition] = []

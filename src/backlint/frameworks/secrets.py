@@ -260,8 +260,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # a stored password hash (a seed or migration writes it): not usable to log in
     if key_argument:
         return not _TEMPLATE_MARKERS.search(v) and not _ENV_NAME.match(v)
-    if re.search(r"\s", v):
-        return False
+    if re.search(r"\s", v) or not v.isprintable():
+        return False  # prose, or a marker of control characters (`"\x91/sf\x91"`) no one types as a secret
     if v.lower() in _SWITCH_WORDS or v.endswith(("...", "\u2026")):
         return False  # an on/off value (`"Allow-Credentials": "true"`), or a value cut short for show
     if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
@@ -280,6 +280,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
     if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier: a setting's name, not its value
+    if re.fullmatch(r"[a-z]+(?:[:_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*)+", v):
+        return False  # `"sumo:wiki:full-rebuild"`: a namespaced cache or queue key, words and colons
     if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
         return False  # `"__pending_bot_token__"`: a sentinel marking a value not yet given
     if _REGEX_SYNTAX.search(v):
@@ -356,7 +358,7 @@ def url_credentials(value: str) -> UrlCredentials | None:
         password = unquote(m.group("password"))
         user = unquote(m.group("user"))
         host = m.group("host").lower()
-        if _is_fake_password(password, user, host):
+        if _is_fake_password(password, user, host, m.group("scheme")):
             continue
         return UrlCredentials(m.group("scheme").lower(), user, host, m.start("password"), m.end("password"))
     if len(_KV_PAIR.findall(value)) < 2:
@@ -369,7 +371,7 @@ def url_credentials(value: str) -> UrlCredentials | None:
     return None
 
 
-def _is_fake_password(password: str, user: str, host: str) -> bool:
+def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> bool:
     if is_placeholder(password) or _TEMPLATE_MARKERS.search(password) or password.startswith(("$", "%", "{")):
         return True
     if password.lower() == user.lower():
@@ -377,5 +379,14 @@ def _is_fake_password(password: str, user: str, host: str) -> bool:
     if len(password) <= 2 and len(user) <= 2:
         return True  # `http://u:p@proxy:823`: letters standing for a user and a password
     if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
-        return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4
+        return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4 or spelled_from(password, frozenset({scheme, user, host}))
+    if _SERVICE_HOST.fullmatch(host):
+        # `redis://:redispassword@cache:6379`: a compose service's own name, spelled into the
+        # password of a stack that exists only on the developer's machine
+        return spelled_from(password, frozenset({scheme, user, host}))
     return False
+
+
+_SERVICE_HOST = re.compile(r"[a-z][a-z0-9_-]*")
+"""A host of one label (`cache`, `db-primary`): a service name inside a compose or cluster
+network, not an address on the internet."""

@@ -65,6 +65,9 @@ class Origin:
     part: str | None = None
     """For REQUEST origins read from the request object: the attribute read (`form`, `json`...),
     or "str" once a string method returned the value (`data["name"].strip()`)."""
+    stored: bool = False
+    """Rows the code read back from a database with a query (`conn.execute("SELECT ...")`,
+    `cur.fetchall()`): values the application stored, not input as it arrived."""
 
 
 @dataclass(frozen=True)
@@ -360,6 +363,8 @@ class Origins:
         out: set[Origin] = set()
         for b in bindings:
             out |= self._binding(name, b)
+        if env.stmt is not None and not all(o.kind.harmless for o in out) and _allowlisted(env.scope, env.stmt, name):
+            return {Origin(Kind.CONSTANT, f"`{name}`, checked against a fixed set")}
         return out
 
     def _binding(self, name: str, b: Binding) -> set[Origin]:
@@ -457,8 +462,9 @@ class Origins:
         if attr in ("value", "name") and isinstance(base, cst.Attribute) and _CONSTANT_CASE.match(base.attr.value):
             return {Origin(Kind.CONSTANT, f"the enum member `{base.attr.value}`")}
         key = dotted(expr)
-        if key is not None and "._meta." in f".{key}.":
-            return {Origin(Kind.CONSTANT, f"the model metadata `{key}`")}  # `model._meta.db_table`: names from the code
+        if key is not None and _MODEL_METADATA.search(f".{key}."):
+            # `model._meta.db_table`, `Base.metadata.sorted_tables`, `Model.__table__`: names from the code
+            return {Origin(Kind.CONSTANT, f"the model metadata `{key}`")}
         if isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper() and self.ctx.imports.names.get(base.value):
             # `NotifyLevel.none`, `Status.ACTIVE`: a member of a class imported from the project (an enum, constants)
             return {Origin(Kind.CONSTANT, f"the class attribute `{key}`")}
@@ -498,8 +504,8 @@ class Origins:
                 # `e.code`, `e.protected_objects`: codes and structured data, not the text.
                 return {Origin(Kind.NUMERIC if attr in _EXCEPTION_CODES else Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`")}
             return carried
-        if any(o.kind is Kind.CONSTANT and o.what.startswith("the configuration") for o in base_origins):
-            return set(base_origins)
+        if any(o.kind is Kind.CONSTANT and o.what.startswith(("the configuration", "the model metadata")) for o in base_origins):
+            return set(base_origins)  # `settings.DATABASES`, `table.primary_key.columns`, `column.name`
         if attr in ("id", "pk"):
             return {Origin(Kind.NUMERIC, f"the key `{_short(self.ctx, expr)}`")}
         if attr in ("hex", "int", "year", "month", "day", "hour", "minute", "second", "days", "seconds") and base_origins and all(
@@ -565,6 +571,8 @@ class Origins:
             return self.of_all(args[:1], env) or {Origin(Kind.CONSTANT, "a constant")}
         elif name in ("enumerate", "zip", "filter", "map"):
             return self.of_all(args, env) | {Origin(Kind.NUMERIC, "a number")}
+        if _reads_rows(ctx, expr, name, env):
+            return {Origin(Kind.CALL, f"rows read with `{_short(ctx, func)}()`", stored=True)}
         helper = _helper_function(env, func)
         if helper is not None:
             return self._helper(expr, helper, env)
@@ -638,6 +646,27 @@ _INPUT_CALLS = frozenset({"input", "open", "getpass", "check_output", "run", "po
 _INPUT_MODULES = ("requests.", "httpx.", "urllib.", "subprocess.", "socket.", "aiohttp.", "os.popen", "sys.stdin", "pathlib.", "json.load", "csv.")
 
 
+_MODEL_METADATA = re.compile(r"\._meta\.|\.metadata\.(sorted_tables|tables)\.|\.__table__\.|\.__tablename__\.")
+_ROW_READERS = frozenset({"fetchone", "fetchall", "fetchmany", "scalar", "scalars", "scalar_one", "scalar_one_or_none",
+                          "first", "one", "one_or_none", "all", "mappings"})
+
+
+def _reads_rows(ctx: FileContext, call: cst.Call, name: str, env: Env) -> bool:
+    """A call that runs a query and returns its rows: a query call given SQL text
+    (`conn.execute("SELECT ...")`, `pandas.read_sql(...)`; not `text()` or `mogrify()`, which
+    only build SQL), or a fetch on a database object or on such a call's result."""
+    from backlint.frameworks import database  # the database model builds on this one
+
+    if name in _ROW_READERS and isinstance(call.func, cst.Attribute):
+        receiver = call.func.value
+        if isinstance(receiver, cst.Call):
+            inner = receiver.func
+            inner_name = inner.attr.value if isinstance(inner, cst.Attribute) else inner.value if isinstance(inner, cst.Name) else ""
+            return _reads_rows(ctx, receiver, inner_name, env)
+        return _is_database(ctx, receiver, env)
+    return database.runs_query(ctx, call, env)
+
+
 def _is_database(ctx: FileContext, expr: cst.BaseExpression, env: Env) -> bool:
     from backlint.frameworks.database import is_db_object  # the database model builds on this one
 
@@ -645,6 +674,103 @@ def _is_database(ctx: FileContext, expr: cst.BaseExpression, env: Env) -> bool:
 
 
 _NUMBER_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "Number", "Integral", "Real"})
+
+
+def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
+    """Whether an earlier statement leaves the function unless `name` is a key of a fixed table:
+    `if name not in ALLOWED: raise ...`, or `x = TABLE.get(name)` then `if x is None: return`."""
+    looked_up: set[str] = set()  # names holding `TABLE.get(name)`, seen after the exit that tests them
+    tested: set[str] = set()
+    for prev in scope.before(stmt):
+        if isinstance(prev, cst.If) and prev.orelse is None and _exits(prev.body):
+            test = prev.test
+            if (
+                isinstance(test, cst.Comparison)
+                and isinstance(test.left, cst.Name)
+                and test.left.value == name
+                and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.NotIn)
+                and _fixed_table(scope, test.comparisons[0].comparator)
+            ):
+                return True
+            missing = _missing_name(test)
+            if missing is not None:
+                tested.add(missing)
+        elif isinstance(prev, cst.SimpleStatementLine):
+            for small in prev.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value in tested
+                    and _lookup_of(scope, small.value, name)
+                ):
+                    looked_up.add(small.targets[0].target.value)
+    return bool(looked_up)
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """A block that leaves: its last statement returns, raises or aborts."""
+    stmts = body.body
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, cst.SimpleStatementLine) or isinstance(body, cst.SimpleStatementSuite):
+        small = last.body[-1] if isinstance(last, cst.SimpleStatementLine) else last
+        if isinstance(small, (cst.Return, cst.Raise, cst.Continue)):
+            return True
+        return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and (dotted(small.value.func) or "").endswith("abort")
+    return False
+
+
+def _missing_name(test: cst.BaseExpression) -> str | None:
+    """`not x`, `x is None`, `x == None`: the name tested to be missing."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        return test.expression.value
+    if (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal))
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    ):
+        return test.left.value
+    return None
+
+
+def _lookup_of(scope: Scope, value: cst.BaseExpression, name: str) -> bool:
+    """`TABLE.get(name)` or `TABLE.get(name, None)` on a fixed table."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "get"
+        and len(value.args) in (1, 2)
+        and isinstance(value.args[0].value, cst.Name)
+        and value.args[0].value.value == name
+        and (len(value.args) == 1 or isinstance(value.args[1].value, cst.Name) and value.args[1].value.value == "None")
+        and _fixed_table(scope, value.func.value)
+    )
+
+
+def _fixed_table(scope: Scope, expr: cst.BaseExpression) -> bool:
+    """A literal collection of constants, a name bound only to one (in this function or the
+    module), an UPPER_CASE constant, or its `.keys()`."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "keys" and not expr.args:
+        expr = expr.func.value
+    if isinstance(expr, (cst.Dict, cst.Set, cst.List, cst.Tuple)):
+        elements = [e.key for e in expr.elements if isinstance(e, cst.DictElement)] if isinstance(expr, cst.Dict) else [e.value for e in expr.elements]
+        return all(string_value(e) is not None for e in elements)
+    if isinstance(expr, cst.Name):
+        if _CONSTANT_CASE.match(expr.value):
+            return True
+        current: Scope | None = scope
+        while current is not None:
+            defs = current.definitions(expr.value)
+            if defs:
+                return all(d.kind is DefKind.ASSIGN and d.value is not None and _fixed_table(current, d.value) for d in defs)
+            current = current.parent
+    return False
 
 
 def _checked_numeric(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:

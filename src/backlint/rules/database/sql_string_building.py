@@ -64,7 +64,9 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         "strict": Option(
             False,
             "Also report identifiers (table and column names) and whole SQL fragments interpolated from "
-            "parameters, attributes or calls; by default only those taken from the request are reported.",
+            "parameters, attributes or calls, and values read back from the database (second-order "
+            "injection); by default only identifiers taken from the request are reported, and stored "
+            "values are not.",
             kind=bool,
         ),
     }
@@ -347,6 +349,38 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         ),
     ]
 
+    VALID += [
+        Valid(
+            """
+            def drop_oldest(conn, budget):
+                hashes = [row[0] for row in conn.execute("SELECT sha256 FROM blobs ORDER BY created LIMIT ?", (budget,))]
+                conn.execute("DELETE FROM blobs WHERE sha256 IN ('%s')" % "','".join(hashes))
+
+            def reset_sequences(session, Base):
+                for table in Base.metadata.sorted_tables:
+                    for column in table.primary_key.columns:
+                        seq = session.execute(text(f"SELECT pg_get_serial_sequence('{table.name}', '{column.name}')")).scalar()
+                        session.execute(text(f"SELECT setval('{seq}', 1)"))
+            """,
+            note="Values the code read back from its own database (second-order; reported with `strict`) "
+            "and names from the ORM's metadata.",
+        ),
+        Valid(
+            """
+            ORDERS = {"newest": "created_at DESC", "oldest": "created_at ASC"}
+
+            def top(cur, sort_by: str, schema: str):
+                column = ORDERS.get(sort_by)
+                if column is None:
+                    raise ValueError(f"unknown sort {sort_by}")
+                if schema not in ("public", "archive"):
+                    return []
+                cur.execute(f"SELECT * FROM {schema}.items WHERE kind = '{sort_by}' ORDER BY {column}")
+            """,
+            note="Values the function refuses unless they are keys of a fixed table (an allowlist).",
+        ),
+    ]
+
     def visit_Call(self, node: cst.Call) -> None:
         sinks = database.sql_sinks(self.ctx, node)
         if not sinks:
@@ -391,7 +425,9 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             position = sql_text.Position.CLAUSE if utility else sql_text.position(before, after)
             before += sql_text.MARK
             found = origins.of(part.expr, part.env)
-            bad = [o for o in found if not o.kind.harmless]
+            # Rows read back from the database hold what the application stored (digests, ids,
+            # catalogue names): second-order injection is only reported with `strict`.
+            bad = [o for o in found if not o.kind.harmless and (strict or not o.stored)]
             if not bad:
                 continue
             if position is not sql_text.Position.VALUE and not strict:
