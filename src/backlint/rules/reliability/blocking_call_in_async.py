@@ -9,6 +9,7 @@ from backlint.frameworks import database, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
+from backlint.syntax import argument, string_value
 
 _BLOCKING_FUNCTIONS = {
     "time.sleep": "`time.sleep()` (use `await asyncio.sleep()`)",
@@ -39,6 +40,35 @@ _DJANGO_EVALUATING = frozenset({"get", "first", "last", "count", "exists", "crea
                                 "earliest", "latest", "contains", "explain"})
 
 
+_WHOLE_READS = frozenset({"read", "readlines"})
+_FILE_IO = frozenset({"read", "readline", "readlines", "write", "writelines", "readinto"})
+
+
+def _streams(node: cst.CSTNode, handle: str, binary: bool, *, in_loop: bool) -> bool:
+    """Whether `node` reads or writes `handle` in a loop, iterates it, copies it whole, or reads
+    it whole in binary mode."""
+    if isinstance(node, (cst.For, cst.While)):
+        if isinstance(node, cst.For) and isinstance(node.iter, cst.Name) and node.iter.value == handle:
+            return True  # `for line in fh`
+        return any(_streams(child, handle, binary, in_loop=True) for child in node.children)
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        for_in = node.for_in
+        if isinstance(for_in.iter, cst.Name) and for_in.iter.value == handle:
+            return True
+        return any(_streams(child, handle, binary, in_loop=True) for child in node.children)
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == handle:
+            method = func.attr.value
+            if method in _FILE_IO and (in_loop or (binary and method in _WHOLE_READS and not node.args)):
+                return True
+        if dotted(func) in ("shutil.copyfileobj", "copyfileobj") and any(
+            isinstance(a.value, cst.Name) and a.value.value == handle for a in node.args
+        ):
+            return True
+    return any(_streams(child, handle, binary, in_loop=in_loop) for child in node.children)
+
+
 _COMMAND_LINE = re.compile(r"(^|/)(cli/|cli\.py$|__main__\.py$)")
 
 class BlockingCallInAsync(Rule):
@@ -47,14 +77,18 @@ class BlockingCallInAsync(Rule):
     An `async def` endpoint runs on the event loop: while a synchronous call waits for the
     network, the disk, a subprocess or a database, no other request on that worker makes
     progress. The rule flags, inside `async def` bodies: `requests` and sync `httpx` calls,
-    `urlopen`, `time.sleep`, the `open()` builtin, `subprocess` and `os.system`, `smtplib`,
+    `urlopen`, `time.sleep`, file I/O without a bound (a file streamed in a loop, iterated,
+    copied, or a binary file read whole), `subprocess` and `os.system`, `smtplib`,
     synchronous database drivers (`sqlite3`, `psycopg2`, `pymysql`...), and database calls that
     are not awaited (a sync SQLAlchemy `Session`, also one injected with `Depends`, or the Django
     ORM). Ruff's ASYNC rules cover HTTP, sleep and files; database access is what they miss.
 
     Left alone: awaited calls, plain `def` endpoints (frameworks run them in a thread pool),
     functions nested in the coroutine (typically handed to `run_in_executor` or
-    `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, and packages whose manifest
+    `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, a small file touched once
+    (a JSON, YAML or ini file read or written whole in text mode, a header of fixed size, a file
+    only created, a handle given to a subprocess, an HTTP body or an archive reader: microseconds
+    on the loop, unlike ruff's ASYNC230), and packages whose manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
     framework outside its development groups (aiohttp counts where the package's code serves with
     `aiohttp.web`: elsewhere it is an HTTP client): their coroutines run in private loops
@@ -134,12 +168,24 @@ rows = await asyncio.to_thread(load_rows, user_id)
         ),
         Invalid(
             """
-            async def load_template(name):
-                with open(f"templates/{name}.html") as fh:
-                    return fh.read()
+            async def save_upload(request, path):
+                with open(path, "wb") as fh:
+                    async for chunk in request.content.iter_chunked(65536):
+                        fh.write(chunk)
             """,
             line=2,
-            note="File I/O with the builtin `open()`.",
+            note="An upload of any size written with the builtin `open()`, chunk by chunk, on the loop.",
+        ),
+        Invalid(
+            """
+            import hashlib
+
+            async def checksum(path):
+                with open(path, "rb") as fh:
+                    return hashlib.sha256(fh.read()).hexdigest()
+            """,
+            line=4,
+            note="A binary file of any size read whole on the loop.",
         ),
         Invalid(
             """
@@ -164,6 +210,22 @@ rows = await asyncio.to_thread(load_rows, user_id)
         ),
     ]
     VALID = [
+        Valid(
+            """
+            import asyncio
+            import json
+
+            async def start(node, command):
+                with open(node.settings_path, encoding="utf-8") as fh:
+                    settings = json.load(fh)
+                with open(node.image, "rb") as fh:
+                    header = fh.read(7)
+                with open(node.log_path, "w") as log:
+                    node.process = await asyncio.create_subprocess_exec(*command, stdout=log)
+                return settings, header
+            """,
+            note="A small settings file read once, a header of fixed size, and a log file handed to the subprocess.",
+        ),
         Valid(
             """
             import httpx
@@ -289,6 +351,31 @@ rows = await asyncio.to_thread(load_rows, user_id)
             return True
         return isinstance(parent, cst.For) and parent.asynchronous is not None and parent.iter is call
 
+    def _unbounded_file_io(self, call: cst.Call) -> bool:
+        """Whether the file `open()` returns is read or written without a bound on the loop:
+        streamed in a loop (`for chunk in ...: f.write(chunk)`, `for line in f`), copied whole
+        (`shutil.copyfileobj`), or a binary file read whole (`open(p, "rb").read()`). A small
+        text file read or written once (a JSON, YAML or ini file), a header of fixed size
+        (`f.read(512)`), a file only created, or a handle given to a subprocess, an HTTP body
+        or an archive reader costs the loop next to nothing."""
+        mode = argument(call, 1, "mode")
+        binary = "b" in ((string_value(mode) if mode is not None else None) or "")
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Attribute):
+            grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
+            return binary and parent.attr.value in _WHOLE_READS and isinstance(grand, cst.Call) and not grand.args
+        handle: str | None = None
+        region: cst.CSTNode | None = None
+        if isinstance(parent, cst.WithItem) and isinstance(parent.asname, cst.AsName) and isinstance(parent.asname.name, cst.Name):
+            handle = parent.asname.name.value
+            region = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.With)), None)
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            handle = parent.targets[0].target.value
+            region = self._async_function()
+        if handle is None or region is None:
+            return False
+        return _streams(region, handle, binary, in_loop=False)
+
     def _sync_database(self, env: Env, receiver: cst.BaseExpression, depth: int = 0) -> bool:
         """Evidence that a receiver is a synchronous connection, cursor or session: made by a sync
         driver's `connect()` (or a cursor of one), a sync `Session`, or a parameter annotated so."""
@@ -325,6 +412,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
         if name in _BLOCKING_FUNCTIONS:
             return _BLOCKING_FUNCTIONS[name], "use its async counterpart or run it in a thread"
         if isinstance(call.func, cst.Name) and call.func.value == "open" and "open" not in ctx.imports.names:
+            if not self._unbounded_file_io(call):
+                return None
             return "`open()`", "use aiofiles or run the file I/O in a thread"
         if (name.startswith("requests.") and name.rsplit(".", 1)[-1] in _SENDING) or (
                 name.startswith("httpx.") and name.rsplit(".", 1)[-1] in ("get", "post", "put", "patch", "delete", "head", "request", "stream")):
