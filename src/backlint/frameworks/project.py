@@ -231,6 +231,10 @@ class ProjectFacts:
     loop_servers: frozenset[str] = frozenset()
     """Modules that serve with aiohttp (`from aiohttp import web`): a manifest naming aiohttp may
     use it only as an HTTP client, so its package serves from an event loop only with one of these."""
+    batch_packages: frozenset[str] = frozenset()
+    """Directories whose manifest names no server, worker or scheduler (no web framework, no
+    Celery, no queue consumer): their code runs as one-shot commands and jobs, whose process ends
+    when the work does."""
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -266,6 +270,7 @@ class ProjectFacts:
             self.restful_aborts | other.restful_aborts,
             self.atomic_wrappers | other.atomic_wrappers,
             self.loop_servers | other.loop_servers,
+            self.batch_packages | other.batch_packages,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -327,6 +332,14 @@ class ProjectFacts:
             if not directory or path.startswith(directory + "/"):
                 return serves or self.aiohttp_server_in(directory)
         return None
+
+    def one_shot(self, path: str) -> bool:
+        """Whether the package holding `path`, by its nearest manifest, runs only one-shot
+        processes (commands, batch jobs): no server, worker or scheduler keeps it alive."""
+        for directory, _ in self.packages:
+            if not directory or path.startswith(directory + "/"):
+                return directory in self.batch_packages and not self.aiohttp_server_in(directory)
+        return False
 
     def aiohttp_server_in(self, directory: str) -> bool:
         """Whether a module the scan read under `directory` (project-relative; "" for the root)
@@ -662,10 +675,22 @@ _DEV_SECTION = re.compile(rb"(?m)^\[(?:dependency-groups|tool\.poetry\.(?:dev-de
 server named there does not make the package one."""
 
 
+_LONG_RUNNING = re.compile(
+    rb"""(?ix)(?<![\w.-])(flask|bottle|pyramid|cherrypy|web\.py|gunicorn|uwsgi|waitress|gevent|eventlet|twisted|celery|rq|
+    dramatiq|huey|kombu|pika|aio-pika|kafka-python|confluent-kafka|apscheduler|schedule|zmq|pyzmq|nameko|aiohttp|flower|
+    streamlit|gradio|dash|panel|bokeh)(?![\w-])"""
+)
+"""Servers, workers and schedulers other than the event-loop servers: a process that stays up."""
+
+
 def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
     """Facts from package manifests: (project-relative directory, manifest bytes) pairs."""
     serves: dict[str, bool] = {}
+    stays_up: dict[str, bool] = {}
     for directory, data in manifests:
-        serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(_DEV_SECTION.sub(b"", data)))
+        runtime = _DEV_SECTION.sub(b"", data)
+        serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(runtime))
+        stays_up[directory] = stays_up.get(directory, False) or serves[directory] or bool(_LONG_RUNNING.search(runtime))
     ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
-    return ProjectFacts(packages=tuple(ordered))
+    batch = frozenset(d for d, up in stays_up.items() if not up)
+    return ProjectFacts(packages=tuple(ordered), batch_packages=batch)

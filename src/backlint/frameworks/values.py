@@ -353,6 +353,8 @@ class Origins:
             return {Origin(Kind.CONSTANT, "a constant")}
         if env.stmt is not None and _checked_numeric(env.scope, env.stmt, name):
             return {Origin(Kind.NUMERIC, f"`{name}`, checked to be a number")}
+        if env.stmt is not None and _checked_literal(env.scope, env.stmt, name):
+            return {Origin(Kind.CONSTANT, f"`{name}`, checked to equal a constant")}
         bindings = resolve(env, name)
         if not bindings:
             if _CONSTANT_CASE.match(name):
@@ -674,6 +676,32 @@ def _is_database(ctx: FileContext, expr: cst.BaseExpression, env: Env) -> bool:
 
 
 _NUMBER_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "Number", "Integral", "Real"})
+
+
+def _checked_literal(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
+    """Whether `stmt` runs only under `if name == "text"` (or `name in ("a", "b")`): the value is
+    one the code wrote."""
+    for test in scope.guards(stmt):
+        conjuncts = [test]
+        while conjuncts:
+            t = conjuncts.pop()
+            if isinstance(t, cst.BooleanOperation) and isinstance(t.operator, cst.And):
+                conjuncts.extend((t.left, t.right))
+                continue
+            if not isinstance(t, cst.Comparison) or len(t.comparisons) != 1:
+                continue
+            op, right = t.comparisons[0].operator, t.comparisons[0].comparator
+            sides = [(t.left, right), (right, t.left)] if isinstance(op, cst.Equal) else [(t.left, right)] if isinstance(op, cst.In) else []
+            for named, other in sides:
+                if not (isinstance(named, cst.Name) and named.value == name):
+                    continue
+                if isinstance(op, cst.Equal) and string_value(other) is not None:
+                    return True
+                if isinstance(op, cst.In) and isinstance(other, (cst.Tuple, cst.List, cst.Set)) and other.elements and all(
+                    string_value(e.value) is not None for e in other.elements
+                ):
+                    return True
+    return False
 
 
 def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:

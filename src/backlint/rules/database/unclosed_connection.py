@@ -74,8 +74,9 @@ class UnclosedConnection(Rule):
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, `migrations/20210105_fill.py`), scripts
     (`scripts/`, `tools/`) and modules of a CLI's `commands/` package, which run once in a
-    process of their own that ends when they do, and click or typer commands that open a
-    connection once (not in a loop)."""
+    process of their own that ends when they do, click or typer commands that open a
+    connection once (not in a loop), and, the same way, any package whose manifest names no
+    server, worker or scheduler (a batch package of commands and jobs beside the service)."""
 
     ID = "BL103"
     LEVEL = Level.WARNING
@@ -392,14 +393,14 @@ Create engines once, at import time or application start-up, and reuse their poo
         if not isinstance(call, cst.Call):
             return
         opened = self._opener(call)
-        if opened is not None and not opened[1] and "connection" in opened[0]:
+        if opened is not None and not opened[1] and "connection" in opened[0] and not self._one_shot_outside_loop(node):
             self.report(call, what=opened[0], problem="is not closed by `with` (it only commits or rolls back)")
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
         if scope is None or project.is_script_path(self.ctx.path) or project.is_cli_path(self.ctx.path) or self._alembic_environment():
             return  # a script (scripts/, tools/, bin/...), a CLI command module or a migration run: the process, and what it opened, ends with it
-        command = routes.cli_command(node) and node.name.value != "handle"
+        command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path)
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():
             if "." in name:
@@ -416,6 +417,11 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
                     continue  # opened once by a click or typer command: it ends with the process
                 self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
+
+    def _one_shot_outside_loop(self, node: cst.CSTNode) -> bool:
+        """In a package that only runs one-shot processes, and not inside a loop: the process, and
+        the connection, end with the job."""
+        return self.ctx.project.one_shot(self.ctx.path) and not any(isinstance(n, (cst.For, cst.While)) for n in self.ctx.stack)
 
     def _alembic_environment(self) -> bool:
         """An Alembic `env.py`, wherever it lives (a template copied for plugins, say): it imports
