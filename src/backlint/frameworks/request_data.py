@@ -64,7 +64,32 @@ def _is_request_object(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     qualified = ctx.imports.qualify(expr)
     if qualified is not None:
         return qualified in ("flask.request", "quart.request", "werkzeug.local.request")
-    return expr.value in REQUEST_NAMES and not _outgoing_request(ctx, expr.value)
+    return expr.value in REQUEST_NAMES and not _outgoing_request(ctx, expr.value) and not _typed_as_other(ctx, expr.value)
+
+
+_REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "BaseRequest", "HTTPConnection",
+                            "HttpRequestType", "Any", "object"})
+_FRAMEWORK_MODULES = ("starlette.", "fastapi.", "django.", "rest_framework.", "aiohttp.", "flask.", "werkzeug.", "pyramid.",
+                      "sanic.", "quart.", "litestar.", "tornado.", "falcon.", "webob.")
+
+
+def _typed_as_other(ctx: FileContext, name: str) -> bool:
+    """`def add(httpreq: Request, request: AddTextRequest)`: a parameter of this name annotated
+    with a type that is not a framework's request (a Pydantic body model) is not the request."""
+    fn = ctx.function()
+    if fn is None:
+        return False
+    param = next((p for p in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params) if p.name.value == name), None)
+    if param is None or param.annotation is None:
+        return False
+    annotation = param.annotation.annotation
+    if isinstance(annotation, cst.Subscript):
+        return False  # `Optional[Request]`, `Annotated[...]`: not worth unpicking
+    short = dotted(annotation)
+    if short is None:
+        return False
+    qualified = ctx.imports.qualify(annotation) or ""
+    return short.rsplit(".", 1)[-1] not in _REQUEST_TYPES and not qualified.startswith(_FRAMEWORK_MODULES)
 
 
 def _outgoing_request(ctx: FileContext, name: str) -> bool:
