@@ -318,6 +318,24 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """
             from django.db import models
 
+            class Alert(models.Model):
+                summary = models.ForeignKey("Summary", related_name="alerts", on_delete=models.CASCADE)
+                series_signature = models.ForeignKey("Signature", on_delete=models.CASCADE)
+
+            def signature_ids(page):
+                ids = set()
+                for summary in page:
+                    for alert in summary.alerts.all():
+                        ids.add(alert.series_signature.id)
+                return ids
+            """,
+            note="Rows of a collection the caller passed: its query may prefetch `alerts__series_signature` "
+            "(a viewset's `queryset`), as it may `alerts`; neither is known to be missing here.",
+        ),
+        Valid(
+            """
+            from django.db import models
+
             class Organization(models.Model):
                 teams = models.ManyToManyField("Team")
                 owners = models.ManyToManyField("User")
@@ -1203,6 +1221,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     # members' query prefetched (`roles__permissions`) serves the roles too.
                     outer = next((lp for lp in self._loops() if root.value in lp.targets and lp.iterable is not iterable), None)
                     upstream = self._query_origin(outer.iterable, depth + 1) if outer is not None else None
+                    if outer is not None and upstream is None and set(database.chain_methods(value)) <= {"all"} and any(
+                        isinstance(v, cst.Param) for v, _ in assigned_values(venv, outer.iterable)
+                    ):
+                        # `for alert in summary.alerts.all()` over a `page` the caller passed: the
+                        # caller's query may prefetch `alerts__series_signature`, as it may `alerts`
+                        return None
                 if upstream is not None:
                     eager |= upstream[1]
                     if refines:
