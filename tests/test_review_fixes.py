@@ -15,8 +15,8 @@ from backlint.rules.errors.swallowed_exception import SwallowedException
 from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 
 
-def _lines(rule: type, code: str, path: str = "app/views.py") -> list[int]:
-    result = analyze_text(path, textwrap.dedent(code), [(rule, {})], EMPTY)
+def _lines(rule: type, code: str, path: str = "app/views.py", **options: object) -> list[int]:
+    result = analyze_text(path, textwrap.dedent(code), [(rule, dict(options))], EMPTY)
     assert not result.notifications, result.notifications
     return [f.region.start_line for f in result.findings]
 
@@ -123,8 +123,10 @@ def test_any_constant_reset_tested_right_after_the_try_is_answered(reset: str) -
             abort(401)
         return user.to_dict()
     """
-    assert _lines(SwallowedException, code) == []
-    assert _lines(SwallowedException, code.replace("        if not user:\n            abort(401)\n", "")) == [9]
+    assert _lines(SwallowedException, code, everywhere=True) == []
+    unanswered = code.replace("        if not user:\n            abort(401)\n", "")
+    assert _lines(SwallowedException, unanswered, everywhere=True) == [9]
+    assert _lines(SwallowedException, unanswered) == []  # a read: looked at only `everywhere`
 
 
 def test_semgrep_tests_listing_several_rule_ids_are_test_code() -> None:

@@ -43,3 +43,19 @@ def test_a_compose_service_password_spelled_from_its_own_url_is_a_local_default(
     assert _found("app/settings.py", 'CACHES = {"default": {"LOCATION": "redis://:redispassword@cache:6379"}}\n') == 0
     assert _found("app/settings.py", 'CACHES = {"default": {"LOCATION": "redis://:Hq7vT2pLx9@cache:6379"}}\n') == 1
     assert _found("app/settings.py", 'DB = "postgres://app:redispassword@db.prod.example.net/app"\n') == 1
+
+
+def test_values_of_a_manual_run_are_samples() -> None:
+    code = (
+        'def main():\n    run(password="Sup3r-Secr3t-Pw")\n\n\n'
+        'def serve():\n    connect(password="Sup3r-Secr3t-Pw")\n\n\n'
+        'if __name__ == "__main__":\n    main()\n    resolver = {"Password": "Pa55w0rd-xyz"}\n'
+    )
+    assert _found("app/resolver.py", code) == 1  # only `serve`, which the service may call
+    assert _found("app/resolver.py", code + "main()\n") == 2  # main runs on import too
+
+
+def test_a_loopback_database_url_is_a_local_identity() -> None:
+    assert _found("app/tools.py", 'URL = "postgresql://otpd:linotp2d@localhost/otpdb"\n') == 0
+    assert _found("app/tools.py", 'URL = "postgresql://otpd:linotp2d@db.internal.example.net/otpdb"\n') == 1
+    assert _found("app/tools.py", 'URL = "postgresql://otpd:kQ7vT2pLx9mWz4RtY8bN3@localhost/otpdb"\n') == 1  # generated: a real one

@@ -74,3 +74,4 @@ def test_allowlists_by_membership_and_by_lookup() -> None:
             cur.execute(f"SELECT * FROM posts WHERE kind = '{kind}' AND sort = '{sort}'")
     """
     assert _found(code) == 0
+

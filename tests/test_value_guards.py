@@ -57,3 +57,13 @@ def test_sql_value_checked_against_literals() -> None:
     )
     found = analyze_text("app/store.py", code, [(SqlStringBuilding, {})], EMPTY).findings
     assert [f.region.start_line for f in found] == [5]
+
+
+def test_a_value_grown_by_many_augmented_assignments_is_followed_whole() -> None:
+    lines = ["from flask import Flask, jsonify", "app = Flask(__name__)", "", "@app.route('/x')", "def x():",
+             "    try:", "        run()", "    except Exception as e:", "        msg = 'failed'"]
+    for i in range(40):
+        lines += [f"        if FLAGS & {1 << (i % 30)}:", f"            msg += ' step {i}'"]
+    lines += ["        msg += str(e)", "        return jsonify(error=msg), 500"]
+    found = analyze_text("app/views.py", "\n".join(lines) + "\n", [(ExceptionLeak, {})], EMPTY).findings
+    assert len(found) == 1  # each `+=` followed once per question: not abandoned for want of steps

@@ -241,7 +241,13 @@ class FileContext:
             return value
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        # Memoized (value descriptions name the same expressions again and again); the node is
+        # kept beside its text so that a recycled id() never answers for another node.
+        key = ("code", id(node))
+        held = self._memo.get(key)
+        if held is None or held[0] is not node:
+            held = self._memo[key] = (node, self.module.code_for_node(node))
+        return held[1]  # type: ignore[no-any-return]
 
     # -- reporting ------------------------------------------------------------------------------
 

@@ -121,6 +121,8 @@ class Scope:
         """Every call in this scope (nested scopes excluded) with its statement."""
         self._info: dict[int, _StmtInfo] = {}
         self._names: dict[str, list[Definition]] = {}
+        self._reaching: dict[tuple[str, int], list[Definition]] = {}
+        self._nested: dict[tuple[int, str], list[Definition]] = {}
         self._build()
 
     # -- construction -----------------------------------------------------------------------
@@ -377,6 +379,12 @@ class Scope:
         info = self._info.get(id(stmt))
         if info is None:
             return list(reversed(self._names[name]))
+        key = (name, id(stmt))
+        if key not in self._reaching:
+            self._reaching[key] = self._reaching_uncached(name, stmt)
+        return list(self._reaching[key])
+
+    def _reaching_uncached(self, name: str, stmt: cst.CSTNode) -> list[Definition]:
         found: list[Definition] = []
         seen: set[int] = set()
 
@@ -451,10 +459,15 @@ class Scope:
 
     def _nested_defs(self, stmt: cst.CSTNode, name: str) -> list[Definition]:
         """Bindings of `name` inside the bodies of compound statement `stmt`, in source order."""
+        key = (id(stmt), name)
+        cached = self._nested.get(key)
+        if cached is not None:
+            return cached
         out: list[Definition] = []
         for child in self._info[id(stmt)].children:
             out.extend(d for d in self._info[id(child)].defs if d.name == name)
             out.extend(self._nested_defs(child, name))
+        self._nested[key] = out
         return out
 
     def _param_def(self, name: str, param: cst.Param) -> Definition:

@@ -378,6 +378,8 @@ def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> 
         return True
     if len(password) <= 2 and len(user) <= 2:
         return True  # `http://u:p@proxy:823`: letters standing for a user and a password
+    if host in LOOPBACK_HOSTS and not _random_looking(password):
+        return True  # `postgresql://otpd:linotp2d@localhost/otpdb`: usable only on the machine itself, a local identity
     if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
         return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4 or spelled_from(password, frozenset({scheme, user, host}))
     if _SERVICE_HOST.fullmatch(host):

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 12
 MAX_STEPS = 20_000
+FILE_STEPS = 400_000
+"""Steps for all questions about one file: past it, new questions are abandoned, so that a file
+of long functions full of reassignments is analysed in seconds instead of hitting the timeout."""
 """Expressions one question may visit. Helpers calling helpers, each `return` and each reaching
 definition a branch, can make the origins of one value exponential in the code's size; a
 question past this budget is abandoned (no origins: rules stay silent, precision first)."""
@@ -263,6 +266,9 @@ class Origins:
         self._active: set[tuple[int, int]] = set()
         self._nesting = 0
         self._steps = 0
+        self._augments: dict[tuple[int, int], frozenset[Origin]] = {}
+        self._spent: list[int] = ctx.memo("origins-steps", lambda: [0])
+        """Steps taken by every question about this file, whichever rule asked."""
 
     def of(self, expr: cst.BaseExpression | None, env: Env) -> frozenset[Origin]:
         if expr is None:
@@ -274,7 +280,11 @@ class Origins:
             return frozenset()
         if self._nesting == 0:
             self._steps = 0
+            self._augments = {}
+            if self._spent[0] > FILE_STEPS:
+                return frozenset()  # the file's budget is spent: abandoned, not guessed
         self._steps += 1
+        self._spent[0] += 1
         if self._steps > MAX_STEPS:
             raise _Exhausted
         self._active.add(key)
@@ -379,6 +389,12 @@ class Origins:
         if kind in (DefKind.ASSIGN, DefKind.LOOP, DefKind.APPEND, DefKind.EXTEND, DefKind.WITH):
             return set(self.of(d.value, b.env))
         if kind is DefKind.AUGMENT:
+            # `sql += ...` many times over: each one is followed once per question, not once per
+            # path to it (the paths multiply with every `+=` before it).
+            memo_key = (id(d), id(b.env.arguments))
+            cached = self._augments.get(memo_key)
+            if cached is not None:
+                return set(cached)
             out = set(self.of(d.value, b.env))
             key = (id(d), 0)
             if d.statement is not None and d.scope is not None and key not in self._active:
@@ -390,6 +406,7 @@ class Origins:
                             out |= self._binding(name, Binding(prev.value, b.env.at(prev), prev, prev.element))
                 finally:
                     self._active.discard(key)
+                self._augments[memo_key] = frozenset(out)  # followed whole: the answer for any path
             return out
         if kind is DefKind.EXCEPT:
             return {Origin(Kind.EXCEPTION, f"the exception `{name}`", d.node)}

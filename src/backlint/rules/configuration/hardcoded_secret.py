@@ -607,13 +607,16 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self.report(node, what=what, where=where, redact=[node])
 
     def _demonstration(self) -> bool:
-        """Inside an `if __name__ == "__main__":` block that asserts (a module's self-test), a
-        function named for development or tests (`create_dev_user`, `seed_demo`), or a constant
-        named for tests or examples (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the
-        service's credentials."""
+        """Inside an `if __name__ == "__main__":` block or a function only that block calls (a
+        module's self-test or manual run), a function named for development or tests
+        (`create_dev_user`, `seed_demo`), or a constant named for tests or examples
+        (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the service's credentials."""
+        main_only = self.ctx.memo("BL301-main-only", lambda: _called_only_from_main(self.ctx.module))
         for node in self.ctx.stack:
-            if isinstance(node, cst.If) and _main_guard(node.test) and any(isinstance(n, cst.Assert) for n in iter_descendants(node.body)):
-                return True  # a self-test (asserts), not a program started with its settings
+            if isinstance(node, cst.If) and _main_guard(node.test):
+                return True  # a self-test or a manual run, not the service started with its settings
+            if isinstance(node, cst.FunctionDef) and node.name.value in main_only:
+                return True
             if isinstance(node, cst.If) and node.test is not None and _TESTING_FLAG.fullmatch(dotted(node.test) or ""):
                 return True  # `if TESTING:` (settings for the test suite's run)
             if isinstance(node, cst.FunctionDef) and set(name_parts(node.name.value)) & _DEMO_FUNCTION_WORDS:
@@ -866,6 +869,23 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
 _DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "sample", "example", "seed", "fixture", "fake", "dummy"})
 _DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
+
+
+def _called_only_from_main(module: cst.Module) -> frozenset[str]:
+    """Module-level functions called in the `if __name__ == "__main__":` block and nowhere else
+    in the module (`def main(): ...` run by hand)."""
+    main_calls: set[str] = set()
+    other_calls: set[str] = set()
+    own_names = {id(n.name) for n in iter_descendants(module) if isinstance(n, (cst.FunctionDef, cst.ClassDef))}
+    for stmt in module.body:
+        inside = isinstance(stmt, cst.If) and _main_guard(stmt.test)
+        for n in iter_descendants(stmt):
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Name):
+                (main_calls if inside else other_calls).add(n.func.value)
+            elif isinstance(n, cst.Name) and not inside and id(n) not in own_names:
+                other_calls.add(n.value)  # passed on (`register(main)`, `entry = main`)
+    defined = {s.name.value for s in module.body if isinstance(s, cst.FunctionDef)}
+    return frozenset((main_calls & defined) - other_calls)
 
 
 def _main_guard(test: cst.BaseExpression) -> bool:
