@@ -134,7 +134,8 @@ def runs_query(ctx: FileContext, call: cst.Call, env: Env | None = None) -> bool
     func = call.func
     if ctx.imports.qualify(func) in _FUNCTION_SINKS:
         return ctx.imports.qualify(func) in _READ_FUNCTIONS
-    return isinstance(func, cst.Attribute) and func.attr.value != "mogrify"
+    # `conn.execute(...)`, `cur.fetchall()`: a database object's method (not a GraphQL client's `execute`)
+    return isinstance(func, cst.Attribute) and func.attr.value != "mogrify" and any(s.only_sql for s in sinks)
 
 
 def _short_receiver(expr: cst.BaseExpression) -> str:

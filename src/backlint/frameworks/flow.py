@@ -432,6 +432,11 @@ class Scope:
     def guards(self, stmt: cst.CSTNode) -> Iterator[cst.BaseExpression]:
         """Tests of the `if`/`elif`/`while` statements whose body (not `else`) holds `stmt`,
         innermost first: what is known to be true when `stmt` runs."""
+        for test, _ in self.guard_statements(stmt):
+            yield test
+
+    def guard_statements(self, stmt: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode]]:
+        """`guards`, each with its `if` or `while` statement."""
         current = stmt
         while True:
             info = self._info.get(id(current))
@@ -441,7 +446,7 @@ class Scope:
             if isinstance(parent, (cst.If, cst.While)):
                 body = parent.body
                 if info.block is getattr(body, "body", None) or (len(info.block) == 1 and info.block[0] is body):
-                    yield parent.test
+                    yield parent.test, parent
             current = parent
 
     def before(self, stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:

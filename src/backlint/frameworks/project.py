@@ -683,6 +683,10 @@ _LONG_RUNNING = re.compile(
 """Servers, workers and schedulers other than the event-loop servers: a process that stays up."""
 
 
+_DECLARES_DEPENDENCIES = re.compile(rb"(?m)^\s*(?:dependencies\s*=|install_requires\b|\[tool\.poetry\.dependencies\]|[A-Za-z0-9][\w.-]*\s*(?:\[[^\]]*\]\s*)?(?:[=<>!~]=?|@|$))")
+_INCLUDES = re.compile(rb"(?m)^\s*-[rc]\s|^\s*--requirement\b")
+
+
 def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
     """Facts from package manifests: (project-relative directory, manifest bytes) pairs."""
     serves: dict[str, bool] = {}
@@ -690,7 +694,10 @@ def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
     for directory, data in manifests:
         runtime = _DEV_SECTION.sub(b"", data)
         serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(runtime))
-        stays_up[directory] = stays_up.get(directory, False) or serves[directory] or bool(_LONG_RUNNING.search(runtime))
+        # Only a manifest that lists the dependencies itself can say none of them serves: not one
+        # of tool settings only, nor one that includes another list (`-r base.txt`).
+        unknown = not _DECLARES_DEPENDENCIES.search(runtime) or bool(_INCLUDES.search(runtime))
+        stays_up[directory] = stays_up.get(directory, False) or serves[directory] or unknown or bool(_LONG_RUNNING.search(runtime))
     ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
     batch = frozenset(d for d, up in stays_up.items() if not up)
     return ProjectFacts(packages=tuple(ordered), batch_packages=batch)

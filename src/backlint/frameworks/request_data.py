@@ -89,7 +89,14 @@ def _typed_as_other(ctx: FileContext, name: str) -> bool:
     if short is None:
         return False
     qualified = ctx.imports.qualify(annotation) or ""
-    return short.rsplit(".", 1)[-1] not in _REQUEST_TYPES and not qualified.startswith(_FRAMEWORK_MODULES)
+    last = short.rsplit(".", 1)[-1]
+    if last in _REQUEST_TYPES or last.endswith(_REQUEST_SUFFIXES) or qualified.startswith(_FRAMEWORK_MODULES):
+        return False  # `HttpRequest`, a project's `AuthenticatedHttpRequest`
+    return True
+
+
+_REQUEST_SUFFIXES = ("HttpRequest", "WSGIRequest", "ASGIRequest", "BaseRequest", "HTTPRequest")
+"""Subclasses of a framework's request keep its name at the end; a body model is only `...Request`."""
 
 
 def _outgoing_request(ctx: FileContext, name: str) -> bool:

@@ -280,7 +280,7 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
     if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier: a setting's name, not its value
-    if re.fullmatch(r"[a-z]+(?:[:_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*)+", v):
+    if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*){2,}", v):
         return False  # `"sumo:wiki:full-rebuild"`: a namespaced cache or queue key, words and colons
     if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
         return False  # `"__pending_bot_token__"`: a sentinel marking a value not yet given
@@ -378,7 +378,7 @@ def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> 
         return True
     if len(password) <= 2 and len(user) <= 2:
         return True  # `http://u:p@proxy:823`: letters standing for a user and a password
-    if host in LOOPBACK_HOSTS and not _random_looking(password):
+    if host in LOOPBACK_HOSTS and not (re.search(r"[a-z]", password) and re.search(r"[A-Z]", password) and re.search(r"\d", password)):
         return True  # `postgresql://otpd:linotp2d@localhost/otpdb`: usable only on the machine itself, a local identity
     if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
         return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4 or spelled_from(password, frozenset({scheme, user, host}))

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 12
 MAX_STEPS = 20_000
-FILE_STEPS = 400_000
-"""Steps for all questions about one file: past it, new questions are abandoned, so that a file
-of long functions full of reassignments is analysed in seconds instead of hitting the timeout."""
 """Expressions one question may visit. Helpers calling helpers, each `return` and each reaching
 definition a branch, can make the origins of one value exponential in the code's size; a
 question past this budget is abandoned (no origins: rules stay silent, precision first)."""
@@ -266,9 +263,7 @@ class Origins:
         self._active: set[tuple[int, int]] = set()
         self._nesting = 0
         self._steps = 0
-        self._augments: dict[tuple[int, int], frozenset[Origin]] = {}
-        self._spent: list[int] = ctx.memo("origins-steps", lambda: [0])
-        """Steps taken by every question about this file, whichever rule asked."""
+        self._augments: dict[tuple[int, int], tuple[object, frozenset[Origin]]] = {}
 
     def of(self, expr: cst.BaseExpression | None, env: Env) -> frozenset[Origin]:
         if expr is None:
@@ -281,10 +276,7 @@ class Origins:
         if self._nesting == 0:
             self._steps = 0
             self._augments = {}
-            if self._spent[0] > FILE_STEPS:
-                return frozenset()  # the file's budget is spent: abandoned, not guessed
         self._steps += 1
-        self._spent[0] += 1
         if self._steps > MAX_STEPS:
             raise _Exhausted
         self._active.add(key)
@@ -392,9 +384,9 @@ class Origins:
             # `sql += ...` many times over: each one is followed once per question, not once per
             # path to it (the paths multiply with every `+=` before it).
             memo_key = (id(d), id(b.env.arguments))
-            cached = self._augments.get(memo_key)
-            if cached is not None:
-                return set(cached)
+            held = self._augments.get(memo_key)
+            if held is not None and held[0] is b.env.arguments:
+                return set(held[1])
             out = set(self.of(d.value, b.env))
             key = (id(d), 0)
             if d.statement is not None and d.scope is not None and key not in self._active:
@@ -406,7 +398,7 @@ class Origins:
                             out |= self._binding(name, Binding(prev.value, b.env.at(prev), prev, prev.element))
                 finally:
                     self._active.discard(key)
-                self._augments[memo_key] = frozenset(out)  # followed whole: the answer for any path
+                self._augments[memo_key] = (b.env.arguments, frozenset(out))  # followed whole: the answer for any path
             return out
         if kind is DefKind.EXCEPT:
             return {Origin(Kind.EXCEPTION, f"the exception `{name}`", d.node)}
@@ -665,7 +657,7 @@ _INPUT_CALLS = frozenset({"input", "open", "getpass", "check_output", "run", "po
 _INPUT_MODULES = ("requests.", "httpx.", "urllib.", "subprocess.", "socket.", "aiohttp.", "os.popen", "sys.stdin", "pathlib.", "json.load", "csv.")
 
 
-_MODEL_METADATA = re.compile(r"\._meta\.|\.metadata\.(sorted_tables|tables)\.|\.__table__\.|\.__tablename__\.")
+_MODEL_METADATA = re.compile(r"\._meta\.|(?:^\.|\.[A-Z]\w*\.|\.db\.)metadata\.(sorted_tables|tables)\.|\.__table__\.|\.__tablename__\.")
 _ROW_READERS = frozenset({"fetchone", "fetchall", "fetchmany", "scalar", "scalars", "scalar_one", "scalar_one_or_none",
                           "first", "one", "one_or_none", "all", "mappings"})
 
@@ -697,8 +689,10 @@ _NUMBER_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "Number", 
 
 def _checked_literal(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
     """Whether `stmt` runs only under `if name == "text"` (or `name in ("a", "b")`): the value is
-    one the code wrote."""
-    for test in scope.guards(stmt):
+    one the code wrote (and not bound again since: `for state in others:` inside the `if`)."""
+    for test, guard in scope.guard_statements(stmt):
+        if not _same_binding(scope, name, guard, stmt):
+            continue
         conjuncts = [test]
         while conjuncts:
             t = conjuncts.pop()
@@ -728,6 +722,8 @@ def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
     tested: set[str] = set()
     for prev in scope.before(stmt):
         if isinstance(prev, cst.If) and prev.orelse is None and _exits(prev.body):
+            if not _same_binding(scope, name, prev, stmt):
+                continue  # bound again after the check
             test = prev.test
             if (
                 isinstance(test, cst.Comparison)
@@ -752,6 +748,11 @@ def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
                 ):
                     looked_up.add(small.targets[0].target.value)
     return bool(looked_up)
+
+
+def _same_binding(scope: Scope, name: str, check: cst.CSTNode, stmt: cst.CSTNode) -> bool:
+    """Whether `name` holds at `stmt` only what it held when `check` ran."""
+    return {id(d) for d in scope.reaching(name, stmt)} <= {id(d) for d in scope.reaching(name, check)}
 
 
 def _exits(body: cst.BaseSuite) -> bool:
@@ -798,14 +799,16 @@ def _lookup_of(scope: Scope, value: cst.BaseExpression, name: str) -> bool:
     )
 
 
-def _fixed_table(scope: Scope, expr: cst.BaseExpression) -> bool:
+def _fixed_table(scope: Scope, expr: cst.BaseExpression, depth: int = 0) -> bool:
     """A literal collection of constants, a name bound only to one (in this function or the
     module), an UPPER_CASE constant, or its `.keys()`."""
+    if depth > 4:
+        return False
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "keys" and not expr.args:
         expr = expr.func.value
     if isinstance(expr, (cst.Dict, cst.Set, cst.List, cst.Tuple)):
         elements = [e.key for e in expr.elements if isinstance(e, cst.DictElement)] if isinstance(expr, cst.Dict) else [e.value for e in expr.elements]
-        return all(string_value(e) is not None for e in elements)
+        return bool(elements) and len(elements) == len(expr.elements) and all(string_value(e) is not None for e in elements)
     if isinstance(expr, cst.Name):
         if _CONSTANT_CASE.match(expr.value):
             return True
@@ -813,7 +816,7 @@ def _fixed_table(scope: Scope, expr: cst.BaseExpression) -> bool:
         while current is not None:
             defs = current.definitions(expr.value)
             if defs:
-                return all(d.kind is DefKind.ASSIGN and d.value is not None and _fixed_table(current, d.value) for d in defs)
+                return all(d.kind is DefKind.ASSIGN and d.value is not None and _fixed_table(current, d.value, depth + 1) for d in defs)
             current = current.parent
     return False
 

@@ -611,11 +611,15 @@ Rotate any secret that was committed: it stays in the repository's history."""
         module's self-test or manual run), a function named for development or tests
         (`create_dev_user`, `seed_demo`), or a constant named for tests or examples
         (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the service's credentials."""
-        main_only = self.ctx.memo("BL301-main-only", lambda: _called_only_from_main(self.ctx.module))
-        for node in self.ctx.stack:
-            if isinstance(node, cst.If) and _main_guard(node.test):
+        manual = not _ENTRY_POINT.search(self.ctx.path)  # a package module's manual run, not the program's start
+        main_only = self.ctx.memo("BL301-main-only", lambda: _called_only_from_main(self.ctx.module)) if manual else frozenset()
+        stack = self.ctx.stack
+        for i, node in enumerate(stack):
+            if isinstance(node, cst.If) and _main_guard(node.test) and i + 1 < len(stack) and stack[i + 1] is node.body and (
+                manual or any(isinstance(n, cst.Assert) for n in iter_descendants(node.body))
+            ):
                 return True  # a self-test or a manual run, not the service started with its settings
-            if isinstance(node, cst.FunctionDef) and node.name.value in main_only:
+            if isinstance(node, cst.FunctionDef) and node.name.value in main_only and i > 0 and isinstance(stack[i - 1], cst.Module):
                 return True
             if isinstance(node, cst.If) and node.test is not None and _TESTING_FLAG.fullmatch(dotted(node.test) or ""):
                 return True  # `if TESTING:` (settings for the test suite's run)
@@ -869,6 +873,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
 _DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "sample", "example", "seed", "fixture", "fake", "dummy"})
 _DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
+
+
+_ENTRY_POINT = re.compile(r"(^|/)(main|app|application|bot|run|server|serve|start|wsgi|asgi|manage|cli|__main__|worker|daemon)\.py$")
+"""Files that start the program: their `__main__` block (and its `main()`) is how the service runs."""
 
 
 def _called_only_from_main(module: cst.Module) -> frozenset[str]:

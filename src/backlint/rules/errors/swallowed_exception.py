@@ -905,8 +905,9 @@ except SMTPException:
         if not _silent(node) and routes.route_of(self.ctx, fn) is None:
             return  # a fallback value outside a request handler: the author chose what the failure means
         tried = self.ctx.parent()
-        if isinstance(tried, (cst.Try, cst.TryStar)) and not self._looked_at(tried.body):
-            return
+        exits_too = node.type is None or (dotted(node.type) or "").rsplit(".", 1)[-1] == "BaseException"
+        if isinstance(tried, (cst.Try, cst.TryStar)) and not exits_too and not self._looked_at(tried.body):
+            return  # (a bare `except:` or `BaseException` also swallows Ctrl-C and `sys.exit`: always looked at)
         what = "`except:`" if node.type is None else f"`except {self.ctx.code(node.type)}`"
         self.report(node.type if node.type is not None else node, what=what)
 
@@ -1149,7 +1150,8 @@ _STATE_VERBS = frozenset({
     "save", "commit", "delete", "create", "update", "insert", "add", "write", "remove", "unlink", "rmtree", "upload",
     "send", "post", "put", "patch", "set", "submit", "deploy", "publish", "store", "execute", "executemany",
     "flush", "upsert", "apply", "delay", "rename", "move", "copy", "mkdir", "makedirs", "dump", "assign", "register",
-    "enqueue", "destroy", "drop", "clear", "reset", "purge", "sync", "reserve",
+    "enqueue", "destroy", "drop", "clear", "reset", "purge", "sync", "reserve", "charge", "capture", "refund", "transfer",
+    "cancel", "revoke", "grant", "archive",
 })
 """Words of calls that change something outside the function: rows, files, messages, jobs. Not
 notifications pushed to a UI (`push`, `notify`, `emit`) or signals to processes (`kill`,
@@ -1161,10 +1163,19 @@ def _changes_state(body: cst.CSTNode) -> bool:
     `os.remove(path)`, `send_receipt(...)`, `create_or_update(...)`, `cur.execute(...)`): when it
     fails unseen, a change is lost without a trace. A block that only reads, looks up, parses or
     probes answers with its fallback instead, which held-out review rejected five times in six."""
-    return any(
-        isinstance(n, cst.Call) and not set(name_parts(call_name(n) or "")).isdisjoint(_STATE_VERBS)
-        for n in iter_descendants(body, into_scopes=False)
-    )
+    return any(isinstance(n, cst.Call) and _named_for_change(call_name(n) or "") for n in iter_descendants(body, into_scopes=False))
+
+
+def _named_for_change(name: str) -> bool:
+    """`save`, `create_or_update`, and run-together words led by a longer verb (`sendmail`,
+    `writerow`, `savepoint`; not `settings` or `address`)."""
+    return any(w in _STATE_VERBS or w.startswith(_LEADING_VERBS) for w in name_parts(name))
+
+
+_LEADING_VERBS = ("send", "write", "save", "commit", "delete", "create", "insert", "remove", "upload", "submit", "publish",
+                  "execute", "upsert", "rename", "destroy", "purge", "reserve", "update", "charge", "refund", "revoke")
+"""Verbs that still say a change at the head of a longer word (`sendmail`, `writerow`); not
+`post` (`postgres`), `drop` (`dropdown`) or `copy` (`copyright`)."""
 
 
 def _in_memory(call: cst.Call) -> bool:

@@ -9,7 +9,7 @@ from backlint.frameworks import database, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import argument, string_value
+from backlint.syntax import argument, iter_descendants, string_value
 
 _BLOCKING_FUNCTIONS = {
     "time.sleep": "`time.sleep()` (use `await asyncio.sleep()`)",
@@ -48,12 +48,12 @@ def _streams(node: cst.CSTNode, handle: str, binary: bool, *, in_loop: bool) -> 
     """Whether `node` reads or writes `handle` in a loop, iterates it, copies it whole, or reads
     it whole in binary mode."""
     if isinstance(node, (cst.For, cst.While)):
-        if isinstance(node, cst.For) and isinstance(node.iter, cst.Name) and node.iter.value == handle:
-            return True  # `for line in fh`
+        if isinstance(node, cst.For) and _iterates(node.iter, handle):
+            return True  # `for line in fh`, `for row in csv.reader(fh)`
         return any(_streams(child, handle, binary, in_loop=True) for child in node.children)
     if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
         for_in = node.for_in
-        if isinstance(for_in.iter, cst.Name) and for_in.iter.value == handle:
+        if _iterates(for_in.iter, handle):
             return True
         return any(_streams(child, handle, binary, in_loop=True) for child in node.children)
     if isinstance(node, cst.Call):
@@ -62,11 +62,28 @@ def _streams(node: cst.CSTNode, handle: str, binary: bool, *, in_loop: bool) -> 
             method = func.attr.value
             if method in _FILE_IO and (in_loop or (binary and method in _WHOLE_READS and not node.args)):
                 return True
-        if dotted(func) in ("shutil.copyfileobj", "copyfileobj") and any(
-            isinstance(a.value, cst.Name) and a.value.value == handle for a in node.args
+        if dotted(func) in _WHOLE_FILE_CALLS and any(isinstance(a.value, cst.Name) and a.value.value == handle for a in node.args):
+            return True  # `shutil.copyfileobj(src, fh)`, `pickle.load(fh)`
+        if (
+            binary
+            and isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == handle
+            and func.attr.value == "write"
+            and any(isinstance(n, cst.Await) for a in node.args for n in (a.value, *iter_descendants(a.value)))
         ):
-            return True
+            return True  # `fh.write(await upload.read())`: a whole upload, of any size
     return any(_streams(child, handle, binary, in_loop=in_loop) for child in node.children)
+
+
+_WHOLE_FILE_CALLS = frozenset({"shutil.copyfileobj", "copyfileobj", "pickle.load", "marshal.load", "hashlib.file_digest"})
+
+
+def _iterates(expr: cst.BaseExpression, handle: str) -> bool:
+    """`fh`, or a reader wrapped around it (`csv.reader(fh)`, `enumerate(fh)`)."""
+    if isinstance(expr, cst.Name):
+        return expr.value == handle
+    return isinstance(expr, cst.Call) and any(isinstance(a.value, cst.Name) and a.value.value == handle for a in expr.args)
 
 
 _COMMAND_LINE = re.compile(r"(^|/)(cli/|cli\.py$|__main__\.py$)")
