@@ -63,7 +63,8 @@ class SwallowedException(Rule):
     development-only blocks (`if settings.DEBUG:`), migrations and test code.
     And by default, a `try` that changes nothing: the rule looks at blocks that call something
     named for a change (save, commit, delete, create, update, insert, write, remove, send, upload,
-    submit, publish, execute...), where a failure nobody sees loses a write; around reads, lookups,
+    submit, publish, execute...; a bare `except:` or `except BaseException` always, since it also
+    swallows Ctrl-C and `sys.exit`), where a failure nobody sees loses a write; around reads, lookups,
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
