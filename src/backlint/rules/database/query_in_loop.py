@@ -37,6 +37,18 @@ _RELATION_WRITES = frozenset({"delete", "add", "remove", "clear", "set", "create
 `obj.tags.append(t)` is not here: it loads the collection first.)"""
 
 
+def _compares_to_literal(test: cst.BaseExpression, names: set[str]) -> bool:
+    """`name == "literal"` or `name[0] == "literal"` for one of `names`."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    if string_value(left) is not None:
+        left, right = right, left
+    if isinstance(left, cst.Subscript):
+        left = left.value
+    return isinstance(left, cst.Name) and left.value in names and string_value(right) is not None
+
+
 def _batched(query: cst.Call, targets: frozenset[str]) -> bool:
     """The loop variable reaches the query only as a list of keys (`id__in=chunk`,
     `Model.id.in_(chunk)`): one query per batch, the fix for N+1 itself."""
@@ -183,7 +195,8 @@ class QueryInLoop(Rule):
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
     queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
-    (a queryset passed in may have been prefetched), a model's own columns that share a name with
+    (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
+    to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run (a
     write outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
@@ -314,6 +327,17 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ),
     ]
     VALID = [
+        Valid(
+            """
+            def apply(patch, params):
+                for key, value in params.items():
+                    if key == "state":
+                        patch.state = State.objects.get(id=value)
+                    elif key == "delegate":
+                        patch.delegate = User.objects.get(id=value)
+            """,
+            note="A dispatch on the keys of a mapping: each query runs under its own literal key, once at most.",
+        ),
         Valid(
             """
             from django.db import models
@@ -925,7 +949,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
             if loop.targets & used and not _bounded(loop.iterable, env, self.ctx.enclosing_class()) \
-                    and not _batched(node, loop.targets):
+                    and not _batched(node, loop.targets) and not self._dispatched_on_key(loop):
                 if _accumulated(node, loop):
                     return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
                 if isinstance(loop.node, cst.For) and self._query_origin(loop.iterable) is None and self._guards(node, loop) \
@@ -978,6 +1002,32 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(parent, cst.Arg):
             grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
             return isinstance(grand, cst.Call) and (call_name(grand) or "") in _ITERATING_CALLS
+        return False
+
+    def _dispatched_on_key(self, loop: _Loop) -> bool:
+        """The query runs under a branch that compares the loop's key to a literal (`for k, v in
+        params.items(): if k == "state": State.objects.get(id=v)`, also through `parts =
+        key.split("__")`, `parts[0] == "project_id"`): once per literal at most, a dispatch on
+        the keys of a request or filter, not a query per row."""
+        if not isinstance(loop.node, cst.For):
+            return False
+        target = loop.node.target
+        key = target.elements[0].value if isinstance(target, cst.Tuple) and target.elements else target
+        if not isinstance(key, cst.Name):
+            return False
+        derived = {key.value}
+        for n in iter_descendants(loop.node.body):
+            if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and any(
+                isinstance(m, cst.Name) and m.value == key.value for m in iter_descendants(n.value)
+            ):
+                derived.add(n.targets[0].target.value)
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            anc = stack[i]
+            if anc is loop.node:
+                return False
+            if isinstance(anc, cst.If) and stack[i + 1] is anc.body and _compares_to_literal(anc.test, derived):
+                return True
         return False
 
     def _guards(self, query: cst.Call, loop: _Loop) -> bool:
