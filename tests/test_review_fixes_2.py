@@ -122,7 +122,7 @@ def test_file_io_through_readers_and_awaited_uploads_is_unbounded() -> None:
     assert _lines(BlockingCallInAsync, code) == [7, 12, 16]
 
 
-def test_run_together_verbs_and_bare_excepts_are_looked_at() -> None:
+def test_run_together_verbs_are_looked_at() -> None:
     code = """
     def mail(server, msg):
         try:
@@ -141,5 +141,12 @@ def test_run_together_verbs_and_bare_excepts_are_looked_at() -> None:
             return postgres_connect(dsn)
         except Exception:
             return None
+
+    def stop(children):
+        for child in children:
+            try:
+                child.send_signal(15)
+            except Exception:
+                pass
     """
-    assert _lines(SwallowedException, code, "app/jobs.py") == [5, 11]
+    assert _lines(SwallowedException, code, "app/jobs.py") == [5]  # a read, `postgres`, a signal: not changes
