@@ -88,16 +88,34 @@ def _is_literal(b: Built) -> bool:
     return not b.holes
 
 
+MAX_BUILD_STEPS = 20_000
+"""Expressions one question may visit: helpers that call helpers twice each (`h(x) + h(x)`) make
+the ways a string is built exponential in their depth. Past this, the question is abandoned (no
+strings: rules stay silent) rather than answered in part."""
+
+
+class _Exhausted(Exception):
+    pass
+
+
 def builds(expr: cst.BaseExpression, env: Env) -> list[Built]:
-    """Every way (up to MAX_ALTERNATIVES) the string value of `expr` may have been built."""
-    return _Builder().build(expr, env)
+    """Every way (up to MAX_ALTERNATIVES) the string value of `expr` may have been built; none
+    when finding out takes more than MAX_BUILD_STEPS."""
+    try:
+        return _Builder().build(expr, env)
+    except _Exhausted:
+        return []
 
 
 class _Builder:
     def __init__(self) -> None:
         self._active: set[int] = set()
+        self._steps = 0
 
     def build(self, expr: cst.BaseExpression, env: Env) -> list[Built]:
+        self._steps += 1
+        if self._steps > MAX_BUILD_STEPS:
+            raise _Exhausted
         if env.depth > MAX_DEPTH or id(expr) in self._active:
             return [_opaque(expr, env)]
         self._active.add(id(expr))
