@@ -208,6 +208,46 @@ def ends_with(block: cst.CSTNode | None, kinds: tuple[type, ...] = LEAVING) -> b
     return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], kinds)
 
 
+def conjuncts(test: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The parts of a test joined by `and` (the test itself when there is no `and`)."""
+    todo = [test]
+    while todo:
+        t = todo.pop()
+        if isinstance(t, cst.BooleanOperation) and isinstance(t.operator, cst.And):
+            todo.extend((t.left, t.right))
+        else:
+            yield t
+
+
+def compared_to_literal(test: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`x == "text"` or `"text" == x`: the side compared to the string literal, else None."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
+        return None
+    left, right = test.left, test.comparisons[0].comparator
+    if string_value(left) is not None:
+        left, right = right, left
+    return left if string_value(right) is not None else None
+
+
+def tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
+    """True for `not name` / `name is None` / `name == None`, False for `name` / `name is not
+    None` (a `not` in front turns one into the other), None when the test is not about `name`
+    being there."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    if negated:
+        test = test.expression  # type: ignore[attr-defined]
+    absent: bool | None = None
+    if isinstance(test, cst.Name) and test.value == name:
+        absent = False
+    elif (
+        isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
+        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual))
+        and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
+    ):
+        absent = isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal))
+    return None if absent is None else absent != negated
+
+
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     """Whether `inner` is `outer` or a node below it."""
     return outer is inner or any(n is inner for n in iter_descendants(outer))

@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, call_name, iter_children, iter_descendants, string_value
+from backlint.syntax import STATEMENTS, call_name, compared_to_literal, conjuncts, iter_children, iter_descendants, string_value, tests_absence
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -693,33 +693,28 @@ def _checked_literal(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
     for test, guard in scope.guard_statements(stmt):
         if not _same_binding(scope, name, guard, stmt):
             continue
-        conjuncts = [test]
-        while conjuncts:
-            t = conjuncts.pop()
-            if isinstance(t, cst.BooleanOperation) and isinstance(t.operator, cst.And):
-                conjuncts.extend((t.left, t.right))
-                continue
-            if not isinstance(t, cst.Comparison) or len(t.comparisons) != 1:
-                continue
-            op, right = t.comparisons[0].operator, t.comparisons[0].comparator
-            sides = [(t.left, right), (right, t.left)] if isinstance(op, cst.Equal) else [(t.left, right)] if isinstance(op, cst.In) else []
-            for named, other in sides:
-                if not (isinstance(named, cst.Name) and named.value == name):
-                    continue
-                if isinstance(op, cst.Equal) and string_value(other) is not None:
-                    return True
-                if isinstance(op, cst.In) and isinstance(other, (cst.Tuple, cst.List, cst.Set)) and other.elements and all(
-                    string_value(e.value) is not None for e in other.elements
-                ):
-                    return True
+        for t in conjuncts(test):
+            side = compared_to_literal(t)
+            if isinstance(side, cst.Name) and side.value == name:
+                return True
+            if (
+                isinstance(t, cst.Comparison)
+                and len(t.comparisons) == 1
+                and isinstance(t.comparisons[0].operator, cst.In)
+                and isinstance(t.left, cst.Name)
+                and t.left.value == name
+                and isinstance(t.comparisons[0].comparator, (cst.Tuple, cst.List, cst.Set))
+                and t.comparisons[0].comparator.elements
+                and all(string_value(e.value) is not None for e in t.comparisons[0].comparator.elements)
+            ):
+                return True
     return False
 
 
 def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
     """Whether an earlier statement leaves the function unless `name` is a key of a fixed table:
     `if name not in ALLOWED: raise ...`, or `x = TABLE.get(name)` then `if x is None: return`."""
-    looked_up: set[str] = set()  # names holding `TABLE.get(name)`, seen after the exit that tests them
-    tested: set[str] = set()
+    exit_tests: list[cst.BaseExpression] = []  # tests of later exits (the walk goes backwards)
     for prev in scope.before(stmt):
         if isinstance(prev, cst.If) and prev.orelse is None and _exits(prev.body):
             if not _same_binding(scope, name, prev, stmt):
@@ -734,20 +729,18 @@ def _allowlisted(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
                 and _fixed_table(scope, test.comparisons[0].comparator)
             ):
                 return True
-            missing = _missing_name(test)
-            if missing is not None:
-                tested.add(missing)
+            exit_tests.append(test)
         elif isinstance(prev, cst.SimpleStatementLine):
             for small in prev.body:
                 if (
                     isinstance(small, cst.Assign)
                     and len(small.targets) == 1
                     and isinstance(small.targets[0].target, cst.Name)
-                    and small.targets[0].target.value in tested
                     and _lookup_of(scope, small.value, name)
+                    and any(tests_absence(t, small.targets[0].target.value) is True for t in exit_tests)
                 ):
-                    looked_up.add(small.targets[0].target.value)
-    return bool(looked_up)
+                    return True  # `x = TABLE.get(name)`, then `if x is None: return`
+    return False
 
 
 def _same_binding(scope: Scope, name: str, check: cst.CSTNode, stmt: cst.CSTNode) -> bool:
@@ -767,22 +760,6 @@ def _exits(body: cst.BaseSuite) -> bool:
             return True
         return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and (dotted(small.value.func) or "").endswith("abort")
     return False
-
-
-def _missing_name(test: cst.BaseExpression) -> str | None:
-    """`not x`, `x is None`, `x == None`: the name tested to be missing."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
-        return test.expression.value
-    if (
-        isinstance(test, cst.Comparison)
-        and isinstance(test.left, cst.Name)
-        and len(test.comparisons) == 1
-        and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal))
-        and isinstance(test.comparisons[0].comparator, cst.Name)
-        and test.comparisons[0].comparator.value == "None"
-    ):
-        return test.left.value
-    return None
 
 
 def _lookup_of(scope: Scope, value: cst.BaseExpression, name: str) -> bool:
@@ -824,12 +801,8 @@ def _fixed_table(scope: Scope, expr: cst.BaseExpression, depth: int = 0) -> bool
 def _checked_numeric(scope: Scope, stmt: cst.CSTNode, name: str) -> bool:
     """Whether `stmt` runs only under `if isinstance(name, int)` (or another number type)."""
     for test in scope.guards(stmt):
-        conjuncts = [test]
-        while conjuncts:
-            t = conjuncts.pop()
-            if isinstance(t, cst.BooleanOperation) and isinstance(t.operator, cst.And):
-                conjuncts.extend((t.left, t.right))
-            elif (
+        for t in conjuncts(test):
+            if (
                 isinstance(t, cst.Call)
                 and isinstance(t.func, cst.Name)
                 and t.func.value == "isinstance"

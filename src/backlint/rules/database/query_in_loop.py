@@ -12,7 +12,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import LEAVING, call_name, ends_with, iter_children, iter_descendants, string_value
+from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, string_value, tests_absence
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -39,14 +39,10 @@ _RELATION_WRITES = frozenset({"delete", "add", "remove", "clear", "set", "create
 
 def _compares_to_literal(test: cst.BaseExpression, names: set[str]) -> bool:
     """`name == "literal"` or `name[0] == "literal"` for one of `names`."""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
-        return False
-    left, right = test.left, test.comparisons[0].comparator
-    if string_value(left) is not None:
-        left, right = right, left
-    if isinstance(left, cst.Subscript):
-        left = left.value
-    return isinstance(left, cst.Name) and left.value in names and string_value(right) is not None
+    side = compared_to_literal(test)
+    if isinstance(side, cst.Subscript):
+        side = side.value
+    return isinstance(side, cst.Name) and side.value in names
 
 
 def _batched(query: cst.Call, targets: frozenset[str]) -> bool:
@@ -1046,7 +1042,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         name = parent.targets[0].target.value
         body = loop.node.body  # type: ignore[attr-defined]
         # `if exists: continue`, `if not tag:`, `if tag is None:`
-        return any(isinstance(n, cst.If) and _tests_absence(n.test, name) is not None for n in iter_descendants(body))
+        return any(isinstance(n, cst.If) and tests_absence(n.test, name) is not None for n in iter_descendants(body))
 
     def _creates_when_missing(self, query: cst.Call, loop: _Loop, env: Env) -> bool:
         """Get-or-create and create-what-is-missing, over any loop: the query looks for the row the
@@ -1088,7 +1084,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if not isinstance(n, cst.If):
                 continue
             for found in names:
-                absent = _tests_absence(n.test, found)
+                absent = tests_absence(n.test, found)
                 arm = n.body if absent else n.orelse if absent is False else None
                 if found == name and arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
                     return True
@@ -1367,24 +1363,6 @@ def _names_miss(handler: cst.ExceptHandler, model: str | None) -> bool:
         if last in _MISSES and (not owner or last != "DoesNotExist" or model is None or owner.rsplit(".", 1)[-1] == model):
             return True
     return False
-
-
-def _tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
-    """True for `not name` / `name is None`, False for `name` / `name is not None` (a `not` in
-    front turns one into the other), None when the test is not about `name` being there."""
-    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-    if negated:
-        test = test.expression  # type: ignore[attr-defined]
-    absent: bool | None = None
-    if isinstance(test, cst.Name) and test.value == name:
-        absent = False
-    elif (
-        isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
-        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
-        and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
-    ):
-        absent = isinstance(test.comparisons[0].operator, cst.Is)
-    return None if absent is None else absent != negated
 
 
 def _prefetch_objects_calls(ctx: Any, fn: cst.FunctionDef) -> dict[str, set[str]]:
