@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
 _TEST_PATH = re.compile(
-    r"(^|/)(\w+_)?(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
+    r"(^|/)(\w+_)?(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/)pytest_plugins?\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
     r"|(^|/)mocks?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins
 )
@@ -23,7 +23,7 @@ _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)
 
 
 def is_test_path(path: str) -> bool:
-    """tests/, test_*.py, *_test.py, conftest.py, e2e/, *_e2e*.py and mock modules (mocks/, mock_*.py,
+    """tests/, test_*.py, *_test.py, conftest.py, pytest_plugin.py, e2e/, *_e2e*.py and mock modules (mocks/, mock_*.py,
     *_mock.py) (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
 

@@ -48,9 +48,6 @@ DATA_ATTRIBUTES = frozenset(
 )
 
 
-STRING_ATTRIBUTES = frozenset({"form", "args", "values", "GET", "POST", "query_params", "query", "post"})
-"""Request parts whose values are always strings: form fields and query arguments."""
-
 METADATA_ATTRIBUTES = frozenset({"headers", "META", "cookies", "COOKIES", "authorization", "rel_url", "match_info",
                                  "path_params", "view_args", "FILES", "files"})
 """Request parts that are metadata, routing or uploads rather than submitted fields (for BL403:

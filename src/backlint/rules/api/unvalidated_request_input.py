@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, request_data
+from backlint.frameworks import database
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
@@ -42,11 +42,10 @@ class UnvalidatedRequestInput(Rule):
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
-    BadRequest(...)`), form fields and query arguments (always strings) and values a string method returned
-    (`data["name"].strip()`) stored in a field that every
+    BadRequest(...)`), request values stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
-    string is valid there; a JSON value may be a list or a number, and a `CharField` has a
-    length to check), the client's own view state (fields named for filters, display properties,
+    string is valid there, and a JSON list or number fails the save or is stored as its text,
+    with nothing else to check; a `CharField` has a length to check), the client's own view state (fields named for filters, display properties,
     ordering, layout, columns, preferences, bookmarks), uploaded files, FastAPI parameters with a model or scalar type, request data
     used only to read or to select the rows a write changes or removes (`user.aliases.remove(
     request.POST["alias"])`, `cache.delete(key)`), and a local `request` that holds
@@ -175,6 +174,25 @@ def update_user(user_id):
                 return redirect("book", book.id)
             """,
             note="A form field (always a string) stored as free text: any string is a valid description.",
+        ),
+        Valid(
+            """
+            from django.db import models
+            from rest_framework.decorators import api_view
+            from rest_framework.response import Response
+
+            class Note(models.Model):
+                job_id = models.IntegerField()
+                text = models.TextField()
+
+            @api_view(["PUT"])
+            def update_note(request, pk):
+                note = Note.objects.get(pk=pk)
+                note.text = request.data["text"]
+                note.save()
+                return Response({"id": note.id})
+            """,
+            note="A JSON value stored as unbounded text: any string is valid, and a list or a number fails the save.",
         ),
         Valid(
             """
@@ -494,9 +512,8 @@ def update_user(user_id):
                 if field is not None and _ui_state(field):
                     continue  # the client's own view state (`display_filters`, `view_props`, `bookmark_key`)
                 raws = self._raw(origins, expr, expr_env)
-                if raws and field is not None and all(r.part in _STRINGS for r in raws) \
-                        and self.ctx.project.unbounded_text(field):
-                    continue  # a form or query value (always a string) stored as free text: any string is valid
+                if raws and field is not None and self.ctx.project.unbounded_text(field):
+                    continue  # stored as free text: any string is valid, and a JSON list or number fails the save
                 raw = raws[0] if raws else None
                 if raw is not None:
                     if self._checks_request(fn, origins, env):
@@ -639,10 +656,6 @@ def update_user(user_id):
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
 
-
-_STRINGS = request_data.STRING_ATTRIBUTES | {"str"}
-"""Raw request values known to be strings: form fields, query arguments, and what a string method
-returned (`data["name"].strip()`)."""
 
 _REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink"})
 """Writes whose arguments name what to remove: nothing from them is stored."""

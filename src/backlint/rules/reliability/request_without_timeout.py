@@ -6,6 +6,7 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import routes
+from backlint.frameworks.project import is_command_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, positional_arg, string_value
@@ -40,9 +41,9 @@ class RequestWithoutTimeout(Rule):
     with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
     (which may set a default in an adapter), probes of `localhost`, and standalone scripts (in
-    scripts/, tools/, bin/..., or run as `__main__` without a web framework) and click or typer
-    commands wherever they live, where no server
-    worker waits."""
+    scripts/, tools/, bin/..., or run as `__main__` without a web framework), Django management
+    commands, schema migrations, and click or typer commands wherever they live: an operator's
+    process, which its operator can interrupt, where no server worker waits."""
 
     ID = "BL502"
     PEER_CODES = ("S113", "B113", "W3101", "missing-timeout")
@@ -51,6 +52,7 @@ class RequestWithoutTimeout(Rule):
     CONFIDENCE = Confidence.HIGH
     CWE = (400,)
     TAGS = ("reliability", "http")
+    MIGRATIONS = False  # run once by an operator, who can interrupt it
     MESSAGE = "{call} has no timeout: a slow upstream blocks this worker indefinitely"
     FIX = """Pass a timeout on every outbound call (connect and read, in seconds), and handle the
 timeout error:
@@ -206,6 +208,19 @@ client = httpx.Client(timeout=10)
         ),
         Valid(
             """
+            import requests
+            from django.core.management.base import BaseCommand
+
+            class Command(BaseCommand):
+                def handle(self, *args, **options):
+                    for row in requests.get(options["feed"]).json():
+                        import_row(row)
+            """,
+            path="catalog/management/commands/import_feed.py",
+            note="A Django management command: an operator's process, which its operator can interrupt; no server worker waits.",
+        ),
+        Valid(
+            """
             from urllib.request import urlopen
 
             def download(url):
@@ -217,7 +232,7 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script()
+        self._script = self.ctx.is_standalone_script() or is_command_path(self.ctx.path)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(node):
