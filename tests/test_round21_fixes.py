@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 
 from backlint.analysis import analyze_text
-from backlint.frameworks.project import EMPTY
+from backlint.frameworks.project import EMPTY, facts_from_text, has_hints
 from backlint.rules.errors.swallowed_exception import SwallowedException
+from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
 
 
 def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY) -> list[int]:  # type: ignore[no-untyped-def]
@@ -55,3 +56,36 @@ def test_a_word_that_is_also_a_noun_is_a_verb_only_first() -> None:
         return sets
     """
     assert _lines(SwallowedException, code) == [15]
+
+
+def test_urlopen_uses_the_process_wide_socket_timeout_but_requests_does_not() -> None:
+    code = """
+    import requests
+    from urllib.request import urlopen
+
+    def notify(url, data):
+        urlopen(url, data)
+        requests.post(url, data=data)
+    """
+    assert _lines(RequestWithoutTimeout, code) == [6, 7]
+    text = "import socket\nsocket.setdefaulttimeout(settings.SOCKET_TIMEOUT)\n"
+    assert has_hints(text.encode())  # the scan reads the facts of files with hints only
+    startup = facts_from_text(text, "app/start.py")
+    assert _lines(RequestWithoutTimeout, code, facts=startup) == [7]
+    switched_off = facts_from_text("import socket\nsocket.setdefaulttimeout(None)\n", "app/start.py")
+    assert _lines(RequestWithoutTimeout, code, facts=switched_off) == [6, 7]
+    in_a_test = facts_from_text("import socket\nsocket.setdefaulttimeout(5)\n", "tests/test_notify.py")
+    assert _lines(RequestWithoutTimeout, code, facts=in_a_test) == [6, 7]
+
+
+def test_build_hooks_and_management_commands_are_an_operators_process() -> None:
+    code = """
+    import requests
+
+    def fetch_ui(url):
+        return requests.get(url).content
+    """
+    assert _lines(RequestWithoutTimeout, code) == [5]
+    assert _lines(RequestWithoutTimeout, code, path="server/hatch_build.py") == []
+    assert _lines(RequestWithoutTimeout, code, path="shop/management/commands/sync_rates.py") == []
+    assert _lines(RequestWithoutTimeout, code, path="shop/migrations/0042_backfill.py") == []

@@ -50,7 +50,8 @@ _MIGRATION_PATH = re.compile(
     r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
     r"|(^|/)migrations/(helpers?/(.*/)?[^/]+|__init__)\.py$"  # helpers only migrations import
 )
-_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/")
+_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/"
+                          r"|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
 
 
@@ -84,7 +85,8 @@ def is_cli_path(path: str) -> bool:
 
 
 def is_script_path(path: str) -> bool:
-    """Files in scripts/, tools/, dev/, bin/...: run by hand, not imported by the service."""
+    """Files in scripts/, tools/, dev/, bin/..., and packaging and task-runner files (setup.py,
+    hatch_build.py, noxfile.py, fabfile.py): run by hand or by a build, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
 
 
@@ -138,7 +140,7 @@ _SIZED_FIELD = re.compile(
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp", "flask_rest"))
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp", "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -236,6 +238,11 @@ class ProjectFacts:
     Celery, no queue consumer): their code runs as one-shot commands and jobs, whose process ends
     when the work does."""
 
+    default_socket_timeout: bool = False
+    """Some module sets a process-wide socket timeout (`socket.setdefaulttimeout(30)`): `urlopen`
+    and `http.client` connections given none use it. (`requests` does not: it makes the socket
+    blocking when given no timeout.)"""
+
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
         return name in self.text_fields and name not in self.sized_fields
@@ -271,6 +278,7 @@ class ProjectFacts:
             self.atomic_wrappers | other.atomic_wrappers,
             self.loop_servers | other.loop_servers,
             self.batch_packages | other.batch_packages,
+            self.default_socket_timeout or other.default_socket_timeout,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -430,9 +438,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))
     ) if "contextmanager" in text and "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
+    sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
     if not _HINTS.search(text):
-        if servers or wrappers or aborts or any(w in text for w in _FIELD_HINT_LITERALS):
-            return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers)
+        if servers or wrappers or aborts or sockets or any(w in text for w in _FIELD_HINT_LITERALS):
+            return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
+                                default_socket_timeout=sockets)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -507,7 +517,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         restful_aborts=aborts,
         atomic_wrappers=wrappers,
         loop_servers=servers,
+        default_socket_timeout=sockets,
     )
+
+
+_SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")
 
 
 def serves_with_aiohttp(text: str) -> bool:

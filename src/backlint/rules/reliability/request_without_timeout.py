@@ -40,7 +40,9 @@ class RequestWithoutTimeout(Rule):
     `httpx.AsyncClient` and awaited calls (no thread waits, and the caller bounds the coroutine
     with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
-    (which may set a default in an adapter), probes of `localhost`, and standalone scripts (in
+    (which may set a default in an adapter), `urlopen` and `http.client` in a project that sets a
+    process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
+    probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., or run as `__main__` without a web framework), Django management
     commands, schema migrations, and click or typer commands wherever they live: an operator's
     process, which its operator can interrupt, where no server worker waits."""
@@ -242,10 +244,10 @@ client = httpx.Client(timeout=10)
         if name.startswith("requests.") and name.rsplit(".", 1)[-1] in _VERBS:
             self._missing(node, f"`{name}()`")
         elif name in _URLOPEN:
-            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None:
+            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None and not self._socket_default():
                 self._missing(node, "`urlopen()`")
         elif name in _HTTP_CONNECTIONS:
-            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None:
+            if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None and not self._socket_default():
                 self._missing(node, f"`{name.rsplit('.', 1)[-1]}()`")
         elif name in _HTTPX_CLIENTS or (name.startswith("httpx.") and name.rsplit(".", 1)[-1] in _VERBS):
             if name != "httpx.AsyncClient":
@@ -256,6 +258,10 @@ client = httpx.Client(timeout=10)
                 self._missing(node, f"`{self.ctx.code(func)}()` on a requests.Session")
             elif factory == "httpx.Client":
                 self._explicit_none(node, f"`{self.ctx.code(func)}()`")
+
+    def _socket_default(self) -> bool:
+        """The project sets a process-wide socket timeout, which `urlopen` and `http.client` use."""
+        return self.ctx.project.default_socket_timeout
 
     def _client_factory(self, receiver: cst.BaseExpression) -> str | None:
         env = Env.here(self.ctx)
