@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import textwrap
 
+import libcst as cst
+
 from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY, facts_from_text, has_hints
+from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
+from backlint.rules.api.unvalidated_request_input import _stored_key, _ui_state
+from backlint.rules.database.query_in_loop import QueryInLoop
 from backlint.rules.errors.swallowed_exception import SwallowedException
+from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
 
 
@@ -89,3 +96,110 @@ def test_build_hooks_and_management_commands_are_an_operators_process() -> None:
     assert _lines(RequestWithoutTimeout, code, path="server/hatch_build.py") == []
     assert _lines(RequestWithoutTimeout, code, path="shop/management/commands/sync_rates.py") == []
     assert _lines(RequestWithoutTimeout, code, path="shop/migrations/0042_backfill.py") == []
+
+
+_REGISTRATIONS = facts_from_text(
+    "from django.db import models\n\n"
+    "class Registration(models.Model):\n"
+    "    user = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+    "    event = models.ForeignKey(Event, related_name='registrations', on_delete=models.CASCADE)\n",
+    "events/models.py",
+)
+
+
+def test_rows_read_under_a_lock_are_read_to_be_written() -> None:
+    code = """
+    from django.db import transaction
+
+    def release_expired_holds(event_ids):
+        for event_id in event_ids:
+            with transaction.atomic():
+                event = Event.objects.select_for_update().get(pk=event_id)
+                event.release_expired_holds()
+        for event_id in event_ids:
+            event = Event.objects.get(pk=event_id)
+            event.release_expired_holds()
+    """
+    assert _lines(QueryInLoop, code, facts=_REGISTRATIONS) == [10]
+
+
+def test_a_read_beside_a_message_sent_per_item_is_left_alone() -> None:
+    code = """
+    def remind(event):
+        for registration in Registration.objects.filter(event=event):
+            PaymentReminder(registration.user, event=event).notify()
+        for registration in Registration.objects.filter(event=event):
+            names.append(registration.user.get_full_name())
+    """
+    assert _lines(QueryInLoop, code, facts=_REGISTRATIONS) == [6]
+
+
+def test_a_heartbeat_answers_unhealthy_without_logging() -> None:
+    code = """
+    from flask import Response
+
+    def heartbeat_response(check):
+        try:
+            return Response(str(check()))
+        except Exception:
+            return Response(status=502, response="Can't connect to the database.")
+
+    def export_response(check):
+        try:
+            return Response(str(check()))
+        except Exception:
+            return Response(status=502, response="Can't connect to the database.")
+    """
+    assert _lines(UnloggedErrorResponse, code, path="app/dockerflow.py") == [14]
+
+
+def test_a_view_set_filtered_on_its_url_parameter_lists_one_parents_children() -> None:
+    code = """
+    from rest_framework import viewsets
+
+    class SubmissionViewSet(viewsets.ModelViewSet):
+        queryset = Submission.objects.all()
+        pagination_class = None
+
+        def get_queryset(self):
+            return Submission.objects.filter(survey_id=self.kwargs["survey_pk"])
+
+    class EventViewSet(viewsets.ModelViewSet):
+        queryset = Event.objects.all()
+        pagination_class = None
+    """
+    assert _lines(UnpaginatedListEndpoint, code, path="surveys/views.py") == [13]
+
+
+def test_the_key_a_preference_is_stored_under_names_its_field() -> None:
+    def field(code: str) -> str | None:
+        return _stored_key(cst.parse_expression(code))  # type: ignore[arg-type]
+
+    assert field('request.user.preferences.set(f"tables.{name}.ordering", ordering, commit=True)') == "ordering"
+    assert _ui_state("ordering") and not _ui_state("title")
+    assert field('prefs.set(f"tables.{name}.title", title)') == "title"
+    assert field('cache.set("user:columns", cols)') == "columns"
+    assert field('prefs.set(f"tables.{name}", value)') is None  # the key ends in a value: no field
+    assert field("prefs.set(key, value)") is None
+    assert field('prefs.update("ordering", value)') is None
+
+
+def test_querysets_given_to_prefetch_are_not_queries_of_their_own() -> None:
+    code = """
+    from django.db.models import Prefetch
+    from rest_framework import viewsets
+    from rest_framework.response import Response
+
+    class FrontpageViewSet(viewsets.ViewSet):
+        def list(self, request):
+            articles = Article.objects.order_by("-created_at").prefetch_related("tags")
+            events = Event.objects.filter(pinned=True)
+            if request.user.is_authenticated:
+                events = events.prefetch_related(
+                    Prefetch("registrations", queryset=Registration.objects.filter(user=request.user)),
+                    Prefetch("pools", queryset=Pool.objects.filter(active=True)),
+                    Prefetch("comments", queryset=Comment.objects.filter(hidden=False)),
+                )
+            return Response({"articles": list(articles), "events": list(events)})
+    """
+    assert _lines(LogicInRouteHandler, code, path="frontpage/views.py") == []

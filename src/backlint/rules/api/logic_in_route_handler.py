@@ -588,11 +588,14 @@ def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int]
     only other operations of the handler use (`open = issues.filter(closed=None).count()`,
     `filter(id__in=ids)`): they run it, as their own query or as a subquery of theirs, and are
     counted themselves."""
+    body = list(iter_descendants(handler.node.body))
+    prefetched = {id(n) for call in body if isinstance(call, cst.Call) and call_name(call) == "Prefetch"
+                  for n in iter_descendants(call)}  # (also when the `prefetch_related` refines a variable)
+    queries = [q for q in handler.queries if id(q[0].call) not in prefetched]
     if not handler.lazy:
-        return handler.queries
+        return queries
     ops = [op for op, _, _ in handler.queries + handler.writes]
     consumed = {id(n) for op in ops for n in iter_descendants(op.call)}
-    body = list(iter_descendants(handler.node.body))
     targets = {id(t.target) for n in body if isinstance(n, cst.Assign) for t in n.targets}
     unused: set[int] = set()
     for op, name in handler.lazy:
@@ -603,7 +606,7 @@ def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int]
         uses = [n for n in body if isinstance(n, cst.Name) and n.value == name and id(n) not in targets]
         if uses and all(id(n) in consumed for n in uses):
             unused.add(id(op))
-    return [q for q in handler.queries if id(q[0]) not in unused]
+    return [q for q in queries if id(q[0]) not in unused]
 
 
 def _is_field(expr: cst.BaseExpression) -> bool:

@@ -86,6 +86,19 @@ def _scoped(call: cst.Call) -> bool:
     return False
 
 
+def _scoped_by_url(body: Sequence[cst.BaseStatement]) -> bool:
+    """A view set whose `get_queryset` reads a URL parameter (`self.kwargs["survey_pk"]`,
+    `self.kwargs.get("project_id")`): routed under a parent (`surveys/<pk>/submissions`), it
+    lists the children of one object."""
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
+            for node in iter_descendants(stmt.body):
+                if isinstance(node, cst.Attribute) and node.attr.value == "kwargs" \
+                        and isinstance(node.value, cst.Name) and node.value.value == "self":
+                    return True
+    return False
+
+
 def _category_list(call: cst.Call) -> bool:
     """`Model.objects.values("type").distinct()`: the distinct values of a column, not rows."""
     methods = set(database.chain_methods(call))
@@ -136,7 +149,8 @@ class UnpaginatedListEndpoint(Rule):
     Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
     `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
-    object the handler fetched one of with `get_object_or_404`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
+    object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
+    parameter, `self.kwargs["survey_pk"]`, routed under its parent), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
     pickers in a template context are usually small), and DRF views with a pagination class."""
@@ -373,6 +387,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         lookup = _lookup(body)
         if lookup is not None and lookup in self.ctx.project.nested_url_params:
             return  # `events/<event>/...`: the container of other routes (a tenant), not a growing list
+        if _scoped_by_url(body):
+            return  # `get_queryset` filters on `self.kwargs["survey_pk"]`: the children of one object
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:

@@ -12,7 +12,7 @@ from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, name_parts
+from backlint.syntax import call_name, iter_descendants, name_parts, string_value
 
 _CHECKER_PREFIXES = ("check_", "verify_", "validate", "ensure_valid", "is_valid")
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
@@ -46,7 +46,8 @@ class UnvalidatedRequestInput(Rule):
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
     string is valid there, and a JSON list or number fails the save or is stored as its text,
     with nothing else to check; a `CharField` has a length to check), the client's own view state (fields named for filters, display properties,
-    ordering, layout, columns, preferences, bookmarks), uploaded files, FastAPI parameters with a model or scalar type, request data
+    ordering, layout, columns, preferences, bookmarks; also a key-value store's key spelled in the code:
+    `user.preferences.set(f"tables.{name}.ordering", ordering)`), uploaded files, FastAPI parameters with a model or scalar type, request data
     used only to read or to select the rows a write changes or removes (`user.aliases.remove(
     request.POST["alias"])`, `cache.delete(key)`), and a local `request` that holds
     what the code itself sent (`request = requests.post(...)`)."""
@@ -571,8 +572,9 @@ def update_user(user_id):
         fields assigned on the written object before."""
         if call_name(call) in _REMOVALS:
             return  # `user.aliases.remove(request.POST["alias"])`, `redis.delete(key)`: the value only selects
-        for arg in call.args:
-            yield arg.value, env, arg.keyword.value if arg.keyword is not None else None
+        key = _stored_key(call)
+        for i, arg in enumerate(call.args):
+            yield arg.value, env, arg.keyword.value if arg.keyword is not None else (key if i == 1 else None)
             for value, venv in assigned_values(env, arg.value):
                 if isinstance(value, cst.Call) and self._is_model_constructor(value):
                     for inner in value.args:
@@ -667,6 +669,22 @@ matters, so the call checks the value."""
 
 
 _UI_STATE = frozenset({"filters", "props", "properties", "preferences", "prefs", "ordering", "layout", "columns"})
+
+
+def _stored_key(call: cst.Call) -> str | None:
+    """The last segment of the key a key-value write stores its value under, when the code spells
+    it (`user.preferences.set(f"tables.{name}.ordering", value)` -> "ordering"): the field the value goes to."""
+    if call_name(call) != "set" or len(call.args) < 2 or call.args[0].keyword is not None:
+        return None
+    key = call.args[0].value
+    if isinstance(key, cst.FormattedString):
+        texts = [p.value for p in key.parts if isinstance(p, cst.FormattedStringText)]
+        text = texts[-1] if texts and isinstance(key.parts[-1], cst.FormattedStringText) else None
+    else:
+        text = string_value(key)
+    if not text:
+        return None
+    return re.split(r"[.:/]", text)[-1] or None
 
 
 def _ui_state(field: str) -> bool:

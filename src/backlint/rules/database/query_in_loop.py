@@ -12,7 +12,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, string_value, tests_absence
+from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, string_value, tests_absence
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -151,6 +151,31 @@ def _sql_argument(call: cst.Call) -> cst.BaseExpression | None:
     return None
 
 
+def _sends(node: cst.CSTNode) -> bool:
+    """A call that sends a message per item (`notification.notify()`, `send_mail(...)`,
+    `send_welcome_email(user)`): a mail or push round trip per item anyway, beside which a read
+    per item is not what makes the loop slow."""
+    if not isinstance(node, cst.Call):
+        return False
+    words = name_parts(call_name(node) or "")
+    return bool(words) and (words[0] == "notify" or (words[0] in ("send", "sendmail") and "signal" not in words))
+
+
+_ROW_LOCKS = frozenset({"select_for_update", "with_for_update"})
+
+
+def _locks_rows(call: cst.Call) -> bool:
+    """A query that locks the rows it reads (Django `select_for_update()`, SQLAlchemy
+    `with_for_update()`): they are read to be written under the lock, and locking them one at a
+    time (a transaction per item) is a choice about lock scope, not a missed batch."""
+    node: cst.BaseExpression = call
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in _ROW_LOCKS:
+            return True
+        node = node.func.value
+    return False
+
+
 def _is_read(call: cst.Call) -> bool:
     """Whether a SQL-level query reads: its text starts with SELECT/WITH, or it runs `select(...)`.
     Unknown statements (DDL objects, variables holding UPDATEs) are not counted."""
@@ -194,9 +219,10 @@ class QueryInLoop(Rule):
     (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, queries that depend on what earlier iterations collected
-    (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes whenever they run (a
-    write outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
-    msg: session.delete(msg)`),
+    (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
+    write, `notify()` or `send_mail()` outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
+    msg: session.delete(msg)`), rows read under a lock (`select_for_update()`, `with_for_update()`:
+    read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
@@ -323,6 +349,18 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from django.db import transaction
+
+            def release_expired_holds(event_ids):
+                for event_id in event_ids:
+                    with transaction.atomic():
+                        event = Event.objects.select_for_update().get(pk=event_id)
+                        event.release_expired_holds()
+            """,
+            note="Each row is locked to be written, in a transaction of its own: the lock's scope, not a missed batch.",
+        ),
         Valid(
             """
             def apply(patch, params):
@@ -922,6 +960,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return  # `session.delete(session.query(...).first())`: loaded to be deleted, a write
         if self._loaded_to_delete(node):
             return  # `rows = ....all()` then `for row in rows: session.delete(row)`: a write per row
+        if _locks_rows(node):
+            return  # `Event.objects.select_for_update().get(pk=pk)`: a row locked to be written, item by item on purpose
         root = database.chain_root(node)
         if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name) and root.attr.value in self.ctx.project.relations:
             return  # `book.tags.all()`: the relationship read is reported where it happens
@@ -1111,12 +1151,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         """The writes of a `for` loop's body, each as the arms it sits in (see `_arm`)."""
         arms = self._write_arms.get(id(loop.node))
         if arms is None:
-            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env)]  # type: ignore[attr-defined]
+            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env) or _sends(n)]  # type: ignore[attr-defined]
             self._write_arms[id(loop.node)] = arms
         return arms
 
     def _writes_alongside(self, loop: _Loop, env: Env) -> bool:
-        """Whether the loop's body writes whenever the read runs: a write outside every branch,
+        """Whether the loop's body writes (or sends a message, see `_sends`) whenever the read runs: a write outside every branch,
         inner loop and `except` clause that the read is not in as well (`for shelf in shelves:
         ShelfBook.objects.create(shelf=shelf, user=shelf.user)`). Each item costs a round trip
         for its write anyway: loading the reads together does not make the loop one query, and

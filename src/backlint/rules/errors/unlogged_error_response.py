@@ -781,7 +781,8 @@ def _says_missing(site: responses.ResponseSite) -> bool:
     )
 
 
-_PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check)(_|$)", re.I)
+_PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check|heartbeat|"
+                    r"lbheartbeat)(_|$)", re.I)
 
 
 def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:
