@@ -203,3 +203,54 @@ def test_querysets_given_to_prefetch_are_not_queries_of_their_own() -> None:
             return Response({"articles": list(articles), "events": list(events)})
     """
     assert _lines(LogicInRouteHandler, code, path="frontpage/views.py") == []
+
+
+def test_a_relation_the_default_manager_selects_comes_with_every_read() -> None:
+    models = facts_from_text(
+        "from django.db import models\n\n"
+        "class ReactionManager(models.Manager):\n"
+        "    def get_queryset(self):\n"
+        "        return super().get_queryset().select_related('created_by')\n\n\n"
+        "class Reaction(models.Model):\n"
+        "    created_by = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+        "    emoji = models.ForeignKey(Emoji, on_delete=models.CASCADE)\n"
+        "    objects = ReactionManager()\n",
+        "reactions/models.py",
+    )
+    code = """
+    def grouped(user):
+        mine = []
+        for reaction in Reaction.objects.filter(target=1):
+            if reaction.created_by == user:
+                mine.append(reaction.emoji.name)
+        return mine
+    """
+    assert _lines(QueryInLoop, code, path="comments/models.py", facts=models) == [6]
+
+
+def test_a_relation_read_through_a_parents_related_manager_uses_the_default_manager() -> None:
+    models = facts_from_text(
+        "from django.db import models\n\n"
+        "class ReactionManager(models.Manager):\n"
+        "    def get_queryset(self):\n"
+        "        return super().get_queryset().select_related('created_by')\n\n\n"
+        "class Reaction(models.Model):\n"
+        "    created_by = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+        "    emoji = models.ForeignKey(Emoji, on_delete=models.CASCADE)\n"
+        "    objects = ReactionManager()\n\n\n"
+        "class Comment(models.Model):\n"
+        "    reactions = GenericRelation(Reaction)\n",
+        "reactions/models.py",
+    )
+    code = """
+    from django.db import models
+
+    class Comment(models.Model):
+        def reacted(self, user):
+            mine = []
+            for reaction in self.reactions.all():
+                if reaction.created_by == user:
+                    mine.append(reaction.emoji.name)
+            return mine
+    """
+    assert _lines(QueryInLoop, code, path="comments/models.py", facts=models) == [9]

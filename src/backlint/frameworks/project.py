@@ -125,7 +125,7 @@ _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
-                  "View")
+                  "View", "def get_queryset", "objects = ")
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _TEXT_FIELD = re.compile(
@@ -238,6 +238,16 @@ class ProjectFacts:
     Celery, no queue consumer): their code runs as one-shot commands and jobs, whose process ends
     when the work does."""
 
+    manager_selects: frozenset[tuple[str, str]] = frozenset()
+    """(manager class, relation) pairs: the manager's `get_queryset` loads the relation with
+    `select_related`/`prefetch_related` (`return super().get_queryset().select_related("created_by")`)."""
+    model_managers: frozenset[tuple[str, str]] = frozenset()
+    """(model, manager class) pairs from `objects = ReactionManager()`: the manager Django also
+    builds the model's related managers from, so what it selects comes with every read."""
+    relation_targets: frozenset[tuple[str, str]] = frozenset()
+    """(relation, model it leads to) for Django relations: the field (`reactions =
+    GenericRelation(Reaction)`) and its related name (`related_name="registrations"` leads to the
+    model that declares it)."""
     default_socket_timeout: bool = False
     """Some module sets a process-wide socket timeout (`socket.setdefaulttimeout(30)`): `urlopen`
     and `http.client` connections given none use it. (`requests` does not: it makes the socket
@@ -278,6 +288,9 @@ class ProjectFacts:
             self.atomic_wrappers | other.atomic_wrappers,
             self.loop_servers | other.loop_servers,
             self.batch_packages | other.batch_packages,
+            self.manager_selects | other.manager_selects,
+            self.model_managers | other.model_managers,
+            self.relation_targets | other.relation_targets,
             self.default_socket_timeout or other.default_socket_timeout,
         )
 
@@ -366,10 +379,20 @@ class ProjectFacts:
                     if cls == current and base not in lineage:
                         lineage.add(base)
                         frontier.append(base)
-            known = frozenset(attr for owner, attr in self.model_relations if owner in lineage)
+            known = frozenset(attr for owner, attr in self.model_relations if owner in lineage and attr not in self.selected_by_default(owner))
             if known or any(owner in lineage for owner, _ in self.model_relations) or self.knows_model(model):
                 return known  # (a model seen with only eager relationships has no lazy ones)
         return self.relations
+
+    def selected_by_default(self, model: str | None) -> frozenset[str]:
+        """The relations the model's default manager selects in its `get_queryset`."""
+        managers = {manager for owner, manager in self.model_managers if owner == model}
+        return frozenset(rel for manager, rel in self.manager_selects if manager in managers)
+
+    def target_of(self, relation: str) -> str | None:
+        """The model a relation of this name leads to, when every relation so named leads to the same one."""
+        targets = {target for rel, target in self.relation_targets if rel == relation}
+        return targets.pop() if len(targets) == 1 else None
 
     def knows_model(self, model: str | None) -> bool:
         """Whether the scan saw the definition of `model` (its relationships or its bases)."""
@@ -457,6 +480,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             owner = name
         return owner
 
+    targets: set[tuple[str, str]] = set()
     for m in _DJANGO_RELATION.finditer(text):
         owner = owner_at(m.start())
         relations.add(m.group(1))
@@ -464,10 +488,13 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         args = _call_arguments(text, m.end())
         related = _RELATED_NAME.search(args)
         target = _TO_KEYWORD.search(args) or _TARGET.match(args)
+        target_name = target.group(1) if target else ""
+        if target_name:
+            targets.add((m.group(1), owner if target_name == "self" else target_name))
         if related and related.group(1) != "+":
-            target_name = target.group(1) if target else ""
             relations.add(related.group(1))
             pairs.add((owner if target_name == "self" else target_name, related.group(1)))
+            targets.add((related.group(1), owner))
     for m in _SA_RELATIONSHIP.finditer(text):
         args = _call_arguments(text, m.start("args"))  # the whole call, over as many lines as it takes
         lazy = _LAZY.search(args)
@@ -517,8 +544,21 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         restful_aborts=aborts,
         atomic_wrappers=wrappers,
         loop_servers=servers,
+        manager_selects=frozenset(
+            (owner_at(m.start()), name.split("__", 1)[0])
+            for m in _GET_QUERYSET.finditer(text) for args in _SELECTED.findall(_body(text, m))
+            for name in _QUOTED_NAME.findall(args)
+        ) if "def get_queryset" in text else frozenset(),
+        model_managers=frozenset((owner_at(m.start()), m.group(1)) for m in _DEFAULT_MANAGER.finditer(text)),
+        relation_targets=frozenset(targets),
         default_socket_timeout=sockets,
     )
+
+
+_GET_QUERYSET = re.compile(r"^[ \t]+def get_queryset\(", re.M)
+_SELECTED = re.compile(r"\.(?:select_related|prefetch_related)\(([^)]*)\)")
+_QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
+_DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
 
 
 _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")

@@ -205,7 +205,8 @@ class QueryInLoop(Rule):
     read on the loop variable (`post.author`, `order.items.all()`) while iterating over a query
     that did not load it eagerly (`select_related`/`prefetch_related`, `prefetch_related_objects`
     on the instance the loop starts from, `joinedload`/`selectinload`/`subqueryload`, or a
-    relationship declared `lazy="joined"`/`"selectin"`). Relationships are
+    relationship declared `lazy="joined"`/`"selectin"`, or selected by the model's default manager:
+    `objects = ReactionManager()` whose `get_queryset` calls `select_related("created_by")`). Relationships are
     read from the project's models (Django `ForeignKey`/`ManyToManyField` and `related_name`,
     SQLAlchemy `relationship()`), wherever they are defined.
 
@@ -1232,6 +1233,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             facts = self.ctx.project
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
+            if model is None and rel in facts.selected_by_default(self._relation_target(loop.iterable)):
+                return  # `for reaction in self.reactions.all()`: Reaction's default manager selects `created_by`
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
                 return
@@ -1240,6 +1243,13 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                       else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
+
+    def _relation_target(self, iterable: cst.BaseExpression) -> str | None:
+        """The model a loop over a relation's rows reads (`self.reactions.all()` -> Reaction)."""
+        root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+        if isinstance(root, cst.Attribute):
+            return self.ctx.project.target_of(root.attr.value)
+        return None
 
     def _composed(self, node: cst.Attribute) -> bool:
         """Whether the relation's queryset (`org.teams.all()`, `.filter(...)`) is only combined
