@@ -11,7 +11,11 @@ from backlint.frameworks.project import EMPTY, facts_from_text, has_hints
 from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
 from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
 from backlint.rules.api.unvalidated_request_input import _stored_key, _ui_state
+from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
 from backlint.rules.database.query_in_loop import QueryInLoop
+from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+from backlint.rules.errors.debug_enabled import DebugEnabled
 from backlint.rules.errors.swallowed_exception import SwallowedException
 from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
@@ -254,3 +258,87 @@ def test_a_relation_read_through_a_parents_related_manager_uses_the_default_mana
             return mine
     """
     assert _lines(QueryInLoop, code, path="comments/models.py", facts=models) == [9]
+
+
+_BASE_SETTINGS = """
+SECRET_KEY = "5*9f5q57mqmlz2#f$x1h76&jxy#yortjl1v+l*6hd18$d*yx#0"
+DEBUG = True
+ALLOWED_HOSTS = []
+"""
+
+
+def test_base_settings_that_run_a_deployments_overrides_last_are_not_production_values() -> None:
+    overridden = _BASE_SETTINGS + """
+try:
+    with open(os.path.join(os.path.dirname(__file__), "local_settings.py")) as f:
+        exec(f.read(), globals())
+except IOError:
+    pass
+"""
+    assert _lines(HardcodedSecret, _BASE_SETTINGS, path="judge/settings.py") == [2]
+    assert _lines(DebugEnabled, _BASE_SETTINGS, path="judge/settings.py") == [3]
+    assert _lines(HardcodedSecret, overridden, path="judge/settings.py") == []
+    assert _lines(DebugEnabled, overridden, path="judge/settings.py") == []
+    code_run = _BASE_SETTINGS + "exec(compile(source, 'plugin', 'exec'))\n"  # no namespace given: not an overrides load
+    assert _lines(HardcodedSecret, code_run, path="judge/settings.py") == [2]
+
+
+def test_the_machine_a_container_runs_on_is_local() -> None:
+    code = """
+    import environ
+    env = environ.Env()
+    INCEPTION_HOST = env("INCEPTION_HOST", default="http://host.docker.internal:8005")
+    SEARCH_HOST = env("SEARCH_HOST", default="http://search.prod.example.internal:8005")
+    """
+    assert _lines(HardcodedServiceAddress, code, path="cl/settings/project/microservices.py") == [5]
+
+
+def test_writes_in_an_except_clause_and_the_else_clause_never_both_run() -> None:
+    code = """
+    from django.shortcuts import redirect
+
+    def join(request, contest):
+        try:
+            participation = Participation.objects.get(contest=contest, user=request.user)
+        except Participation.DoesNotExist:
+            participation = Participation.objects.create(contest=contest, user=request.user)
+        else:
+            if participation.ended:
+                participation = Participation.objects.get_or_create(contest=contest, user=request.user, spectate=True)[0]
+        return redirect("contest", contest.id)
+
+    def enter(request, contest):
+        try:
+            participation = Participation.objects.get(contest=contest, user=request.user)
+            participation.visits += 1
+            participation.save()
+        except Participation.DoesNotExist:
+            return redirect("contests")
+        else:
+            Entry.objects.create(participation=participation)
+        return redirect("contest", contest.id)
+    """
+    assert _lines(WritesWithoutTransaction, code, path="contests/views.py") == [22]
+
+
+def test_a_relation_combined_with_union_runs_nothing_in_the_loop() -> None:
+    code = """
+    from django.db import models
+
+    def members(exchange):
+        found = Member.objects.none()
+        for lan in exchange.lans.filter(status="ok"):
+            found = found.union(lan.members.filter(status="ok"))
+        for lan in exchange.lans.filter(status="ok"):
+            names.extend(lan.members.filter(status="ok"))
+        return found
+    """
+    facts = facts_from_text(
+        "from django.db import models\n\n"
+        "class Lan(models.Model):\n"
+        "    exchange = models.ForeignKey(Exchange, related_name='lans', on_delete=models.CASCADE)\n\n"
+        "class Member(models.Model):\n"
+        "    lan = models.ForeignKey(Lan, related_name='members', on_delete=models.CASCADE)\n",
+        "ix/models.py",
+    )
+    assert _lines(QueryInLoop, code, path="ix/documents.py", facts=facts) == [9]

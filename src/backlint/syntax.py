@@ -313,3 +313,22 @@ def name_parts(name: str) -> list[str]:
     if current:
         words.append(current)
     return [w.lower() for w in words]
+
+
+def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
+    """Whether a module-level `statement` is followed by code that loads another module's
+    settings over this one's: `from .overrides import *` (often in a `try`), or another file's
+    text run into this namespace (`exec(f.read(), globals())`, DMOJ's `local_settings.py`). A
+    deployment writes that module, and its values win."""
+    body = list(module.body)
+    if statement not in body:
+        return False
+    for stmt in body[body.index(statement) + 1 :]:
+        for node in [stmt, *iter_descendants(stmt, into_scopes=False)]:
+            if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                return True
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "exec" \
+                    and len(node.args) > 1 and isinstance(node.args[1].value, cst.Call) \
+                    and call_name(node.args[1].value) == "globals":
+                return True
+    return False

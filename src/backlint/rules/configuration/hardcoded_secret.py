@@ -11,7 +11,7 @@ from backlint.frameworks import project, routes, secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, iter_descendants, name_parts, overrides_follow, string_value
 
 # Calls whose positional argument at the given index is a key: qualified-name suffix -> (index, what).
 _KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
@@ -127,7 +127,9 @@ class HardcodedSecret(Rule):
     (`refresh_token = "refresh_token"`), vocabulary (`Bearer`, `access`, `HS256`), names that end
     in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
     members, values shown on a page or sent in a response body (`render(..., {"secret": ...})`),
-    settings of a base module that the production settings module star-imports and sets again,
+    settings of a base module that the production settings module star-imports and sets again
+    (or that ends by loading an overrides module a deployment writes: `from .local_settings import *`,
+    `exec(f.read(), globals())`),
     stored password hashes (`$2b$...`, `pbkdf2_sha256$...`), field-name mappings (`{"password":
     "pass", ...}`), query predicates on a column (`User.password == "x"`), `login()` on objects
     that are not mail, file-transfer or shell clients, phrases used as keys (`"Change password":
@@ -683,8 +685,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
             if value is not None and secrets.secret_name(target.value):
-                if self.ctx.project.overridden(self.ctx.path, target.value) and self.ctx.function() is None:
-                    return  # a base settings module: the production module that imports it sets it again
+                if self.ctx.function() is None and (self.ctx.project.overridden(self.ctx.path, target.value) or (
+                        project.is_settings_path(self.ctx.path) and overrides_follow(self.ctx.module, self.ctx.stack[1] if len(self.ctx.stack) > 1 else None))):
+                    return  # a base settings module: the production module that imports it, or that it loads last, sets it again
                 self._check_named(target.value, value, identities=self._scope_identities())
         elif isinstance(target, cst.Attribute):
             self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`")

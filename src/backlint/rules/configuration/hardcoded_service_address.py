@@ -70,7 +70,9 @@ _SETTING_WORDS = frozenset({"url", "uri", "dsn", "host", "hosts", "server", "ser
 _SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo", "mongodb", "postgres", "pg", "mysql",
                             "elastic", "elasticsearch", "kafka", "rabbit", "rabbitmq", "amqp", "memcached", "queue"})
 _HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr", "endpoint"})
-_LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
+_LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "",
+                    # the machine a container runs on, by the name Docker and Podman give it
+                    "host.docker.internal", "gateway.docker.internal", "host.containers.internal"})
 # Settings named like these hold links people follow, not services the code connects to.
 _LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "dashboard", "frontend", "public", "site", "web", "ui", "link", "homepage", "docs"})
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
@@ -150,7 +152,7 @@ class HardcodedServiceAddress(Rule):
     `HOST`).
 
     Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
-    "redis://localhost:6379")`), service names without a dot (`redis://redis:6379`,
+    "redis://localhost:6379")`; `host.docker.internal`, the machine a container runs on, is local too), service names without a dot (`redis://redis:6379`,
     `http://api:8000`: a compose or cluster service that every deployment resolves itself), SQLite files, public https APIs, placeholders written in capitals
     (`https://TBD`), migrations (data written once), settings modules named for one environment
     (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's

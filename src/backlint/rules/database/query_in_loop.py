@@ -219,7 +219,7 @@ class QueryInLoop(Rule):
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
-    another model's related name, queries that depend on what earlier iterations collected
+    another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
     write, `notify()` or `send_mail()` outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
     msg: session.delete(msg)`), rows read under a lock (`select_for_update()`, `with_for_update()`:
@@ -1253,7 +1253,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _composed(self, node: cst.Attribute) -> bool:
         """Whether the relation's queryset (`org.teams.all()`, `.filter(...)`) is only combined
-        with another by `|` or `&` (`teams |= ...`): a lazy union, not a query in the loop."""
+        with another by `|` or `&` (`teams |= ...`) or `union()`, `intersection()`, `difference()`:
+        a lazy union, not a query in the loop."""
         stack = self.ctx.stack
         i = len(stack) - 1
         expr: cst.CSTNode = node
@@ -1264,6 +1265,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         parent = stack[i - 1] if i > 0 else None
         if isinstance(parent, cst.AugAssign):
             return parent.value is expr and isinstance(parent.operator, (cst.BitOrAssign, cst.BitAndAssign))
+        if isinstance(parent, cst.Arg) and i > 1 and isinstance(stack[i - 2], cst.Call):
+            return call_name(stack[i - 2]) in ("union", "intersection", "difference")  # `qs = qs.union(ix.members.all())`
         return isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, (cst.BitOr, cst.BitAnd))
 
     def _decides_own_write(self, node: cst.Attribute, relation: str) -> bool:

@@ -646,6 +646,11 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
                 if arm_index >= 0:
                     branches.append((id(anc), arm_index))
+                # an `except` clause and the `else` clause never both run (the `else` does after the body):
+                if arm_index >= 1:
+                    branches.append((-id(anc), 1))
+                elif child is anc.orelse:
+                    branches.append((-id(anc), 2))
                 recovery = recovery or arm_index >= 1
                 if child is anc.body and loop is not None and any(
                     call_name(c) == "rollback" for h in anc.handlers for c in iter_descendants(h.body) if isinstance(c, cst.Call)

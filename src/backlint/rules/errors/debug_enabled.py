@@ -10,7 +10,7 @@ from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
+from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, overrides_follow, string_value
 
 # Files and classes meant for development: debug there is the point.
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|pytest|debug|ci)([/_.-]|$)", re.I)
@@ -97,7 +97,8 @@ class DebugEnabled(Rule):
     Left alone: settings files and configuration classes meant for development or tests
     (`settings/dev.py`, `local_settings.py`, `class DevelopmentConfig`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
-    star-importing an overrides module written at deployment (`from .overrides import *`), debug
+    star-importing an overrides module written at deployment (`from .overrides import *`, or
+    running one into their namespace: `exec(f.read(), globals())`), debug
     read from the environment with a false default, a development server left on the loopback
     address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
     (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
@@ -407,18 +408,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             self._report(target, "`debug` defaults to true in the settings class", node.value)
 
     def _overrides_follow(self, assign: cst.Assign) -> bool:
-        """`from .overrides import *` (often in a `try`) after the assignment at module level:
-        a deployment writes that module, and its settings win."""
-        body = list(self.ctx.module.body)
+        """An overrides module loaded after the assignment at module level (see
+        `syntax.overrides_follow`): a deployment writes that module, and its settings win."""
         stack = self.ctx.stack
-        statement = stack[1] if len(stack) > 1 else None  # the module-level statement holding it
-        if statement not in body:
-            return False
-        for stmt in body[body.index(statement) + 1 :]:
-            for node in [stmt, *iter_descendants(stmt, into_scopes=False)]:
-                if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
-                    return True
-        return False
+        return overrides_follow(self.ctx.module, stack[1] if len(stack) > 1 else None)
 
     def _is_config_module(self) -> bool:
         path = self.ctx.path.rsplit("/", 1)[-1]
