@@ -10,10 +10,11 @@ from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY, facts_from_text, has_hints
 from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
 from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
-from backlint.rules.api.unvalidated_request_input import _stored_key, _ui_state
+from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput, _stored_key, _ui_state
 from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
 from backlint.rules.database.query_in_loop import QueryInLoop
+from backlint.rules.database.sql_string_building import SqlStringBuilding
 from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 from backlint.rules.errors.debug_enabled import DebugEnabled
 from backlint.rules.errors.swallowed_exception import SwallowedException
@@ -342,3 +343,52 @@ def test_a_relation_combined_with_union_runs_nothing_in_the_loop() -> None:
         "ix/models.py",
     )
     assert _lines(QueryInLoop, code, path="ix/documents.py", facts=facts) == [9]
+
+
+def test_a_path_parameter_the_router_converted_to_a_number_is_a_number() -> None:
+    code = """
+    from flask import Blueprint, redirect
+    from sqlalchemy import text
+
+    bp = Blueprint("termtag", __name__)
+
+    @bp.route("/delete/<int:termtagid>", methods=["POST"])
+    def delete(termtagid):
+        db.session.execute(text(f"delete from wordtags where WtTgID = {termtagid}"))
+        db.session.commit()
+        return redirect("/termtag/index")
+
+    @bp.route("/delete-named/<name>", methods=["POST"])
+    def delete_named(name):
+        db.session.execute(text(f"delete from wordtags where WtText = '{name}'"))
+        db.session.commit()
+        return redirect("/termtag/index")
+    """
+    assert _lines(SqlStringBuilding, code, path="lute/termtag/routes.py") == [15]
+
+
+def test_drf_perform_create_runs_after_the_serializer_validated_the_request() -> None:
+    code = """
+    from rest_framework import viewsets
+
+    class MailViewSet(viewsets.ModelViewSet):
+        serializer_class = MailSerializer
+
+        def perform_create(self, serializer):
+            mail = serializer.save()
+            Receipt.objects.create(mail=mail, message_id=self.request.data["mail"]["message_id"])
+
+        def notify(self, request):
+            Receipt.objects.create(mail=None, message_id=request.data["mail"]["message_id"])
+    """
+    assert _lines(UnvalidatedRequestInput, code, path="recap/views.py") == [12]
+
+
+def test_a_sqlalchemy_string_without_a_length_is_unbounded_text() -> None:
+    facts = facts_from_text(
+        "class Book(db.Model):\n"
+        '    title = db.Column("BkTitle", db.String(length=200))\n'
+        '    audio_bookmarks = db.Column("BkAudioBookmarks", db.String)\n',
+        "lute/models/book.py",
+    )
+    assert facts.unbounded_text("audio_bookmarks") and not facts.unbounded_text("title")

@@ -128,13 +128,17 @@ _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey
                   "View", "def get_queryset", "objects = ")
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
+_COLUMN_TYPE = r"(?:Column|mapped_column)\(\s*(?:['\"][^'\"\n]*['\"]\s*,\s*)?(?:[\w.]+\.)?"  # (`Column("BkTitle", db.String(200))`)
 _TEXT_FIELD = re.compile(
-    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:TextField\(|(?:Column|mapped_column)\(\s*(?:[\w.]+\.)?(?:Text|UnicodeText)\b)",
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:TextField\(|" + _COLUMN_TYPE
+    + r"(?:Text|UnicodeText)\b|" + _COLUMN_TYPE + r"(?:String|Unicode)\b(?!\s*\(\s*(?:length\s*=\s*)?\d))",
     re.M,
 )
+"""Unbounded text: Django `TextField`, SQLAlchemy `Text`, and `String` without a length (VARCHAR
+with no limit on PostgreSQL and SQLite; MySQL refuses it)."""
 _SIZED_FIELD = re.compile(
     r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:(?:Char|Email|Slug|URL)Field\(|"
-    r"(?:Column|mapped_column)\(\s*(?:[\w.]+\.)?(?:String|Unicode|VARCHAR)\b)",
+    + _COLUMN_TYPE + r"(?:(?:String|Unicode)\s*\(\s*(?:length\s*=\s*)?\d|VARCHAR\b))",
     re.M,
 )
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")

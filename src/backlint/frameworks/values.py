@@ -432,6 +432,9 @@ class Origins:
 
         if isinstance(fn, cst.FunctionDef):
             if routes.is_request_parameter(self.ctx, fn, param):
+                route = routes.route_of(self.ctx, fn)
+                if route is not None and route.path_parameters.get(name) in _NUMERIC_CONVERTERS:
+                    return {Origin(Kind.NUMERIC, f"the path parameter `{name}`")}  # `<int:id>`: the router matched digits
                 raw = routes.annotation_name(param) in _RAW_BODY_ANNOTATIONS or _is_untyped_body(param)
                 return {Origin(Kind.REQUEST, f"request parameter `{name}`", raw=raw)}
             if routes.error_handler_parameter(fn) is param:
@@ -833,6 +836,11 @@ def _fstring_holes(expr: cst.BaseExpression) -> Iterable[cst.BaseExpression]:
 
 _CONTAINERS = frozenset({"list", "List", "set", "Set", "frozenset", "FrozenSet", "tuple", "Tuple", "Sequence", "Iterable",
                          "Collection", "AbstractSet"})
+
+
+_NUMERIC_CONVERTERS = frozenset({"int", "float", "uuid"})
+"""Route converters that match only numbers or UUIDs (Flask and Django `<int:pk>`, `<uuid:key>`;
+Starlette `{pk:int}`): the handler receives the converted value."""
 
 
 def _annotation_kind(annotation: cst.BaseExpression) -> Kind | None:

@@ -566,9 +566,11 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         if handler.raw:
             reasons.append(f"runs SQL itself ({handler.raw[0].label})")
         writes = _on_one_path(handler.writes)
-        if len(writes) + sum(id(w) in handler.repeated for w in writes) >= 3:
+        looped = sum(id(w) in handler.repeated for w in writes)
+        if len(writes) + looped >= 3:
             labels = ", ".join(dict.fromkeys(w.label for w in writes[:3]))
-            reasons.append(f"makes {len(writes)} writes ({labels})")
+            in_loops = f", {looped} of them in a loop" if looped else ""
+            reasons.append(f"makes {len(writes)} writes{in_loops} ({labels})")
         total = len(_on_one_path(handler.writes + _run(handler)))
         if total > max_ops:
             reasons.append(f"makes {total} database calls (limit {max_ops})")

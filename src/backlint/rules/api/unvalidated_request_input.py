@@ -37,7 +37,7 @@ class UnvalidatedRequestInput(Rule):
     Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
-    `validate_...()` call), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
+    `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, a generator over a constant (`(code for code, _
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
@@ -526,9 +526,13 @@ def update_user(user_id):
     def _validates(self, fn: cst.FunctionDef | None) -> bool:
         """Whether the function validates the request itself: a form or serializer's
         `is_valid()`, WTForms' `validate_on_submit()`, or a call to a validating function
-        (`_validate_parameters(request.form)`) that answers bad input before the write."""
+        (`_validate_parameters(request.form)`) that answers bad input before the write, or a
+        DRF `perform_create(self, serializer)`/`perform_update`, which the view calls once
+        `serializer.is_valid(raise_exception=True)` has passed."""
         if fn is None:
             return False
+        if fn.name.value in ("perform_create", "perform_update") and any(p.name.value == "serializer" for p in fn.params.params):
+            return True
 
         def scan() -> bool:
             for n in iter_descendants(fn.body, into_scopes=False):
