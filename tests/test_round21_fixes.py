@@ -392,3 +392,28 @@ def test_a_sqlalchemy_string_without_a_length_is_unbounded_text() -> None:
         "lute/models/book.py",
     )
     assert facts.unbounded_text("audio_bookmarks") and not facts.unbounded_text("title")
+
+
+def test_the_rows_of_a_relation_are_rows_of_the_model_it_leads_to() -> None:
+    facts = facts_from_text(
+        "from django.db import models\n\n"
+        "class TicketCC(models.Model):\n"
+        "    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name='cc_set')\n"
+        "    email = models.EmailField()\n"
+        "    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)\n\n"
+        "class EmailAddressData(models.Model):\n"
+        "    email = models.OneToOneField(EmailAddress, on_delete=models.CASCADE)\n",
+        "tickets/models.py",
+    )
+    code = """
+    from django.db import models
+
+    def recipients(ticket):
+        cc = []
+        for row in ticket.cc_set.all():
+            cc.append(row.email)
+        for row in ticket.cc_set.all():
+            cc.append(row.contact.name)
+        return cc
+    """
+    assert _lines(QueryInLoop, code, path="tickets/deskpro.py", facts=facts) == [9]

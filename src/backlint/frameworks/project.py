@@ -383,7 +383,8 @@ class ProjectFacts:
                     if cls == current and base not in lineage:
                         lineage.add(base)
                         frontier.append(base)
-            known = frozenset(attr for owner, attr in self.model_relations if owner in lineage and attr not in self.selected_by_default(owner))
+            selected = {rel for m in lineage for rel in self.selected_by_default(m)}  # (the model's manager or a base's)
+            known = frozenset(attr for owner, attr in self.model_relations if owner in lineage and attr not in selected)
             if known or any(owner in lineage for owner, _ in self.model_relations) or self.knows_model(model):
                 return known  # (a model seen with only eager relationships has no lazy ones)
         return self.relations

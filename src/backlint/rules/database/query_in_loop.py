@@ -1231,10 +1231,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
             facts = self.ctx.project
+            # `for cc in ticket.cc_set.all()`: the rows of the model the relation leads to (its own
+            # columns are not relations; what its default manager selects comes with them)
+            model = model or self._relation_target(loop.iterable)
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
-            if model is None and rel in facts.selected_by_default(self._relation_target(loop.iterable)):
-                return  # `for reaction in self.reactions.all()`: Reaction's default manager selects `created_by`
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
                 return
