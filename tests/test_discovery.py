@@ -69,3 +69,18 @@ def test_the_combined_exclude_matcher_agrees_with_pathspec() -> None:
     assert [match(p) for p in paths] == [spec.match_file(p) for p in paths]
     negated = pathspec.GitIgnoreSpec.from_lines(["*.py", "!keep.py"])
     assert _matcher(negated) == negated.match_file
+
+
+def test_a_module_shadowed_by_a_package_beside_it_is_skipped_with_a_note(tmp_path: Path) -> None:
+    for rel in ("attendance/__init__.py", "attendance/views.py", "attendance/views/__init__.py",
+                "attendance/views/views.py", "attendance/forms.py", "attendance/forms/helpers.py",
+                "app.py", "app/__init__.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x = 1\n")
+    targets, notes = discover([tmp_path], Config(root=tmp_path))
+    rels = [t.rel for t in targets]
+    assert "attendance/views.py" not in rels  # the package `views/` is what `import attendance.views` loads
+    assert "attendance/views/views.py" in rels
+    assert "attendance/forms.py" in rels  # `forms/` has no __init__.py: not a package
+    assert "app.py" in rels  # outside a package, a module may be run as a script
+    assert [n.path for n in notes if "never imports" in n.message] == ["attendance/views.py"]

@@ -417,3 +417,63 @@ def test_the_rows_of_a_relation_are_rows_of_the_model_it_leads_to() -> None:
         return cc
     """
     assert _lines(QueryInLoop, code, path="tickets/deskpro.py", facts=facts) == [9]
+
+
+def test_a_signal_sent_after_the_change_is_not_the_change() -> None:
+    code = """
+    from contextlib import suppress
+
+    from notifications.signals import notify
+
+    def approve(request, leave):
+        leave.status = "approved"
+        leave.save()
+        with suppress(Exception):
+            notify.send(request.user, recipient=leave.employee.user, verb="Your leave was approved")
+        try:
+            mailer.send(leave.employee.email, "Your leave was approved")
+        except Exception:
+            pass
+        return leave
+    """
+    assert _lines(SwallowedException, code, path="leave/views.py") == [13]
+
+
+def test_a_connection_string_given_as_an_api_example_is_documentation() -> None:
+    code = """
+    from pydantic import BaseModel, Field
+
+    class AyonConfig(BaseModel):
+        redis_url: str = Field(
+            default="redis://redis/",
+            example="redis://user:password123@redis.example.com:6379",
+        )
+        postgres_url: str = Field(default="postgres://ayon:Zq8rT2vLm4@db.example.com:5432/ayon")
+    """
+    assert _lines(HardcodedSecret, code, path="ayon_server/config/ayonconfig.py") == [9]
+
+
+def test_a_parameter_typed_as_a_dependency_receives_what_the_dependency_returned() -> None:
+    deps = facts_from_text(
+        "from typing import Annotated\nfrom fastapi import Depends, Path\n\n"
+        "async def dep_project_name(project_name: str = Path(..., regex=r'^[a-zA-Z0-9_]+$')) -> str:\n"
+        "    return await lookup_project_name(project_name)\n\n\n"
+        "ProjectName = Annotated[\n    str,\n    Depends(dep_project_name),\n]\n"
+        "FolderName = Annotated[str, Path(..., title='Folder')]\n",
+        "ayon_server/api/dependencies.py",
+    )
+    code = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/projects/{project_name}/links")
+    async def list_links(project_name: ProjectName):
+        return await Postgres.fetch(f"SELECT * FROM project_{project_name}.links")
+
+    @router.get("/projects/{project_name}/folders/{folder_name}")
+    async def get_folder(project_name: ProjectName, folder_name: FolderName):
+        return await Postgres.fetch(f"SELECT * FROM project_{project_name}.folders WHERE name = '{folder_name}'")
+    """
+    assert deps.dependency_aliases == frozenset({"ProjectName"})
+    assert _lines(SqlStringBuilding, code, path="api/links/links.py", facts=deps) == [12]

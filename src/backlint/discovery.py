@@ -251,6 +251,19 @@ def _too_large(rel: str, size: int, config: Config) -> Notification:
     )
 
 
+def _shadowing_packages(directory: str, entries: list[os.DirEntry[str]]) -> frozenset[str]:
+    """In a package, the subpackages whose name a module beside them also has (`views/` with an
+    `__init__.py` next to `views.py`): the import system finds the package first, so the module
+    is dead code. Outside a package a module may be run as a script, and is kept."""
+    names = {e.name for e in entries}
+    if "__init__.py" not in names:
+        return frozenset()
+    return frozenset(
+        e.name for e in entries
+        if f"{e.name}.py" in names and os.path.isfile(os.path.join(directory, e.name, "__init__.py"))
+    )
+
+
 def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target | None, Notification | None]]:
     top_text = str(top)
     top_real = os.path.realpath(top_text)
@@ -276,6 +289,7 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
                                      printable(ignores.relative(directory)), Level.WARNING)
             continue
         subdirs = []
+        shadowing = _shadowing_packages(directory, entries)
         for entry in entries:
             path = entry.path
             try:
@@ -309,6 +323,12 @@ def _walk(top: Path, config: Config, ignores: _Ignores) -> Iterator[tuple[Target
             note = _not_utf8(rel)
             if note is not None:
                 yield None, note
+                continue
+            if entry.name.endswith(".py") and entry.name[:-3] in shadowing:
+                yield None, Notification(
+                    NotificationKind.SKIPPED_PATH,
+                    f"skipped: the package `{entry.name[:-3]}/` beside it has its import name, so Python never imports this module",
+                    rel, Level.NOTE)
                 continue
             try:
                 size = entry.stat(follow_symlinks=True).st_size

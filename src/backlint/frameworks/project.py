@@ -125,7 +125,7 @@ _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
-                  "View", "def get_queryset", "objects = ")
+                  "View", "def get_queryset", "objects = ", "Annotated[")
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _COLUMN_TYPE = r"(?:Column|mapped_column)\(\s*(?:['\"][^'\"\n]*['\"]\s*,\s*)?(?:[\w.]+\.)?"  # (`Column("BkTitle", db.String(200))`)
@@ -252,6 +252,10 @@ class ProjectFacts:
     """(relation, model it leads to) for Django relations: the field (`reactions =
     GenericRelation(Reaction)`) and its related name (`related_name="registrations"` leads to the
     model that declares it)."""
+    dependency_aliases: frozenset[str] = frozenset()
+    """FastAPI parameter types that are dependencies (`ProjectName = Annotated[str,
+    Depends(dep_project_name)]`): a parameter so typed receives what the dependency returned
+    (checked, looked up), not the raw request value."""
     default_socket_timeout: bool = False
     """Some module sets a process-wide socket timeout (`socket.setdefaulttimeout(30)`): `urlopen`
     and `http.client` connections given none use it. (`requests` does not: it makes the socket
@@ -295,6 +299,7 @@ class ProjectFacts:
             self.manager_selects | other.manager_selects,
             self.model_managers | other.model_managers,
             self.relation_targets | other.relation_targets,
+            self.dependency_aliases | other.dependency_aliases,
             self.default_socket_timeout or other.default_socket_timeout,
         )
 
@@ -556,8 +561,25 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         ) if "def get_queryset" in text else frozenset(),
         model_managers=frozenset((owner_at(m.start()), m.group(1)) for m in _DEFAULT_MANAGER.finditer(text)),
         relation_targets=frozenset(targets),
+        dependency_aliases=_dependency_aliases(text) if "Annotated[" in text else frozenset(),
         default_socket_timeout=sockets,
     )
+
+
+_ANNOTATED_ALIAS = re.compile(r"^(\w+)[ \t]*(?::[ \t]*[\w.]+[ \t]*)?=[ \t]*(?:typing\.|typing_extensions\.)?Annotated\[", re.M)
+
+
+def _dependency_aliases(text: str) -> frozenset[str]:
+    """Module-level `X = Annotated[T, Depends(f)]` (or `Security(f)`): names of dependency types."""
+    out = set()
+    for m in _ANNOTATED_ALIAS.finditer(text):
+        depth, end = 1, m.end()
+        while end < len(text) and depth and end - m.end() < 2000:
+            depth += {"[": 1, "]": -1}.get(text[end], 0)
+            end += 1
+        if re.search(r"\b(?:Depends|Security)\(", text[m.end():end]):
+            out.add(m.group(1))
+    return frozenset(out)
 
 
 _GET_QUERYSET = re.compile(r"^[ \t]+def get_queryset\(", re.M)

@@ -377,6 +377,8 @@ def is_request_parameter(ctx: FileContext, fn: cst.FunctionDef, param: cst.Param
         ann = annotation_name(param)
         if ann is not None and (ann in _NOT_REQUEST_ANNOTATIONS or ann.endswith(("Session", "Service", "Repository", "Settings"))):
             return False
+        if ann is not None and ann in ctx.project.dependency_aliases:
+            return False  # `project_name: ProjectName`, an `Annotated[str, Depends(...)]`: what the dependency returned
         return True
     # Flask, Django, DRF, aiohttp: parameters other than the request come from the URL.
     return name in route.path_parameters or route.path is None

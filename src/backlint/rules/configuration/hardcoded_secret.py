@@ -603,7 +603,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
     # -- reporting ------------------------------------------------------------------------------
 
     def _flag(self, node: cst.CSTNode, what: str, where: str, *, token: bool = False) -> None:
-        if id(node) in self._done or (not token and self._demonstration()):
+        if id(node) in self._done or (not token and (self._demonstration() or routes.in_api_example(self.ctx))):
             return  # (a provider token's shape is reported wherever it is: it is usable as it stands)
         self._done.add(id(node))
         self.report(node, what=what, where=where, redact=[node])

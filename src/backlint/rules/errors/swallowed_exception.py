@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import libcst as cst
 
@@ -63,8 +64,8 @@ class SwallowedException(Rule):
     development-only blocks (`if settings.DEBUG:`), migrations and test code.
     And by default, a `try` that changes nothing: the rule looks at blocks that call something
     named for a change (save, commit, delete, create, update, insert, write, remove, send, upload,
-    submit, publish, execute...; not a signal sent to a process), where a failure nobody sees loses a
-    write; around reads, lookups,
+    submit, publish, execute...; not a signal sent to a process, nor one dispatched to in-process
+    receivers, `notify.send(user, verb=...)`), where a failure nobody sees loses a write; around reads, lookups,
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
@@ -917,7 +918,8 @@ except SMTPException:
         if self.options.get("everywhere", False):
             return True
         fn = self.ctx.function()
-        return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value))
+        return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
+                              signal=lambda call: _signal_send(self.ctx, call))
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
         """The failure is expected or handled another way: the `try` is a best-effort step (see
@@ -1161,17 +1163,31 @@ notifications pushed to a UI (`push`, `notify`, `emit`) or signals to processes 
 `terminate`): a refresh or a process that is already gone loses nothing."""
 
 
-def _changes_state(body: cst.CSTNode, *, reads: bool = False) -> bool:
+def _signal_send(ctx: object, call: cst.Call) -> bool:
+    """`notify.send(actor, recipient=..., verb=...)`, `order_paid.send(sender=Order)`: a signal
+    dispatched to in-process receivers (a notification shown in the app), imported from a
+    `signals` module or named for a signal. The change it reports on was made before it."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in ("send", "send_robust")):
+        return False
+    receiver = dotted(func.value) or ""
+    qualified = ctx.imports.qualify(func.value) or ""  # type: ignore[attr-defined]
+    return receiver.rsplit(".", 1)[-1] == "notify" or receiver.lower().endswith("signal") \
+        or "signals" in qualified.split(".")[:-1] or qualified.startswith("django.dispatch")
+
+
+def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[cst.Call], bool] = lambda call: False) -> bool:
     """Whether a block calls something named for a change (`order.save()`, `session.commit()`,
     `os.remove(path)`, `send_receipt(...)`, `create_or_update(...)`, `cur.execute(...)`): when it
     fails unseen, a change is lost without a trace. A block that only reads, looks up, parses or
     probes answers with its fallback instead, which held-out review rejected five times in six.
     In a function named for reading (`reads`), an HTTP `post`/`put`/`patch` is the transport of
-    the read (a JSON-RPC call, a search sent as a form), not a change."""
+    the read (a JSON-RPC call, a search sent as a form), not a change; a signal sent (`signal`:
+    `notify.send(...)`) tells in-process receivers about a change made before it."""
     for n in iter_descendants(body, into_scopes=False):
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
-            if _named_for_change(name) and not (reads and name in _HTTP_WRITES):
+            if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n):
                 return True
     return False
 
