@@ -17,6 +17,7 @@ from backlint.rules.database.query_in_loop import QueryInLoop
 from backlint.rules.database.sql_string_building import SqlStringBuilding
 from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 from backlint.rules.errors.debug_enabled import DebugEnabled
+from backlint.rules.errors.exception_leak import ExceptionLeak
 from backlint.rules.errors.swallowed_exception import SwallowedException
 from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
@@ -477,3 +478,78 @@ def test_a_parameter_typed_as_a_dependency_receives_what_the_dependency_returned
     """
     assert deps.dependency_aliases == frozenset({"ProjectName"})
     assert _lines(SqlStringBuilding, code, path="api/links/links.py", facts=deps) == [12]
+
+
+def test_a_status_returned_by_a_helper_beside_the_body_is_the_answers_status() -> None:
+    code = """
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    def object_delete(cls, pk):
+        try:
+            cls.objects.get(id=pk).delete()
+            return "", 200
+        except Exception as e:
+            return {"error": str(e)}, 400
+
+    def object_archive(cls, pk):
+        try:
+            cls.objects.get(id=pk).archive()
+            return "", 200
+        except Exception as e:
+            return {"error": str(e)}, 500
+
+    class JobPositionView(APIView):
+        def delete(self, request, pk):
+            response, status_code = object_delete(JobPosition, pk)
+            return Response(response, status=status_code)
+
+        def post(self, request, pk):
+            response, status_code = object_archive(JobPosition, pk)
+            return Response(response, status=status_code)
+    """
+    assert _lines(ExceptionLeak, code, path="api/views.py") == [26]
+
+
+def test_cleanup_just_before_raising_the_failure_is_best_effort() -> None:
+    code = """
+    async def upload(storage, file_id, media_info):
+        if not media_info:
+            try:
+                await storage.unlink(file_id)
+            except Exception:
+                pass
+            raise BadRequestException("Failed to extract media info")
+        try:
+            await storage.unlink(file_id)
+        except Exception:
+            pass
+        return media_info
+    """
+    assert _lines(SwallowedException, code, path="app/reviewables.py") == [11]
+
+
+def test_a_schema_named_from_the_loops_item_is_another_table_each_pass() -> None:
+    code = """
+    async def migrate(project_names, addon):
+        for project_name in project_names:
+            await Postgres.fetch(f"SELECT data FROM project_{project_name}.settings WHERE addon_name = $1", addon)
+        for project_name in project_names:
+            await Postgres.fetch(f"SELECT data FROM public.settings WHERE project = '{project_name}'")
+    """
+    assert _lines(QueryInLoop, code, path="ayon_server/helpers/migrate.py") == [6]
+
+
+def test_a_receiver_of_an_app_config_runs_at_migrate_time() -> None:
+    code = """
+    def add_missing_work_records(sender, **kwargs):
+        if sender.label not in ["attendance"]:
+            return
+        for attendance in Attendance.objects.all():
+            WorkRecord.objects.filter(employee_id=attendance.employee_id).exists()
+
+    def on_saved(sender, instance, **kwargs):
+        for attendance in Attendance.objects.filter(employee=instance):
+            WorkRecord.objects.filter(employee_id=attendance.employee_id).exists()
+    """
+    assert _lines(QueryInLoop, code, path="attendance/signals.py") == [10]

@@ -227,7 +227,8 @@ class QueryInLoop(Rule):
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
-    and code run once or by an operator: migrations, `post_migrate` receivers, seed modules,
+    and code run once or by an operator: migrations, `post_migrate` receivers (also a function of
+    `sender` that tests `sender.label`: only migrate signals send an app config), seed modules,
     management commands, click/typer commands, modules of a command-line package (`cli/`,
     `commands/`) and standalone scripts (a `__main__` block in a module that imports no web
     framework or task queue)."""
@@ -904,6 +905,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                               or bool(self._commands and self._commands[-1]))
 
     def _migrate_hook(self, node: cst.FunctionDef) -> bool:
+        if any(p.name.value == "sender" for p in node.params.params) and "sender.label" in self.ctx.text and any(
+                isinstance(n, cst.Attribute) and n.attr.value == "label" and isinstance(n.value, cst.Name)
+                and n.value.value == "sender" for n in iter_descendants(node.body, into_scopes=False)):
+            return True  # `if sender.label not in ["attendance"]: return`: an app config sends it, as migrate does
         if "_migrate" not in self.ctx.text:
             return False
         connected = self.ctx.memo("BL102-migrate-hooks", lambda: frozenset(_MIGRATE_CONNECT.findall(self.ctx.text)))
@@ -1512,11 +1517,14 @@ def _tables_named_by(query: cst.Call) -> set[str]:
     return out
 
 
-_TABLE_POSITION = re.compile(r"\b(?:from|join|into|update|table)\s+[\"`]?$", re.I)
+_TABLE_POSITION = re.compile(r"\b(?:from|join|into|update|table)\s+[\"`]?[\w.]*$", re.I)
+"""SQL text that ends where a table name goes, also within one (`FROM project_{name}.settings`:
+a schema per project)."""
 
 
 def _interpolated_tables(sql: cst.FormattedString) -> set[str]:
-    """Names interpolated where an f-string's SQL names its table (`FROM {table}`, `JOIN {t}`)."""
+    """Names interpolated where an f-string's SQL names its table (`FROM {table}`, `JOIN {t}`,
+    `FROM project_{name}.settings`)."""
     out: set[str] = set()
     before = ""
     for part in sql.parts:

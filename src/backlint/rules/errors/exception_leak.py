@@ -638,7 +638,8 @@ except Exception:
         for node in iter_descendants(fn.body, into_scopes=False):
             if isinstance(node, cst.Assign):
                 for target in node.targets:
-                    statuses.extend(_assigned(target.target, node.value, arg.value))
+                    statuses.extend(self._helper_statuses(target.target, node.value, arg.value)
+                                    or _assigned(target.target, node.value, arg.value))
             elif isinstance(node, cst.AnnAssign) and node.value is not None:
                 statuses.extend(_assigned(node.target, node.value, arg.value))
         failing = [st for st in statuses if st is None or st >= 400]
@@ -647,6 +648,24 @@ except Exception:
         if all(st < 500 for st in failing) or all(st >= 500 for st in failing):
             return max(failing)  # type: ignore[type-var]
         return None
+
+    def _helper_statuses(self, target: cst.BaseExpression, value: cst.BaseExpression, name: str) -> list[int | None]:
+        """`body, status_code = object_delete(Model, pk)`: the statuses a function of this module
+        returns in that place of its tuples (`return {"error": str(e)}, 400`), when every return
+        is such a tuple; else nothing (the caller falls back to an unknown status)."""
+        if not (isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return []
+        index = next((k for k, e in enumerate(target.elements) if isinstance(e.value, cst.Name) and e.value.value == name), None)
+        helper = next((s for s in self.ctx.module.body if isinstance(s, cst.FunctionDef) and s.name.value == value.func.value), None)
+        if index is None or helper is None:
+            return []
+        statuses: list[int | None] = []
+        for ret in iter_descendants(helper.body, into_scopes=False):
+            if isinstance(ret, cst.Return):
+                if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) == len(target.elements)):
+                    return []
+                statuses.append(responses.status_value(ret.value.elements[index].value))
+        return statuses
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.function()

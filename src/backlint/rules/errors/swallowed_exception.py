@@ -56,7 +56,7 @@ class SwallowedException(Rule):
     awaiting: what fails is the data in hand), only tears down (`conn.close()`,
     `session.rollback()`) or only logs or updates a metric, the program's own version or
     revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
-    version read from the database), best-effort steps while another error is handled, in
+    version read from the database), best-effort steps while another error is handled or just before one is raised, in
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
@@ -1000,7 +1000,8 @@ except SMTPException:
         only computes in an `async def` (it awaits nothing: async code does its I/O by awaiting),
         only tears down (`conn.close()`, `session.rollback()`) or logs, runs while another error is
         being handled (an `except`, a `finally`, a failure hook, an error handler, a logging
-        handler's `emit`), or is a validator's check."""
+        handler's `emit`) or just before one is raised (the next statement is a `raise`), or is a
+        validator's check."""
         if errors.parses_only(body, self.ctx.module_scope().functions) or (fn is not None and set(name_parts(fn.name.value)) & _TEARDOWN_WORDS):
             return True
         if fn is not None and _is_failure_hook(fn):
@@ -1023,6 +1024,8 @@ except SMTPException:
             return True  # `getattr(f, "verbose_name")`, `data.setdefault(...)`: the data in hand
         if fn is not None and fn.asynchronous is not None and self._computes_only(body):
             return True
+        if self._raise_follows(body):
+            return True  # `try: storage.unlink(f) except Exception: pass` then `raise BadRequest(...)`: cleanup on a failing path
         stack = self.ctx.stack
         for i in range(len(stack) - 3, -1, -1):
             node, child = stack[i], stack[i + 1]
@@ -1030,6 +1033,21 @@ except SMTPException:
                 break
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
+        return False
+
+    def _raise_follows(self, body: cst.BaseSuite) -> bool:
+        """Whether the statement holding the block (the `try`, the `with suppress(...)`) is followed
+        at once by a `raise`: the block cleans up on a path that fails with its own error."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, 0, -1):
+            owner = stack[i]
+            if isinstance(owner, (cst.Try, cst.TryStar, cst.With)) and owner.body is body:
+                statements = list(getattr(stack[i - 1], "body", ()))
+                k = next((k for k, st in enumerate(statements) if st is owner), None)
+                if k is None or k + 1 >= len(statements):
+                    return False
+                following = statements[k + 1]
+                return isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Raise)
         return False
 
     def _computes_only(self, body: cst.BaseSuite) -> bool:
