@@ -553,3 +553,26 @@ def test_a_receiver_of_an_app_config_runs_at_migrate_time() -> None:
             WorkRecord.objects.filter(employee_id=attendance.employee_id).exists()
     """
     assert _lines(QueryInLoop, code, path="attendance/signals.py") == [10]
+
+
+def test_a_fastapi_route_behind_an_admin_dependency_answers_the_sites_operators() -> None:
+    code = """
+    from fastapi import APIRouter, Depends, HTTPException
+
+    router = APIRouter()
+
+    @router.post("/config")
+    async def update_config(items: dict, current_user: User = Depends(get_admin_user)):
+        try:
+            conf.save(items)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Failed to save: {e}")
+
+    @router.post("/orgs/{org_id}/config")
+    async def update_org_config(org_id: int, items: dict, current_user: User = Depends(get_org_admin)):
+        try:
+            conf.save(items)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Failed to save: {e}")
+    """
+    assert _lines(ExceptionLeak, code, path="server/routers/config_router.py") == [18]

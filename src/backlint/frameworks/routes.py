@@ -434,8 +434,10 @@ _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_
 def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool:
     """Whether only the site's operators reach the handler: DRF `permission_classes` naming
     `IsAdminUser` or a superuser/staff permission (`OnlySuperUser`), Django's
-    `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`.
-    (An organisation's admin, `IsOrgAdmin`, is a customer, not an operator.)"""
+    `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
+    FastAPI's `Depends(get_admin_user)` or `Depends(get_current_active_superuser)` (as a parameter,
+    a type alias or the route's `dependencies=`). (An organisation's admin, `IsOrgAdmin`,
+    `Depends(get_org_admin)`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         parts = set(name_parts(name))
@@ -451,10 +453,28 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
             return operator_test(expr.left) or operator_test(expr.right)
         return isinstance(expr, cst.Attribute) and expr.attr.value in ("is_superuser", "is_staff")
 
+    def operator_dependency(expr: cst.BaseExpression | None) -> bool:
+        """FastAPI: `Depends(get_admin_user)`, `Security(get_current_active_superuser)`, or a type
+        naming one (`AdminUser`, an `Annotated[User, Depends(require_admin)]` alias)."""
+        if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and expr.args:
+            expr = expr.args[0].value
+        elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
+            return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
+        parts = set(name_parts((dotted(expr) or "").rsplit(".", 1)[-1])) if expr is not None else set()
+        return bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & _CUSTOMER_SCOPES
+
+    if fn is not None:
+        for param in [*fn.params.params, *fn.params.kwonly_params]:
+            if operator_dependency(param.default) or (param.annotation is not None and operator_dependency(param.annotation.annotation)):
+                return True
     for decorator in fn.decorators if fn is not None else ():
         target = decorator.decorator
         if operator(target.func if isinstance(target, cst.Call) else target):
             return True
+        if isinstance(target, cst.Call) and any(
+                a.keyword is not None and a.keyword.value == "dependencies" and isinstance(a.value, (cst.List, cst.Tuple))
+                and any(operator_dependency(e.value) for e in a.value.elements) for a in target.args):
+            return True  # `@router.post("/config", dependencies=[Depends(require_admin)])`
         last = (dotted(target.func) or "").rsplit(".", 1)[-1] if isinstance(target, cst.Call) else ""
         if last == "user_passes_test" and target.args and operator_test(target.args[0].value):  # type: ignore[union-attr]
             return True
@@ -469,6 +489,11 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
                 ) and isinstance(small.value, (cst.List, cst.Tuple)) and any(operator(e.value) for e in small.value.elements):
                     return True
     return False
+
+
+_CUSTOMER_SCOPES = frozenset({"org", "organization", "organisation", "team", "project", "group", "workspace", "tenant",
+                              "company", "owner", "or", "space", "account"})
+"""Words that make an admin a customer's (`get_org_admin`, `require_workspace_admin`), not the site's operator."""
 
 
 API_EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
