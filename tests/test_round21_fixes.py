@@ -576,3 +576,14 @@ def test_a_fastapi_route_behind_an_admin_dependency_answers_the_sites_operators(
             raise HTTPException(status_code=500, detail=f"Failed to save: {e}")
     """
     assert _lines(ExceptionLeak, code, path="server/routers/config_router.py") == [18]
+
+
+def test_the_conventional_password_of_malware_sample_archives_is_public() -> None:
+    code = """
+    def store_upload(dsf_sc, quarantine):
+        if quarantine:
+            dsf_sc.file_password = "infected"
+        else:
+            dsf_sc.file_password = "Kx8v2QmLr4tZ"
+    """
+    assert _lines(HardcodedSecret, code, path="app/datastore/routes.py") == [6]

@@ -76,6 +76,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
         "fill", "fillme", "fillmein", "setme", "auto", "needed", "no", "please",
         "mysecretpassword",  # the postgres container image's documented example password
+        "infected",  # the password every malware-sample archive uses, so that no one opens one by accident
     }
 )
 _VOCABULARY = frozenset(
