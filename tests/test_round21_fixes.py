@@ -211,18 +211,23 @@ def test_querysets_given_to_prefetch_are_not_queries_of_their_own() -> None:
     assert _lines(LogicInRouteHandler, code, path="frontpage/views.py") == []
 
 
+_REACTIONS = facts_from_text(
+    "from django.db import models\n\n"
+    "class ReactionManager(models.Manager):\n"
+    "    def get_queryset(self):\n"
+    "        return super().get_queryset().select_related('created_by')\n\n\n"
+    "class Reaction(models.Model):\n"
+    "    created_by = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+    "    emoji = models.ForeignKey(Emoji, on_delete=models.CASCADE)\n"
+    "    objects = ReactionManager()\n\n\n"
+    "class Comment(models.Model):\n"
+    "    reactions = GenericRelation(Reaction)\n",
+    "reactions/models.py",
+)
+"""A manager that selects `created_by`, the model it is the default of, and a relation leading there."""
+
+
 def test_a_relation_the_default_manager_selects_comes_with_every_read() -> None:
-    models = facts_from_text(
-        "from django.db import models\n\n"
-        "class ReactionManager(models.Manager):\n"
-        "    def get_queryset(self):\n"
-        "        return super().get_queryset().select_related('created_by')\n\n\n"
-        "class Reaction(models.Model):\n"
-        "    created_by = models.ForeignKey(User, on_delete=models.CASCADE)\n"
-        "    emoji = models.ForeignKey(Emoji, on_delete=models.CASCADE)\n"
-        "    objects = ReactionManager()\n",
-        "reactions/models.py",
-    )
     code = """
     def grouped(user):
         mine = []
@@ -231,23 +236,10 @@ def test_a_relation_the_default_manager_selects_comes_with_every_read() -> None:
                 mine.append(reaction.emoji.name)
         return mine
     """
-    assert _lines(QueryInLoop, code, path="comments/models.py", facts=models) == [6]
+    assert _lines(QueryInLoop, code, path="comments/models.py", facts=_REACTIONS) == [6]
 
 
 def test_a_relation_read_through_a_parents_related_manager_uses_the_default_manager() -> None:
-    models = facts_from_text(
-        "from django.db import models\n\n"
-        "class ReactionManager(models.Manager):\n"
-        "    def get_queryset(self):\n"
-        "        return super().get_queryset().select_related('created_by')\n\n\n"
-        "class Reaction(models.Model):\n"
-        "    created_by = models.ForeignKey(User, on_delete=models.CASCADE)\n"
-        "    emoji = models.ForeignKey(Emoji, on_delete=models.CASCADE)\n"
-        "    objects = ReactionManager()\n\n\n"
-        "class Comment(models.Model):\n"
-        "    reactions = GenericRelation(Reaction)\n",
-        "reactions/models.py",
-    )
     code = """
     from django.db import models
 
@@ -259,7 +251,7 @@ def test_a_relation_read_through_a_parents_related_manager_uses_the_default_mana
                     mine.append(reaction.emoji.name)
             return mine
     """
-    assert _lines(QueryInLoop, code, path="comments/models.py", facts=models) == [9]
+    assert _lines(QueryInLoop, code, path="comments/models.py", facts=_REACTIONS) == [9]
 
 
 _BASE_SETTINGS = """

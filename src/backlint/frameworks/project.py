@@ -432,15 +432,17 @@ class ProjectFacts:
 EMPTY = ProjectFacts()
 
 
-def _call_arguments(text: str, start: int, limit: int = 600) -> str:
-    """The text of a call's arguments, from just after its `(` to the matching `)`."""
+def _call_arguments(text: str, start: int, limit: int = 600, brackets: str = "()") -> str:
+    """The text of a call's arguments, from just after its `(` to the matching `)` (or between
+    other `brackets`: `"[]"` for a subscript's)."""
+    opening, closing = brackets
     depth = 1
     end = min(len(text), start + limit)
     for i in range(start, end):
         ch = text[i]
-        if ch == "(":
+        if ch == opening:
             depth += 1
-        elif ch == ")":
+        elif ch == closing:
             depth -= 1
             if depth == 0:
                 return text[start:i]
@@ -559,7 +561,9 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             for m in _GET_QUERYSET.finditer(text) for args in _SELECTED.findall(_body(text, m))
             for name in _QUOTED_NAME.findall(args)
         ) if "def get_queryset" in text else frozenset(),
-        model_managers=frozenset((owner_at(m.start()), m.group(1)) for m in _DEFAULT_MANAGER.finditer(text)),
+        model_managers=frozenset(
+            (owner_at(m.start()), m.group(1)) for m in _DEFAULT_MANAGER.finditer(text)
+        ) if "objects" in text else frozenset(),
         relation_targets=frozenset(targets),
         dependency_aliases=_dependency_aliases(text) if "Annotated[" in text else frozenset(),
         default_socket_timeout=sockets,
@@ -571,17 +575,11 @@ _ANNOTATED_ALIAS = re.compile(r"^(\w+)[ \t]*(?::[ \t]*[\w.]+[ \t]*)?=[ \t]*(?:ty
 
 def _dependency_aliases(text: str) -> frozenset[str]:
     """Module-level `X = Annotated[T, Depends(f)]` (or `Security(f)`): names of dependency types."""
-    out = set()
-    for m in _ANNOTATED_ALIAS.finditer(text):
-        depth, end = 1, m.end()
-        while end < len(text) and depth and end - m.end() < 2000:
-            depth += {"[": 1, "]": -1}.get(text[end], 0)
-            end += 1
-        if re.search(r"\b(?:Depends|Security)\(", text[m.end():end]):
-            out.add(m.group(1))
-    return frozenset(out)
+    return frozenset(m.group(1) for m in _ANNOTATED_ALIAS.finditer(text)
+                     if _DEPENDENCY.search(_call_arguments(text, m.end(), 2000, "[]")))
 
 
+_DEPENDENCY = re.compile(r"\b(?:Depends|Security)\(")
 _GET_QUERYSET = re.compile(r"^[ \t]+def get_queryset\(", re.M)
 _SELECTED = re.compile(r"\.(?:select_related|prefetch_related)\(([^)]*)\)")
 _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")

@@ -168,12 +168,7 @@ def _locks_rows(call: cst.Call) -> bool:
     """A query that locks the rows it reads (Django `select_for_update()`, SQLAlchemy
     `with_for_update()`): they are read to be written under the lock, and locking them one at a
     time (a transaction per item) is a choice about lock scope, not a missed batch."""
-    node: cst.BaseExpression = call
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        if node.func.attr.value in _ROW_LOCKS:
-            return True
-        node = node.func.value
-    return False
+    return not _ROW_LOCKS.isdisjoint(database.chain_methods(call))
 
 
 def _is_read(call: cst.Call) -> bool:

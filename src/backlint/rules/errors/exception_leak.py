@@ -656,7 +656,7 @@ except Exception:
         if not (isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return []
         index = next((k for k, e in enumerate(target.elements) if isinstance(e.value, cst.Name) and e.value.value == name), None)
-        helper = next((s for s in self.ctx.module.body if isinstance(s, cst.FunctionDef) and s.name.value == value.func.value), None)
+        helper = self.ctx.module_scope().functions.get(value.func.value)
         if index is None or helper is None:
             return []
         statuses: list[int | None] = []
