@@ -30,6 +30,15 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 """A rule class with its effective options."""
 
 
+def _cli_entry_point(fn: cst.FunctionDef) -> bool:
+    """`@click.group()`, `@click.command()`, `@cli.command()`, `@app.command()` (typer)."""
+    for decorator in fn.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if isinstance(target, cst.Attribute) and target.attr.value in ("command", "group"):
+            return True
+    return False
+
+
 class SourceProblem(Exception):
     """The file cannot be analysed as Python source; becomes one notification."""
 
@@ -185,7 +194,8 @@ class FileContext:
 
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
-        or with a `__main__` block and no web framework, task queue or ORM import."""
+        or with a `__main__` block or a click/typer command or group of its own, and no web
+        framework or task queue import."""
         return self.memo("standalone-script", self._standalone_script)
 
     def _standalone_script(self) -> bool:
@@ -194,9 +204,13 @@ class FileContext:
         if is_script_path(self.path):
             return True
         has_main = self.text.startswith("#!")
+        clis = self.imports.imports_any(("click", "typer"))
         for stmt in self.module.body:
             if isinstance(stmt, cst.If) and "__main__" in self.module.code_for_node(stmt.test):
                 has_main = True
+                break
+            if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
+                has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
                 break
         return has_main and not self.imports.imports_any(_SERVICE_MODULES)
 

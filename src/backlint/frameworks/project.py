@@ -12,18 +12,18 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 _TEST_PATH = re.compile(
     r"(^|/)(\w+_)?(tests?|testing|__tests__)/|(^|/)conftest\.py$|(^|/)pytest_plugins?\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$"
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
-    r"|(^|/)mocks?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins
+    r"|(^|/)(__)?mocks?(__)?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins (Jest's `__mocks__/`)
 )
 _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)[^/]*settings[^/]*\.py$")
 
 
 def is_test_path(path: str) -> bool:
-    """tests/, test_*.py, *_test.py, conftest.py, pytest_plugin.py, e2e/, *_e2e*.py and mock modules (mocks/, mock_*.py,
+    """tests/, test_*.py, *_test.py, conftest.py, pytest_plugin.py, e2e/, *_e2e*.py and mock modules (mocks/, __mocks__/, mock_*.py,
     *_mock.py) (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
 
@@ -52,7 +52,7 @@ _MIGRATION_PATH = re.compile(
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/"
                           r"|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
-_DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$")
+_DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
 
 def is_migration_path(path: str) -> bool:
@@ -91,7 +91,8 @@ def is_script_path(path: str) -> bool:
 
 
 def is_dev_path(path: str) -> bool:
-    """Development-only modules: settings/dev.py, local_settings.py, *_dev.py."""
+    """Development-only modules: settings/dev.py, local_settings.py, *_dev.py, runserver.py (named
+    for Django's development server command)."""
     return bool(_DEV_PATH.search(path))
 
 
@@ -125,7 +126,7 @@ _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
-                  "View", "def get_queryset", "objects = ", "Annotated[")
+                  "View", "def get_queryset", "objects = ", "Annotated[", "wraps(")
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _COLUMN_TYPE = r"(?:Column|mapped_column)\(\s*(?:['\"][^'\"\n]*['\"]\s*,\s*)?(?:[\w.]+\.)?"  # (`Column("BkTitle", db.String(200))`)
@@ -260,6 +261,9 @@ class ProjectFacts:
     """Some module sets a process-wide socket timeout (`socket.setdefaulttimeout(30)`): `urlopen`
     and `http.client` connections given none use it. (`requests` does not: it makes the socket
     blocking when given no timeout.)"""
+    model_columns: frozenset[tuple[str, str]] = frozenset()
+    """(model class, field) pairs of the columns models declare (`alias = models.CharField(...)`),
+    also where another model has a relation of the same name."""
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -301,6 +305,7 @@ class ProjectFacts:
             self.relation_targets | other.relation_targets,
             self.dependency_aliases | other.dependency_aliases,
             self.default_socket_timeout or other.default_socket_timeout,
+            self.model_columns | other.model_columns,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -380,14 +385,7 @@ class ProjectFacts:
         """The lazy relationship attributes of `model` when its definition was seen, else every
         relationship name of the project."""
         if model:
-            lineage = {model}
-            frontier = [model]
-            while frontier:
-                current = frontier.pop()
-                for cls, base in self.model_bases:
-                    if cls == current and base not in lineage:
-                        lineage.add(base)
-                        frontier.append(base)
+            lineage = set(_with_ancestors((model,), self.model_bases))
             selected = {rel for m in lineage for rel in self.selected_by_default(m)}  # (the model's manager or a base's)
             known = frozenset(attr for owner, attr in self.model_relations if owner in lineage and attr not in selected)
             if known or any(owner in lineage for owner, _ in self.model_relations) or self.knows_model(model):
@@ -401,8 +399,16 @@ class ProjectFacts:
 
     def target_of(self, relation: str) -> str | None:
         """The model a relation of this name leads to, when every relation so named leads to the same one."""
-        targets = {target for rel, target in self.relation_targets if rel == relation}
-        return targets.pop() if len(targets) == 1 else None
+        targets = self.targets_of(relation)
+        return next(iter(targets)) if len(targets) == 1 else None
+
+    def column_of(self, model: str, name: str) -> bool:
+        """Whether `model`, or a model it inherits from, declares a column `name`."""
+        return any((cls, name) in self.model_columns for cls in _with_ancestors((model,), self.model_bases))
+
+    def targets_of(self, relation: str) -> frozenset[str]:
+        """The models relations of this name lead to (`aliases`: `Alias` from one model, `AdvisoryAlias` from another)."""
+        return frozenset(target for rel, target in self.relation_targets if rel == relation)
 
     def knows_model(self, model: str | None) -> bool:
         """Whether the scan saw the definition of `model` (its relationships or its bases)."""
@@ -412,17 +418,7 @@ class ProjectFacts:
 
     def atomic_view(self, bases: Iterable[str]) -> bool:
         """Whether a class with these bases inherits a `dispatch` that runs in a transaction."""
-        seen = set(bases)
-        frontier = list(seen)
-        while frontier:
-            current = frontier.pop()
-            if current in self.atomic_views:
-                return True
-            for cls, base in self.view_bases:
-                if cls == current and base not in seen:
-                    seen.add(base)
-                    frontier.append(base)
-        return False
+        return any(cls in self.atomic_views for cls in _with_ancestors(bases, self.view_bases))
 
     def overridden(self, path: str, name: str) -> bool:
         """Whether setting `name` of the settings module at `path` is assigned again by a sibling."""
@@ -464,6 +460,19 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
         names = {n for n in _UPPER_ASSIGN.findall(text[m.end():])}
         out.update((target, name) for name in names)
     return frozenset(out)
+
+
+def _with_ancestors(classes: Iterable[str], bases: frozenset[tuple[str, str]]) -> Iterator[str]:
+    """The classes named and every class they inherit from, by (class, base class) pairs."""
+    seen = set(classes)
+    frontier = list(seen)
+    while frontier:
+        current = frontier.pop()
+        yield current
+        for cls, base in bases:
+            if cls == current and base not in seen:
+                seen.add(base)
+                frontier.append(base)
 
 
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
@@ -564,9 +573,10 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         model_managers=frozenset(
             (owner_at(m.start()), m.group(1)) for m in _DEFAULT_MANAGER.finditer(text)
         ) if "objects" in text else frozenset(),
-        relation_targets=frozenset(targets),
+        relation_targets=frozenset(targets) if not is_migration_path(path) else frozenset(),  # (a migration's class is no model)
         dependency_aliases=_dependency_aliases(text) if "Annotated[" in text else frozenset(),
         default_socket_timeout=sockets,
+        model_columns=frozenset((owner_at(m.start()), m.group(1)) for m in _PLAIN_FIELD.finditer(text)) if pairs else frozenset(),
     )
 
 
@@ -668,9 +678,31 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     defined elsewhere, functions here shaped like exception handlers whose body logs, statuses
     whose detail an HTTPException handler here replaces with a fixed text)."""
     if "exception_handler" not in text:
-        return _logs_error_responses(text), frozenset(), frozenset(), frozenset()
+        return _logs_error_responses(text) or _logging_endpoint_wrapper(text), frozenset(), frozenset(), frozenset()
     logged, elsewhere, logging, scrubbed = _http_exception_handlers(text)
-    return logged or _logs_error_responses(text), elsewhere, logging, scrubbed
+    return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text), elsewhere, logging, scrubbed
+
+
+def _logging_endpoint_wrapper(text: str) -> bool:
+    """A decorator that wraps endpoints (`@functools.wraps(func)` on its inner function) and answers
+    every exception they let out with an HTTP error after logging it with its traceback
+    (`except Exception as e: logger.error(..., exc_info=True); raise HTTPException(500, ...)`):
+    an HTTPException raised below it reaches the log with its detail and cause."""
+    if "wraps(" not in text:
+        return False
+    for m in _WRAPPED_DEF.finditer(text):
+        body = _body(text, m)
+        for handler in _BROAD_EXCEPT.finditer(body):
+            arm = _body(body, handler)
+            if _LOG_REFERENCE.search(arm) and _WITH_TRACEBACK.search(arm) and _ANSWERS_HTTP_ERROR.search(arm):
+                return True
+    return False
+
+
+_WRAPPED_DEF = re.compile(r"^[ \t]*@(?:functools\.)?wraps\(\s*\w+\s*\)[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async\s+)?def\s+\w+\(", re.M)
+_BROAD_EXCEPT = re.compile(r"^[ \t]*except(?:\s+\(?\s*(?:Exception|BaseException)\b[^:\n]*)?\s*:", re.M)
+_WITH_TRACEBACK = re.compile(r"exc_info\s*=\s*(?:True|e\b|exc\b|err\b|error\b)|\.exception\(|traceback\.format_exc\(")
+_ANSWERS_HTTP_ERROR = re.compile(r"HTTPException\(|status(?:_code)?\s*=\s*(?:500|HTTP_500|status\.HTTP_500)|\b\w*Response\(")
 
 
 def _logs_error_responses(text: str) -> bool:

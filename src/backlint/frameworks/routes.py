@@ -428,6 +428,21 @@ def cli_command(fn: cst.FunctionDef) -> bool:
     return False
 
 
+def background_task(fn: cst.FunctionDef | None) -> bool:
+    """A task or workflow step run by a worker (`@shared_task`, `@app.task`, `@dramatiq.actor`,
+    `@hatchet.step(...)`, `@job`): an HTTP exception raised there answers no client; the worker
+    records it."""
+    if fn is None:
+        return False
+    for decorator in fn.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if (dotted(target) or "").rsplit(".", 1)[-1] in _TASK_DECORATORS:
+            return True
+    return False
+
+
+_TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "step", "actor", "job"})
+
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
 
 

@@ -39,6 +39,7 @@ _VALUE_TAIL = re.compile(
     r"|\bnext|\bthen|\belse|\bwhen|\bcase|\binterval|\bis|\bis\s+not|\bescape|[-+*/%]|\|\||\bdefault|\bagainst\s*\("
     r"|\bany\s*\(|\ball\s*\(|\bin\s*\(|\bvalues\s*\(|\barray\s*\[)$"
 )
+_COUNT_TAIL = re.compile(r"(?:\blimit|\boffset|\btop|\bfetch\s+(?:first|next))$")
 _IDENTIFIER_TAIL = re.compile(
     r"(?:\bfrom|\bjoin|\binto|\bupdate|\btable|\bexists|\bby|\bselect|\bdistinct|\.|\bas|\breturning|\bindex"
     r"|\bview|\bschema|\bdatabase|\bcolumn|\bsequence|\btrigger|\bfunction|\bprocedure|\btruncate|\bdrop"
@@ -54,6 +55,9 @@ class Position(enum.Enum):
     VALUE = "value"
     CLAUSE = "clause"
     IDENTIFIER = "identifier"
+    COUNT = "count"
+    """A row count or offset (`LIMIT {n}`, `OFFSET {n}`, `TOP {n}`, `FETCH FIRST {n}`): a number in
+    every statement reviewers saw, a page size or a configured limit."""
     BODY = "body"
     """Inside a dollar-quoted body (`$$ ... $$`): a function body or an Apache AGE Cypher query,
     where no bind parameter can reach."""
@@ -163,6 +167,8 @@ def position(before: str, after: str = "") -> Position:
     if re.search(r"(?<!:):$|[@$]$|%\($", tail):
         # The name of a bind parameter: `:{name}`, `@{name}`, `$%(...)s`.
         return Position.IDENTIFIER
+    if _COUNT_TAIL.search(tail):
+        return Position.COUNT
     if _VALUE_TAIL.search(tail):
         return Position.VALUE
     if tail.endswith(","):

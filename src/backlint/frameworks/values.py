@@ -644,6 +644,8 @@ class Origins:
             for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
                 if isinstance(side, (cst.SimpleString, cst.List, cst.Tuple)):
                     return set(self.of(side, env))
+        if isinstance(op, cst.Add) and any(isinstance(side, (cst.Integer, cst.Float)) for side in (expr.left, expr.right)):
+            return {Origin(Kind.NUMERIC, "a computed number")}  # `row[0] + 3`: a string plus a number raises
         if isinstance(op, _NUMERIC_OPS):
             inner = self.of_all((expr.left, expr.right), env)
             if all(o.kind.harmless for o in inner):

@@ -150,7 +150,8 @@ class UnpaginatedListEndpoint(Rule):
     `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
     object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
-    parameter, `self.kwargs["survey_pk"]`, routed under its parent), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
+    parameter, `self.kwargs["survey_pk"]`, routed under its parent, or answers only the requesting
+    user's rows or one fetched parent's: `filter(user=self.request.user)`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
     pickers in a template context are usually small), and DRF views with a pagination class."""
@@ -389,6 +390,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return  # `events/<event>/...`: the container of other routes (a tenant), not a growing list
         if _scoped_by_url(body):
             return  # `get_queryset` filters on `self.kwargs["survey_pk"]`: the children of one object
+        if _scoped_queryset(body):
+            return  # `get_queryset` answers the requesting user's rows, or one parent's
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -498,6 +501,32 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         elif isinstance(expr, (cst.Tuple, cst.List)):
             for el in expr.elements[:1]:
                 yield from self._queries(el.value, env, depth + 1)
+
+
+def _scoped_queryset(body: Sequence[cst.CSTNode]) -> bool:
+    """A view set whose `get_queryset` answers only rows of the requesting user or of one parent:
+    every query it returns (but `.none()`) is filtered on the user (`filter(user=self.request.user)`,
+    `filter(id=self.request.user.id)`) or on an object it fetched (`get_object_or_404(...)`)."""
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
+            returned = [n.value for n in iter_descendants(stmt.body, into_scopes=False)
+                        if isinstance(n, cst.Return) and isinstance(n.value, cst.Call) and call_name(n.value) != "none"]
+            return bool(returned) and all(
+                _scoped(q) or _filters_on_fetched_object(q, stmt) or _filters_on_requester(q) for q in returned)
+    return False
+
+
+def _filters_on_requester(call: cst.Call) -> bool:
+    """`filter(id=self.request.user.id)`, `filter(owner=request.user)`: a filter on the requester."""
+    for node in [call, *iter_descendants(call)]:
+        if isinstance(node, cst.Call) and call_name(node) in ("filter", "filter_by", "where"):
+            for arg in node.args:
+                if _REQUESTER.search(dotted(arg.value) or ""):
+                    return True
+    return False
+
+
+_REQUESTER = re.compile(r"(?:^|\.)request\.user(?:\.|$)")
 
 
 def _view_model(body: Sequence[cst.CSTNode]) -> str | None:

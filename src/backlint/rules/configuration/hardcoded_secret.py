@@ -115,11 +115,13 @@ class HardcodedSecret(Rule):
     compared with a word is still reported), values spelled from the
     user, login, database or client names set beside them (`MINIO_USER = "polar"` with
     `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`, or
-    `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`),
+    `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`,
+or parameter defaults `user="postgres", password="postgres"`),
     a provider's prefix on a stand-in word (`xoxb-valid`), defaults of environment variables
     named for tests (`TEST_USER_PASSWORD`), regular expressions (by their name, `REGEX_USER_PASS`,
     or their syntax), dotted paths of classes to load, publishable keys (PostHog `phc_`, Stripe
-    `pk_live_`), lowercase hyphenated labels passed as keyword arguments (`api_key="copilot-agent"`),
+    `pk_live_`), lowercase hyphenated labels passed as keyword arguments, also as an environment variable's
+default (`api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`),
     class names compared with a word (`token == "RequestPolicy"`), credentials in a configuration
     whose every address is this machine's (a local development identity server),
     values shared with keys that name no secret (`css["text"] = "input"`, `css["password"] =
@@ -738,7 +740,14 @@ Rotate any secret that was committed: it stays in the repository's history."""
         return any(isinstance(t.target, cst.Name) and t.target.value in _LABEL_MAPS for t in parent.targets)
 
     def visit_Param(self, node: cst.Param) -> None:
-        self._check_named(node.name.value, node.default)
+        # `def __init__(self, user="postgres", password="postgres")`: a password equal to the user
+        # or database name beside it is a local default, as in a dict or a call.
+        params = self.ctx.parent()
+        names = frozenset(
+            string_value(p.default) or "" for p in params.params
+            if p is not node and p.default is not None and _is_identity(p.name.value)
+        ) - {""} if isinstance(params, cst.Parameters) else frozenset()
+        self._check_named(node.name.value, node.default, identities=names)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         if self._is_page_context(node):
@@ -786,8 +795,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 string_value(lit) or "" for key, value in keywords if _is_identity(key) for lit in _candidate_literals(self.ctx, value)
             )
             for key, value in keywords:
-                if not key.isupper() and _LABEL.fullmatch(string_value(value) or ""):
-                    continue  # `api_key="copilot-agent"`: words naming a caller, a tag, not a key
+                literals = [string_value(lit) or "" for lit in _candidate_literals(self.ctx, value)]
+                if not key.isupper() and literals and all(_LABEL.fullmatch(text) for text in literals):
+                    # `api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`: words
+                    # naming a caller or a product, a tag, not a key
+                    continue
                 self._check_named(key, value, f"the `{key}=` argument", names)
         if _is_env_lookup(self.ctx, node):
             parent = self.ctx.parent()

@@ -90,9 +90,10 @@ def _literal_collection(expr: cst.BaseExpression) -> bool:
 def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None) -> bool:
     """A loop with a few iterations by construction: over a literal (or a name bound to one), a
     constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`, `self.default_roles` where the class body
-    binds a literal), a `range` of constants, or the model classes of the project
-    (`apps.get_models()`: each query hits another table)."""
-    if _literal_collection(iterable):
+    binds a literal), a `range` of constants, the model classes of the project
+    (`apps.get_models()`: each query hits another table), or the parts of one string
+    (`audit.auth_groups.split(",")`: a short list someone typed, a setting or a field)."""
+    if _literal_collection(iterable) or _split_string(iterable):
         return True
     if isinstance(iterable, cst.Call):
         name = call_name(iterable) or ""
@@ -114,8 +115,24 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             return True
         if env is not None and isinstance(iterable, cst.Name):
             values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
-            return bool(values) and all(isinstance(v, cst.BaseExpression) and _literal_collection(v) for v in values)
+            return bool(values) and all(
+                isinstance(v, cst.BaseExpression) and (_literal_collection(v) or _split_string(v)) for v in values)
     return False
+
+
+def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
+    """`row.seq = idx`: an assignment to a column of the loaded row, which the ORM writes back."""
+    return isinstance(node, (cst.Assign, cst.AugAssign)) and any(
+        isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == name
+        for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
+
+
+def _split_string(expr: cst.BaseExpression) -> bool:
+    """`audit.auth_groups.split(",")`: the parts of one string the code holds (a setting, a
+    field), not of request data (`request.payload["ids"].split(",")` is as long as the client
+    makes it)."""
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "split" \
+        and not any(isinstance(n, cst.Name) and n.value in ("request", "req") for n in iter_descendants(expr.func.value))
 
 
 def _statements_run_by(chain: cst.Call) -> list[cst.Name]:
@@ -159,6 +176,26 @@ def _sends(node: cst.CSTNode) -> bool:
         return False
     words = name_parts(call_name(node) or "")
     return bool(words) and (words[0] == "notify" or (words[0] in ("send", "sendmail") and "signal" not in words))
+
+
+def _named_for_writing(node: cst.CSTNode) -> bool:
+    """A call of the project's own that is named for a write (`sketch.grant_permission(user)`,
+    `self.assign_perm(...)`, `create_default_config(device)`, `import_sessions(connection)`): a
+    change verb first, then what it changes. Such a helper writes on every pass, so a read per
+    item beside it is not what makes the loop slow. One-word methods (`update`, `remove`, `add`)
+    are left out: on a dict, list or set they write nothing."""
+    if not isinstance(node, cst.Call):
+        return False
+    words = name_parts(call_name(node) or "")
+    return len(words) >= 2 and words[0] in _WRITE_VERBS
+
+
+_WRITE_VERBS = frozenset({"assign", "attach", "create", "delete", "detach", "enqueue", "grant", "insert", "install",
+                          "provision", "publish", "register", "remove", "revert", "revoke", "save", "submit", "unassign",
+                          "unregister", "upload", "upsert"})
+"""Verbs of persistence and permissions. Not `add`, `append`, `update`, `write`, `merge`, `import`:
+`table.add_row()`, `progress.update_task()`, `writer.write_line()` and `merge_hash(a, b)` change
+objects in memory, `import_module()` loads code."""
 
 
 _ROW_LOCKS = frozenset({"select_for_update", "with_for_update"})
@@ -216,8 +253,12 @@ class QueryInLoop(Rule):
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
-    write, `notify()` or `send_mail()` outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
-    msg: session.delete(msg)`), rows read under a lock (`select_for_update()`, `with_for_update()`:
+    write, a commit, `notify()` or `send_mail()`, or a helper named for a write such as `sketch.grant_permission(user)` or
+    `assign_perm(...)`, outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
+    msg: session.delete(msg)`, `if label: label.seq = i`) or whose columns the next statements set
+    (`row = ....one()` then `row.title = title`), loops over the parts of one string
+    (`groups.split(",")`), columns read on rows of a relation whose name leads to several models,
+    none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
@@ -225,8 +266,8 @@ class QueryInLoop(Rule):
     and code run once or by an operator: migrations, `post_migrate` receivers (also a function of
     `sender` that tests `sender.label`: only migrate signals send an app config), seed modules,
     management commands, click/typer commands, modules of a command-line package (`cli/`,
-    `commands/`) and standalone scripts (a `__main__` block in a module that imports no web
-    framework or task queue)."""
+    `commands/`) and standalone scripts (a `__main__` block or a click/typer group of its own in a
+    module that imports no web framework or task queue)."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -343,6 +384,17 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             """,
             line=13,
             note="The roles were prefetched, their permissions were not.",
+        ),
+        Invalid(
+            """
+            def badges(names, found):
+                for name in names:
+                    user = User.objects.filter(username=name).first()
+                    found.update({name: render_badge(user)})
+                return found
+            """,
+            line=3,
+            note="`update` on a dict writes nothing, and `render_badge` is not named for a write: one query per name.",
         ),
     ]
     VALID = [
@@ -852,6 +904,21 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                  "method, not a QuerySet one (it may write, batch or cache); `lazy=False` loads the relation with "
                  "its rows.",
         ),
+        Valid(
+            """
+            def share(sketch, usernames):
+                for username in usernames:
+                    user = User.query.filter_by(username=username).first()
+                    if user:
+                        sketch.grant_permission(user=user, permission="read")
+
+            def copy_permissions(self, source):
+                for perm in source.permissions.all():
+                    self.assign_perm(perm.user, Permission.objects.get(pk=perm.permission_id).codename)
+            """,
+            note="Each lookup feeds a helper named for a write (`grant_permission`, `assign_perm`) on the same pass: "
+                 "the loop makes a round trip per item by design.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -996,6 +1063,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return  # `found = ...first()` / `if found is None: session.add(...)`: the check of a write
                 if self._writes_alongside(loop, env):
                     return  # each pass that reads also writes: a round trip per item is the loop's design
+                if self._changed_after(node):
+                    return  # `label = ....one()` then `label.seq = i`: the row loaded to be changed
                 if self._leaves_after(loop):
                     return  # `if rule.matches(x): duty = rule.final_duty.get(); break`: read once at most
                 var = sorted(loop.targets & used)[0]
@@ -1130,10 +1199,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 if found == name and arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
                     return True
                 if absent is False and any(
-                    self._is_write(w, env) and any(isinstance(x, cst.Name) and x.value == found for x in iter_descendants(w))
+                    (self._is_write(w, env) and any(isinstance(x, cst.Name) and x.value == found for x in iter_descendants(w)))
+                    or _sets_attribute_of(w, found)
                     for w in iter_descendants(n.body)
                 ):
-                    return True  # `msg = session.get(Message, i)` / `if msg: session.delete(msg)`: loaded to be written
+                    # `msg = session.get(Message, i)` / `if msg: session.delete(msg)` (or `msg.seq = i`): loaded to be written
+                    return True
         return False
 
     def _prefetched_on(self, name: str) -> set[str]:
@@ -1152,7 +1223,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         """The writes of a `for` loop's body, each as the arms it sits in (see `_arm`)."""
         arms = self._write_arms.get(id(loop.node))
         if arms is None:
-            arms = [a for n, a in _with_arms(loop.node.body) if self._is_write(n, env) or _sends(n)]  # type: ignore[attr-defined]
+            arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
+                    if self._is_write(n, env) or self._commits(n, env) or _sends(n) or _named_for_writing(n)]
             self._write_arms[id(loop.node)] = arms
         return arms
 
@@ -1190,6 +1262,27 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         stack = self.ctx.stack
         start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
         return stack[start + 1:]
+
+    def _changed_after(self, query: cst.Call) -> bool:
+        """The query's row is assigned to a name (`subl = Label.query.filter_by(...).one()`) whose
+        columns the statements after it in the same block set (`subl.title = title`): the row is
+        loaded to be changed, and the ORM writes it back, a write per item."""
+        stack = self.ctx.stack
+        line = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], cst.SimpleStatementLine)), None)
+        if line is None or not isinstance(stack[line - 1], cst.IndentedBlock):
+            return False
+        statement = stack[line]
+        assign = statement.body[0] if len(statement.body) == 1 else None  # type: ignore[attr-defined]
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+            return False
+        found = assign.targets[0].target.value
+        block = list(stack[line - 1].body)  # type: ignore[attr-defined]
+        after = block[block.index(statement) + 1:]
+        return any(isinstance(s, cst.SimpleStatementLine) and any(_sets_attribute_of(x, found) for x in s.body) for s in after)
+
+    def _commits(self, node: cst.CSTNode, env: Env) -> bool:
+        """`db.session.commit()`: a transaction ended on every pass is a round trip per item."""
+        return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.COMMIT
 
     def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
         return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE
@@ -1234,6 +1327,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             # `for cc in ticket.cc_set.all()`: the rows of the model the relation leads to (its own
             # columns are not relations; what its default manager selects comes with them)
             model = model or self._relation_target(loop.iterable)
+            if model is None and self._never_a_relation_of_targets(loop.iterable, rel):
+                return  # `for a in obj.aliases.all(): a.alias`: a column of every model `aliases` leads to
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
             key = (id(loop.node), f"{var}.{rel}")
@@ -1251,6 +1346,22 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(root, cst.Attribute):
             return self.ctx.project.target_of(root.attr.value)
         return None
+
+    def _never_a_relation_of_targets(self, iterable: cst.BaseExpression, rel: str) -> bool:
+        """Whether the loop runs over a relation's rows (`obj.aliases.all()`) whose name leads to
+        several models, each of which declares `rel` as a column (`alias = CharField(...)`; not a
+        property that may load rows) and none as a relation; or to no model the scan saw, while
+        some model has a column `rel`."""
+        root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+        if not isinstance(root, cst.Attribute):
+            return False
+        facts = self.ctx.project
+        targets = facts.targets_of(root.attr.value)
+        if not targets:
+            # `org.usergroup.user_set.all()`: a relation of a model the scan did not see (Django's
+            # auth groups); what its rows hold is unknown, and a column of that name is as likely.
+            return any(name == rel for _, name in facts.model_columns)
+        return all(facts.column_of(m, rel) and rel not in facts.relations_of(m) for m in targets)
 
     def _composed(self, node: cst.Attribute) -> bool:
         """Whether the relation's queryset (`org.teams.all()`, `.filter(...)`) is only combined

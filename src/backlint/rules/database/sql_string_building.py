@@ -22,7 +22,9 @@ class SqlStringBuilding(Rule):
     Values that cannot carry SQL are left alone: values quoted with SQL's own escaping
     (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names, enum
     members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
-    `Literal[...]`) and generated placeholder lists such as `",".join("?" * len(ids))`. Table and
+    `Literal[...]`), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
+it comes from the request as text) and generated placeholder lists such as
+`",".join("?" * len(ids))`. Table and
     column names cannot be bound as parameters, so interpolating an identifier that comes from
     code (`FROM {self.table}`) is not reported, nor is a whole SQL fragment produced elsewhere
     (`FROM ({subquery_sql})`), nor a value in DDL and session statements (`CREATE USER`,
@@ -349,7 +351,40 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         ),
     ]
 
+    INVALID += [
+        Invalid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.get("/posts")
+            def posts():
+                cur = db.cursor()
+                cur.execute("SELECT * FROM posts ORDER BY id LIMIT " + request.args.get("n", "10"))
+                return cur.fetchall()
+            """,
+            line=8,
+            note="A row count taken from the request as text: `10; DROP TABLE posts` is not a number.",
+        ),
+    ]
+
     VALID += [
+        Valid(
+            """
+            class References:
+                def __init__(self, limit=20):
+                    self.limit = limit
+
+                def find(self, cur, term_id, page, size):
+                    cur.execute(
+                        f"SELECT * FROM refs WHERE term_id = %s LIMIT {self.limit} OFFSET {page * size}",
+                        (term_id,),
+                    )
+            """,
+            note="Row counts after `LIMIT` and `OFFSET` from the code (a constructor default, arithmetic): "
+            "page sizes and configured limits, numbers in every statement reviewers saw.",
+        ),
         Valid(
             """
             def drop_oldest(conn, budget):

@@ -60,13 +60,15 @@ class UnclosedConnection(Rule):
     runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
     pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
     `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`), engines created per
-    call, and psycopg server-side (named) cursors. It
+    call, and psycopg server-side (named) cursors (`cursor("name")`, `cursor(name=...)`; not
+    MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction
+    closes). It
     reports those never closed, closed only after an early `return` or `raise` could skip it, and
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
     `contextlib.closing`), `try`/`finally: close()`, an early `return` in the `except` of a
-    `try` that only opens the connection (the opening failed: nothing to close), connections returned (also as
+    `try` that only opens the connection and takes its cursors (the opening failed: nothing to close), connections returned (also as
     `return cursor.execute(...)`, which returns the cursor), yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
@@ -382,7 +384,8 @@ Create engines once, at import time or application start-up, and reuse their poo
         if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
                 and not name.startswith(database.NETWORK_CLIENT_MODULES):  # boto3's, requests' `Session()`
             return f"The session from `{name}()`", True
-        if last == "cursor" and isinstance(call.func, cst.Attribute) and (call.args and call.args[0].keyword is None or keyword_arg(call, "name")):
+        if last == "cursor" and isinstance(call.func, cst.Attribute) and (
+                keyword_arg(call, "name") or (call.args and call.args[0].keyword is None and _cursor_name(call.args[0].value))):
             return "The server-side cursor", True
         return None
 
@@ -475,13 +478,21 @@ Create engines once, at import time or application start-up, and reuse their poo
 
 
 def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]:
-    """Nodes in the `except` clauses of a `try` whose body only opens the connection: there the
-    opening itself failed, and there is nothing to close."""
+    """Nodes in the `except` clauses of a `try` whose body only opens the connection (and takes
+    its cursors, `cur = conn.cursor()`, which do no I/O): there the opening itself failed, and
+    there is nothing to close."""
     for node in body:
-        if isinstance(node, (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock) and len(node.body.body) == 1 \
-                and contains(node.body.body[0], statement):
+        if isinstance(node, (cst.Try, cst.TryStar)) and isinstance(node.body, cst.IndentedBlock) \
+                and contains(node.body.body[0], statement) and all(_takes_cursor(s) for s in node.body.body[1:]):
             return {id(n) for handler in node.handlers for n in iter_descendants(handler)}
     return set()
+
+
+def _takes_cursor(statement: cst.BaseStatement) -> bool:
+    """`cur = conn.cursor()`: a client-side cursor, made without a round trip."""
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
+        and isinstance(assign := statement.body[0], cst.Assign) and isinstance(assign.value, cst.Call) \
+        and call_name(assign.value) == "cursor" and not assign.value.args
 
 
 def _hands_over(value: cst.BaseExpression, name: str) -> bool:
@@ -496,3 +507,14 @@ def _hands_over(value: cst.BaseExpression, name: str) -> bool:
     if isinstance(value, cst.Dict):
         return any(isinstance(e, cst.DictElement) and _hands_over(e.value, name) for e in value.elements)
     return False
+
+
+def _cursor_name(value: cst.BaseExpression) -> bool:
+    """Whether `cursor(value)`'s first argument is a name, which makes psycopg's cursor a
+    server-side one (`cursor("export")`, `cursor(f"dump_{uuid4()}")`, `cursor(name)`), not a
+    cursor class (MySQLdb's `cursor(DictCursor)`) or an asyncpg query (`cursor(query, *args)`)."""
+    if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return True
+    if isinstance(value, cst.Call):
+        return call_name(value) == "str"
+    return "name" in ((dotted(value) or "").rsplit(".", 1)[-1]).lower()

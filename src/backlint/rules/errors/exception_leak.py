@@ -62,7 +62,8 @@ class ExceptionLeak(Rule):
     exception comes from a driver, the network or the system, or is broad (`Exception`, bare
     `except:`) and answered with a server error (5xx), a success, or an unknown status.
 
-    Left alone: a broad `except` answered with a 4xx status, where the author classified the
+    Left alone: HTTP exceptions raised in a worker's task or workflow step (`@shared_task`,
+    `@hatchet.step()`: the worker records them, no client reads them); a broad `except` answered with a 4xx status, where the author classified the
     failure as the client's and wrote the answer for the client; messages of validation and
     lookup errors (`ValidationError`, `ValueError`, `TypeError`, `KeyError`, `DoesNotExist`,
     Django's `ProtectedError`), of HTTP exceptions raised as answers (`web.HTTPNotFound`) and of
@@ -683,6 +684,8 @@ except Exception:
         if site.raised and _raises_http_exception(site) and self.ctx.project.scrubs_http_exception(site.status):
             return  # the project's HTTPException handler answers this status with a fixed text
         fn = self.ctx.function()
+        if site.raised and routes.background_task(fn):
+            return  # raised in a worker's task or workflow step: the worker records it, no client reads it
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
             if self._result_discarded(fn.name.value):
                 return  # a helper whose callers in this file all drop what it returns: no client sees it

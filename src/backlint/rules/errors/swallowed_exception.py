@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
 import libcst as cst
 
@@ -34,7 +34,8 @@ class SwallowedException(Rule):
     handler, answers anything else (a fallback there is the client's answer), and does none of:
     log or report the error (a logger, `logging`, `print`, `traceback.print_exc`, Sentry), raise,
     make an error response, use the caught exception, or exit. A fallback value elsewhere
-    (`return False`, `x = DEFAULT`) is the author's decision about what a failure means: on
+    (`return False`, `x = DEFAULT`, or `pass` after a `try` that returns, followed by the
+    function's `return False`) is the author's decision about what a failure means: on
     held-out code reviewers agreed with one such finding in ten.
 
     Left alone: a function named for converting its input (`parse_cookie`, `_redact_url`,
@@ -65,7 +66,8 @@ class SwallowedException(Rule):
     And by default, a `try` that changes nothing: the rule looks at blocks that call something
     named for a change (save, commit, delete, create, update, insert, write, remove, send, upload,
     submit, publish, execute...; not a signal sent to a process, nor one dispatched to in-process
-    receivers, `notify.send(user, verb=...)`), where a failure nobody sees loses a write; around reads, lookups,
+    receivers, `notify.send(user, verb=...)`, nor SQL that reads or tunes the session:
+    `execute("SELECT ...")`, `execute("SET statement_timeout ...")`, `DEALLOCATE`), where a failure nobody sees loses a write; around reads, lookups,
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
@@ -904,13 +906,28 @@ except SMTPException:
             return
         if _tells_the_user(self.ctx, statements) or self._in_debug_only_block() or self._answers_with_helper(statements):
             return
-        if not _silent(node) and routes.route_of(self.ctx, fn) is None:
+        if routes.route_of(self.ctx, fn) is None and (not _silent(node) or self._falls_to_fallback(node)):
             return  # a fallback value outside a request handler: the author chose what the failure means
         tried = self.ctx.parent()
         if isinstance(tried, (cst.Try, cst.TryStar)) and not self._looked_at(tried.body):
             return  # (bare `except:` included: held-out review rejected all five around reads that were looked at)
         what = "`except:`" if node.type is None else f"`except {self.ctx.code(node.type)}`"
         self.report(node.type if node.type is not None else node, what=what)
+
+    def _falls_to_fallback(self, handler: cst.ExceptHandler) -> bool:
+        """`try: ...; return True` / `except: pass`, then the function's `return False`: the
+        handler's `pass` leads straight to a fallback value, as `except: return False` would."""
+        small = _handler_statements(handler) or []
+        tried = self.ctx.parent()
+        if not (small and all(isinstance(x, cst.Pass) for x in small)) or not isinstance(tried, (cst.Try, cst.TryStar)):
+            return False
+        if not any(isinstance(n, cst.Return) for n in iter_descendants(tried.body, into_scopes=False)):
+            return False
+        following = _next_statement(self.ctx.stack[:-1])
+        if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
+            return False
+        value = following.body[0].value
+        return value is not None and not (isinstance(value, cst.Name) and value.value == "None")
 
     def _looked_at(self, body: cst.BaseSuite) -> bool:
         """Whether the guarded block changes something (see `_changes_state`), or every block is
@@ -1205,9 +1222,29 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
     for n in iter_descendants(body, into_scopes=False):
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
-            if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n):
+            if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) \
+                    and not (name in _SQL_RUNS and _reads_or_tunes_session(n)):
                 return True
     return False
+
+
+_SQL_RUNS = frozenset({"execute", "executemany", "exec_driver_sql"})
+_SESSION_VERBS = frozenset({"select", "show", "explain", "set", "reset", "deallocate", "discard", "pragma", "describe"})
+
+
+def _reads_or_tunes_session(call: cst.Call) -> bool:
+    """`cur.execute("SELECT ...")`, `execute("SET statement_timeout TO %s", ...)`,
+    `execute(f"DEALLOCATE {name}")`: SQL that reads or tunes the session changes no data."""
+    if not call.args:
+        return False
+    head = call.args[0].value
+    if isinstance(head, cst.FormattedString):
+        parts = head.parts
+        text = parts[0].value if parts and isinstance(parts[0], cst.FormattedStringText) else ""
+    else:
+        text = string_value(head) or ""
+    words = text.lstrip(" \t\n(").split(None, 1)
+    return bool(words) and words[0].lower().rstrip(";") in _SESSION_VERBS
 
 
 def _named_for_change(name: str) -> bool:
@@ -1614,6 +1651,26 @@ def _silent(handler: cst.ExceptHandler) -> bool:
         or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
         for x in small
     )
+
+
+def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:
+    """The statement control reaches when the last statement of `stack` (the path from the module
+    down to it) completes: its next sibling or, when it ends the block of an `if`, `else` or
+    `with`, the statement after that `if` or `with` (not out of a loop, which goes round again)."""
+    i = len(stack) - 1
+    while i >= 2 and isinstance(stack[i - 1], cst.IndentedBlock):
+        body = list(stack[i - 1].body)  # type: ignore[attr-defined]
+        index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
+        if index < 0:
+            return None
+        if index + 1 < len(body):
+            return body[index + 1]
+        i -= 2  # the block's owner: an `if`, `else`, `with`, loop, `try`, function...
+        while i >= 1 and isinstance(stack[i], (cst.Else, cst.If)) and not isinstance(stack[i - 1], cst.IndentedBlock):
+            i -= 1  # `else:` and `elif` belong to the `if` above them
+        if not isinstance(stack[i], (cst.If, cst.With)):
+            return None
+    return None
 
 
 def _handler_statements(handler: cst.ExceptHandler) -> list[cst.BaseSmallStatement] | None:

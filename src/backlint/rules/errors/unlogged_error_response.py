@@ -26,7 +26,10 @@ class UnloggedErrorResponse(Rule):
     status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
-    Left alone: 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
+    Left alone: HTTP exceptions raised in a worker's task or workflow step (the worker logs them),
+    those raised with the cause in their detail in a project whose endpoint decorator logs every
+    exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
+    logs with `exc_info=True` and answers 500), 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
     `except ValueError: abort(400)`) and to a `try` that only parses request values (uploaded
     files read and parsed included: `json.loads(upload.read())`), which are expected outcomes rather than errors (whatever the status, when the `except` names only the
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
@@ -583,6 +586,8 @@ except Exception:
             return
         broad = errors.is_broad(self.ctx, node)
         worst = max(sites, key=lambda s: s.status or 0)
+        if all(s.raised for s in sites) and routes.background_task(fn):
+            return  # raised in a worker's task or workflow step: the worker logs it, no client is answered
         status = worst.status
         if worst.logged:
             return  # Tornado logs an HTTPError's log message with the request

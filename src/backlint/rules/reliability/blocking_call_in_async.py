@@ -88,6 +88,12 @@ def _iterates(expr: cst.BaseExpression, handle: str) -> bool:
 
 _COMMAND_LINE = re.compile(r"(^|/)(cli/|cli\.py$|__main__\.py$)")
 
+_STARTUP_NAMES = frozenset({"init", "initialize", "initialise", "async_init", "setup", "startup", "start_up", "on_startup",
+                            "lifespan", "init_app", "setup_app"})
+"""Coroutines named for starting the service up: they run once, before it serves (a lifespan
+hook, a provider's `initialize()` awaited while the app is assembled)."""
+
+
 class BlockingCallInAsync(Rule):
     """A blocking call runs inside `async def`, stalling the event loop.
 
@@ -101,6 +107,8 @@ class BlockingCallInAsync(Rule):
     ORM). Ruff's ASYNC rules cover HTTP, sleep and files; database access is what they miss.
 
     Left alone: awaited calls, plain `def` endpoints (frameworks run them in a thread pool),
+    coroutines named for start-up (`initialize`, `_init`, `setup`, `on_startup`, `lifespan`: they
+    run once, before the service takes requests),
     functions nested in the coroutine (typically handed to `run_in_executor` or
     `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, a small file touched once
     (a JSON, YAML or ini file read or written whole in text mode, a header of fixed size, a file
@@ -346,8 +354,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
         if not self._served or not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
             return
         fn = self._async_function()
-        if fn is None:
-            return
+        if fn is None or fn.name.value.lstrip("_") in _STARTUP_NAMES:
+            return  # `async def initialize(self)`: run once while the service starts, before it takes requests
         label = self._blocking(node)
         if label is not None:
             call, advice = label

@@ -43,7 +43,8 @@ class RequestWithoutTimeout(Rule):
     (which may set a default in an adapter), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
-    scripts/, tools/, bin/..., or run as `__main__` without a web framework), Django management
+    scripts/, tools/, bin/..., or run as `__main__` or as a click/typer program of its own without
+    a web framework), Django management
     commands, schema migrations, and click or typer commands wherever they live: an operator's
     process, which its operator can interrupt, where no server worker waits."""
 
@@ -296,6 +297,28 @@ client = httpx.Client(timeout=10)
 
 
 def _local_url(call: cst.Call) -> bool:
-    """A literal URL on this machine (a health probe of the local service)."""
-    url = string_value(call.args[0].value) if call.args else None
-    return url is not None and bool(re.match(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$)", url))
+    """A URL on this machine (a health probe of the local service): a literal, or one whose
+    literal start names the host (`f"http://localhost:{port}/version"`, `"http://127.0.0.1:%d" % port`,
+    `"http://localhost:{0}/".format(port)`)."""
+    if not call.args:
+        return False
+    url = string_value(call.args[0].value)
+    if url is not None:
+        return bool(_LOCAL_URL.match(url + "/"))
+    start = _literal_start(call.args[0].value)
+    return start is not None and bool(_LOCAL_URL.match(start))
+
+
+_LOCAL_URL = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)[:/]")
+
+
+def _literal_start(expr: cst.BaseExpression) -> str | None:
+    """The literal text a built string starts with."""
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return first.value if isinstance(first, cst.FormattedStringText) else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+        return string_value(expr.func.value)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+        return string_value(expr.left) if string_value(expr.left) is not None else _literal_start(expr.left)
+    return None
