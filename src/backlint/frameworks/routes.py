@@ -428,6 +428,16 @@ def cli_command(fn: cst.FunctionDef) -> bool:
     return False
 
 
+def health_check(fn: cst.FunctionDef | None) -> bool:
+    """A health, readiness or liveness probe by its name (`health_check`, `readyz`, `ping`,
+    `heartbeat`): it answers monitoring, which records what fails."""
+    return fn is not None and bool(_PROBE.search(fn.name.value))
+
+
+_PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check|heartbeat|"
+                    r"lbheartbeat)(_|$)", re.I)
+
+
 def background_task(fn: cst.FunctionDef | None) -> bool:
     """A task or workflow step run by a worker (`@shared_task`, `@app.task`, `@dramatiq.actor`,
     `@hatchet.step(...)`, `@job`): an HTTP exception raised there answers no client; the worker

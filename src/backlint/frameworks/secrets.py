@@ -221,7 +221,7 @@ def is_placeholder(value: str) -> bool:
     v = value.strip()
     if not v:
         return True
-    if re.fullmatch(r"%\w+%|[x*.#?_\-<>]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
+    if re.fullmatch(r"%\w+%|[x*.#?_\-<>\u2022\u25cf\u00b7]+|(?:not|no)[-_][a-z]+|\$\{[^}]*\}(?::-[^}]*)?|\{\{[^}]*\}\}|<[^>]*>|\[[^\]]*\]|%\(\w+\)s|\{\w*\}|\$\w+|[x*]{3,}.*", v, re.I):
         return True
     if v.isascii() and v.isdigit() and all((int(b) - int(a)) % 10 == 1 for a, b in zip(v, v[1:])):
         return True  # `"1234"`, `"0123456789012345..."`: counting, a filler

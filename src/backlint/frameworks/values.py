@@ -537,6 +537,9 @@ class Origins:
             return {replace(o, raw=False) if o.kind is Kind.REQUEST else o for o in container}
         if all(o.kind.harmless for o in container):
             return set(container)
+        key = string_value(expr.slice[0].slice.value) if expr.slice and isinstance(expr.slice[0].slice, cst.Index) else None
+        if key is not None and key.lower() in _EXCEPTION_CODES and container and all(o.kind is Kind.EXCEPTION for o in container):
+            return {Origin(Kind.NUMERIC, f"`{_short(self.ctx, expr)}`")}  # `e.response["Error"]["Code"]`: botocore's error code
         # `row["id"]` is as trustworthy as `row`; say which element was read.
         return {o if o.kind is not Kind.UNKNOWN else Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`") for o in container}
 

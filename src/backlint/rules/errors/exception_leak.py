@@ -69,7 +69,7 @@ class ExceptionLeak(Rule):
     Django's `ProtectedError`), of HTTP exceptions raised as answers (`web.HTTPNotFound`) and of
     the application's own exceptions, which are written for people to read; a broad `except`
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
-    codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`); text that
+    codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`, botocore's `e.response["Error"]["Code"]`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
     `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
     framework's HTTP exception; a branch narrowed with `isinstance` to one failure (even a

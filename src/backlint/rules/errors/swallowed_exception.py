@@ -1251,7 +1251,10 @@ def _named_for_change(name: str) -> bool:
     """`save`, `create_or_update`, and run-together words led by a longer verb (`sendmail`,
     `writerow`, `savepoint`; not `settings` or `address`). A word that is also a noun counts
     only where the verb goes, first (`set_status`, `cache.set`; not `load_credential_set`,
-    `make_post_data`)."""
+    `make_post_data`). A class (`SampleCreate(...)`, a schema named for the change it will carry)
+    is not called for a change."""
+    if name[:1].isupper() and not name.isupper():
+        return False  # `TimeSeriesSampleCreate(...)`, `DeleteRequest(...)`: a class, whose instance changes nothing yet
     words = name_parts(name)
     if "signal" in words:
         return False  # `proc.send_signal(SIGTERM)`: a process told to stop, which may be gone already

@@ -26,7 +26,8 @@ class UnloggedErrorResponse(Rule):
     status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
-    Left alone: HTTP exceptions raised in a worker's task or workflow step (the worker logs them),
+    Left alone: `except NotImplementedError` answered 501 (an operation this provider does not
+    support), HTTP exceptions raised in a worker's task or workflow step (the worker logs them),
     those raised with the cause in their detail in a project whose endpoint decorator logs every
     exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
     logs with `exc_info=True` and answers 500), 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
@@ -572,7 +573,7 @@ except Exception:
         fn = self.ctx.function()
         if fn is not None and (routes.error_handler_parameter(fn) is not None or fn.name.value in _ERROR_VIEWS):
             return  # the framework logged the original error before calling its error view
-        if fn is not None and _PROBE.search(fn.name.value):
+        if routes.health_check(fn):
             return  # a health check answers "unhealthy"; the monitoring that calls it records it
         # (by the name the class was defined with: `except HttpException as ...` imported `as SkyvernHttpException`)
         caught = [(self.ctx.imports.qualify(t) or dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
@@ -586,6 +587,8 @@ except Exception:
             return
         broad = errors.is_broad(self.ctx, node)
         worst = max(sites, key=lambda s: s.status or 0)
+        if caught == ["NotImplementedError"] and worst.status == 501:
+            return  # "not supported here": the capability's answer, 501 Not Implemented, not a lost error
         if all(s.raised for s in sites) and routes.background_task(fn):
             return  # raised in a worker's task or workflow step: the worker logs it, no client is answered
         status = worst.status
@@ -786,8 +789,6 @@ def _says_missing(site: responses.ResponseSite) -> bool:
     )
 
 
-_PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check|heartbeat|"
-                    r"lbheartbeat)(_|$)", re.I)
 
 
 def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:

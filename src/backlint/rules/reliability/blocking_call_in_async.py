@@ -32,6 +32,10 @@ _SYNC_DRIVERS = ("sqlite3", "psycopg2", "pymysql", "MySQLdb", "mysql.connector",
                  "pymssql", "duckdb", "pg8000", "snowflake.connector")
 _SYNC_CLIENT_FACTORIES = ("requests.Session", "requests.session", "httpx.Client", "redis.Redis", "redis.StrictRedis",
                           "redis.from_url", "redis.Redis.from_url", "pymongo.MongoClient", "boto3.client", "boto3.resource")
+_LOCAL_CLIENT_METHODS = frozenset({"generate_presigned_url", "generate_presigned_post", "can_paginate", "get_paginator",
+                                   "get_waiter", "pipeline"})
+"""Client methods that compute without a round trip: boto3's presigning and paginator factories,
+a redis pipeline (sent by its `execute()`)."""
 # Session methods that do no I/O on an AsyncSession either (so calling them unawaited is fine).
 _NO_IO_METHODS = frozenset({"add", "add_all", "expunge", "expunge_all", "begin", "begin_nested", "close", "in_transaction",
                             "is_modified", "expire", "expire_all", "refresh_if_loaded", "no_autoflush"})
@@ -463,6 +467,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
                 return None
             self._reported_receivers.add(key)
             return f"{op.label} (not awaited)", "use an async session or driver, or make the endpoint a plain `def`"
+        if func.attr.value in _LOCAL_CLIENT_METHODS:
+            return None  # `s3.generate_presigned_url(...)`: signed in the process, no request sent
         for value, _ in assigned_values(env, func.value):
             if isinstance(value, cst.Call):
                 factory = qualified_name(ctx, value)
