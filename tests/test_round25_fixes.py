@@ -127,3 +127,20 @@ def test_a_health_check_probes_every_dependency_it_reports_on() -> None:
         + '\n@app.get("/documents/summary")\nasync def summary(db, redis, storage):' + textwrap.dedent(body).replace("\n", "\n    ")
     )
     assert _lines(LogicInRouteHandler, code, path="app/routes.py") == [18]
+
+
+def test_rows_of_an_awaited_query_result_are_stored_values() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    from sqlalchemy import text
+
+    async def scrub(session, batch_size):
+        id_result = await session.execute(text(f"SELECT external_id FROM documents LIMIT {batch_size}"))
+        for row in id_result.all():
+            await session.execute(text(f"UPDATE documents SET doc_metadata = '{{}}' WHERE external_id = '{row[0]}'"))
+
+    async def rename(session, name):
+        await session.execute(text(f"UPDATE documents SET title = '{name}'"))
+    """
+    assert _lines(SqlStringBuilding, code) == [10]

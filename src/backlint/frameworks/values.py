@@ -682,8 +682,18 @@ def _reads_rows(ctx: FileContext, call: cst.Call, name: str, env: Env) -> bool:
             inner = receiver.func
             inner_name = inner.attr.value if isinstance(inner, cst.Attribute) else inner.value if isinstance(inner, cst.Name) else ""
             return _reads_rows(ctx, receiver, inner_name, env)
+        if isinstance(receiver, cst.Name) and _holds_query_result(ctx, receiver, env):
+            return True  # `result = await session.execute(text("SELECT ..."))` then `result.all()`
         return _is_database(ctx, receiver, env)
     return database.runs_query(ctx, call, env)
+
+
+def _holds_query_result(ctx: FileContext, name: cst.Name, env: Env) -> bool:
+    """Whether every value bound to `name` is what a query call returned (awaited or not)."""
+    from backlint.frameworks import database  # the database model builds on this one
+
+    values = [v.expression if isinstance(v, cst.Await) else v for v, _ in assigned_values(env, name) if v is not name]
+    return bool(values) and all(isinstance(v, cst.Call) and database.runs_query(ctx, v, env) for v in values)
 
 
 def _is_database(ctx: FileContext, expr: cst.BaseExpression, env: Env) -> bool:
