@@ -22,7 +22,7 @@ from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
 from backlint.frameworks.project import ProjectFacts, facts_from_text, is_rule_test_text
 from backlint.rule import FixSpec, Handler, Rule
-from backlint.syntax import STATEMENTS, child_fields, is_leaf
+from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
@@ -32,11 +32,7 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
     """`@click.group()`, `@click.command()`, `@cli.command()`, `@app.command()` (typer)."""
-    for decorator in fn.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if isinstance(target, cst.Attribute) and target.attr.value in ("command", "group"):
-            return True
-    return False
+    return any(isinstance(t, cst.Attribute) and t.attr.value in ("command", "group") for t in decorator_targets(fn))
 
 
 class SourceProblem(Exception):

@@ -189,6 +189,19 @@ def string_value(node: cst.CSTNode) -> str | None:
     return None
 
 
+def literal_start(expr: cst.BaseExpression) -> str | None:
+    """The literal text a built string starts with: `f"http://localhost:{port}"`,
+    `"SELECT {}".format(x)`, `"a" + b`, `"%s" % x` (None when it starts with a value)."""
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return first.value if isinstance(first, cst.FormattedStringText) else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+        return string_value(expr.func.value)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+        return string_value(expr.left) if string_value(expr.left) is not None else literal_start(expr.left)
+    return None
+
+
 def is_string_like(node: cst.CSTNode) -> bool:
     """A string literal of any kind, including f-strings and concatenations."""
     return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
@@ -261,6 +274,13 @@ def call_name(call: cst.Call) -> str | None:
     if isinstance(func, cst.Name):
         return func.value
     return None
+
+
+def decorator_targets(fn: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
+    """What each decorator names: `app.task` for `@app.task` and for `@app.task(bind=True)`."""
+    for decorator in fn.decorators:
+        target = decorator.decorator
+        yield target.func if isinstance(target, cst.Call) else target
 
 
 def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:

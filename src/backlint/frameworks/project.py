@@ -677,9 +677,8 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     """(error responses are logged with their body, HTTPException handlers registered here but
     defined elsewhere, functions here shaped like exception handlers whose body logs, statuses
     whose detail an HTTPException handler here replaces with a fixed text)."""
-    if "exception_handler" not in text:
-        return _logs_error_responses(text) or _logging_endpoint_wrapper(text), frozenset(), frozenset(), frozenset()
-    logged, elsewhere, logging, scrubbed = _http_exception_handlers(text)
+    none: frozenset[str] = frozenset()
+    logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if "exception_handler" in text else (False, none, none, none)
     return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text), elsewhere, logging, scrubbed
 
 

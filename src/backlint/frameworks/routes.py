@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, iter_descendants, keyword_arg, name_parts, string_value
+from backlint.syntax import argument, call_name, decorator_targets, iter_descendants, keyword_arg, name_parts, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -419,13 +419,8 @@ _CLI_DECORATORS = frozenset({"command", "group", "callback"})
 def cli_command(fn: cst.FunctionDef) -> bool:
     """A click or typer command (`@cli.command()`, `@app.command()`, `@click.command`), or a Django
     management command's `handle`: a command-line entry point, run in a process of its own."""
-    if fn.name.value == "handle":
-        return True
-    for decorator in fn.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if isinstance(target, cst.Attribute) and target.attr.value in _CLI_DECORATORS:
-            return True
-    return False
+    return fn.name.value == "handle" or any(
+        isinstance(t, cst.Attribute) and t.attr.value in _CLI_DECORATORS for t in decorator_targets(fn))
 
 
 def health_check(fn: cst.FunctionDef | None) -> bool:
@@ -442,13 +437,7 @@ def background_task(fn: cst.FunctionDef | None) -> bool:
     """A task or workflow step run by a worker (`@shared_task`, `@app.task`, `@dramatiq.actor`,
     `@hatchet.step(...)`, `@job`): an HTTP exception raised there answers no client; the worker
     records it."""
-    if fn is None:
-        return False
-    for decorator in fn.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if (dotted(target) or "").rsplit(".", 1)[-1] in _TASK_DECORATORS:
-            return True
-    return False
+    return fn is not None and any((dotted(t) or "").rsplit(".", 1)[-1] in _TASK_DECORATORS for t in decorator_targets(fn))
 
 
 _TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "step", "actor", "job"})

@@ -35,7 +35,7 @@ _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.S)
 
 # What the text ends with, right before a hole.
 _VALUE_TAIL = re.compile(
-    r"(?:=|<>|!=|<|>|<=|>=|\blike|\bilike|\bglob|\bregexp|\bsimilar\s+to|\bbetween|\blimit|\boffset|\btop|\bfirst"
+    r"(?:=|<>|!=|<|>|<=|>=|\blike|\bilike|\bglob|\bregexp|\bsimilar\s+to|\bbetween|\bfirst"
     r"|\bnext|\bthen|\belse|\bwhen|\bcase|\binterval|\bis|\bis\s+not|\bescape|[-+*/%]|\|\||\bdefault|\bagainst\s*\("
     r"|\bany\s*\(|\ball\s*\(|\bin\s*\(|\bvalues\s*\(|\barray\s*\[)$"
 )

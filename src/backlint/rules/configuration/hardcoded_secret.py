@@ -116,12 +116,12 @@ class HardcodedSecret(Rule):
     user, login, database or client names set beside them (`MINIO_USER = "polar"` with
     `MINIO_PWD = "polarpolar"`, `CLIENT_ID = "evap"` with `CLIENT_SECRET = "evap-secret"`, or
     `os.environ["OIDC_CLIENT_ID"] = "schema-client"` with `..._SECRET"] = "schema-client-secret"`,
-or parameter defaults `user="postgres", password="postgres"`),
+    or parameter defaults `user="postgres", password="postgres"`),
     a provider's prefix on a stand-in word (`xoxb-valid`), defaults of environment variables
     named for tests (`TEST_USER_PASSWORD`), regular expressions (by their name, `REGEX_USER_PASS`,
     or their syntax), dotted paths of classes to load, publishable keys (PostHog `phc_`, Stripe
-    `pk_live_`), lowercase hyphenated labels passed as keyword arguments, also as an environment variable's
-default (`api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`),
+    `pk_live_`), lowercase hyphenated labels passed as keyword arguments, also as an environment
+    variable's default (`api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`),
     class names compared with a word (`token == "RequestPolicy"`), credentials in a configuration
     whose every address is this machine's (a local development identity server),
     values shared with keys that name no secret (`css["text"] = "input"`, `css["password"] =

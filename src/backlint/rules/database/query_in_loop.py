@@ -127,6 +127,12 @@ def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
         for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
 
 
+def _relation_of(iterable: cst.BaseExpression) -> str | None:
+    """The relation whose rows a loop reads: `reactions` in `self.reactions.all()`."""
+    root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+    return root.attr.value if isinstance(root, cst.Attribute) else None
+
+
 def _split_string(expr: cst.BaseExpression) -> bool:
     """`audit.auth_groups.split(",")`: the parts of one string the code holds (a setting, a
     field), not of request data (`request.payload["ids"].split(",")` is as long as the client
@@ -1224,7 +1230,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         arms = self._write_arms.get(id(loop.node))
         if arms is None:
             arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
-                    if self._is_write(n, env) or self._commits(n, env) or _sends(n) or _named_for_writing(n)]
+                    if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)]
             self._write_arms[id(loop.node)] = arms
         return arms
 
@@ -1280,12 +1286,14 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         after = block[block.index(statement) + 1:]
         return any(isinstance(s, cst.SimpleStatementLine) and any(_sets_attribute_of(x, found) for x in s.body) for s in after)
 
-    def _commits(self, node: cst.CSTNode, env: Env) -> bool:
-        """`db.session.commit()`: a transaction ended on every pass is a round trip per item."""
-        return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.COMMIT
+    def _op_kind(self, node: cst.CSTNode, env: Env) -> OpKind | None:
+        """What a call does to the database, if anything (a commit on every pass is a round trip per
+        item, as a write is)."""
+        op = database.data_op(self.ctx, node, env) if isinstance(node, cst.Call) else None
+        return op.kind if op is not None else None
 
     def _is_write(self, node: cst.CSTNode, env: Env) -> bool:
-        return isinstance(node, cst.Call) and (op := database.data_op(self.ctx, node, env)) is not None and op.kind is OpKind.WRITE
+        return self._op_kind(node, env) is OpKind.WRITE
 
     def _memoized(self) -> bool:
         """Inside `if key not in cache:`: the query runs once per distinct key."""
@@ -1342,21 +1350,19 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _relation_target(self, iterable: cst.BaseExpression) -> str | None:
         """The model a loop over a relation's rows reads (`self.reactions.all()` -> Reaction)."""
-        root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
-        if isinstance(root, cst.Attribute):
-            return self.ctx.project.target_of(root.attr.value)
-        return None
+        relation = _relation_of(iterable)
+        return self.ctx.project.target_of(relation) if relation is not None else None
 
     def _never_a_relation_of_targets(self, iterable: cst.BaseExpression, rel: str) -> bool:
         """Whether the loop runs over a relation's rows (`obj.aliases.all()`) whose name leads to
         several models, each of which declares `rel` as a column (`alias = CharField(...)`; not a
         property that may load rows) and none as a relation; or to no model the scan saw, while
         some model has a column `rel`."""
-        root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
-        if not isinstance(root, cst.Attribute):
+        relation = _relation_of(iterable)
+        if relation is None:
             return False
         facts = self.ctx.project
-        targets = facts.targets_of(root.attr.value)
+        targets = facts.targets_of(relation)
         if not targets:
             # `org.usergroup.user_set.all()`: a relation of a model the scan did not see (Django's
             # auth groups); what its rows hold is unknown, and a column of that name is as likely.

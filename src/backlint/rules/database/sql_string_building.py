@@ -23,8 +23,8 @@ class SqlStringBuilding(Rule):
     (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names, enum
     members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
     `Literal[...]`), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
-it comes from the request as text) and generated placeholder lists such as
-`",".join("?" * len(ids))`. Table and
+    it comes from the request as text) and generated placeholder lists such as
+    `",".join("?" * len(ids))`. Table and
     column names cannot be bound as parameters, so interpolating an identifier that comes from
     code (`FROM {self.table}`) is not reported, nor is a whole SQL fragment produced elsewhere
     (`FROM ({subquery_sql})`), nor a value in DDL and session statements (`CREATE USER`,

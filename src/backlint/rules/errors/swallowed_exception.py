@@ -10,7 +10,7 @@ from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Option, Rule, Valid
-from backlint.syntax import call_name, contains, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -976,11 +976,7 @@ except SMTPException:
             return False
         targets = {t.target.value for x in small if isinstance(x, cst.Assign) for t in x.targets if isinstance(t.target, cst.Name)}
         stack = self.ctx.stack
-        try_node = stack[-2] if len(stack) > 1 else None
-        block = stack[-3] if len(stack) > 2 else None
-        body = list(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else []
-        index = next((i for i, stmt in enumerate(body) if stmt is try_node), -1)
-        following = body[index + 1] if 0 <= index < len(body) - 1 else None
+        following = _next_sibling(stack, len(stack) - 2) if len(stack) > 2 else None
         if not isinstance(following, cst.If) or not (_names(following.test) & targets):
             return False
         return errors.raises(following.body) or errors.logs(self.ctx, following.body) or bool(
@@ -1059,11 +1055,7 @@ except SMTPException:
         for i in range(len(stack) - 1, 0, -1):
             owner = stack[i]
             if isinstance(owner, (cst.Try, cst.TryStar, cst.With)) and owner.body is body:
-                statements = list(getattr(stack[i - 1], "body", ()))
-                k = next((k for k, st in enumerate(statements) if st is owner), None)
-                if k is None or k + 1 >= len(statements):
-                    return False
-                following = statements[k + 1]
+                following = _next_sibling(stack, i)
                 return isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Raise)
         return False
 
@@ -1238,11 +1230,7 @@ def _reads_or_tunes_session(call: cst.Call) -> bool:
     if not call.args:
         return False
     head = call.args[0].value
-    if isinstance(head, cst.FormattedString):
-        parts = head.parts
-        text = parts[0].value if parts and isinstance(parts[0], cst.FormattedStringText) else ""
-    else:
-        text = string_value(head) or ""
+    text = (literal_start(head) if isinstance(head, cst.FormattedString) else string_value(head)) or ""
     words = text.lstrip(" \t\n(").split(None, 1)
     return bool(words) and words[0].lower().rstrip(";") in _SESSION_VERBS
 
@@ -1312,11 +1300,8 @@ def _is_failure_hook(fn: cst.FunctionDef) -> bool:
     parts = name_parts(fn.name.value)
     if len(parts) >= 2 and parts[0] == "on" and parts[-1] in ("failure", "error", "exception", "revoked", "timeout"):
         return True
-    for decorator in fn.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if (dotted(target) or "").split(".")[0] in ("task_failure", "task_revoked", "task_rejected", "task_unknown"):
-            return True
-    return False
+    return any((dotted(t) or "").split(".")[0] in ("task_failure", "task_revoked", "task_rejected", "task_unknown")
+               for t in decorator_targets(fn))
 
 
 def _only_logs(ctx: object, body: cst.BaseSuite) -> bool:
@@ -1636,11 +1621,7 @@ _VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validat
 
 
 def _is_validator(fn: cst.FunctionDef) -> bool:
-    for decorator in fn.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if (dotted(target) or "").rsplit(".", 1)[-1] in _VALIDATOR_DECORATORS:
-            return True
-    return False
+    return any((dotted(t) or "").rsplit(".", 1)[-1] in _VALIDATOR_DECORATORS for t in decorator_targets(fn))
 
 
 def _silent(handler: cst.ExceptHandler) -> bool:
@@ -1656,18 +1637,22 @@ def _silent(handler: cst.ExceptHandler) -> bool:
     )
 
 
+def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
+    """The statement after `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
+    body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
+    index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
+    return body[index + 1] if 0 <= index < len(body) - 1 else None
+
+
 def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:
     """The statement control reaches when the last statement of `stack` (the path from the module
     down to it) completes: its next sibling or, when it ends the block of an `if`, `else` or
     `with`, the statement after that `if` or `with` (not out of a loop, which goes round again)."""
     i = len(stack) - 1
     while i >= 2 and isinstance(stack[i - 1], cst.IndentedBlock):
-        body = list(stack[i - 1].body)  # type: ignore[attr-defined]
-        index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
-        if index < 0:
-            return None
-        if index + 1 < len(body):
-            return body[index + 1]
+        following = _next_sibling(stack, i)
+        if following is not None:
+            return following
         i -= 2  # the block's owner: an `if`, `else`, `with`, loop, `try`, function...
         while i >= 1 and isinstance(stack[i], (cst.Else, cst.If)) and not isinstance(stack[i - 1], cst.IndentedBlock):
             i -= 1  # `else:` and `elif` belong to the `if` above them

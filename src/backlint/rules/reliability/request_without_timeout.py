@@ -9,7 +9,7 @@ from backlint.frameworks import routes
 from backlint.frameworks.project import is_command_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import keyword_arg, positional_arg, string_value
+from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _SESSION_FACTORIES = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
@@ -305,20 +305,9 @@ def _local_url(call: cst.Call) -> bool:
     url = string_value(call.args[0].value)
     if url is not None:
         return bool(_LOCAL_URL.match(url + "/"))
-    start = _literal_start(call.args[0].value)
+    start = literal_start(call.args[0].value)
     return start is not None and bool(_LOCAL_URL.match(start))
 
 
 _LOCAL_URL = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)[:/]")
 
-
-def _literal_start(expr: cst.BaseExpression) -> str | None:
-    """The literal text a built string starts with."""
-    if isinstance(expr, cst.FormattedString):
-        first = expr.parts[0] if expr.parts else None
-        return first.value if isinstance(first, cst.FormattedStringText) else None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
-        return string_value(expr.func.value)
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
-        return string_value(expr.left) if string_value(expr.left) is not None else _literal_start(expr.left)
-    return None
