@@ -150,7 +150,10 @@ def test_string_builds_follow_joins_and_appends() -> None:
     "before,after,expected",
     [
         ("select * from t where a = ", "", sql_text.Position.VALUE),
-        ("select * from t where a = '", "'", sql_text.Position.VALUE),
+        ("select * from t where a = '", "'", sql_text.Position.LITERAL),
+        ("select setval('", "_id_seq', 1)", sql_text.Position.IDENTIFIER),
+        ("select pg_get_serial_sequence('t', '", "')", sql_text.Position.IDENTIFIER),
+        ("select * from t where a = 'x' and b = \"", "\"", sql_text.Position.IDENTIFIER),
         ("select * from ", " where a = 1", sql_text.Position.IDENTIFIER),
         ("select * from t order by ", "", sql_text.Position.IDENTIFIER),
         ("select * from t where ", "", sql_text.Position.CLAUSE),

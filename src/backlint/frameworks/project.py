@@ -84,6 +84,12 @@ def is_cli_path(path: str) -> bool:
     return _CLI_PACKAGE.search(path) is not None and not is_command_path(path)
 
 
+def is_operator_path(path: str) -> bool:
+    """Code an operator runs by hand or on a schedule, not a request handler: seed modules,
+    Django management commands, command-line packages and scripts."""
+    return is_seed_path(path) or is_command_path(path) or is_cli_path(path) or is_script_path(path)
+
+
 def is_script_path(path: str) -> bool:
     """Files in scripts/, tools/, dev/, bin/..., and packaging and task-runner files (setup.py,
     hatch_build.py, noxfile.py, fabfile.py): run by hand or by a build, not imported by the service."""

@@ -52,7 +52,11 @@ _CLAUSE_TAIL = re.compile(r"(?:\bwhere|\band|\bor|\bnot|\bhaving|\bset|\bon|\bwh
 
 
 class Position(enum.Enum):
+    LITERAL = "literal"
+    """Inside a quoted string literal (`name = '{name}'`): text the statement takes as a value."""
     VALUE = "value"
+    """A bare value (`id = {id}`, `IN ({ids})`): a number, a list of numbers or a fragment quoted
+    elsewhere in every statement reviewers saw; text there would not even parse."""
     CLAUSE = "clause"
     IDENTIFIER = "identifier"
     COUNT = "count"
@@ -144,6 +148,15 @@ def in_dollar_quotes(before: str) -> bool:
     return open_tag is not None
 
 
+_REGCLASS_ARGUMENT = re.compile(
+    r"\b(?:setval|nextval|currval|to_regclass|pg_get_serial_sequence|pg_total_relation_size|pg_relation_size|"
+    r"pg_table_size|pg_indexes_size|has_table_privilege|object_id)\(\s*'$"
+    r"|\bpg_get_serial_sequence\(\s*'[^']*'\s*,\s*'$"
+)
+"""A quoted argument that names a table or sequence (`setval('{seq}', ...)`,
+`to_regclass('{schema}.t')`): an identifier written as text."""
+
+
 def position(before: str, after: str = "") -> Position:
     """Where a hole sits, given the text (holes marked) before and after it in the statement."""
     if "$" in before and in_dollar_quotes(before):
@@ -154,7 +167,9 @@ def position(before: str, after: str = "") -> Position:
     if _in_quotes(raw):
         # Quoted: a string value, unless it is a quoted identifier ("col", `col`).
         last_quote = max(raw.rfind("'"), raw.rfind('"'), raw.rfind("`"))
-        return Position.IDENTIFIER if raw[last_quote] in ('"', "`") else Position.VALUE
+        if raw[last_quote] in ('"', "`") or _REGCLASS_ARGUMENT.search(raw[: last_quote + 1]):
+            return Position.IDENTIFIER
+        return Position.LITERAL
     if _LEFT_OF_COMPARISON.match(after.lower()):
         # The left side of a comparison or assignment (`{column} = %s`) names a column.
         return Position.IDENTIFIER

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, sql_text
+from backlint.frameworks import database, project, sql_text
 from backlint.frameworks.strings import Built, builds
 from backlint.frameworks.values import Env, Kind, Origin, Origins
 from backlint.rule import Invalid, Option, Rule, Valid
@@ -19,6 +21,11 @@ class SqlStringBuilding(Rule):
     function (assignments, `+=` in loops, lists filled with `append` and joined, helper functions
     of the same file) and looks at every interpolated value and where it sits in the statement.
 
+    Where the value sits decides what is reported. Inside a quoted literal (`name = '{name}'`),
+    any value that may hold text is; a bare value (`id = {id}`, `IN ({ids})`) only when it comes
+    from the request, since it is a number or a list of them wherever the statement works at all
+    (a string there would not parse), and identifiers and whole fragments likewise (below).
+
     Values that cannot carry SQL are left alone: values quoted with SQL's own escaping
     (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names, enum
     members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
@@ -30,7 +37,10 @@ class SqlStringBuilding(Rule):
     (`FROM ({subquery_sql})`), nor a value in DDL and session statements (`CREATE USER`,
     `SET x = ...`) or inside a dollar-quoted body (`$$ ... $$`: an Apache AGE Cypher query, a
     function body), where no bind parameter reaches; the same identifier, fragment or value taken
-    from the request is. Test code is not looked at unless `include-tests` is set.
+    from the request is. A quoted argument that names a table or sequence (`setval('{seq}')`,
+    `to_regclass('{schema}.t')`) is an identifier. Test code is not looked at unless
+    `include-tests` is set, nor an operator's tools (scripts, command-line packages, management
+    commands, seed modules: no request reaches them) unless `strict` is.
     English text that merely contains "select ... from" is never looked at: only strings that
     reach a SQL call are."""
 
@@ -86,12 +96,25 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             """
             import sqlite3
 
-            def delete_order(order_id):
+            def delete_order(code):
                 conn = sqlite3.connect("shop.db")
-                conn.execute("DELETE FROM orders WHERE id = %s" % order_id)
+                conn.execute("DELETE FROM orders WHERE code = '%s'" % code)
             """,
             line=5,
-            note="`%` formatting, not a parameter: the driver never sees `order_id` as a value.",
+            note="`%` formatting, not a parameter: the driver never sees `code` as a value, and a quote in it ends the literal.",
+        ),
+        Invalid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.delete("/orders")
+            def delete_order():
+                db.execute("DELETE FROM orders WHERE id = " + request.args["id"])
+            """,
+            line=7,
+            note="A bare value taken from the request: `0 OR 1 = 1` is not a number.",
         ),
         Invalid(
             """
@@ -372,6 +395,37 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
     VALID += [
         Valid(
             """
+            def delete_order(conn, order_id):
+                conn.execute("DELETE FROM orders WHERE id = %s" % order_id)
+
+            def sessions(cur, session_ids):
+                cur.execute("SELECT * FROM sessions WHERE id IN ({})".format(",".join(map(str, session_ids))))
+            """,
+            note="Bare values outside quotes (`id = {n}`, `IN ({ids})`) from code: numbers or lists of them wherever "
+            "the statement works at all (text there would not parse); request data there is reported.",
+        ),
+        Valid(
+            """
+            import click
+
+            @click.command()
+            @click.argument("table")
+            def count(table):
+                print(db.execute(f"SELECT count(*) FROM {table} WHERE owner = '{table}'").scalar())
+            """,
+            path="tools/dbstats.py",
+            note="An operator's tool (scripts, command-line packages, management commands, seed modules): "
+            "no request reaches it, and its operator holds the database anyway (`strict` looks there too).",
+        ),
+        Valid(
+            """
+            def reset(session, table):
+                session.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+            """,
+            note="A quoted argument that names a table or sequence (`setval`, `nextval`, `to_regclass`): an identifier written as text.",
+        ),
+        Valid(
+            """
             class References:
                 def __init__(self, limit=20):
                     self.limit = limit
@@ -416,7 +470,18 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         ),
     ]
 
+    @classmethod
+    def wants(cls, path: str, options: Mapping[str, Any]) -> bool:
+        # An operator's tools (commands, scripts, seeds) build SQL from what the operator or the
+        # code gives them: no request reaches them, and their operator holds the database anyway.
+        return super().wants(path, options) and (bool(options.get("strict")) or not project.is_operator_path(path))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = not self.options.get("strict") and self.ctx.is_standalone_script()
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._skip:
+            return
         sinks = database.sql_sinks(self.ctx, node)
         if not sinks:
             return
@@ -465,10 +530,11 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             bad = [o for o in found if not o.kind.harmless and (strict or not o.stored)]
             if not bad:
                 continue
-            if position is not sql_text.Position.VALUE and not strict:
-                # Identifiers and whole fragments are SQL by design, and no bind parameter reaches
-                # into a dollar-quoted body: only the request choosing them is certain to be
-                # wrong; a fragment built unsafely elsewhere in the file was already expanded
+            if position is not sql_text.Position.LITERAL and not strict:
+                # Identifiers and whole fragments are SQL by design, no bind parameter reaches
+                # into a dollar-quoted body, and a bare value is a number or a list of them
+                # wherever the code works at all: only the request choosing them is certain to
+                # be wrong; a fragment built unsafely elsewhere in the file was already expanded
                 # into its own parts.
                 bad = [o for o in bad if o.kind is Kind.REQUEST]
             if not bad:
