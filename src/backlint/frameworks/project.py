@@ -133,6 +133,9 @@ _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
                   "View", "def get_queryset", "objects = ", "Annotated[", "wraps(")
+_WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
+                        ".update(", "_one(", "_many(", "execute(")
+"""Text without any of these has no function that writes (see `_writing_functions`)."""
 _FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _COLUMN_TYPE = r"(?:Column|mapped_column)\(\s*(?:['\"][^'\"\n]*['\"]\s*,\s*)?(?:[\w.]+\.)?"  # (`Column("BkTitle", db.String(200))`)
@@ -151,7 +154,8 @@ _SIZED_FIELD = re.compile(
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, "contextmanager", "aiohttp", "flask_rest", "setdefaulttimeout"))
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, "contextmanager", "aiohttp",
+                                          "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -270,6 +274,12 @@ class ProjectFacts:
     model_columns: frozenset[tuple[str, str]] = frozenset()
     """(model class, field) pairs of the columns models declare (`alias = models.CharField(...)`),
     also where another model has a relation of the same name."""
+    writing_functions: frozenset[str] = frozenset()
+    """Names of the project's functions whose own body writes to a database (`.save()`,
+    `.create()`, `.delete()`, `session.add()`, a commit, an INSERT/UPDATE/DELETE): a call of one
+    (`bundle.append_patch(patch)`, `status.update_status(...)`) writes, whatever its name says.
+    Names of one word (`clean`, `exclude`: a framework's methods, which projects override) and
+    dunder methods are left out."""
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -312,6 +322,7 @@ class ProjectFacts:
             self.dependency_aliases | other.dependency_aliases,
             self.default_socket_timeout or other.default_socket_timeout,
             self.model_columns | other.model_columns,
+            self.writing_functions | other.writing_functions,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -489,10 +500,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     ) if "contextmanager" in text and "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
+    writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
     if not _HINTS.search(text):
-        if servers or wrappers or aborts or sockets or any(w in text for w in _FIELD_HINT_LITERALS):
+        if servers or wrappers or aborts or sockets or writers or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
-                                default_socket_timeout=sockets)
+                                default_socket_timeout=sockets, writing_functions=writers)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -583,7 +595,41 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         dependency_aliases=_dependency_aliases(text) if "Annotated[" in text else frozenset(),
         default_socket_timeout=sockets,
         model_columns=frozenset((owner_at(m.start()), m.group(1)) for m in _PLAIN_FIELD.finditer(text)) if pairs else frozenset(),
+        writing_functions=writers,
     )
+
+
+_DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)\(", re.M)
+_DB_WRITE = re.compile(
+    r"\.(?:save|delete|bulk_create|bulk_update|get_or_create|update_or_create|create|commit|add_all|"
+    r"insert_one|insert_many|update_one|update_many|delete_one|delete_many)\("
+    r"|\b(?:session|db|db_session|dbsession)\.(?:add|merge)\("
+    r"|\.objects(?:\.\w+\([^()\n]*\))*\.update\("
+    r"|\bexecute\(\s*(?:text\(\s*)?[rRbBfFuU]{0,2}(?:'|\")+\s*(?:INSERT|UPDATE|DELETE|insert|update|delete)\b"
+)
+"""A database write in a function body: an ORM save, create, delete or bulk write, a commit, a
+session add, a queryset update, a MongoDB write, or an INSERT, UPDATE or DELETE statement."""
+_SEVERAL_WORDS = re.compile(r"[A-Za-z0-9]_+[A-Za-z0-9]|[a-z0-9][A-Z]")
+"""A name of two words or more (`append_patch`, `updateStatus`): one word (`filter`, `clean`,
+`exclude`) is as likely a framework's method, which a project overrides, as a write."""
+_GENERIC_FUNCTION_NAMES = frozenset({"run", "main", "handle", "process", "call", "execute", "dispatch", "perform", "setUp",
+                                     "tearDown"} | {n for t in (dict, list, set, str, bytes, object) for n in dir(t)})
+"""Names that say nothing of what a call does, and methods of the builtin containers (a project's
+`def update(self, instance, data)` that saves must not make every `dict.update()` a write)."""
+
+
+def _writing_functions(text: str) -> frozenset[str]:
+    """Functions of `text` whose own body (up to the next line indented no deeper than its `def`)
+    writes to a database (see `_DB_WRITE`)."""
+    found: set[str] = set()
+    for m in _DEF_LINE.finditer(text):
+        name = m.group(2)
+        if name in found or name in _GENERIC_FUNCTION_NAMES or not _SEVERAL_WORDS.search(name):
+            continue
+        end = re.compile(rf"\n(?=[ \t]{{0,{len(m.group(1))}}}[^\s#)\]])").search(text, m.end())
+        if _DB_WRITE.search(text, m.end(), end.start() if end else len(text)):
+            found.add(name)
+    return frozenset(found)
 
 
 _ANNOTATED_ALIAS = re.compile(r"^(\w+)[ \t]*(?::[ \t]*[\w.]+[ \t]*)?=[ \t]*(?:typing\.|typing_extensions\.)?Annotated\[", re.M)

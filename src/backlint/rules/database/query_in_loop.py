@@ -941,10 +941,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # Seed modules and scripts run once: a query per iteration there costs seconds once.
         # Management commands were half wrong on real code (a count per model for a progress
         # line, a deliberate re-check in a long prune, a bounded diagnostic): left alone too.
-        return super().wants(path, options) and not (
-            project.is_seed_path(path) or project.is_command_path(path) or project.is_script_path(path)
-            or project.is_cli_path(path)
-        )
+        return super().wants(path, options) and not project.is_operator_path(path)
 
     def _loops(self) -> list[_Loop]:
         """Loops enclosing the current node within its function, innermost first, whose body (not
@@ -1230,9 +1227,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         arms = self._write_arms.get(id(loop.node))
         if arms is None:
             arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
-                    if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)]
+                    if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)
+                    or self._calls_writer(n)]
             self._write_arms[id(loop.node)] = arms
         return arms
+
+    def _calls_writer(self, node: cst.CSTNode) -> bool:
+        """A call of a project function whose body writes to the database
+        (`ProjectFacts.writing_functions`: `bundle.append_patch(patch)` that creates a row)."""
+        return isinstance(node, cst.Call) and call_name(node) in self.ctx.project.writing_functions
 
     def _writes_alongside(self, loop: _Loop, env: Env) -> bool:
         """Whether the loop's body writes (or sends a message, see `_sends`) whenever the read runs: a write outside every branch,
