@@ -133,6 +133,7 @@ _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
                   "View", "def get_queryset", "objects = ", "Annotated[", "wraps(")
+_SESSION_HINT_LITERALS = ("Session",)
 _WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
                         ".update(", "_one(", "_many(", "execute(")
 """Text without any of these has no function that writes (see `_writing_functions`)."""
@@ -154,7 +155,7 @@ _SIZED_FIELD = re.compile(
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, "contextmanager", "aiohttp",
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS, "contextmanager", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
@@ -280,6 +281,16 @@ class ProjectFacts:
     (`bundle.append_patch(patch)`, `status.update_status(...)`) writes, whatever its name says.
     Names of one word (`clean`, `exclude`: a framework's methods, which projects override) and
     dunder methods are left out."""
+    self_logging_functions: frozenset[str] = frozenset()
+    """Names (two words or more) of the project's functions that catch broad exceptions and log
+    them (`def send_websocket_update(...): ... except Exception as e: logger.warning(...)`): a
+    caller's own broad handler around them loses nothing they did not log."""
+    plain_session_classes: frozenset[str] = frozenset()
+    """Classes named for a session (`class Session(metaclass=SingletonType)`) whose bases are no
+    session class: the project's own API or HTTP session, not a database's."""
+    session_factories: frozenset[str] = frozenset()
+    """Names bound to a SQLAlchemy session factory or class (`Session = sessionmaker(...)`,
+    `class ContextSession(Session)`): a name in both sets is taken for a database session."""
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -323,6 +334,9 @@ class ProjectFacts:
             self.default_socket_timeout or other.default_socket_timeout,
             self.model_columns | other.model_columns,
             self.writing_functions | other.writing_functions,
+            self.self_logging_functions | other.self_logging_functions,
+            self.plain_session_classes | other.plain_session_classes,
+            self.session_factories | other.session_factories,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -501,10 +515,15 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
+    plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
+    self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
     if not _HINTS.search(text):
-        if servers or wrappers or aborts or sockets or writers or any(w in text for w in _FIELD_HINT_LITERALS):
+        if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
+                or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
-                                default_socket_timeout=sockets, writing_functions=writers)
+                                default_socket_timeout=sockets, writing_functions=writers,
+                                plain_session_classes=plain_sessions, session_factories=session_factories,
+                                self_logging_functions=self_logging)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -596,19 +615,46 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         default_socket_timeout=sockets,
         model_columns=frozenset((owner_at(m.start()), m.group(1)) for m in _PLAIN_FIELD.finditer(text)) if pairs else frozenset(),
         writing_functions=writers,
+        plain_session_classes=plain_sessions,
+        session_factories=session_factories,
+        self_logging_functions=self_logging,
     )
+
+
+_SESSION_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w*Session\w*)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
+_SESSION_FACTORY = re.compile(
+    r"^[ \t]*(\w*Session\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:sessionmaker|async_sessionmaker|scoped_session|"
+    r"async_scoped_session)\(",
+    re.M,
+)
+
+
+def _session_names(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(classes named for a session with no session base, names of SQLAlchemy session factories and
+    subclasses): see `ProjectFacts.plain_session_classes`."""
+    plain: set[str] = set()
+    factories = {m.group(1) for m in _SESSION_FACTORY.finditer(text)}
+    for m in _SESSION_CLASS.finditer(text):
+        bases = [b for b in (m.group(2) or "").split(",") if b.strip() and "=" not in b]  # (not `metaclass=...`)
+        if any("Session" in b for b in bases):
+            factories.add(m.group(1))
+        else:
+            plain.add(m.group(1))
+    return frozenset(plain), frozenset(factories)
 
 
 _DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)\(", re.M)
 _DB_WRITE = re.compile(
-    r"\.(?:save|delete|bulk_create|bulk_update|get_or_create|update_or_create|create|commit|add_all|"
-    r"insert_one|insert_many|update_one|update_many|delete_one|delete_many)\("
+    r"\.(?:save|delete|commit|flush)\(\s*(?:\)|\w+\s*=)"
+    r"|\.(?:create|get_or_create|update_or_create|bulk_create|bulk_update)\(\s*(?:\w+\s*=|\[|\(|\w+\s*[,)])"
+    r"|\.(?:add_all|insert_one|insert_many|update_one|update_many|delete_one|delete_many)\("
     r"|\b(?:session|db|db_session|dbsession)\.(?:add|merge)\("
     r"|\.objects(?:\.\w+\([^()\n]*\))*\.update\("
     r"|\bexecute\(\s*(?:text\(\s*)?[rRbBfFuU]{0,2}(?:'|\")+\s*(?:INSERT|UPDATE|DELETE|insert|update|delete)\b"
 )
-"""A database write in a function body: an ORM save, create, delete or bulk write, a commit, a
-session add, a queryset update, a MongoDB write, or an INSERT, UPDATE or DELETE statement."""
+"""A database write in a function body: an ORM save or delete (no positional argument:
+`img.save(stream)` writes a file), create or bulk write, a commit, a session add, a queryset
+update, a MongoDB write, or an INSERT, UPDATE or DELETE statement."""
 _SEVERAL_WORDS = re.compile(r"[A-Za-z0-9]_+[A-Za-z0-9]|[a-z0-9][A-Z]")
 """A name of two words or more (`append_patch`, `updateStatus`): one word (`filter`, `clean`,
 `exclude`) is as likely a framework's method, which a project overrides, as a write."""
@@ -616,6 +662,32 @@ _GENERIC_FUNCTION_NAMES = frozenset({"run", "main", "handle", "process", "call",
                                      "tearDown"} | {n for t in (dict, list, set, str, bytes, object) for n in dir(t)})
 """Names that say nothing of what a call does, and methods of the builtin containers (a project's
 `def update(self, instance, data)` that saves must not make every `dict.update()` a write)."""
+
+
+def _logs_broad_exception(body: str) -> bool:
+    """Whether `body` has a broad `except` (bare, `Exception`, `BaseException`) whose handler logs,
+    prints or prints the traceback."""
+    for handler in _BROAD_EXCEPT.finditer(body):
+        arm = _body(body, handler)
+        if _LOG_REFERENCE.search(arm) or _PRINTED.search(arm):
+            return True
+    return False
+
+
+_PRINTED = re.compile(r"\bprint\(|\bprint_exc\(")
+
+
+def _self_logging_functions(text: str) -> frozenset[str]:
+    """Functions of `text` (two words or more) whose body catches broad exceptions and logs them."""
+    found: set[str] = set()
+    for m in _DEF_LINE.finditer(text):
+        name = m.group(2)
+        if name in found or not _SEVERAL_WORDS.search(name) or name.startswith("__"):
+            continue
+        end = re.compile(rf"\n(?=[ \t]{{0,{len(m.group(1))}}}[^\s#)\]])").search(text, m.end())
+        if _logs_broad_exception(text[m.end(): end.start() if end else len(text)]):
+            found.add(name)
+    return frozenset(found)
 
 
 def _writing_functions(text: str) -> frozenset[str]:

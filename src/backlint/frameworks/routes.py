@@ -447,7 +447,7 @@ _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_
 
 def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool:
     """Whether only the site's operators reach the handler: DRF `permission_classes` naming
-    `IsAdminUser` or a superuser/staff permission (`OnlySuperUser`), Django's
+    `IsAdminUser` or an admin, superuser or staff permission (`IsAdmin`, `OnlySuperUser`), Django's
     `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
     FastAPI's `Depends(get_admin_user)` or `Depends(get_current_active_superuser)` (as a parameter,
     a type alias or the route's `dependencies=`). (An organisation's admin, `IsOrgAdmin`,
@@ -457,7 +457,9 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
         parts = set(name_parts(name))
         if parts & {"or", "not", "read", "readonly", "owner"}:
             return False  # `IsStaffOrReadOnly`, `IsNotStaff`, `IsOwnerOrStaff`: others get in too
-        return name in _OPERATOR_NAMES or "superuser" in name.lower() or "staff" in parts
+        return (name in _OPERATOR_NAMES or "superuser" in name.lower() or "staff" in parts
+                or ("admin" in parts and not parts & (_CUSTOMER_SCOPES | {"user", "namespace", "repo", "repository"})))
+        # (`IsAdmin`, `AdminOnly`; not `IsOrgAdmin` nor `require_user_admin`, a user administering their own account)
 
     def operator_test(expr: cst.BaseExpression) -> bool:
         """`lambda u: u.is_superuser`, `lambda u: u.is_active and u.is_staff`."""

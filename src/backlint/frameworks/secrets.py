@@ -94,7 +94,7 @@ _VOCABULARY = frozenset(
 _SWITCH_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "enabled", "disabled", "enable", "disable"})
 _TEMPLATE_MARKERS = re.compile(r"\{[\w.\[\]]*\}|%\(?\w*\)?[sd]|\$\{|\{\{|<\w[\w-]*>|%[sd]")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_PATHISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^@\s]*|/[\w./{}<>:-]*|\.{1,2}/[\w./-]*|[\w.-]+/[\w./-]+)$", re.I)
+_PATHISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^@\s]*|/[\w./{}<>:-]*|\.{1,2}/[\w./-]*|~/[\w./-]*|[\w.-]+/[\w./-]+)$", re.I)
 
 # Well-known token shapes: (regex, what).
 TOKEN_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (

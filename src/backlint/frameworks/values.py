@@ -540,6 +540,9 @@ class Origins:
         key = string_value(expr.slice[0].slice.value) if expr.slice and isinstance(expr.slice[0].slice, cst.Index) else None
         if key is not None and key.lower() in _EXCEPTION_CODES and container and all(o.kind is Kind.EXCEPTION for o in container):
             return {Origin(Kind.NUMERIC, f"`{_short(self.ctx, expr)}`")}  # `e.response["Error"]["Code"]`: botocore's error code
+        picked = self._returned_under(expr.value, key, env) if key is not None else None
+        if picked is not None:
+            return picked  # `result["plugin_key"]` of a helper answering `{"success": False, "error": str(e)}` elsewhere
         # `row["id"]` is as trustworthy as `row`; say which element was read.
         return {o if o.kind is not Kind.UNKNOWN else Origin(Kind.UNKNOWN, f"`{_short(self.ctx, expr)}`") for o in container}
 
@@ -623,6 +626,31 @@ class Origins:
             if ret.value is not None:
                 out |= self.of(ret.value, Env(self.ctx, scope, stmt, {}, bindings, env.depth + 1))
         return out
+
+    def _returned_under(self, value: cst.BaseExpression, key: str, env: Env) -> set[Origin] | None:
+        """What `value[key]` holds when `value` is the result of a helper of this file whose every
+        `return` is a dict literal with string keys: the values those returns put under `key`
+        (a return without it raises KeyError there). None when that is not the shape."""
+        found = assigned_values(env, value)
+        if len(found) != 1 or not isinstance(found[0][0], cst.Call):
+            return None
+        call, venv = found[0]
+        helper = _helper_function(venv, call.func)
+        if helper is None:
+            return None
+        fn, parent = helper
+        scope = self.ctx.child_scope(fn, parent)
+        returns = [(ret.value, stmt) for ret, stmt in scope.returns]
+        if not returns or not all(isinstance(v, cst.Dict) and all(
+                isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in v.elements) for v, _ in returns):
+            return None
+        bindings = _bind_arguments(fn, call, venv)
+        out: set[Origin] = set()
+        for v, stmt in returns:
+            for e in v.elements:  # type: ignore[union-attr]
+                if string_value(e.key) == key:  # type: ignore[union-attr]
+                    out |= self.of(e.value, Env(self.ctx, scope, stmt, {}, bindings, venv.depth + 1))
+        return out or {Origin(Kind.CONSTANT, "a constant")}
 
     def _keys(self, mapping: cst.BaseExpression, env: Env) -> set[Origin]:
         """Origins of the keys of a mapping (`d.keys()`), which differ from its values'."""

@@ -12,13 +12,20 @@ from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
 
 _CHECKER_PREFIXES = ("check_", "verify_", "validate", "ensure_valid", "is_valid")
 _VALIDATOR_BASES = frozenset({"BaseModel", "Schema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "Form",
                               "ModelForm", "FlaskForm", "SQLModel", "BaseSettings", "Struct", "RootModel"})
 _VALIDATOR_NAME = re.compile(r"(Schema|Serializer|Form|In|Input|Create|Update|Patch|Payload|Request|Body|DTO|Dto|Params|Query|Filter|Command|Validator)$")
 _VALIDATOR_MODULES = re.compile(r"(^|\.)(schemas?|serializers?|forms?|dtos?|validators?|payloads?|requests?|inputs?)(\.|$)")
+
+
+_BODY_SCHEMA_DECORATORS = frozenset({"expects_json", "use_args", "use_kwargs", "arguments", "accepts", "input"})
+
+
+def _is_true(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
 
 
 class UnvalidatedRequestInput(Rule):
@@ -37,7 +44,9 @@ class UnvalidatedRequestInput(Rule):
     Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
-    `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
+    `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's;
+    a decorator given a schema that checks the body first: `@api.validate(schema)`,
+    `@expects_json(schema)`, webargs' `@use_args`, `@api.expect(model, validate=True)`), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
     constant, an enumeration's `values` or `choices`, a generator over a constant (`(code for code, _
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
@@ -159,6 +168,21 @@ def update_user(user_id):
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from flask import jsonify, request
+
+            @bp.route("/lists", methods=["POST"])
+            @api.validate(list_input_schema)
+            def create_list():
+                data = request.json
+                entry_list = EntryList(name=data.get("name"))
+                session.add(entry_list)
+                session.commit()
+                return jsonify(entry_list.to_dict()), 201
+            """,
+            note="A decorator given a schema validates the body before the handler runs.",
+        ),
         Valid(
             """
             from django.db import models
@@ -524,7 +548,10 @@ def update_user(user_id):
                     return
 
     def _validates(self, fn: cst.FunctionDef | None) -> bool:
-        """Whether the function validates the request itself: a form or serializer's
+        """Whether the function validates the request itself, or a decorator given a schema
+        validates the body before it runs (`@api.validate(schema)`, flask-expects-json's
+        `@expects_json(schema)`, webargs' `@use_args(...)`, flask-smorest's `@blp.arguments(...)`,
+        Flask-RESTX's `@api.expect(model, validate=True)`): a form or serializer's
         `is_valid()`, WTForms' `validate_on_submit()`, or a call to a validating function
         (`_validate_parameters(request.form)`) that answers bad input before the write, or a
         DRF `perform_create(self, serializer)`/`perform_update`, which the view calls once
@@ -533,6 +560,13 @@ def update_user(user_id):
             return False
         if fn.name.value in ("perform_create", "perform_update") and any(p.name.value == "serializer" for p in fn.params.params):
             return True
+        for decorator in fn.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call) and target.args:
+                name = (dotted(target.func) or "").rsplit(".", 1)[-1]
+                if "validat" in name.lower() or name in _BODY_SCHEMA_DECORATORS or (
+                        name == "expect" and (arg := keyword_arg(target, "validate")) is not None and _is_true(arg.value)):
+                    return True  # `@api.validate(schema)`, `@expects_json(schema)`, `@use_args(Schema())`: checked before the call
 
         def scan() -> bool:
             for n in iter_descendants(fn.body, into_scopes=False):

@@ -72,7 +72,8 @@ _SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo
 _HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr", "endpoint"})
 _LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "",
                     # the machine a container runs on, by the name Docker and Podman give it
-                    "host.docker.internal", "gateway.docker.internal", "host.containers.internal"})
+                    "host.docker.internal", "gateway.docker.internal", "host.containers.internal",
+                    "172.17.0.1"})  # (Docker's default bridge gateway: the host, seen from a container)
 # Settings named like these hold links people follow, not services the code connects to.
 _LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "dashboard", "frontend", "public", "site", "web", "ui", "link", "homepage", "docs"})
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")

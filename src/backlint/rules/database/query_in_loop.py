@@ -204,6 +204,7 @@ _WRITE_VERBS = frozenset({"assign", "attach", "create", "delete", "detach", "enq
 objects in memory, `import_module()` loads code."""
 
 
+_LINKS = frozenset({"append", "add", "extend", "insert"})
 _ROW_LOCKS = frozenset({"select_for_update", "with_for_update"})
 
 
@@ -1228,14 +1229,26 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if arms is None:
             arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
                     if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)
-                    or self._calls_writer(n)]
+                    or self._calls_writer(n) or self._appends_to_relation(n)]
             self._write_arms[id(loop.node)] = arms
         return arms
 
     def _calls_writer(self, node: cst.CSTNode) -> bool:
         """A call of a project function whose body writes to the database
         (`ProjectFacts.writing_functions`: `bundle.append_patch(patch)` that creates a row)."""
-        return isinstance(node, cst.Call) and call_name(node) in self.ctx.project.writing_functions
+        name = call_name(node) if isinstance(node, cst.Call) else None
+        # (`bulk_create_with_m2m(todos, ...)` once a batch is full writes many items at once)
+        return name in self.ctx.project.writing_functions and not {"bulk", "batch", "flush"} & set(name_parts(name))
+
+    def _appends_to_relation(self, node: cst.CSTNode) -> bool:
+        """`movie.genres.append(genre)`: a row linked through a relationship, which the ORM writes
+        (an association row, a foreign key) when the session flushes: a write per item."""
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _LINKS
+                and isinstance(node.func.value, cst.Attribute)):
+            return False
+        facts = self.ctx.project
+        relation = node.func.value.attr.value
+        return relation in facts.relations or relation in facts.eager_relations
 
     def _writes_alongside(self, loop: _Loop, env: Env) -> bool:
         """Whether the loop's body writes (or sends a message, see `_sends`) whenever the read runs: a write outside every branch,

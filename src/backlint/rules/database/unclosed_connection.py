@@ -59,7 +59,8 @@ class UnclosedConnection(Rule):
     the garbage collector happens to run; under load the pool or the server's `max_connections`
     runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
     pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
-    `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`), engines created per
+    `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`, nor a `Session` class the
+    project defines without a session base), engines created per
     call, and psycopg server-side (named) cursors (`cursor("name")`, `cursor(name=...)`; not
     MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction
     closes). It
@@ -346,6 +347,20 @@ Create engines once, at import time or application start-up, and reuse their poo
         ),
         Valid(
             """
+            import requests
+
+            class Session(metaclass=Singleton):
+                def register(self):
+                    return requests.post(API_URL, json=self.info, timeout=10).ok
+
+            def check_limits():
+                s = Session()
+                return s.register()
+            """,
+            note="The project's own `Session` class (no session base): an API client's session, not a database's.",
+        ),
+        Valid(
+            """
             from uuid import uuid4
 
             def exec_server_cursor(conn, query, args):
@@ -382,12 +397,20 @@ Create engines once, at import time or application start-up, and reuse their poo
             return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
         last = name.rsplit(".", 1)[-1]
         if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
-                and not name.startswith(database.NETWORK_CLIENT_MODULES):  # boto3's, requests' `Session()`
+                and not name.startswith(database.NETWORK_CLIENT_MODULES) and not self._plain_session(name):  # boto3's, requests' `Session()`
             return f"The session from `{name}()`", True
         if last == "cursor" and isinstance(call.func, cst.Attribute) and (
                 keyword_arg(call, "name") or (call.args and call.args[0].keyword is None and _cursor_name(call.args[0].value))):
             return "The server-side cursor", True
         return None
+
+    def _plain_session(self, name: str) -> bool:
+        """`Session()` of a class the project defines without a session base (an API client's
+        session, a singleton of settings), imported from the project or defined in this file."""
+        last = name.rsplit(".", 1)[-1]
+        facts = self.ctx.project
+        return (last in facts.plain_session_classes and last not in facts.session_factories
+                and not name.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         call = node.item

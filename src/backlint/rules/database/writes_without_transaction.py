@@ -81,7 +81,8 @@ class WritesWithoutTransaction(Rule):
     writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
-    the next attempt repairs), a session or
+    the next attempt repairs), `get_or_create()`/`update_or_create()` calls only (keyed by what
+    they look up: running again completes them instead of repeating them), a session or
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
@@ -758,6 +759,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         and w.op.label != second.op.label
                         and not _same_object(w, second)
                         and not _undoes(w, second)
+                        and not (_idempotent(w) and _idempotent(second))
                         and not _leaves_a_valid_state(w, second)
                         and self._related(scope, w, second)
                     ),
@@ -793,6 +795,12 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     )
                     return
                 commit = o
+
+
+def _idempotent(op: _Op) -> bool:
+    """`get_or_create()` and `update_or_create()`: a write keyed by what it looks up, which running
+    again completes instead of repeating. Two of them left half-done are repaired by the next run."""
+    return call_name(op.op.call) in ("get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create")
 
 
 # Modules of the request path, by the words of the module's name or its directory's: what they

@@ -255,6 +255,19 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         ),
         Valid(
             """
+            import os
+
+            if os.environ.get("APP_DEBUG", "False").lower() == "true":
+                DEBUG = True
+            else:
+                DEBUG = False
+            ROOT_URLCONF = "app.urls"
+            """,
+            path="app/settings.py",
+            note="Set under a test of an environment variable, off by default.",
+        ),
+        Valid(
+            """
             import logging
             logging.basicConfig(level=logging.DEBUG)
             DEBUG_SQL = True
@@ -347,6 +360,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         if isinstance(test, cst.Name):
             definitions = list(self.ctx.module_scope().definitions(test.value))
             return bool(definitions) and all(d.value is not None and _env_read(d.value) and not _env_default_truthy(d.value) for d in definitions)
+        if (
+            isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Equal) and _truthy(test.comparisons[0].comparator)
+        ):
+            # `os.environ.get("APP_DEBUG", "False").lower() == "true"`: on only when the variable says so
+            test = test.left
+            while (isinstance(test, cst.Call) and not test.args and isinstance(test.func, cst.Attribute)
+                   and test.func.attr.value in ("lower", "upper", "strip", "casefold")):
+                test = test.func.value
         return _env_read(test) and not _env_default_truthy(test)
 
     def _report(self, node: cst.CSTNode, what: str, value: cst.BaseExpression | None = None) -> None:

@@ -591,7 +591,7 @@ except Exception:
                     except OSError as e:
                         return Response({"error": str(e)}, status=500)
             """,
-            note="Only staff reach the view (`IsAdminUser`; also superuser permissions, `@staff_member_required`): "
+            note="Only staff reach the view (`IsAdminUser`; also admin and superuser permissions such as a project's `IsAdmin`, `@staff_member_required`): "
                  "the site's operators, for whom the error is a diagnostic.",
         ),
         Valid(

@@ -8,7 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import qualified_name
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, string_value
 
@@ -46,6 +46,11 @@ class SwallowedException(Rule):
     request, file or socket call in the `try`) and whose only handler answers False (not `pass`,
     not `return`; a broad handler after specific ones is for the unexpected); specific exceptions (`except KeyError: pass` says exactly what is expected),
     handlers that log, re-raise or exit (also through a function of the same module that does),
+    a `try` whose changes are calls of project functions that catch broad exceptions and log them
+    themselves (`send_websocket_update(...)` whose body ends `except Exception as e:
+    logger.warning(...)`: a second handler around it loses nothing), changes only to a cache or
+    Redis that remove a key or write one to expire (`redis_client.delete(lock_key)`, `r.set(key,
+    v, ex=20)`: a lock, a marker, a hint, gone soon anyway) or to a container the function built (`seen.add(key)`),
     fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
     `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
     again, a retry; the batch's rows one by one), a lookup from a service the function also
@@ -144,9 +149,9 @@ except SMTPException:
             """
             from contextlib import suppress
 
-            def forget(cache, key):
+            def forget(storage, key):
                 with suppress(Exception):
-                    cache.delete(key)
+                    storage.delete(key)
             """,
             line=4,
             note="`contextlib.suppress(Exception)` is the same thing.",
@@ -936,7 +941,43 @@ except SMTPException:
             return True
         fn = self.ctx.function()
         return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
-                              signal=lambda call: _signal_send(self.ctx, call))
+                              signal=lambda call: _signal_send(self.ctx, call), logged=self.ctx.project.self_logging_functions,
+                              in_memory=lambda call: self._local_container_change(call) or self._cache_change(call))
+
+    def _cache_change(self, call: cst.Call) -> bool:
+        """`redis_client.delete(key)`, `_r.set(key, v, ex=300)` with `_r = RedisClient.get_client()`:
+        a key of a cache or Redis removed or written to expire, state that is gone soon anyway (a
+        lock, a marker, a hint), not data a failure loses. (`cache.set(key, value)` without an
+        expiry is a change like any other.)"""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        method = func.attr.value
+        expiring = method in ("setex", "psetex") or (method == "set" and any(
+            a.keyword is not None and a.keyword.value in ("ex", "px", "timeout", "ttl", "expire") for a in call.args))
+        if not (expiring or method in ("delete", "unlink", "expire", "hdel", "srem")):
+            return False
+        receivers = [func.value] + [v.func for v, _ in assigned_values(Env.here(self.ctx), func.value) if isinstance(v, cst.Call)]
+        fn = self.ctx.function()
+        if isinstance(func.value, cst.Name) and fn is not None:
+            # `_r = RedisClient.get_client()` inside the same `try`, after the point the handler is seen from
+            receivers += [n.value.func for n in iter_descendants(fn.body, into_scopes=False)
+                          if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and len(n.targets) == 1
+                          and isinstance(n.targets[0].target, cst.Name) and n.targets[0].target.value == func.value.value]
+        return any(_CACHE_NAME.search(dotted(r) or "") for r in receivers)
+
+    def _local_container_change(self, call: cst.Call) -> bool:
+        """`keys.add(...)`, `seen.update(...)` on a set, list or dict the function built itself
+        (`keys = set()`): a change in memory, which no one else sees fail."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _CONTAINER_CHANGES and isinstance(func.value, cst.Name)):
+            return False
+        values = list(assigned_values(Env.here(self.ctx), func.value))
+        return bool(values) and all(
+            isinstance(v, (cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp))
+            or (isinstance(v, cst.Call) and call_name(v) in _CONTAINER_TYPES)
+            for v, _ in values
+        )
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
         """The failure is expected or handled another way: the `try` is a best-effort step (see
@@ -1203,23 +1244,31 @@ def _signal_send(ctx: object, call: cst.Call) -> bool:
         or "signals" in qualified.split(".")[:-1] or qualified.startswith("django.dispatch")
 
 
-def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[cst.Call], bool] = lambda call: False) -> bool:
+def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[cst.Call], bool] = lambda call: False,
+                   logged: frozenset[str] = frozenset(), in_memory: Callable[[cst.Call], bool] = lambda call: False) -> bool:
     """Whether a block calls something named for a change (`order.save()`, `session.commit()`,
     `os.remove(path)`, `send_receipt(...)`, `create_or_update(...)`, `cur.execute(...)`): when it
     fails unseen, a change is lost without a trace. A block that only reads, looks up, parses or
     probes answers with its fallback instead, which held-out review rejected five times in six.
     In a function named for reading (`reads`), an HTTP `post`/`put`/`patch` is the transport of
     the read (a JSON-RPC call, a search sent as a form), not a change; a signal sent (`signal`:
-    `notify.send(...)`) tells in-process receivers about a change made before it."""
+    `notify.send(...)`) tells in-process receivers about a change made before it. A function of
+    the project that catches and logs its own failures (`logged`) loses nothing unseen, and a
+    container the function built or a cache key (`in_memory`: `seen.add(key)`,
+    `redis_client.delete(lock_key)`) holds no data a failure loses."""
     for n in iter_descendants(body, into_scopes=False):
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
-            if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) \
+            if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) and name not in logged \
+                    and not in_memory(n) \
                     and not (name in _SQL_RUNS and _reads_or_tunes_session(n)):
                 return True
     return False
 
 
+_CACHE_NAME = re.compile(r"(?i)redis|(?:^|[._])cache(?:$|[._])|memcache")
+_CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "setdefault", "insert", "append", "extend", "pop"})
+_CONTAINER_TYPES = frozenset({"set", "list", "dict", "defaultdict", "OrderedDict", "Counter", "deque"})
 _SQL_RUNS = frozenset({"execute", "executemany", "exec_driver_sql"})
 _SESSION_VERBS = frozenset({"select", "show", "explain", "set", "reset", "deallocate", "discard", "pragma", "describe"})
 

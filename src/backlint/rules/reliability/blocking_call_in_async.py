@@ -48,6 +48,29 @@ _WHOLE_READS = frozenset({"read", "readlines"})
 _FILE_IO = frozenset({"read", "readline", "readlines", "write", "writelines", "readinto"})
 
 
+def _shipped_file(env: Env, path: cst.BaseExpression, depth: int = 0) -> bool:
+    """A path built from `__file__` (`Path(__file__).parent / "static" / name`,
+    `os.path.join(STATIC_DIR, name)` where `STATIC_DIR` is): a file shipped with the code."""
+    if depth > 3:
+        return False
+    own = dotted(path)
+    for value, venv in assigned_values(env, path):
+        if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith(("environ.get", "getenv")):
+            continue  # `os.environ.get("IMAGE_PATH", default)`: any file the deployment names
+        for node in (value, *iter_descendants(value)):
+            if not isinstance(node, cst.Name) or node.value == own:
+                continue
+            if node.value == "__file__" or (
+                    _DIRECTORY_NAME.search(node.value) and _shipped_file(venv, node, depth + 1)):
+                return True
+    return False
+
+
+_DIRECTORY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$|(?:^|_)(?:dir|directory|path|root|folder)$")
+"""Names that hold a directory or a path (`STATIC_DIR`, `static_dir`, `file_path`): followed back to
+see whether they start at `__file__`."""
+
+
 def _streams(node: cst.CSTNode, handle: str, binary: bool, *, in_loop: bool) -> bool:
     """Whether `node` reads or writes `handle` in a loop, iterates it, copies it whole, or reads
     it whole in binary mode."""
@@ -116,8 +139,9 @@ class BlockingCallInAsync(Rule):
     functions nested in the coroutine (typically handed to `run_in_executor` or
     `asyncio.to_thread`), `AsyncSession.add()`, which does no I/O, a small file touched once
     (a JSON, YAML or ini file read or written whole in text mode, a header of fixed size, a file
-    only created, a handle given to a subprocess, an HTTP body or an archive reader: microseconds
-    on the loop, unlike ruff's ASYNC230), and packages whose manifest
+    only created, a handle given to a subprocess, an HTTP body or an archive reader, a file of the
+    package itself read whole, its path built from `__file__`: a static asset whose size the
+    release fixes: microseconds on the loop, unlike ruff's ASYNC230), and packages whose manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
     framework outside its development groups (aiohttp counts where the package's code serves with
     `aiohttp.web`: elsewhere it is an HTTP client): their coroutines run in private loops
@@ -389,6 +413,9 @@ rows = await asyncio.to_thread(load_rows, user_id)
         or an archive reader costs the loop next to nothing."""
         mode = argument(call, 1, "mode")
         binary = "b" in ((string_value(mode) if mode is not None else None) or "")
+        path = argument(call, 0, "file")
+        if binary and path is not None and _shipped_file(Env.here(self.ctx), path):
+            binary = False  # a file of the package itself: its size is fixed by the release, like a text file's
         parent = self.ctx.parent()
         if isinstance(parent, cst.Attribute):
             grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None

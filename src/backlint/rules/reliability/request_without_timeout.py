@@ -40,7 +40,8 @@ class RequestWithoutTimeout(Rule):
     `httpx.AsyncClient` and awaited calls (no thread waits, and the caller bounds the coroutine
     with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
-    (which may set a default in an adapter), `urlopen` and `http.client` in a project that sets a
+    (which may set a default in an adapter; also one bound to the name `requests`:
+    `requests = RequestSession()`, or a parameter so named), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., or run as `__main__` or as a click/typer program of its own without
@@ -144,6 +145,23 @@ client = httpx.Client(timeout=10)
     VALID = [
         Valid(
             """
+            from requests.exceptions import RequestException
+            from notifier.utils.http import Session as RequestSession
+
+            requests = RequestSession(max_retries=3)
+
+            def notify(server, notification, client):
+                requests.post(server, json=notification)
+                return client.requests.get(server)
+
+            def parse(url, requests):
+                return requests.get(url)
+            """,
+            note="`requests` bound to the project's own session (an instance, a parameter): not the library, "
+            "and its class may set a default timeout.",
+        ),
+        Valid(
+            """
             import click
             import requests
 
@@ -240,7 +258,9 @@ client = httpx.Client(timeout=10)
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(node):
             return
-        name = qualified_name(self.ctx, node)
+        # Only names whose head was imported: `requests = RequestSession()` or a parameter named
+        # `requests` is the project's own client, which may set its own default timeout.
+        name = self.ctx.imports.qualify(node.func) or ""
         func = node.func
         if name.startswith("requests.") and name.rsplit(".", 1)[-1] in _VERBS:
             self._missing(node, f"`{name}()`")
