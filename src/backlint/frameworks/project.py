@@ -677,31 +677,26 @@ def _logs_broad_exception(body: str) -> bool:
 _PRINTED = re.compile(r"\bprint\(|\bprint_exc\(")
 
 
-def _self_logging_functions(text: str) -> frozenset[str]:
-    """Functions of `text` (two words or more) whose body catches broad exceptions and logs them."""
-    found: set[str] = set()
+def _named_bodies(text: str) -> Iterator[tuple[str, int, int]]:
+    """(name, start, end) of the functions of `text` named with two words or more (see
+    `_SEVERAL_WORDS`; not dunders nor the generic names): the body runs up to the next line
+    indented no deeper than its `def` (a signature's closing bracket excepted)."""
     for m in _DEF_LINE.finditer(text):
         name = m.group(2)
-        if name in found or not _SEVERAL_WORDS.search(name) or name.startswith("__"):
+        if name in _GENERIC_FUNCTION_NAMES or name.startswith("__") or not _SEVERAL_WORDS.search(name):
             continue
         end = re.compile(rf"\n(?=[ \t]{{0,{len(m.group(1))}}}[^\s#)\]])").search(text, m.end())
-        if _logs_broad_exception(text[m.end(): end.start() if end else len(text)]):
-            found.add(name)
-    return frozenset(found)
+        yield name, m.end(), end.start() if end else len(text)
+
+
+def _self_logging_functions(text: str) -> frozenset[str]:
+    """Functions of `text` whose body catches broad exceptions and logs them."""
+    return frozenset(name for name, start, end in _named_bodies(text) if _logs_broad_exception(text[start:end]))
 
 
 def _writing_functions(text: str) -> frozenset[str]:
-    """Functions of `text` whose own body (up to the next line indented no deeper than its `def`)
-    writes to a database (see `_DB_WRITE`)."""
-    found: set[str] = set()
-    for m in _DEF_LINE.finditer(text):
-        name = m.group(2)
-        if name in found or name in _GENERIC_FUNCTION_NAMES or not _SEVERAL_WORDS.search(name):
-            continue
-        end = re.compile(rf"\n(?=[ \t]{{0,{len(m.group(1))}}}[^\s#)\]])").search(text, m.end())
-        if _DB_WRITE.search(text, m.end(), end.start() if end else len(text)):
-            found.add(name)
-    return frozenset(found)
+    """Functions of `text` whose own body writes to a database (see `_DB_WRITE`)."""
+    return frozenset(name for name, start, end in _named_bodies(text) if _DB_WRITE.search(text, start, end))
 
 
 _ANNOTATED_ALIAS = re.compile(r"^(\w+)[ \t]*(?::[ \t]*[\w.]+[ \t]*)?=[ \t]*(?:typing\.|typing_extensions\.)?Annotated\[", re.M)

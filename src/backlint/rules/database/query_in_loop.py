@@ -1235,9 +1235,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _calls_writer(self, node: cst.CSTNode) -> bool:
         """A call of a project function whose body writes to the database
-        (`ProjectFacts.writing_functions`: `bundle.append_patch(patch)` that creates a row)."""
+        (`ProjectFacts.writing_functions`: `bundle.append_patch(patch)` that creates a row); not
+        one named for a batch (`bulk_create_with_m2m(todos)` once a batch is full writes many
+        items at once)."""
         name = call_name(node) if isinstance(node, cst.Call) else None
-        # (`bulk_create_with_m2m(todos, ...)` once a batch is full writes many items at once)
         return name in self.ctx.project.writing_functions and not {"bulk", "batch", "flush"} & set(name_parts(name))
 
     def _appends_to_relation(self, node: cst.CSTNode) -> bool:

@@ -942,7 +942,7 @@ except SMTPException:
         fn = self.ctx.function()
         return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
                               signal=lambda call: _signal_send(self.ctx, call), logged=self.ctx.project.self_logging_functions,
-                              in_memory=lambda call: self._local_container_change(call) or self._cache_change(call))
+                              ephemeral=lambda call: self._local_container_change(call) or self._cache_change(call))
 
     def _cache_change(self, call: cst.Call) -> bool:
         """`redis_client.delete(key)`, `_r.set(key, v, ex=300)` with `_r = RedisClient.get_client()`:
@@ -1245,7 +1245,7 @@ def _signal_send(ctx: object, call: cst.Call) -> bool:
 
 
 def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[cst.Call], bool] = lambda call: False,
-                   logged: frozenset[str] = frozenset(), in_memory: Callable[[cst.Call], bool] = lambda call: False) -> bool:
+                   logged: frozenset[str] = frozenset(), ephemeral: Callable[[cst.Call], bool] = lambda call: False) -> bool:
     """Whether a block calls something named for a change (`order.save()`, `session.commit()`,
     `os.remove(path)`, `send_receipt(...)`, `create_or_update(...)`, `cur.execute(...)`): when it
     fails unseen, a change is lost without a trace. A block that only reads, looks up, parses or
@@ -1254,13 +1254,13 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
     the read (a JSON-RPC call, a search sent as a form), not a change; a signal sent (`signal`:
     `notify.send(...)`) tells in-process receivers about a change made before it. A function of
     the project that catches and logs its own failures (`logged`) loses nothing unseen, and a
-    container the function built or a cache key (`in_memory`: `seen.add(key)`,
+    container the function built or a cache key (`ephemeral`: `seen.add(key)`,
     `redis_client.delete(lock_key)`) holds no data a failure loses."""
     for n in iter_descendants(body, into_scopes=False):
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
             if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) and name not in logged \
-                    and not in_memory(n) \
+                    and not ephemeral(n) \
                     and not (name in _SQL_RUNS and _reads_or_tunes_session(n)):
                 return True
     return False
