@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, call_name, compared_to_literal, conjuncts, iter_children, iter_descendants, string_value, tests_absence
+from backlint.syntax import STATEMENTS, call_name, compared_to_literal, conjuncts, contains, iter_children, iter_descendants, string_value, tests_absence
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -95,6 +95,18 @@ class Env:
             if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 env = env.with_comprehension(node.for_in)
         return env
+
+    @classmethod
+    def within(cls, ctx: FileContext, node: cst.CSTNode) -> Env:
+        """The environment of `node`, below the node the traversal is visiting in the same scope
+        (a call in the `try` whose handler is visited): at the innermost statement holding it, so
+        that names bound earlier in that `try` resolve."""
+        scope, stmt = ctx.current_scope()
+        holder = stmt
+        for inner in iter_descendants(stmt, into_scopes=False) if stmt is not None else ():
+            if isinstance(inner, STATEMENTS) and contains(inner, node):
+                holder = inner  # (depth first: each one found lies inside the one before)
+        return cls(ctx, scope, holder)
 
     def at(self, d: Definition) -> Env:
         scope = d.scope or self.scope

@@ -205,6 +205,7 @@ objects in memory, `import_module()` loads code."""
 
 
 _LINKS = frozenset({"append", "add", "extend", "insert"})
+"""Methods that link rows through a relationship collection (`movie.genres.append(genre)`)."""
 _ROW_LOCKS = frozenset({"select_for_update", "with_for_update"})
 
 

@@ -957,13 +957,8 @@ except SMTPException:
             a.keyword is not None and a.keyword.value in ("ex", "px", "timeout", "ttl", "expire") for a in call.args))
         if not (expiring or method in ("delete", "unlink", "expire", "hdel", "srem")):
             return False
-        receivers = [func.value] + [v.func for v, _ in assigned_values(Env.here(self.ctx), func.value) if isinstance(v, cst.Call)]
-        fn = self.ctx.function()
-        if isinstance(func.value, cst.Name) and fn is not None:
-            # `_r = RedisClient.get_client()` inside the same `try`, after the point the handler is seen from
-            receivers += [n.value.func for n in iter_descendants(fn.body, into_scopes=False)
-                          if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and len(n.targets) == 1
-                          and isinstance(n.targets[0].target, cst.Name) and n.targets[0].target.value == func.value.value]
+        # (`_r = RedisClient.get_client()` may be bound in the same `try`: resolved where the call is)
+        receivers = [func.value] + [v.func for v, _ in assigned_values(Env.within(self.ctx, call), func.value) if isinstance(v, cst.Call)]
         return any(_CACHE_NAME.search(dotted(r) or "") for r in receivers)
 
     def _local_container_change(self, call: cst.Call) -> bool:
