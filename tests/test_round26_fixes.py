@@ -367,3 +367,24 @@ def test_get_or_create_calls_only_complete_when_run_again() -> None:
         Relation.objects.create(category=category, account=account, note="manual")
     """
     assert _lines(WritesWithoutTransaction, code, "apps/accounts/api_views.py") == [9]
+
+
+def test_a_container_built_in_the_same_try_is_the_functions_own() -> None:
+    code = """
+    def notify(recording_id, status, extra=None):
+        try:
+            payload = {"type": "comskip_status", "status": status, "recording_id": recording_id}
+            if extra:
+                payload.update(extra)
+            send_websocket_update("updates", payload)
+        except Exception:
+            pass
+
+    def merge(extra, registry):
+        try:
+            registry.update(extra)
+        except Exception:
+            pass
+    """
+    helper = "def send_websocket_update(group, data):\n    try:\n        push(group, data)\n    except Exception as e:\n        logger.warning(e)\n"
+    assert _lines(SwallowedException, code, "apps/channels/tasks.py", facts_from_text(helper, "core/utils.py")) == [14]

@@ -967,7 +967,7 @@ except SMTPException:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in _CONTAINER_CHANGES and isinstance(func.value, cst.Name)):
             return False
-        values = list(assigned_values(Env.here(self.ctx), func.value))
+        values = list(assigned_values(Env.within(self.ctx, call), func.value))  # (also one built in the same `try`)
         return bool(values) and all(
             isinstance(v, (cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp))
             or (isinstance(v, cst.Call) and call_name(v) in _CONTAINER_TYPES)
