@@ -599,3 +599,31 @@ def test_a_model_seen_with_only_eager_relationships_has_no_lazy_ones() -> None:
     facts = facts_from_text(roles, "orgs/models.py").merged(facts_from_text(tokens, "auth/models.py"))
     assert facts.relations_of("Role") == frozenset()
     assert facts.relations_of("Token") == frozenset({"user"})
+
+
+def test_a_multi_line_signature_does_not_end_the_body_it_opens() -> None:
+    """Black puts the closing `) -> T:` of a long signature at the `def`'s indentation: the body
+    the project facts read runs past it."""
+    from backlint.frameworks.project import facts_from_text
+
+    handler = """
+@app.exception_handler(HTTPException)
+async def on_http(
+    request: Request, exc: HTTPException
+) -> JSONResponse:
+    logger.error("HTTPException %s: %s", exc.status_code, exc.detail)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+"""
+    assert facts_from_text(handler).logged_http_exceptions
+    wrapper = """
+import contextlib
+from django.db import transaction
+
+@contextlib.contextmanager
+def saving_everything(
+    label: str,
+):
+    with transaction.atomic():
+        yield
+"""
+    assert facts_from_text(wrapper).atomic_wrappers == {"saving_everything"}

@@ -685,8 +685,7 @@ def _named_bodies(text: str) -> Iterator[tuple[str, int, int]]:
         name = m.group(2)
         if name in _GENERIC_FUNCTION_NAMES or name.startswith("__") or not _SEVERAL_WORDS.search(name):
             continue
-        end = re.compile(rf"\n(?=[ \t]{{0,{len(m.group(1))}}}[^\s#)\]])").search(text, m.end())
-        yield name, m.end(), end.start() if end else len(text)
+        yield name, m.end(), _body_end(text, m.end(), len(m.group(1)))
 
 
 def _self_logging_functions(text: str) -> frozenset[str]:
@@ -869,12 +868,18 @@ _FIXED_DETAIL = re.compile(r"^[ \t]+(?:detail|message|msg|error_message)\s*=\s*(
 
 
 def _body(text: str, found: re.Match[str]) -> str:
-    """The text of the function whose `def` line `found` starts: up to the next line indented no
-    deeper than the `def`."""
+    """The text of the block (a function, an `except` arm) whose first line `found` starts, up to
+    `_body_end`."""
     indent = len(found.group(0)) - len(found.group(0).lstrip(" \t"))
-    rest = text[found.end():]
-    end = re.search(rf"\n(?=[ \t]{{0,{indent}}}[^\s#])", rest)
-    return rest[: end.start() if end else 4000]
+    return text[found.end():_body_end(text, found.end(), indent)]
+
+
+def _body_end(text: str, start: int, indent: int) -> int:
+    """Where the block begun before `start` at `indent` ends: at the next line indented no deeper
+    than `indent` that is not a comment nor the closing bracket of a multi-line signature
+    (`) -> None:` at the `def`'s indentation)."""
+    end = re.compile(rf"\n(?=[ \t]{{0,{indent}}}[^\s#)\]])").search(text, start)
+    return end.start() if end else len(text)
 
 
 _HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)\b[^,)]*,\s*\w+", re.M)
