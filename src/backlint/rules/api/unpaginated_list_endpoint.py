@@ -33,15 +33,16 @@ _LIMIT_SQL = re.compile(r"\b(limit|fetch\s+first|top)\b", re.I)
 _PATH_ENDS_WITH_PARAM = re.compile(r"(<[^>]+>|\{[^}]+\})/?$")
 
 
-# Collections that grow with use (events, records, people, content), by the last word of the
+# Collections that grow with use (events, records, orders, content), by the last word of the
 # model's or table's name. Configuration and reference tables (environments, templates,
-# categories, settings) stay small: listing them whole is what their pickers need.
+# categories, settings) stay small: listing them whole is what their pickers need. So do a
+# team's accounts (users, profiles, members): they grow with the organisation, not with use.
 _GROWING = frozenset({
     "history", "histories", "log", "logs", "event", "events", "alarm", "alarms", "alert", "alerts", "notification",
     "notifications", "notify", "message", "messages", "record", "records", "ping", "pings", "comment", "comments",
     "reply", "replies", "post", "posts", "article", "articles", "order", "orders", "transaction", "transactions",
     "payment", "payments", "invoice", "invoices", "activity", "activities", "audit", "audits", "entry", "entries",
-    "user", "users", "profile", "profiles", "customer", "customers", "member", "members", "ticket", "tickets",
+    "customer", "customers", "ticket", "tickets",
     "issue", "issues", "review", "reviews", "rating", "ratings", "like", "likes", "vote", "votes", "follow",
     "follows", "follower", "followers", "visit", "visits", "request", "requests", "result", "results", "metric",
     "metrics", "measurement", "measurements", "reading", "readings", "sample", "samples", "upload", "uploads",
@@ -142,9 +143,11 @@ class UnpaginatedListEndpoint(Rule):
 
     The containers other routes are nested under are not reported (a view set whose
     `lookup_url_kwarg` is a URL parameter with routes below it: `events/<slug:event>/...`).
-    Only collections that grow with use are reported: events, logs, records, people, orders,
+    Only collections that grow with use are reported: events, logs, records, orders, customers,
     content (by the model's or table's name). Configuration and reference tables
-    (environments, templates, categories, settings) stay small, and their pickers need them whole.
+    (environments, templates, categories, settings) stay small, and their pickers need them whole;
+    so do the accounts of a team (users, profiles, members), which grow with the organisation
+    rather than with use, and which sharing and assignment pickers list whole.
 
     Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
     `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
@@ -194,12 +197,12 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         Invalid(
             """
             from flask import Blueprint, jsonify
-            bp = Blueprint("users", __name__)
+            bp = Blueprint("comments", __name__)
 
-            @bp.route("/users")
-            def users():
-                rows = User.query.order_by(User.name).all()
-                return jsonify([u.to_dict() for u in rows])
+            @bp.route("/comments")
+            def comments():
+                rows = Comment.query.order_by(Comment.created_at.desc()).all()
+                return jsonify([c.to_dict() for c in rows])
             """,
             line=6,
             note="Through a variable and a comprehension (Flask-SQLAlchemy).",
@@ -318,14 +321,26 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         Valid(
             """
             from flask import Blueprint, jsonify
+            bp = Blueprint("comments", __name__)
+
+            @bp.get("/comments")
+            def comments():
+                page = db.paginate(db.select(Comment).order_by(Comment.id), per_page=50)
+                return jsonify([c.to_dict() for c in page.items])
+            """,
+            note="Flask-SQLAlchemy's `paginate`.",
+        ),
+        Valid(
+            """
+            from flask import Blueprint, jsonify
             bp = Blueprint("users", __name__)
 
             @bp.get("/users")
             def users():
-                page = db.paginate(db.select(User).order_by(User.name), per_page=50)
-                return jsonify([u.to_dict() for u in page.items])
+                rows = User.query.order_by(User.name).all()
+                return jsonify([{"id": u.id, "name": u.name} for u in rows])
             """,
-            note="Flask-SQLAlchemy's `paginate`.",
+            note="The accounts of a team, listed whole for a sharing picker: they grow with the organisation.",
         ),
         Valid(
             """
