@@ -132,6 +132,26 @@ def _loopback(host: str) -> bool:
     return _is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
 
 
+_DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+_RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+_EXAMPLE_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+_WELL_KNOWN_HOSTS = frozenset({"kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+                               "metadata.google.internal"})
+
+
+def _same_everywhere(host: str) -> bool:
+    """Addresses no deployment configures: the cloud metadata service (link-local
+    `169.254.169.254`, `metadata.google.internal`), the Kubernetes API server's in-cluster name,
+    and the names and networks reserved for documentation and examples (`ldap.example.com`,
+    `192.0.2.10`, RFC 2606 and 5737): a setting holding one is a blocklist entry, a universal
+    default or a sample, not an environment's service."""
+    if _is_ip(host):
+        ip = ipaddress.ip_address(host)
+        return ip.is_link_local or any(ip in net for net in _DOCUMENTATION_NETWORKS if net.version == ip.version)
+    labels = host.split(".")
+    return host in _WELL_KNOWN_HOSTS or labels[-1] in _RESERVED_TLDS or ".".join(labels[-2:]) in _EXAMPLE_DOMAINS
+
+
 def _internal(host: str) -> bool:
     if host in _LOCAL:
         return True
@@ -153,7 +173,10 @@ class HardcodedServiceAddress(Rule):
     `HOST`).
 
     Left alone: local defaults inside environment lookups (`os.getenv("REDIS_URL",
-    "redis://localhost:6379")`; `host.docker.internal`, the machine a container runs on, is local too), service names without a dot (`redis://redis:6379`,
+    "redis://localhost:6379")`; `host.docker.internal`, the machine a container runs on, is local too),
+    addresses no deployment configures (the cloud metadata service `169.254.169.254`, the
+    Kubernetes API's `kubernetes.default.svc`, reserved example names and networks such as
+    `ldap.example.com` and `192.0.2.10`), service names without a dot (`redis://redis:6379`,
     `http://api:8000`: a compose or cluster service that every deployment resolves itself), SQLite files, public https APIs, placeholders written in capitals
     (`https://TBD`), migrations (data written once), settings modules named for one environment
     (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
@@ -220,7 +243,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         Invalid(
             """
             import os
-            REDIS_URL = os.environ.get("REDIS_URL", "redis://cache.prod.example.net:6379/0")
+            REDIS_URL = os.environ.get("REDIS_URL", "redis://cache.prod.acme.net:6379/0")
             """,
             line=2,
             note="A production address as the fallback of an environment lookup.",
@@ -314,6 +337,17 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             path="setup/server.py",
             note="`redis` is a service name (no dot) that the deployment's own DNS resolves, as a compose file defines it.",
         ),
+        Valid(
+            """
+            import os
+
+            CLOUD_METADATA_HOST = "169.254.169.254"
+            KUBERNETES_API = os.getenv("KUBERNETES_API", "https://kubernetes.default.svc")
+            LDAP_SERVER = "ldaps://ldap.example.com:636"
+            """,
+            path="app/settings.py",
+            note="The same in every deployment: the cloud metadata address (an SSRF blocklist entry), the Kubernetes API's in-cluster name, and a reserved example domain in a sample setting.",
+        ),
     ]
 
     @classmethod
@@ -337,7 +371,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         if found is None:
             return
         what, host = found
-        if _loopback(host) or len(host) < 3 or routes.in_api_example(self.ctx):
+        if _loopback(host) or _same_everywhere(host) or len(host) < 3 or routes.in_api_example(self.ctx):
             return
         self._done.add(id(literal))
         redact = [literal] if secrets.url_credentials(text) is not None else []
