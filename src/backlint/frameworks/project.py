@@ -154,8 +154,14 @@ _SIZED_FIELD = re.compile(
 )
 _REQUEST_HELPER_CALL = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\(\s*request\s*[,)]")
 _RAISE_HINT_WORDS = r"raise [A-Z]\w*"
+_CONSTANT_RETURN_HINTS = ("return [", "return (", "return list(", "return tuple(", "return sorted(", "return set(", "return frozenset(",
+                          "return cls.", "return self.")
+"""Text without any of these has no function that returns a constant collection (see `_constant_functions`)."""
+_DATABASE_HINT_LITERALS = ("sqlite", "Sqlite", "postgres", "Postgres", "mysql", "MySQL", "mariadb", "oracle", "mssql", "cockroach",
+                           "Cockroach", "psycopg", "asyncpg", "pyodbc", "pg8000")
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS, "contextmanager", "aiohttp",
+_HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, "contextmanager", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
@@ -291,6 +297,22 @@ class ProjectFacts:
     session_factories: frozenset[str] = frozenset()
     """Names bound to a SQLAlchemy session factory or class (`Session = sessionmaker(...)`,
     `class ContextSession(Session)`): a name in both sets is taken for a database session."""
+    constant_functions: frozenset[str] = frozenset()
+    """Names (two words or more) of the project's functions whose one `return` gives a constant
+    collection or a comprehension over one (`def available_languages(cls): return [Language.find(c)
+    for c in cls.CODES_OF_LANGUAGES]`): a loop over what they return has a few passes by construction."""
+    databases: frozenset[str] = frozenset()
+    """The kinds of database the project's code and manifests name (see `_databases`): "sqlite"
+    for a SQLite file written into the configuration (`SQLALCHEMY_DATABASE_URI =
+    f"sqlite:///{path}"`, `SqliteDatabase(path)`, Django's `sqlite3` backend), "server" for a
+    database server (a `postgresql://` or `mysql://` URL, a server driver imported or required,
+    Django's `postgresql` backend), "configurable" for a SQLite default the environment
+    overrides (`os.environ.get("DATABASE_URL", "sqlite:///dev.db")`)."""
+
+    def embedded_database(self) -> bool:
+        """Whether the project's only database is a SQLite file: SQLite answers in the process,
+        so many small queries cost no round trip (https://sqlite.org/np1queryprob.html)."""
+        return self.databases == {"sqlite"}
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
@@ -337,6 +359,8 @@ class ProjectFacts:
             self.self_logging_functions | other.self_logging_functions,
             self.plain_session_classes | other.plain_session_classes,
             self.session_factories | other.session_factories,
+            self.constant_functions | other.constant_functions,
+            self.databases | other.databases,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -517,13 +541,16 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
     plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
+    constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
+    databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
+        and not is_migration_path(path) else frozenset()
     if not _HINTS.search(text):
-        if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
+        if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging or databases or constants \
                 or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
-                                self_logging_functions=self_logging)
+                                self_logging_functions=self_logging, databases=databases, constant_functions=constants)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -618,6 +645,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         plain_session_classes=plain_sessions,
         session_factories=session_factories,
         self_logging_functions=self_logging,
+        databases=databases,
+        constant_functions=constants,
     )
 
 
@@ -693,9 +722,67 @@ def _self_logging_functions(text: str) -> frozenset[str]:
     return frozenset(name for name, start, end in _named_bodies(text) if _logs_broad_exception(text[start:end]))
 
 
+def _constant_functions(text: str) -> frozenset[str]:
+    """Functions of `text` whose only statement-ending `return` gives a constant collection (see
+    `ProjectFacts.constant_functions`)."""
+    out: set[str] = set()
+    if not (_RETURNS_CONSTANT_LINE.search(text) or _RETURNS_COMPREHENSION_OF_CONSTANT_LINE.search(text)):
+        return frozenset()
+    for name, start, end in _named_bodies(text):
+        returns = [m.start() for m in _RETURN.finditer(text, start, end)]
+        if len(returns) == 1:
+            tail = text[returns[0]:end].strip()
+            if _RETURNS_CONSTANT.fullmatch(tail) or _RETURNS_COMPREHENSION_OF_CONSTANT.fullmatch(tail):
+                out.add(name)
+    return frozenset(out)
+
+
+_RETURN = re.compile(r"^[ \t]*return\b", re.M)
+_CONSTANT = r"(?:(?:cls|self|[A-Z]\w*)\.)?_*[A-Z][A-Z0-9_]*"
+_RETURNS_CONSTANT = re.compile(rf"return\s+(?:(?:list|tuple|sorted|set|frozenset)\(\s*)?{_CONSTANT}\s*\)?")
+_RETURNS_COMPREHENSION_OF_CONSTANT = re.compile(rf"return\s+[\[(][^\[\]]*?\bfor\s+\w+\s+in\s+{_CONSTANT}\s*(?:if\b[^\[\]]*)?[\])]", re.S)
+_RETURNS_CONSTANT_LINE = re.compile(rf"^[ \t]*{_RETURNS_CONSTANT.pattern}[ \t]*$", re.M)
+_RETURNS_COMPREHENSION_OF_CONSTANT_LINE = re.compile(rf"for[ \t]+\w+[ \t]+in[ \t]+{_CONSTANT}\s*[\])]")
+
+
 def _writing_functions(text: str) -> frozenset[str]:
     """Functions of `text` whose own body writes to a database (see `_DB_WRITE`)."""
     return frozenset(name for name, start, end in _named_bodies(text) if _DB_WRITE.search(text, start, end))
+
+
+def _databases(text: str) -> frozenset[str]:
+    """The kinds of database `text` configures or connects to (see `ProjectFacts.databases`)."""
+    kinds: set[str] = set()
+    for m in _URL_SEPARATOR.finditer(text):  # (literal searches first: these files can be large)
+        scheme = _QUOTED_SCHEME.search(text, max(0, m.start() - 40), m.start())
+        if scheme is None:
+            continue
+        if scheme.group(1).startswith("sqlite"):
+            end = text.find("\n", m.end())
+            line = text[text.rfind("\n", 0, m.start()) + 1:end if end >= 0 else len(text)]
+            kinds.add("configurable" if _READS_ENVIRONMENT.search(line) else "sqlite")
+        elif scheme.group(1) in _SERVER_SCHEMES:
+            kinds.add("server")
+    for m in _DJANGO_BACKEND.finditer(text):
+        kinds.add("sqlite" if m.group(1) in ("sqlite3", "spatialite") else "server")
+    for m in _DATABASE_CLASS.finditer(text):
+        peewee = _PEEWEE_DATABASE.search(text, max(0, m.start() - 30), m.start())
+        if peewee is not None:
+            kinds.add("sqlite" if peewee.group(1) == "Sqlite" else "server")
+    if _SERVER_DRIVER_IMPORT.search(text):
+        kinds.add("server")
+    return frozenset(kinds)
+
+
+_URL_SEPARATOR = re.compile("://")
+_QUOTED_SCHEME = re.compile(r"""['"](\w+?)(?:\+\w+)?\Z""")
+_SERVER_SCHEMES = frozenset({"postgres", "postgresql", "mysql", "mariadb", "oracle", "mssql", "cockroachdb", "redshift"})
+_DJANGO_BACKEND = re.compile(r"django(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|postgresql\w*|postgis|mysql|oracle)\b")
+_DATABASE_CLASS = re.compile(r"Database\(")
+_PEEWEE_DATABASE = re.compile(r"\b(?:Pooled)?(Sqlite|Postgresql|MySQL|Cockroach)(?:Ext|Queue)?\Z")
+_SERVER_DRIVER_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:psycopg2?|psycopg_pool|asyncpg|pymysql|MySQLdb|mysql\.connector|"
+                                   r"cx_Oracle|oracledb|pyodbc|pymssql|aiomysql|aiopg|pg8000)\b", re.M)
+_READS_ENVIRONMENT = re.compile(r"environ|getenv|\benv\b|\bconfig\(|\.get\(")
 
 
 _ANNOTATED_ALIAS = re.compile(r"^(\w+)[ \t]*(?::[ \t]*[\w.]+[ \t]*)?=[ \t]*(?:typing\.|typing_extensions\.)?Annotated\[", re.M)
@@ -917,6 +1004,13 @@ _LONG_RUNNING = re.compile(
 """Servers, workers and schedulers other than the event-loop servers: a process that stays up."""
 
 
+_SERVER_DRIVERS = re.compile(
+    rb"""(?ix)(?<![\w.-])(psycopg2?(-binary)?|psycopg-pool|asyncpg|pg8000|pymysql|mysqlclient|mysql-connector(-python)?|aiomysql|aiopg|
+    cx[-_]oracle|oracledb|pyodbc|pymssql)(?![\w-])"""
+)
+"""Drivers of database servers named in a manifest: the project may run on one."""
+
+
 _DECLARES_DEPENDENCIES = re.compile(rb"(?m)^\s*(?:dependencies\s*=|install_requires\b|\[tool\.poetry\.dependencies\]|[A-Za-z0-9][\w.-]*\s*(?:\[[^\]]*\]\s*)?(?:[=<>!~]=?|@|$))")
 _INCLUDES = re.compile(rb"(?m)^\s*-[rc]\s|^\s*--requirement\b")
 
@@ -925,8 +1019,11 @@ def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
     """Facts from package manifests: (project-relative directory, manifest bytes) pairs."""
     serves: dict[str, bool] = {}
     stays_up: dict[str, bool] = {}
+    databases: set[str] = set()
     for directory, data in manifests:
         runtime = _DEV_SECTION.sub(b"", data)
+        if _SERVER_DRIVERS.search(runtime):
+            databases.add("server")
         serves[directory] = serves.get(directory, False) or bool(_EVENT_LOOP_SERVERS.search(runtime))
         # Only a manifest that lists the dependencies itself can say none of them serves: not one
         # of tool settings only, nor one that includes another list (`-r base.txt`).
@@ -934,4 +1031,4 @@ def package_facts(manifests: Iterable[tuple[str, bytes]]) -> ProjectFacts:
         stays_up[directory] = stays_up.get(directory, False) or serves[directory] or unknown or bool(_LONG_RUNNING.search(runtime))
     ordered = sorted(serves.items(), key=lambda item: (-item[0].count("/") - bool(item[0]), item[0]))
     batch = frozenset(d for d, up in stays_up.items() if not up)
-    return ProjectFacts(packages=tuple(ordered), batch_packages=batch)
+    return ProjectFacts(packages=tuple(ordered), batch_packages=batch, databases=frozenset(databases))

@@ -87,24 +87,27 @@ def _literal_collection(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None) -> bool:
+def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None,
+             constants: frozenset[str] = frozenset()) -> bool:
     """A loop with a few iterations by construction: over a literal (or a name bound to one), a
     constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`, `self.default_roles` where the class body
-    binds a literal), a `range` of constants, the model classes of the project
-    (`apps.get_models()`: each query hits another table), or the parts of one string
-    (`audit.auth_groups.split(",")`: a short list someone typed, a setting or a field)."""
+    binds a literal), what a project function makes of one (`Language.available_languages()`
+    returning `[... for code in cls.CODES]`, see `ProjectFacts.constant_functions`), a `range` of
+    constants, the model classes of the project (`apps.get_models()`: each query hits another
+    table), or the parts of one string (`audit.auth_groups.split(",")`: a short list someone
+    typed, a setting or a field)."""
     if _literal_collection(iterable) or _split_string(iterable):
         return True
     if isinstance(iterable, cst.Call):
         name = call_name(iterable) or ""
         if name == "range":
             return all(isinstance(a.value, cst.Integer) for a in iterable.args)
-        if name in ("get_models", "get_app_configs"):
+        if name in ("get_models", "get_app_configs") or name in constants:
             return True
         if name in ("enumerate", "sorted", "reversed", "list", "tuple", "zip") and iterable.args:
-            return _bounded(iterable.args[0].value, env, cls)
+            return _bounded(iterable.args[0].value, env, cls, constants)
         if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
-            return _bounded(iterable.func.value, env, cls)
+            return _bounded(iterable.func.value, env, cls, constants)
         return False
     name = dotted(iterable)
     if name is not None:
@@ -116,7 +119,9 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
         if env is not None and isinstance(iterable, cst.Name):
             values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
             return bool(values) and all(
-                isinstance(v, cst.BaseExpression) and (_literal_collection(v) or _split_string(v)) for v in values)
+                isinstance(v, cst.BaseExpression) and (_literal_collection(v) or _split_string(v)
+                                                       or isinstance(v, cst.Call) and call_name(v) in constants)
+                for v in values)
     return False
 
 
@@ -271,6 +276,9 @@ class QueryInLoop(Rule):
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
+    projects whose only database is a SQLite file (a `sqlite:///` URL, `SqliteDatabase` or Django's `sqlite3`
+    backend, and no server URL, driver or requirement anywhere in the scan; SQLite runs in the process,
+    https://sqlite.org/np1queryprob.html) and modules that use only `sqlite3` or `aiosqlite`,
     and code run once or by an operator: migrations, `post_migrate` receivers (also a function of
     `sender` that tests `sender.label`: only migrate signals send an app config), seed modules,
     management commands, click/typer commands, modules of a command-line package (`cli/`,
@@ -875,6 +883,21 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         ),
         Valid(
             """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{DATABASE_PATH}"
+            db = SQLAlchemy(app)
+
+            def conversions(measurements):
+                return [Conversion.query.filter(Conversion.unique_id == m.conversion_id).first() for m in measurements]
+            """,
+            note="The project's only database is a SQLite file (no server URL, driver or requirement anywhere in "
+                 "the scan), so the ORM's queries run in the process too.",
+        ),
+        Valid(
+            """
             class MemberSerializer(serializers.ModelSerializer):
                 default_roles = {"system_roles": "user", "org_roles": "member"}
 
@@ -1021,7 +1044,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx))  # the flow index only if needed
         if op is None or op.kind is not OpKind.QUERY or not _is_read(node):
             return
-        if _sql_argument(node) is not None and self._embedded_only():
+        if self.ctx.project.embedded_database() or (_sql_argument(node) is not None and self._embedded_only()):
             return  # SQLite runs in the process: a query per item costs no round trip
         if database.custom_manager_call(node):
             return  # `Model.objects.update_visibility(...)`: the project's method, which may write, batch or cache
@@ -1057,7 +1080,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         for loop in loops:
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
-            if loop.targets & used and not _bounded(loop.iterable, env, self.ctx.enclosing_class()) \
+            if loop.targets & used and not _bounded(loop.iterable, env, self.ctx.enclosing_class(), self.ctx.project.constant_functions) \
                     and not _batched(node, loop.targets) and not self._dispatched_on_key(loop):
                 if _accumulated(node, loop):
                     return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
@@ -1328,6 +1351,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not self._depth[-1] or self._commands[-1] or not isinstance(node.value, cst.Name) or node.attr.value not in self.ctx.project.relations:
             return
+        if self.ctx.project.embedded_database():
+            return  # SQLite runs in the process: a lazy load per item costs no round trip
         parent = self.ctx.parent()
         if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.attr.value.endswith("_id")):
             return

@@ -1,0 +1,57 @@
+"""Precision fixes from held-out round 27, each with the case that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.analysis import analyze_text
+from backlint.frameworks.project import EMPTY, facts_from_text, package_facts
+from backlint.rules.database.query_in_loop import QueryInLoop
+
+
+def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
+    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
+    assert not result.notifications, result.notifications
+    return [f.region.start_line for f in result.findings]
+
+
+def test_the_kinds_of_database_a_project_names() -> None:
+    assert facts_from_text("MYCODO_DB_PATH = f'sqlite:///{SQL_DATABASE}'\n", "mycodo/config.py").databases == {"sqlite"}
+    assert facts_from_text("db = SqliteDatabase(path)\n", "app/db.py").databases == {"sqlite"}
+    assert facts_from_text("DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3'}}\n", "app/settings.py").databases == {"sqlite"}
+    overridable = "SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', 'sqlite:///dev.db')\n"
+    assert facts_from_text(overridable, "app/config.py").databases == {"configurable"}
+    assert facts_from_text("ENGINE = 'django.db.backends.postgresql'\n", "app/settings.py").databases == {"server"}
+    assert facts_from_text("import psycopg2\n", "app/db.py").databases == {"server"}
+    assert facts_from_text("engine = create_engine('sqlite://')\n", "tests/conftest.py").databases == frozenset()
+    assert package_facts([("", b"flask\npsycopg2-binary==2.9\n")]).databases == {"server"}
+
+
+_LOOP = """
+def conversions(measurements):
+    return [Conversion.query.filter(Conversion.unique_id == m.conversion_id).first() for m in measurements]
+"""
+
+
+def test_queries_in_a_loop_on_a_project_whose_only_database_is_sqlite() -> None:
+    sqlite = facts_from_text("SQLALCHEMY_DATABASE_URI = f'sqlite:///{DATABASE_PATH}'\n", "app/config.py")
+    assert _lines(QueryInLoop, _LOOP, facts=sqlite) == []
+    server = sqlite.merged(package_facts([("", b"flask\npsycopg2==2.9\n")]))
+    assert _lines(QueryInLoop, _LOOP, facts=server) == [3], "a server driver in the requirements: SQLite may be only the default"
+    default = facts_from_text("SQLALCHEMY_DATABASE_URI = os.getenv('DATABASE_URL', 'sqlite:///dev.db')\n", "app/config.py")
+    assert _lines(QueryInLoop, _LOOP, facts=default) == [3], "an environment may point it at a server"
+
+
+def test_merging_keeps_every_fact_in_its_own_field() -> None:
+    """`merged` builds the facts field by field: each must land where it came from."""
+    from dataclasses import fields
+
+    from backlint.frameworks.project import ProjectFacts
+
+    values = {}
+    for f in fields(ProjectFacts):
+        default = getattr(EMPTY, f.name)
+        values[f.name] = True if isinstance(default, bool) else ((f.name, True),) if isinstance(default, tuple) else frozenset({f.name})
+    facts = ProjectFacts(**values)
+    assert EMPTY.merged(facts) == facts
+    assert facts.merged(EMPTY) == facts
