@@ -6,6 +6,8 @@ import textwrap
 
 from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY, facts_from_text, package_facts
+from backlint.rule import filled
+from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.database.query_in_loop import QueryInLoop
 
 
@@ -55,3 +57,19 @@ def test_merging_keeps_every_fact_in_its_own_field() -> None:
     facts = ProjectFacts(**values)
     assert EMPTY.merged(facts) == facts
     assert facts.merged(EMPTY) == facts
+
+
+def test_a_secret_that_is_a_word_is_masked_where_code_put_it_not_in_the_rules_words() -> None:
+    code = textwrap.dedent('''
+        reader = User()
+        reader.password = "read"
+    ''')
+    findings = analyze_text("app/accounts.py", code, [(HardcodedSecret, {})], EMPTY).findings
+    assert [f.message for f in findings] == ["Hardcoded password in `****er.password`; read it from the environment or a secret store"]
+    assert '"read"' not in findings[0].source_line
+
+
+def test_filled_is_format_with_the_spans_of_the_templates_own_words() -> None:
+    text, fixed = filled("`{name}` runs {count:>3} times ({{loop}})", {"name": "q", "count": 7})
+    assert text == "`q` runs   7 times ({loop})"
+    assert "".join(text[a:b] for a, b in fixed) == "`` runs  times ({loop})"

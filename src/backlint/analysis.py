@@ -122,6 +122,8 @@ class _Pending:
     fix: FixSpec | None
     statement: cst.CSTNode | None
     scope_name: str
+    fixed: Sequence[tuple[int, int]] = ()
+    """Spans of `message` that are the rule's own words (see `rule.filled`)."""
 
 
 class FileContext:
@@ -274,9 +276,10 @@ class FileContext:
         related: Sequence[tuple[cst.CSTNode, str]],
         redact: Sequence[cst.CSTNode],
         fix: FixSpec | None,
+        fixed: Sequence[tuple[int, int]] = (),
     ) -> None:
         self._pending.append(
-            _Pending(rule, node, message, level, tuple(related), tuple(redact), fix, self.statement(), self.scope_name())
+            _Pending(rule, node, message, level, tuple(related), tuple(redact), fix, self.statement(), self.scope_name(), tuple(fixed))
         )
 
 
@@ -488,7 +491,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
         for secret in secrets:
             line_text = _mask(line_text, region.start_line, secret)
-        message = _mask_text(p.message, secret_texts)
+        message = _mask_text(p.message, secret_texts, p.fixed)
         stmt_region = region_of(p.statement) if p.statement is not None else None
         first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
         comments = suppressions.python_comments(lines, first, region.start_line)
@@ -563,11 +566,16 @@ def _masked_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _mask_text(text: str, secrets: Sequence[str]) -> str:
-    """`text` (a message) with every secret value in it masked."""
+def _mask_text(text: str, secrets: Sequence[str], fixed: Sequence[tuple[int, int]] = ()) -> str:
+    """`text` (a message) with every secret value in it masked, except where it lies within one of
+    the `fixed` spans (the rule's own words, which hold no code)."""
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, "*" * len(secret))
+        start = text.find(secret)
+        while start >= 0:
+            end = start + len(secret)
+            if not any(a <= start and end <= b for a, b in fixed):
+                text = text[:start] + "*" * len(secret) + text[end:]
+            start = text.find(secret, end)
     return text
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
 
@@ -138,8 +139,29 @@ class Rule:
         `related` are other places worth showing (where a value was built, for instance);
         `redact` are nodes whose text must never appear in any output (secrets).
         """
-        text = message if message is not None else self.MESSAGE.format(**fields)
-        self.ctx.add_finding(self, node, text, level or self.LEVEL, related, redact, fix)
+        text, fixed = (message, ()) if message is not None else filled(self.MESSAGE, fields)
+        self.ctx.add_finding(self, node, text, level or self.LEVEL, related, redact, fix, fixed)
+
+
+def filled(template: str, fields: Mapping[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`template.format(**fields)`, and the spans of the result that are the template's own text:
+    a secret masked in messages is masked only where code put it, not in the words around it
+    (a password `read` must not turn "read it from the environment" into "**** it from ...")."""
+    formatter = string.Formatter()
+    parts: list[str] = []
+    fixed: list[tuple[int, int]] = []
+    at = 0
+    for literal, name, spec, conversion in formatter.parse(template):
+        if literal:
+            fixed.append((at, at + len(literal)))
+            parts.append(literal)
+            at += len(literal)
+        if name is not None:
+            value = formatter.convert_field(formatter.get_field(name, (), fields)[0], conversion)
+            text = formatter.format_field(value, spec or "")
+            parts.append(text)
+            at += len(text)
+    return "".join(parts), tuple(fixed)
 
 
 @dataclass(frozen=True)
