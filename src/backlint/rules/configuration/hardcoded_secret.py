@@ -144,7 +144,8 @@ class HardcodedSecret(Rule):
     example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
-    `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`, and in
+    `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`,
+    in classes so named or deriving from one (`class Base(Fixture)`: a fixture loader's sample rows), and in
     constants named for tests or examples such as `URL_TESTS`; token shapes are still
     reported there), and test code
     (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
@@ -579,6 +580,28 @@ Rotate any secret that was committed: it stays in the repository's history."""
             note="A development overlay of the base settings (`settings/dev.py` star-importing `.base`), a block for "
             "the test suite's run, and a key named public.",
         ),
+        Valid(
+            """
+            import requests
+            from requests.auth import HTTPBasicAuth
+
+            def forward_to_calendar(request, user_dir, path):
+                # the calendar server trusts the proxy; it only needs some password in the header
+                return requests.get(f"{CALENDAR_URL}/{user_dir}/{path}", auth=HTTPBasicAuth(user_dir, "calendar"), timeout=10)
+            """,
+            note="One lowercase word for every user the code names at run time: a stand-in the server ignores, not a credential.",
+        ),
+        Valid(
+            """
+            class Base(Fixture):
+                def insert(self):
+                    admin = User(email="admin@admin.admin")
+                    admin.password = "admin@admin.admin"
+                    self._session.add(admin)
+            """,
+            path="app/fixtures/users.py",
+            note="The sample rows a fixture loader inserts (a class deriving from `Fixture`).",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -613,7 +636,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def _demonstration(self) -> bool:
         """Inside an `if __name__ == "__main__":` block or a function only that block calls (a
         module's self-test or manual run), a function named for development or tests
-        (`create_dev_user`, `seed_demo`), or a constant named for tests or examples
+        (`create_dev_user`, `seed_demo`, `_load_api_testing_configuration`), a class so named or
+        deriving from one (`class Base(Fixture)`), or a constant named for tests or examples
         (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the service's credentials."""
         manual = not _ENTRY_POINT.search(self.ctx.path)  # a package module's manual run, not the program's start
         main_only = self.ctx.memo("BL301-main-only", lambda: _called_only_from_main(self.ctx.module)) if manual else frozenset()
@@ -629,6 +653,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 return True  # `if TESTING:` (settings for the test suite's run)
             if isinstance(node, cst.FunctionDef) and set(name_parts(node.name.value)) & _DEMO_FUNCTION_WORDS:
                 return True
+            if isinstance(node, cst.ClassDef) and any(
+                    set(name_parts(name)) & _DEMO_FUNCTION_WORDS
+                    for name in (node.name.value, *((dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases))):
+                return True  # `class Test(Fixture)`: the sample rows a fixture loader inserts
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if any(isinstance(t, cst.Name) and set(name_parts(t.value)) & _DEMO_CONSTANT_WORDS for t in targets):
@@ -837,6 +865,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return
         literal = positional[index].value
         text = string_value(literal)
+        if text is not None and index == 1 and text.isalpha() and text.islower() and string_value(positional[0].value) is None:
+            return  # `HTTPBasicAuth(user_dir, "tracim")`: one word for every user the code names at run time, a stand-in
         if text is not None and len(text) > 2 and any(c.isalnum() for c in text) and secrets.looks_real(text, None, key_argument=True):
             self._flag(literal, what, f"the call to `{callee}()`")
 
@@ -886,7 +916,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 self._flag(node, label, "a connection string")
 
 
-_DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "sample", "example", "seed", "fixture", "fake", "dummy"})
+_DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "testing", "sample", "example", "seed", "fixture", "fixtures",
+                                  "fake", "dummy"})
 _DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
 
 
