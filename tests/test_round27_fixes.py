@@ -73,3 +73,13 @@ def test_filled_is_format_with_the_spans_of_the_templates_own_words() -> None:
     text, fixed = filled("`{name}` runs {count:>3} times ({{loop}})", {"name": "q", "count": 7})
     assert text == "`q` runs   7 times ({loop})"
     assert "".join(text[a:b] for a, b in fixed) == "`` runs  times ({loop})"
+
+
+def test_everything_an_alembic_folder_holds_is_migration_code() -> None:
+    from backlint.frameworks.project import is_migration_path
+
+    assert is_migration_path("alembic_db/alembic_post.py")  # post-upgrade data rewrites run once per upgrade
+    assert is_migration_path("app/alembic/alembic_utils.py")
+    assert is_migration_path("backend/alembic/versions/1a2b3c4d5e6f_add_users.py")
+    assert not is_migration_path("app/alembic_models.py")
+    assert not is_migration_path("app/services/alembic.py")
