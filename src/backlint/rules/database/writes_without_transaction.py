@@ -37,6 +37,9 @@ class _Op:
     """Inside a `try` whose handler rolls back: the author made the step a unit of its own."""
     recovery: bool = False
     """Inside an `except` handler: what runs because a step failed."""
+    leaves_loop: bool = False
+    """Inside its loop, in an `if` arm that ends by leaving it (`return`, `raise`, `break`): it
+    runs once per call, not once per iteration."""
 
 
 @dataclass
@@ -70,7 +73,8 @@ class WritesWithoutTransaction(Rule):
     `delete()` at once unless it runs in `transaction.atomic()`; with SQLAlchemy sessions and
     DB-API connections the trap is committing after each write. The rule flags two or more
     Django ORM writes that can run on the same path outside `atomic()` (and without
-    `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes. A
+    `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes (not one
+    followed by `return` or `break`: that runs once per call). A
     call of a function named for a write that is handed the session or connection
     (`Organisation.find_or_create(db.session, user)`) counts as a write.
 
@@ -82,7 +86,9 @@ class WritesWithoutTransaction(Rule):
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), `get_or_create()`/`update_or_create()` calls only (keyed by what
-    they look up: running again completes them instead of repeating them), a session or
+    they look up: running again completes them instead of repeating them), a find-or-create
+    committed before the rest (`Meaning.find_or_create(...)`, commit, then the row that refers to
+    it: the shared row it leaves is valid, and the next attempt reuses it), a session or
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
@@ -549,6 +555,36 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             path="segments/services.py",
             note="The function refuses to run outside its caller's transaction.",
         ),
+        Valid(
+            """
+            from flask import Blueprint, request
+            bp = Blueprint("reports", __name__)
+
+            @bp.post("/reports")
+            def report_meaning():
+                data = request.get_json()
+                meaning = Meaning.find_or_create(db.session, data["word"], data["translation"])
+                db.session.commit()
+                report = MeaningReport(meaning=meaning, reason=data["reason"])
+                db.session.add(report)
+                db.session.commit()
+                return {"id": report.id}
+            """,
+            note="The write committed first is a find-or-create: the row it leaves is valid, and the next attempt reuses it.",
+        ),
+        Valid(
+            """
+            def record_first_match(session, user, candidates):
+                for candidate in candidates:
+                    if candidate.matches(user):
+                        session.add(Match(user=user, candidate=candidate))
+                        session.commit()
+                        return True
+                return False
+            """,
+            path="app/services/matching.py",
+            note="The commit in the loop is followed by `return`: it runs once per call, not once per iteration.",
+        ),
     ]
 
     def __init__(self, ctx: Any, options: Mapping[str, Any]) -> None:
@@ -626,6 +662,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         loop: int | None = None
         rolled_back = False
         recovery = False
+        leaves_loop = False
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
             anc, child = stack[i], stack[i + 1]
@@ -643,6 +680,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 branches.append((id(anc), 0 if child is anc.body else 1))
                 if ends_with(arm, (*LEAVING, cst.Continue, cst.Break)):
                     exits.add(id(anc))
+                    leaves_loop = leaves_loop or (loop is not None and ends_with(arm, (*LEAVING, cst.Break)))
             elif isinstance(anc, (cst.Try, cst.TryStar)):
                 arm_index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
                 if arm_index >= 0:
@@ -659,8 +697,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     rolled_back = True
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
+                leaves_loop = False
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
-                          rolled_back, recovery))
+                          rolled_back, recovery, leaves_loop))
 
     def _session_writer(self, call: cst.Call) -> database.DataOp | None:
         """`Organisation.find_or_create(db.session, user)`: a function named for a write, handed the
@@ -775,10 +814,13 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         # Sessions and DB-API connections: a commit between two writes, or in a loop of writes.
         seen_write: _Op | None = None
         commit: _Op | None = None
+        written: list[_Op] = []
+        committed: list[_Op] = []  # the writes the latest commit made durable
         for o in ops:
             if o.op.kind is OpKind.WRITE:
                 if seen_write is not None and commit is not None and not _exclusive(seen_write, o) and not _exclusive(commit, o) \
-                        and not _leaves_a_valid_state(seen_write, o) and _one_session(seen_write, commit, o):
+                        and not _leaves_a_valid_state(seen_write, o) and _one_session(seen_write, commit, o) \
+                        and not all(_idempotent(w) for w in committed):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} runs in a new transaction: an earlier write was already committed",
@@ -786,8 +828,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     )
                     return
                 seen_write = o
+                written.append(o)
             elif o.op.kind is OpKind.COMMIT and seen_write is not None:
-                if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back:
+                if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back and not o.leaves_loop:
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
@@ -795,12 +838,15 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     )
                     return
                 commit = o
+                committed = list(written)
 
 
 def _idempotent(op: _Op) -> bool:
-    """`get_or_create()` and `update_or_create()`: a write keyed by what it looks up, which running
-    again completes instead of repeating. Two of them left half-done are repaired by the next run."""
-    return call_name(op.op.call) in ("get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create")
+    """`get_or_create()`, `update_or_create()` and a project's `Meaning.find_or_create(...)`: a
+    write keyed by what it looks up, which running again completes instead of repeating. Two of
+    them left half-done are repaired by the next run; one committed before the rest leaves a
+    valid shared row that the next attempt reuses."""
+    return (call_name(op.op.call) or "").endswith(("get_or_create", "find_or_create", "update_or_create"))
 
 
 # Modules of the request path, by the words of the module's name or its directory's: what they
