@@ -546,8 +546,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
         and not is_migration_path(path) else frozenset()
     if not _HINTS.search(text):
-        if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging or databases or constants \
-                or any(w in text for w in _FIELD_HINT_LITERALS):
+        if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
+                or databases or constants or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
