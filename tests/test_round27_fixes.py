@@ -83,3 +83,42 @@ def test_everything_an_alembic_folder_holds_is_migration_code() -> None:
     assert is_migration_path("backend/alembic/versions/1a2b3c4d5e6f_add_users.py")
     assert not is_migration_path("app/alembic_models.py")
     assert not is_migration_path("app/services/alembic.py")
+
+
+def test_a_try_that_only_reads_the_request_and_answers_4xx_is_the_clients_error() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    import flask
+    from flask import abort
+
+    @api.route("/lesson_state", methods=["POST"])
+    def update_lesson_state(lesson_id):
+        try:
+            state = flask.request.get_json()
+            if not state or "action" not in state:
+                return json_result({"error": "Missing required 'action' field"}), 400
+        except Exception:
+            return json_result({"error": "Invalid JSON payload"}), 400
+        return json_result(service.update(lesson_id, state))
+
+    @api.route("/outputs/<unique_id>", methods=["POST"])
+    def set_output(unique_id):
+        payload = flask.request.get_json()
+        try:
+            duty_cycle = float(payload["duty_cycle"])
+            if duty_cycle < 0 or duty_cycle > 100:
+                abort(422, message="Required: 0 <= duty_cycle <= 100")
+        except Exception:
+            abort(422, message="duty_cycle does not represent a float value")
+        return service.set_output(unique_id, duty_cycle)
+
+    @api.route("/orders", methods=["POST"])
+    def create_order():
+        try:
+            order = service.place(flask.request.get_json())
+        except Exception:
+            return json_result({"error": "Could not place the order"}), 400
+        return json_result(order)
+    """
+    assert _lines(UnloggedErrorResponse, code, "app/api.py") == [31], "the try that does the work still answers unlogged"

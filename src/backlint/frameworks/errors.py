@@ -181,6 +181,13 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
         if isinstance(node, cst.Return) and isinstance(node.value, cst.Call) and _is_answer(node.value):
             todo.extend(a.value for a in node.value.args)
             continue
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and _client_error_status(node.value):
+            # `return json_result({"error": "..."}), 400`: an early answer, whatever builds its body
+            todo.extend(a.value for e in node.value.elements if isinstance(e.value, cst.Call) for a in e.value.args)
+            continue
+        if isinstance(node, cst.Call) and call_name(node) == "abort":
+            todo.extend(a.value for a in node.args)  # `abort(422, message="...")`: an early answer
+            continue
         if isinstance(node, cst.Call):
             name = call_name(node) or ""
             if name == "read" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
@@ -208,6 +215,11 @@ def _reads_request_body(expr: cst.BaseExpression) -> bool:
 
 
 _STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache|requests|httpx|client|http)$")
+
+
+def _client_error_status(answer: cst.Tuple) -> bool:
+    """`(body, 400)`: a Flask answer with a 4xx status."""
+    return any(isinstance(e.value, cst.Integer) and 400 <= e.value.evaluated_value < 500 for e in answer.elements[1:])
 
 
 def _is_answer(call: cst.Call) -> bool:

@@ -32,7 +32,8 @@ class UnloggedErrorResponse(Rule):
     exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
     logs with `exc_info=True` and answers 500), 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
     `except ValueError: abort(400)`) and to a `try` that only parses request values (uploaded
-    files read and parsed included: `json.loads(upload.read())`), which are expected outcomes rather than errors (whatever the status, when the `except` names only the
+    files read and parsed included: `json.loads(upload.read())`; early 4xx answers inside it, `abort(422)` or
+    `return body, 400`, are checks, not work), which are expected outcomes rather than errors (whatever the status, when the `except` names only the
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
     its permissions), or fetches one through a getter (`get_task_status(task_id)`), answered with
     a 4xx saying it does not exist, a `try` that starts by checking the request's credentials
