@@ -267,8 +267,10 @@ class QueryInLoop(Rule):
     another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
     write, a commit, `notify()` or `send_mail()`, or a helper named for a write such as `sketch.grant_permission(user)` or
-    `assign_perm(...)`, outside every branch the read is not in: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
-    msg: session.delete(msg)`, `if label: label.seq = i`) or whose columns the next statements set
+    `assign_perm(...)`, outside every branch the read is not in, or in both arms of an `if`/`else`
+    the read decides: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
+    msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
+    deletes it) or whose columns the next statements set
     (`row = ....one()` then `row.title = title`), loops over the parts of one string
     (`groups.split(",")`), columns read on rows of a relation whose name leads to several models,
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
@@ -1198,8 +1200,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if isinstance(node, cst.Try):
                 in_body = stack[i + 1] is node.body and len(stack) > i + 2 and stack[i + 2] in node.body.body  # type: ignore[operator]
                 model = database.model_of(query)
+                # `except DoesNotExist: create(...)` (get-or-create), or `except DoesNotExist: pass` /
+                # `else: service.delete()`: the row loaded to be written when it is there
                 return in_body and any(
-                    _names_miss(h, model) and any(self._is_write(n, env) for n in iter_descendants(h.body)) for h in node.handlers
+                    _names_miss(h, model) and (any(self._is_write(n, env) for n in iter_descendants(h.body)) or (
+                        node.orelse is not None and any(self._is_write(n, env) for n in iter_descendants(node.orelse))))
+                    for h in node.handlers
                 )
             if isinstance(node, cst.If) and stack[i + 1] is node.test:
                 arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
@@ -1288,7 +1294,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return False
         path = self._inside(loop)
         here = frozenset(arm for anc, child in zip(path, path[1:]) if (arm := _arm(anc, child)) is not None)
-        return any(a <= here for a in arms)
+        return any(a <= here for a in _either_arm(arms, loop.node))
 
     def _leaves_after(self, loop: _Loop) -> bool:
         """Whether the read sits in a block that then leaves the loop: it ends with `return` or
@@ -1529,6 +1535,24 @@ def _arm(node: cst.CSTNode, child: cst.CSTNode) -> tuple[int, int] | None:
     if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         return (id(node), 0)  # runs when called, not here
     return None
+
+
+def _either_arm(arms: list[frozenset[tuple[int, int]]], loop: cst.CSTNode) -> set[frozenset[tuple[int, int]]]:
+    """`arms` with, for every `if` of `loop` that has a write in its body and one in its `else`
+    (`if unused: urn.delete()` / `else: urn.save()`), the arms around that `if`: a write there
+    runs whichever way the test goes."""
+    ifs = {id(n) for n in iter_descendants(loop) if isinstance(n, (cst.If, cst.IfExp))}
+    out = set(arms)
+    grown = True
+    while grown:
+        grown = False
+        for a in list(out):
+            for node_id, k in a:
+                rest = a - {(node_id, k)}
+                if k == 0 and node_id in ifs and rest | {(node_id, 1)} in out and rest not in out:
+                    out.add(rest)
+                    grown = True
+    return out
 
 
 def _with_arms(body: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, frozenset[tuple[int, int]]]]:

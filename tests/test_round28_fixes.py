@@ -1,0 +1,77 @@
+"""Precision fixes from held-out round 28, each with the case that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.analysis import analyze_text
+from backlint.frameworks.project import EMPTY
+
+
+def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
+    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
+    assert not result.notifications, result.notifications
+    return [f.region.start_line for f in result.findings]
+
+
+def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass() -> None:
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = textwrap.dedent("""
+    from django.db import models
+
+
+    class Contact(models.Model):
+        name = models.CharField(max_length=64)
+
+        def release(self):
+            for urn in self.urns.all():
+                if not urn.msgs.all():
+                    urn.delete()
+                else:
+                    urn.contact = None
+                    urn.save(update_fields=("contact",))
+
+        def report(self):
+            for urn in self.urns.all():
+                if not urn.msgs.all():
+                    unused.append(urn)
+
+
+    class ContactURN(models.Model):
+        contact = models.ForeignKey(Contact, related_name="urns", on_delete=models.PROTECT)
+
+
+    class Msg(models.Model):
+        contact_urn = models.ForeignKey(ContactURN, related_name="msgs", on_delete=models.PROTECT)
+    """)
+    facts = facts_from_text(code, "app/models.py")
+    assert _lines(QueryInLoop, code, "app/models.py", facts=facts) == [18], "no write beside it: the read runs alone"
+
+
+def test_a_row_read_in_a_try_whose_else_deletes_it_is_loaded_to_be_written() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    def delete_merged_services(instance):
+        for xform in instance.xform.mergedxform.xforms.all():
+            try:
+                service = RestService.objects.get(service_url=instance.service_url, xform=xform)
+            except RestService.DoesNotExist:
+                pass
+            else:
+                service.delete()
+
+    def merged_service_names(instance):
+        names = []
+        for xform in instance.xform.mergedxform.xforms.all():
+            try:
+                service = RestService.objects.get(service_url=instance.service_url, xform=xform)
+            except RestService.DoesNotExist:
+                pass
+            else:
+                names.append(service.name)
+        return names
+    """
+    assert _lines(QueryInLoop, code, "app/services.py") == [15]
