@@ -6,12 +6,38 @@ import textwrap
 
 from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY
+from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 
 
 def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
     result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
     assert not result.notifications, result.notifications
     return [f.region.start_line for f in result.findings]
+
+
+def test_handing_the_session_to_a_background_task_is_not_a_write() -> None:
+    code = """
+    from fastapi import APIRouter, BackgroundTasks, Depends
+
+    router = APIRouter()
+
+    @router.post("/indexes")
+    def create_index(data: IndexCreate, background_tasks: BackgroundTasks, db: Session = Depends(get_db)):
+        index = IndexModel(name=data.name)
+        db.add(index)
+        db.commit()
+        background_tasks.add_task(build_index, index.id, db)
+        return index
+
+    @router.post("/runs")
+    def create_run(data: RunCreate, db: Session = Depends(get_db)):
+        run = RunModel(name=data.name)
+        db.add(run)
+        db.commit()
+        create_run_tasks(db, run.id)
+        return run
+    """
+    assert _lines(WritesWithoutTransaction, code, "app/api/indexes.py") == [19], "a project writer handed the session still writes"
 
 
 def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass() -> None:

@@ -705,8 +705,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         """`Organisation.find_or_create(db.session, user)`: a function named for a write, handed the
         session (or connection) to write with. Not for Django, whose writes need no session."""
         name = call_name(call) or ""
-        if not _WRITER_NAME.match(name) or not call.args:
-            return None
+        if not _WRITER_NAME.match(name) or not call.args or name in _SCHEDULERS:
+            return None  # (`background_tasks.add_task(index_documents, db)`: work handed on for later, not a write now)
         env = Env.here(self.ctx)
         for arg in call.args:
             if isinstance(arg.value, (cst.Name, cst.Attribute)) and database.is_db_object(self.ctx, arg.value, env):
@@ -1029,6 +1029,9 @@ def _reaching(fn: cst.FunctionDef, op: _Op) -> Iterator[cst.CSTNode]:
             todo.extend(reversed([node.test, node.body if arm == 0 else node.orelse]))
 
 
+_SCHEDULERS = frozenset({"add_task", "add_job", "add_done_callback", "add_callback"})
+"""Calls that hand work on for later (Starlette's `BackgroundTasks.add_task`, APScheduler's
+`add_job`), named like writes. (`create_db_tasks(...)` is a write of task rows.)"""
 _WRITER_NAME = re.compile(r"(create|add|update|save|delete|insert|upsert|store|record|register|remove|set|find_or_create|get_or_create)(_|$)")
 """Names of functions that write: `create_user`, `add_or_update_config`, `find_or_create_organisation`."""
 _MODIFIED = re.compile(r"modif|updat|chang|touch", re.I)
