@@ -7,6 +7,7 @@ import textwrap
 from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY
 from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+from backlint.rules.errors.exception_leak import ExceptionLeak
 
 
 def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
@@ -38,6 +39,29 @@ def test_handing_the_session_to_a_background_task_is_not_a_write() -> None:
         return run
     """
     assert _lines(WritesWithoutTransaction, code, "app/api/indexes.py") == [19], "a project writer handed the session still writes"
+
+
+def test_an_admin_or_default_dependency_keeps_errors_among_operators() -> None:
+    code = """
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+
+    @router.put("/processor/resume")
+    def resume(current_user: AdminUserOrDefault):
+        try:
+            return processor.resume()
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Unexpected error while resuming: {e}")
+
+    @router.put("/processor/status")
+    def status(current_user: CurrentUserOrDefault):
+        try:
+            return processor.status()
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Unexpected error: {e}")
+    """
+    assert _lines(ExceptionLeak, code, "app/api/processor.py") == [18]
 
 
 def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass() -> None:

@@ -450,7 +450,7 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
     `IsAdminUser` or an admin, superuser or staff permission (`IsAdmin`, `OnlySuperUser`), Django's
     `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
     FastAPI's `Depends(get_admin_user)` or `Depends(get_current_active_superuser)` (as a parameter,
-    a type alias or the route's `dependencies=`). (An organisation's admin, `IsOrgAdmin`,
+    a type alias such as `AdminUserOrDefault`, or the route's `dependencies=`). (An organisation's admin, `IsOrgAdmin`,
     `Depends(get_org_admin)`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
@@ -476,7 +476,10 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
             expr = expr.args[0].value
         elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
             return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
-        parts = set(name_parts((dotted(expr) or "").rsplit(".", 1)[-1])) if expr is not None else set()
+        words = name_parts((dotted(expr) or "").rsplit(".", 1)[-1]) if expr is not None else []
+        if words[-2:] == ["or", "default"]:
+            words = words[:-2]  # `AdminUserOrDefault`: an admin, or the one default user of a single-user install
+        parts = set(words)
         return bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & _CUSTOMER_SCOPES
 
     if fn is not None:
