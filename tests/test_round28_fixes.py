@@ -6,6 +6,7 @@ import textwrap
 
 from backlint.analysis import analyze_text
 from backlint.frameworks.project import EMPTY
+from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 from backlint.rules.errors.exception_leak import ExceptionLeak
 
@@ -62,6 +63,31 @@ def test_an_admin_or_default_dependency_keeps_errors_among_operators() -> None:
             raise HTTPException(status_code=500, detail=f"Unexpected error: {e}")
     """
     assert _lines(ExceptionLeak, code, "app/api/processor.py") == [18]
+
+
+def test_a_settings_overlay_that_switches_debug_on_is_a_development_module() -> None:
+    overlay = """
+    import os
+    from onadata.settings.common import *  # noqa
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "~&nN9d`bxmJL2[$HhYE9qAk=+4P:cf3b")
+    DEBUG = True
+    """
+    assert _lines(HardcodedSecret, overlay, "onadata/settings/docker.py") == []
+    production = overlay.replace("DEBUG = True", "DEBUG = False")
+    assert _lines(HardcodedSecret, production, "onadata/settings/production.py") == [5]
+
+
+def test_a_settings_template_copied_before_use_is_not_deployed() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    DEBUG = True
+    ALLOWED_HOSTS = ["*"]
+    INSTALLED_APPS = ["onadata.apps.main"]
+    """
+    assert _lines(DebugEnabled, code, "onadata/settings/staging_example.py") == []
+    assert _lines(DebugEnabled, code, "onadata/settings/staging.py") == [2]
 
 
 def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass() -> None:

@@ -56,6 +56,15 @@ _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
 
+def is_template_path(path: str) -> bool:
+    """A template, example or sample file, copied and filled in before use (`settings_example.py`,
+    `config.sample.py`, `templates/`): its values are placeholders, not a deployment's."""
+    return bool(_TEMPLATE_PATH.search(path))
+
+
+_TEMPLATE_PATH = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
+
+
 def is_migration_path(path: str) -> bool:
     """Django, Alembic and similar schema migrations: run once, by an operator, in a transaction."""
     return bool(_MIGRATION_PATH.search(path))

@@ -139,7 +139,8 @@ class HardcodedSecret(Rule):
     `labels`, named values in template and example settings files and in CI or test settings
     modules, development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
     `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
-    *`), blocks for the test suite's run (`if TESTING:`), names that say public
+    *`), overlays of a sibling that switch `DEBUG = True` on whatever they are named
+    (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), benchmark or load-test packages (`shop-benchmark/`) and
     example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`; token shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
@@ -617,11 +618,13 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # Example and demo code (`examples/`, `demos/`) shows how to call the service with sample values.
         # So do development settings modules: one that switches DEBUG on unconditionally
         # (`settings/local_dev.py` with `DEBUG = True`), or a development overlay of the base
-        # settings (`settings/dev.py` doing `from .base import *`), is never the production module.
+        # settings (`settings/dev.py` doing `from .base import *`), is never the production module;
+        # nor is an overlay, whatever its name, that switches DEBUG on (`settings/docker.py`).
         self._template = (
-            _TEMPLATE_FILE.search(ctx.path) is not None or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
+            project.is_template_path(ctx.path) or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
             or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path)
                 and (_DEBUG_ON.search(ctx.text) is not None or _OVERLAY.search(ctx.text) is not None))
+            or (project.is_settings_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None and _OVERLAY.search(ctx.text) is not None)
             or _BENCHMARK_PATH.search(ctx.path) is not None or _EXAMPLE_DIR.search(ctx.path) is not None
         )
 
@@ -970,14 +973,13 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
     return frozenset(refused)
 
 
-_OVERLAY = re.compile(r"^from\s+\.\w*\s+import\s+\*", re.M)
-"""`from .base import *`: a settings module layered over a sibling's."""
+_OVERLAY = re.compile(r"^from\s+(?:\.\w*|[\w.]*\bsettings\.\w+)\s+import\s+\*", re.M)
+"""`from .base import *`, `from onadata.settings.common import *`: a settings module layered over a sibling's."""
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles)/|(^|/)noxfile\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
-_TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
 _CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
 _CLIENT_WORDS = frozenset({"smtp", "imap", "pop", "pop3", "ftp", "sftp", "ssh", "mail", "mailer", "mailserver", "server",

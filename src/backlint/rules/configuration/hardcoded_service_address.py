@@ -79,9 +79,6 @@ _LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "
 _INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
 
 
-_TEMPLATE_FILE = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
-
-
 _URL_SINKS = frozenset({"create_engine", "create_async_engine", "from_url", "Database", "URLParameters"})
 
 
@@ -396,7 +393,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
 
     def visit_Module(self, node: cst.Module) -> None:
         # Scripts run by hand, and template settings files copied into the real (ignored) ones.
-        self._script = self.ctx.is_standalone_script() or _TEMPLATE_FILE.search(self.ctx.path) is not None
+        self._script = self.ctx.is_standalone_script() or project.is_template_path(self.ctx.path)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):

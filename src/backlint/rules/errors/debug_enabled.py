@@ -8,7 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.project import is_dev_path
+from backlint.frameworks.project import is_dev_path, is_template_path
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, overrides_follow, string_value
@@ -96,7 +96,8 @@ class DebugEnabled(Rule):
     environment says nothing (`env.bool("DEBUG", default=True)`).
 
     Left alone: settings files and configuration classes meant for development or tests
-    (`settings/dev.py`, `local_settings.py`, `runserver.py`, `class DevelopmentConfig`), base settings modules
+    (`settings/dev.py`, `local_settings.py`, `runserver.py`, `class DevelopmentConfig`), templates of
+    settings files copied before use (`settings/staging_example.py`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`, or
     running one into their namespace: `exec(f.read(), globals())`), debug
@@ -332,7 +333,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         path = ctx.path
         self._dev_file = bool(_DEV_NAME.search(_module_name(path))) or bool(
             re.search(r"(^|/)(dev|development|local|test|tests|testing)/", path)
-        ) or is_dev_path(path)
+        ) or is_dev_path(path) or is_template_path(path)  # (`staging_example.py`: copied and filled in)
         self._settings_module = bool(_SETTINGS_MARKERS.search(ctx.text))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
