@@ -78,6 +78,35 @@ def test_a_settings_overlay_that_switches_debug_on_is_a_development_module() -> 
     assert _lines(HardcodedSecret, production, "onadata/settings/production.py") == [5]
 
 
+def test_getters_given_the_same_key_read_one_object() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+
+    @router.get("/images/{image_name}/workflow")
+    def get_image_workflow(image_name: str):
+        try:
+            workflow = services.images.get_workflow(image_name)
+            graph = services.images.get_graph(image_name)
+            return {"workflow": workflow, "graph": graph}
+        except Exception:
+            raise HTTPException(status_code=404)
+
+    @router.get("/boards/{board_id}/summary")
+    def get_board_summary(board_id: str, image_name: str):
+        try:
+            board = services.boards.get_dto(board_id)
+            image = services.images.get_dto(image_name)
+            return {"board": board, "image": image}
+        except Exception:
+            raise HTTPException(status_code=404)
+    """
+    assert _lines(UnloggedErrorResponse, code, "app/api/images.py") == [22], "two objects by two keys: not one miss"
+
+
 def test_a_settings_template_copied_before_use_is_not_deployed() -> None:
     from backlint.rules.errors.debug_enabled import DebugEnabled
 

@@ -35,8 +35,9 @@ class UnloggedErrorResponse(Rule):
     files read and parsed included: `json.loads(upload.read())`; early 4xx answers inside it, `abort(422)` or
     `return body, 400`, are checks, not work), which are expected outcomes rather than errors (whatever the status, when the `except` names only the
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
-    its permissions), or fetches one through a getter (`get_task_status(task_id)`), answered with
-    a 4xx saying it does not exist, a `try` that starts by checking the request's credentials
+    its permissions), or fetches one through a getter (`get_task_status(task_id)`, or its parts
+    through getters given the same key: `get_workflow(name)`, `get_graph(name)`), answered with
+    a 4xx saying it does not exist (a bare 404 says so), a `try` that starts by checking the request's credentials
     (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
     (`except ImportError`), health checks, blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
@@ -703,14 +704,16 @@ except Exception:
         return len(work) == 1
 
     def _reads_one_object(self) -> bool:
-        """A `try` that reads one object from the database and otherwise only checks it
-        (`check_object_permissions`, `has_access(...)`) or answers: no write, no other query."""
+        """A `try` that reads one object from the database (or several parts of it through getters
+        given the same key) and otherwise only checks it (`check_object_permissions`,
+        `has_access(...)`) or answers: no write, no other query."""
         body = self._tried()
         if body is None:
             return False
         calls = list(errors.calls(body))
         inner = {id(link) for c in calls for link in database.chain_calls(c)[1:]}
         reads = 0
+        keys: list[str] = []  # what the getters were given: `get_workflow(name)` and `get_graph(name)` read one object
         for call in calls:
             if id(call) in inner:
                 continue  # a link of a chain: `Media.objects.select_related(...)` in `....get(token=t)`
@@ -718,18 +721,25 @@ except Exception:
                 reads += 1  # `Regions.select(...).where(...).get()` (peewee and alike): one row read
                 continue
             op = database.data_op(self.ctx, call)
+            name = call_name(call) or ""
             if op is not None:
                 if op.kind is not OpKind.QUERY:
                     return False
                 reads += 1
+                if _GETTER.match(name) and call.args:
+                    keys.append(self._key_of(call))
                 continue
-            name = call_name(call) or ""
             if _GETTER.match(name) and call.args:
                 reads += 1  # `tasks_service.get_task_status(task_id)`: a getter of one object by its key
+                keys.append(self._key_of(call))
                 continue
             if not (_CHECK.search(name) or name in errors.PARSERS or name.endswith("Response")):
                 return False
-        return reads == 1
+        return reads == 1 or (reads == len(keys) and len(set(keys)) == 1)
+
+    def _key_of(self, call: cst.Call) -> str:
+        """The arguments a getter was given, as written (`image_name`, `pk=pk`)."""
+        return ",".join((f"{a.keyword.value}=" if a.keyword is not None else "") + self.ctx.code(a.value) for a in call.args)
 
     def _checks_credentials(self) -> bool:
         """A `try` that starts by verifying the credentials the request carries (`jwt_required()`,
@@ -781,15 +791,16 @@ _MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown",
 
 
 def _says_missing(site: responses.ResponseSite) -> bool:
-    """The answer's text says the thing asked for is not there."""
+    """The answer says the thing asked for is not there: in its text, or by a bare 404 or 410,
+    whose default text is "Not Found"."""
+    if site.status in (404, 410) and not site.bodies:
+        return True
     return any(
         _MISSING.search(text)
         for body in site.bodies
         for n in [body, *iter_descendants(body)]
         if (text := string_value(n)) is not None
     )
-
-
 
 
 def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:
