@@ -180,3 +180,45 @@ def test_a_row_read_in_a_try_whose_else_deletes_it_is_loaded_to_be_written() -> 
         return names
     """
     assert _lines(QueryInLoop, code, "app/services.py") == [15]
+
+
+def test_a_find_or_create_written_out_and_committed_first_leaves_a_valid_row() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from flask import Blueprint
+    bp = Blueprint("cohorts", __name__)
+
+    @bp.post("/cohorts/<int:cohort_id>/teachers")
+    def add_colleague(cohort_id, colleague_email):
+        colleague = User.find(colleague_email)
+        if not Teacher.exists(colleague):
+            db.session.add(Teacher(colleague))
+            db.session.commit()
+        db.session.add(TeacherCohortMap(colleague, cohort_id))
+        db.session.commit()
+        return "OK"
+
+    @bp.post("/sessions")
+    def create_test_session(workflow_id):
+        test_user = db.session.query(UserModel).filter(UserModel.external_id == TEST_USER).first()
+        if not test_user:
+            test_user = UserModel(external_id=TEST_USER)
+            db.session.add(test_user)
+            db.session.commit()
+        db.session.add(SessionModel(user_id=test_user.id, workflow_id=workflow_id))
+        db.session.commit()
+        return "OK"
+
+    @bp.post("/cohorts/<int:cohort_id>/close")
+    def close_cohort(cohort_id):
+        cohort = Cohort.find(cohort_id)
+        if cohort.open:
+            cohort.open = False
+            db.session.add(cohort)
+            db.session.commit()
+        db.session.add(CohortEvent(cohort_id, "closed"))
+        db.session.commit()
+        return "OK"
+    """
+    assert _lines(WritesWithoutTransaction, code, "app/api/cohorts.py") == [33], "a guard that is no lookup of the row"

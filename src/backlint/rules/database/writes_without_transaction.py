@@ -10,7 +10,8 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value
+from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value,
+                             tests_absence)
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -40,6 +41,9 @@ class _Op:
     leaves_loop: bool = False
     """Inside its loop, in an `if` arm that ends by leaving it (`return`, `raise`, `break`): it
     runs once per call, not once per iteration."""
+    creates_if_missing: bool = False
+    """In the body of an `if` without `else` that tests a lookup for absence (`if not user:` after
+    `user = ....first()`, `if not Teacher.exists(colleague):`): a find-or-create written out."""
 
 
 @dataclass
@@ -87,8 +91,10 @@ class WritesWithoutTransaction(Rule):
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), `get_or_create()`/`update_or_create()` calls only (keyed by what
     they look up: running again completes them instead of repeating them), a find-or-create
-    committed before the rest (`Meaning.find_or_create(...)`, commit, then the row that refers to
-    it: the shared row it leaves is valid, and the next attempt reuses it), a session or
+    committed before the rest (`Meaning.find_or_create(...)`, or written out: `if not
+    Teacher.exists(colleague): db.session.add(...)`, `if not user:` after `user = ....first()`;
+    commit, then the row that refers to it: the shared row it leaves is valid, and the next
+    attempt reuses it), a session or
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
@@ -663,6 +669,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         rolled_back = False
         recovery = False
         leaves_loop = False
+        if_missing = False
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
             anc, child = stack[i], stack[i + 1]
@@ -678,6 +685,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, cst.If):
                 arm = anc.body if child is anc.body else child
                 branches.append((id(anc), 0 if child is anc.body else 1))
+                if_missing = if_missing or (child is anc.body and anc.orelse is None and self._tests_missing(anc.test, fn.node))
                 if ends_with(arm, (*LEAVING, cst.Continue, cst.Break)):
                     exits.add(id(anc))
                     leaves_loop = leaves_loop or (loop is not None and ends_with(arm, (*LEAVING, cst.Break)))
@@ -699,7 +707,23 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 loop = id(anc)
                 leaves_loop = False
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
-                          rolled_back, recovery, leaves_loop))
+                          rolled_back, recovery, leaves_loop, if_missing and op.kind is OpKind.WRITE))
+
+    def _tests_missing(self, test: cst.BaseExpression, fn: cst.FunctionDef) -> bool:
+        """`not user` / `user is None` where `user = ....first()` (a lookup of one row), or `not
+        Teacher.exists(colleague)` / `not qs.exists()`: the test of a find-or-create."""
+        inner = test.expression if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) else None
+        if isinstance(inner, cst.Call) and (call_name(inner) or "").endswith("exists"):
+            return True
+        names = {n.value for n in [test, *iter_descendants(test)] if isinstance(n, cst.Name)}
+        return any(
+            tests_absence(test, name) and any(
+                isinstance(a, cst.Assign) and isinstance(a.value, cst.Call) and call_name(a.value) in _ONE_ROW
+                and any(isinstance(t.target, cst.Name) and t.target.value == name for t in a.targets)
+                for a in iter_descendants(fn.body)
+            )
+            for name in names
+        )
 
     def _session_writer(self, call: cst.Call) -> database.DataOp | None:
         """`Organisation.find_or_create(db.session, user)`: a function named for a write, handed the
@@ -842,11 +866,11 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
 
 
 def _idempotent(op: _Op) -> bool:
-    """`get_or_create()`, `update_or_create()` and a project's `Meaning.find_or_create(...)`: a
-    write keyed by what it looks up, which running again completes instead of repeating. Two of
-    them left half-done are repaired by the next run; one committed before the rest leaves a
-    valid shared row that the next attempt reuses."""
-    return (call_name(op.op.call) or "").endswith(("get_or_create", "find_or_create", "update_or_create"))
+    """`get_or_create()`, `update_or_create()`, a project's `Meaning.find_or_create(...)` or one
+    written out (`if not user: db.add(User(...))`): a write keyed by what it looks up, which running
+    again completes instead of repeating. Two of them left half-done are repaired by the next run;
+    one committed before the rest leaves a valid shared row that the next attempt reuses."""
+    return op.creates_if_missing or (call_name(op.op.call) or "").endswith(("get_or_create", "find_or_create", "update_or_create"))
 
 
 # Modules of the request path, by the words of the module's name or its directory's: what they
@@ -1029,6 +1053,8 @@ def _reaching(fn: cst.FunctionDef, op: _Op) -> Iterator[cst.CSTNode]:
             todo.extend(reversed([node.test, node.body if arm == 0 else node.orelse]))
 
 
+_ONE_ROW = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar", "get", "get_or_none", "find_one", "find"})
+"""Lookups of one row, whose absence a find-or-create tests."""
 _SCHEDULERS = frozenset({"add_task", "add_job", "add_done_callback", "add_callback"})
 """Calls that hand work on for later (Starlette's `BackgroundTasks.add_task`, APScheduler's
 `add_job`), named like writes. (`create_db_tasks(...)` is a write of task rows.)"""
