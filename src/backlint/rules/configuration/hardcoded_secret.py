@@ -919,8 +919,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 self._flag(node, label, "a connection string")
 
 
-_DEMO_FUNCTION_WORDS = frozenset({"dev", "demo", "test", "tests", "testing", "sample", "example", "seed", "fixture", "fixtures",
-                                  "fake", "dummy"})
+_DEMO_FUNCTION_WORDS = frozenset({"dev", "development", "demo", "test", "tests", "testing", "sample", "example", "seed", "fixture",
+                                  "fixtures", "fake", "dummy"})
 _DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
 
 

@@ -60,10 +60,11 @@ def _env_read(expr: cst.BaseExpression) -> bool:
 
 
 def _truthy(expr: cst.BaseExpression | None) -> bool:
+    """`True`, `1`, `"true"`: a switch turned on. (`DEBUG = 10` beside `INFO = 20` is a level.)"""
     if isinstance(expr, cst.Name):
         return expr.value == "True"
     if isinstance(expr, cst.Integer):
-        return expr.value not in ("0",)
+        return expr.value == "1"
     value = string_value(expr) if expr is not None else None
     return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
 
@@ -91,8 +92,8 @@ class DebugEnabled(Rule):
     error; Flask's debugger even runs code typed into the error page. The rule flags
     `app.run(host="0.0.0.0", debug=True)` (a server any machine can reach), `app.debug = True`, `app.config["DEBUG"] = True` and
     `app.config.update(DEBUG=True)` (Flask, Quart), `FastAPI(debug=True)` and
-    `Starlette(debug=True)`, and `DEBUG = True` in Django settings modules and configuration
-    classes, wherever they live, including debug flags that default to true when the
+    `Starlette(debug=True)`, and `DEBUG = True` (or `1`; `DEBUG = 10` beside `INFO = 20` is a
+    level) in Django settings modules and configuration classes, wherever they live, including debug flags that default to true when the
     environment says nothing (`env.bool("DEBUG", default=True)`).
 
     Left alone: settings files and configuration classes meant for development or tests

@@ -1,0 +1,44 @@
+"""Precision fixes from held-out round 29, each with the case that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.analysis import analyze_text
+from backlint.frameworks.project import EMPTY
+from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+from backlint.rules.errors.debug_enabled import DebugEnabled
+
+
+def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
+    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
+    assert not result.notifications, result.notifications
+    return [f.region.start_line for f in result.findings]
+
+
+def test_a_debug_level_constant_is_no_debug_switch() -> None:
+    levels = """
+    class Config:
+        DEFAULT = 1
+        DEBUG = 10
+        INFO = 20
+    """
+    assert _lines(DebugEnabled, levels, "app/config.py") == []
+    assert _lines(DebugEnabled, levels.replace("DEBUG = 10", "DEBUG = 1"), "app/config.py") == [4]
+
+
+def test_a_development_configuration_class_holds_development_values() -> None:
+    code = """
+    import os
+
+    class Config:
+        SECRET_KEY = os.environ["SECRET_KEY"]
+
+    class Development(Config):
+        DEBUG = True
+        SECRET_KEY = "dev-notify-secret-key-8f3a"
+
+    class Staging(Config):
+        SECRET_KEY = "staging-notify-secret-key-8f3a"
+    """
+    assert _lines(HardcodedSecret, code, "app/config.py") == [12]
