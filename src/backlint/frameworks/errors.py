@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 import libcst as cst
 
+from backlint.frameworks import responses
 from backlint.frameworks.imports import dotted
 from backlint.syntax import call_name, iter_children, iter_descendants, name_parts
 
@@ -181,7 +182,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
         if isinstance(node, cst.Return) and isinstance(node.value, cst.Call) and _is_answer(node.value):
             todo.extend(a.value for a in node.value.args)
             continue
-        if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and _client_error_status(node.value):
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and _client_error(node):
             # `return json_result({"error": "..."}), 400`: an early answer, whatever builds its body
             todo.extend(a.value for e in node.value.elements if isinstance(e.value, cst.Call) for a in e.value.args)
             continue
@@ -217,9 +218,10 @@ def _reads_request_body(expr: cst.BaseExpression) -> bool:
 _STORE_RECEIVER = re.compile(r"(^|\.)(objects|query|session|db|cursor|cur|conn|connection|redis|cache|requests|httpx|client|http)$")
 
 
-def _client_error_status(answer: cst.Tuple) -> bool:
-    """`(body, 400)`: a Flask answer with a 4xx status."""
-    return any(isinstance(e.value, cst.Integer) and 400 <= e.value.evaluated_value < 500 for e in answer.elements[1:])
+def _client_error(ret: cst.Return) -> bool:
+    """`return body, 400`: an answer with a 4xx status."""
+    site = responses.response_of_return(ret)
+    return site is not None and site.status is not None and 400 <= site.status < 500
 
 
 def _is_answer(call: cst.Call) -> bool:
