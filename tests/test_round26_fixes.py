@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from backlint.analysis import analyze_text
-from backlint.frameworks.project import EMPTY, facts_from_text
+from backlint.frameworks.project import facts_from_text
 from backlint.frameworks.secrets import looks_real
 from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
 from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
@@ -18,12 +17,7 @@ from backlint.rules.errors.exception_leak import ExceptionLeak
 from backlint.rules.errors.swallowed_exception import SwallowedException
 from backlint.rules.reliability.blocking_call_in_async import BlockingCallInAsync
 from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
-
-
-def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
-    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
-    assert not result.notifications, result.notifications
-    return [f.region.start_line for f in result.findings]
+from conftest import finding_lines
 
 
 _BUNDLE_MODEL = """
@@ -54,7 +48,7 @@ def test_lookup_beside_a_call_of_a_project_function_that_writes_is_left_alone() 
             patch = Patch.objects.get(id=patch_id)
             bundle.append_patch(patch)
     """
-    assert _lines(QueryInLoop, code, "patchwork/views/bundle.py", facts) == []
+    assert finding_lines(QueryInLoop, code, "patchwork/views/bundle.py", facts) == []
     # The same loop without the write: one query per id that a single `filter(id__in=ids)` would do.
     reads_only = """
     def titles(ids):
@@ -64,7 +58,7 @@ def test_lookup_beside_a_call_of_a_project_function_that_writes_is_left_alone() 
             out.append(patch.name)
         return out
     """
-    assert _lines(QueryInLoop, reads_only, "patchwork/views/bundle.py", facts) == [5]
+    assert finding_lines(QueryInLoop, reads_only, "patchwork/views/bundle.py", facts) == [5]
     # A batch written once it is full is no write per item.
     batch = facts.merged(facts_from_text("def bulk_create_todos(todos):\n    Todo.objects.bulk_create(todos)\n", "app/utils.py"))
     batched = """
@@ -77,7 +71,7 @@ def test_lookup_beside_a_call_of_a_project_function_that_writes_is_left_alone() 
                 bulk_create_todos(pending)
                 pending.clear()
     """
-    assert _lines(QueryInLoop, batched, "app/pipelines/todo.py", batch) == [5]
+    assert finding_lines(QueryInLoop, batched, "app/pipelines/todo.py", batch) == [5]
 
 
 def test_a_bare_value_is_reported_only_from_the_request() -> None:
@@ -93,8 +87,8 @@ def test_a_bare_value_is_reported_only_from_the_request() -> None:
     def sessions():
         cur.execute("SELECT * FROM sessions WHERE id IN (%s)" % request.args["ids"])
     """
-    assert _lines(SqlStringBuilding, code) == [11]
-    assert _lines(SqlStringBuilding, code, options={"strict": True}) == [7, 11]
+    assert finding_lines(SqlStringBuilding, code) == [11]
+    assert finding_lines(SqlStringBuilding, code, options={"strict": True}) == [7, 11]
 
 
 def test_operator_tools_are_left_alone_unless_strict() -> None:
@@ -102,10 +96,10 @@ def test_operator_tools_are_left_alone_unless_strict() -> None:
     def purge(conn, domain):
         conn.execute(f"DELETE FROM aliases WHERE domain = '{domain}'")
     """
-    assert _lines(SqlStringBuilding, code, "commands/purge_aliases.py") == []
-    assert _lines(SqlStringBuilding, code, "app/management/commands/purge.py") == []
-    assert _lines(SqlStringBuilding, code, "commands/purge_aliases.py", options={"strict": True}) == [3]
-    assert _lines(SqlStringBuilding, code, "app/aliases.py") == [3]
+    assert finding_lines(SqlStringBuilding, code, "commands/purge_aliases.py") == []
+    assert finding_lines(SqlStringBuilding, code, "app/management/commands/purge.py") == []
+    assert finding_lines(SqlStringBuilding, code, "commands/purge_aliases.py", options={"strict": True}) == [3]
+    assert finding_lines(SqlStringBuilding, code, "app/aliases.py") == [3]
 
 
 def test_a_name_requests_bound_to_the_projects_session_is_not_the_library() -> None:
@@ -119,14 +113,14 @@ def test_a_name_requests_bound_to_the_projects_session_is_not_the_library() -> N
     def scrape(url, requests):
         return requests.get(url)
     """
-    assert _lines(RequestWithoutTimeout, code) == []
+    assert finding_lines(RequestWithoutTimeout, code) == []
     library = """
     import requests
 
     def notify(url, payload):
         requests.post(url, json=payload)
     """
-    assert _lines(RequestWithoutTimeout, library) == [5]
+    assert finding_lines(RequestWithoutTimeout, library) == [5]
 
 
 def test_a_session_class_of_the_projects_own_is_no_database_session() -> None:
@@ -138,10 +132,10 @@ def test_a_session_class_of_the_projects_own_is_no_database_session() -> None:
         s = Session()
         return s.register()
     """
-    assert _lines(UnclosedConnection, code, facts=api_session) == []
+    assert finding_lines(UnclosedConnection, code, facts=api_session) == []
     factory = facts_from_text("Session = sessionmaker(class_=ContextSession)\nclass ContextSession(orm.Session):\n    pass\n",
                               "app/manager.py")
-    assert _lines(UnclosedConnection, code, facts=factory) == [5]
+    assert finding_lines(UnclosedConnection, code, facts=factory) == [5]
 
 
 def test_debug_set_under_an_environment_switch_that_is_off_by_default() -> None:
@@ -153,9 +147,9 @@ def test_debug_set_under_an_environment_switch_that_is_off_by_default() -> None:
     else:
         DEBUG = False
     """
-    assert _lines(DebugEnabled, code, "app/settings.py") == []
+    assert finding_lines(DebugEnabled, code, "app/settings.py") == []
     on_by_default = code.replace('"False"', '"True"')
-    assert _lines(DebugEnabled, on_by_default, "app/settings.py") == [5]
+    assert finding_lines(DebugEnabled, on_by_default, "app/settings.py") == [5]
 
 
 def test_a_projects_admin_permission_keeps_errors_among_operators() -> None:
@@ -173,9 +167,9 @@ def test_a_projects_admin_permission_keeps_errors_among_operators() -> None:
             return Response({{"error": str(e)}}, status=500)
         return Response({{"ok": True}})
     """
-    assert _lines(ExceptionLeak, code.format(permission="IsAdmin")) == []
-    assert _lines(ExceptionLeak, code.format(permission="IsOrgAdmin")) == [12]
-    assert _lines(ExceptionLeak, code.format(permission="require_user_admin")) == [12]
+    assert finding_lines(ExceptionLeak, code.format(permission="IsAdmin")) == []
+    assert finding_lines(ExceptionLeak, code.format(permission="IsOrgAdmin")) == [12]
+    assert finding_lines(ExceptionLeak, code.format(permission="require_user_admin")) == [12]
 
 
 def test_a_call_of_a_function_that_logs_its_own_failures_loses_nothing() -> None:
@@ -202,7 +196,7 @@ def test_a_call_of_a_function_that_logs_its_own_failures_loses_nothing() -> None
         except Exception:
             pass
     """
-    assert _lines(SwallowedException, code, "apps/channels/tasks.py", facts) == [12]
+    assert finding_lines(SwallowedException, code, "apps/channels/tasks.py", facts) == [12]
 
 
 def test_adding_to_a_set_the_function_built_changes_nothing() -> None:
@@ -221,7 +215,7 @@ def test_adding_to_a_set_the_function_built_changes_nothing() -> None:
                 continue
         return seen
     """
-    assert _lines(SwallowedException, code, "apps/channels/tasks.py") == [12]
+    assert finding_lines(SwallowedException, code, "apps/channels/tasks.py") == [12]
 
 
 def test_a_lookup_whose_row_is_linked_through_a_relationship_on_every_pass() -> None:
@@ -234,7 +228,7 @@ def test_a_lookup_whose_row_is_linked_through_a_relationship_on_every_pass() -> 
                 genre = Genre(name)
             movie.genres.append(genre)
     """
-    assert _lines(QueryInLoop, code, "app/lookup.py", models) == []
+    assert finding_lines(QueryInLoop, code, "app/lookup.py", models) == []
     reads_only = """
     def genre_ids(session, parser):
         ids = []
@@ -243,7 +237,7 @@ def test_a_lookup_whose_row_is_linked_through_a_relationship_on_every_pass() -> 
             ids.append(genre.id)
         return ids
     """
-    assert _lines(QueryInLoop, reads_only, "app/lookup.py", models) == [5]
+    assert finding_lines(QueryInLoop, reads_only, "app/lookup.py", models) == [5]
 
 
 def test_a_decorator_given_a_schema_validates_the_body() -> None:
@@ -258,8 +252,8 @@ def test_a_decorator_given_a_schema_validates_the_body() -> None:
         session.commit()
         return jsonify({{}}), 201
     """
-    assert _lines(UnvalidatedRequestInput, code.format(decorator="validate(list_schema)")) == []
-    assert _lines(UnvalidatedRequestInput, code.format(decorator="response(201, model=list_schema)")) == [8]
+    assert finding_lines(UnvalidatedRequestInput, code.format(decorator="validate(list_schema)")) == []
+    assert finding_lines(UnvalidatedRequestInput, code.format(decorator="response(201, model=list_schema)")) == [8]
 
 
 def test_a_key_files_path_is_not_a_key() -> None:
@@ -273,8 +267,8 @@ def test_dockers_bridge_gateway_is_the_local_host() -> None:
 
     BROKER_URL = config("BROKER_URL", default="redis://{host}:6379/0")
     """
-    assert _lines(HardcodedServiceAddress, code.format(host="172.17.0.1"), "app/config.py") == []
-    assert _lines(HardcodedServiceAddress, code.format(host="10.20.0.7"), "app/config.py") == [4]
+    assert finding_lines(HardcodedServiceAddress, code.format(host="172.17.0.1"), "app/config.py") == []
+    assert finding_lines(HardcodedServiceAddress, code.format(host="10.20.0.7"), "app/config.py") == [4]
 
 
 def test_a_file_of_the_package_itself_is_a_static_asset() -> None:
@@ -303,7 +297,7 @@ def test_a_file_of_the_package_itself_is_a_static_asset() -> None:
         with open(IMAGE_PATH, "rb") as f:
             return f.read()
     """
-    assert _lines(BlockingCallInAsync, code, "app/routes/static.py") == [17, 23]
+    assert finding_lines(BlockingCallInAsync, code, "app/routes/static.py") == [17, 23]
 
 
 def test_a_cache_key_is_state_that_expires_not_data() -> None:
@@ -329,7 +323,7 @@ def test_a_cache_key_is_state_that_expires_not_data() -> None:
         except Exception:
             pass
     """
-    assert _lines(SwallowedException, code, "apps/channels/views.py") == [20]
+    assert finding_lines(SwallowedException, code, "apps/channels/views.py") == [20]
 
 
 def test_a_key_of_a_helpers_answer_holds_only_what_the_helper_put_under_it() -> None:
@@ -352,7 +346,7 @@ def test_a_key_of_a_helpers_answer_holds_only_what_the_helper_put_under_it() -> 
             key = result["plugin_key"]
             return Response({"success": True, "plugin": {"key": key}})
     """
-    assert _lines(ExceptionLeak, code, "apps/plugins/api_views.py") == [16]
+    assert finding_lines(ExceptionLeak, code, "apps/plugins/api_views.py") == [16]
 
 
 def test_get_or_create_calls_only_complete_when_run_again() -> None:
@@ -366,7 +360,7 @@ def test_get_or_create_calls_only_complete_when_run_again() -> None:
         Relation.objects.get_or_create(category=category, account=account)
         Relation.objects.create(category=category, account=account, note="manual")
     """
-    assert _lines(WritesWithoutTransaction, code, "apps/accounts/api_views.py") == [9]
+    assert finding_lines(WritesWithoutTransaction, code, "apps/accounts/api_views.py") == [9]
 
 
 def test_a_container_built_in_the_same_try_is_the_functions_own() -> None:
@@ -387,4 +381,4 @@ def test_a_container_built_in_the_same_try_is_the_functions_own() -> None:
             pass
     """
     helper = "def send_websocket_update(group, data):\n    try:\n        push(group, data)\n    except Exception as e:\n        logger.warning(e)\n"
-    assert _lines(SwallowedException, code, "apps/channels/tasks.py", facts_from_text(helper, "core/utils.py")) == [14]
+    assert finding_lines(SwallowedException, code, "apps/channels/tasks.py", facts_from_text(helper, "core/utils.py")) == [14]

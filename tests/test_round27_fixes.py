@@ -9,12 +9,7 @@ from backlint.frameworks.project import EMPTY, facts_from_text, package_facts
 from backlint.rule import filled
 from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.database.query_in_loop import QueryInLoop
-
-
-def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
-    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
-    assert not result.notifications, result.notifications
-    return [f.region.start_line for f in result.findings]
+from conftest import finding_lines
 
 
 def test_the_kinds_of_database_a_project_names() -> None:
@@ -37,11 +32,11 @@ def conversions(measurements):
 
 def test_queries_in_a_loop_on_a_project_whose_only_database_is_sqlite() -> None:
     sqlite = facts_from_text("SQLALCHEMY_DATABASE_URI = f'sqlite:///{DATABASE_PATH}'\n", "app/config.py")
-    assert _lines(QueryInLoop, _LOOP, facts=sqlite) == []
+    assert finding_lines(QueryInLoop, _LOOP, facts=sqlite) == []
     server = sqlite.merged(package_facts([("", b"flask\npsycopg2==2.9\n")]))
-    assert _lines(QueryInLoop, _LOOP, facts=server) == [3], "a server driver in the requirements: SQLite may be only the default"
+    assert finding_lines(QueryInLoop, _LOOP, facts=server) == [3], "a server driver in the requirements: SQLite may be only the default"
     default = facts_from_text("SQLALCHEMY_DATABASE_URI = os.getenv('DATABASE_URL', 'sqlite:///dev.db')\n", "app/config.py")
-    assert _lines(QueryInLoop, _LOOP, facts=default) == [3], "an environment may point it at a server"
+    assert finding_lines(QueryInLoop, _LOOP, facts=default) == [3], "an environment may point it at a server"
 
 
 def test_merging_keeps_every_fact_in_its_own_field() -> None:
@@ -121,4 +116,4 @@ def test_a_try_that_only_reads_the_request_and_answers_4xx_is_the_clients_error(
             return json_result({"error": "Could not place the order"}), 400
         return json_result(order)
     """
-    assert _lines(UnloggedErrorResponse, code, "app/api.py") == [31], "the try that does the work still answers unlogged"
+    assert finding_lines(UnloggedErrorResponse, code, "app/api.py") == [31], "the try that does the work still answers unlogged"

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
-from backlint.analysis import analyze_text
-from backlint.frameworks.project import EMPTY
 from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 from backlint.rules.errors.exception_leak import ExceptionLeak
-
-
-def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
-    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
-    assert not result.notifications, result.notifications
-    return [f.region.start_line for f in result.findings]
+from conftest import finding_lines
 
 
 def test_handing_the_session_to_a_background_task_is_not_a_write() -> None:
@@ -39,7 +32,7 @@ def test_handing_the_session_to_a_background_task_is_not_a_write() -> None:
         create_run_tasks(db, run.id)
         return run
     """
-    assert _lines(WritesWithoutTransaction, code, "app/api/indexes.py") == [19], "a project writer handed the session still writes"
+    assert finding_lines(WritesWithoutTransaction, code, "app/api/indexes.py") == [19], "a project writer handed the session still writes"
 
 
 def test_an_admin_or_default_dependency_keeps_errors_among_operators() -> None:
@@ -62,7 +55,7 @@ def test_an_admin_or_default_dependency_keeps_errors_among_operators() -> None:
         except Exception as e:
             raise HTTPException(status_code=500, detail=f"Unexpected error: {e}")
     """
-    assert _lines(ExceptionLeak, code, "app/api/processor.py") == [18]
+    assert finding_lines(ExceptionLeak, code, "app/api/processor.py") == [18]
 
 
 def test_a_settings_overlay_that_switches_debug_on_is_a_development_module() -> None:
@@ -73,9 +66,9 @@ def test_a_settings_overlay_that_switches_debug_on_is_a_development_module() -> 
     SECRET_KEY = os.environ.get("SECRET_KEY", "~&nN9d`bxmJL2[$HhYE9qAk=+4P:cf3b")
     DEBUG = True
     """
-    assert _lines(HardcodedSecret, overlay, "onadata/settings/docker.py") == []
+    assert finding_lines(HardcodedSecret, overlay, "onadata/settings/docker.py") == []
     production = overlay.replace("DEBUG = True", "DEBUG = False")
-    assert _lines(HardcodedSecret, production, "onadata/settings/production.py") == [5]
+    assert finding_lines(HardcodedSecret, production, "onadata/settings/production.py") == [5]
 
 
 def test_getters_given_the_same_key_read_one_object() -> None:
@@ -104,7 +97,7 @@ def test_getters_given_the_same_key_read_one_object() -> None:
         except Exception:
             raise HTTPException(status_code=404)
     """
-    assert _lines(UnloggedErrorResponse, code, "app/api/images.py") == [22], "two objects by two keys: not one miss"
+    assert finding_lines(UnloggedErrorResponse, code, "app/api/images.py") == [22], "two objects by two keys: not one miss"
 
 
 def test_a_settings_template_copied_before_use_is_not_deployed() -> None:
@@ -115,8 +108,8 @@ def test_a_settings_template_copied_before_use_is_not_deployed() -> None:
     ALLOWED_HOSTS = ["*"]
     INSTALLED_APPS = ["onadata.apps.main"]
     """
-    assert _lines(DebugEnabled, code, "onadata/settings/staging_example.py") == []
-    assert _lines(DebugEnabled, code, "onadata/settings/staging.py") == [2]
+    assert finding_lines(DebugEnabled, code, "onadata/settings/staging_example.py") == []
+    assert finding_lines(DebugEnabled, code, "onadata/settings/staging.py") == [2]
 
 
 def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass() -> None:
@@ -152,7 +145,7 @@ def test_a_read_that_decides_between_two_writes_is_beside_a_write_on_every_pass(
         contact_urn = models.ForeignKey(ContactURN, related_name="msgs", on_delete=models.PROTECT)
     """)
     facts = facts_from_text(code, "app/models.py")
-    assert _lines(QueryInLoop, code, "app/models.py", facts=facts) == [18], "no write beside it: the read runs alone"
+    assert finding_lines(QueryInLoop, code, "app/models.py", facts=facts) == [18], "no write beside it: the read runs alone"
 
 
 def test_a_row_read_in_a_try_whose_else_deletes_it_is_loaded_to_be_written() -> None:
@@ -179,7 +172,7 @@ def test_a_row_read_in_a_try_whose_else_deletes_it_is_loaded_to_be_written() -> 
                 names.append(service.name)
         return names
     """
-    assert _lines(QueryInLoop, code, "app/services.py") == [15]
+    assert finding_lines(QueryInLoop, code, "app/services.py") == [15]
 
 
 def test_a_find_or_create_written_out_and_committed_first_leaves_a_valid_row() -> None:
@@ -221,4 +214,4 @@ def test_a_find_or_create_written_out_and_committed_first_leaves_a_valid_row() -
         db.session.commit()
         return "OK"
     """
-    assert _lines(WritesWithoutTransaction, code, "app/api/cohorts.py") == [33], "a guard that is no lookup of the row"
+    assert finding_lines(WritesWithoutTransaction, code, "app/api/cohorts.py") == [33], "a guard that is no lookup of the row"

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 
-from backlint.analysis import analyze_text
-from backlint.frameworks.project import EMPTY
 from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
 from backlint.rules.errors.debug_enabled import DebugEnabled
-
-
-def _lines(rule: type, code: str, path: str = "app/services.py", facts=EMPTY, options=None) -> list[int]:  # type: ignore[no-untyped-def]
-    result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], facts)
-    assert not result.notifications, result.notifications
-    return [f.region.start_line for f in result.findings]
+from conftest import finding_lines
 
 
 def test_a_debug_level_constant_is_no_debug_switch() -> None:
@@ -23,8 +15,8 @@ def test_a_debug_level_constant_is_no_debug_switch() -> None:
         DEBUG = 10
         INFO = 20
     """
-    assert _lines(DebugEnabled, levels, "app/config.py") == []
-    assert _lines(DebugEnabled, levels.replace("DEBUG = 10", "DEBUG = 1"), "app/config.py") == [4]
+    assert finding_lines(DebugEnabled, levels, "app/config.py") == []
+    assert finding_lines(DebugEnabled, levels.replace("DEBUG = 10", "DEBUG = 1"), "app/config.py") == [4]
 
 
 def test_a_development_configuration_class_holds_development_values() -> None:
@@ -41,4 +33,4 @@ def test_a_development_configuration_class_holds_development_values() -> None:
     class Staging(Config):
         SECRET_KEY = "staging-notify-secret-key-8f3a"
     """
-    assert _lines(HardcodedSecret, code, "app/config.py") == [12]
+    assert finding_lines(HardcodedSecret, code, "app/config.py") == [12]
