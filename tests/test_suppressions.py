@@ -58,6 +58,48 @@ def test_a_suppression_where_the_flagged_value_was_built_is_honoured() -> None:
     assert [f.suppressed for f in noted.findings] == ["# noqa: S608"]
 
 
+_MULTILINE_SQL = [
+    # ruff reports S608 on a multi-line string at its last line: the comment goes after the quotes.
+    """
+def load(cur, ids):
+    query = f\"\"\"
+    SELECT * FROM t
+    WHERE id IN ({", ".join(f"'{x}'" for x in ids)})
+    \"\"\"  # noqa: S608
+    cur.execute(query)
+""",
+    # The comment on the first line of a parenthesised concatenation, the values built earlier.
+    """
+def save(cur, rows):
+    values = []
+    for row in rows:
+        values.append(f"({row.id}, '{row.name}')")
+    sql = (
+        f"INSERT INTO t (id, name)"  # noqa: S608
+        f" VALUES {', '.join(values)}"
+    )
+    cur.execute(sql)
+""",
+    # A multi-line string passed straight to execute().
+    """
+def load(cur, table):
+    cur.execute(f\"\"\"
+        SELECT * FROM {table}
+    \"\"\")  # noqa: S608
+""",
+]
+
+
+@pytest.mark.parametrize("code", _MULTILINE_SQL)
+def test_a_suppression_anywhere_on_the_statement_building_the_sql_is_honoured(code: str) -> None:
+    info = catalog.load().get("BL101")
+    assert info is not None and info.rule_class is not None
+    plain = analyze_text("app/db.py", code.replace("  # noqa: S608", ""), [(info.rule_class, {"strict": True})])
+    noted = analyze_text("app/db.py", code, [(info.rule_class, {"strict": True})])
+    assert [f.suppressed for f in plain.findings] == [None]
+    assert [f.suppressed for f in noted.findings] == ["# noqa: S608"]
+
+
 def _bl502(code: str) -> list[str | None]:
     info = catalog.load().get("BL502")
     assert info is not None and info.rule_class is not None

@@ -124,6 +124,8 @@ class _Pending:
     scope_name: str
     fixed: Sequence[tuple[int, int]] = ()
     """Spans of `message` that are the rule's own words (see `rule.filled`)."""
+    suppressible_at: Sequence[cst.CSTNode] = ()
+    """Other nodes on whose lines a suppression comment counts (see `Rule.report`)."""
 
 
 class FileContext:
@@ -277,9 +279,13 @@ class FileContext:
         redact: Sequence[cst.CSTNode],
         fix: FixSpec | None,
         fixed: Sequence[tuple[int, int]] = (),
+        suppressible_at: Sequence[cst.CSTNode] = (),
     ) -> None:
         self._pending.append(
-            _Pending(rule, node, message, level, tuple(related), tuple(redact), fix, self.statement(), self.scope_name(), tuple(fixed))
+            _Pending(
+                rule, node, message, level, tuple(related), tuple(redact), fix, self.statement(), self.scope_name(),
+                tuple(fixed), tuple(suppressible_at),
+            )
         )
 
 
@@ -459,6 +465,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         if p.statement is not None:
             wanted.append(p.statement)
         wanted.extend(n for n, _ in p.related)
+        wanted.extend(p.suppressible_at)
         wanted.extend(p.redact)
         if p.fix is not None:
             wanted.extend(e.node for e in p.fix.edits)
@@ -496,11 +503,12 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         first = min(region.start_line, stmt_region.start_line if stmt_region else region.start_line)
         comments = suppressions.python_comments(lines, first, region.start_line)
         relevant = [c for no, c in comments.items() if no in (first, region.start_line)]
-        for related_region in (region_of(n) for n, _ in p.related):
+        for elsewhere in (region_of(n) for n in (*(n for n, _ in p.related), *p.suppressible_at)):
             # A suppression comment where the flagged value was built (an S608 code on the line that
-            # formats the SQL, say) is where another tool's users wrote it.
-            if related_region is not None:
-                relevant.extend(suppressions.python_comments(lines, related_region.start_line, related_region.start_line).values())
+            # formats the SQL, or after the closing quotes of a multi-line one, where ruff wants it)
+            # is where another tool's users wrote it.
+            if elsewhere is not None:
+                relevant.extend(suppressions.python_comments(lines, elsewhere.start_line, elsewhere.end_line).values())
         relevant.extend(c for start, end, c in block_disables if start <= region.start_line <= end)
         suppressed = suppressions.suppressing_comment(p.rule.ID, relevant, p.rule.PEER_CODES)
         if hashes is None:

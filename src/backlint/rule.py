@@ -132,15 +132,18 @@ class Rule:
         related: Sequence[tuple[cst.CSTNode, str]] = (),
         redact: Sequence[cst.CSTNode] = (),
         fix: FixSpec | None = None,
+        suppressible_at: Sequence[cst.CSTNode] = (),
         **fields: Any,
     ) -> None:
         """Report `node`. The message is `message`, or MESSAGE filled with `fields`.
 
         `related` are other places worth showing (where a value was built, for instance);
-        `redact` are nodes whose text must never appear in any output (secrets).
+        `redact` are nodes whose text must never appear in any output (secrets);
+        `suppressible_at` are other nodes on whose lines a suppression comment counts (where a
+        peer tool reports the same problem), besides the finding's and the related nodes' lines.
         """
         text, fixed = (message, ()) if message is not None else filled(self.MESSAGE, fields)
-        self.ctx.add_finding(self, node, text, level or self.LEVEL, related, redact, fix, fixed)
+        self.ctx.add_finding(self, node, text, level or self.LEVEL, related, redact, fix, fixed, suppressible_at)
 
 
 def filled(template: str, fields: Mapping[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:

@@ -1,7 +1,8 @@
 """Inline suppressions: `# backlint: ignore[BL101]`, `# backlint: ignore` and `# noqa: BL101`.
 
 A comment suppresses a finding when it is on the finding's first line or on the first line of
-the statement that holds it. Ids may be prefixes (`ignore[BL1]` covers BL101-BL199). A bare
+the statement that holds it, or on a line of a place the rule names as where the flagged value
+was built (the lines of a multi-line SQL string, where ruff wants its `# noqa: S608`). Ids may be prefixes (`ignore[BL1]` covers BL101-BL199). A bare
 `# noqa` does not suppress backlint findings: it is too often there for another linter.
 JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint: ignore */`.
 

@@ -7,7 +7,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database, project, sql_text
 from backlint.frameworks.strings import Built, builds
-from backlint.frameworks.values import Env, Kind, Origin, Origins
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.syntax import contains
 
@@ -500,7 +500,10 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             related = []
             if built.site is not None and not contains(sink.sql, built.site):
                 related.append((built.site, "the SQL text is built here"))
-            self.report(sink.sql, how=how, source=origin.what, sink=sink.label, related=related)
+            # ruff and bandit report S608 where the text is formatted, and want a multi-line string's
+            # `# noqa` after its closing quotes: those lines hold the comments a user already wrote.
+            where_built = [sink.sql, *(value for value, _ in assigned_values(env, sink.sql) if value is not sink.sql)]
+            self.report(sink.sql, how=how, source=origin.what, sink=sink.label, related=related, suppressible_at=where_built)
             return
 
     def _problem(
