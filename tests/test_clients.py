@@ -48,7 +48,29 @@ def test_client_files_by_nearest_package_and_server_routes_of_full_stack_apps() 
         "broken/x.js": "fetch(url)",
     })
     found = clients.client_files([rel for rel in files if not rel.endswith("package.json")], files.get)
-    assert found == {"web/lib/api.ts": "web", "desktop/src/main/ipc.ts": "desktop"}
+    assert found == {"web/lib/api.ts": "web/package.json", "desktop/src/main/ipc.ts": "desktop/package.json"}
+
+
+def test_javascript_inside_a_python_package_is_its_front_end() -> None:
+    files = _files({
+        "gis/__init__.py": "",
+        "gis/auth/__init__.py": "",
+        "gis/auth/nodepkg/package.json": {"name": "@gis/auth", "type": "module"},
+        "gis/auth/nodepkg/store/UpdateStore.ts": "export const poll = () => fetch('/api/update')",
+        "gis/webmap/__init__.py": "",
+        "gis/webmap/nodepkg/package.json": {"dependencies": {"antd": "6"}},
+        "gis/webmap/nodepkg/parser.ts": "export function parse(s) { try { return f(s) } catch { return [] } }",
+        "gis/blog/static/blog/app.js": "$.ajax({url: '/x'})",  # a Django app's static files
+        "gis/relay/package.json": {"dependencies": {"express": "4"}},  # a server, wherever it lives
+        "gis/relay/index.js": "app.get('/', h)",
+        "tools/sync.js": "fetch(url)",  # no Python package around it: kept
+    })
+    found = clients.client_files([rel for rel in files if rel.endswith((".ts", ".js"))], files.get)
+    assert found == {
+        "gis/auth/nodepkg/store/UpdateStore.ts": "gis/__init__.py",
+        "gis/webmap/nodepkg/parser.ts": "gis/__init__.py",
+        "gis/blog/static/blog/app.js": "gis/__init__.py",
+    }
 
 
 def test_scan_skips_a_client_package_with_one_note(tmp_path) -> None:

@@ -16,6 +16,11 @@ that say they run on the server (`"use server"`, `import "server-only"`, `next/s
 client package that depends on a database client (`pg`, `prisma`...) is kept whole. Files with no
 `package.json` above them, or under one that cannot be read, are kept.
 
+JavaScript and TypeScript inside a Python package (a directory with `__init__.py` above them) is
+the front end that package serves: a Django app's `static/`, a Pyramid component's `nodepkg/` of
+MobX stores. Such files are left out too, unless their `package.json` names a server or a
+database client among its runtime dependencies: a Python package's server is its Python code.
+
 Generated JavaScript is left out too, wherever it lies: minified files and bundles (a
 content-hashed name like `7340.67cf0252.js`, webpack's runtime markers, or lines that average
 hundreds of characters; `*.min.js` and `*.bundle.js` are in the default excludes). Nobody reviews a bundle; its sources are reviewed where
@@ -108,12 +113,14 @@ _BANNER = re.compile(rb"\s*(?:/\*!|/\*\*?[^*]*?(?:@license|\blicen[sc]ed?\b|\(c\
 
 
 def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> dict[str, str]:
-    """The files among `rels` (project-relative POSIX paths) that belong to a client package,
-    with that package's directory. `read(rel)` gives a project-relative file's bytes, or None."""
-    kinds: dict[str, tuple[str, str | None]] = {}  # directory -> (package directory, kind)
+    """The files among `rels` (project-relative POSIX paths) that run in a browser or on a desktop,
+    each with what says so: the client package's `package.json`, or the `__init__.py` of the Python
+    package holding it. `read(rel)` gives a project-relative file's bytes, or None."""
+    packages: dict[str, tuple[str, str | None, bool]] = {}  # directory -> (package directory, kind, serves)
+    python: dict[str, str | None] = {}  # directory -> the outermost Python package around it
 
-    def package_of(directory: str) -> tuple[str, str | None]:
-        known = kinds.get(directory)
+    def package_of(directory: str) -> tuple[str, str | None, bool]:
+        known = packages.get(directory)
         if known is not None:
             return known
         data = read(f"{directory}/package.json" if directory else "package.json")
@@ -121,26 +128,45 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
             try:
                 manifest = json.loads(data)
             except ValueError:
-                found: tuple[str, str | None] = (directory, None)
+                found: tuple[str, str | None, bool] = (directory, None, True)
             else:
-                found = (directory, package_kind(manifest) if isinstance(manifest, dict) else None)
+                if isinstance(manifest, dict):
+                    found = (directory, package_kind(manifest), bool(_dependencies(manifest, ("dependencies",)) & (_SERVER | _DATA)))
+                else:
+                    found = (directory, None, True)
         elif directory:
-            found = package_of(str(PurePosixPath(directory).parent) if "/" in directory else "")
+            found = package_of(_parent(directory))
         else:
-            found = ("", None)
-        kinds[directory] = found
+            found = ("", None, False)
+        packages[directory] = found
         return found
+
+    def python_package(directory: str) -> str | None:
+        if directory in python:
+            return python[directory]
+        outer = python_package(_parent(directory)) if directory else None
+        if outer is None and read(f"{directory}/__init__.py" if directory else "__init__.py") is not None:
+            outer = directory
+        python[directory] = outer
+        return outer
 
     out: dict[str, str] = {}
     for rel in rels:
         if rel.startswith("../") or rel.startswith("/"):
             continue
         directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
-        package, kind = package_of(directory)
+        package, kind, serves = package_of(directory)
         if kind is None:
+            home = None if serves else python_package(directory)
+            if home is not None:
+                out[rel] = f"{home}/__init__.py" if home else "__init__.py"
             continue
         inside = rel[len(package) + 1:] if package else rel
         if kind == "full-stack" and (_SERVER_PATH.search(inside) or _SERVER_CODE.search((read(rel) or b"").decode("utf-8", "replace"))):
             continue
-        out[rel] = package
+        out[rel] = f"{package}/package.json" if package else "package.json"
     return out
+
+
+def _parent(directory: str) -> str:
+    return str(PurePosixPath(directory).parent) if "/" in directory else ""
