@@ -53,6 +53,8 @@ def test_client_files_by_nearest_package_and_server_routes_of_full_stack_apps() 
 
 def test_javascript_inside_a_python_package_is_its_front_end() -> None:
     files = _files({
+        "__init__.py": "",  # at the root of the scan: says nothing
+        "web/app.ts": "app.get('/', h)",
         "gis/__init__.py": "",
         "gis/auth/__init__.py": "",
         "gis/auth/nodepkg/package.json": {"name": "@gis/auth", "type": "module"},

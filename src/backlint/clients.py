@@ -142,10 +142,13 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
         return found
 
     def python_package(directory: str) -> str | None:
+        # (Not the scan's root: an `__init__.py` there says little about the folders beside it.)
+        if not directory:
+            return None
         if directory in python:
             return python[directory]
-        outer = python_package(_parent(directory)) if directory else None
-        if outer is None and read(f"{directory}/__init__.py" if directory else "__init__.py") is not None:
+        outer = python_package(_parent(directory))
+        if outer is None and read(f"{directory}/__init__.py") is not None:
             outer = directory
         python[directory] = outer
         return outer
@@ -159,7 +162,7 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
         if kind is None:
             home = None if serves else python_package(directory)
             if home is not None:
-                out[rel] = f"{home}/__init__.py" if home else "__init__.py"
+                out[rel] = f"{home}/__init__.py"
             continue
         inside = rel[len(package) + 1:] if package else rel
         if kind == "full-stack" and (_SERVER_PATH.search(inside) or _SERVER_CODE.search((read(rel) or b"").decode("utf-8", "replace"))):
