@@ -34,3 +34,36 @@ def test_a_development_configuration_class_holds_development_values() -> None:
         SECRET_KEY = "staging-notify-secret-key-8f3a"
     """
     assert finding_lines(HardcodedSecret, code, "app/config.py") == [12]
+
+
+def test_a_bare_provider_prefix_is_a_stand_in() -> None:
+    code = """
+    PLATFORMS = [
+        {"name": "openai", "api_key": "sk-proj-"},
+        {"name": "anthropic", "api_key": "sk-ant-"},
+        {"name": "azure", "api_key": "sk-proj-4fQ8zR2mXc9LwT7vN1bK"},
+    ]
+    """
+    assert finding_lines(HardcodedSecret, code, "app/settings.py") == [5]
+
+
+def test_the_anonymous_login_is_public() -> None:
+    code = """
+    class Consumer:
+        AMQP_USER_PASS = "anonymous"
+        AMQP_ADMIN_PASS = "k2Pq9xWv4s"
+    """
+    assert finding_lines(HardcodedSecret, code, "app/consumer.py") == [4]
+
+
+def test_a_command_named_for_development_seeds_a_local_database() -> None:
+    code = """
+    from django.core.management.base import BaseCommand
+
+    USER_PASSWORD = "Qwerty123"
+
+    class Command(BaseCommand):
+        help = "Creates a simple database for local development"
+    """
+    assert finding_lines(HardcodedSecret, code, "temba/utils/management/commands/dev_db.py") == []
+    assert finding_lines(HardcodedSecret, code, "temba/utils/management/commands/rotate_keys.py") == [4]

@@ -67,6 +67,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "token", "key", "api", "apikey", "value", "dummy", "fake", "sample", "example", "examples", "test",
         "testing", "tests", "placeholder", "redacted", "none", "null", "nil", "undefined", "default", "todo",
         "fixme", "xxx", "foo", "bar", "baz", "qux", "dev", "development", "local", "localhost", "debug", "demo",
+        "anonymous",  # the public login of anonymous FTP and open-data feeds
         "unset", "empty", "na", "tbd", "string", "str", "mock", "stub", "notasecret", "not", "real", "this",
         "that", "goes", "in", "to", "be", "of", "for", "with", "secretkey", "secret_key", "mysecret",
         "mypassword", "yourpassword", "yoursecret", "yourkey", "yourtoken", "supersecret", "generate", "generated",
@@ -231,6 +232,8 @@ def is_placeholder(value: str) -> bool:
     if words and all(_spelled(w, _HEX_FILLER) for w in words):
         return True  # `deadbeef-dead-beef-...`, `cafebabe`: the classic hex fillers
     prefixed = _PROVIDER_PREFIX.match(v)
+    if prefixed and len(v) <= 12 and v[-1] in "-_":
+        return True  # `sk-proj-`, `sk-ant-`, `xoxb-`: the prefix alone, the key left to fill in
     if prefixed and v[prefixed.end():] and all(
         w in _PLACEHOLDER_WORDS or w == "valid" or (w.isdigit() and w in _COUNTING) for w in _words(v[prefixed.end():])
     ):

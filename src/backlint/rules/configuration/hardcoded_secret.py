@@ -620,8 +620,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # (`settings/local_dev.py` with `DEBUG = True`), or a development overlay of the base
         # settings (`settings/dev.py` doing `from .base import *`), is never the production module;
         # nor is an overlay, whatever its name, that switches DEBUG on (`settings/docker.py`).
+        # A command named for development (`management/commands/dev_db.py`) builds a local
+        # database for a developer, with the sample users' passwords.
         self._template = (
             project.is_template_path(ctx.path) or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
+            or ((project.is_command_path(ctx.path) or project.is_cli_path(ctx.path)) and project.is_dev_path(ctx.path))
             or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path)
                 and (_DEBUG_ON.search(ctx.text) is not None or _OVERLAY.search(ctx.text) is not None))
             or (project.is_settings_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None and _OVERLAY.search(ctx.text) is not None)
