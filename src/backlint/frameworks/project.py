@@ -52,7 +52,7 @@ _MIGRATION_PATH = re.compile(
     r"|(^|/)alembic(_\w+)?/(.*/)?[^/]+\.py$"  # all an Alembic folder holds: its helpers, post-upgrade data scripts
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/"
-                          r"|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
+                          r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
 
@@ -101,7 +101,7 @@ def is_operator_path(path: str) -> bool:
 
 
 def is_script_path(path: str) -> bool:
-    """Files in scripts/, tools/, dev/, bin/..., and packaging and task-runner files (setup.py,
+    """Files in scripts/, tools/, dev/, bin/..., a top-level samples/, and packaging and task-runner files (setup.py,
     hatch_build.py, noxfile.py, fabfile.py): run by hand or by a build, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
 

@@ -275,7 +275,7 @@ client = httpx.Client(timeout=10)
                 self._explicit_none(node, f"`{name}()`")
         elif isinstance(func, cst.Attribute) and func.attr.value in _VERBS:
             factory = self._client_factory(func.value)
-            if factory in _SESSION_FACTORIES:
+            if factory in _SESSION_FACTORIES and not self._adapter_mounted(func.value):
                 self._missing(node, f"`{self.ctx.code(func)}()` on a requests.Session")
             elif factory == "httpx.Client":
                 self._explicit_none(node, f"`{self.ctx.code(func)}()`")
@@ -292,6 +292,28 @@ client = httpx.Client(timeout=10)
                 if name in _SESSION_FACTORIES or name in _HTTPX_CLIENTS:
                     return name
         return None
+
+    def _adapter_mounted(self, receiver: cst.BaseExpression) -> bool:
+        """The session got an adapter of the project's own (`session.mount(url,
+        TimeoutHTTPAdapter(30))`) in the class (for `self.session`) or function that uses it: the
+        usual way to give every request a default timeout."""
+        holder = self.ctx.enclosing_class() if self.ctx.code(receiver).startswith("self.") else self.ctx.function()
+        if holder is None:
+            holder = self.ctx.module
+        mounted: set[str] = self.ctx.memo(("project-adapters", id(holder)), lambda: self._project_adapters(self.ctx.code(holder)))
+        return "".join(self.ctx.code(receiver).split()) in mounted
+
+    def _project_adapters(self, code: str) -> set[str]:
+        """The receivers of `x.mount(prefix, Adapter(...))` calls in `code` whose adapter is not
+        one of requests' own."""
+        found: set[str] = set()
+        if ".mount(" not in code:
+            return found
+        for m in _MOUNT.finditer(code):
+            adapter = self.ctx.imports.qualify(cst.parse_expression(m.group("adapter"))) or m.group("adapter")
+            if not (adapter.startswith(("requests.", "urllib3.")) or adapter == "HTTPAdapter"):
+                found.add(m.group("receiver"))
+        return found
 
     def _missing(self, call: cst.Call, label: str) -> None:
         if keyword_arg(call, "timeout") is not None or _has_kwargs(call) or self._in_command():
@@ -329,5 +351,7 @@ def _local_url(call: cst.Call) -> bool:
     return start is not None and bool(_LOCAL_URL.match(start))
 
 
+_MOUNT = re.compile(r"(?P<receiver>[A-Za-z_][\w.]*)\.mount\([^,()]*(?:\([^()]*\))?[^,()]*,\s*(?P<adapter>[A-Za-z_][\w.]*)\(")
+"""`session.mount(prefix, Adapter(` on one line (the receiver and the adapter's class)."""
 _LOCAL_URL = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)[:/]")
 
