@@ -41,10 +41,12 @@ class RequestWithoutTimeout(Rule):
     with `asyncio.wait_for` or `asyncio.timeout`, which is why it is switched off), calls that forward
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
     (which may set a default in an adapter; also one bound to the name `requests`:
-    `requests = RequestSession()`, or a parameter so named), `urlopen` and `http.client` in a project that sets a
+    `requests = RequestSession()`, or a parameter so named), a `requests.Session` given an adapter
+    of your own (`session.mount(url, TimeoutHTTPAdapter(30))`, the usual way to set a default
+    timeout), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
-    scripts/, tools/, bin/..., or run as `__main__` or as a click/typer program of its own without
+    scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
     a web framework), Django management
     commands, schema migrations, and click or typer commands wherever they live: an operator's
     process, which its operator can interrupt, where no server worker waits."""
