@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
 from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
 from conftest import finding_lines
 
@@ -42,3 +43,18 @@ def test_a_top_level_samples_folder_holds_hand_run_demos() -> None:
     """
     assert finding_lines(RequestWithoutTimeout, code, "samples/zaqar/subscriber_service_sample.py") == []
     assert finding_lines(RequestWithoutTimeout, code, "lims/samples/services.py") == [5]
+
+
+def test_data_loaders_pull_from_other_services_in_the_background() -> None:
+    code = """
+    from django.db import IntegrityError
+
+    from app.models import Course, CourseRun
+
+    class CoursesApiDataLoader:
+        def ingest(self, body):
+            course = Course.objects.create(title=body["title"])
+            CourseRun.objects.create(course=course, key=body["key"])
+    """
+    assert finding_lines(WritesWithoutTransaction, code, "app/course_metadata/data_loaders/api.py") == []
+    assert finding_lines(WritesWithoutTransaction, code, "app/course_metadata/api.py") == [9]

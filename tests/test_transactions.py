@@ -78,3 +78,53 @@ def test_a_context_manager_of_the_project_that_opens_a_transaction_is_one(tmp_pa
     (tmp_path / "core").mkdir()
     (tmp_path / "core" / "tracing.py").write_text(TRACING)
     assert _bl104(tmp_path) == []
+
+
+WRAPPER = '''
+from django.db import transaction
+from rest_framework.response import Response
+
+
+def writable_request_wrapper(method):
+    def inner(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return method(*args, **kwargs)
+        except ValueError as exc:
+            return Response(str(exc), status=400)
+    return inner
+
+
+def logged(method):
+    def inner(*args, **kwargs):
+        with transaction.atomic():
+            pass
+        return method(*args, **kwargs)
+    return inner
+'''
+
+WRAPPED = '''
+from rest_framework import viewsets
+
+from orders.models import Order, OrderLine
+from orders.wrappers import writable_request_wrapper, logged
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    @writable_request_wrapper
+    def create(self, request):
+        order = Order.objects.create(**request.data)
+        OrderLine.objects.create(order=order)
+
+    @logged
+    def update(self, request):
+        order = Order.objects.create(**request.data)
+        OrderLine.objects.create(order=order)
+'''
+
+
+def test_a_decorator_of_the_project_running_the_function_in_a_transaction_is_one(tmp_path: Path) -> None:
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "views.py").write_text(WRAPPED)
+    (tmp_path / "orders" / "wrappers.py").write_text(WRAPPER)
+    assert _bl104(tmp_path) == ["orders/views.py:17"]

@@ -171,7 +171,7 @@ _DATABASE_HINT_LITERALS = ("sqlite", "Sqlite", "postgres", "Postgres", "mysql", 
                            "Cockroach", "psycopg", "asyncpg", "pyodbc", "pg8000")
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, "contextmanager", "aiohttp",
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, "contextmanager", "atomic(", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
@@ -543,9 +543,7 @@ def _with_ancestors(classes: Iterable[str], bases: frozenset[tuple[str, str]]) -
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
     servers = frozenset({path}) if "aiohttp" in text and serves_with_aiohttp(text) else frozenset()
-    wrappers = frozenset(
-        m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))
-    ) if "contextmanager" in text and "atomic(" in text else frozenset()
+    wrappers = _atomic_wrappers(text) if "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
@@ -985,6 +983,22 @@ _LOG_REFERENCE = re.compile(r"\b(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)\.(?:d
 named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
 
 
+def _atomic_wrappers(text: str) -> frozenset[str]:
+    """The module's context managers that open a transaction (`@contextmanager` around `with
+    transaction.atomic():`), and its decorators that run the function they wrap inside one
+    (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`)."""
+    found = {m.group(1) for m in _CONTEXT_MANAGER.finditer(text) if _TRANSACTION_OPENED.search(_body(text, m))} \
+        if "contextmanager" in text else set()
+    for m in _DECORATOR_DEF.finditer(text):
+        body = _body(text, m)
+        opened = _TRANSACTION_OPENED.search(body)
+        if opened and "def " in body[:opened.start()] and re.search(rf"\b{m.group(2)}\(", _body(body, opened)):
+            found.add(m.group(1))
+    return frozenset(found)
+
+
+_DECORATOR_DEF = re.compile(r"^def[ \t]+(\w+)\([ \t]*(\w+)[ \t]*\)[ \t]*(?:->[^:\n]*)?:", re.M)
+"""A module-level function of one parameter: a decorator, when it defines and returns a wrapper."""
 _RESTFUL_ABORT = re.compile(r"^[ \t]*from[ \t]+flask_rest(?:ful|x|plus)[ \t]+import[^\n]*\babort\b", re.M)
 _CONTEXT_MANAGER = re.compile(r"^[ \t]*@(?:contextlib\.)?contextmanager[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*def[ \t]+(\w+)\(", re.M)
 _TRANSACTION_OPENED = re.compile(r"^[ \t]*with[ \t]+(?:transaction\.)?atomic\(", re.M)

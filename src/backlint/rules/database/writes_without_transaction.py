@@ -85,7 +85,9 @@ class WritesWithoutTransaction(Rule):
     Left alone: writes inside `transaction.atomic()`, `session.begin()`, `engine.begin()`,
     `conn.transaction()` or `with conn:` (DB-API), the project's own context managers that open one
     (`@contextmanager` around `with transaction.atomic():`, in any module of the scan, used in a
-    `with` or as a decorator), functions decorated with `@transaction.atomic`,
+    `with` or as a decorator) and its decorators that run the function they wrap inside one
+    (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`),
+    functions decorated with `@transaction.atomic`,
     writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
@@ -110,7 +112,8 @@ class WritesWithoutTransaction(Rule):
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
     serializers, forms, services, CRUD, repository and handler modules, outside packages of
-    background code (`sync/`, `tasks/`, `jobs/`, `workers/`, `management/`... at any depth).
+    background code (`sync/`, `tasks/`, `jobs/`, `workers/`, `management/`, data loaders and
+    importers... at any depth).
     Maintenance, start-up, sync and background code (model methods, scheduled jobs) is re-run
     until it completes, and nobody is served its half-done state."""
 
@@ -883,11 +886,12 @@ _REQUEST_WORDS = frozenset({"view", "views", "api", "apis", "route", "routes", "
                             "dao", "daos", "store", "stores"})
 _BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs", "signal", "signals", "scheduler",
                                "schedulers", "cron", "worker", "workers", "command", "commands", "fixture",
-                               "fixtures", "startup", "boot", "sync", "admin", "migration", "migrations"})
+                               "fixtures", "startup", "boot", "sync", "admin", "migration", "migrations", "loader",
+                               "loaders", "importer", "importers"})
 
 
 _BACKGROUND_DIRS = frozenset({"sync", "tasks", "jobs", "workers", "cron", "scheduler", "schedulers", "management",
-                              "migrations"})
+                              "migrations", "loaders", "data_loaders", "importers", "ingestion", "etl"})
 """Packages of background code, at any depth above the module."""
 
 
