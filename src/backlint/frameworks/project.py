@@ -44,6 +44,20 @@ def is_settings_path(path: str) -> bool:
     return bool(_SETTINGS_PATH.search(path))
 
 
+def is_development_settings(path: str, text: str) -> bool:
+    """A development environment's settings module, never the production one: one named for
+    development (`settings/local_dev.py`, `settings/dev.py`) that switches DEBUG on or layers over
+    a sibling's settings (`from .base import *`), or one of any name that does both
+    (`settings/docker.py`, `settings/devstack.py`)."""
+    if not is_settings_path(path):
+        return False
+    debug_on, overlay = _DEBUG_ON.search(text) is not None, _OVERLAY.search(text) is not None
+    return (debug_on and overlay) or (is_dev_path(path) and (debug_on or overlay))
+
+
+_OVERLAY = re.compile(r"^from\s+(?:\.\w*|[\w.]*\bsettings\.\w+)\s+import\s+\*", re.M)
+"""`from .base import *`, `from onadata.settings.common import *`: a settings module layered over a sibling's."""
+_DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _MIGRATION_PATH = re.compile(
     r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
     r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
@@ -318,6 +332,12 @@ class ProjectFacts:
     database server (a `postgresql://` or `mysql://` URL, a server driver imported or required,
     Django's `postgresql` backend), "configurable" for a SQLite default the environment
     overrides (`os.environ.get("DATABASE_URL", "sqlite:///dev.db")`)."""
+    eager_lookups: frozenset[tuple[str, str]] = frozenset()
+    """(relation, relation of its rows) pairs some query of the project loads eagerly: the steps
+    of `prefetch_related("seats__type")`, `select_related(...)` and `Prefetch("seats",
+    queryset=Seat.objects.select_related("type"))` lookups, and of lookup lists named for it
+    (`PREFETCH_FIELDS = ["seats__type"]`). A model method or serializer looping over
+    `self.seats.all()` to read `seat.type` is written for such a caller's prefetched rows."""
 
     def embedded_database(self) -> bool:
         """Whether the project's only database is a SQLite file: SQLite answers in the process,
@@ -371,6 +391,7 @@ class ProjectFacts:
             self.session_factories | other.session_factories,
             self.constant_functions | other.constant_functions,
             self.databases | other.databases,
+            self.eager_lookups | other.eager_lookups,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -487,7 +508,8 @@ class ProjectFacts:
 
     def overridden(self, path: str, name: str) -> bool:
         """Whether setting `name` of the settings module at `path` is assigned again by a sibling."""
-        return (path.rsplit(".", 1)[0], name) in self.overridden_settings
+        module = path.rsplit(".", 1)[0]
+        return (module, name) in self.overridden_settings or (module, "*") in self.overridden_settings
 
 
 EMPTY = ProjectFacts()
@@ -522,9 +544,15 @@ def _overrides(path: str, text: str) -> frozenset[tuple[str, str]]:
         if not base or (not dots and "." not in module):
             continue
         target = f"{directory}/{base}" if directory else base
-        names = {n for n in _UPPER_ASSIGN.findall(text[m.end():])}
+        rest = text[m.end():]
+        names = {n for n in _UPPER_ASSIGN.findall(rest)}
+        if _NAMESPACE_UPDATE.search(rest):
+            names.add("*")  # `vars().update(yaml.safe_load(f))`: a file the deployment writes sets any of them
         out.update((target, name) for name in names)
     return frozenset(out)
+
+
+_NAMESPACE_UPDATE = re.compile(r"\b(?:vars|globals)\(\)\.update\(")
 
 
 def _with_ancestors(classes: Iterable[str], bases: frozenset[tuple[str, str]]) -> Iterator[str]:
@@ -552,13 +580,16 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
     databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
         and not is_migration_path(path) else frozenset()
+    lookups = _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text) \
+        and not is_test_path(path) else frozenset()
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or lookups or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
-                                self_logging_functions=self_logging, databases=databases, constant_functions=constants)
+                                self_logging_functions=self_logging, databases=databases, constant_functions=constants,
+                                eager_lookups=lookups)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -655,6 +686,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         self_logging_functions=self_logging,
         databases=databases,
         constant_functions=constants,
+        eager_lookups=lookups,
     )
 
 
@@ -802,6 +834,33 @@ def _dependency_aliases(text: str) -> frozenset[str]:
                      if _DEPENDENCY.search(_call_arguments(text, m.end(), 2000, "[]")))
 
 
+def _eager_lookups(text: str) -> frozenset[tuple[str, str]]:
+    """The (relation, next relation) steps of the lookups `text` loads eagerly (see
+    `ProjectFacts.eager_lookups`)."""
+    found: set[tuple[str, str]] = set()
+    for m in _EAGER_LOADING.finditer(text):
+        if m.group("list"):
+            opening = m.group("list")
+            args = _call_arguments(text, m.end(), 4000, "()" if opening == "(" else opening + {"[": "]", "{": "}"}[opening])
+        else:
+            args = _call_arguments(text, m.end(), 4000)
+        paths = [p.split("__") for p in _QUOTED_LOOKUP.findall(args)]
+        if m.group("prefetch") and paths:
+            # `Prefetch("seats", queryset=Seat.objects.select_related("type"))`: the rows of the
+            # first lookup come with the relations its queryset selects
+            head = paths[0][-1]
+            found.update((head, p[0]) for p in paths[1:])
+        for p in paths:
+            found.update(zip(p, p[1:]))
+    return frozenset(found)
+
+
+_EAGER_LOADING = re.compile(
+    r"(?:\.(?:select_related|prefetch_related)|\bprefetch_related_objects|(?P<prefetch>\bPrefetch))\("
+    r"|^[ \t]*\w*(?:prefetch|PREFETCH|select_related|SELECT_RELATED)\w*[ \t]*(?::[^=\n]*)?=[ \t]*(?P<list>[(\[{])",
+    re.M,
+)
+_QUOTED_LOOKUP = re.compile(r"['\"](\w+(?:__\w+)*)['\"]")
 _DEPENDENCY = re.compile(r"\b(?:Depends|Security)\(")
 _GET_QUERYSET = re.compile(r"^[ \t]+def get_queryset\(", re.M)
 _SELECTED = re.compile(r"\.(?:select_related|prefetch_related)\(([^)]*)\)")

@@ -1388,6 +1388,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return  # `for a in obj.aliases.all(): a.alias`: a column of every model `aliases` leads to
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
+            if (_relation_of(loop.iterable), rel) in facts.eager_lookups and self._callers_rows(loop.iterable):
+                return  # `for seat in self.seats.all(): seat.type`, and a view prefetches `seats__type`
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
                 return
@@ -1396,6 +1398,20 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                       else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
+
+    def _callers_rows(self, iterable: cst.BaseExpression) -> bool:
+        """Whether a loop reads all of a relation of `self` or of a parameter (`self.seats.all()`,
+        `obj.seats.all()` in a serializer method): the rows of an object its caller loaded, which
+        the caller's prefetch serves. (`filter()`, `order_by()`... start a new query, which no
+        prefetch serves.)"""
+        if isinstance(iterable, cst.Call) and not set(database.chain_methods(iterable)) <= {"all"}:
+            return False
+        root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        return root.value in ("self", "cls") or any(isinstance(v, cst.Param) for v, _ in assigned_values(Env.here(self.ctx), root))
 
     def _relation_target(self, iterable: cst.BaseExpression) -> str | None:
         """The model a loop over a relation's rows reads (`self.reactions.all()` -> Reaction)."""
