@@ -130,7 +130,7 @@ class HardcodedSecret(Rule):
     in `_type`, `_url`, `_field`, `_template`, `_header`..., environment variable names, enum
     members, values shown on a page or sent in a response body (`render(..., {"secret": ...})`),
     settings of a base module that the production settings module star-imports and sets again
-    (or that ends by loading an overrides module a deployment writes: `from .local_settings import *`,
+    (or updates from a file the deployment writes: `vars().update(yaml.safe_load(f))`; or that ends by loading an overrides module a deployment writes: `from .local_settings import *`,
     `exec(f.read(), globals())`),
     stored password hashes (`$2b$...`, `pbkdf2_sha256$...`), field-name mappings (`{"password":
     "pass", ...}`), query predicates on a column (`User.password == "x"`), `login()` on objects
@@ -625,9 +625,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
         self._template = (
             project.is_template_path(ctx.path) or project.is_seed_path(ctx.path) or _TEST_SETTINGS.search(ctx.path) is not None
             or ((project.is_command_path(ctx.path) or project.is_cli_path(ctx.path)) and project.is_dev_path(ctx.path))
-            or (project.is_settings_path(ctx.path) and project.is_dev_path(ctx.path)
-                and (_DEBUG_ON.search(ctx.text) is not None or _OVERLAY.search(ctx.text) is not None))
-            or (project.is_settings_path(ctx.path) and _DEBUG_ON.search(ctx.text) is not None and _OVERLAY.search(ctx.text) is not None)
+            or project.is_development_settings(ctx.path, ctx.text)
             or _BENCHMARK_PATH.search(ctx.path) is not None or _EXAMPLE_DIR.search(ctx.path) is not None
         )
 
@@ -976,10 +974,7 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
     return frozenset(refused)
 
 
-_OVERLAY = re.compile(r"^from\s+(?:\.\w*|[\w.]*\bsettings\.\w+)\s+import\s+\*", re.M)
-"""`from .base import *`, `from onadata.settings.common import *`: a settings module layered over a sibling's."""
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
-_DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles)/|(^|/)noxfile\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)

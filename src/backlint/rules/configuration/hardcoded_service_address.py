@@ -392,8 +392,10 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         return []
 
     def visit_Module(self, node: cst.Module) -> None:
-        # Scripts run by hand, and template settings files copied into the real (ignored) ones.
-        self._script = self.ctx.is_standalone_script() or project.is_template_path(self.ctx.path)
+        # Scripts run by hand, template settings files copied into the real (ignored) ones, and a
+        # development environment's settings (`settings/devstack.py` switching DEBUG on over production's).
+        self._script = self.ctx.is_standalone_script() or project.is_template_path(self.ctx.path) \
+            or project.is_development_settings(self.ctx.path, self.ctx.text)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or any(a.keyword is not None and a.keyword.value in ("app", "transport") for a in node.args):
