@@ -501,7 +501,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             if built.site is not None and not contains(sink.sql, built.site):
                 related.append((built.site, "the SQL text is built here"))
             # ruff and bandit report S608 where the text is formatted, and want a multi-line string's
-            # `# noqa` after its closing quotes: those lines hold the comments a user already wrote.
+            # `noqa` comment after its closing quotes: those lines hold the comments a user already wrote.
             where_built = [sink.sql, *(value for value, _ in assigned_values(env, sink.sql) if value is not sink.sql)]
             self.report(sink.sql, how=how, source=origin.what, sink=sink.label, related=related, suppressible_at=where_built)
             return

@@ -26,6 +26,9 @@ def _module_name(path: str) -> str:
 _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
+_WEB_FRAMEWORKS = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "litestar",
+                   "tornado", "falcon", "bottle", "pyramid", "werkzeug")
+"""A module importing none of these sets no web application's debug mode on `self`."""
 _ENV_READERS = frozenset({"getenv", "get", "bool", "config", "env"})
 
 
@@ -407,6 +410,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         value = node.value
         for target in (t.target for t in node.targets):
             if isinstance(target, cst.Attribute) and target.attr.value == "debug" and _truthy(value):
+                if dotted(target.value) in ("self", "cls") and not self.ctx.imports.imports_any(_WEB_FRAMEWORKS):
+                    continue  # `self.debug = True` from a command line's `--debug` in a module that serves nothing
                 self._report(target, f"`{dotted(target) or 'app.debug'} = True`", value)
             elif isinstance(target, cst.Subscript) and (dotted(target.value) or "").endswith("config"):
                 index = target.slice[0].slice if target.slice else None

@@ -66,7 +66,9 @@ class SwallowedException(Rule):
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
-    whether they log), optional-import fallbacks (`except Exception: import json`),
+    whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
+    the statement right after it tests and answers with an error (`success = False`, `try: success
+    = send(d)`, `except Exception: pass`, `if success: ... else: out.write("Failure")`), optional-import fallbacks (`except Exception: import json`),
     development-only blocks (`if settings.DEBUG:`), migrations and test code.
     And by default, a `try` that changes nothing: the rule looks at blocks that call something
     named for a change (save, commit, delete, create, update, insert, write, remove, send, upload,
@@ -1005,18 +1007,34 @@ except SMTPException:
                 or _does_again(try_node.body, handler.body) or self._looks_up_a_store_used_unguarded(try_node, fn))
 
     def _checked_after(self, handler: cst.ExceptHandler) -> bool:
-        """`user = None` in the handler, then `if not user: raise ValidationError(...)` right after
-        the `try`: the failure is answered there (raised, logged or answered with an error)."""
+        """`user = None` in the handler (or `success = False` before the `try` and only `pass` in
+        the handler), then `if not user: raise ValidationError(...)` right after the `try`: the
+        failure is answered there (raised, logged, answered with an error or reported as one)."""
         small = _handler_statements(handler)
-        if not small or not all(_resets(x) for x in small):
-            return False
-        targets = {t.target.value for x in small if isinstance(x, cst.Assign) for t in x.targets if isinstance(t.target, cst.Name)}
         stack = self.ctx.stack
-        following = _next_sibling(stack, len(stack) - 2) if len(stack) > 2 else None
-        if not isinstance(following, cst.If) or not (_names(following.test) & targets):
+        if not small or len(stack) < 3:
             return False
-        return errors.raises(following.body) or errors.logs(self.ctx, following.body) or bool(
-            responses.error_responses(self.ctx, following.body, in_handler=True))
+        if all(_resets(x) for x in small):
+            targets = {t.target.value for x in small if isinstance(x, cst.Assign) for t in x.targets if isinstance(t.target, cst.Name)}
+        elif all(isinstance(x, cst.Pass) for x in small):
+            # `success = False` / `try: success, _ = send(d)` / `except Exception: pass` / `if success:`
+            before = _previous_sibling(stack, len(stack) - 2)
+            reset = before.body if isinstance(before, cst.SimpleStatementLine) else ()
+            targets = {t.target.value for x in reset if _resets(x) for t in x.targets if isinstance(t.target, cst.Name)}  # type: ignore[union-attr]
+            tried = stack[-2].body if isinstance(stack[-2], (cst.Try, cst.TryStar)) else None
+            targets &= {name for n in iter_descendants(tried, into_scopes=False) if isinstance(n, cst.Assign)
+                        for t in n.targets for name in _names(t.target)} if tried is not None else set()
+        else:
+            return False
+        following = _next_sibling(stack, len(stack) - 2)
+        if not targets or not isinstance(following, cst.If) or not (_names(following.test) & targets):
+            return False
+        arms: list[cst.CSTNode] = [following.body] + ([following.orelse] if following.orelse is not None else [])
+        return any(
+            errors.raises(arm) or errors.logs(self.ctx, arm) or bool(responses.error_responses(self.ctx, arm, in_handler=True))
+            or any(_ERROR_WORDS.search(text) for n in iter_descendants(arm) if isinstance(n, cst.Call) for a in n.args for text in _texts(a.value))
+            for arm in arms
+        )
 
     def _looks_up_a_store_used_unguarded(self, try_node: cst.Try | cst.TryStar, fn: cst.FunctionDef | None) -> bool:
         """The `try` looks one thing up (`persons_service.get_person(pid)`, `client.ft(i).info()`)
@@ -1686,6 +1704,13 @@ def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | N
     body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
     index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
     return body[index + 1] if 0 <= index < len(body) - 1 else None
+
+
+def _previous_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
+    """The statement before `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
+    body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
+    index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
+    return body[index - 1] if index > 0 else None
 
 
 def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:

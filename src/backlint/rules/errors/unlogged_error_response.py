@@ -27,7 +27,9 @@ class UnloggedErrorResponse(Rule):
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
     Left alone: `except NotImplementedError` answered 501 (an operation this provider does not
-    support), HTTP exceptions raised in a worker's task or workflow step (the worker logs them),
+    support), HTTP exceptions raised in a worker's task or workflow step (the worker logs them)
+    or inside an outer `try` whose broad `except` logs and re-raises, 4xx answers of a serializer's
+    or form's `validate_*`/`clean_*` method whose `try` calls no HTTP client or database,
     those raised with the cause in their detail in a project whose endpoint decorator logs every
     exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
     logs with `exc_info=True` and answers 500), 4xx answers to specific exceptions (`except User.DoesNotExist: raise Http404`,
@@ -606,6 +608,9 @@ except Exception:
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
             return
+        if status is not None and 400 <= status < 500 and fn is not None and _VALIDATOR.match(fn.name.value) \
+                and not self._fetches(node):
+            return  # a serializer's or form's `validate_*`/`clean_*` saying the value is invalid: its job
         if status in (401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if status is not None and 400 <= status < 500 and _says_missing(worst) and self._reads_one_object():
@@ -623,6 +628,8 @@ except Exception:
         if not broad and status not in (502, 503, 504) and self._own_signals_only(node) \
                 and all(self.ctx.project.payload_free(name) for name in caught):
             return  # `raise ProviderNotSupports` (no message, no data) answered with a text naming it: nothing to log
+        if all(s.raised for s in sites) and self._logged_on_the_way_out(node):
+            return  # raised inside a `try` whose broad handler logs and re-raises: it is logged on the way out
         if _after_leaving(node, worst.node):
             return  # after `raise e` in the same block: the answer is never made (the framework logs the raise)
         if worst.raised and _carries(node, worst) and self.ctx.project.logs_http_exceptions():
@@ -630,6 +637,22 @@ except Exception:
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _logged_on_the_way_out(self, handler: cst.ExceptHandler) -> bool:
+        """The handler lies in the body of an enclosing `try` (in the same function) with a broad
+        `except` that logs and re-raises."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(node, cst.Try) and stack[i + 1] is node.body:
+                for outer in node.handlers:
+                    if errors.is_broad(self.ctx, outer) and errors.logs(self.ctx, outer.body) and any(
+                        isinstance(n, cst.Raise) and n.exc is None for n in iter_descendants(outer.body, into_scopes=False)
+                    ):
+                        return True
+        return False
 
     def _fetches_data_url(self, handler: cst.ExceptHandler) -> bool:
         """The `except` names only connection failures and timeouts, and the `try` fetches a URL
@@ -774,6 +797,10 @@ _FETCHES = frozenset({"get", "head", "post", "request", "stream"})
 
 
 _DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError", "JSONDecodeError"})
+
+
+_VALIDATOR = re.compile(r"^(?:validate|clean)(?:_\w+)?$")
+"""DRF serializer and Django form validation methods: `validate`, `validate_<field>`, `clean_<field>`."""
 
 
 def _model_read(call: cst.Call) -> bool:
