@@ -58,3 +58,258 @@ def test_data_loaders_pull_from_other_services_in_the_background() -> None:
     """
     assert finding_lines(WritesWithoutTransaction, code, "app/course_metadata/data_loaders/api.py") == []
     assert finding_lines(WritesWithoutTransaction, code, "app/course_metadata/api.py") == [9]
+
+
+def test_a_relation_of_self_or_a_parameter_some_query_prefetches_is_the_callers() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = textwrap.dedent("""
+    from django.db import models
+
+    class SeatType(models.Model):
+        name = models.CharField(max_length=20)
+
+    class Course(models.Model):
+        title = models.CharField(max_length=20)
+
+        def seat_types(self):
+            return [seat.type.name for seat in self.seats.all()]
+
+        def currencies(self):
+            return [seat.currency.code for seat in self.seats.all()]
+
+    class Seat(models.Model):
+        course = models.ForeignKey(Course, related_name="seats", on_delete=models.CASCADE)
+        type = models.ForeignKey(SeatType, on_delete=models.CASCADE)
+        currency = models.ForeignKey("Currency", on_delete=models.CASCADE)
+    """)
+    views = textwrap.dedent("""
+    from rest_framework import viewsets
+
+    PREFETCH_FIELDS = ["seats__type"]
+
+    class CourseViewSet(viewsets.ModelViewSet):
+        def get_queryset(self):
+            return Course.objects.prefetch_related(*PREFETCH_FIELDS)
+    """)
+    facts = facts_from_text(models, "app/models.py").merged(facts_from_text(views, "app/views.py"))
+    assert sorted(facts.eager_lookups) == [("seats", "type")]
+    assert finding_lines(QueryInLoop, models, "app/models.py", facts=facts) == [14]
+
+
+def test_base_settings_a_deployment_file_updates_in_production() -> None:
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    base = """
+    SOCIAL_AUTH_EDX_OAUTH2_SECRET = "d7Fq2LmZ8vR4nT1w"
+    """
+    production = """
+    import yaml
+    from course_discovery.settings.base import *
+
+    with open(CONFIG_FILE) as f:
+        config_from_yaml = yaml.safe_load(f)
+        vars().update(config_from_yaml)
+    """
+    import textwrap
+
+    updated = facts_from_text(textwrap.dedent(production), "course_discovery/settings/production.py")
+    assert finding_lines(HardcodedSecret, base, "course_discovery/settings/base.py", facts=updated) == []
+    plain = facts_from_text(textwrap.dedent(production).replace("vars().update(config_from_yaml)", "pass"),
+                            "course_discovery/settings/production.py")
+    assert finding_lines(HardcodedSecret, base, "course_discovery/settings/base.py", facts=plain) == [2]
+
+
+def test_a_namespaced_resource_type_is_a_label() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    _ACCESS_TOKEN = "OS-OAUTH1:access_token"
+    _REQUEST_TOKEN = "OS-OAUTH1:request_token"
+    _SIGNING_KEY = "OS-OAUTH1:k9Xq2LmZ7vB4nR8tW1yE"
+    """
+    assert finding_lines(HardcodedSecret, code, "keystone/oauth1/core.py") == [4]
+
+
+def test_an_http_error_raised_inside_a_try_whose_broad_handler_logs_and_reraises_is_logged() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    logger = logging.getLogger(__name__)
+
+    async def upload(request):
+        cid = await request.app["ipfs"].add(await request.read())
+        try:
+            try:
+                stats = await asyncio.wait_for(request.app["ipfs"].stat(cid), 5)
+            except TimeoutError:
+                raise web.HTTPGatewayTimeout(reason="Timed out waiting for IPFS stat")
+            return web.json_response(stats)
+        except Exception:
+            logger.warning("Post-pin failure for %s", cid)
+            raise
+
+    async def download(request):
+        cid = request.match_info["cid"]
+        try:
+            try:
+                stats = await asyncio.wait_for(request.app["ipfs"].stat(cid), 5)
+            except TimeoutError:
+                raise web.HTTPGatewayTimeout(reason="Timed out waiting for IPFS stat")
+            return web.json_response(stats)
+        except Exception:
+            return web.json_response({"error": "unavailable"}, status=503)
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/web/controllers/ipfs.py") == [27, 30]
+
+
+def _handler_reasons(body: str) -> list[str]:
+    import textwrap
+
+    from backlint.analysis import analyze_text
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = "from flask import Flask, request\n\napp = Flask(__name__)\n\n@app.post('/ota/<int:phase>')\ndef ota(phase):\n" \
+        + textwrap.indent(textwrap.dedent(body), "    ")
+    result = analyze_text("app/views.py", code, [(LogicInRouteHandler, {"max-statements": 12, "max-branches": 20})])
+    assert not result.notifications, result.notifications
+    return [f.message for f in result.findings]
+
+
+def test_one_arm_of_a_dispatch_on_a_value_runs_so_only_the_largest_counts() -> None:
+    arm = "".join(f"    step_{i} = helper_{i}(request)\n" for i in range(8))
+    dispatch = f"if phase == 2:\n{arm}elif phase == 3:\n{arm}else:\n    abort(404)\nreturn 'ok'\n"
+    assert _handler_reasons(dispatch) == []
+    arm = "".join(f"    step_{i} = helper_{i}(request)\n" for i in range(14))
+    longer = f"if phase == 2:\n{arm}elif phase == 3:\n{arm}else:\n    abort(404)\nreturn 'ok'\n"
+    assert ["statements" in r for r in _handler_reasons(longer)] == [True]
+
+
+def test_a_guard_clause_that_logs_before_raising_is_request_checking() -> None:
+    guard = (
+        "if not request.args.get('{n}'):\n"
+        "    msg = 'missing {n}'\n"
+        "    LOG.warning(msg)\n"
+        "    raise ValidationError(msg)\n"
+    )
+    guards = "".join(guard.format(n=n) for n in "abcdef")
+    assert _handler_reasons(guards + "return service.run(request.args)\n") == []
+    work = "".join(f"if request.args.get('{n}'):\n    total += 1\n    LOG.info('{n}')\n    seen.add('{n}')\n" for n in "abcdef")
+    assert ["statements" in r for r in _handler_reasons(work + "return service.run(request.args)\n")] == [True]
+
+
+def test_a_command_lines_debug_flag_on_self_is_no_web_debug_mode() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    import getopt
+
+    class Pcache:
+        def parse_args(self, args):
+            opts, args = getopt.getopt(args, "d")
+            for opt, arg in opts:
+                if opt in ("-d", "--debug"):
+                    self.debug = True
+    """
+    assert finding_lines(DebugEnabled, code, "lib/rucio/common/pcache.py") == []
+    served = code.replace("import getopt", "import getopt\n    from flask import Flask")
+    assert finding_lines(DebugEnabled, served, "app/server.py") == [10]
+
+
+def test_a_settings_overlay_switching_debug_on_is_a_development_environment() -> None:
+    from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
+
+    code = """
+    from course_discovery.settings.production import *
+
+    DEBUG = True
+
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://edx.devstack.redis:6379/1"}}
+    """
+    assert finding_lines(HardcodedServiceAddress, code, "course_discovery/settings/devstack.py") == []
+    production = code.replace("DEBUG = True", "DEBUG = False")
+    assert finding_lines(HardcodedServiceAddress, production, "course_discovery/settings/staging.py") == [6]
+
+
+def test_a_filtered_relation_is_a_new_query_no_prefetch_serves() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = textwrap.dedent("""
+    from django.db import models
+
+    class Course(models.Model):
+        def seat_types(self):
+            return [seat.type.name for seat in self.seats.filter(active=True)]
+
+    class Seat(models.Model):
+        course = models.ForeignKey(Course, related_name="seats", on_delete=models.CASCADE)
+        type = models.ForeignKey("SeatType", on_delete=models.CASCADE)
+    """)
+    facts = facts_from_text(models, "app/models.py").merged(facts_from_text('PREFETCH = ["seats__type"]\n', "app/views.py"))
+    assert finding_lines(QueryInLoop, models, "app/models.py", facts=facts) == [6]
+
+
+def test_a_flag_set_before_the_try_and_reported_after_it_answers_the_failure() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    def poke_all(devices, out):
+        for d in devices:
+            success = False
+            try:
+                success, _ = send_notification(d)
+            except Exception:
+                pass
+            if success:
+                out.write("OK")
+            else:
+                out.write("Failure")
+
+    def poke_quietly(devices, out):
+        for d in devices:
+            success = False
+            try:
+                success, _ = send_notification(d)
+            except Exception:
+                pass
+            if success:
+                out.write("OK")
+    """
+    assert finding_lines(SwallowedException, code, "app/notify.py") == [19]
+
+
+def test_a_validator_methods_4xx_says_the_value_is_invalid() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from rest_framework import serializers
+
+    class S3Serializer(serializers.Serializer):
+        def validate_cloudfront_privkey_pem(self, value):
+            try:
+                load_cloudfront_private_key(value)
+            except Exception:
+                raise serializers.ValidationError("Invalid private key.")
+            return value
+
+        def validate_file_uri(self, value):
+            try:
+                requests.get(value, timeout=5).raise_for_status()
+            except Exception:
+                raise serializers.ValidationError("Could not download.")
+            return value
+    """
+    code = "import requests\n" + code.replace("\n    ", "\n")
+    assert finding_lines(UnloggedErrorResponse, code, "app/serializers.py") == [17]
