@@ -313,3 +313,13 @@ def test_a_validator_methods_4xx_says_the_value_is_invalid() -> None:
     """
     code = "import requests\n" + code.replace("\n    ", "\n")
     assert finding_lines(UnloggedErrorResponse, code, "app/serializers.py") == [17]
+
+
+def test_a_url_without_a_host_is_this_machines_default() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    SWIFT_URI = "swift://demo:nomoresecrete@/demo"
+    BROKER_URI = "swift://demo:nomoresecrete@swift.internal.example.net/demo"
+    """
+    assert finding_lines(HardcodedSecret, code, "zaqar/conf/swift.py") == [3]

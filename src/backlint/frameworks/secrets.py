@@ -384,8 +384,9 @@ def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> 
         return True
     if len(password) <= 2 and len(user) <= 2:
         return True  # `http://u:p@proxy:823`: letters standing for a user and a password
-    if host in LOOPBACK_HOSTS and not (re.search(r"[a-z]", password) and re.search(r"[A-Z]", password) and re.search(r"\d", password)):
-        return True  # `postgresql://otpd:linotp2d@localhost/otpdb`: usable only on the machine itself, a local identity
+    if (host in LOOPBACK_HOSTS or not host) and not (re.search(r"[a-z]", password) and re.search(r"[A-Z]", password) and re.search(r"\d", password)):
+        return True  # `postgresql://otpd:linotp2d@localhost/otpdb`, `swift://demo:nomoresecrete@/demo` (no host: this
+        # machine's default): usable only on the machine itself, a local identity
     if host in _LOCAL_HOSTS or host.endswith((".local", ".localhost", ".example.com", ".example.org", ".test")) or host in ("example.com", "example.org"):
         return password.lower() in _DEFAULT_PASSWORDS or len(password) < 4 or spelled_from(password, frozenset({scheme, user, host}))
     if _SERVICE_HOST.fullmatch(host):
