@@ -323,3 +323,23 @@ def test_a_url_without_a_host_is_this_machines_default() -> None:
     BROKER_URI = "swift://demo:nomoresecrete@swift.internal.example.net/demo"
     """
     assert finding_lines(HardcodedSecret, code, "zaqar/conf/swift.py") == [3]
+
+
+def test_creating_a_directory_that_may_exist_is_expected_to_fail() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    def rename(ctx, path, new_path):
+        try:
+            ctx.mkdir_rec(dirname(new_path), 0o775)
+        except Exception:
+            pass
+        return ctx.rename(path, new_path)
+
+    def upload(ctx, path, data):
+        try:
+            ctx.put(path, data)
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, "app/storage.py") == [12]

@@ -63,7 +63,8 @@ class SwallowedException(Rule):
     `session.rollback()`) or only logs or updates a metric, the program's own version or
     revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
     version read from the database), best-effort steps while another error is handled or just before one is raised, in
-    a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), handlers
+    a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), a `try` that
+    only creates a directory (it may exist; what needs it fails next if it does not), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
@@ -988,6 +989,8 @@ except SMTPException:
         fn = self.ctx.function()
         if self._best_effort(try_node.body, fn):
             return True
+        if _only_makes_a_directory(try_node.body):
+            return True  # `try: ctx.mkdir_rec(parent)`: it may exist already; what needs it fails next if not
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
@@ -1704,6 +1707,18 @@ def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | N
     body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
     index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
     return body[index + 1] if 0 <= index < len(body) - 1 else None
+
+
+_MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir"})
+
+
+def _only_makes_a_directory(body: cst.BaseSuite) -> bool:
+    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`)."""
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return False
+    small = stmts[0].body[0]
+    return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) in _MAKE_DIRECTORY
 
 
 def _previous_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
