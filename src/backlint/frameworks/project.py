@@ -183,9 +183,13 @@ _CONSTANT_RETURN_HINTS = ("return [", "return (", "return list(", "return tuple(
 """Text without any of these has no function that returns a constant collection (see `_constant_functions`)."""
 _DATABASE_HINT_LITERALS = ("sqlite", "Sqlite", "postgres", "Postgres", "mysql", "MySQL", "mariadb", "oracle", "mssql", "cockroach",
                            "Cockroach", "psycopg", "asyncpg", "pyodbc", "pg8000")
+_ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(", "Profile(", "get_user_model", "AUTH_USER_MODEL",
+                          "contrib.auth", "flask_login", "fastapi_users")
+"""Text without any of these neither checks one configured password nor keeps accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, "contextmanager", "atomic(", "aiohttp",
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager",
+                                          "atomic(", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
@@ -339,6 +343,19 @@ class ProjectFacts:
     (`PREFETCH_FIELDS = ["seats__type"]`). A model method or serializer looping over
     `self.seats.all()` to read `seat.type` is written for such a caller's prefetched rows."""
 
+    single_password_login: bool = False
+    """Some module checks a login against one configured password (`if password !=
+    ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
+    user_accounts: bool = False
+    """The project keeps accounts: a user, account or member model (`class User(Base)`,
+    `AbstractUser`), Django's auth app, or a reference to the user model."""
+
+    def single_operator(self) -> bool:
+        """Whether everyone who logs in is the one operator of the installation: a single configured
+        password and no accounts (jesse, a trading bot's dashboard). Their error answers go to the
+        person who runs the server."""
+        return self.single_password_login and not self.user_accounts
+
     def embedded_database(self) -> bool:
         """Whether the project's only database is a SQLite file: SQLite answers in the process,
         so many small queries cost no round trip (https://sqlite.org/np1queryprob.html)."""
@@ -392,6 +409,8 @@ class ProjectFacts:
             self.constant_functions | other.constant_functions,
             self.databases | other.databases,
             self.eager_lookups | other.eager_lookups,
+            self.single_password_login or other.single_password_login,
+            self.user_accounts or other.user_accounts,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -582,14 +601,16 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         and not is_migration_path(path) else frozenset()
     lookups = _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text) \
         and not is_test_path(path) else frozenset()
+    single_password = "PASSWORD" in text and not is_test_path(path) and _SINGLE_PASSWORD.search(text) is not None
+    accounts = _USER_ACCOUNTS.search(text) is not None and not is_test_path(path) and not is_migration_path(path)
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or lookups or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or lookups or single_password or accounts or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
-                                eager_lookups=lookups)
+                                eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -687,6 +708,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         databases=databases,
         constant_functions=constants,
         eager_lookups=lookups,
+        single_password_login=single_password,
+        user_accounts=accounts,
     )
 
 
@@ -832,6 +855,19 @@ def _dependency_aliases(text: str) -> frozenset[str]:
     """Module-level `X = Annotated[T, Depends(f)]` (or `Security(f)`): names of dependency types."""
     return frozenset(m.group(1) for m in _ANNOTATED_ALIAS.finditer(text)
                      if _DEPENDENCY.search(_call_arguments(text, m.end(), 2000, "[]")))
+
+
+_CONFIGURED_PASSWORD = r"[\w.]*(?:\[\s*['\"]\w*PASSWORD\w*['\"]\s*\]|(?:getenv|environ\.get|config|get_config)\(\s*['\"][\w.]*PASSWORD\w*['\"]|\.\w*PASSWORD\b)"
+_SINGLE_PASSWORD = re.compile(
+    rf"\b\w*(?:password|passwd)\w*\s*[!=]=\s*{_CONFIGURED_PASSWORD}|{_CONFIGURED_PASSWORD}\s*[!=]=\s*\w*(?:password|passwd)\w*\b"
+)
+"""A login compared with one configured password: `password != ENV_VALUES["PASSWORD"]`."""
+_USER_ACCOUNTS = re.compile(
+    r"^class\s+\w*(?:User|Account|Member|Customer|Profile)\w*\s*\([^)]*(?:Model|Base|AbstractUser|AbstractBaseUser|Document|Table)\b"
+    r"|\bget_user_model\(|\bAUTH_USER_MODEL\b|['\"]django\.contrib\.auth['\"]|\bfastapi_users\b|\bflask_login\b",
+    re.M,
+)
+"""What keeps accounts: a user, account or member model, Django's auth app, Flask-Login, FastAPI Users."""
 
 
 def _eager_lookups(text: str) -> frozenset[tuple[str, str]]:

@@ -77,7 +77,10 @@ class ExceptionLeak(Rule):
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
     "duplicate"`); development-only code (`if settings.DEBUG:`, or a
-    function that starts with `if not settings.DEV: raise Http404()`); and
+    function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
+    (`IsAdminUser`, `@staff_member_required`), and every handler of a self-hosted tool whose one
+    login is a single configured password and that keeps no accounts (`if password !=
+    ENV_VALUES["PASSWORD"]`, no user model): whoever reads the error runs the server; and
     responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
@@ -713,6 +716,8 @@ except Exception:
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
         if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
+        if self.ctx.project.single_operator():
+            return  # one configured password and no accounts: whoever is answered runs the server
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
