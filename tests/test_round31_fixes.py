@@ -52,3 +52,33 @@ def test_an_app_with_one_operator_password_and_no_accounts_answers_only_its_oper
     assert finding_lines(ExceptionLeak, CONTROLLER, "app/controllers/system_controller.py", facts=single) == []
     accounts = single.merged(facts_from_text(textwrap.dedent(USER_MODEL), "app/models.py"))
     assert finding_lines(ExceptionLeak, CONTROLLER, "app/controllers/system_controller.py", facts=accounts) == [14]
+
+
+def test_a_project_patching_requests_to_fill_in_a_timeout_bounds_every_call() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    setup = """
+    from django.conf import settings
+
+    def monkeypatch_requests():
+        from requests import Session
+        Session._original_request = Session.request
+
+        def new_request(self, *args, **kwargs):
+            kwargs.setdefault("timeout", settings.REQUESTS_DEFAULT_TIMEOUT)
+            return self._original_request(*args, **kwargs)
+
+        Session.request = new_request
+    """
+    loader = """
+    import requests
+
+    def fetch(url):
+        return requests.get(url).json()
+    """
+    patched = facts_from_text(textwrap.dedent(setup), "openzaak/setup.py")
+    assert patched.requests_default_timeout
+    assert finding_lines(RequestWithoutTimeout, loader, "openzaak/loaders.py", facts=patched) == []
+    unpatched = facts_from_text(textwrap.dedent(setup).replace('kwargs.setdefault("timeout", settings.REQUESTS_DEFAULT_TIMEOUT)', "pass"),
+                                "openzaak/setup.py")
+    assert finding_lines(RequestWithoutTimeout, loader, "openzaak/loaders.py", facts=unpatched) == [5]

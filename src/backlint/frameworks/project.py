@@ -188,7 +188,7 @@ _ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(
 """Text without any of these neither checks one configured password nor keeps accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager",
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request",
                                           "atomic(", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
@@ -343,6 +343,9 @@ class ProjectFacts:
     (`PREFETCH_FIELDS = ["seats__type"]`). A model method or serializer looping over
     `self.seats.all()` to read `seat.type` is written for such a caller's prefetched rows."""
 
+    requests_default_timeout: bool = False
+    """The project patches `requests.Session.request` with a wrapper that fills in a timeout
+    (`kwargs.setdefault("timeout", ...)`): every `requests` call, module function or session, gets it."""
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
     ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
@@ -409,6 +412,7 @@ class ProjectFacts:
             self.constant_functions | other.constant_functions,
             self.databases | other.databases,
             self.eager_lookups | other.eager_lookups,
+            self.requests_default_timeout or other.requests_default_timeout,
             self.single_password_login or other.single_password_login,
             self.user_accounts or other.user_accounts,
         )
@@ -593,6 +597,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     wrappers = _atomic_wrappers(text) if "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
+    patched = "Session.request" in text and not is_test_path(path) and _PATCHED_REQUEST.search(text) is not None \
+        and _TIMEOUT_FILLED.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
     plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
@@ -605,12 +611,13 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     accounts = _USER_ACCOUNTS.search(text) is not None and not is_test_path(path) and not is_migration_path(path)
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or lookups or single_password or accounts or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or lookups or single_password or accounts or patched or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
-                                eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts)
+                                eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts,
+                                requests_default_timeout=patched)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -710,6 +717,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         eager_lookups=lookups,
         single_password_login=single_password,
         user_accounts=accounts,
+        requests_default_timeout=patched,
     )
 
 
@@ -904,6 +912,8 @@ _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
 _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
 
 
+_PATCHED_REQUEST = re.compile(r"^[ \t]*(?:requests\.)?(?:sessions\.)?Session\.request[ \t]*=[ \t]*\w", re.M)
+_TIMEOUT_FILLED = re.compile(r"""setdefault\(\s*['"]timeout['"]|\[\s*['"]timeout['"]\s*\]\s*=""")
 _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")
 
 

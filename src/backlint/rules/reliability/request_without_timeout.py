@@ -43,7 +43,8 @@ class RequestWithoutTimeout(Rule):
     (which may set a default in an adapter; also one bound to the name `requests`:
     `requests = RequestSession()`, or a parameter so named), a `requests.Session` given an adapter
     of your own (`session.mount(url, TimeoutHTTPAdapter(30))`, the usual way to set a default
-    timeout), `urlopen` and `http.client` in a project that sets a
+    timeout), `requests` calls in a project that patches `requests.Session.request` with a wrapper
+    filling in a timeout (`kwargs.setdefault("timeout", 10)`), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
@@ -265,7 +266,8 @@ client = httpx.Client(timeout=10)
         name = self.ctx.imports.qualify(node.func) or ""
         func = node.func
         if name.startswith("requests.") and name.rsplit(".", 1)[-1] in _VERBS:
-            self._missing(node, f"`{name}()`")
+            if not self.ctx.project.requests_default_timeout:  # (patched `Session.request` fills one in)
+                self._missing(node, f"`{name}()`")
         elif name in _URLOPEN:
             if keyword_arg(node, "timeout") is None and positional_arg(node, 2) is None and not self._socket_default():
                 self._missing(node, "`urlopen()`")
@@ -277,7 +279,7 @@ client = httpx.Client(timeout=10)
                 self._explicit_none(node, f"`{name}()`")
         elif isinstance(func, cst.Attribute) and func.attr.value in _VERBS:
             factory = self._client_factory(func.value)
-            if factory in _SESSION_FACTORIES and not self._adapter_mounted(func.value):
+            if factory in _SESSION_FACTORIES and not self._adapter_mounted(func.value) and not self.ctx.project.requests_default_timeout:
                 self._missing(node, f"`{self.ctx.code(func)}()` on a requests.Session")
             elif factory == "httpx.Client":
                 self._explicit_none(node, f"`{self.ctx.code(func)}()`")
