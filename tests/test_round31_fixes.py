@@ -82,3 +82,87 @@ def test_a_project_patching_requests_to_fill_in_a_timeout_bounds_every_call() ->
     unpatched = facts_from_text(textwrap.dedent(setup).replace('kwargs.setdefault("timeout", settings.REQUESTS_DEFAULT_TIMEOUT)', "pass"),
                                 "openzaak/setup.py")
     assert finding_lines(RequestWithoutTimeout, loader, "openzaak/loaders.py", facts=unpatched) == [5]
+
+
+def test_a_view_class_named_for_a_probe_answers_monitoring() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from django.db import OperationalError, connection
+    from rest_framework import status
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class {name}(APIView):
+        def get(self, request):
+            try:
+                connection.ensure_connection()
+                return Response({{"status": "OK"}})
+            except OperationalError:
+                return Response({{"status": "error"}}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    """
+    assert finding_lines(UnloggedErrorResponse, code.format(name="HealthView"), "core/views.py") == []
+    assert finding_lines(UnloggedErrorResponse, code.format(name="celery_check"), "core/views.py") == []
+    assert finding_lines(UnloggedErrorResponse, code.format(name="ReportView"), "core/views.py") == [13]
+
+
+def test_a_project_function_named_for_a_level_that_logs_records_the_error() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    helpers = """
+    def error(msg, force_print=False):
+        if is_live():
+            logger.error(msg)
+        else:
+            _print_error(msg)
+    """
+    controller = """
+    import jesse.helpers as jh
+    from fastapi import APIRouter
+    from fastapi.responses import JSONResponse
+
+    router = APIRouter()
+
+    @router.get("/info")
+    def info():
+        try:
+            data = collect_info()
+        except Exception as e:
+            jh.error(str(e))
+            return JSONResponse({"error": "failed"}, status_code=500)
+        return JSONResponse(data)
+    """
+    facts = facts_from_text(textwrap.dedent(helpers), "jesse/helpers.py")
+    assert facts.logging_functions == {"jesse.helpers.error"}
+    assert finding_lines(UnloggedErrorResponse, controller, "jesse/controllers/system_controller.py", facts=facts) == []
+    silent = facts_from_text(textwrap.dedent(helpers).replace("logger.error(msg)", "pass").replace("_print_error(msg)", "pass"),
+                             "jesse/helpers.py")
+    assert finding_lines(UnloggedErrorResponse, controller, "jesse/controllers/system_controller.py", facts=silent) == [14]
+
+
+def test_a_query_built_but_not_run_in_the_try_cannot_fail_there() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from fastapi import APIRouter
+    from fastapi.responses import JSONResponse
+
+    router = APIRouter()
+
+    @router.get("/models")
+    def models():
+        try:
+            rows = AiModel.select().where(AiModel.active == True)
+        except Exception as e:
+            return JSONResponse({"message": "failed"}, status_code=500)
+        return JSONResponse({"data": [r.name for r in rows]})
+
+    @router.get("/runs")
+    def runs():
+        try:
+            rows = list(Run.select())
+        except Exception as e:
+            return JSONResponse({"message": "failed"}, status_code=500)
+        return JSONResponse({"data": [r.name for r in rows]})
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/controllers/models.py") == [20]

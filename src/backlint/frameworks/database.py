@@ -372,6 +372,25 @@ def chain_methods(call: cst.Call) -> list[str]:
     return [c.func.attr.value for c in chain_calls(call)]  # type: ignore[attr-defined]
 
 
+_LAZY_METHODS = frozenset({"select", "where", "filter", "filter_by", "exclude", "order_by", "annotate", "values", "values_list",
+                           "select_related", "prefetch_related", "join", "limit", "offset", "distinct", "only", "defer",
+                           "options", "group_by", "having", "query"})
+
+
+def lazy_query(expr: cst.BaseExpression) -> bool:
+    """A query built and not run: `AiModel.select()`, `Order.objects.filter(...).order_by(...)`,
+    `session.query(User).filter(...)`. It runs when iterated, after whatever `try` built it.
+    (`.all()` runs a SQLAlchemy query, so it counts as lazy only on a Django manager.)"""
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+        return False
+    methods = chain_methods(expr)
+    root = chain_root(expr)
+    django = _is_manager(root)
+    if not all(m in _LAZY_METHODS or (django and m == "all") for m in methods):
+        return False
+    return django or (isinstance(root, cst.Name) and root.value[:1].isupper()) or "query" in methods
+
+
 def _is_manager(expr: cst.BaseExpression) -> bool:
     """A Django manager: `Model.objects`, or a reverse relation `author.book_set` (always an
     attribute: a bare `activity_set` is a local variable)."""

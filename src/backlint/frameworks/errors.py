@@ -245,6 +245,10 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
     receiver_name = dotted(func.value) or ""
     if receiver_name and set(name_parts(receiver_name.rsplit(".", 1)[-1])) & _LOG_WORDS:
         return True
+    if method in LOG_METHODS and ctx is not None and ctx.project.logging_functions and isinstance(func.value, cst.Name):
+        module = ctx.imports.qualify(func.value)  # `jh.error(...)` with `import jesse.helpers as jh`
+        if module is not None and any(f == f"{module}.{method}" or f.endswith(f".{module}.{method}") for f in ctx.project.logging_functions):
+            return True
     if method in LOG_METHODS:
         receiver = dotted(func.value) or ""
         if isinstance(func.value, cst.Call):  # structlog.get_logger().error(...), logger.opt(...).error(...)

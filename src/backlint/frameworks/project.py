@@ -188,7 +188,8 @@ _ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(
 """Text without any of these neither checks one configured password nor keeps accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request",
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request", "def error(", "def warning(",
+                                          "def warn(", "def info(", "def debug(", "def exception(", "def critical(", "def fatal(",
                                           "atomic(", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
@@ -346,6 +347,9 @@ class ProjectFacts:
     requests_default_timeout: bool = False
     """The project patches `requests.Session.request` with a wrapper that fills in a timeout
     (`kwargs.setdefault("timeout", ...)`): every `requests` call, module function or session, gets it."""
+    logging_functions: frozenset[str] = frozenset()
+    """Module-level functions named for a log level (`error`, `warning`...) whose body logs or
+    prints, as `module.name` (`jesse.helpers.error`): `jh.error(str(e))` records the error."""
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
     ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
@@ -369,53 +373,12 @@ class ProjectFacts:
         return name in self.text_fields and name not in self.sized_fields
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
-        return ProjectFacts(
-            self.relations | other.relations,
-            self.model_relations | other.model_relations,
-            self.model_bases | other.model_bases,
-            self.eager_relations | other.eager_relations,
-            self.url_views | other.url_views,
-            self.rest_framework_settings or other.rest_framework_settings,
-            self.default_pagination or other.default_pagination,
-            self.atomic_requests or other.atomic_requests,
-            self.overridden_settings | other.overridden_settings,
-            self.plain_fields | other.plain_fields,
-            self.logged_raises | other.logged_raises,
-            self.unlogged_raises | other.unlogged_raises,
-            self.raised_bare | other.raised_bare,
-            self.raised_with_arguments | other.raised_with_arguments,
-            self.logged_http_exceptions or other.logged_http_exceptions,
-            self.http_exception_handlers | other.http_exception_handlers,
-            self.logging_exception_handlers | other.logging_exception_handlers,
-            self.scrubbed_http_statuses | other.scrubbed_http_statuses,
-            self.packages or other.packages,
-            self.request_helpers | other.request_helpers,
-            self.nested_url_params | other.nested_url_params,
-            self.atomic_views | other.atomic_views,
-            self.view_bases | other.view_bases,
-            self.text_fields | other.text_fields,
-            self.sized_fields | other.sized_fields,
-            self.restful_aborts | other.restful_aborts,
-            self.atomic_wrappers | other.atomic_wrappers,
-            self.loop_servers | other.loop_servers,
-            self.batch_packages | other.batch_packages,
-            self.manager_selects | other.manager_selects,
-            self.model_managers | other.model_managers,
-            self.relation_targets | other.relation_targets,
-            self.dependency_aliases | other.dependency_aliases,
-            self.default_socket_timeout or other.default_socket_timeout,
-            self.model_columns | other.model_columns,
-            self.writing_functions | other.writing_functions,
-            self.self_logging_functions | other.self_logging_functions,
-            self.plain_session_classes | other.plain_session_classes,
-            self.session_factories | other.session_factories,
-            self.constant_functions | other.constant_functions,
-            self.databases | other.databases,
-            self.eager_lookups | other.eager_lookups,
-            self.requests_default_timeout or other.requests_default_timeout,
-            self.single_password_login or other.single_password_login,
-            self.user_accounts or other.user_accounts,
-        )
+        """Both sets of facts: sets united, flags either's, the first non-empty `packages`."""
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            values[f.name] = mine | theirs if isinstance(mine, frozenset) else (mine or theirs)
+        return ProjectFacts(**values)
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the cache: sets as sorted lists, tuples as lists."""
@@ -597,6 +560,9 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     wrappers = _atomic_wrappers(text) if "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
+    level_loggers = frozenset(
+        f"{_module_of(path)}.{m.group(1)}" for m in _LEVEL_FUNCTION.finditer(text) if _LOGS_OR_PRINTS.search(_body(text, m))
+    ) if "\ndef " in text and not is_test_path(path) else frozenset()
     patched = "Session.request" in text and not is_test_path(path) and _PATCHED_REQUEST.search(text) is not None \
         and _TIMEOUT_FILLED.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
@@ -611,13 +577,13 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     accounts = _USER_ACCOUNTS.search(text) is not None and not is_test_path(path) and not is_migration_path(path)
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or lookups or single_password or accounts or patched or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or lookups or single_password or accounts or patched or level_loggers or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
                                 eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts,
-                                requests_default_timeout=patched)
+                                requests_default_timeout=patched, logging_functions=level_loggers)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -718,6 +684,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         single_password_login=single_password,
         user_accounts=accounts,
         requests_default_timeout=patched,
+        logging_functions=level_loggers,
     )
 
 
@@ -912,6 +879,8 @@ _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
 _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
 
 
+_LEVEL_FUNCTION = re.compile(r"^def[ \t]+(debug|info|warning|warn|error|exception|critical|fatal)\(", re.M)
+_LOGS_OR_PRINTS = re.compile(r"\b(?:\w*log\w*|LOG\w*)\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(|\bprint\(")
 _PATCHED_REQUEST = re.compile(r"^[ \t]*(?:requests\.)?(?:sessions\.)?Session\.request[ \t]*=[ \t]*\w", re.M)
 _TIMEOUT_FILLED = re.compile(r"""setdefault\(\s*['"]timeout['"]|\[\s*['"]timeout['"]\s*\]\s*=""")
 _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")

@@ -423,10 +423,23 @@ def cli_command(fn: cst.FunctionDef) -> bool:
         isinstance(t, cst.Attribute) and t.attr.value in _CLI_DECORATORS for t in decorator_targets(fn))
 
 
-def health_check(fn: cst.FunctionDef | None) -> bool:
+def health_check(fn: cst.FunctionDef | None, cls: cst.ClassDef | None = None) -> bool:
     """A health, readiness or liveness probe by its name (`health_check`, `readyz`, `ping`,
-    `heartbeat`): it answers monitoring, which records what fails."""
-    return fn is not None and bool(_PROBE.search(fn.name.value))
+    `heartbeat`), or a method of a view class so named (`HealthView`, `celery_check`: a check of
+    one dependency): it answers monitoring, which records what fails."""
+    if fn is not None and _PROBE.search(fn.name.value):
+        return True
+    if cls is None:
+        return False
+    words = name_parts(cls.name.value)
+    return bool(set(words) & _PROBE_WORDS) or (len(words) >= 2 and words[-1] in ("check", "checks") and words[0] in _DEPENDENCIES) \
+        or (len(words) >= 3 and words[-2:] in (["check", "view"], ["check", "resource"]) and words[0] in _DEPENDENCIES)
+
+
+_PROBE_WORDS = frozenset({"health", "healthz", "healthcheck", "readiness", "readyz", "liveness", "livez", "heartbeat", "lbheartbeat"})
+_DEPENDENCIES = frozenset({"celery", "redis", "db", "database", "cache", "queue", "broker", "postgres", "mysql", "elasticsearch",
+                           "opensearch", "rabbitmq", "kafka", "storage", "worker", "workers", "dependency", "dependencies"})
+"""What a probe named `<dependency>_check` checks (`celery_check`, `RedisCheckView`)."""
 
 
 _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check|heartbeat|"

@@ -577,7 +577,7 @@ except Exception:
         fn = self.ctx.function()
         if fn is not None and (routes.error_handler_parameter(fn) is not None or fn.name.value in _ERROR_VIEWS):
             return  # the framework logged the original error before calling its error view
-        if routes.health_check(fn):
+        if routes.health_check(fn, self.ctx.enclosing_class()):
             return  # a health check answers "unhealthy"; the monitoring that calls it records it
         # (by the name the class was defined with: `except HttpException as ...` imported `as SkyvernHttpException`)
         caught = [(self.ctx.imports.qualify(t) or dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
@@ -628,6 +628,8 @@ except Exception:
         if not broad and status not in (502, 503, 504) and self._own_signals_only(node) \
                 and all(self.ctx.project.payload_free(name) for name in caught):
             return  # `raise ProviderNotSupports` (no message, no data) answered with a text naming it: nothing to log
+        if self._builds_queries_only():
+            return  # `try: models = AiModel.select()`: a query built, not run; it runs (and fails) after the `try`
         if all(s.raised for s in sites) and self._logged_on_the_way_out(node):
             return  # raised inside a `try` whose broad handler logs and re-raises: it is logged on the way out
         if _after_leaving(node, worst.node):
@@ -637,6 +639,16 @@ except Exception:
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _builds_queries_only(self) -> bool:
+        """The `try` only assigns queries it builds and does not run (`models = AiModel.select()`)."""
+        body = self._tried()
+        stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+        return bool(stmts) and all(
+            isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(small, cst.Assign) and database.lazy_query(small.value) for small in stmt.body)
+            for stmt in stmts
+        )
 
     def _logged_on_the_way_out(self, handler: cst.ExceptHandler) -> bool:
         """The handler lies in the body of an enclosing `try` (in the same function) with a broad
