@@ -166,3 +166,50 @@ def test_a_query_built_but_not_run_in_the_try_cannot_fail_there() -> None:
         return JSONResponse({"data": [r.name for r in rows]})
     """
     assert finding_lines(UnloggedErrorResponse, code, "app/controllers/models.py") == [20]
+
+
+def test_removing_files_the_program_made_for_itself_is_best_effort() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    import hashlib
+    import os
+    import shutil
+
+    def _delete_chart_images(session_id):
+        for name in CHARTS:
+            path = os.path.join("storage/charts", f"{session_id}_{name}.png")
+            try:
+                if os.path.exists(path):
+                    os.remove(path)
+            except Exception:
+                pass
+
+    def fetch(url, path):
+        download(url, path)
+        try:
+            remove_file(tmp_path)
+        except Exception:
+            pass
+
+    def reset_workspace(root):
+        try:
+            shutil.rmtree(root, ignore_errors=True)
+        except Exception:
+            pass
+
+    def digest(parts, db):
+        md5sum = hashlib.md5()
+        try:
+            for p in parts:
+                md5sum.update(p.data)
+        except Exception:
+            pass
+
+    def delete_upload(path):
+        try:
+            os.remove(path)
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, "app/files.py") == [39]

@@ -64,6 +64,8 @@ class SwallowedException(Rule):
     revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
     version read from the database), best-effort steps while another error is handled or just before one is raised, in
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), a `try` that
+    only removes files the program made for itself (removed if they exist, named for temporary,
+    cache, log, backup or rendered files, or in a function named for cleaning up), a `try` that
     only creates a directory (it may exist; what needs it fails next if it does not), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
@@ -973,9 +975,10 @@ except SMTPException:
         values = list(assigned_values(Env.within(self.ctx, call), func.value))  # (also one built in the same `try`)
         return bool(values) and all(
             isinstance(v, (cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp))
-            or (isinstance(v, cst.Call) and call_name(v) in _CONTAINER_TYPES)
+            or (isinstance(v, cst.Call) and (call_name(v) in _CONTAINER_TYPES or (
+                func.attr.value == "update" and (self.ctx.qualify(v.func) or "").startswith(("hashlib.", "hmac.", "zlib.")))))
             for v, _ in values
-        )
+        )  # (`md5sum.update(data)` on `md5sum = hashlib.md5()`: a digest in memory)
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
         """The failure is expected or handled another way: the `try` is a best-effort step (see
@@ -1085,7 +1088,9 @@ except SMTPException:
         if fn is not None and routes.error_handler_parameter(fn) is not None:
             return True  # inside an error handler: a best-effort step while another error is handled
         calls = [n for n in iter_descendants(body) if isinstance(n, cst.Call)]
-        if calls and all((call_name(c) or "") in _TEARDOWN for c in calls):
+        if calls and all((call_name(c) or "") in _TEARDOWN or _ignores_errors(c) for c in calls):
+            return True  # (`shutil.rmtree(path, ignore_errors=True)` never raises)
+        if self._removes_scratch_files(body, calls, fn):
             return True
         if calls and all(_fails_by_design(self.ctx, c) for c in calls):
             return True  # `os.rmdir(d)` (only if empty), `signal.signal(...)` (not on every platform), `client.ping()`
@@ -1103,6 +1108,47 @@ except SMTPException:
                 break
             if isinstance(node, cst.ExceptHandler) or (isinstance(node, (cst.Try, cst.TryStar)) and child is node.finalbody):
                 return True
+        return False
+
+    def _removes_scratch_files(self, body: cst.BaseSuite, calls: list[cst.Call], fn: cst.FunctionDef | None) -> bool:
+        """The `try` only removes files the program made for itself (`os.remove(chart_png)`,
+        `remove_file(tmp_path)`): removed if present (an `exists()` check around them), named for
+        scratch data (temporary, cache, log, backup, chart...), or in a function named for
+        cleaning up. Failing to delete regenerable or scratch files costs disk space, not data.
+        (A function that deletes what a user stored, `delete_upload(path)`, stays reported.)"""
+        removals = [c for c in calls if (call_name(c) or "") in _FILE_REMOVALS]
+        if not removals or not all(
+            c in removals or (call_name(c) or "") in _PATH_HELPERS or errors.is_logging_call(self.ctx, c) for c in calls
+        ):
+            return False
+        if any((call_name(c) or "") in _EXISTENCE_CHECKS for c in calls) or self._inside_existence_check():
+            return True
+        words: set[str] = set(name_parts(fn.name.value)) if fn is not None else set()
+        if words & _CLEANUP_WORDS:
+            return True
+        env = Env.within(self.ctx, removals[0])
+        for call in removals:
+            for arg in call.args:
+                exprs = [arg.value] + [v for v, _ in assigned_values(env, arg.value)]
+                for expr in exprs:
+                    for n in [expr, *iter_descendants(expr)]:
+                        if isinstance(n, cst.Name):
+                            words.update(name_parts(n.value))
+                        elif isinstance(n, cst.SimpleString):
+                            words.update(re.findall(r"[a-z]+", (string_value(n) or "").lower()))
+        return bool(words & _SCRATCH_WORDS)
+
+    def _inside_existence_check(self) -> bool:
+        """The `try` is the body of `if os.path.exists(path):`."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 3, -1, -1):
+            node = stack[i]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(node, cst.If) and stack[i + 1] is node.body:
+                return any(isinstance(n, cst.Call) and (call_name(n) or "") in _EXISTENCE_CHECKS for n in [node.test, *iter_descendants(node.test)])
+            if isinstance(node, (cst.For, cst.While)):
+                return False
         return False
 
     def _raise_follows(self, body: cst.BaseSuite) -> bool:
@@ -1710,6 +1756,24 @@ def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | N
 
 
 _MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir"})
+
+
+_FILE_REMOVALS = frozenset({"remove", "unlink", "remove_file", "rmtree", "rmdir", "removedirs", "delete_file"})
+_EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "lexists"})
+_PATH_HELPERS = frozenset({"join", "abspath", "dirname", "basename", "Path", "str", "fspath", "normpath", "realpath",
+                           *_EXISTENCE_CHECKS})
+_SCRATCH_WORDS = frozenset({"tmp", "temp", "temporary", "tempfile", "cache", "cached", "log", "logs", "backup", "backups", "chart",
+                            "charts", "thumbnail", "thumbnails", "thumb", "preview", "partial", "part", "parts", "scratch",
+                            "stale", "old", "lock", "lockfile", "pid", "joinable", "joinables", "admin", "png"})
+"""Words of files a program writes for itself and can do without: scratch, caches, logs, backups,
+rendered images, lock and pid files, its own bookkeeping."""
+_CLEANUP_WORDS = frozenset({"clean", "cleanup", "tidy", "purge", "prune", "rotate", "sweep", "housekeeping"})
+
+
+def _ignores_errors(call: cst.Call) -> bool:
+    """`shutil.rmtree(path, ignore_errors=True)`: a call told not to raise."""
+    return any(a.keyword is not None and a.keyword.value == "ignore_errors" and isinstance(a.value, cst.Name)
+               and a.value.value == "True" for a in call.args)
 
 
 def _only_makes_a_directory(body: cst.BaseSuite) -> bool:
