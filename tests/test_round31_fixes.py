@@ -213,3 +213,16 @@ def test_removing_files_the_program_made_for_itself_is_best_effort() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code, "app/files.py") == [39]
+
+
+def test_punctuation_and_a_secret_spelled_as_its_identifier_are_no_secrets() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    TEMPLATE_SETTINGS = {"directiveStartToken": "<!--#", "directiveEndToken": "#-->"}
+
+    def generate_credentials():
+        JWTSecret.objects.get_or_create(identifier="superuser", secret="superuser")
+        JWTSecret.objects.get_or_create(identifier="robot", secret="Xq9vL2mZ7tR4")
+    """
+    assert finding_lines(HardcodedSecret, code, "app/credentials.py") == [6]

@@ -41,7 +41,7 @@ _LOGIN_METHODS = frozenset({"login", "auth", "authenticate", "starttls_login", "
 _SHAPE_HINT = re.compile(r"://|=|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|SG\.|sk-|npm_|pypi-|PRIVATE KEY|hooks\.slack")
 _PAGE_CALLS = frozenset({"render", "render_template", "TemplateResponse", "render_to_response", "render_to_string",
                          "jsonify", "JsonResponse", "JSONResponse", "Response", "json_response"})
-_IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname"})
+_IDENTITY_WORDS = frozenset({"user", "username", "login", "name", "db", "database", "dbname", "identifier"})
 
 
 def _is_identity(name: str) -> bool:
