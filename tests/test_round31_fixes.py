@@ -226,3 +226,27 @@ def test_punctuation_and_a_secret_spelled_as_its_identifier_are_no_secrets() -> 
         JWTSecret.objects.get_or_create(identifier="robot", secret="Xq9vL2mZ7tR4")
     """
     assert finding_lines(HardcodedSecret, code, "app/credentials.py") == [6]
+
+
+def test_the_advice_for_a_django_manager_is_django_s_wherever_the_models_come_from() -> None:
+    from backlint.analysis import analyze_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Credential(models.Model):
+        pass
+
+    class InputSource(models.Model):
+        source_credential = models.ForeignKey(Credential, on_delete=models.CASCADE)
+    """
+    code = textwrap.dedent("""
+    from app.core import models
+
+    def get_external_secrets(credential_id):
+        return [obj.source_credential.inputs for obj in models.InputSource.objects.filter(target=credential_id)]
+    """)
+    facts = facts_from_text(textwrap.dedent(models), "app/core/models.py")
+    result = analyze_text("app/core/utils/external.py", code, [(QueryInLoop, {})], facts)
+    assert [("select_related" in f.message, "selectinload" in f.message) for f in result.findings] == [(True, False)]

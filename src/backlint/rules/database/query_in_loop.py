@@ -1513,7 +1513,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     eager |= upstream[1]
                     if refines:
                         model = model or upstream[3]  # `qs = Note.objects.filter(...)`, then `qs = qs.filter(...)`
-            django = self.ctx.imports.imports_any(["django", "rest_framework"])
+            # (`models.Credential.objects.filter(...)`: a Django manager, wherever the models come from)
+            django = self.ctx.imports.imports_any(["django", "rest_framework"]) or ".objects." in f".{self.ctx.code(value)}"
             return op.label, eager, django, model
         return None
 
