@@ -250,3 +250,25 @@ def test_the_advice_for_a_django_manager_is_django_s_wherever_the_models_come_fr
     facts = facts_from_text(textwrap.dedent(models), "app/core/models.py")
     result = analyze_text("app/core/utils/external.py", code, [(QueryInLoop, {})], facts)
     assert [("select_related" in f.message, "selectinload" in f.message) for f in result.findings] == [(True, False)]
+
+
+def test_a_helper_only_an_operators_command_calls_runs_in_the_operators_process(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "app" / "services").mkdir(parents=True)
+    (tmp_path / "app" / "management" / "commands").mkdir(parents=True)
+    (tmp_path / "app" / "services" / "installer.py").write_text(
+        "import requests\n\n\ndef install(url):\n    return requests.get(url).content\n\n\n"
+        "def refresh(url):\n    return requests.get(url).content\n"
+    )
+    (tmp_path / "app" / "management" / "commands" / "install_live.py").write_text(
+        "from django.core.management.base import BaseCommand\nfrom app.services.installer import install, refresh\n\n\n"
+        "class Command(BaseCommand):\n    def handle(self, *args, **options):\n        install(options['url'])\n        refresh(options['url'])\n"
+    )
+    (tmp_path / "app" / "views.py").write_text(
+        "from app.services.installer import refresh\n\n\ndef update(request):\n    return refresh(request.GET['url'])\n"
+    )
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("app/services/installer.py", 9)]

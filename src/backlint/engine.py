@@ -75,12 +75,15 @@ def project_facts(
             continue
         if digests is not None:
             digests[target.rel] = cache.digest(data)
-        if not project.has_hints(data):
+        hinted = project.has_hints(data)
+        if not hinted and b"(" not in data:
             continue
         key = cache.entry_key(target.rel, digests[target.rel], ()) if store is not None and digests is not None else None
         found = store.get(key) if store is not None and key is not None else None
         if found is None:
-            found = project.facts_from_text(data.decode("utf-8", "replace"), target.rel)
+            text = data.decode("utf-8", "replace")
+            # (every file's calls count: which functions only an operator's code calls)
+            found = project.facts_from_text(text, target.rel) if hinted else project.call_facts(text, target.rel)
             if store is not None and key is not None:
                 store.put(key, found)
         facts = facts.merged(found)

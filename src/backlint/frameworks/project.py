@@ -350,6 +350,18 @@ class ProjectFacts:
     logging_functions: frozenset[str] = frozenset()
     """Module-level functions named for a log level (`error`, `warning`...) whose body logs or
     prints, as `module.name` (`jesse.helpers.error`): `jh.error(str(e))` records the error."""
+    operator_calls: frozenset[str] = frozenset()
+    """Names called (`install(...)`, `standard.write_cache()`) in an operator's code: management
+    commands, command-line modules, scripts, seeds."""
+    service_calls: frozenset[str] = frozenset()
+    """Names called anywhere else (tests aside): the service's own code."""
+
+    def operator_only(self, name: str) -> bool:
+        """Whether the function or method `name` is called from an operator's code and from no
+        other module of the scan: it runs in a process its operator started and can interrupt.
+        (By name, so a namesake called by the service keeps it on the service's side.)"""
+        return name in self.operator_calls and name not in self.service_calls
+
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
     ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
@@ -563,6 +575,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     level_loggers = frozenset(
         f"{_module_of(path)}.{m.group(1)}" for m in _LEVEL_FUNCTION.finditer(text) if _LOGS_OR_PRINTS.search(_body(text, m))
     ) if "\ndef " in text and not is_test_path(path) else frozenset()
+    operator_calls, service_calls = _called_names(path, text)
     patched = "Session.request" in text and not is_test_path(path) and _PATCHED_REQUEST.search(text) is not None \
         and _TIMEOUT_FILLED.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
@@ -577,13 +590,15 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     accounts = _USER_ACCOUNTS.search(text) is not None and not is_test_path(path) and not is_migration_path(path)
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or lookups or single_password or accounts or patched or level_loggers or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or lookups or single_password or accounts or patched or level_loggers \
+                or operator_calls or service_calls or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
                                 eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts,
-                                requests_default_timeout=patched, logging_functions=level_loggers)
+                                requests_default_timeout=patched, logging_functions=level_loggers,
+                                operator_calls=operator_calls, service_calls=service_calls)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -685,6 +700,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         user_accounts=accounts,
         requests_default_timeout=patched,
         logging_functions=level_loggers,
+        operator_calls=operator_calls,
+        service_calls=service_calls,
     )
 
 
@@ -879,6 +896,45 @@ _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
 _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
 
 
+def call_facts(text: str, path: str) -> ProjectFacts:
+    """Only the calls of a file without any other hint (see `_called_names`)."""
+    operator_calls, service_calls = _called_names(path, text)
+    return ProjectFacts(operator_calls=operator_calls, service_calls=service_calls) if operator_calls or service_calls else EMPTY
+
+
+def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(names called by an operator's code, names called by any other) in one file: a whole file
+    is the operator's by its path (see `is_operator_path`); elsewhere, the bodies of click and typer
+    commands are. Tests call everything: they count for neither."""
+    if not path or is_test_path(path):
+        return frozenset(), frozenset()
+    if is_operator_path(path):
+        return frozenset(_CALLED.findall(text)), frozenset()
+    if "command" not in text and "group" not in text:
+        return frozenset(), frozenset(_CALLED.findall(text))
+    # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
+    # operator's; the rest of the module is the service's.
+    commands: list[tuple[int, int]] = []
+    for m in _COMMAND_DECORATOR.finditer(text):
+        definition = _DECORATED_DEF.search(text, m.end())  # (after more decorators, over as many lines as they take)
+        if definition is not None and (not commands or m.start() >= commands[-1][1]):
+            commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
+    if not commands:
+        return frozenset(), frozenset(_CALLED.findall(text))
+    operator = frozenset(name for start, end in commands for name in _CALLED.findall(text, start, end))
+    rest, at = [], 0
+    for start, end in commands:
+        rest.append(text[at:start])
+        at = end
+    rest.append(text[at:])
+    return operator, frozenset(_CALLED.findall("\n".join(rest)))
+
+
+_CALLED = re.compile(r"(?<!def )(?<!class )(?<![\w])([A-Za-z_]\w*)[ \t]*\(")
+_COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
+"""What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
+project's `@notify_command(name="purge")`)."""
+_DECORATED_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+", re.M)
 _LEVEL_FUNCTION = re.compile(r"^def[ \t]+(debug|info|warning|warn|error|exception|critical|fatal)\(", re.M)
 _LOGS_OR_PRINTS = re.compile(r"\b(?:\w*log\w*|LOG\w*)\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(|\bprint\(")
 _PATCHED_REQUEST = re.compile(r"^[ \t]*(?:requests\.)?(?:sessions\.)?Session\.request[ \t]*=[ \t]*\w", re.M)

@@ -264,7 +264,7 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # a stored password hash (a seed or migration writes it): not usable to log in
     if key_argument:
         return not _TEMPLATE_MARKERS.search(v) and not _ENV_NAME.match(v)
-    if not re.search(r"[A-Za-z0-9]", v):
+    if not any(ch.isalnum() for ch in v):
         return False  # `"<!--#"`, `"${"`: a template's delimiter (`directiveStartToken`), punctuation only
     if re.search(r"\s", v) or not v.isprintable():
         return False  # prose, or a marker of control characters (`"\x91/sf\x91"`) no one types as a secret

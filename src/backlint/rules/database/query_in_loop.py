@@ -284,8 +284,9 @@ class QueryInLoop(Rule):
     and code run once or by an operator: migrations, `post_migrate` receivers (also a function of
     `sender` that tests `sender.label`: only migrate signals send an app config), seed modules,
     management commands, click/typer commands, modules of a command-line package (`cli/`,
-    `commands/`) and standalone scripts (a `__main__` block or a click/typer group of its own in a
-    module that imports no web framework or task queue)."""
+    `commands/`), standalone scripts (a `__main__` block or a click/typer group of its own in a
+    module that imports no web framework or task queue), and functions only such code calls (by
+    name, across the scan)."""
 
     ID = "BL102"
     LEVEL = Level.WARNING
@@ -991,9 +992,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     # A count of open loops per function, so that calls outside loops cost nothing.
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth.append(0)
-        # A click or typer command runs once, like a management command: its loops are left alone.
-        # So does a `pre_migrate`/`post_migrate` receiver: once per `migrate`, like a migration.
+        # A click or typer command runs once, like a management command: its loops are left alone,
+        # and so are those of functions only such commands call. So does a `pre_migrate`/
+        # `post_migrate` receiver: once per `migrate`, like a migration.
         self._commands.append(routes.cli_command(node) or self._migrate_hook(node) or self._start_hook(node)
+                              or self.ctx.project.operator_only(node.name.value)
                               or bool(self._commands and self._commands[-1]))
 
     def _migrate_hook(self, node: cst.FunctionDef) -> bool:

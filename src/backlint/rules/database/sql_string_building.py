@@ -5,7 +5,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project, sql_text
+from backlint.frameworks import database, project, routes, sql_text
 from backlint.frameworks.strings import Built, builds
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
@@ -40,7 +40,8 @@ class SqlStringBuilding(Rule):
     from the request is. A quoted argument that names a table or sequence (`setval('{seq}')`,
     `to_regclass('{schema}.t')`) is an identifier. Test code is not looked at unless
     `include-tests` is set, nor an operator's tools (scripts, command-line packages, management
-    commands, seed modules: no request reaches them) unless `strict` is.
+    commands, click and typer commands, seed modules, and functions only they call, by name across
+    the scan: no request reaches them) unless `strict` is.
     English text that merely contains "select ... from" is never looked at: only strings that
     reach a SQL call are."""
 
@@ -483,11 +484,20 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         if self._skip:
             return
         sinks = database.sql_sinks(self.ctx, node)
-        if not sinks:
+        if not sinks or self._operators_only():
             return
         env = Env.here(self.ctx)
         for sink in sinks:
             self._check(sink, env)
+
+    def _operators_only(self) -> bool:
+        """Inside a click or typer command, or a function only an operator's code calls (a
+        management command, a command-line module, a script): the operator's own input."""
+        if self.options.get("strict"):
+            return False
+        facts = self.ctx.project
+        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or facts.operator_only(n.name.value))
+                   for n in self.ctx.stack)
 
     def _check(self, sink: database.SqlSink, env: Env) -> None:
         strict = bool(self.options.get("strict", False))

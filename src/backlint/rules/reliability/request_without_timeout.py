@@ -49,7 +49,8 @@ class RequestWithoutTimeout(Rule):
     probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
     a web framework), Django management
-    commands, schema migrations, and click or typer commands wherever they live: an operator's
+    commands, schema migrations, click or typer commands wherever they live, and functions that
+    only such commands and scripts call (by name, across the scan): an operator's
     process, which its operator can interrupt, where no server worker waits."""
 
     ID = "BL502"
@@ -328,9 +329,12 @@ client = httpx.Client(timeout=10)
         self.report(call, call=label, fix=fix)
 
     def _in_command(self) -> bool:
-        """Inside a click or typer command (wherever its module lives): a terminal's process,
-        which its user can interrupt; no server worker waits on it."""
-        return any(isinstance(n, cst.FunctionDef) and routes.cli_command(n) and n.name.value != "handle" for n in self.ctx.stack)
+        """Inside a click or typer command (wherever its module lives), or a function only an
+        operator's code calls (a management command, a command-line module): a terminal's
+        process, which its user can interrupt; no server worker waits on it."""
+        facts = self.ctx.project
+        return any(isinstance(n, cst.FunctionDef) and ((routes.cli_command(n) and n.name.value != "handle")
+                                                       or facts.operator_only(n.name.value)) for n in self.ctx.stack)
 
     def _explicit_none(self, call: cst.Call, label: str) -> None:
         arg = keyword_arg(call, "timeout")
