@@ -188,7 +188,7 @@ _ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(
 """Text without any of these neither checks one configured password nor keeps accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request", "def error(", "def warning(",
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request", "HTTPAdapter", "def error(", "def warning(",
                                           "def warn(", "def info(", "def debug(", "def exception(", "def critical(", "def fatal(",
                                           "atomic(", "aiohttp",
                                           "flask_rest", "setdefaulttimeout"))
@@ -350,6 +350,9 @@ class ProjectFacts:
     logging_functions: frozenset[str] = frozenset()
     """Module-level functions named for a log level (`error`, `warning`...) whose body logs or
     prints, as `module.name` (`jesse.helpers.error`): `jh.error(str(e))` records the error."""
+    timeout_adapters: frozenset[str] = frozenset()
+    """requests adapter classes of the project that handle timeouts (`class CustomHTTPAdapter(
+    HTTPAdapter)` whose body sets or passes one): a session they are mounted on has a default."""
     operator_calls: frozenset[str] = frozenset()
     """Names called (`install(...)`, `standard.write_cache()`) in an operator's code: management
     commands, command-line modules, scripts, seeds."""
@@ -576,6 +579,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         f"{_module_of(path)}.{m.group(1)}" for m in _LEVEL_FUNCTION.finditer(text) if _LOGS_OR_PRINTS.search(_body(text, m))
     ) if "\ndef " in text and not is_test_path(path) else frozenset()
     operator_calls, service_calls = _called_names(path, text)
+    adapters = frozenset(m.group(1) for m in _ADAPTER_CLASS.finditer(text) if "timeout" in _body(text, m)) \
+        if "HTTPAdapter" in text else frozenset()
     patched = "Session.request" in text and not is_test_path(path) and _PATCHED_REQUEST.search(text) is not None \
         and _TIMEOUT_FILLED.search(text) is not None
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
@@ -591,14 +596,14 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
                 or databases or constants or lookups or single_password or accounts or patched or level_loggers \
-                or operator_calls or service_calls or any(w in text for w in _FIELD_HINT_LITERALS):
+                or operator_calls or service_calls or adapters or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
                                 eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts,
                                 requests_default_timeout=patched, logging_functions=level_loggers,
-                                operator_calls=operator_calls, service_calls=service_calls)
+                                operator_calls=operator_calls, service_calls=service_calls, timeout_adapters=adapters)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -702,6 +707,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         logging_functions=level_loggers,
         operator_calls=operator_calls,
         service_calls=service_calls,
+        timeout_adapters=adapters,
     )
 
 
@@ -937,6 +943,7 @@ project's `@notify_command(name="purge")`)."""
 _DECORATED_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+", re.M)
 _LEVEL_FUNCTION = re.compile(r"^def[ \t]+(debug|info|warning|warn|error|exception|critical|fatal)\(", re.M)
 _LOGS_OR_PRINTS = re.compile(r"\b(?:\w*log\w*|LOG\w*)\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(|\bprint\(")
+_ADAPTER_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)\([^)]*HTTPAdapter[^)]*\)[ \t]*:", re.M)
 _PATCHED_REQUEST = re.compile(r"^[ \t]*(?:requests\.)?(?:sessions\.)?Session\.request[ \t]*=[ \t]*\w", re.M)
 _TIMEOUT_FILLED = re.compile(r"""setdefault\(\s*['"]timeout['"]|\[\s*['"]timeout['"]\s*\]\s*=""")
 _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")

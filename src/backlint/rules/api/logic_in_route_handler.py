@@ -57,9 +57,8 @@ class LogicInRouteHandler(Rule):
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
-    return an answer, are request checking, not branches, and a guard that builds its message and
-    logs before raising is one statement; an `if`/`elif` chain choosing among one value's
-    constants is one branch, and so is a `match`: one arm runs, the largest is what counts; the
+    return an answer, are request checking, not branches; an `if`/`elif` chain choosing among one
+    value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
     path than that `if`'s body, and `session.flush()` is not a write of its own.
 
@@ -637,19 +636,8 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     while todo:
         node = todo.pop()
         if isinstance(node, cst.If) and id(node) not in chained:
-            # `if sort == "name": ... elif sort == "date": ...`: one choice among values, one branch,
-            # and one arm runs: the largest counts, as for a `match`.
-            chain = _value_chain(node)
-            if len(chain) > 1:
-                tail = chain[-1].orelse
-                arms = [arm.body for arm in chain] + ([tail.body] if isinstance(tail, cst.Else) else [tail] if tail else [])
-                sizes = [_size(arm) for arm in arms]
-                statements += len(chain) + max(st for st, _ in sizes)
-                branches += 1 + max(br for _, br in sizes)
-                continue
-        if isinstance(node, cst.If) and node.orelse is None and _raising_block(node.body):
-            statements += 1  # `if bad: msg = ...; LOG.warning(msg); raise Invalid(msg)`: a guard clause, request checking
-            continue
+            # `if sort == "name": ... elif sort == "date": ...`: one choice among values, one branch.
+            chained.update(id(arm) for arm in _value_chain(node)[1:])
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or (
             _markup(node) and any(isinstance(n, cst.With) for n in iter_descendants(node.body))  # type: ignore[attr-defined]
         ):
@@ -768,16 +756,6 @@ def _guard(node: cst.If) -> bool:
     """`if not form.is_valid(): return error`: an `if` without `else` whose body only leaves
     (`return`, `raise`, Flask's `abort(...)`)."""
     return node.orelse is None and _guard_body(node.body)
-
-
-def _raising_block(block: cst.BaseSuite) -> bool:
-    """A block of simple statements that ends by raising (`msg = ...; LOG.warning(msg); raise
-    ValidationError(msg)`) or aborting: the longer form of a guard clause's body."""
-    body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    if not body or not all(isinstance(stmt, cst.SimpleStatementLine) for stmt in body):
-        return False
-    last = body[-1].body[-1]  # type: ignore[union-attr]
-    return isinstance(last, cst.Raise) or (isinstance(last, cst.Expr) and isinstance(last.value, cst.Call) and call_name(last.value) == "abort")
 
 
 def _guard_body(block: cst.BaseSuite) -> bool:

@@ -42,8 +42,8 @@ class RequestWithoutTimeout(Rule):
     `**kwargs` (which may carry it), aiohttp (5 minute default), sessions of your own classes
     (which may set a default in an adapter; also one bound to the name `requests`:
     `requests = RequestSession()`, or a parameter so named), a `requests.Session` given an adapter
-    of your own (`session.mount(url, TimeoutHTTPAdapter(30))`, the usual way to set a default
-    timeout), `requests` calls in a project that patches `requests.Session.request` with a wrapper
+    of your own that handles timeouts (`session.mount(url, TimeoutHTTPAdapter(30))`, the usual way
+    to set a default timeout), `requests` calls in a project that patches `requests.Session.request` with a wrapper
     filling in a timeout (`kwargs.setdefault("timeout", 10)`), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
@@ -299,7 +299,7 @@ client = httpx.Client(timeout=10)
         return None
 
     def _adapter_mounted(self, receiver: cst.BaseExpression) -> bool:
-        """The session got an adapter of the project's own (`session.mount(url,
+        """The session got an adapter of the project's own that handles timeouts (`session.mount(url,
         TimeoutHTTPAdapter(30))`) in the class (for `self.session`) or function that uses it: the
         usual way to give every request a default timeout."""
         holder = self.ctx.enclosing_class() if self.ctx.code(receiver).startswith("self.") else self.ctx.function()
@@ -309,14 +309,14 @@ client = httpx.Client(timeout=10)
         return "".join(self.ctx.code(receiver).split()) in mounted
 
     def _project_adapters(self, code: str) -> set[str]:
-        """The receivers of `x.mount(prefix, Adapter(...))` calls in `code` whose adapter is not
-        one of requests' own."""
+        """The receivers of `x.mount(prefix, Adapter(...))` calls in `code` whose adapter is a
+        class of the project that handles timeouts (see `ProjectFacts.timeout_adapters`)."""
         found: set[str] = set()
         if ".mount(" not in code:
             return found
+        adapters = self.ctx.project.timeout_adapters
         for m in _MOUNT.finditer(code):
-            adapter = self.ctx.imports.qualify(cst.parse_expression(m.group("adapter"))) or m.group("adapter")
-            if not (adapter.startswith(("requests.", "urllib3.")) or adapter == "HTTPAdapter"):
+            if m.group("adapter").rsplit(".", 1)[-1] in adapters:
                 found.add(m.group("receiver"))
         return found
 
