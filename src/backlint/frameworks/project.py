@@ -187,11 +187,12 @@ _ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(
                           "contrib.auth", "flask_login", "fastapi_users")
 """Text without any of these neither checks one configured password nor keeps accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
+_OTHER_HINT_LITERALS = ("contextmanager", "atomic(", "aiohttp", "flask_rest", "setdefaulttimeout", "Session.request", "HTTPAdapter",
+                        *(f"def {level}(" for level in ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")))
+"""Transaction wrappers, aiohttp servers, Flask-RESTful aborts, default timeouts, logging helpers."""
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS, "contextmanager", "Session.request", "HTTPAdapter", "def error(", "def warning(",
-                                          "def warn(", "def info(", "def debug(", "def exception(", "def critical(", "def fatal(",
-                                          "atomic(", "aiohttp",
-                                          "flask_rest", "setdefaulttimeout"))
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS,
+                                          *_OTHER_HINT_LITERALS))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
