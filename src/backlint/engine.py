@@ -67,7 +67,7 @@ def project_facts(
     every Python file's text with a few regular expressions before the analysis. When `digests`
     is given, each file's content digest is recorded in it on the way; with `store`, the facts of
     unchanged files come from the cache."""
-    facts = project.EMPTY
+    found_facts: list[project.ProjectFacts] = []
     for target in targets:
         try:
             data = target.path.read_bytes()
@@ -83,10 +83,11 @@ def project_facts(
         if found is None:
             text = data.decode("utf-8", "replace")
             # (every file's calls count: which functions only an operator's code calls)
-            found = project.facts_from_text(text, target.rel) if hinted else project.call_facts(text, target.rel)
+            found = project.facts_from_text(text, target.rel) if hinted else project.light_facts(text, target.rel)
             if store is not None and key is not None:
                 store.put(key, found)
-        facts = facts.merged(found)
+        found_facts.append(found)
+    facts = project.ProjectFacts.combined(found_facts)
     if store is not None:
         store.save()
     manifests = list(_manifests(targets))

@@ -185,14 +185,11 @@ _DATABASE_HINT_LITERALS = ("sqlite", "Sqlite", "postgres", "Postgres", "mysql", 
                            "Cockroach", "psycopg", "asyncpg", "pyodbc", "pg8000")
 _ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(", "Profile(", "get_user_model", "AUTH_USER_MODEL",
                           "contrib.auth", "flask_login", "fastapi_users")
-"""Text without any of these neither checks one configured password nor keeps accounts."""
+"""Text without any of these keeps no accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
-_OTHER_HINT_LITERALS = ("contextmanager", "atomic(", "aiohttp", "flask_rest", "setdefaulttimeout", "Session.request", "HTTPAdapter",
-                        *(f"def {level}(" for level in ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")))
-"""Transaction wrappers, aiohttp servers, Flask-RESTful aborts, default timeouts, logging helpers."""
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
-                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, *_ACCOUNT_HINT_LITERALS,
-                                          *_OTHER_HINT_LITERALS))
+                                          *_DATABASE_HINT_LITERALS, *_CONSTANT_RETURN_HINTS, "contextmanager", "atomic(",
+                                          "aiohttp", "flask_rest", "setdefaulttimeout"))
 _RAISE_HINT = re.compile(_RAISE_HINT_WORDS.encode())
 
 
@@ -390,10 +387,23 @@ class ProjectFacts:
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         """Both sets of facts: sets united, flags either's, the first non-empty `packages`."""
+        return ProjectFacts.combined((self, other))
+
+    @staticmethod
+    def combined(all_facts: Iterable[ProjectFacts]) -> ProjectFacts:
+        """The facts of many files at once (one union per field, not one per file)."""
+        parts = [f for f in all_facts if f is not EMPTY]
+        if not parts:
+            return EMPTY
+        if len(parts) == 1:
+            return parts[0]
         values: dict[str, Any] = {}
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            values[f.name] = mine | theirs if isinstance(mine, frozenset) else (mine or theirs)
+        for f in fields(ProjectFacts):
+            found = [getattr(p, f.name) for p in parts]
+            if isinstance(found[0], frozenset):
+                values[f.name] = frozenset().union(*found)
+            else:
+                values[f.name] = next((v for v in found if v), found[0])
         return ProjectFacts(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -570,41 +580,58 @@ def _with_ancestors(classes: Iterable[str], bases: frozenset[tuple[str, str]]) -
                 frontier.append(base)
 
 
+def light_facts(text: str, path: str = "") -> ProjectFacts:
+    """The facts every file is read for, however little else it holds (see `_light_fields`)."""
+    light = _light_fields(text, path)
+    return ProjectFacts(**light) if any(light.values()) else EMPTY
+
+
+def _light_fields(text: str, path: str) -> dict[str, Any]:
+    """What a file calls (from an operator's code or the service's), and a few facts too rare to
+    earn a hint of their own, each behind a substring test: eager-loading lookups, a single
+    configured login password, account models, a patched `requests` timeout, timeout adapters,
+    logging helpers named for a level."""
+    tests = is_test_path(path)
+    operator_calls, service_calls = _called_names(path, text)
+    return {
+        "operator_calls": operator_calls,
+        "service_calls": service_calls,
+        "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
+        and not tests else frozenset(),
+        "single_password_login": "PASSWORD" in text and not tests and _SINGLE_PASSWORD.search(text) is not None,
+        "user_accounts": any(w in text for w in _ACCOUNT_HINT_LITERALS) and not tests and not is_migration_path(path)
+        and _USER_ACCOUNTS.search(text) is not None,
+        "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
+        and _TIMEOUT_FILLED.search(text) is not None,
+        "timeout_adapters": frozenset(m.group(1) for m in _ADAPTER_CLASS.finditer(text) if "timeout" in _body(text, m))
+        if "HTTPAdapter" in text else frozenset(),
+        "logging_functions": frozenset(
+            f"{_module_of(path)}.{m.group(1)}" for m in _LEVEL_FUNCTION.finditer(text) if _LOGS_OR_PRINTS.search(_body(text, m))
+        ) if "\ndef " in text and not tests else frozenset(),
+    }
+
+
 def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     """The facts one file's text declares (cheap: a handful of regular expressions)."""
     servers = frozenset({path}) if "aiohttp" in text and serves_with_aiohttp(text) else frozenset()
     wrappers = _atomic_wrappers(text) if "atomic(" in text else frozenset()
     aborts = frozenset({_module_of(path)}) if "abort" in text and _RESTFUL_ABORT.search(text) else frozenset()
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
-    level_loggers = frozenset(
-        f"{_module_of(path)}.{m.group(1)}" for m in _LEVEL_FUNCTION.finditer(text) if _LOGS_OR_PRINTS.search(_body(text, m))
-    ) if "\ndef " in text and not is_test_path(path) else frozenset()
-    operator_calls, service_calls = _called_names(path, text)
-    adapters = frozenset(m.group(1) for m in _ADAPTER_CLASS.finditer(text) if "timeout" in _body(text, m)) \
-        if "HTTPAdapter" in text else frozenset()
-    patched = "Session.request" in text and not is_test_path(path) and _PATCHED_REQUEST.search(text) is not None \
-        and _TIMEOUT_FILLED.search(text) is not None
+    light = _light_fields(text, path)
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
     plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
     constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
     databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
         and not is_migration_path(path) else frozenset()
-    lookups = _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text) \
-        and not is_test_path(path) else frozenset()
-    single_password = "PASSWORD" in text and not is_test_path(path) and _SINGLE_PASSWORD.search(text) is not None
-    accounts = _USER_ACCOUNTS.search(text) is not None and not is_test_path(path) and not is_migration_path(path)
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
-                or databases or constants or lookups or single_password or accounts or patched or level_loggers \
-                or operator_calls or service_calls or adapters or any(w in text for w in _FIELD_HINT_LITERALS):
+                or databases or constants or any(light.values()) or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, databases=databases, constant_functions=constants,
-                                eager_lookups=lookups, single_password_login=single_password, user_accounts=accounts,
-                                requests_default_timeout=patched, logging_functions=level_loggers,
-                                operator_calls=operator_calls, service_calls=service_calls, timeout_adapters=adapters)
+                                **light)
         return EMPTY
     relations: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -701,14 +728,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         self_logging_functions=self_logging,
         databases=databases,
         constant_functions=constants,
-        eager_lookups=lookups,
-        single_password_login=single_password,
-        user_accounts=accounts,
-        requests_default_timeout=patched,
-        logging_functions=level_loggers,
-        operator_calls=operator_calls,
-        service_calls=service_calls,
-        timeout_adapters=adapters,
+        **light,
     )
 
 
@@ -901,12 +921,6 @@ _GET_QUERYSET = re.compile(r"^[ \t]+def get_queryset\(", re.M)
 _SELECTED = re.compile(r"\.(?:select_related|prefetch_related)\(([^)]*)\)")
 _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
 _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
-
-
-def call_facts(text: str, path: str) -> ProjectFacts:
-    """Only the calls of a file without any other hint (see `_called_names`)."""
-    operator_calls, service_calls = _called_names(path, text)
-    return ProjectFacts(operator_calls=operator_calls, service_calls=service_calls) if operator_calls or service_calls else EMPTY
 
 
 def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
