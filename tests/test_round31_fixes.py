@@ -272,3 +272,52 @@ def test_a_helper_only_an_operators_command_calls_runs_in_the_operators_process(
     )
     result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("app/services/installer.py", 9)]
+
+
+def test_a_removal_a_request_asked_for_and_a_directory_whose_failure_ends_the_step_stay_reported() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    import os
+    from flask import Blueprint
+
+    bp = Blueprint("backup", __name__)
+
+    @bp.route("/unknown-plugins", methods=["DELETE"])
+    def delete_unknown_plugins():
+        path = "data/unknown_plugins.tmp"
+        try:
+            if os.path.exists(path):
+                os.remove(path)
+        except Exception:
+            pass
+        return "", 204
+
+    def add_site(sitelist_dir, site):
+        try:
+            os.makedirs(sitelist_dir)
+        except Exception:
+            return
+        write_sitelist(sitelist_dir, site)
+    """
+    assert finding_lines(SwallowedException, code, "app/backup.py") == [13, 20]
+
+
+def test_a_route_handler_is_never_operator_only_nor_a_packages_setup_module_an_operators(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "app" / "api").mkdir(parents=True)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "app" / "api" / "general.py").write_text(
+        "import requests\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/release/')\ndef release():\n    return requests.get('https://api.github.com/repos/x/releases').json()\n"
+    )
+    (tmp_path / "scripts" / "publish.py").write_text("from app.api.general import release\n\nrelease()\n")
+    (tmp_path / "app" / "index.py").write_text(
+        "import requests\n\n\ndef register_indices(url):\n    return requests.post(url, json={})\n"
+    )
+    (tmp_path / "app" / "setup.py").write_text("from app.index import register_indices\n\n\ndef setup():\n    register_indices(URL)\n")
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
+    assert sorted((f.path, f.region.start_line) for f in result.findings) == [("app/api/general.py", 9), ("app/index.py", 5)]

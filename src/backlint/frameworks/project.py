@@ -929,7 +929,8 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]
     commands are. Tests call everything: they count for neither."""
     if not path or is_test_path(path):
         return frozenset(), frozenset()
-    if is_operator_path(path):
+    if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
+        # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
         return frozenset(_CALLED.findall(text)), frozenset()
     if "command" not in text and "group" not in text:
         return frozenset(), frozenset(_CALLED.findall(text))

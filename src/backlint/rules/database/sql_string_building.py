@@ -496,8 +496,8 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         if self.options.get("strict"):
             return False
         facts = self.ctx.project
-        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or facts.operator_only(n.name.value))
-                   for n in self.ctx.stack)
+        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or (
+            facts.operator_only(n.name.value) and routes.route_of(self.ctx, n) is None)) for n in self.ctx.stack)
 
     def _check(self, sink: database.SqlSink, env: Env) -> None:
         strict = bool(self.options.get("strict", False))

@@ -66,7 +66,8 @@ class SwallowedException(Rule):
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), a `try` that
     only removes files the program made for itself (removed if they exist, named for temporary,
     cache, log, backup or rendered files, or in a function named for cleaning up), a `try` that
-    only creates a directory (it may exist; what needs it fails next if it does not), handlers
+    only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
+    it does not), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
@@ -992,7 +993,9 @@ except SMTPException:
         fn = self.ctx.function()
         if self._best_effort(try_node.body, fn):
             return True
-        if _only_makes_a_directory(try_node.body):
+        if _only_makes_a_directory(try_node.body) and all(
+                isinstance(x, cst.Pass) or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
+                for x in _handler_statements(handler) or [cst.Return()]):
             return True  # `try: ctx.mkdir_rec(parent)`: it may exist already; what needs it fails next if not
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
@@ -1117,6 +1120,8 @@ except SMTPException:
         cleaning up. Failing to delete regenerable or scratch files costs disk space, not data.
         (A function that deletes what a user stored, `delete_upload(path)`, stays reported.)"""
         removals = [c for c in calls if (call_name(c) or "") in _FILE_REMOVALS]
+        if routes.route_of(self.ctx, fn) is not None:
+            return False  # a request to delete: the removal is what was asked for
         if not removals or not all(
             c in removals or (call_name(c) or "") in _PATH_HELPERS or errors.is_logging_call(self.ctx, c) for c in calls
         ):
@@ -1763,7 +1768,7 @@ _EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir",
 _PATH_HELPERS = frozenset({"join", "abspath", "dirname", "basename", "Path", "str", "fspath", "normpath", "realpath",
                            *_EXISTENCE_CHECKS})
 _SCRATCH_WORDS = frozenset({"tmp", "temp", "temporary", "tempfile", "cache", "cached", "log", "logs", "backup", "backups", "chart",
-                            "charts", "thumbnail", "thumbnails", "thumb", "preview", "partial", "part", "parts", "scratch",
+                            "charts", "thumbnail", "thumbnails", "thumb", "preview", "scratch",
                             "stale", "old", "lock", "lockfile", "pid", "joinable", "joinables", "admin", "png"})
 """Words of files a program writes for itself and can do without: scratch, caches, logs, backups,
 rendered images, lock and pid files, its own bookkeeping."""

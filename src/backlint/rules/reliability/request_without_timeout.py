@@ -334,7 +334,8 @@ client = httpx.Client(timeout=10)
         process, which its user can interrupt; no server worker waits on it."""
         facts = self.ctx.project
         return any(isinstance(n, cst.FunctionDef) and ((routes.cli_command(n) and n.name.value != "handle")
-                                                       or facts.operator_only(n.name.value)) for n in self.ctx.stack)
+                                                       or (facts.operator_only(n.name.value) and routes.route_of(self.ctx, n) is None))
+                   for n in self.ctx.stack)
 
     def _explicit_none(self, call: cst.Call, label: str) -> None:
         arg = keyword_arg(call, "timeout")
