@@ -993,9 +993,7 @@ except SMTPException:
         fn = self.ctx.function()
         if self._best_effort(try_node.body, fn):
             return True
-        if _only_makes_a_directory(try_node.body) and all(
-                isinstance(x, cst.Pass) or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
-                for x in _handler_statements(handler) or [cst.Return()]):
+        if _only_makes_a_directory(try_node.body, handler):
             return True  # `try: ctx.mkdir_rec(parent)`: it may exist already; what needs it fails next if not
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
@@ -1755,9 +1753,14 @@ def _silent(handler: cst.ExceptHandler) -> bool:
 
 def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
     """The statement after `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
+    return _sibling(stack, i, 1)
+
+
+def _sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStatement | None:
+    """The statement `step` places from `stack[i]` in the block or module that holds it."""
     body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
     index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
-    return body[index + 1] if 0 <= index < len(body) - 1 else None
+    return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
 
 
 _MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir"})
@@ -1781,20 +1784,22 @@ def _ignores_errors(call: cst.Call) -> bool:
                and a.value.value == "True" for a in call.args)
 
 
-def _only_makes_a_directory(body: cst.BaseSuite) -> bool:
-    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`)."""
+def _only_makes_a_directory(body: cst.BaseSuite, handler: cst.ExceptHandler) -> bool:
+    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`) and the
+    handler only passes on to what needs it (not `return`: that ends the step silently)."""
     stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
         return False
     small = stmts[0].body[0]
-    return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) in _MAKE_DIRECTORY
+    handled = _handler_statements(handler)
+    return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) in _MAKE_DIRECTORY \
+        and bool(handled) and all(isinstance(x, cst.Pass) or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
+                                  for x in handled or ())
 
 
 def _previous_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
     """The statement before `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
-    body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
-    index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
-    return body[index - 1] if index > 0 else None
+    return _sibling(stack, i, -1)
 
 
 def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:
