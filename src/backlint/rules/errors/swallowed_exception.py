@@ -64,8 +64,8 @@ class SwallowedException(Rule):
     revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
     version read from the database), best-effort steps while another error is handled or just before one is raised, in
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), a `try` that
-    only removes files the program made for itself (removed if they exist, named for temporary,
-    cache, log, backup or rendered files, or in a function named for cleaning up), a `try` that
+    only removes files the program made for itself (named for temporary, cache, log, backup or
+    rendered files, or in a function named for cleaning up), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
     it does not), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
@@ -1113,9 +1113,10 @@ except SMTPException:
 
     def _removes_scratch_files(self, body: cst.BaseSuite, calls: list[cst.Call], fn: cst.FunctionDef | None) -> bool:
         """The `try` only removes files the program made for itself (`os.remove(chart_png)`,
-        `remove_file(tmp_path)`): removed if present (an `exists()` check around them), named for
-        scratch data (temporary, cache, log, backup, chart...), or in a function named for
-        cleaning up. Failing to delete regenerable or scratch files costs disk space, not data.
+        `remove_file(tmp_path)`): named for scratch data (temporary, cache, log, backup, chart...),
+        or in a function named for cleaning up. Failing to delete regenerable or scratch files costs
+        disk space, not data. (An `exists()` check around the removal says nothing: a stale
+        partial download left behind is resumed from.)
         (A function that deletes what a user stored, `delete_upload(path)`, stays reported.)"""
         removals = [c for c in calls if (call_name(c) or "") in _FILE_REMOVALS]
         if routes.route_of(self.ctx, fn) is not None:
@@ -1124,8 +1125,6 @@ except SMTPException:
             c in removals or (call_name(c) or "") in _PATH_HELPERS or errors.is_logging_call(self.ctx, c) for c in calls
         ):
             return False
-        if any((call_name(c) or "") in _EXISTENCE_CHECKS for c in calls) or self._inside_existence_check():
-            return True
         words: set[str] = set(name_parts(fn.name.value)) if fn is not None else set()
         if words & _CLEANUP_WORDS:
             return True
@@ -1140,19 +1139,6 @@ except SMTPException:
                         elif isinstance(n, cst.SimpleString):
                             words.update(re.findall(r"[a-z]+", (string_value(n) or "").lower()))
         return bool(words & _SCRATCH_WORDS)
-
-    def _inside_existence_check(self) -> bool:
-        """The `try` is the body of `if os.path.exists(path):`."""
-        stack = self.ctx.stack
-        for i in range(len(stack) - 3, -1, -1):
-            node = stack[i]
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return False
-            if isinstance(node, cst.If) and stack[i + 1] is node.body:
-                return any(isinstance(n, cst.Call) and (call_name(n) or "") in _EXISTENCE_CHECKS for n in [node.test, *iter_descendants(node.test)])
-            if isinstance(node, (cst.For, cst.While)):
-                return False
-        return False
 
     def _raise_follows(self, body: cst.BaseSuite) -> bool:
         """Whether the statement holding the block (the `try`, the `with suppress(...)`) is followed
