@@ -321,3 +321,11 @@ def test_a_route_handler_is_never_operator_only_nor_a_packages_setup_module_an_o
     (tmp_path / "app" / "setup.py").write_text("from app.index import register_indices\n\n\ndef setup():\n    register_indices(URL)\n")
     result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
     assert sorted((f.path, f.region.start_line) for f in result.findings) == [("app/api/general.py", 9), ("app/index.py", 5)]
+
+
+def test_any_model_named_for_users_keeps_accounts() -> None:
+    limits = """
+    class UserLimitsModel(Base):
+        __tablename__ = "user_limits"
+    """
+    assert facts_from_text(textwrap.dedent(limits), "core/database/user_limits_db.py").user_accounts

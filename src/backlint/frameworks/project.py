@@ -183,8 +183,8 @@ _CONSTANT_RETURN_HINTS = ("return [", "return (", "return list(", "return tuple(
 """Text without any of these has no function that returns a constant collection (see `_constant_functions`)."""
 _DATABASE_HINT_LITERALS = ("sqlite", "Sqlite", "postgres", "Postgres", "mysql", "MySQL", "mariadb", "oracle", "mssql", "cockroach",
                            "Cockroach", "psycopg", "asyncpg", "pyodbc", "pg8000")
-_ACCOUNT_HINT_LITERALS = ("PASSWORD", "User(", "Account(", "Member(", "Customer(", "Profile(", "get_user_model", "AUTH_USER_MODEL",
-                          "contrib.auth", "flask_login", "fastapi_users")
+_ACCOUNT_HINT_LITERALS = ("User", "Account", "Member", "Customer", "Profile", "get_user_model", "contrib.auth", "flask_login",
+                          "fastapi_users")
 """Text without any of these keeps no accounts."""
 _HINTS = re.compile("|".join([*map(re.escape, _HINT_LITERALS), _RAISE_HINT_WORDS]))
 _HINT_BYTES = tuple(w.encode() for w in (*_HINT_LITERALS, *_FIELD_HINT_LITERALS, *_WRITE_HINT_LITERALS, *_SESSION_HINT_LITERALS,
