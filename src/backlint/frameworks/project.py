@@ -599,8 +599,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": "PASSWORD" in text and not tests and _SINGLE_PASSWORD.search(text) is not None,
-        "user_accounts": any(w in text for w in _ACCOUNT_HINT_LITERALS) and not tests and not is_migration_path(path)
-        and _USER_ACCOUNTS.search(text) is not None,
+        "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
         and _TIMEOUT_FILLED.search(text) is not None,
         "timeout_adapters": frozenset(m.group(1) for m in _ADAPTER_CLASS.finditer(text) if "timeout" in _body(text, m))
@@ -881,12 +880,19 @@ _SINGLE_PASSWORD = re.compile(
     rf"\b\w*(?:password|passwd)\w*\s*[!=]=\s*{_CONFIGURED_PASSWORD}|{_CONFIGURED_PASSWORD}\s*[!=]=\s*\w*(?:password|passwd)\w*\b"
 )
 """A login compared with one configured password: `password != ENV_VALUES["PASSWORD"]`."""
-_USER_ACCOUNTS = re.compile(
-    r"^class\s+\w*(?:User|Account|Member|Customer|Profile)\w*\s*\([^)]*(?:Model|Base|AbstractUser|AbstractBaseUser|Document|Table)\b"
-    r"|\bget_user_model\(|\bAUTH_USER_MODEL\b|['\"]django\.contrib\.auth['\"]|\bfastapi_users\b|\bflask_login\b",
-    re.M,
-)
-"""What keeps accounts: a user, account or member model, Django's auth app, Flask-Login, FastAPI Users."""
+def _keeps_accounts(text: str) -> bool:
+    """A user, account or member model (`class User(Base)`, `class UserLimitsModel(Base)`,
+    `AbstractUser`), Django's auth app or user model, Flask-Login, FastAPI Users."""
+    if not any(w in text for w in _ACCOUNT_HINT_LITERALS):
+        return False
+    if any(w in text for w in ("get_user_model(", "AUTH_USER_MODEL", "django.contrib.auth", "flask_login", "fastapi_users")):
+        return True
+    return any(_ACCOUNT_NAME.search(m.group(1)) and _MODEL_BASE.search(m.group(2)) for m in _CLASS_HEADER.finditer(text))
+
+
+_CLASS_HEADER = re.compile(r"^class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.M)
+_ACCOUNT_NAME = re.compile(r"User|Account|Member|Customer|Profile")
+_MODEL_BASE = re.compile(r"(?:Model|Base|AbstractUser|AbstractBaseUser|Document|Table)\b")
 
 
 def _eager_lookups(text: str) -> frozenset[tuple[str, str]]:
