@@ -944,7 +944,7 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]
     # operator's; the rest of the module is the service's.
     commands: list[tuple[int, int]] = []
     for m in _COMMAND_DECORATOR.finditer(text):
-        definition = _DECORATED_DEF.search(text, m.end())  # (after more decorators, over as many lines as they take)
+        definition = _DEF_LINE.search(text, m.end())  # (after more decorators, over as many lines as they take)
         if definition is not None and (not commands or m.start() >= commands[-1][1]):
             commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
     if not commands:
@@ -962,7 +962,6 @@ _CALLED = re.compile(r"(?<!def )(?<!class )(?<![\w])([A-Za-z_]\w*)[ \t]*\(")
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
 """What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
 project's `@notify_command(name="purge")`)."""
-_DECORATED_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+", re.M)
 _LEVEL_FUNCTION = re.compile(r"^def[ \t]+(debug|info|warning|warn|error|exception|critical|fatal)\(", re.M)
 _LOGS_OR_PRINTS = re.compile(r"\b(?:\w*log\w*|LOG\w*)\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(|\bprint\(")
 _ADAPTER_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)\([^)]*HTTPAdapter[^)]*\)[ \t]*:", re.M)

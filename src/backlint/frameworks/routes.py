@@ -446,6 +446,12 @@ _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|li
                     r"lbheartbeat)(_|$)", re.I)
 
 
+def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef) -> bool:
+    """A function only an operator's code calls (see `ProjectFacts.operator_only`): it runs in a
+    process its operator started. Never a route handler, which the framework calls by no name."""
+    return ctx.project.operator_only(fn.name.value) and route_of(ctx, fn) is None
+
+
 def background_task(fn: cst.FunctionDef | None) -> bool:
     """A task or workflow step run by a worker (`@shared_task`, `@app.task`, `@dramatiq.actor`,
     `@hatchet.step(...)`, `@job`): an HTTP exception raised there answers no client; the worker

@@ -996,7 +996,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         # and so are those of functions only such commands call. So does a `pre_migrate`/
         # `post_migrate` receiver: once per `migrate`, like a migration.
         self._commands.append(routes.cli_command(node) or self._migrate_hook(node) or self._start_hook(node)
-                              or (self.ctx.project.operator_only(node.name.value) and routes.route_of(self.ctx, node) is None)
+                              or routes.called_only_by_operators(self.ctx, node)
                               or bool(self._commands and self._commands[-1]))
 
     def _migrate_hook(self, node: cst.FunctionDef) -> bool:

@@ -495,9 +495,8 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
         management command, a command-line module, a script): the operator's own input."""
         if self.options.get("strict"):
             return False
-        facts = self.ctx.project
-        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or (
-            facts.operator_only(n.name.value) and routes.route_of(self.ctx, n) is None)) for n in self.ctx.stack)
+        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or routes.called_only_by_operators(self.ctx, n))
+                   for n in self.ctx.stack)
 
     def _check(self, sink: database.SqlSink, env: Env) -> None:
         strict = bool(self.options.get("strict", False))

@@ -302,11 +302,10 @@ client = httpx.Client(timeout=10)
         """The session got an adapter of the project's own that handles timeouts (`session.mount(url,
         TimeoutHTTPAdapter(30))`) in the class (for `self.session`) or function that uses it: the
         usual way to give every request a default timeout."""
-        holder = self.ctx.enclosing_class() if self.ctx.code(receiver).startswith("self.") else self.ctx.function()
-        if holder is None:
-            holder = self.ctx.module
+        code = self.ctx.code(receiver)
+        holder = (self.ctx.enclosing_class() if code.startswith("self.") else self.ctx.function()) or self.ctx.module
         mounted: set[str] = self.ctx.memo(("project-adapters", id(holder)), lambda: self._project_adapters(self.ctx.code(holder)))
-        return "".join(self.ctx.code(receiver).split()) in mounted
+        return "".join(code.split()) in mounted
 
     def _project_adapters(self, code: str) -> set[str]:
         """The receivers of `x.mount(prefix, Adapter(...))` calls in `code` whose adapter is a
@@ -332,9 +331,8 @@ client = httpx.Client(timeout=10)
         """Inside a click or typer command (wherever its module lives), or a function only an
         operator's code calls (a management command, a command-line module): a terminal's
         process, which its user can interrupt; no server worker waits on it."""
-        facts = self.ctx.project
         return any(isinstance(n, cst.FunctionDef) and ((routes.cli_command(n) and n.name.value != "handle")
-                                                       or (facts.operator_only(n.name.value) and routes.route_of(self.ctx, n) is None))
+                                                       or routes.called_only_by_operators(self.ctx, n))
                    for n in self.ctx.stack)
 
     def _explicit_none(self, call: cst.Call, label: str) -> None:
