@@ -493,7 +493,7 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
     if (
         method in ("save", "delete")
         and not [a for a in call.args if a.keyword is None]
-        and not isinstance(receiver, cst.Call)
+        and (not isinstance(receiver, cst.Call) or _new_model_instance(ctx, receiver))
         and not _keyword_false(call, "commit", "save")
         and not any(a.keyword is not None and a.keyword.value in _FILE_SAVE_KEYWORDS for a in call.args)
         and not set(name_parts((dotted(receiver) or "").rsplit(".", 1)[-1])) & _NOT_MODEL_WORDS
@@ -513,6 +513,13 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
             kind = OpKind.WRITE if method in ("update", "delete") and inner.kind is OpKind.QUERY else inner.kind
             return DataOp(kind, call, inner.label, inner.raw)
     return None
+
+
+def _new_model_instance(ctx: FileContext, call: cst.Call) -> bool:
+    """`Contact(company=c, user=u)`: a new instance of a model the scan saw defined, saved at once
+    (`Contact(...).save()` inserts a row)."""
+    name = dotted(call.func)
+    return name is not None and ctx.project.knows_model(name.rsplit(".", 1)[-1])
 
 
 # `image.save(filename=...)` (Wand), `img.save(fp, format="PNG")` (Pillow): a file written, not a row.

@@ -1206,7 +1206,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 # `except DoesNotExist: create(...)` (get-or-create), or `except DoesNotExist: pass` /
                 # `else: service.delete()`: the row loaded to be written when it is there
                 return in_body and any(
-                    _names_miss(h, model) and (any(self._is_write(n, env) for n in iter_descendants(h.body)) or (
+                    (_names_miss(h, model) or (_single_row(query) and errors.handler_kind(self.ctx, h) is errors.ExcKind.BROAD)) and (any(self._is_write(n, env) for n in iter_descendants(h.body)) or (
                         node.orelse is not None and any(self._is_write(n, env) for n in iter_descendants(node.orelse))))
                     for h in node.handlers
                 )
@@ -1612,6 +1612,12 @@ def _clones(loop: cst.CSTNode, var: str) -> bool:
                 and dotted(n.func.value) == var:
             return True
     return False
+
+
+def _single_row(query: cst.Call) -> bool:
+    """`Model.objects.get(...)`, `query.one()`: a lookup of one row, whose failure is its absence
+    when the handler then creates it (`except Exception: Column.objects.create(...)`)."""
+    return isinstance(query.func, cst.Attribute) and query.func.attr.value in ("get", "one")
 
 
 def _names_miss(handler: cst.ExceptHandler, model: str | None) -> bool:

@@ -1,0 +1,62 @@
+"""Precision fixes from held-out round 32 and the residue of earlier rounds, each with the case
+that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.frameworks.project import facts_from_text
+from backlint.rules.database.query_in_loop import QueryInLoop
+from conftest import finding_lines
+
+MODELS = """
+from django.db import models
+
+class Contact(models.Model):
+    company = models.ForeignKey("Company", on_delete=models.CASCADE)
+    user = models.CharField(max_length=50)
+"""
+
+
+def test_get_or_create_saving_a_new_model_instance_is_left_alone() -> None:
+    facts = facts_from_text(textwrap.dedent(MODELS), "app/models.py")
+    code = """
+    from app.models import Contact
+
+    def update(items):
+        for c in items:
+            try:
+                Contact.objects.get(company=c["company"], user=c["user"])
+            except Contact.DoesNotExist:
+                Contact(company=c["company"], user=c["user"]).save()
+
+    def report(items):
+        for c in items:
+            try:
+                print(Contact.objects.get(company=c["company"], user=c["user"]))
+            except Contact.DoesNotExist:
+                print("missing")
+    """
+    assert finding_lines(QueryInLoop, code, facts=facts) == [14]
+
+
+def test_single_row_get_whose_broad_except_creates_it_is_left_alone() -> None:
+    code = """
+    from app.models import Column
+
+    def ensure_columns(paths, analysis):
+        for p in paths:
+            try:
+                Column.objects.get(column_name=p, organization=analysis.organization)
+            except Exception:
+                if analysis.can_create():
+                    Column.objects.create(column_name=p, organization=analysis.organization)
+
+    def report(paths):
+        for p in paths:
+            try:
+                print(Column.objects.get(column_name=p))
+            except Exception:
+                print("missing", p)
+    """
+    assert finding_lines(QueryInLoop, code) == [15]
