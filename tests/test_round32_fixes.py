@@ -7,6 +7,7 @@ import textwrap
 
 from backlint.frameworks.project import facts_from_text
 from backlint.rules.database.query_in_loop import QueryInLoop
+from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 from conftest import finding_lines
 
 MODELS = """
@@ -60,3 +61,58 @@ def test_single_row_get_whose_broad_except_creates_it_is_left_alone() -> None:
                 print("missing", p)
     """
     assert finding_lines(QueryInLoop, code) == [15]
+
+
+SERVICE = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+class TopologiesService:
+    @staticmethod
+    def create_service(service, session):
+        try:
+            row = TopologyService(**service.dict())
+            session.add(row)
+            session.commit()
+            return row
+        except Exception as e:
+            session.rollback()
+            logger.error(f"Error while creating the service: {e}")
+            raise e
+
+    @staticmethod
+    def delete_service(service_id, session):
+        try:
+            session.delete(session.get(TopologyService, service_id))
+            session.commit()
+        except Exception as e:
+            logger.error(f"Error while deleting the service: {e}")
+            raise HTTPException(status_code=500, detail="Failed")
+"""
+
+
+def test_error_response_around_a_service_call_that_logs_and_reraises_is_left_alone() -> None:
+    facts = facts_from_text(textwrap.dedent(SERVICE), "app/topologies/service.py")
+    assert facts.logging_reraisers == {"create_service"}
+    code = """
+    from fastapi import APIRouter, HTTPException
+    from app.topologies.service import TopologiesService
+
+    router = APIRouter()
+
+    @router.post("/services")
+    def create_service(service: ServiceIn, session=Depends(get_session)):
+        try:
+            return TopologiesService.create_service(service=service, session=session)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Failed to create service: {e}")
+
+    @router.delete("/services/{service_id}")
+    def delete_service(service_id: int, session=Depends(get_session)):
+        try:
+            return TopologiesService.delete_service(service_id, session=session)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Failed to delete service: {e}")
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/routes/topology.py", facts=facts) == [19]

@@ -318,6 +318,10 @@ class ProjectFacts:
     """Names (two words or more) of the project's functions that catch broad exceptions and log
     them (`def send_websocket_update(...): ... except Exception as e: logger.warning(...)`): a
     caller's own broad handler around them loses nothing they did not log."""
+    logging_reraisers: frozenset[str] = frozenset()
+    """Of those, the ones whose logging broad `except` then re-raises what it caught (`except
+    Exception as e: session.rollback(); logger.error(f"...{e}"); raise e`): whatever escapes a
+    call of one is in the log already."""
     plain_session_classes: frozenset[str] = frozenset()
     """Classes named for a session (`class Session(metaclass=SingletonType)`) whose bases are no
     session class: the project's own API or HTTP session, not a database's."""
@@ -620,6 +624,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
     plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
+    reraisers = _logging_reraisers(text, self_logging) if self_logging and "raise" in text else frozenset()
     constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
     databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
         and not is_migration_path(path) else frozenset()
@@ -629,7 +634,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
-                                self_logging_functions=self_logging, databases=databases, constant_functions=constants,
+                                self_logging_functions=self_logging, logging_reraisers=reraisers, databases=databases,
+                                constant_functions=constants,
                                 **light)
         return EMPTY
     relations: set[str] = set()
@@ -725,6 +731,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         plain_session_classes=plain_sessions,
         session_factories=session_factories,
         self_logging_functions=self_logging,
+        logging_reraisers=reraisers,
         databases=databases,
         constant_functions=constants,
         **light,
@@ -801,6 +808,30 @@ def _named_bodies(text: str) -> Iterator[tuple[str, int, int]]:
 def _self_logging_functions(text: str) -> frozenset[str]:
     """Functions of `text` whose body catches broad exceptions and logs them."""
     return frozenset(name for name, start, end in _named_bodies(text) if _logs_broad_exception(text[start:end]))
+
+
+def _logging_reraisers(text: str, logging: frozenset[str]) -> frozenset[str]:
+    """The functions of `logging` whose logging broad `except` re-raises the exception it caught
+    (a bare `raise`, or `raise e` of its `as e`)."""
+    out: set[str] = set()
+    for name, start, end in _named_bodies(text):
+        if name not in logging:
+            continue
+        body = text[start:end]
+        for handler in _BROAD_EXCEPT.finditer(body):
+            arm = _body(body, handler)
+            bound = _BOUND_AS.search(handler.group(0))
+            reraised = _RERAISE.findall(arm)
+            if (_LOG_REFERENCE.search(arm) or _PRINTED.search(arm)) and any(
+                not caught or (bound is not None and caught == bound.group(1)) for caught in reraised
+            ):
+                out.add(name)
+                break
+    return frozenset(out)
+
+
+_BOUND_AS = re.compile(r"\bas\s+(\w+)")
+_RERAISE = re.compile(r"^[ \t]*raise(?:[ \t]+(\w+))?[ \t]*(?:#.*)?$", re.M)
 
 
 def _constant_functions(text: str) -> frozenset[str]:

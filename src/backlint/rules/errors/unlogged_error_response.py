@@ -630,6 +630,8 @@ except Exception:
             return  # `raise ProviderNotSupports` (no message, no data) answered with a text naming it: nothing to log
         if self._builds_queries_only():
             return  # `try: models = AiModel.select()`: a query built, not run; it runs (and fails) after the `try`
+        if self._calls_logging_reraiser_only():
+            return  # `try: return Service.create(...)`, whose broad handler logs and re-raises: already in the log
         if all(s.raised for s in sites) and self._logged_on_the_way_out(node):
             return  # raised inside a `try` whose broad handler logs and re-raises: it is logged on the way out
         if _after_leaving(node, worst.node):
@@ -649,6 +651,23 @@ except Exception:
                 isinstance(small, cst.Assign) and database.lazy_query(small.value) for small in stmt.body)
             for stmt in stmts
         )
+
+    def _calls_logging_reraiser_only(self) -> bool:
+        """The `try` is one statement calling one of the project's functions that log and re-raise
+        whatever fails in them (`ProjectFacts.logging_reraisers`), by name."""
+        body = self._tried()
+        stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+        if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+            return False
+        small = stmts[0].body[0]
+        value = small.value if isinstance(small, (cst.Return, cst.Assign, cst.Expr)) else None
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return False
+        name = call_name(value)
+        return bool(name) and name.rsplit(".", 1)[-1] in self.ctx.project.logging_reraisers \
+            and not any(isinstance(a.value, cst.Call) for a in value.args)
 
     def _logged_on_the_way_out(self, handler: cst.ExceptHandler) -> bool:
         """The handler lies in the body of an enclosing `try` (in the same function) with a broad
