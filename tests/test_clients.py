@@ -20,6 +20,9 @@ from backlint import clients
         ({"dependencies": {"express": "4"}}, None),
         ({"dependencies": {"react": "18", "pg": "8"}}, None),  # a database client: it serves too
         ({"dependencies": {"next": "15", "react": "19", "pg": "8"}}, "full-stack"),
+        ({"bin": {"lbs": "./bin/lbs"}, "devDependencies": {"playwright": "1"}}, "command-line"),
+        ({"bin": "./cli.js", "dependencies": {"commander": "12", "express": "4"}}, None),  # starts a server
+        ({"bin": "./cli.js", "dependencies": {"pg": "8"}}, None),  # a database client: it may serve
         ({"dependencies": {"lodash": "4"}}, None),
         ({}, None),
     ],
@@ -88,6 +91,22 @@ def test_scan_skips_a_client_package_with_one_note(tmp_path) -> None:
     notes = [n for n in result.notifications if "client package" in n.message]
     assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("frontend/package.json", "2")]
     assert not [f for f in result.findings if f.path.startswith("frontend/")]
+
+
+def test_scan_skips_a_command_line_package_with_one_note(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "skills" / "src" / "commands").mkdir(parents=True)
+    (tmp_path / "skills" / "package.json").write_text(json.dumps({"bin": {"lbs": "./bin/lbs"}}))
+    (tmp_path / "skills" / "src" / "commands" / "env.ts").write_text(
+        "import * as fs from 'fs'\nexport async function commandEnvDoctor(ctx) {\n  return fs.readFileSync(ctx.path)\n}\n"
+    )
+    result = scan([tmp_path], Config(root=tmp_path), catalog.load(), cache_dir=None)
+    notes = [n for n in result.notifications if "command-line package" in n.message]
+    assert [(n.path, n.message.split(" ")[0]) for n in notes] == [("skills/package.json", "1")]
+    assert not result.findings
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""JavaScript and TypeScript that runs in a browser or on a desktop, not on a server.
+"""JavaScript and TypeScript that runs in a browser, on a desktop or in a terminal, not on a server.
 
 backlint reviews backends. A repository often holds its web client beside its server (a React
 single-page app, a Grafana plugin's front end, an Electron shell): there, `fetch(url,
@@ -7,6 +7,8 @@ a timeout keeps no server worker waiting. So JavaScript and TypeScript files are
 semgrep rules only when they may run on a server.
 
 A file belongs to the package of the nearest `package.json` above it (within the scan). A
+package that declares commands (`"bin"` in its package.json) and no server framework or database
+client among its runtime dependencies is a command-line tool, left out likewise. A
 package is a client when its dependencies name a user-interface or desktop framework (React,
 Vue, Angular, Svelte, Solid, Preact, Electron, React Native...) and no server framework
 (Express, Fastify, Koa, NestJS, hapi...) among its runtime dependencies. In the packages of full-stack frameworks (Next.js,
@@ -70,10 +72,15 @@ def _dependencies(manifest: Mapping[str, object], keys: Iterable[str] = ("depend
 
 
 def package_kind(manifest: Mapping[str, object]) -> str | None:
-    """"client", "full-stack" or None (server code, or nothing known) for a parsed package.json."""
+    """"client", "full-stack", "command-line" or None (server code, or nothing known) for a parsed
+    package.json."""
     deps = _dependencies(manifest)
     runtime = _dependencies(manifest, ("dependencies",))  # (a devDependency on express serves tests)
-    if runtime & _SERVER or not deps & _CLIENT:
+    if runtime & _SERVER:
+        return None
+    if manifest.get("bin") and not runtime & _DATA:
+        return "command-line"  # `"bin": {"lbs": "./bin/lbs"}`: a tool people run in a terminal
+    if not deps & _CLIENT:
         return None
     if deps & _FULL_STACK:
         return "full-stack"
@@ -169,6 +176,19 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
             continue
         out[rel] = f"{package}/package.json" if package else "package.json"
     return out
+
+
+def whose(marker: str, read: Callable[[str], bytes | None]) -> str:
+    """What kind of code the files `client_files` gave `marker` are, in words."""
+    if marker.endswith("__init__.py"):
+        return "a Python package (whose server is its Python code)"
+    try:
+        manifest = json.loads(read(marker) or b"{}")
+    except ValueError:
+        manifest = {}
+    if isinstance(manifest, dict) and package_kind(manifest) == "command-line":
+        return "a command-line package"
+    return "a browser or desktop client package"
 
 
 def _parent(directory: str) -> str:

@@ -175,7 +175,7 @@ def _server_side(targets: Sequence[Target], root: Path, result: ScanResult) -> l
     targets = [t for t in targets if t.rel not in skipped]
     client = clients.client_files((t.rel for t in targets), read)
     for marker, count in sorted(Counter(client.values()).items()):
-        whose = "a Python package (whose server is its Python code)" if marker.endswith("__init__.py") else "a browser or desktop client package"
+        whose = clients.whose(marker, read)
         result.notifications.append(Notification(
             NotificationKind.SKIPPED_PATH,
             f"{count} JavaScript/TypeScript files of {whose} were not analysed (backlint reviews code that runs on a server)",
