@@ -116,3 +116,22 @@ def test_error_response_around_a_service_call_that_logs_and_reraises_is_left_alo
             raise HTTPException(status_code=500, detail=f"Failed to delete service: {e}")
     """
     assert finding_lines(UnloggedErrorResponse, code, "app/routes/topology.py", facts=facts) == [19]
+
+
+def test_a_session_get_of_one_url_is_an_http_download_not_a_query() -> None:
+    code = """
+    from app import httpclient
+    from app.db import Session
+
+    async def attach(elements):
+        for ele in elements:
+            session = httpclient.get_session()
+            async with session.get(ele.url) as response:
+                data = await response.read()
+
+    def owners(ids):
+        session = Session()
+        for i in ids:
+            print(session.get(User, i))
+    """
+    assert finding_lines(QueryInLoop, code) == [14]

@@ -334,6 +334,17 @@ _SA_QUERY = frozenset({"query", "get", "get_one", "scalars", "scalar", "scalar_o
 _SA_WRITE = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "flush"})
 
 
+def _session_get(call: cst.Call) -> bool:
+    """`session.get(User, 5)`: SQLAlchemy's `Session.get(entity, ident)` names the mapped class and
+    the key. One argument is another session's `get`: an HTTP client's (`session.get(ele.url)`),
+    a mapping's (`pool.get("name")`)."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if positional and string_value(positional[0].value) is not None:
+        return False
+    return len(positional) >= 2 or any(a.keyword is not None and a.keyword.value == "ident" for a in call.args) \
+        or any(a.star for a in call.args)
+
+
 def only_flushes(op: DataOp) -> bool:
     """`session.flush()`: it sends what `add`, `delete` and attribute assignments wrote since the
     last flush or commit (nothing, right after a commit); it is not a write of its own."""
@@ -487,7 +498,7 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
     if method in ("begin", "begin_nested", "transaction", "atomic") and _is_db_object(ctx, receiver, env):
         return DataOp(OpKind.TRANSACTION, call, f"`{dotted(receiver) or 'db'}.{method}()`")
     if (method in _SA_QUERY or method in _SA_WRITE) and _is_session(ctx, receiver, env) and not _is_manager(receiver) \
-            and not (method == "get" and call.args and string_value(call.args[0].value) is not None):  # `pool.get("name")`: a mapping
+            and not (method == "get" and not _session_get(call)):
         kind = OpKind.WRITE if method in _SA_WRITE else OpKind.QUERY
         return DataOp(kind, call, f"`{dotted(receiver) or 'session'}.{method}()`")
     if (
