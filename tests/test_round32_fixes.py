@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from backlint.frameworks.project import facts_from_text
+from backlint.frameworks.project import facts_from_text, is_test_path
 from backlint.rules.database.query_in_loop import QueryInLoop
 from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 from conftest import finding_lines
@@ -135,3 +135,30 @@ def test_a_session_get_of_one_url_is_an_http_download_not_a_query() -> None:
             print(session.get(User, i))
     """
     assert finding_lines(QueryInLoop, code) == [14]
+
+
+def test_directories_named_for_testing_hold_test_code() -> None:
+    assert is_test_path("langbot-testing/probes/chat.mjs") and is_test_path("api_testing/client.py")
+    assert is_test_path("test_project/test_project/settings.py") and is_test_path("tests_support/fixtures.py")
+    assert not is_test_path("contest/views.py") and not is_test_path("latest/settings.py")
+    assert not is_test_path("attestation/views.py") and not is_test_path("testimonials/models.py")
+
+
+def test_credential_patterns_and_factory_passwords_are_not_secrets() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    import os
+    import re
+    import paramiko
+
+    PATTERN = re.compile(r"https://([^:]+):([^@]+)@(.*)")
+    IOS_SSH_PASSWORD = os.getenv("MOBSF_IOS_SSH_PASSWORD", "alpine")
+
+    def connect(client, ip):
+        client.connect(ip, username="root", password="alpine")
+        client.connect(ip, username="root", password="Xq7-pLm2-9vTr")
+
+    MIRROR = "https://deploy:Xq7pLm29vTr@git.example.org/repo.git"
+    """
+    assert finding_lines(HardcodedSecret, code, "app/ssh.py") == [11, 13]

@@ -125,6 +125,10 @@ _KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)=(?P<password>[^;\
 _KV_PAIR = re.compile(r"(?:^|[;\s])[A-Za-z_ ]+=[^;\s]+")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"}
+FACTORY_DEFAULTS = frozenset({"alpine", "raspberry", "toor", "calvin", "ubnt"})
+"""Passwords devices and systems ship with, printed in their manuals: iOS jailbreaks' root
+(`alpine`), Raspberry Pi OS (`raspberry`), Kali (`toor`), Dell iDRAC (`calvin`), Ubiquiti (`ubnt`).
+Code that logs into such a device knows nothing secret."""
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
 
@@ -268,6 +272,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `"<!--#"`, `"${"`: a template's delimiter (`directiveStartToken`), punctuation only
     if re.search(r"\s", v) or not v.isprintable():
         return False  # prose, or a marker of control characters (`"\x91/sf\x91"`) no one types as a secret
+    if v.lower() in FACTORY_DEFAULTS:
+        return False  # a device's published factory password (`password="alpine"`, a jailbroken iPhone's root)
     if v.lower() in _SWITCH_WORDS or v.endswith(("...", "\u2026")):
         return False  # an on/off value (`"Allow-Credentials": "true"`), or a value cut short for show
     if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
@@ -382,6 +388,8 @@ def url_credentials(value: str) -> UrlCredentials | None:
 def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> bool:
     if is_placeholder(password) or _TEMPLATE_MARKERS.search(password) or password.startswith(("$", "%", "{")):
         return True
+    if _REGEX_SYNTAX.search(f"{user}:{password}") or password.lower() in FACTORY_DEFAULTS:
+        return True  # `r"https://([^:]+):([^@]+)@(.*)"`: a pattern that finds credentials, not one
     if password.lower() == user.lower():
         return True
     if len(password) <= 2 and len(user) <= 2:
