@@ -162,3 +162,26 @@ def test_credential_patterns_and_factory_passwords_are_not_secrets() -> None:
     MIRROR = "https://deploy:Xq7pLm29vTr@git.example.org/repo.git"
     """
     assert finding_lines(HardcodedSecret, code, "app/ssh.py") == [11, 13]
+
+
+def test_a_base_config_class_whose_production_subclass_turns_debug_off_is_left_alone() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    class Config(object):
+        SECRET_KEY_FILE = "/etc/app/key"
+        DEBUG = True
+
+    class ProductionConfig(Config):
+        DEBUG = False
+
+    class DevelopmentConfig(Config):
+        DEBUG = True
+
+    class StagingConfig(object):
+        DEBUG = True
+
+    class QAConfig(StagingConfig):
+        TESTING = True
+    """
+    assert finding_lines(DebugEnabled, code, "app/config.py") == [13]

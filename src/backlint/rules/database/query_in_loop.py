@@ -259,7 +259,8 @@ class QueryInLoop(Rule):
     `range` of constants, writes in loops (also a relation or rows loaded only to be deleted, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
-    `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`), refining a lazy
+    `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`, a single-row `.get()`
+    whose broad `except` creates the row), refining a lazy
     queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
@@ -277,7 +278,7 @@ class QueryInLoop(Rule):
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a relation read only to decide a write to
-    that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`),
+    that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`, a `session.get(url)` of one argument),
     projects whose only database is a SQLite file (a `sqlite:///` URL, `SqliteDatabase` or Django's `sqlite3`
     backend, and no server URL, driver or requirement anywhere in the scan; SQLite runs in the process,
     https://sqlite.org/np1queryprob.html) and modules that use only `sqlite3` or `aiosqlite`,

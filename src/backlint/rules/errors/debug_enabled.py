@@ -104,7 +104,8 @@ class DebugEnabled(Rule):
     settings files copied before use (`settings/staging_example.py`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`, or
-    running one into their namespace: `exec(f.read(), globals())`), debug
+    running one into their namespace: `exec(f.read(), globals())`), a base configuration class
+    whose production subclass in the same module sets `DEBUG = False` again, debug
     read from the environment with a false default, a development server left on the loopback
     address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
     (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
@@ -423,6 +424,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                     continue
                 if not in_class and (self.ctx.project.overridden(self.ctx.path, "DEBUG") or self._overrides_follow(node)):
                     continue  # a base module: the settings that import it, or that it imports last, decide
+                if in_class and self._switched_off_below(self._classes[-1]):
+                    continue  # `class Config` whose `ProductionConfig(Config)` sets `DEBUG = False`: a base, not deployed
                 if _truthy(value):
                     self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
                 elif _env_default_truthy(value):
@@ -436,6 +439,19 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in self._classes[-1].bases}
         if isinstance(target, cst.Name) and target.value.lower() == "debug" and "BaseSettings" in bases and _truthy(node.value):
             self._report(target, "`debug` defaults to true in the settings class", node.value)
+
+    def _switched_off_below(self, cls: cst.ClassDef) -> bool:
+        """A class of this module inherits from `cls` and sets `DEBUG` to false: `cls` holds the
+        shared defaults of its production and development configurations."""
+        for stmt in self.ctx.module.body:
+            if not (isinstance(stmt, cst.ClassDef) and any((dotted(b.value) or "").rsplit(".", 1)[-1] == cls.name.value for b in stmt.bases)):
+                continue
+            for line in stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ():
+                for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                    if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "DEBUG" for t in small.targets) \
+                            and isinstance(small.value, cst.Name) and small.value.value == "False":
+                        return True
+        return False
 
     def _overrides_follow(self, assign: cst.Assign) -> bool:
         """An overrides module loaded after the assignment at module level (see
