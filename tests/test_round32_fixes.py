@@ -185,3 +185,41 @@ def test_a_base_config_class_whose_production_subclass_turns_debug_off_is_left_a
         TESTING = True
     """
     assert finding_lines(DebugEnabled, code, "app/config.py") == [13]
+
+
+def test_numbered_migration_modules_of_any_prefix_are_migrations() -> None:
+    from backlint.frameworks.project import is_migration_path
+
+    assert is_migration_path("pkg/persistence/migrations/dbm019_monitoring_message_role.py")
+    assert is_migration_path("app/migrations/0007_auto.py") and is_migration_path("db/migrations/v003_users.py")
+    assert not is_migration_path("pkg/persistence/migrations/migrator.py")
+
+
+def test_a_swallowed_sqlalchemy_select_changes_nothing() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    import sqlalchemy
+
+    async def label(self, uuid):
+        name = ''
+        try:
+            result = await self.ap.persistence_mgr.execute_async(
+                sqlalchemy.select(Pipeline.name).where(Pipeline.uuid == uuid)
+            )
+            row = result.first()
+            if row:
+                name = row[0]
+        except Exception:
+            pass
+        return name
+
+    async def rename(self, uuid, name):
+        try:
+            await self.ap.persistence_mgr.execute_async(
+                sqlalchemy.update(Pipeline).where(Pipeline.uuid == uuid).values(name=name)
+            )
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code) == [22]

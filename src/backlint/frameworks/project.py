@@ -60,7 +60,7 @@ _OVERLAY = re.compile(r"^from\s+(?:\.\w*|[\w.]*\bsettings\.\w+)\s+import\s+\*", 
 """`from .base import *`, `from onadata.settings.common import *`: a settings module layered over a sibling's."""
 _DEBUG_ON = re.compile(r"^DEBUG\s*(?::[^=\n]*)?=\s*True\b", re.M)
 _MIGRATION_PATH = re.compile(
-    r"(^|/)(\w+_)?migrations/\d{4}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
+    r"(^|/)(\w+_)?migrations/[a-z]{0,5}_?\d{3,}[^/]*\.py$|(^|/)(alembic|migrations|revisions)/(.*/)?(versions/|env\.py$)"
     r"|(^|/)versions/[0-9a-f]{6,}_\w*\.py$"
     r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
     r"|(^|/)migrations/(helpers?/(.*/)?[^/]+|__init__)\.py$"  # helpers only migrations import
