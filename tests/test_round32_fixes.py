@@ -223,3 +223,24 @@ def test_a_swallowed_sqlalchemy_select_changes_nothing() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code) == [22]
+
+
+def test_a_connection_opened_in_a_helper_only_a_script_calls_is_left_alone(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    (tmp_path / "worker").mkdir()
+    (tmp_path / "files" / "scripts").mkdir(parents=True)
+    (tmp_path / "worker" / "database.py").write_text(
+        "import psycopg2\n\n\ndef delete_old_data(dsn):\n    conn = psycopg2.connect(dsn)\n    conn.cursor().execute('DELETE FROM t')\n"
+        "    conn.commit()\n\n\ndef count_rows(dsn):\n    conn = psycopg2.connect(dsn)\n    return conn.cursor().execute('SELECT 1')\n"
+    )
+    (tmp_path / "files" / "scripts" / "db-cleanup.py").write_text(
+        "import sys\nfrom worker.database import delete_old_data\n\nif __name__ == '__main__':\n    delete_old_data(sys.argv[1])\n"
+    )
+    (tmp_path / "worker" / "tasks.py").write_text(
+        "from worker.database import count_rows\n\n\ndef report(dsn):\n    return count_rows(dsn)\n"
+    )
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL103",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("worker/database.py", 11)]

@@ -77,8 +77,9 @@ class UnclosedConnection(Rule):
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, `migrations/20210105_fill.py`), scripts
     (`scripts/`, `tools/`) and modules of a CLI's `commands/` package, which run once in a
-    process of their own that ends when they do, click or typer commands that open a
-    connection once (not in a loop), and, the same way, any package whose manifest names no
+    process of their own that ends when they do, click or typer commands, and functions only an
+    operator's code calls (a script, a management command), that open a connection once (not in
+    a loop), and, the same way, any package whose manifest names no
     server, worker or scheduler (a batch package of commands and jobs beside the service)."""
 
     ID = "BL103"
@@ -426,7 +427,8 @@ Create engines once, at import time or application start-up, and reuse their poo
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
         if scope is None or project.is_script_path(self.ctx.path) or project.is_cli_path(self.ctx.path) or self._alembic_environment():
             return  # a script (scripts/, tools/, bin/...), a CLI command module or a migration run: the process, and what it opened, ends with it
-        command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path)
+        command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path) \
+            or routes.called_only_by_operators(self.ctx, node)
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
         for name in scope.names():
             if "." in name:
