@@ -142,6 +142,8 @@ def test_directories_named_for_testing_hold_test_code() -> None:
     assert is_test_path("test_project/test_project/settings.py") and is_test_path("tests_support/fixtures.py")
     assert not is_test_path("contest/views.py") and not is_test_path("latest/settings.py")
     assert not is_test_path("attestation/views.py") and not is_test_path("testimonials/models.py")
+    assert is_test_path("modoboa/core/factories.py") and is_test_path("app/factories/users.py")
+    assert not is_test_path("app/factory.py")
 
 
 def test_credential_patterns_and_factory_passwords_are_not_secrets() -> None:
