@@ -246,3 +246,36 @@ def test_a_connection_opened_in_a_helper_only_a_script_calls_is_left_alone(tmp_p
     )
     result = scan([tmp_path], Config(root=tmp_path, select=("BL103",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("worker/database.py", 11)]
+
+
+def test_an_exists_check_deciding_a_call_of_a_project_function_that_writes_is_left_alone() -> None:
+    models = """
+    from django.db import models
+
+    class Alias(models.Model):
+        address = models.CharField(max_length=254)
+
+        def remove_recipient_or_delete(self, recipient):
+            if recipient == self.address:
+                self.delete()
+
+        def describe_recipients(self):
+            return self.address
+    """
+    facts = facts_from_text(textwrap.dedent(models), "app/models/alias.py")
+    code = """
+    from app.models import Alias
+
+    def drop(addresses, username):
+        for address in addresses:
+            alias = Alias.objects.filter(address=address)
+            if alias.exists():
+                alias.first().remove_recipient_or_delete(username)
+
+    def show(addresses):
+        for address in addresses:
+            alias = Alias.objects.filter(address=address)
+            if alias.exists():
+                print(alias.first().describe_recipients())
+    """
+    assert finding_lines(QueryInLoop, code, facts=facts) == [13, 14]

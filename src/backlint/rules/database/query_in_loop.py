@@ -1213,7 +1213,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 )
             if isinstance(node, cst.If) and stack[i + 1] is node.test:
                 arms = [node.body, node.orelse] if node.orelse is not None else [node.body]
-                if any(self._is_write(n, env) for arm in arms for n in iter_descendants(arm)):
+                if any(self._is_write(n, env) or self._calls_writer(n) for arm in arms for n in iter_descendants(arm)):
                     return True
                 return ends_with(node.body, (cst.Continue, *LEAVING)) and self._writes_in(loop, env)
         parent = self.ctx.parent()
