@@ -279,3 +279,28 @@ def test_an_exists_check_deciding_a_call_of_a_project_function_that_writes_is_le
                 print(alias.first().describe_recipients())
     """
     assert finding_lines(QueryInLoop, code, facts=facts) == [13, 14]
+
+
+def test_a_keepalive_loop_that_stops_when_its_ping_cannot_be_sent_is_left_alone() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    import asyncio, json
+
+    async def listen_loop(self):
+        while self.running and self.ws:
+            await asyncio.sleep(30)
+            try:
+                ping_msg = {"s": 2, "sn": self.current_sn}
+                await self.ws.send(json.dumps(ping_msg))
+            except Exception:
+                break
+
+    async def sync_loop(self):
+        while self.running:
+            try:
+                await self.api.save_events(self.queue.get())
+            except Exception:
+                break
+    """
+    assert finding_lines(SwallowedException, code, "app/gateway.py") == [17]

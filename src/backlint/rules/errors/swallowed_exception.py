@@ -83,7 +83,9 @@ class SwallowedException(Rule):
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
-    block that ends by setting a probe flag (`self.trace_available = True`) is a probe."""
+    block that ends by setting a probe flag (`self.trace_available = True`) is a probe. A keep-alive
+    loop that stops when its heartbeat cannot be sent (`try: await ws.send(ping) except Exception:
+    break`) loses nothing: the send fails because the connection is gone, which its reader reports."""
 
     ID = "BL202"
     PEER_CODES = ("S110", "S112", "B110", "B112", "BLE001", "E722", "broad-except", "bare-except", "broad-exception-caught", "W0702", "W0703", "W0718")
@@ -982,6 +984,21 @@ except SMTPException:
             for v, _ in values
         )  # (`md5sum.update(data)` on `md5sum = hashlib.md5()`: a digest in memory)
 
+    def _ends_keepalive(self, tried: cst.Try | cst.TryStar, handler: cst.ExceptHandler, fn: cst.FunctionDef | None) -> bool:
+        """A keep-alive loop that stops when its heartbeat cannot be sent: the handler only leaves
+        the `while` loop (`break`, `return`), and the `try` sends a heartbeat or ping (by the
+        function's name or the names in the `try`). A send fails when the connection is gone,
+        which the connection's reader notices and reports."""
+        small = _handler_statements(handler) or []
+        if not small or not all(isinstance(x, (cst.Break, cst.Return)) and getattr(x, "value", None) is None for x in small):
+            return False
+        loop = next((n for n in reversed(self.ctx.stack[:-2]) if isinstance(n, (cst.For, cst.While, cst.FunctionDef))), None)
+        if not isinstance(loop, cst.While):
+            return False
+        names = [fn.name.value] if fn is not None else []
+        names += [n.value for n in iter_descendants(tried.body, into_scopes=False) if isinstance(n, cst.Name)]
+        return any(set(name_parts(name)) & _KEEPALIVE_WORDS for name in names)
+
     def _expected(self, handler: cst.ExceptHandler) -> bool:
         """The failure is expected or handled another way: the `try` is a best-effort step (see
         `_best_effort`), or the handler reads a version with a fallback, answers a probe's no,
@@ -996,6 +1013,8 @@ except SMTPException:
             return True
         if _only_makes_a_directory(try_node.body, handler):
             return True  # `try: ctx.mkdir_rec(parent)`: it may exist already; what needs it fails next if not
+        if self._ends_keepalive(try_node, handler, fn):
+            return True  # `try: await ws.send(ping) except Exception: break`: the socket is gone; its reader sees it close
         if _reads_version(self.ctx, try_node.body, handler.body, fn):
             return True
         if (fn is not None and (_is_probe(fn) or self._in_probe_class()) and _answers_no(handler, allow_pass=True)) or _records_no(handler):
@@ -1317,6 +1336,8 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
                 return True
     return False
 
+
+_KEEPALIVE_WORDS = frozenset({"heartbeat", "ping", "keepalive", "hb"})
 
 _CACHE_NAME = re.compile(r"(?i)redis|(?:^|[._])cache(?:$|[._])|memcache")
 _CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "setdefault", "insert", "append", "extend", "pop"})
