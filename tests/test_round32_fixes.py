@@ -304,3 +304,31 @@ def test_a_keepalive_loop_that_stops_when_its_ping_cannot_be_sent_is_left_alone(
                 break
     """
     assert finding_lines(SwallowedException, code, "app/gateway.py") == [17]
+
+
+def test_a_swallowed_error_around_reading_files_for_the_response_is_left_alone() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    from django.views.decorators.http import require_POST
+
+    @require_POST
+    def list_scripts(request):
+        scripts = []
+        try:
+            for name in SCRIPTS:
+                scripts.append(open(name).read())
+            return send_response({"files": scripts})
+        except Exception:
+            pass
+        return send_response({"files": []})
+
+    @require_POST
+    def save_script(request):
+        try:
+            write_script(request.POST["name"], request.POST["code"])
+        except Exception:
+            pass
+        return send_response({"ok": True})
+    """
+    assert finding_lines(SwallowedException, code, "app/views.py") == [19]

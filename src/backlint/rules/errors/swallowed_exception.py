@@ -1378,6 +1378,8 @@ def _named_for_change(name: str) -> bool:
     words = name_parts(name)
     if "signal" in words:
         return False  # `proc.send_signal(SIGTERM)`: a process told to stop, which may be gone already
+    if "response" in words:
+        return False  # `send_response(data)`, `self.send_response(200)`: the answer to the request being served
     return any((w in _STATE_VERBS and (i == 0 or w not in _ALSO_NOUNS)) or w.startswith(_LEADING_VERBS)
                for i, w in enumerate(words))
 
