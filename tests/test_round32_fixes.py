@@ -332,3 +332,36 @@ def test_a_swallowed_error_around_reading_files_for_the_response_is_left_alone()
         return send_response({"ok": True})
     """
     assert finding_lines(SwallowedException, code, "app/views.py") == [19]
+
+
+def test_a_handler_returning_its_helpers_4xx_answer_keeps_the_status() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from quart import Quart, request
+
+    app = Quart(__name__)
+
+    class Webhook:
+        async def _handle(self, req):
+            try:
+                payload = await req.get_json()
+                return await self.dispatch(payload), 200
+            except Exception as e:
+                return {"error": str(e)}, 400
+
+        async def _export(self, req):
+            try:
+                return await self.export(req.args), 200
+            except Exception as e:
+                return {"error": str(e)}, 500
+
+        @app.route("/callback", methods=["POST"])
+        async def callback(self):
+            return await self._handle(request)
+
+        @app.route("/export")
+        async def export_all(self):
+            return await self._export(request)
+    """
+    assert finding_lines(ExceptionLeak, code, "app/webhook.py") == [26]

@@ -43,6 +43,19 @@ def _raises_http_exception(site: responses.ResponseSite) -> bool:
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
 
 
+def _answered_status(handler: cst.ExceptHandler) -> int | None:
+    """The status the `return`s of an except clause answer with (`return {"error": str(e)}, 400`),
+    when they agree on client error or on server error; else None."""
+    statuses = [site.status if site is not None else None for site in (
+        responses.response_of_return(n) for n in iter_descendants(handler.body, into_scopes=False) if isinstance(n, cst.Return))]
+    if not statuses or None in statuses:
+        return None
+    known = [st for st in statuses if st is not None]
+    if all(400 <= st < 500 for st in known) or all(st >= 500 for st in known):
+        return max(known)
+    return None
+
+
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
     return any(
         isinstance(n, (cst.Name, cst.Attribute)) and (dotted(n) or "").rsplit(".", 1)[-1] in _DEV_FLAGS
@@ -705,6 +718,10 @@ except Exception:
         kind, origin = max(kinds, key=lambda ko: ko[0])
         if kind < ExcKind.INFRASTRUCTURE:
             return  # validation, lookup and application messages are written for people to read
+        if site.status is None and isinstance(origin.source, cst.ExceptHandler) \
+                and not any(a is origin.source for a in self.ctx.ancestors()):
+            # `return await self._handle_callback(request)`: the helper's handler answered with its own status
+            site = replace(site, status=_answered_status(origin.source))
         if kind is ExcKind.BROAD and site.status is not None and 400 <= site.status < 500:
             return  # any exception answered as the client's mistake: the author wrote it for the client
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
