@@ -365,3 +365,17 @@ def test_a_handler_returning_its_helpers_4xx_answer_keeps_the_status() -> None:
             return await self._export(request)
     """
     assert finding_lines(ExceptionLeak, code, "app/webhook.py") == [26]
+
+
+def test_attributes_of_the_items_of_a_module_constant_are_written_by_the_code() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    async def placeholders(conn, source, request):
+        from .placeholder_resolver import PLACEHOLDERS
+        cond = " OR ".join([f"path LIKE '%{p.name}%'" for p in PLACEHOLDERS])
+        rows = await conn.fetch(f"SELECT path FROM t WHERE source = $1 AND ({cond})", source)
+        wanted = " OR ".join([f"path LIKE '%{p.name}%'" for p in request.json["items"]])
+        return rows, await conn.fetch(f"SELECT path FROM t WHERE {wanted}")
+    """
+    assert finding_lines(SqlStringBuilding, code) == [7]

@@ -532,6 +532,8 @@ class Origins:
             return carried
         if any(o.kind is Kind.CONSTANT and o.what.startswith(("the configuration", "the model metadata")) for o in base_origins):
             return set(base_origins)  # `settings.DATABASES`, `table.primary_key.columns`, `column.name`
+        if base_origins and all(o.kind is Kind.CONSTANT and o.what.startswith("the constant") for o in base_origins):
+            return set(base_origins)  # `p.name` for `p in PLACEHOLDERS`: the code wrote the constant's items
         if attr in ("id", "pk"):
             return {Origin(Kind.NUMERIC, f"the key `{_short(self.ctx, expr)}`")}
         if attr in ("hex", "int", "year", "month", "day", "hour", "minute", "second", "days", "seconds") and base_origins and all(

@@ -27,7 +27,8 @@ class SqlStringBuilding(Rule):
     (a string there would not parse), and identifiers and whole fragments likewise (below).
 
     Values that cannot carry SQL are left alone: values quoted with SQL's own escaping
-    (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names, enum
+    (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names (and the
+    attributes of their items: `p.name` for `p in PLACEHOLDERS`), enum
     members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
     `Literal[...]`), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
     it comes from the request as text) and generated placeholder lists such as
