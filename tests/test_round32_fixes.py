@@ -379,3 +379,17 @@ def test_attributes_of_the_items_of_a_module_constant_are_written_by_the_code() 
         return rows, await conn.fetch(f"SELECT path FROM t WHERE {wanted}")
     """
     assert finding_lines(SqlStringBuilding, code) == [7]
+
+
+def test_requests_in_a_command_line_package_run_in_the_operators_terminal() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    code = """
+    import requests
+
+    class NemesisClient:
+        def get_health(self):
+            return requests.get(f"{self.base_url}/healthz").json()
+    """
+    assert finding_lines(RequestWithoutTimeout, code, "projects/cli/cli/nemesis_client.py") == []
+    assert finding_lines(RequestWithoutTimeout, code, "projects/web_api/web_api/client.py") == [6]

@@ -6,7 +6,7 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import routes
-from backlint.frameworks.project import is_command_path
+from backlint.frameworks.project import is_operator_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
@@ -49,7 +49,7 @@ class RequestWithoutTimeout(Rule):
     probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
     a web framework), Django management
-    commands, schema migrations, click or typer commands wherever they live, and functions that
+    commands, modules of a command-line package (`cli/`, `commands/`), seed modules, schema migrations, click or typer commands wherever they live, and functions that
     only such commands and scripts call (by name, across the scan): an operator's
     process, which its operator can interrupt, where no server worker waits."""
 
@@ -257,7 +257,7 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script() or is_command_path(self.ctx.path)
+        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(node):
