@@ -393,3 +393,27 @@ def test_requests_in_a_command_line_package_run_in_the_operators_terminal() -> N
     """
     assert finding_lines(RequestWithoutTimeout, code, "projects/cli/cli/nemesis_client.py") == []
     assert finding_lines(RequestWithoutTimeout, code, "projects/web_api/web_api/client.py") == [6]
+
+
+def test_an_http_exception_raised_in_http_middleware_is_logged_by_the_server() -> None:
+    code = """
+    import asyncio
+    from fastapi import FastAPI, HTTPException, Request
+
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def timeout_middleware(request: Request, call_next):
+        try:
+            return await asyncio.wait_for(call_next(request), timeout=60)
+        except TimeoutError:
+            raise HTTPException(status_code=504, detail="Request timeout") from None
+
+    @app.get("/report")
+    async def report():
+        try:
+            return await asyncio.wait_for(build_report(), timeout=60)
+        except TimeoutError:
+            raise HTTPException(status_code=504, detail="Request timeout") from None
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/main.py") == [19]

@@ -28,7 +28,9 @@ class UnloggedErrorResponse(Rule):
 
     Left alone: `except NotImplementedError` answered 501 (an operation this provider does not
     support), HTTP exceptions raised in a worker's task or workflow step (the worker logs them)
-    or inside an outer `try` whose broad `except` logs and re-raises, 4xx answers of a serializer's
+    or inside an outer `try` whose broad `except` logs and re-raises, or in FastAPI/Starlette
+    `@app.middleware("http")` (the server error middleware logs them), answers to a `try` that is one
+    call of a project function whose broad `except` logs and re-raises, 4xx answers of a serializer's
     or form's `validate_*`/`clean_*` method whose `try` calls no HTTP client or database,
     those raised with the cause in their detail in a project whose endpoint decorator logs every
     exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
@@ -593,6 +595,8 @@ except Exception:
         worst = max(sites, key=lambda s: s.status or 0)
         if caught == ["NotImplementedError"] and worst.status == 501:
             return  # "not supported here": the capability's answer, 501 Not Implemented, not a lost error
+        if all(s.raised for s in sites) and _http_middleware(fn):
+            return  # raised in `@app.middleware("http")`: past the exception handlers, the server error middleware logs it
         if all(s.raised for s in sites) and routes.background_task(fn):
             return  # raised in a worker's task or workflow step: the worker logs it, no client is answered
         status = worst.status
@@ -832,6 +836,17 @@ _DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError", "JSONDecodeE
 
 _VALIDATOR = re.compile(r"^(?:validate|clean)(?:_\w+)?$")
 """DRF serializer and Django form validation methods: `validate`, `validate_<field>`, `clean_<field>`."""
+
+
+def _http_middleware(fn: cst.FunctionDef | None) -> bool:
+    """`@app.middleware("http")` (FastAPI, Starlette): what it raises skips the application's
+    exception handlers and reaches the server error middleware, which logs the traceback."""
+    for d in fn.decorators if fn is not None else ():
+        call = d.decorator
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "middleware" \
+                and call.args and string_value(call.args[0].value) == "http":
+            return True
+    return False
 
 
 def _model_read(call: cst.Call) -> bool:
