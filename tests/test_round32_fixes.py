@@ -242,7 +242,7 @@ def test_a_connection_opened_in_a_helper_only_a_script_calls_is_left_alone(tmp_p
         "import sys\nfrom worker.database import delete_old_data\n\nif __name__ == '__main__':\n    delete_old_data(sys.argv[1])\n"
     )
     (tmp_path / "worker" / "tasks.py").write_text(
-        "from worker.database import count_rows\n\n\ndef report(dsn):\n    return count_rows(dsn)\n"
+        "from worker.database import count_rows\n\n\ndef report(dsn):\n    # delete_old_data(dsn)\n    return count_rows(dsn)\n"
     )
     result = scan([tmp_path], Config(root=tmp_path, select=("BL103",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("worker/database.py", 11)]

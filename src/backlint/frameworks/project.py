@@ -968,6 +968,8 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]
     commands are. Tests call everything: they count for neither."""
     if not path or is_test_path(path):
         return frozenset(), frozenset()
+    if "#" in text:
+        text = _COMMENT_LINE.sub("", text)  # (`# delete_old_data()`: a call commented out calls nothing)
     if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
         # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
         return frozenset(_CALLED.findall(text)), frozenset()
@@ -991,6 +993,7 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]
     return operator, frozenset(_CALLED.findall("\n".join(rest)))
 
 
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
 _CALLED = re.compile(r"(?<!def )(?<!class )(?<![\w])([A-Za-z_]\w*)[ \t]*\(")
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
 """What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
