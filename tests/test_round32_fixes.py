@@ -417,3 +417,24 @@ def test_an_http_exception_raised_in_http_middleware_is_logged_by_the_server() -
             raise HTTPException(status_code=504, detail="Request timeout") from None
     """
     assert finding_lines(UnloggedErrorResponse, code, "app/main.py") == [19]
+
+
+def test_an_asyncpg_cursor_over_a_query_is_not_a_named_server_side_cursor() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    code = '''
+    async def purge(pool, prefix):
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                cursor = await conn.cursor("""
+                    SELECT wf_id FROM workflows WHERE wf_id LIKE $1
+                """, prefix)
+                rows = await cursor.fetch(100)
+        return rows
+
+    def export(conn):
+        cur = conn.cursor("export_rows")
+        cur.execute("SELECT * FROM t")
+        return cur.fetchall()
+    '''
+    assert finding_lines(UnclosedConnection, code) == [12]

@@ -10,7 +10,7 @@ from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, iter_descendants, keyword_arg
+from backlint.syntax import call_name, contains, iter_descendants, keyword_arg, literal_start, string_value
 
 # Driver connect functions, and whether `with conn:` closes the connection (True) or only wraps
 # a transaction (False: sqlite3 and psycopg2 commit or roll back but leave it open).
@@ -538,8 +538,11 @@ def _cursor_name(value: cst.BaseExpression) -> bool:
     """Whether `cursor(value)`'s first argument is a name, which makes psycopg's cursor a
     server-side one (`cursor("export")`, `cursor(f"dump_{uuid4()}")`, `cursor(name)`), not a
     cursor class (MySQLdb's `cursor(DictCursor)`) or an asyncpg query (`cursor(query, *args)`)."""
-    if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
-        return True
+    while isinstance(value, cst.ConcatenatedString):
+        value = value.left
+    if isinstance(value, (cst.SimpleString, cst.FormattedString)):
+        text = (string_value(value) if isinstance(value, cst.SimpleString) else literal_start(value)) or ""
+        return not any(ch.isspace() for ch in text.strip())  # (`cursor("""SELECT ...""", arg)`: asyncpg's query, not a name)
     if isinstance(value, cst.Call):
         return call_name(value) == "str"
     return "name" in ((dotted(value) or "").rsplit(".", 1)[-1]).lower()
