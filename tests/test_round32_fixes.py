@@ -438,3 +438,26 @@ def test_an_asyncpg_cursor_over_a_query_is_not_a_named_server_side_cursor() -> N
         return cur.fetchall()
     '''
     assert finding_lines(UnclosedConnection, code) == [12]
+
+
+def test_an_http_exception_handler_logging_through_a_project_logging_class_logs() -> None:
+    main = """
+    from fastapi import FastAPI
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from common.core.response_middleware import exception_handler
+
+    app = FastAPI()
+    app.add_exception_handler(StarletteHTTPException, exception_handler.http_exception_handler)
+    """
+    handlers = """
+    from common.utils.utils import SQLBotLogUtil
+
+    class exception_handler:
+        @staticmethod
+        async def http_exception_handler(request, exc):
+            SQLBotLogUtil.error(f"HTTP Exception: {exc.detail}", exc_info=True)
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    """
+    facts = facts_from_text(textwrap.dedent(main), "backend/main.py").merged(
+        facts_from_text(textwrap.dedent(handlers), "backend/common/core/response_middleware.py"))
+    assert facts.logs_http_exceptions()

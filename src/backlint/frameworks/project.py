@@ -1131,7 +1131,7 @@ def _http_exception_handlers(text: str) -> tuple[bool, frozenset[str], frozenset
     scrubbed: set[str] = set()
     elsewhere: set[str] = set()
     for m in _HTTP_EXCEPTION_HANDLER.finditer(text):
-        named = re.match(r"\s*(\w+)", text[m.end():]) if text[m.end() - 1] == "," else None
+        named = re.match(r"\s*(?:\w+\.)*(\w+)", text[m.end():]) if text[m.end() - 1] == "," else None  # (`handlers.on_http_error`)
         start = re.compile(rf"^[ \t]*(?:async\s+)?def\s+{named.group(1) if named else ''}\w*\(", re.M)
         found = start.search(text, 0 if named else m.end())
         if found is None:
@@ -1172,9 +1172,13 @@ def _body_end(text: str, start: int, indent: int) -> int:
 
 
 _HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)\b[^,)]*,\s*\w+", re.M)
-_LOG_REFERENCE = re.compile(r"\b(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)\.(?:debug|info|warning|warn|error|exception|critical)\b")
+_LOG_REFERENCE = re.compile(
+    r"\b(?:(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)|[A-Z]\w*?(?:Log|Logger|Logging)(?:Util|Utils|Helper)?)"
+    r"\.(?:debug|info|warning|warn|error|exception|critical)\b"
+)
 """A logger method, called or kept (`log = logger.warning if ... else logger.error`), of a logger
-named for what it is (`logger`, `log`, `_error_logger`, `audit_log`)."""
+named for what it is (`logger`, `log`, `_error_logger`, `audit_log`), or of a project's logging
+class (`SQLBotLogUtil.error(...)`, `AppLogger.exception(...)`)."""
 
 
 def _atomic_wrappers(text: str) -> frozenset[str]:
