@@ -461,3 +461,41 @@ def test_an_http_exception_handler_logging_through_a_project_logging_class_logs(
     facts = facts_from_text(textwrap.dedent(main), "backend/main.py").merged(
         facts_from_text(textwrap.dedent(handlers), "backend/common/core/response_middleware.py"))
     assert facts.logs_http_exceptions()
+
+
+def test_a_connection_in_a_main_module_importing_no_web_framework_is_a_scripts() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    script = """
+    import psycopg2
+    from sqlalchemy import create_engine
+
+    def wait_for_migrations(url):
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            return conn.execute("SELECT 1")
+
+    def seed(dsn):
+        with psycopg2.connect(dsn) as conn:
+            conn.cursor().execute("INSERT INTO t VALUES (1)")
+
+    if __name__ == "__main__":
+        seed("dbname=app")
+    """
+    assert finding_lines(UnclosedConnection, script, "app/wait_for_migrations.py") == []
+    served = "from flask import Flask\n" + textwrap.dedent(script)
+    assert finding_lines(UnclosedConnection, served, "app/wait_for_migrations.py") == [7, 12]
+
+
+def test_words_of_a_language_are_labels_not_secrets() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    _COMMENTS = {
+        'sys_user.password': '用户密码',
+        'sys_assistant.app_secret': '应用密钥',
+    }
+    password = '用户密码x9Qz'
+    api_secret = 'Zq81-kD93-Lx02'
+    """
+    assert finding_lines(HardcodedSecret, code, "app/labels.py") == [7]

@@ -272,6 +272,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `"<!--#"`, `"${"`: a template's delimiter (`directiveStartToken`), punctuation only
     if re.search(r"\s", v) or not v.isprintable():
         return False  # prose, or a marker of control characters (`"\x91/sf\x91"`) no one types as a secret
+    if any(ch.isalpha() and not ch.isascii() for ch in v):
+        return False  # `'sys_user.password': '用户密码'`: words of a language, a label or a description
     if v.lower() in FACTORY_DEFAULTS:
         return False  # a device's published factory password (`password="alpine"`, a jailbroken iPhone's root)
     if v.lower() in _SWITCH_WORDS or v.endswith(("...", "\u2026")):

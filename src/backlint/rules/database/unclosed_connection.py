@@ -76,7 +76,8 @@ class UnclosedConnection(Rule):
     connections, which live as long as the process on purpose, engines without a pool
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, `migrations/20210105_fill.py`), scripts
-    (`scripts/`, `tools/`) and modules of a CLI's `commands/` package, which run once in a
+    (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue)
+    and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, click or typer commands, and functions only an
     operator's code calls (a script, a management command), that open a connection once (not in
     a loop), and, the same way, any package whose manifest names no
@@ -425,8 +426,8 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or project.is_script_path(self.ctx.path) or project.is_cli_path(self.ctx.path) or self._alembic_environment():
-            return  # a script (scripts/, tools/, bin/...), a CLI command module or a migration run: the process, and what it opened, ends with it
+        if scope is None or self._one_shot_module():
+            return
         command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path) \
             or routes.called_only_by_operators(self.ctx, node)
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
@@ -449,7 +450,14 @@ Create engines once, at import time or application start-up, and reuse their poo
     def _one_shot_outside_loop(self, node: cst.CSTNode) -> bool:
         """In a package that only runs one-shot processes, and not inside a loop: the process, and
         the connection, end with the job."""
-        return self.ctx.project.one_shot(self.ctx.path) and not any(isinstance(n, (cst.For, cst.While)) for n in self.ctx.stack)
+        return (self.ctx.project.one_shot(self.ctx.path) or self._one_shot_module()) \
+            and not any(isinstance(n, (cst.For, cst.While)) for n in self.ctx.stack)
+
+    def _one_shot_module(self) -> bool:
+        """A script (scripts/, tools/, bin/..., or a `__main__` module importing no web framework or
+        task queue), a CLI command module or a migration run: the process, and what it opened,
+        ends with it."""
+        return self.ctx.is_standalone_script() or project.is_cli_path(self.ctx.path) or self._alembic_environment()
 
     def _alembic_environment(self) -> bool:
         """An Alembic `env.py`, wherever it lives (a template copied for plugins, say): it imports
