@@ -499,3 +499,48 @@ def test_words_of_a_language_are_labels_not_secrets() -> None:
     api_secret = 'Zq81-kD93-Lx02'
     """
     assert finding_lines(HardcodedSecret, code, "app/labels.py") == [7]
+
+
+def test_a_list_filtered_from_a_sliced_prefetched_query_keeps_its_prefetches() -> None:
+    models = """
+    from django.db import models
+
+    class Role(models.Model):
+        name = models.CharField(max_length=50)
+
+    class Access(models.Model):
+        role = models.ForeignKey(Role, related_name="access", on_delete=models.CASCADE)
+        permission = models.ForeignKey("Permission", on_delete=models.CASCADE)
+
+    class CrossAccountRequest(models.Model):
+        user_id = models.CharField(max_length=50)
+        roles = models.ManyToManyField(Role)
+    """
+    code = """
+    from app.models import CrossAccountRequest
+
+    def investigate(org_id, name, status, limit):
+        queryset = CrossAccountRequest.objects.filter(target_org=org_id).prefetch_related("roles", "roles__access__permission")
+        if status:
+            queryset = queryset.filter(status=status)
+        queryset = queryset.order_by("-created")[:limit]
+        requests_list = list(queryset)
+        filtered = requests_list
+        if name:
+            filtered = []
+            for car in requests_list:
+                if name in car.user_id:
+                    filtered.append(car)
+        for car in filtered:
+            for role in car.roles.all():
+                for access in role.access.all():
+                    print(access.permission)
+
+    def plain(org_id, limit):
+        queryset = CrossAccountRequest.objects.filter(target_org=org_id).order_by("-created")[:limit]
+        for car in list(queryset):
+            for role in car.roles.all():
+                print(role.name)
+    """
+    facts = facts_from_text(textwrap.dedent(models), "app/models.py")
+    assert finding_lines(QueryInLoop, code, "app/views.py", facts=facts) == [24]

@@ -1472,6 +1472,31 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 )
         return False
 
+    def _appended_from(self, collection: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The iterable whose items a list built in this function holds: `filtered = []`, then
+        `for car in requests_list: ... filtered.append(car)` gives `requests_list`, when every
+        append is of one loop's item."""
+        fn = self.ctx.function()
+        if fn is None or not isinstance(collection, cst.Name):
+            return None
+        name = collection.value
+
+        def appends(node: cst.CSTNode) -> list[cst.Call]:
+            return [c for c in iter_descendants(node, into_scopes=False) if isinstance(c, cst.Call) and isinstance(c.func, cst.Attribute)
+                    and c.func.attr.value in _ACCUMULATING and isinstance(c.func.value, cst.Name) and c.func.value.value == name]
+
+        every = appends(fn.body)
+        sources: dict[int, cst.BaseExpression] = {}  # append call -> the iterable of the loop whose item it appends
+        for loop in iter_descendants(fn.body, into_scopes=False):
+            if isinstance(loop, cst.For):
+                targets = _names(loop.target)
+                for call in appends(loop.body):
+                    arg = call.args[0].value if len(call.args) == 1 and call.func.attr.value == "append" else None  # type: ignore[attr-defined]
+                    if isinstance(arg, cst.Name) and arg.value in targets:
+                        sources[id(call)] = loop.iter
+        found = [sources.get(id(call)) for call in every]
+        return found[0] if found and found[0] is not None and all(src is found[0] for src in found) else None
+
     def _query_origin(
         self, iterable: cst.BaseExpression, depth: int = 0, env: Env | None = None
     ) -> tuple[str, set[str], bool, str | None] | None:
@@ -1479,7 +1504,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         made in this function, else None. `env`: where `iterable` is read (here by default)."""
         env = env or Env.here(self.ctx)
         for value, venv in assigned_values(env, iterable):
-            if isinstance(value, cst.Call) and call_name(value) in ("list", "tuple", "sorted") and value.args and depth < 3:
+            while isinstance(value, cst.Subscript) and value.slice and isinstance(value.slice[0].slice, cst.Slice):
+                value = value.value  # `queryset.order_by("-created")[:limit]`: the same rows, fewer
+            if isinstance(value, cst.Call) and call_name(value) in ("list", "tuple", "sorted") and value.args and depth < _ORIGIN_DEPTH:
                 return self._query_origin(value.args[0].value, depth + 1, venv)
             if not isinstance(value, cst.Call):
                 continue
@@ -1499,7 +1526,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 root = root.value  # `author.books.all()` in a loop over authors: the outer query's prefetches count
             if isinstance(root, cst.Name):
                 eager |= self._prefetched_on(root.value)  # `prefetch_related_objects([evaluation], ...)`
-            if isinstance(root, cst.Name) and depth < 3:
+            if isinstance(root, cst.Name) and depth < _ORIGIN_DEPTH:
                 # `qs = Post.objects.filter(...)` then `for p in qs.select_related("author")`
                 upstream = self._query_origin(root, depth + 1, venv)
                 if upstream is None:
@@ -1507,6 +1534,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     # members' query prefetched (`roles__permissions`) serves the roles too.
                     outer = next((lp for lp in self._loops() if root.value in lp.targets and lp.iterable is not iterable), None)
                     upstream = self._query_origin(outer.iterable, depth + 1) if outer is not None else None
+                    source = self._appended_from(outer.iterable) if outer is not None and upstream is None else None
+                    if source is not None:
+                        # `for car in requests_list: if ...: filtered.append(car)`, then `for car in filtered`
+                        upstream = self._query_origin(source, depth + 1, Env.within(self.ctx, source))
                     if outer is not None and upstream is None and set(database.chain_methods(value)) <= {"all"} and any(
                         isinstance(v, cst.Param) for v, _ in assigned_values(venv, outer.iterable)
                     ):
@@ -1523,6 +1554,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return None
 
 
+_ORIGIN_DEPTH = 6
+"""How many steps `_query_origin` follows back (`list(qs)`, `qs = qs.filter(...)`, a slice...)."""
 _EMBEDDED = ("sqlite3", "aiosqlite", "sqlite_utils", "apsw")
 _MIGRATE_CONNECT = re.compile(r"\b(?:pre|post)_migrate\.connect\(\s*(?:self\.|cls\.)?(\w+)")
 _ACCUMULATING = frozenset({"append", "add", "extend", "update", "insert", "appendleft"})
