@@ -544,3 +544,38 @@ def test_a_list_filtered_from_a_sliced_prefetched_query_keeps_its_prefetches() -
     """
     facts = facts_from_text(textwrap.dedent(models), "app/models.py")
     assert finding_lines(QueryInLoop, code, "app/views.py", facts=facts) == [24]
+
+
+def test_a_helper_given_the_logger_logs_and_a_password_spelled_from_the_user_is_a_default() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    import logging
+    from flask import abort
+    from requests.exceptions import ConnectionError
+
+    logger = logging.getLogger(__name__)
+
+    def rbac(request):
+        try:
+            return fetch_permissions(request)
+        except ConnectionError as e:
+            rbac_failure(logger, e)
+            abort(503, "RBAC server error, request cannot be fulfilled")
+
+    def groups(request):
+        try:
+            return fetch_groups(request)
+        except ConnectionError as e:
+            report_failure(e)
+            abort(503, "RBAC server error, request cannot be fulfilled")
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/middleware.py") == [20]
+    secrets = """
+    def connect(host, user="change", passwd="changepw"):
+        return pb.connect(host, user, passwd)
+
+    def login(host, user="change", passwd="Kx81-q0Lm"):
+        return pb.connect(host, user, passwd)
+    """
+    assert finding_lines(HardcodedSecret, secrets, "app/pb.py") == [5]

@@ -122,6 +122,7 @@ _REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_e
                         "record_exception", "send_error", "log_exception", "logException", "report"})
 
 
+_LOGGER_NAMES = frozenset({"logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER"})
 _LOG_WORDS = frozenset({"log", "logger", "logging", "logs", "sentry", "rollbar", "bugsnag", "honeybadger", "airbrake", "capture"})
 
 
@@ -235,6 +236,8 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
     """A call that records something: a logger method, `logging.*`, `print`, an error reporter,
     or a project helper named for it (`log_error(...)`, `core_logger.print_to_log(...)`)."""
     func = call.func
+    if any(isinstance(a.value, cst.Name) and a.value.value in _LOGGER_NAMES for a in call.args):
+        return True  # `rbac_failure(logger, e)`: a helper given the logger, to log with
     if isinstance(func, cst.Name):
         return func.value in ("print", "capture_exception", "capture_message", "warn") or bool(set(name_parts(func.value)) & _LOG_WORDS) or _log_helper(func.value)
     if not isinstance(func, cst.Attribute):

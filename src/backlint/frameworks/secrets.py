@@ -63,7 +63,7 @@ _NOT_SECRET_LAST = frozenset(
 _PLACEHOLDER_WORDS = frozenset(
     {
         "change", "me", "changeme", "changethis", "changeit", "replace", "replaceme", "your", "yours", "my", "the",
-        "a", "an", "here", "put", "insert", "enter", "add", "set", "secret", "password", "passwd", "pwd", "pass",
+        "a", "an", "here", "put", "insert", "enter", "add", "set", "secret", "password", "passwd", "pwd", "pw", "pass",
         "token", "key", "api", "apikey", "value", "dummy", "fake", "sample", "example", "examples", "test",
         "testing", "tests", "placeholder", "redacted", "none", "null", "nil", "undefined", "default", "todo",
         "fixme", "xxx", "foo", "bar", "baz", "qux", "dev", "development", "local", "localhost", "debug", "demo",
