@@ -595,3 +595,23 @@ def test_a_module_of_top_level_statements_defining_nothing_is_a_program_run_by_h
     assert finding_lines(RequestWithoutTimeout, script, "common/porttostable.py") == []
     module = textwrap.dedent(script) + "\n\ndef refresh():\n    return requests.get('https://api.github.com/rate_limit')\n"
     assert finding_lines(RequestWithoutTimeout, module, "common/porttostable.py") == [6, 11]
+
+
+def test_a_permission_checked_view_of_the_admin_area_answers_staff() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from flask import Blueprint, jsonify
+
+    blueprint = Blueprint("page_admin", __name__)
+
+    @blueprint.get("/versions/<uuid:version_id>/preview")
+    @permission_required("page.view_history")
+    def view_version_preview(version_id):
+        try:
+            return jsonify(render_preview(version_id))
+        except Exception as e:
+            return jsonify({"error_message": str(e)}), 500
+    """
+    assert finding_lines(ExceptionLeak, code, "byceps/services/page/blueprints/admin/views.py") == []
+    assert finding_lines(ExceptionLeak, code, "byceps/services/page/blueprints/site/views.py") == [12]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import libcst as cst
@@ -10,7 +11,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, ends_with, iter_descendants, string_value
+from backlint.syntax import call_name, decorator_targets, ends_with, iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -41,6 +42,16 @@ _JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response
 def _raises_http_exception(site: responses.ResponseSite) -> bool:
     """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
+
+
+_ADMIN_AREA = re.compile(r"(^|/)(admin|backoffice|staff)/")
+"""The folder of a site's administration area (`services/page/blueprints/admin/views.py`)."""
+
+
+def _permission_checked(fn: cst.FunctionDef) -> bool:
+    """`@permission_required("page.view_history")`: a decorator that checks a permission."""
+    return any((dotted(t) or "").rsplit(".", 1)[-1] in ("permission_required", "permissions_required", "require_permission")
+               for t in decorator_targets(fn))
 
 
 def _answered_status(handler: cst.ExceptHandler) -> int | None:
@@ -91,7 +102,8 @@ class ExceptionLeak(Rule):
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
     "duplicate"`); development-only code (`if settings.DEBUG:`, or a
     function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
-    (`IsAdminUser`, `@staff_member_required`), and every handler of a self-hosted tool whose one
+    (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area),
+    and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
     ENV_VALUES["PASSWORD"]`, no user model): whoever reads the error runs the server; and
     responses built by a helper whose callers in the file all drop its result."""
@@ -733,6 +745,8 @@ except Exception:
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
         if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
+        if fn is not None and _ADMIN_AREA.search(self.ctx.path) and _permission_checked(fn):
+            return  # `blueprints/admin/views.py` behind `@permission_required(...)`: the site's staff
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
