@@ -615,3 +615,28 @@ def test_a_permission_checked_view_of_the_admin_area_answers_staff() -> None:
     """
     assert finding_lines(ExceptionLeak, code, "byceps/services/page/blueprints/admin/views.py") == []
     assert finding_lines(ExceptionLeak, code, "byceps/services/page/blueprints/site/views.py") == [12]
+
+
+def test_a_scoped_session_removed_in_finally_is_closed() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    code = """
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    Session = scoped_session(sessionmaker())
+
+    def add_tiles(rows):
+        session = Session()
+        try:
+            session.add_all(rows)
+            session.commit()
+            return len(rows)
+        finally:
+            Session.remove()
+
+    def add_fields(rows):
+        session = Session()
+        session.add_all(rows)
+        session.commit()
+    """
+    assert finding_lines(UnclosedConnection, code) == [16]

@@ -68,7 +68,8 @@ class UnclosedConnection(Rule):
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
-    `contextlib.closing`), `try`/`finally: close()`, an early `return` in the `except` of a
+    `contextlib.closing`), `try`/`finally: close()` (or a scoped session's `finally:
+    Session.remove()`), an early `return` in the `except` of a
     `try` that only opens the connection and takes its cursors (the opening failed: nothing to close), connections returned (also as
     `return cursor.execute(...)`, which returns the cursor), yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
@@ -466,6 +467,7 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def _check(self, fn: cst.FunctionDef, opened: _Opened) -> None:
         name = opened.name
+        factory = dotted(opened.call.func)
         body = list(iter_descendants(fn.body, into_scopes=False))
         closes: list[cst.Call] = []
         finally_ids: set[int] = set()
@@ -476,6 +478,9 @@ Create engines once, at import time or application start-up, and reuse their poo
                 func = node.func
                 if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name and func.attr.value in _CLOSERS:
                     closes.append(node)
+                elif isinstance(func, cst.Attribute) and func.attr.value == "remove" and not node.args and factory is not None \
+                        and dotted(func.value) == factory:
+                    closes.append(node)  # `Session.remove()`: a scoped session's registry closes the session it made
                 elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
                     callee = call_name(node) or ""
                     if callee in _TAKES_OWNERSHIP or callee[:1].isupper():
