@@ -391,7 +391,7 @@ def _is_fake_password(password: str, user: str, host: str, scheme: str = "") -> 
     if is_placeholder(password) or _TEMPLATE_MARKERS.search(password) or password.startswith(("$", "%", "{")):
         return True
     if _REGEX_SYNTAX.search(f"{user}:{password}") or password.lower() in FACTORY_DEFAULTS:
-        return True  # `r"https://([^:]+):([^@]+)@(.*)"`: a pattern that finds credentials, not one
+        return True  # `r"https://([^:]+):([^@]+)@(.*)"`, a pattern that finds credentials; a device's factory password
     if password.lower() == user.lower():
         return True
     if len(password) <= 2 and len(user) <= 2:

@@ -1206,8 +1206,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 model = database.model_of(query)
                 # `except DoesNotExist: create(...)` (get-or-create), or `except DoesNotExist: pass` /
                 # `else: service.delete()`: the row loaded to be written when it is there
+                def catches_miss(h: cst.ExceptHandler) -> bool:
+                    # (a broad `except` around a single-row `get()` catches its miss too)
+                    return _names_miss(h, model) or (_single_row(query) and errors.handler_kind(self.ctx, h) is errors.ExcKind.BROAD)
+
                 return in_body and any(
-                    (_names_miss(h, model) or (_single_row(query) and errors.handler_kind(self.ctx, h) is errors.ExcKind.BROAD)) and (any(self._is_write(n, env) for n in iter_descendants(h.body)) or (
+                    catches_miss(h) and (any(self._is_write(n, env) for n in iter_descendants(h.body)) or (
                         node.orelse is not None and any(self._is_write(n, env) for n in iter_descendants(node.orelse))))
                     for h in node.handlers
                 )
