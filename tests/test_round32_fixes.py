@@ -581,22 +581,6 @@ def test_a_helper_given_the_logger_logs_and_a_password_spelled_from_the_user_is_
     assert finding_lines(HardcodedSecret, secrets, "app/pb.py") == [5]
 
 
-def test_a_module_of_top_level_statements_defining_nothing_is_a_program_run_by_hand() -> None:
-    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
-
-    script = """
-    import os
-    import requests
-
-    os.system("git fetch origin")
-    pulls = requests.get("https://api.github.com/repos/org/repo/pulls").json()
-    print(len(pulls))
-    """
-    assert finding_lines(RequestWithoutTimeout, script, "common/porttostable.py") == []
-    module = textwrap.dedent(script) + "\n\ndef refresh():\n    return requests.get('https://api.github.com/rate_limit')\n"
-    assert finding_lines(RequestWithoutTimeout, module, "common/porttostable.py") == [6, 11]
-
-
 def test_a_permission_checked_view_of_the_admin_area_answers_staff() -> None:
     from backlint.rules.errors.exception_leak import ExceptionLeak
 

@@ -194,8 +194,8 @@ class FileContext:
 
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
-        or with a `__main__` block, a click/typer command or group of its own, or only top-level
-        statements (no function or class to import), and no web framework or task queue import."""
+        or with a `__main__` block or a click/typer command or group of its own, and no web
+        framework or task queue import."""
         return self.memo("standalone-script", self._standalone_script)
 
     def _standalone_script(self) -> bool:
@@ -212,24 +212,7 @@ class FileContext:
             if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
                 has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
                 break
-        if not has_main and self._plain_top_level_program():
-            has_main = True  # `porttostable.py`: statements that run git and HTTP calls, and nothing to import
         return has_main and not self.imports.imports_any(_SERVICE_MODULES)
-
-    def _plain_top_level_program(self) -> bool:
-        """A module that defines nothing (no function, no class) and runs calls at its top level: a
-        program run by hand, since importing it would only run it. Not a package's `__init__.py`,
-        nor settings or URL modules, whose top level is configuration."""
-        from backlint.frameworks.project import is_settings_path
-
-        name = self.path.rsplit("/", 1)[-1]
-        if name in ("__init__.py", "urls.py", "conftest.py") or is_settings_path(self.path):
-            return False
-        body = self.module.body
-        if any(isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) for stmt in body):
-            return False
-        return any(isinstance(stmt, cst.SimpleStatementLine) and any(
-            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in stmt.body) for stmt in body)
 
     def in_async_function(self) -> bool:
         fn = self.function()
