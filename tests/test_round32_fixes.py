@@ -624,3 +624,26 @@ def test_a_scoped_session_removed_in_finally_is_closed() -> None:
         session.commit()
     """
     assert finding_lines(UnclosedConnection, code) == [16]
+
+
+def test_a_swallowed_error_around_annotating_a_tracing_span_is_left_alone() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    def _request_hook(span, environ):
+        try:
+            identity = from_auth_header(environ.get("HTTP_X_RH_IDENTITY", ""))
+            if identity:
+                span.set_attribute("rh.org_id", identity.org_id or "")
+        except Exception:
+            pass
+
+    def _register_hook(registry, environ):
+        try:
+            identity = from_auth_header(environ.get("HTTP_X_RH_IDENTITY", ""))
+            if identity:
+                registry.set_attribute("org_id", identity.org_id or "")
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, "app/telemetry.py") == [15]

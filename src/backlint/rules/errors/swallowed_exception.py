@@ -79,7 +79,8 @@ class SwallowedException(Rule):
     submit, publish, execute...; not a signal sent to a process, nor one dispatched to in-process
     receivers, `notify.send(user, verb=...)`, nor SQL that reads or tunes the session:
     `execute("SELECT ...")`, `execute_async(select(Pipeline.name))`, `execute("SET statement_timeout ...")`,
-    `DEALLOCATE`), where a failure nobody sees loses a write; around reads, lookups,
+    `DEALLOCATE`, nor a tracing span annotated: `span.set_attribute(...)`), where a failure nobody
+    sees loses a write; around reads, lookups,
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
@@ -1331,7 +1332,7 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
         if isinstance(n, cst.Call):
             name = call_name(n) or ""
             if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) and name not in logged \
-                    and not ephemeral(n) \
+                    and not ephemeral(n) and not _span_update(n) \
                     and not ((name in _SQL_RUNS or name.startswith("execute")) and _reads_or_tunes_session(n)):
                 return True
     return False
@@ -1450,6 +1451,13 @@ def _only_logs(ctx: object, body: cst.BaseSuite) -> bool:
         errors.is_logging_call(ctx, x.value) or _metric_update(x.value))}  # type: ignore[arg-type]
     # `from flask import current_app` beside the logging call is part of reaching the logger.
     return bool(logged) and all(id(x) in logged or isinstance(x, (cst.Import, cst.ImportFrom)) for x in smalls)
+
+
+def _span_update(call: cst.Call) -> bool:
+    """`span.set_attribute("rh.org_id", org_id)`, `current_span.add_event(...)`: a tracing span
+    annotated, telemetry about the work, not a change the work makes."""
+    func = call.func
+    return isinstance(func, cst.Attribute) and "span" in name_parts((dotted(func.value) or "").rsplit(".", 1)[-1])
 
 
 def _metric_update(call: cst.Call) -> bool:
