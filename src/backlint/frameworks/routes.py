@@ -459,17 +459,30 @@ def background_task(fn: cst.FunctionDef | None) -> bool:
     return fn is not None and any((dotted(t) or "").rsplit(".", 1)[-1] in _TASK_DECORATORS for t in decorator_targets(fn))
 
 
+def http_middleware(fn: cst.FunctionDef | None) -> bool:
+    """`@app.middleware("http")` (FastAPI, Starlette): what it raises skips the application's
+    exception handlers and reaches the server error middleware, which logs the traceback."""
+    for d in fn.decorators if fn is not None else ():
+        call = d.decorator
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "middleware" \
+                and call.args and string_value(call.args[0].value) == "http":
+            return True
+    return False
+
+
 _TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "step", "actor", "job"})
 
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
 
 
-def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool:
+def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: str = "") -> bool:
     """Whether only the site's operators reach the handler: DRF `permission_classes` naming
     `IsAdminUser` or an admin, superuser or staff permission (`IsAdmin`, `OnlySuperUser`), Django's
     `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
     FastAPI's `Depends(get_admin_user)` or `Depends(get_current_active_superuser)` (as a parameter,
-    a type alias such as `AdminUserOrDefault`, or the route's `dependencies=`). (An organisation's admin, `IsOrgAdmin`,
+    a type alias such as `AdminUserOrDefault`, or the route's `dependencies=`), or a permission
+    decorator on a view of the site's administration area (`@permission_required(...)` in
+    `blueprints/admin/views.py`, when the module's `path` is given). (An organisation's admin, `IsOrgAdmin`,
     `Depends(get_org_admin)`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
@@ -505,9 +518,12 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
         for param in [*fn.params.params, *fn.params.kwonly_params]:
             if operator_dependency(param.default) or (param.annotation is not None and operator_dependency(param.annotation.annotation)):
                 return True
+    admin_area = bool(path) and _ADMIN_AREA.search(path) is not None
     for decorator in fn.decorators if fn is not None else ():
         target = decorator.decorator
         if operator(target.func if isinstance(target, cst.Call) else target):
+            return True
+        if admin_area and (dotted(target.func if isinstance(target, cst.Call) else target) or "").rsplit(".", 1)[-1] in _PERMISSION_CHECKS:
             return True
         if isinstance(target, cst.Call) and any(
                 a.keyword is not None and a.keyword.value == "dependencies" and isinstance(a.value, (cst.List, cst.Tuple))
@@ -528,6 +544,10 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None) -> bool
                     return True
     return False
 
+
+_ADMIN_AREA = re.compile(r"(^|/)(admin|backoffice|staff)/")
+"""The folder of a site's administration area (`services/page/blueprints/admin/views.py`)."""
+_PERMISSION_CHECKS = frozenset({"permission_required", "permissions_required", "require_permission"})
 
 _CUSTOMER_SCOPES = frozenset({"org", "organization", "organisation", "team", "project", "group", "workspace", "tenant",
                               "company", "owner", "or", "space", "account"})

@@ -1479,27 +1479,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     def _appended_from(self, collection: cst.BaseExpression) -> cst.BaseExpression | None:
         """The iterable whose items a list built in this function holds: `filtered = []`, then
         `for car in requests_list: ... filtered.append(car)` gives `requests_list`, when every
-        append is of one loop's item."""
+        append is of one loop's item (once per function and name)."""
         fn = self.ctx.function()
         if fn is None or not isinstance(collection, cst.Name):
             return None
         name = collection.value
-
-        def appends(node: cst.CSTNode) -> list[cst.Call]:
-            return [c for c in iter_descendants(node, into_scopes=False) if isinstance(c, cst.Call) and isinstance(c.func, cst.Attribute)
-                    and c.func.attr.value in _ACCUMULATING and isinstance(c.func.value, cst.Name) and c.func.value.value == name]
-
-        every = appends(fn.body)
-        sources: dict[int, cst.BaseExpression] = {}  # append call -> the iterable of the loop whose item it appends
-        for loop in iter_descendants(fn.body, into_scopes=False):
-            if isinstance(loop, cst.For):
-                targets = _names(loop.target)
-                for call in appends(loop.body):
-                    arg = call.args[0].value if len(call.args) == 1 and call.func.attr.value == "append" else None  # type: ignore[attr-defined]
-                    if isinstance(arg, cst.Name) and arg.value in targets:
-                        sources[id(call)] = loop.iter
-        found = [sources.get(id(call)) for call in every]
-        return found[0] if found and found[0] is not None and all(src is found[0] for src in found) else None
+        return self.ctx.memo(("BL102-appended-from", id(fn), name), lambda: _appended_from(fn, name))
 
     def _query_origin(
         self, iterable: cst.BaseExpression, depth: int = 0, env: Env | None = None
@@ -1556,6 +1541,26 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             django = self.ctx.imports.imports_any(["django", "rest_framework"]) or ".objects." in f".{self.ctx.code(value)}"
             return op.label, eager, django, model
         return None
+
+
+def _appended_from(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    """See `QueryInLoop._appended_from`."""
+
+    def appends(node: cst.CSTNode) -> list[cst.Call]:
+        return [c for c in iter_descendants(node, into_scopes=False) if isinstance(c, cst.Call) and isinstance(c.func, cst.Attribute)
+                and c.func.attr.value in _ACCUMULATING and isinstance(c.func.value, cst.Name) and c.func.value.value == name]
+
+    every = appends(fn.body)
+    sources: dict[int, cst.BaseExpression] = {}  # append call -> the iterable of the loop whose item it appends
+    for loop in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(loop, cst.For):
+            targets = _names(loop.target)
+            for call in appends(loop.body):
+                arg = call.args[0].value if len(call.args) == 1 and call.func.attr.value == "append" else None  # type: ignore[attr-defined]
+                if isinstance(arg, cst.Name) and arg.value in targets:
+                    sources[id(call)] = loop.iter
+    found = [sources.get(id(call)) for call in every]
+    return found[0] if found and found[0] is not None and all(src is found[0] for src in found) else None
 
 
 _ORIGIN_DEPTH = 6

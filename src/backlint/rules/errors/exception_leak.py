@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import libcst as cst
@@ -11,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, decorator_targets, ends_with, iter_descendants, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -42,16 +41,6 @@ _JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response
 def _raises_http_exception(site: responses.ResponseSite) -> bool:
     """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
-
-
-_ADMIN_AREA = re.compile(r"(^|/)(admin|backoffice|staff)/")
-"""The folder of a site's administration area (`services/page/blueprints/admin/views.py`)."""
-
-
-def _permission_checked(fn: cst.FunctionDef) -> bool:
-    """`@permission_required("page.view_history")`: a decorator that checks a permission."""
-    return any((dotted(t) or "").rsplit(".", 1)[-1] in ("permission_required", "permissions_required", "require_permission")
-               for t in decorator_targets(fn))
 
 
 def _answered_status(handler: cst.ExceptHandler) -> int | None:
@@ -743,10 +732,8 @@ except Exception:
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
-        if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn):
+        if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
-        if fn is not None and _ADMIN_AREA.search(self.ctx.path) and _permission_checked(fn):
-            return  # `blueprints/admin/views.py` behind `@permission_required(...)`: the site's staff
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"

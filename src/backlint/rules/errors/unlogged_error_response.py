@@ -595,7 +595,7 @@ except Exception:
         worst = max(sites, key=lambda s: s.status or 0)
         if caught == ["NotImplementedError"] and worst.status == 501:
             return  # "not supported here": the capability's answer, 501 Not Implemented, not a lost error
-        if all(s.raised for s in sites) and _http_middleware(fn):
+        if all(s.raised for s in sites) and routes.http_middleware(fn):
             return  # raised in `@app.middleware("http")`: past the exception handlers, the server error middleware logs it
         if all(s.raised for s in sites) and routes.background_task(fn):
             return  # raised in a worker's task or workflow step: the worker logs it, no client is answered
@@ -836,17 +836,6 @@ _DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError", "JSONDecodeE
 
 _VALIDATOR = re.compile(r"^(?:validate|clean)(?:_\w+)?$")
 """DRF serializer and Django form validation methods: `validate`, `validate_<field>`, `clean_<field>`."""
-
-
-def _http_middleware(fn: cst.FunctionDef | None) -> bool:
-    """`@app.middleware("http")` (FastAPI, Starlette): what it raises skips the application's
-    exception handlers and reaches the server error middleware, which logs the traceback."""
-    for d in fn.decorators if fn is not None else ():
-        call = d.decorator
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "middleware" \
-                and call.args and string_value(call.args[0].value) == "http":
-            return True
-    return False
 
 
 def _model_read(call: cst.Call) -> bool:
