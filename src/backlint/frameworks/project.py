@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, Iterable, Iterator, Mapping
 
 _TEST_PATH = re.compile(
@@ -361,13 +362,39 @@ class ProjectFacts:
     """Names called (`install(...)`, `standard.write_cache()`) in an operator's code: management
     commands, command-line modules, scripts, seeds."""
     service_calls: frozenset[str] = frozenset()
-    """Names called anywhere else (tests aside): the service's own code."""
+    """Names called anywhere else (tests aside) outside any function: at import of the service's
+    own code."""
+    service_callers: frozenset[tuple[str, str]] = frozenset()
+    """(callee, caller) for calls inside a function of the service's own code: `fetch()` in
+    `def sync():` is ("fetch", "sync")."""
 
     def operator_only(self, name: str) -> bool:
-        """Whether the function or method `name` is called from an operator's code and from no
-        other module of the scan: it runs in a process its operator started and can interrupt.
-        (By name, so a namesake called by the service keeps it on the service's side.)"""
-        return name in self.operator_calls and name not in self.service_calls
+        """Whether the function or method `name` runs only in a process its operator started and
+        can interrupt: it is called from an operator's code (a command, a script) or by functions
+        that are themselves operator-only, and from nowhere else (a chain `command → sync_all →
+        fetch` makes all three the operator's). By name, so a namesake called by the service
+        keeps it on the service's side; a function no code calls by name (a route handler, a
+        callback) is not the operator's, nor what only it calls."""
+        return name in self._operator_reach
+
+    @cached_property
+    def _operator_reach(self) -> frozenset[str]:
+        """The least fixed point: the names called by the operator's code or by names already in
+        it, and by nothing else (module level of the service, a function not in it)."""
+        callers: dict[str, set[str]] = {}
+        callees: dict[str, set[str]] = {}
+        for callee, caller in self.service_callers:
+            callers.setdefault(callee, set()).add(caller)
+            callees.setdefault(caller, set()).add(callee)
+        reach: set[str] = set()
+        pending = [n for n in self.operator_calls if n not in self.service_calls]
+        while pending:
+            name = pending.pop()
+            if name in reach or name in self.service_calls or not callers.get(name, set()) <= reach:
+                continue
+            reach.add(name)
+            pending.extend(callees.get(name, ()))
+        return frozenset(reach)
 
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
@@ -598,10 +625,11 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
     configured login password, account models, a patched `requests` timeout, timeout adapters,
     logging helpers named for a level."""
     tests = is_test_path(path)
-    operator_calls, service_calls = _called_names(path, text)
+    operator_calls, service_calls, service_callers = _called_names(path, text)
     return {
         "operator_calls": operator_calls,
         "service_calls": service_calls,
+        "service_callers": service_callers,
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": "PASSWORD" in text and not tests and _SINGLE_PASSWORD.search(text) is not None,
@@ -962,19 +990,20 @@ _QUOTED_NAME = re.compile(r"['\"](\w+)['\"]")
 _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:\.from_queryset\([^)]*\))?\(\)", re.M)
 
 
-def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(names called by an operator's code, names called by any other) in one file: a whole file
-    is the operator's by its path (see `is_operator_path`); elsewhere, the bodies of click and typer
-    commands are. Tests call everything: they count for neither."""
+def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
+    """(names called by an operator's code, names called by any other outside a function, and
+    (callee, caller) of its calls inside functions) in one file: a whole file is the operator's by
+    its path (see `is_operator_path`); elsewhere, the bodies of click and typer commands are.
+    Tests call everything: they count for neither."""
     if not path or is_test_path(path):
-        return frozenset(), frozenset()
+        return frozenset(), frozenset(), frozenset()
     if "#" in text:
         text = _COMMENT_LINE.sub("", text)  # (`# delete_old_data()`: a call commented out calls nothing)
     if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
         # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
-        return frozenset(_CALLED.findall(text)), frozenset()
+        return frozenset(_CALLED.findall(text)), frozenset(), frozenset()
     if "command" not in text and "group" not in text:
-        return frozenset(), frozenset(_CALLED.findall(text))
+        return (frozenset(), *_calls_by_function(text))
     # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
     # operator's; the rest of the module is the service's.
     commands: list[tuple[int, int]] = []
@@ -983,14 +1012,45 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str]]
         if definition is not None and (not commands or m.start() >= commands[-1][1]):
             commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
     if not commands:
-        return frozenset(), frozenset(_CALLED.findall(text))
+        return (frozenset(), *_calls_by_function(text))
     operator = frozenset(name for start, end in commands for name in _CALLED.findall(text, start, end))
     rest, at = [], 0
     for start, end in commands:
         rest.append(text[at:start])
         at = end
     rest.append(text[at:])
-    return operator, frozenset(_CALLED.findall("\n".join(rest)))
+    return (operator, *_calls_by_function("\n".join(rest)))
+
+
+def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(names called outside any function, (callee, caller) of the calls inside one), by the
+    indentation of `def` lines: a call belongs to the innermost function it is indented under (a
+    class body's calls to the function around it, or to the module). A line indented less than
+    its function (a multi-line string) ends it early: its calls then count as the module's, which
+    only keeps more on the service's side."""
+    top: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    blocks: list[tuple[int, str | None]] = []  # (indentation, function name or None for a class)
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if not stripped or stripped[0] in ")]}":
+            continue
+        indent = len(line[: len(line) - len(stripped)].expandtabs())
+        while blocks and blocks[-1][0] >= indent:
+            blocks.pop()
+        owner = next((name for _, name in reversed(blocks) if name is not None), None)
+        called = _CALLED.findall(line) if "(" in line else ()
+        if owner is None:
+            top.update(called)
+        else:
+            pairs.update((name, owner) for name in called)
+        block = _BLOCK_START.match(stripped)
+        if block is not None:
+            blocks.append((indent, block.group(2) if block.group(1) != "class" else None))
+    return frozenset(top), frozenset(pairs)
+
+
+_BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)

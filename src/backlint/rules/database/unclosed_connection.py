@@ -435,6 +435,7 @@ Create engines once, at import time or application start-up, and reuse their poo
         for name in scope.names():
             if "." in name:
                 continue
+            leak: tuple[_Opened, str] | None = None  # one finding per name, at its last leaking opening
             for d in scope.definitions(name):
                 value = d.value
                 if isinstance(value, cst.Await):
@@ -446,7 +447,12 @@ Create engines once, at import time or application start-up, and reuse their poo
                     continue
                 if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
                     continue  # opened once by a click or typer command: it ends with the process
-                self._check(node, _Opened(name, value, d.statement, opened[0], opened[1]))
+                candidate = _Opened(name, value, d.statement, opened[0], opened[1])
+                problem = self._check(node, candidate)
+                if problem is not None:
+                    leak = candidate, problem
+            if leak is not None:
+                self.report(leak[0].call, what=leak[0].what, problem=leak[1])
 
     def _one_shot_outside_loop(self, node: cst.CSTNode) -> bool:
         """In a package that only runs one-shot processes, and not inside a loop: the process, and
@@ -465,7 +471,8 @@ Create engines once, at import time or application start-up, and reuse their poo
         `alembic.context` and configures it; it runs once per migration command."""
         return "context.configure" in self.ctx.text and self.ctx.imports.qualify(cst.Name("context")) == "alembic.context"
 
-    def _check(self, fn: cst.FunctionDef, opened: _Opened) -> None:
+    def _check(self, fn: cst.FunctionDef, opened: _Opened) -> str | None:
+        """How `opened` leaks, if it does."""
         name = opened.name
         factory = dotted(opened.call.func)
         body = list(iter_descendants(fn.body, into_scopes=False))
@@ -484,35 +491,34 @@ Create engines once, at import time or application start-up, and reuse their poo
                 elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
                     callee = call_name(node) or ""
                     if callee in _TAKES_OWNERSHIP or callee[:1].isupper():
-                        return  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`)
+                        return None  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`)
             elif isinstance(node, cst.Return) and node.value is not None and _hands_over(node.value, name):
-                return  # the caller owns it now
+                return None  # the caller owns it now
             elif isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) and node.item.value == name and opened.with_closes:
-                return
+                return None
             elif isinstance(node, (cst.Assign, cst.AnnAssign)) and isinstance(node.value, cst.Name) and node.value.value == name:
-                return  # stored elsewhere (self.conn = conn, g.db = conn)
+                return None  # stored elsewhere (self.conn = conn, g.db = conn)
             elif isinstance(node, (cst.Global, cst.Nonlocal)) and any(n.name.value == name for n in node.names):
-                return
+                return None
         if any(id(c) in finally_ids for c in closes):
-            return
+            return None
         if "engine" in opened.what and not any(
             isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name)
             and n.func.value.value == name for n in body
         ):
-            return  # an engine opens nothing until it is used
+            return None  # an engine opens nothing until it is used
         if not closes:
-            self.report(opened.call, what=opened.what, problem="is never closed")
-            return
+            return "is never closed"
         order = {id(n): i for i, n in enumerate(body)}
         opened_at = order.get(id(opened.statement), -1)
         last_close = max(order.get(id(c), -1) for c in closes)
         unopened = _failed_opening(body, opened.statement)
+        if "engine" in opened.what:
+            unopened |= _failed_first_connection(body, name)
         for node in body:
             if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close and id(node) not in unopened:
-                self.report(opened.call, what=opened.what, problem="is not closed when the function returns or raises before `close()`")
-                return
-
-
+                return "is not closed when the function returns or raises before `close()`"
+        return None
 
 
 def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]:
@@ -524,6 +530,32 @@ def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]
                 and contains(node.body.body[0], statement) and all(_takes_cursor(s) for s in node.body.body[1:]):
             return {id(n) for handler in node.handlers for n in iter_descendants(handler)}
     return set()
+
+
+# Errors a driver raises when it cannot connect (or loses the connection), by their last name.
+_CONNECTION_ERRORS = frozenset({"OperationalError", "InterfaceError", "DisconnectionError", "ConnectionError",
+                                "ConnectionRefusedError", "OSError", "TimeoutError", "error"})
+
+
+def _failed_first_connection(body: list[cst.CSTNode], engine: str) -> set[int]:
+    """Nodes in the `except` clauses, all for connection errors, of a `try` around an engine's
+    first use (`with engine.connect() as conn: ...`): there the first connection failed, and
+    the engine's pool holds nothing to dispose of."""
+    first = next((n for n in body if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                  and isinstance(n.func.value, cst.Name) and n.func.value.value == engine), None)
+    if first is None:
+        return set()
+    for node in body:
+        if isinstance(node, (cst.Try, cst.TryStar)) and node.handlers and contains(node.body, first) \
+                and all(_catches_connection_error(h) for h in node.handlers):
+            return {id(n) for handler in node.handlers for n in iter_descendants(handler)}
+    return set()
+
+
+def _catches_connection_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type else []
+    names = [(dotted(k.value if isinstance(k, cst.Element) else k) or "").rsplit(".", 1)[-1] for k in kinds]
+    return bool(names) and all(n in _CONNECTION_ERRORS for n in names)
 
 
 def _takes_cursor(statement: cst.BaseStatement) -> bool:
