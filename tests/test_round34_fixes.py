@@ -129,3 +129,84 @@ def test_a_helper_a_view_also_reaches_stays_flagged() -> None:
     facts = _facts(("app/client.py", CLIENT), ("app/management/commands/sync.py", command), ("app/views.py", view))
     assert facts.operator_only("sync_all") and not facts.operator_only("fetch")
     assert finding_lines(RequestWithoutTimeout, CLIENT, path="app/client.py", facts=facts) == [5]
+
+
+def test_a_try_parsing_the_body_through_djangos_text_conversion_is_left_alone() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    import json
+    from django.http import JsonResponse
+    from django.utils.encoding import force_str
+    from django.views import View
+
+    class LanguageView(View):
+        def post(self, request, *args, **kwargs):
+            try:
+                language = json.loads(force_str(request.body)).get("language")
+            except Exception:
+                return JsonResponse({"status": "failure", "description": "Invalid request."}, status=400)
+            return JsonResponse({"language": language})
+
+    class ImportView(View):
+        def post(self, request, *args, **kwargs):
+            try:
+                flow = import_flow(json.loads(force_str(request.body)))
+            except Exception:
+                return JsonResponse({"status": "failure"}, status=500)
+            return JsonResponse({"id": flow.id})
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/views.py") == [20]
+
+
+def test_a_debug_flag_of_an_imported_module_is_not_an_applications() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    import testsuite.web
+    from testsuite.web import Browser
+    from server.app import app
+
+    testsuite.web.debug = True
+    app.debug = True
+    """
+    assert finding_lines(DebugEnabled, code, path="testsuite/stress.py") == [7]
+
+
+def test_a_lookup_by_the_paths_key_checked_by_an_assertion_answered_404_is_left_alone() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from flask import Blueprint, abort
+
+    bp = Blueprint("lf", __name__)
+
+    @bp.route("/<path:prepath>/Source")
+    def source(prepath):
+        try:
+            L = build_from_url(*prepath.split("/"))
+            assert L
+        except Exception:
+            return abort(404)
+        return render(L)
+
+    @bp.route("/<path:prepath>/Plot")
+    def plot(prepath):
+        try:
+            L = build_from_url(*prepath.split("/"))
+            data = L.plot_data()
+        except Exception:
+            return abort(404)
+        return render(data)
+
+    @bp.route("/statshealth")
+    def statshealth():
+        for url in STATS_PAGES:
+            try:
+                if client.get(url).status_code != 200:
+                    abort(503)
+            except Exception:
+                abort(503)
+        return "healthy"
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/views.py") == [21]

@@ -150,7 +150,8 @@ PARSERS = frozenset({"int", "float", "str", "bool", "Decimal", "UUID", "loads", 
                      "translate", "strip_tags", "escape", "sub", "subn", "tostring",
                      "findall", "finditer", "itemgetter", "attrgetter", "get_decoded", "urlunparse", "urlunsplit",
                      "urlencode", "_replace", "make_url", "validate_python", "validate_json",
-                     "validate_strings", "model_dump", "model_dump_json", "compare_digest"})
+                     "validate_strings", "model_dump", "model_dump_json", "compare_digest", "force_str",
+                     "smart_str", "force_bytes", "smart_bytes"})
 _PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
                     "get_setting", "get_config", "getenv")
 

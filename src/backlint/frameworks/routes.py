@@ -443,7 +443,8 @@ _DEPENDENCIES = frozenset({"celery", "redis", "db", "database", "cache", "queue"
 
 
 _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|live|liveness|livez|ping|status_check|heartbeat|"
-                    r"lbheartbeat)(_|$)", re.I)
+                    r"lbheartbeat)(_|$)|[a-z]health(z|check)?$", re.I)
+"""`health_check`, `readyz`; also a probe of one part named run together (`statshealth`, `dbhealthz`)."""
 
 
 def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef) -> bool:

@@ -64,13 +64,17 @@ class UnclosedConnection(Rule):
     call, and psycopg server-side (named) cursors (`cursor("name")`, `cursor(name=...)`; not
     MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction
     closes). It
-    reports those never closed, closed only after an early `return` or `raise` could skip it, and
+    reports those never closed, closed only after an early `return` or `raise` could skip it (once
+    per variable, at its last opening), and
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
     `contextlib.closing`), `try`/`finally: close()` (or a scoped session's `finally:
     Session.remove()`), an early `return` in the `except` of a
-    `try` that only opens the connection and takes its cursors (the opening failed: nothing to close), connections returned (also as
+    `try` that only opens the connection and takes its cursors (the opening failed: nothing to close), and for an
+    engine, an early exit from the `except OperationalError` (or another connection error) around
+    its first use (`with engine.connect()`: the first connection failed, the pool holds nothing),
+    connections returned (also as
     `return cursor.execute(...)`, which returns the cursor), yielded (closed
     by the caller) or stored (on `self`, Flask's `g`, a module global), framework-managed
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
@@ -385,6 +389,23 @@ Create engines once, at import time or application start-up, and reuse their poo
                 return True
             """,
             note="The early return is in the `except` of the `connect()` itself: when it runs, no connection was opened.",
+        ),
+        Valid(
+            """
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.exc import OperationalError
+
+            def database_health(url):
+                engine = create_engine(url, connect_args={"connect_timeout": 5})
+                try:
+                    with engine.connect() as conn:
+                        conn.execute(text("SELECT 1"))
+                except OperationalError:
+                    return {"success": False}
+                engine.dispose()
+                return {"success": True}
+            """,
+            note="The early return follows a failed first connection: the engine's pool holds nothing to dispose of.",
         ),
     ]
 

@@ -110,7 +110,9 @@ class DebugEnabled(Rule):
     address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
     (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
     environment turns on, off by default (`if ENABLE_DB_LOGGING:` with `ENABLE_DB_LOGGING =
-    env.bool("ENABLE_DB_LOGGING", default=False)`), and test code."""
+    env.bool("ENABLE_DB_LOGGING", default=False)`), the `debug` flag of an imported module
+    (`import testsuite.web; testsuite.web.debug = True`: the module's own switch, not an
+    application's), and test code."""
 
     ID = "BL203"
     PEER_CODES = ("S201", "B201")
@@ -413,6 +415,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             if isinstance(target, cst.Attribute) and target.attr.value == "debug" and _truthy(value):
                 if dotted(target.value) in ("self", "cls") and not self.ctx.imports.imports_any(_WEB_FRAMEWORKS):
                     continue  # `self.debug = True` from a command line's `--debug` in a module that serves nothing
+                if self.ctx.imports.qualify(target.value) in self.ctx.imports.modules:
+                    continue  # `import testsuite.web; testsuite.web.debug = True`: a module's own flag, not an application's
                 self._report(target, f"`{dotted(target) or 'app.debug'} = True`", value)
             elif isinstance(target, cst.Subscript) and (dotted(target.value) or "").endswith("config"):
                 index = target.slice[0].slice if target.slice else None

@@ -41,9 +41,10 @@ class UnloggedErrorResponse(Rule):
     parse errors of such a `try`), a `try` that reads one object by the client's key (and checks
     its permissions), or fetches one through a getter (`get_task_status(task_id)`, or its parts
     through getters given the same key: `get_workflow(name)`, `get_graph(name)`), answered with
-    a 4xx saying it does not exist (a bare 404 says so), a `try` that starts by checking the request's credentials
+    a 4xx saying it does not exist (a bare 404 says so; also one call building the object the
+    path names, checked by an `assert`), a `try` that starts by checking the request's credentials
     (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
-    (`except ImportError`), health checks, blocks that log, exceptions the project raises only
+    (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
     `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
@@ -754,9 +755,10 @@ except Exception:
         return node.body if isinstance(node, (cst.Try, cst.TryStar)) else None
 
     def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
-        """A `try` of one statement that makes one call besides parsing (`Model.get(id)`)."""
+        """A `try` of one statement that makes one call besides parsing (`Model.get(id)`), perhaps
+        followed by assertions about what it returned (`assert found`)."""
         body = self._tried()
-        if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        if not isinstance(body, cst.IndentedBlock) or len(body.body) - sum(map(_asserts, body.body[1:])) != 1:
             return False
         work = [c for c in errors.calls(body) if (call_name(c) or "") not in errors.PARSERS]
         return len(work) == 1
@@ -836,6 +838,11 @@ _DECODING_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError", "JSONDecodeE
 
 _VALIDATOR = re.compile(r"^(?:validate|clean)(?:_\w+)?$")
 """DRF serializer and Django form validation methods: `validate`, `validate_<field>`, `clean_<field>`."""
+
+
+def _asserts(statement: cst.BaseStatement) -> bool:
+    """`assert found`: a check of what the `try` obtained."""
+    return isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, cst.Assert) for s in statement.body)
 
 
 def _model_read(call: cst.Call) -> bool:
