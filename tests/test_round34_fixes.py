@@ -3,6 +3,7 @@ that stays flagged beside it."""
 
 from __future__ import annotations
 
+from backlint.rules.database.query_in_loop import QueryInLoop
 from backlint.rules.database.unclosed_connection import UnclosedConnection
 from conftest import finding_lines
 
@@ -52,7 +53,7 @@ def test_engine_left_after_a_query_error_past_its_connection_stays_flagged() -> 
     assert finding_lines(UnclosedConnection, code) == [6]
 
 
-def test_a_session_name_opened_twice_is_reported_once_at_its_last_opening() -> None:
+def test_a_session_name_opened_twice_is_reported_once_at_its_first_used_opening() -> None:
     code = """
     from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -69,6 +70,21 @@ def test_a_session_name_opened_twice_is_reported_once_at_its_last_opening() -> N
         session.close()
     """
     assert finding_lines(UnclosedConnection, code) == [10]
+    code = """
+    from sqlalchemy import create_engine
+
+    def create_database():
+        try:
+            engine = create_engine(URL)
+            Base.metadata.create_all(engine)
+        except OperationalError:
+            engine = create_engine(SERVER_URL)
+            with engine.connect() as conn:
+                conn.execute(CREATE)
+            engine = create_engine(URL)
+            Base.metadata.create_all(engine)
+    """
+    assert finding_lines(UnclosedConnection, code) == [6]
 
 
 CLIENT = """
@@ -210,3 +226,192 @@ def test_a_lookup_by_the_paths_key_checked_by_an_assertion_answered_404_is_left_
         return "healthy"
     """
     assert finding_lines(UnloggedErrorResponse, code, path="app/views.py") == [21]
+
+
+def test_a_helper_passed_as_a_callback_by_the_service_stays_the_services() -> None:
+    client = """
+    import requests
+
+    def sort_by_distance(hosts):
+        def distance(host):
+            return requests.get(GEO_URL, params={"host": host}).json()["km"]
+        return sorted(hosts, key=distance)
+    """
+    script = """
+    def distance(a, b):
+        return abs(a - b)
+
+    print(distance(1, 5))
+    """
+    facts = _facts(("app/sorter.py", client), ("scripts/check.py", script))
+    assert "distance" in facts.operator_calls and not facts.operator_only("distance")
+
+
+MEMBERS = """
+from django.db import models
+
+class Member(models.Model):
+    username = models.CharField(max_length=50)
+    fullname = models.TextField()
+    role = models.CharField(max_length=20)
+"""
+
+
+def test_free_text_given_through_get_or_create_defaults_goes_to_its_text_field() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    facts = facts_from_text(textwrap.dedent(MEMBERS), "app/models.py")
+    code = """
+    from django.views.decorators.http import require_POST
+    from app.models import Member
+
+    @require_POST
+    def join(request):
+        Member.objects.get_or_create(username=request.user.username, defaults={"fullname": request.POST.get("name")})
+
+    @require_POST
+    def promote(request):
+        Member.objects.get_or_create(username=request.user.username, defaults={"role": request.POST.get("role")})
+    """
+    assert finding_lines(UnvalidatedRequestInput, code, path="app/views.py", facts=facts) == [11]
+
+
+def test_guards_that_flash_and_redirect_are_request_checks_not_branches() -> None:
+    import libcst as cst
+
+    from backlint.rules.api.logic_in_route_handler import _size
+
+    guarded = cst.parse_module(
+        "def f():\n"
+        "    if not a:\n        flash('missing a', 'error')\n        return redirect(url)\n"
+        "    if not b:\n        messages.error(request, 'missing b')\n        return redirect(url)\n"
+        "    return render(a, b)\n"
+    ).body[0]
+    work = cst.parse_module(
+        "def f():\n"
+        "    if not a:\n        send_mail(a)\n        return redirect(url)\n"
+        "    return render(a)\n"
+    ).body[0]
+    assert _size(guarded.body)[1] == 0
+    assert _size(work.body)[1] == 1
+
+
+ALLOCATIONS = """
+from django.db import models
+
+class Allocation(models.Model):
+    project = models.ForeignKey("Project", on_delete=models.CASCADE)
+
+class AllocationUser(models.Model):
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+"""
+
+
+def test_the_foreign_key_back_to_the_related_managers_owner_is_no_query() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(textwrap.dedent(ALLOCATIONS), "app/models.py")
+    code = """
+    def expiring(user, allocation_obj):
+        for au in user.allocationuser_set.filter(status="Active"):
+            print(au.user.email, au.allocation.name)
+        for au in allocation_obj.allocationuser_set.exclude(status="Removed"):
+            print(au.allocation.name, au.user.email)
+    """
+    assert finding_lines(QueryInLoop, code, path="app/tasks.py", facts=facts) == [4, 6]
+
+
+def test_a_reverse_managers_relation_is_advised_the_django_way() -> None:
+    import textwrap
+
+    from backlint.analysis import analyze_text
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(textwrap.dedent(ALLOCATIONS), "app/models.py")
+    code = textwrap.dedent("""
+    def expiring(user):
+        for au in user.allocationuser_set.filter(status="Active"):
+            print(au.allocation.name)
+    """)
+    result = analyze_text("app/tasks.py", code, [(QueryInLoop, {})], facts)
+    assert [f.message for f in result.findings] and all("select_related" in f.message for f in result.findings)
+
+
+def test_an_object_name_looked_up_in_the_system_catalog_is_an_identifier() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    from sqlalchemy import text
+
+    class Connector:
+        def get_indexes(self, table_name):
+            sql = f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{table_name}'"
+            return self.session.execute(text(sql)).fetchall()
+
+        def get_comments(self, schema, table_name):
+            cursor = self.session.execute(text(
+                f"SELECT column_name, comments FROM all_col_comments WHERE owner = '{schema}' AND table_name = '{table_name}'"))
+            return cursor.fetchall()
+
+        def get_user(self, name):
+            return self.session.execute(text(f"SELECT * FROM users WHERE name = '{name}'")).fetchall()
+    """
+    assert finding_lines(SqlStringBuilding, code, path="app/connectors.py") == [15]
+
+
+def test_a_session_given_to_a_context_manager_is_managed_but_not_by_a_transaction_scope() -> None:
+    code = """
+    def tick(self):
+        session = Session()
+        with session_cleanup(session):
+            return session.query(Task).count()
+
+    def run(self):
+        session = Session()
+        with atomic(session):
+            session.add(Task())
+    """
+    assert finding_lines(UnclosedConnection, code) == [8]
+
+
+def test_underscored_cli_packages_ember_apps_are_recognised() -> None:
+    from backlint.clients import package_kind
+    from backlint.frameworks.project import is_cli_path
+
+    assert is_cli_path("dbgpt_serve/knowledge/_cli/knowledge_client.py")
+    assert not is_cli_path("app/client.py")
+    assert package_kind({"devDependencies": {"ember-source": "~3.28", "ember-cli": "~3.28"}}) == "client"
+    assert package_kind({"dependencies": {"express": "4", "ember-source": "3"}}) is None
+
+
+def test_a_select_in_textual_or_concatenated_sql_reads() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    from sqlalchemy import text
+
+    def describe(session, table_name):
+        info = ""
+        try:
+            cursor = session.execute(
+                text("SELECT TABLE_COMMENT FROM information_schema.tables "
+                     f"WHERE TABLE_NAME = '{table_name}'")
+            )
+            row = cursor.fetchone()
+            if row and row[0]:
+                info += f" COMMENT='{row[0]}'"
+        except Exception:
+            pass
+        try:
+            session.execute(text("DELETE FROM cache " f"WHERE name = '{table_name}'"))
+        except Exception:
+            pass
+        return info
+    """
+    assert finding_lines(SwallowedException, code, path="app/db.py") == [18]

@@ -10,7 +10,7 @@ A file belongs to the package of the nearest `package.json` above it (within the
 package that declares commands (`"bin"` in its package.json) and no server framework or database
 client among its runtime dependencies is a command-line tool, left out likewise. A
 package is a client when its dependencies name a user-interface or desktop framework (React,
-Vue, Angular, Svelte, Solid, Preact, Electron, React Native...) and no server framework
+Vue, Angular, Svelte, Solid, Preact, Ember, Electron, React Native...) and no server framework
 (Express, Fastify, Koa, NestJS, hapi...) among its runtime dependencies. In the packages of full-stack frameworks (Next.js,
 Nuxt, SvelteKit, Remix, Astro) the server's files are kept: API routes (`pages/api/`,
 `app/**/route.ts`), `server/` and `api/` folders, `*.server.ts` modules, middleware, and modules
@@ -40,6 +40,7 @@ _CLIENT = frozenset({
     "react", "react-dom", "vue", "@angular/core", "svelte", "solid-js", "preact", "lit", "@builder.io/qwik",
     "electron", "react-native", "expo", "@ionic/core", "@capacitor/core", "@tauri-apps/api", "jquery",
     "next", "nuxt", "@sveltejs/kit", "@remix-run/react", "astro", "@grafana/data", "@grafana/ui",
+    "ember-source", "ember-cli", "backbone", "mithril", "alpinejs", "htmx.org", "stimulus", "@hotwired/stimulus",
 })
 _FULL_STACK = frozenset({"next", "nuxt", "@sveltejs/kit", "@remix-run/react", "@remix-run/node", "astro"})
 """Client frameworks that also serve: their packages hold server routes."""

@@ -101,7 +101,7 @@ def is_command_path(path: str) -> bool:
     return "/management/commands/" in f"/{path}"
 
 
-_CLI_PACKAGE = re.compile(r"(^|/)((cli_)?commands|cli)/[^/]+\.py$")
+_CLI_PACKAGE = re.compile(r"(^|/)((cli_)?commands|_?cli)/[^/]+\.py$")
 
 
 def is_cli_path(path: str) -> bool:
@@ -1023,7 +1023,7 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
 
 
 def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """(names called outside any function, (callee, caller) of the calls inside one), by the
+    """(names called or passed on outside any function, (callee, caller) of the calls and references inside one), by the
     indentation of `def` lines: a call belongs to the innermost function it is indented under (a
     class body's calls to the function around it, or to the module). A line indented less than
     its function (a multi-line string) ends it early: its calls then count as the module's, which
@@ -1039,7 +1039,7 @@ def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, 
         while blocks and blocks[-1][0] >= indent:
             blocks.pop()
         owner = next((name for _, name in reversed(blocks) if name is not None), None)
-        called = _CALLED.findall(line) if "(" in line else ()
+        called = _CALLED.findall(line) + _REFERENCED.findall(line) if "(" in line or "=" in line else ()
         if owner is None:
             top.update(called)
         else:
@@ -1050,6 +1050,9 @@ def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, 
     return frozenset(top), frozenset(pairs)
 
 
+_REFERENCED = re.compile(r"(?:[=(,\[]|\breturn\b)[ \t]*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)[ \t]*(?=[,)\]]|$)")
+"""A name passed or kept without being called (`sorted(rows, key=distance)`, `Thread(target=self.sync)`,
+`handler = on_message`): whoever holds it may call it."""
 _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 

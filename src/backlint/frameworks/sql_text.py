@@ -157,6 +157,17 @@ _REGCLASS_ARGUMENT = re.compile(
 `to_regclass('{schema}.t')`): an identifier written as text."""
 
 
+_CATALOG = re.compile(
+    r"\b(?:information_schema\.|pg_catalog\.|sqlite_master\b|sqlite_schema\b|v_catalog\.|syscat\.|sys\.|"
+    r"pg_(?:tables|indexes|views|class|namespace|attribute|constraint|index|description|matviews|sequences|stat_\w+)\b|"
+    r"(?:user|all|dba)_(?:tab_\w+|col_\w+|tables|views|indexes|ind_columns|constraints|cons_columns|objects|sequences)\b)"
+)
+"""A system catalog (`information_schema.columns`, `pg_indexes`, `sqlite_master`, Oracle's
+`user_tab_comments`, Vertica's `v_catalog`): what it holds is the database's own objects."""
+_CATALOG_NAME = re.compile(r"\b(?:\w*name|\w*schema|owner|\w*catalog)\s*(?:=|\blike\b|\bin\s*\([^)]*)\s*'$")
+"""A catalog column naming an object (`table_name = '`, `schemaname = '`, `tbl_name = '`)."""
+
+
 def position(before: str, after: str = "") -> Position:
     """Where a hole sits, given the text (holes marked) before and after it in the statement."""
     if "$" in before and in_dollar_quotes(before):
@@ -167,7 +178,8 @@ def position(before: str, after: str = "") -> Position:
     if _in_quotes(raw):
         # Quoted: a string value, unless it is a quoted identifier ("col", `col`).
         last_quote = max(raw.rfind("'"), raw.rfind('"'), raw.rfind("`"))
-        if raw[last_quote] in ('"', "`") or _REGCLASS_ARGUMENT.search(raw[: last_quote + 1]):
+        if raw[last_quote] in ('"', "`") or _REGCLASS_ARGUMENT.search(raw[: last_quote + 1]) \
+                or (_CATALOG_NAME.search(raw[: last_quote + 1]) and _CATALOG.search(raw)):
             return Position.IDENTIFIER
         return Position.LITERAL
     if _LEFT_OF_COMPARISON.match(after.lower()):

@@ -759,14 +759,23 @@ def _guard(node: cst.If) -> bool:
 
 
 def _guard_body(block: cst.BaseSuite) -> bool:
-    """A block that only leaves: one `return`, `raise` or `abort(...)`."""
+    """A block that only leaves: one `return`, `raise` or `abort(...)`, perhaps after telling the
+    user why (`flash("Unknown label", "error")`, Django's `messages.error(request, ...)`)."""
     body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+    if not body or not all(isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 for s in body):
         return False
-    small = body[0].body[0] if len(body[0].body) == 1 else None
-    return isinstance(small, (cst.Return, cst.Raise)) or (
-        isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) == "abort"
+    *notes, last = [s.body[0] for s in body]  # type: ignore[attr-defined]
+    if not all(isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and _user_note(n.value) for n in notes):
+        return False
+    return isinstance(last, (cst.Return, cst.Raise)) or (
+        isinstance(last, cst.Expr) and isinstance(last.value, cst.Call) and call_name(last.value) == "abort"
     )  # `if not allowed: abort(403)`
+
+
+def _user_note(call: cst.Call) -> bool:
+    """`flash(...)` (Flask), `messages.error(request, ...)` (Django): a message for the user."""
+    name = dotted(call.func) or ""
+    return name in ("flash", "flask.flash") or (name.startswith("messages.") and name.count(".") == 1)
 
 
 def _on_one_path(ops: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:

@@ -612,6 +612,11 @@ def update_user(user_id):
             return  # `user.aliases.remove(request.POST["alias"])`, `redis.delete(key)`: the value only selects
         key = _stored_key(call)
         for i, arg in enumerate(call.args):
+            if arg.keyword is not None and arg.keyword.value in ("defaults", "create_defaults") and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:  # `get_or_create(..., defaults={"fullname": name})`: each to its field
+                    if isinstance(element, cst.DictElement):
+                        yield element.value, env, string_value(element.key)
+                continue
             yield arg.value, env, arg.keyword.value if arg.keyword is not None else (key if i == 1 else None)
             for value, venv in assigned_values(env, arg.value):
                 if isinstance(value, cst.Call) and self._is_model_constructor(value):

@@ -132,6 +132,18 @@ def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
         for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
 
 
+def _back_reference(iterable: cst.BaseExpression, rel: str) -> bool:
+    """Whether `rel` names the object whose related rows the loop reads (`user` in `for au in
+    user.allocationuser_set.filter(...)`, `allocation` for `allocation_obj.users.all()`): the ORM
+    links each row back to it (Django's related managers set the foreign key to the instance;
+    SQLAlchemy finds a many-to-one target in its identity map): no query."""
+    root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+    if not (isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name)):
+        return False
+    owner = root.value.value
+    return owner == rel or owner.startswith(rel + "_") or owner.endswith("_" + rel)
+
+
 def _relation_of(iterable: cst.BaseExpression) -> str | None:
     """The relation whose rows a loop reads: `reactions` in `self.reactions.all()`."""
     root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
@@ -1388,6 +1400,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if self._writes_alongside(loop, Env.here(self.ctx)) or self._leaves_after(loop):
                 return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
+            if _back_reference(loop.iterable, rel):
+                return  # `for au in user.allocationuser_set.all(): au.user`: the object the rows came from
             facts = self.ctx.project
             # `for cc in ticket.cc_set.all()`: the rows of the model the relation leads to (its own
             # columns are not relations; what its default manager selects comes with them)
@@ -1402,6 +1416,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if key in self._seen:
                 return
             self._seen.add(key)
+            django = django or (_relation_of(loop.iterable) or "").endswith("_set")  # (`user.allocationuser_set`: Django's)
             advice = (f'add `select_related("{rel}")` or `prefetch_related("{rel}")` to the query' if django
                       else "load it with `selectinload`/`joinedload` in the query's options")
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)

@@ -65,11 +65,12 @@ class UnclosedConnection(Rule):
     MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction
     closes). It
     reports those never closed, closed only after an early `return` or `raise` could skip it (once
-    per variable, at its last opening), and
+    per variable, at its first opening whose value is used), and
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
     Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
-    `contextlib.closing`), `try`/`finally: close()` (or a scoped session's `finally:
+    `contextlib.closing`, or any context manager given the connection, `with
+    session_cleanup(session):`, but a transaction scope such as `atomic(conn)`), `try`/`finally: close()` (or a scoped session's `finally:
     Session.remove()`), an early `return` in the `except` of a
     `try` that only opens the connection and takes its cursors (the opening failed: nothing to close), and for an
     engine, an early exit from the `except OperationalError` (or another connection error) around
@@ -456,7 +457,8 @@ Create engines once, at import time or application start-up, and reuse their poo
         for name in scope.names():
             if "." in name:
                 continue
-            leak: tuple[_Opened, str] | None = None  # one finding per name, at its last leaking opening
+            leaks: list[tuple[_Opened, str]] = []
+            bindings = [d.statement for d in scope.definitions(name)]
             for d in scope.definitions(name):
                 value = d.value
                 if isinstance(value, cst.Await):
@@ -471,9 +473,14 @@ Create engines once, at import time or application start-up, and reuse their poo
                 candidate = _Opened(name, value, d.statement, opened[0], opened[1])
                 problem = self._check(node, candidate)
                 if problem is not None:
-                    leak = candidate, problem
-            if leak is not None:
-                self.report(leak[0].call, what=leak[0].what, problem=leak[1])
+                    leaks.append((candidate, problem))
+            if leaks:
+                # One finding per name: at the first opening whose value is used (one overwritten
+                # before any use, `session = Session()` in a branch and again below, is the same leak).
+                body = list(iter_descendants(node.body, into_scopes=False))
+                used = [leak for leak in leaks if _read_before_rebinding(body, leak[0].statement, bindings, name)]
+                opened, problem = (used or leaks)[0]
+                self.report(opened.call, what=opened.what, problem=problem)
 
     def _one_shot_outside_loop(self, node: cst.CSTNode) -> bool:
         """In a package that only runs one-shot processes, and not inside a loop: the process, and
@@ -499,6 +506,7 @@ Create engines once, at import time or application start-up, and reuse their poo
         body = list(iter_descendants(fn.body, into_scopes=False))
         closes: list[cst.Call] = []
         finally_ids: set[int] = set()
+        managers = {id(n.item) for n in body if isinstance(n, cst.WithItem)}
         for node in body:
             if isinstance(node, cst.Try) and node.finalbody is not None:
                 finally_ids.update(id(n) for n in iter_descendants(node.finalbody, into_scopes=False))
@@ -513,6 +521,8 @@ Create engines once, at import time or application start-up, and reuse their poo
                     callee = call_name(node) or ""
                     if callee in _TAKES_OWNERSHIP or callee[:1].isupper():
                         return None  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`)
+                    if id(node) in managers and callee not in _TRANSACTION_SCOPES:
+                        return None  # `with session_cleanup(session):`: a context manager given it ends its life
             elif isinstance(node, cst.Return) and node.value is not None and _hands_over(node.value, name):
                 return None  # the caller owns it now
             elif isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) and node.item.value == name and opened.with_closes:
@@ -542,6 +552,18 @@ Create engines once, at import time or application start-up, and reuse their poo
         return None
 
 
+def _read_before_rebinding(body: list[cst.CSTNode], statement: cst.CSTNode, bindings: list[cst.CSTNode], name: str) -> bool:
+    """Whether `name`, bound by `statement`, is read before the next statement binding it (in
+    the source's order; `body` is the function's nodes in that order)."""
+    order = {id(n): i for i, n in enumerate(body)}
+    start = order.get(id(statement))
+    if start is None:
+        return True
+    start += 1 + sum(1 for _ in iter_descendants(statement, into_scopes=False))  # (past its own target)
+    end = min((order[id(b)] for b in bindings if order.get(id(b), -1) >= start), default=len(body))
+    return any(isinstance(n, cst.Name) and n.value == name for n in body[start:end])
+
+
 def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]:
     """Nodes in the `except` clauses of a `try` whose body only opens the connection (and takes
     its cursors, `cur = conn.cursor()`, which do no I/O): there the opening itself failed, and
@@ -552,6 +574,9 @@ def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]
             return {id(n) for handler in node.handlers for n in iter_descendants(handler)}
     return set()
 
+
+# Context managers given a connection that scope a transaction on it, and leave it open.
+_TRANSACTION_SCOPES = frozenset({"atomic", "transaction", "begin", "begin_nested", "savepoint", "nullcontext"})
 
 # Errors a driver raises when it cannot connect (or loses the connection), by their last name.
 _CONNECTION_ERRORS = frozenset({"OperationalError", "InterfaceError", "DisconnectionError", "ConnectionError",

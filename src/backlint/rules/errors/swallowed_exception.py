@@ -1355,6 +1355,10 @@ def _reads_or_tunes_session(call: cst.Call) -> bool:
     head = call.args[0].value
     if _select_construct(head):
         return True  # `execute_async(sqlalchemy.select(Pipeline.name).where(...))`: a SELECT built with SQLAlchemy
+    if isinstance(head, cst.Call) and call_name(head) == "text" and head.args:
+        head = head.args[0].value  # `execute(text("SELECT ..."))`: SQLAlchemy's textual SQL
+    while isinstance(head, cst.ConcatenatedString):
+        head = head.left  # `"SELECT comment FROM tables " f'WHERE name = "{name}"'`
     text = (literal_start(head) if isinstance(head, cst.FormattedString) else string_value(head)) or ""
     words = text.lstrip(" \t\n(").split(None, 1)
     return bool(words) and words[0].lower().rstrip(";") in _SESSION_VERBS
