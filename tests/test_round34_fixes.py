@@ -415,3 +415,39 @@ def test_a_select_in_textual_or_concatenated_sql_reads() -> None:
         return info
     """
     assert finding_lines(SwallowedException, code, path="app/db.py") == [18]
+
+
+def test_a_password_attribute_equal_to_the_user_name_set_beside_it_is_a_local_default() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    import os
+
+    class GraphStore:
+        def __init__(self, config):
+            self._username = config.username or os.getenv("NEO4J_USER", "neo4j")
+            self._password = config.password or os.getenv("NEO4J_PASSWORD", "neo4j")
+
+    class SearchStore:
+        def __init__(self, config):
+            self._username = config.user or os.getenv("ES_USER", "elastic")
+            self._password = config.password or os.getenv("ES_PASSWORD", "Xk29vQ7pLm")
+    """
+    assert finding_lines(HardcodedSecret, code, path="app/stores.py") == [12]
+
+
+def test_text_gathered_with_plus_equals_in_a_handler_is_not_computation() -> None:
+    import libcst as cst
+
+    from backlint.rules.api.logic_in_route_handler import _text_or_collection
+
+    fn = cst.parse_module(
+        "def post(request):\n"
+        "    errors = ''\n"
+        "    total = 0\n"
+        "    for form in formset:\n"
+        "        errors += form.errors.get('__all__')\n"
+        "        total += form.cleaned_data.amount\n"
+    ).body[0]
+    assert _text_or_collection(fn, cst.Name("errors"))
+    assert not _text_or_collection(fn, cst.Name("total"))

@@ -545,7 +545,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             return
         in_loop = any(isinstance(a, (cst.For, cst.While)) for a in self.ctx.ancestors())
         if in_loop and not isinstance(node.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.List)):
-            if _touches_fields(node.value) or _touches_fields(node.target):
+            if (_touches_fields(node.value) or _touches_fields(node.target)) and not _text_or_collection(handler.node, node.target):
                 handler.computation = node
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
@@ -611,6 +611,18 @@ def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int]
         if uses and all(id(n) in consumed for n in uses):
             unused.add(id(op))
     return [q for q in queries if id(q[0]) not in unused]
+
+
+def _text_or_collection(fn: cst.FunctionDef, target: cst.BaseExpression) -> bool:
+    """Whether `target` of `target += ...` starts as text or a collection in `fn`
+    (`errors = ""` then `errors += error.get("__all__")`): concatenation, not arithmetic."""
+    if not isinstance(target, cst.Name):
+        return False
+    for n in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == target.value for t in n.targets):
+            return isinstance(n.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.List, cst.Tuple,
+                                        cst.Dict, cst.Set)) or (isinstance(n.value, cst.Call) and call_name(n.value) in ("str", "list", "set"))
+    return False
 
 
 def _is_field(expr: cst.BaseExpression) -> bool:

@@ -726,7 +726,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
                     return  # a base settings module: the production module that imports it, or that it loads last, sets it again
                 self._check_named(target.value, value, identities=self._scope_identities())
         elif isinstance(target, cst.Attribute):
-            self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`")
+            self._check_named(target.attr.value, value, f"`{dotted(target) or target.attr.value}`",
+                              identities=self._attribute_identities(target))
         elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
             index = target.slice[0].slice
             key = string_value(index.value) if isinstance(index, cst.Index) else None
@@ -737,6 +738,21 @@ Rotate any secret that was committed: it stays in the repository's history."""
         """The values set beside it under identity keys of the same mapping, in the same block:
         `os.environ["OIDC_CLIENT_ID"] = "openapi-client"` next to `..._SECRET`."""
         return frozenset(text for key, text in self._beside(target) if text and _is_identity(key))
+
+    def _attribute_identities(self, target: cst.Attribute) -> frozenset[str]:
+        """The literals set beside it, in the same block, on identity attributes of the same
+        object: `self._username = os.getenv("NEO4J_USER", "neo4j")` next to `self._password`."""
+        if not secrets.secret_name(target.attr.value):
+            return frozenset()
+        block = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.IndentedBlock, cst.Module))), None)
+        found: set[str] = set()
+        for stmt in block.body if block is not None else ():
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Attribute) and t.target is not target and _is_identity(t.target.attr.value)
+                        and t.target.value.deep_equals(target.value) for t in small.targets):
+                    found.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, small.value))
+        return frozenset(found - {""})
 
     def _shared_by_other_keys(self, target: cst.Subscript, value: cst.BaseExpression | None) -> bool:
         """`css["password"] = "input"` beside `css["text"] = "input"`: the same value set under
