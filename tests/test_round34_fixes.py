@@ -451,3 +451,168 @@ def test_text_gathered_with_plus_equals_in_a_handler_is_not_computation() -> Non
     ).body[0]
     assert _text_or_collection(fn, cst.Name("errors"))
     assert not _text_or_collection(fn, cst.Name("total"))
+
+
+def test_the_members_of_an_enumeration_iterated_in_a_loop_are_constants() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    from app.models import ProofState
+
+    async def migrate(db, rows):
+        async with db.connect() as conn:
+            for state in ProofState:
+                await conn.execute(f"UPDATE proofs SET state = '{state.value}' WHERE state = '{state.name}'")
+            for row in rows:
+                await conn.execute(f"UPDATE proofs SET state = '{row.name}'")
+    """
+    assert finding_lines(SqlStringBuilding, code, path="app/migrate.py") == [9]
+
+
+def test_a_development_password_constant_and_an_anchored_pattern_are_not_secrets() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    DEV_PASSWORD = "openslides"
+    T_PASSWORD = b"(^.{5,32}$)"
+    ADMIN_PASSWORD = "openslides"
+    """
+    assert finding_lines(HardcodedSecret, code, path="app/env.py") == [4]
+
+
+def test_the_projects_own_exception_named_like_a_drivers_is_its_own() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import FastAPI, HTTPException
+    from boefjes.storage.interfaces import IntegrityError
+    from sqlalchemy.exc import OperationalError
+
+    app = FastAPI()
+
+    @app.post("/settings")
+    def save(body: dict):
+        try:
+            store(body)
+        except IntegrityError as e:
+            raise HTTPException(status_code=400, detail=e.message)
+
+    @app.post("/other")
+    def other(body: dict):
+        try:
+            store(body)
+        except OperationalError as e:
+            raise HTTPException(status_code=400, detail=str(e))
+    """
+    assert finding_lines(ExceptionLeak, code, path="boefjes/katalogus/root.py") == [20]
+
+
+def test_a_raise_from_the_handler_of_last_resort_reaches_no_client() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    raised = """
+    from fastapi import FastAPI, HTTPException, Request
+
+    app = FastAPI()
+
+    @app.exception_handler(Exception)
+    def uncaught(_: Request, exc: Exception) -> None:
+        logger.error(exc)
+        raise HTTPException(500, detail=f"{exc.__class__.__name__}: {exc}")
+    """
+    returned = """
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.exception_handler(Exception)
+    def uncaught(_: Request, exc: Exception):
+        logger.error(exc)
+        return JSONResponse(status_code=500, content={"detail": f"{exc.__class__.__name__}: {exc}"})
+    """
+    assert finding_lines(ExceptionLeak, raised, path="app/api.py") == []
+    assert finding_lines(ExceptionLeak, returned, path="app/api.py") == [10]
+
+
+def test_a_try_that_only_receives_the_request_body_is_left_alone() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from fastapi import APIRouter, HTTPException, Request
+
+    router = APIRouter()
+
+    @router.post("/import")
+    async def import_add(request: Request):
+        try:
+            data = await request.body()
+        except Exception as e:
+            raise HTTPException(status_code=500, detail="Error receiving objects") from e
+        return await importer(data)
+
+    @router.post("/import/new")
+    async def import_new(request: Request):
+        try:
+            data = await request.body()
+            result = await importer(data)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail="Error importing objects") from e
+        return result
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/router.py") == [20]
+
+
+def test_a_flask_handler_for_every_exception_that_logs_them_logs_http_errors() -> None:
+    from backlint.frameworks.project import facts_from_text
+
+    logs = """
+    def create_app():
+        app = Flask(__name__)
+        app.register_error_handler(Exception, error_handler)
+        return app
+
+    def error_handler(e):
+        status_code = e.code if isinstance(e, HTTPException) else 500
+        if status_code >= 500:
+            logger.error("Fatal error: %s", e)
+        return jsonify(error=str(e)), status_code
+    """
+    silent = """
+    @app.errorhandler(Exception)
+    def error_handler(e):
+        return jsonify(error="Internal error"), 500
+    """
+    import textwrap
+
+    assert facts_from_text(textwrap.dedent(logs), "app/web.py").logs_http_exceptions()
+    assert not facts_from_text(textwrap.dedent(silent), "app/web.py").logs_http_exceptions()
+
+
+def test_updating_the_functions_own_kwargs_after_a_read_is_a_fallback() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    fallback = """
+    async def with_db(cls, url, **kwargs):
+        kwargs["name"] = kwargs.get("name", "auth")
+        try:
+            mint = await get_mint_by_url(url)
+            if mint:
+                kwargs.update({"username": mint.username})
+        except Exception:
+            pass
+        return cls(**kwargs)
+    """
+    lost = """
+    async def with_db(cls, url, settings):
+        settings["name"] = settings.get("name", "auth")
+        try:
+            mint = await get_mint_by_url(url)
+            if mint:
+                settings.update({"username": mint.username})
+        except Exception:
+            pass
+        return cls(**settings)
+    """
+    assert finding_lines(SwallowedException, fallback, path="app/wallet.py") == []
+    assert finding_lines(SwallowedException, lost, path="app/wallet.py") == [8]

@@ -77,9 +77,20 @@ def _kind_of_name(ctx: FileContext | None, expr: cst.BaseExpression) -> ExcKind:
         return ExcKind.CLIENT
     if qualified.startswith(("aiohttp.web.", "aiohttp.web_exceptions.")) and last.startswith("HTTP"):
         return ExcKind.DOMAIN  # aiohttp's server responses (`web.HTTPNotFound`), raised on purpose with a body for the client
-    if last in _INFRA_NAMES or any(qualified == m or qualified.startswith(m + ".") for m in _INFRA_MODULES):
+    if any(qualified == m or qualified.startswith(m + ".") for m in _INFRA_MODULES):
+        return ExcKind.INFRASTRUCTURE
+    if last in _INFRA_NAMES and not (ctx is not None and _project_class(ctx, qualified)):
         return ExcKind.INFRASTRUCTURE
     return ExcKind.DOMAIN
+
+
+def _project_class(ctx: FileContext, qualified: str) -> bool:
+    """Whether a class imported by this qualified name comes from the project's own package (a
+    relative import, or a package the file itself lies in: `boefjes.storage.interfaces.IntegrityError`
+    in `boefjes/katalogus/root.py`): its own exception, whatever it is named."""
+    if "." not in qualified:
+        return False
+    return qualified.startswith(".") or qualified.split(".", 1)[0] in ctx.path.split("/")[:-1]
 
 
 def caught_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
@@ -177,7 +188,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
     entered: set[str] = set()
     while todo:
         node = todo.pop()
-        if isinstance(node, cst.Await) and _reads_request_body(node.expression):
+        if isinstance(node, cst.Await) and reads_request_body(node.expression):
             continue  # `await request.json()`: reading the request, the input being parsed
         if isinstance(node, (cst.Await, cst.With, cst.FunctionDef)):
             return False
@@ -211,7 +222,7 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
     return True
 
 
-def _reads_request_body(expr: cst.BaseExpression) -> bool:
+def reads_request_body(expr: cst.BaseExpression) -> bool:
     """`request.json()`, `request.body()`, `request.form()` (Starlette, FastAPI, aiohttp's `post()`)."""
     return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name)
             and expr.func.value.value == "request" and expr.func.attr.value in ("json", "body", "form", "post", "text"))

@@ -158,7 +158,8 @@ _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
 _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\()")
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
-                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "(request,", "(request)", "call_next",
+                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "errorhandler", "error_handler(", "(request,",
+                  "(request)", "call_next",
                   "View", "def get_queryset", "objects = ", "Annotated[", "wraps(")
 _SESSION_HINT_LITERALS = ("Session",)
 _WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
@@ -1139,8 +1140,12 @@ def _raises(text: str, path: str) -> tuple[frozenset[tuple[str, str]], frozenset
 
 
 _HTTP_EXCEPTION_HANDLER = re.compile(
-    r"exception_handler\(\s*(?:[\w.]+\.)?(?:Starlette)?HTTPException\s*[,)]"
+    r"(?:exception_handler\(\s*(?:[\w.]+\.)?(?:Starlette)?HTTPException"
+    r"|(?:register_error_handler|errorhandler)\(\s*(?:[\w.]+\.)?(?:HTTPException|Exception))\s*[,)]"
 )
+"""What handles an HTTPException: FastAPI's and Starlette's `exception_handler(HTTPException, ...)`;
+Flask's `errorhandler(HTTPException)` or `register_error_handler(Exception, ...)` (Flask gives
+HTTP exceptions to a handler for `Exception` too when none is more specific)."""
 
 
 def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str], frozenset[str]]:
@@ -1148,7 +1153,8 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     defined elsewhere, functions here shaped like exception handlers whose body logs, statuses
     whose detail an HTTPException handler here replaces with a fixed text)."""
     none: frozenset[str] = frozenset()
-    logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if "exception_handler" in text else (False, none, none, none)
+    registers = "exception_handler" in text or "errorhandler" in text or "error_handler(" in text
+    logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if registers else (False, none, none, none)
     return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text), elsewhere, logging, scrubbed
 
 

@@ -309,8 +309,9 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
     return True
 
 
-# A character class with a quantifier, a class escape, a group extension: regular expressions.
-_REGEX_SYNTAX = re.compile(r"\[[^\]]+\][+*?{]|\\[dDsSwWbB]|\(\?[:P<=!]")
+# A character class with a quantifier, a class escape, a group extension, a counted `.{5,32}`, a
+# pattern anchored at both ends (`(^.{5,32}$)`): regular expressions.
+_REGEX_SYNTAX = re.compile(r"\[[^\]]+\][+*?{]|\\[dDsSwWbB]|\(\?[:P<=!]|\.\{\d+,\d*\}|^\(*\^.*\$\)*$")
 _PUBLISHABLE = re.compile(r"^(?:phc_|pk_(?:live|test)_|pk\.eyJ|6L[\w-]{38}$)")
 """Publishable keys: PostHog, Stripe, Mapbox, and reCAPTCHA site keys (`6L` and 38 more), which
 every page that shows the captcha sends to the browser."""

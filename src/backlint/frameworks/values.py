@@ -175,6 +175,19 @@ def resolve(env: Env, name: str) -> list[Binding]:
     return []
 
 
+def _iterates_a_class(env: Env, name: str) -> bool:
+    """Whether every binding of `name` is a loop over a class (`for state in ProofState:`): only
+    an enumeration's members are iterated that way."""
+    bindings = resolve(env, name)
+    return bool(bindings) and all(
+        b.definition is not None and b.definition.kind is DefKind.LOOP and isinstance(b.value, cst.Name)
+        and _CLASS_NAME.fullmatch(b.value.value) is not None for b in bindings)
+
+
+_CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*")
+"""`ProofSpentState`, `Unit`: a class's name (not `ITEMS`, a constant's)."""
+
+
 def _instance_values(ctx: FileContext, cls: cst.CSTNode) -> dict[str, list[cst.BaseExpression]]:
     """attribute -> every value assigned to `self.<attribute>` in the methods of a class (an
     augmented or unpacking assignment counts as a value that is not a literal)."""
@@ -487,6 +500,8 @@ class Origins:
         base = expr.value
         if attr in ("value", "name") and isinstance(base, cst.Attribute) and _CONSTANT_CASE.match(base.attr.value):
             return {Origin(Kind.CONSTANT, f"the enum member `{base.attr.value}`")}
+        if attr in ("value", "name") and isinstance(base, cst.Name) and _iterates_a_class(env, base.value):
+            return {Origin(Kind.CONSTANT, f"the enum member `{base.value}`")}  # `for state in ProofState: state.value`
         key = dotted(expr)
         if key is not None and _MODEL_METADATA.search(f".{key}."):
             # `model._meta.db_table`, `Base.metadata.sorted_tables`, `Model.__table__`: names from the code

@@ -643,8 +643,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         """Inside an `if __name__ == "__main__":` block or a function only that block calls (a
         module's self-test or manual run), a function named for development or tests
         (`create_dev_user`, `seed_demo`, `_load_api_testing_configuration`), a class so named or
-        deriving from one (`class Base(Fixture)`), or a constant named for tests or examples
-        (`URL_TESTS`, `EXAMPLE_CONFIG`): sample values, not the service's credentials."""
+        deriving from one (`class Base(Fixture)`), or a constant named for tests, examples or development
+        (`URL_TESTS`, `EXAMPLE_CONFIG`, `DEV_PASSWORD`): sample values, not the service's credentials."""
         manual = not _ENTRY_POINT.search(self.ctx.path)  # a package module's manual run, not the program's start
         main_only = self.ctx.memo("BL301-main-only", lambda: _called_only_from_main(self.ctx.module)) if manual else frozenset()
         stack = self.ctx.stack
@@ -940,7 +940,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
 
 _DEMO_FUNCTION_WORDS = frozenset({"dev", "development", "demo", "test", "tests", "testing", "sample", "example", "seed", "fixture",
                                   "fixtures", "fake", "dummy"})
-_DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo"})
+_DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo", "dev", "development"})
 
 
 _ENTRY_POINT = re.compile(r"(^|/)(main|app|application|bot|run|server|serve|start|wsgi|asgi|manage|cli|__main__|worker|daemon)\.py$")

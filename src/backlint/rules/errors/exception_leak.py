@@ -38,6 +38,14 @@ _JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response
 """Answers that encode their body as JSON."""
 
 
+def _catch_all_handler(fn: cst.FunctionDef) -> bool:
+    """An error handler registered for every exception (`@app.exception_handler(Exception)`,
+    `@app.errorhandler(500)`): Starlette runs it in its outermost middleware and Flask for the
+    final 500; what it raises is handled by nothing and becomes the server's generic error page."""
+    kind = routes.error_handler_type(fn)
+    return kind is not None and ((dotted(kind) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") or responses.status_value(kind) == 500)
+
+
 def _raises_http_exception(site: responses.ResponseSite) -> bool:
     """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
@@ -76,7 +84,10 @@ class ExceptionLeak(Rule):
     `except:`) and answered with a server error (5xx), a success, or an unknown status.
 
     Left alone: HTTP exceptions raised in a worker's task or workflow step (`@shared_task`,
-    `@hatchet.step()`: the worker records them, no client reads them); a broad `except` answered with a 4xx status, where the author classified the
+    `@hatchet.step()`: the worker records them, no client reads them) or by the error handler of
+    last resort (`@app.exception_handler(Exception)`: nothing handles that raise again, and the
+    server answers its own generic 500); the project's own exception classes, whatever they are
+    named (`from app.storage import IntegrityError`); a broad `except` answered with a 4xx status, where the author classified the
     failure as the client's and wrote the answer for the client; messages of validation and
     lookup errors (`ValidationError`, `ValueError`, `TypeError`, `KeyError`, `DoesNotExist`,
     Django's `ProtectedError`), of HTTP exceptions raised as answers (`web.HTTPNotFound`) and of
@@ -703,6 +714,8 @@ except Exception:
         fn = self.ctx.function()
         if site.raised and routes.background_task(fn):
             return  # raised in a worker's task or workflow step: the worker records it, no client reads it
+        if site.raised and fn is not None and _catch_all_handler(fn):
+            return  # raised by the handler of last resort (`@app.exception_handler(Exception)`): nothing handles it again; the server answers its own 500
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
             if self._result_discarded(fn.name.value):
                 return  # a helper whose callers in this file all drop what it returns: no client sees it

@@ -973,10 +973,14 @@ except SMTPException:
 
     def _local_container_change(self, call: cst.Call) -> bool:
         """`keys.add(...)`, `seen.update(...)` on a set, list or dict the function built itself
-        (`keys = set()`): a change in memory, which no one else sees fail."""
+        (`keys = set()`) or was given as its `**kwargs`: a change in memory, which no one else sees fail."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in _CONTAINER_CHANGES and isinstance(func.value, cst.Name)):
             return False
+        fn = self.ctx.function()
+        star = fn.params.star_kwarg if fn is not None else None
+        if star is not None and star.name.value == func.value.value:
+            return True  # `kwargs.update(...)` on the function's own `**kwargs`: a dict made for this call
         values = list(assigned_values(Env.within(self.ctx, call), func.value))  # (also one built in the same `try`)
         return bool(values) and all(
             isinstance(v, (cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp))

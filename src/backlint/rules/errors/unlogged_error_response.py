@@ -609,6 +609,8 @@ except Exception:
             return  # a 4xx that tells the client what was wrong with its input
         if caught and all(name in _DECODING_ERRORS for name in caught) and not self._fetches(node):
             return  # only bytes or text that would not decode, and nothing fetched: the data in hand is bad
+        if self._receives_request_only():
+            return  # `data = await request.body()`: only the client's disconnect fails there; no cause of ours to log
         if (not broad or (status is not None and status < 500)) and self._parses_only(node):
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
@@ -753,6 +755,18 @@ except Exception:
         """The body of the `try` whose `except` clause is being visited."""
         node = self.ctx.parent()
         return node.body if isinstance(node, (cst.Try, cst.TryStar)) else None
+
+    def _receives_request_only(self) -> bool:
+        """A `try` whose statements only receive the request's body (`data = await request.body()`)."""
+        body = self._tried()
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            return False
+        for statement in body.body:
+            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+            value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+            if not (isinstance(value, cst.Await) and errors.reads_request_body(value.expression)):
+                return False
+        return True
 
     def _single_lookup(self, handler: cst.ExceptHandler) -> bool:
         """A `try` of one statement that makes one call besides parsing (`Model.get(id)`), perhaps
