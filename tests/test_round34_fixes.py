@@ -616,3 +616,107 @@ def test_updating_the_functions_own_kwargs_after_a_read_is_a_fallback() -> None:
     """
     assert finding_lines(SwallowedException, fallback, path="app/wallet.py") == []
     assert finding_lines(SwallowedException, lost, path="app/wallet.py") == [8]
+
+
+def test_a_dict_update_on_a_json_field_is_no_write() -> None:
+    import textwrap
+
+    import libcst as cst
+
+    from backlint.analysis import FileContext, _Walker
+    from backlint.frameworks import database
+    from backlint.frameworks.project import facts_from_text
+    from backlint.frameworks.values import Env
+    from backlint.rule import Rule
+
+    models = """
+    from django.db import models
+
+    class Audit(models.Model):
+        audit = models.JSONField()
+
+    class Access(models.Model):
+        audit = models.ForeignKey(Audit, on_delete=models.CASCADE)
+    """
+    code = textwrap.dedent("""
+    from django.db import transaction
+
+    def save_info(audit, info):
+        audit.audit.update({"audit_information": info})
+        audit.audit.update(role="editor")
+    """)
+    module = cst.parse_module(code)
+    ctx = FileContext("audit/views.py", code, module, facts_from_text(textwrap.dedent(models), "audit/models.py"))
+    kinds = []
+
+    class Probe(Rule):
+        ID = "BL990"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            op = database.data_op(ctx, node, Env.here(ctx))
+            kinds.append(op.kind.name if op is not None else None)
+
+    walker = _Walker(ctx, [Probe(ctx, {})])
+    walker.walk(module)
+    assert kinds == [None, "WRITE"]
+
+
+def test_a_lookup_in_a_class_table_of_constants_is_an_allowlist() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    class Party:
+        role_types = {"Director": "DIR", "Officer": "OFF"}
+        labels = load_labels()
+
+        @classmethod
+        def find(cls, cursor, corp_num, role_type):
+            query = "select * from corp_party where corp_num=:identifier"
+            cursor.execute(query + f" and party_typ_cd='{Party.role_types[role_type]}'", identifier=corp_num)
+            cursor.execute(query + f" and label='{Party.labels[role_type]}'", identifier=corp_num)
+    """
+    assert finding_lines(SqlStringBuilding, code, path="app/party.py") == [10]
+
+
+def test_a_page_rendered_by_a_template_decorator_is_an_html_page() -> None:
+    from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
+
+    code = """
+    from flask import Blueprint, jsonify
+
+    mod_sample = Blueprint("sample", __name__)
+
+    @mod_sample.route("/")
+    @template_renderer()
+    def index():
+        return {"samples": Sample.query.all()}
+
+    @mod_sample.route("/api/samples")
+    def api_index():
+        return jsonify([s.to_dict() for s in Sample.query.all()])
+    """
+    assert finding_lines(UnpaginatedListEndpoint, code, path="app/controllers.py") == [13]
+
+
+def test_a_main_job_that_builds_an_app_only_for_its_context_is_a_script() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    job = """
+    import requests
+    from flask import Flask
+
+    def send_email(url, email):
+        return requests.post(url, json=email)
+
+    def create_app():
+        app = Flask(__name__)
+        app.app_context().push()
+        return app
+
+    if __name__ == "__main__":
+        app = create_app()
+        send_email(NOTIFY_URL, {"to": "ops"})
+    """
+    served = job.replace('send_email(NOTIFY_URL, {"to": "ops"})', "app.run()")
+    assert finding_lines(RequestWithoutTimeout, job, path="jobs/report/report.py") == []
+    assert finding_lines(RequestWithoutTimeout, served, path="jobs/report/report.py") == [6]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -28,6 +29,17 @@ RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
                     "rq", "dramatiq", "litestar", "tornado", "falcon", "bottle", "pyramid")
 """A rule class with its effective options."""
+
+
+_WORKER_MODULES = ("celery", "rq", "dramatiq")
+_SERVES = re.compile(
+    r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
+    r"|\.(?:run|serve|serve_forever|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
+    r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
+    r"|get_asgi_application|web\.run_app|run_simple)\b",
+    re.M,
+)
+"""What serves requests: a route, an application run or mounted, a server started."""
 
 
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
@@ -195,7 +207,8 @@ class FileContext:
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
         or with a `__main__` block or a click/typer command or group of its own, and no web
-        framework or task queue import."""
+        framework or task queue import (a Flask or Django application built only for its context,
+        never served, does not count)."""
         return self.memo("standalone-script", self._standalone_script)
 
     def _standalone_script(self) -> bool:
@@ -212,7 +225,13 @@ class FileContext:
             if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
                 has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
                 break
-        return has_main and not self.imports.imports_any(_SERVICE_MODULES)
+        if not has_main:
+            return False
+        if not self.imports.imports_any(_SERVICE_MODULES):
+            return True
+        # A job that builds a Flask or Django application only for its context (configuration, the
+        # database) and never serves it: no route, no server started.
+        return not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None
 
     def in_async_function(self) -> bool:
         fn = self.function()

@@ -469,6 +469,8 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
     if _is_manager(root) or related:
         if methods and methods[-1] in _CACHED_MANAGER_METHODS:
             return None
+        if method == "update" and any(a.keyword is None and not a.star for a in call.args):
+            return None  # `audit.audit.update({...})`: a dict's update (a JSON field's value); a queryset's takes keywords
         writes = [m for m in methods if m in _DJANGO_WRITE]
         kind = OpKind.WRITE if writes else OpKind.QUERY
         shown = writes[0] if writes else methods[0] if methods else ""

@@ -175,6 +175,28 @@ def resolve(env: Env, name: str) -> list[Binding]:
     return []
 
 
+def _literal_class_attribute(cls: cst.ClassDef | None, attr: str) -> bool:
+    """Whether the class body assigns `attr` once, a literal made only of constants
+    (`role_types = {"Director": "DIR", "Officer": "OFF"}`)."""
+    if cls is None or not isinstance(cls.body, cst.IndentedBlock):
+        return False
+    values = [small.value for stmt in cls.body.body if isinstance(stmt, cst.SimpleStatementLine) for small in stmt.body
+              if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets)]
+    return len(values) == 1 and _constant_literal(values[0])
+
+
+def _constant_literal(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value in ("True", "False", "None")):
+        return True
+    if isinstance(expr, cst.ConcatenatedString):
+        return _constant_literal(expr.left) and _constant_literal(expr.right)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and _constant_literal(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _constant_literal(e.key) and _constant_literal(e.value) for e in expr.elements)
+    return False
+
+
 def _iterates_a_class(env: Env, name: str) -> bool:
     """Whether every binding of `name` is a loop over a class (`for state in ProofState:`): only
     an enumeration's members are iterated that way."""
@@ -508,6 +530,9 @@ class Origins:
             return {Origin(Kind.CONSTANT, f"the model metadata `{key}`")}
         if isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper() and self.ctx.imports.names.get(base.value):
             # `NotifyLevel.none`, `Status.ACTIVE`: a member of a class imported from the project (an enum, constants)
+            return {Origin(Kind.CONSTANT, f"the class attribute `{key}`")}
+        if isinstance(base, cst.Name) and _literal_class_attribute(self.ctx.module_scope().classes.get(base.value), attr):
+            # `Party.role_types[role]` with `role_types = {"Director": "DIR", ...}` in the class body: a table the code wrote
             return {Origin(Kind.CONSTANT, f"the class attribute `{key}`")}
         if key is not None:
             if env.scope.binds(key):

@@ -42,7 +42,8 @@ def _trivial_sql(op: database.DataOp) -> bool:
     if isinstance(sql, cst.Call) and sql.args:  # text("SELECT 1")
         sql = sql.args[0].value
     text = string_value(sql) if sql is not None else None
-    return text is not None and "from" not in text.lower() and text.strip().lower().startswith("select")
+    lowered = " ".join((text or "").lower().split())
+    return text is not None and lowered.startswith("select") and ("from" not in lowered or lowered.endswith("from dual"))  # (Oracle's `SELECT 1 FROM DUAL`)
 
 
 class LogicInRouteHandler(Rule):
@@ -482,7 +483,8 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         route = routes.route_of(self.ctx, node)
         # (a health check probes every dependency it reports on: that is its job)
-        self._handlers.append(_Handler(node) if route is not None and not routes.health_check(node) else None)
+        probe = routes.health_check(node, self.ctx.enclosing_class())  # (`class Healthz(Resource): def get()`)
+        self._handlers.append(_Handler(node) if route is not None and not probe else None)
 
     def visit_Call(self, node: cst.Call) -> None:
         handler = self._current()

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, decorator_targets, iter_descendants, name_parts, string_value
 
 _PAGE_WORDS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "cursor", "size",
                          "skip", "take", "after", "before", "max_results", "start", "first", "last", "count", "top",
@@ -156,7 +156,8 @@ class UnpaginatedListEndpoint(Rule):
     parameter, `self.kwargs["survey_pk"]`, routed under its parent, or answers only the requesting
     user's rows or one fetched parent's: `filter(user=self.request.user)`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
-    (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (menus and
+    (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (also through a
+    template decorator, `@template_renderer()`; menus and
     pickers in a template context are usually small), and DRF views with a pagination class."""
 
     ID = "BL402"
@@ -434,7 +435,7 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return  # a sub-resource of one object (`/projects/{id}/tasks`): scoped by its parent
         if (route.path is None or route.framework == "flask") and _takes_identifiers(node):
             return  # `def detail(request, pk)`; Flask passes only URL variables (a blueprint's `url_prefix` too)
-        if self._paginated(node) or _reads_form(node):
+        if self._paginated(node) or _reads_form(node) or _template_page(node):
             return
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
         for ret, stmt in scope.returns:
@@ -558,6 +559,16 @@ def _view_model(body: Sequence[cst.CSTNode]) -> str | None:
                 if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
                     return database.model_of(node.value)
     return None
+
+
+def _template_page(fn: cst.FunctionDef) -> bool:
+    """A view whose returned mapping a decorator renders into an HTML template
+    (`@template_renderer()`, `@templated("index.html")`, `@render_to("list.html")`): a page."""
+    for target in decorator_targets(fn):
+        words = set(name_parts((dotted(target) or "").rsplit(".", 1)[-1]))
+        if words & {"template", "templated"} or words >= {"render", "to"}:
+            return True
+    return False
 
 
 def _filters_on_fetched_object(call: cst.Call, fn: cst.FunctionDef) -> bool:
