@@ -483,8 +483,10 @@ def test_a_connection_in_a_main_module_importing_no_web_framework_is_a_scripts()
         seed("dbname=app")
     """
     assert finding_lines(UnclosedConnection, script, "app/wait_for_migrations.py") == []
-    served = "from flask import Flask\n" + textwrap.dedent(script)
+    served = "from flask import Flask\n" + textwrap.dedent(script) + "\n@app.route('/health')\ndef health():\n    return 'ok'\n"
     assert finding_lines(UnclosedConnection, served, "app/wait_for_migrations.py") == [7, 12]
+    unserved = "from flask import Flask\n" + textwrap.dedent(script)  # (an application built only for its context)
+    assert finding_lines(UnclosedConnection, unserved, "app/wait_for_migrations.py") == []
 
 
 def test_words_of_a_language_are_labels_not_secrets() -> None:
