@@ -31,10 +31,11 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 """A rule class with its effective options."""
 
 
-_WORKER_MODULES = ("celery", "rq", "dramatiq")
+_CONTEXT_FRAMEWORKS = ("flask", "django")
+"""Frameworks whose application a job builds only for its context (`app.app_context()`, `django.setup()`)."""
 _SERVES = re.compile(
     r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
-    r"|\.(?:run|serve|serve_forever|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
+    r"|\.(?:run|serve|serve_forever|listen|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
     r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
     r"|get_asgi_application|web\.run_app|run_simple)\b",
     re.M,
@@ -231,7 +232,8 @@ class FileContext:
             return True
         # A job that builds a Flask or Django application only for its context (configuration, the
         # database) and never serves it: no route, no server started.
-        return not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None
+        others = [m for m in _SERVICE_MODULES if m not in _CONTEXT_FRAMEWORKS]
+        return not self.imports.imports_any(others) and _SERVES.search(self.text) is None
 
     def in_async_function(self) -> bool:
         fn = self.function()

@@ -1024,8 +1024,9 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
 
 
 def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """(names called or passed on outside any function, (callee, caller) of the calls and references inside one), by the
-    indentation of `def` lines: a call belongs to the innermost function it is indented under (a
+    """(names called or passed on outside any function, (callee, caller) of the calls and
+    references inside one), by the indentation of `def` lines: a call belongs to the innermost
+    function it is indented under (a
     class body's calls to the function around it, or to the module). A line indented less than
     its function (a multi-line string) ends it early: its calls then count as the module's, which
     only keeps more on the service's side."""
