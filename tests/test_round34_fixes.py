@@ -720,3 +720,31 @@ def test_a_main_job_that_builds_an_app_only_for_its_context_is_a_script() -> Non
     served = job.replace('send_email(NOTIFY_URL, {"to": "ops"})', "app.run()")
     assert finding_lines(RequestWithoutTimeout, job, path="jobs/report/report.py") == []
     assert finding_lines(RequestWithoutTimeout, served, path="jobs/report/report.py") == [6]
+
+
+def test_a_main_module_that_listens_is_a_service_and_one_using_aiohttp_as_a_client_is_a_script() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    daemon = """
+    import requests
+    import tornado.web
+
+    def notify(url):
+        return requests.post(url, json={})
+
+    if __name__ == "__main__":
+        app = tornado.web.Application([])
+        app.listen(8000)
+    """
+    simulator = """
+    import aiohttp
+    import requests
+
+    def notify(url):
+        return requests.post(url, json={})
+
+    if __name__ == "__main__":
+        notify("http://localhost:8080")
+    """
+    assert finding_lines(RequestWithoutTimeout, daemon, path="services/queue/queue.py") == [6]
+    assert finding_lines(RequestWithoutTimeout, simulator, path="app/core/demo.py") == []

@@ -31,12 +31,12 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 """A rule class with its effective options."""
 
 
-_CONTEXT_FRAMEWORKS = ("flask", "django")
-"""Frameworks whose application a job builds only for its context (`app.app_context()`, `django.setup()`)."""
+_WORKER_MODULES = ("celery", "rq", "dramatiq")
 _SERVES = re.compile(
     r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
     r"|\.(?:run|serve|serve_forever|listen|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
     r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
+    r"|HTTPServer|IOLoop"
     r"|get_asgi_application|web\.run_app|run_simple)\b",
     re.M,
 )
@@ -208,8 +208,8 @@ class FileContext:
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
         or with a `__main__` block or a click/typer command or group of its own, and no web
-        framework or task queue import (a Flask or Django application built only for its context,
-        never served, does not count)."""
+        framework or task queue import (a framework imported by a module that never serves, a
+        Flask application built only for its context or aiohttp used as a client, does not count)."""
         return self.memo("standalone-script", self._standalone_script)
 
     def _standalone_script(self) -> bool:
@@ -230,10 +230,10 @@ class FileContext:
             return False
         if not self.imports.imports_any(_SERVICE_MODULES):
             return True
-        # A job that builds a Flask or Django application only for its context (configuration, the
-        # database) and never serves it: no route, no server started.
-        others = [m for m in _SERVICE_MODULES if m not in _CONTEXT_FRAMEWORKS]
-        return not self.imports.imports_any(others) and _SERVES.search(self.text) is None
+        # A job that imports a web framework but never serves: a Flask or Django application built
+        # only for its context (configuration, the database), aiohttp used as an HTTP client. No
+        # route, no server started. (A task queue's worker is a service.)
+        return not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None
 
     def in_async_function(self) -> bool:
         fn = self.function()
