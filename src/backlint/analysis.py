@@ -34,9 +34,9 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 _WORKER_MODULES = ("celery", "rq", "dramatiq")
 _SERVES = re.compile(
     r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
-    r"|\.(?:run|serve|serve_forever|listen|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
+    r"|\.(?:run|serve|serve_forever|listen|launch|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
     r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
-    r"|HTTPServer|IOLoop"
+    r"|HTTPServer|IOLoop|AppRunner|TCPSite|create_server|start_server|default_app"
     r"|get_asgi_application|web\.run_app|run_simple)\b",
     re.M,
 )
