@@ -748,3 +748,19 @@ def test_a_main_module_that_listens_is_a_service_and_one_using_aiohttp_as_a_clie
     """
     assert finding_lines(RequestWithoutTimeout, daemon, path="services/queue/queue.py") == [6]
     assert finding_lines(RequestWithoutTimeout, simulator, path="app/core/demo.py") == []
+
+
+def test_a_library_module_with_a_shebang_that_defines_handlers_is_not_a_script() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    import textwrap
+
+    code = "#!/usr/bin/env python3\n" + textwrap.dedent("""\
+    import tornado.web
+
+    class TaskHandler(tornado.web.RequestHandler):
+        def get(self):
+            for task in self.contest.tasks:
+                self.tests[task.id] = self.sql_session.query(UserTest).filter(UserTest.task == task).all()
+    """)
+    assert finding_lines(QueryInLoop, code, path="cms/server/handlers/task.py") == [7]

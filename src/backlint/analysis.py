@@ -41,6 +41,8 @@ _SERVES = re.compile(
     re.M,
 )
 """What serves requests: a route, an application run or mounted, a server started."""
+_HANDLER_CLASS = re.compile(r"^class[ \t]+\w+\([^)]*(?:Handler|View|Resource|Endpoint)\b", re.M)
+"""A request handler class (Tornado's `RequestHandler`, a class-based view, a REST resource)."""
 
 
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
@@ -218,10 +220,11 @@ class FileContext:
         if is_script_path(self.path):
             return True
         has_main = self.text.startswith("#!")
+        main_block = False
         clis = self.imports.imports_any(("click", "typer"))
         for stmt in self.module.body:
             if isinstance(stmt, cst.If) and "__main__" in self.module.code_for_node(stmt.test):
-                has_main = True
+                has_main = main_block = True
                 break
             if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
                 has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
@@ -233,7 +236,9 @@ class FileContext:
         # A job that imports a web framework but never serves: a Flask or Django application built
         # only for its context (configuration, the database), aiohttp used as an HTTP client. No
         # route, no server started. (A task queue's worker is a service.)
-        return not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None
+        # (Only with a `__main__` block: a shebang alone heads library modules too.)
+        return main_block and not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None \
+            and _HANDLER_CLASS.search(self.text) is None
 
     def in_async_function(self) -> bool:
         fn = self.function()
