@@ -29,7 +29,8 @@ class SqlStringBuilding(Rule):
     Values that cannot carry SQL are left alone: values quoted with SQL's own escaping
     (`"'" + s.replace("'", "''") + "'"`), constants, module-level UPPER_CASE names (and the
     attributes of their items: `p.name` for `p in PLACEHOLDERS`), enum
-    members, numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
+    members (also of an enumeration iterated in a loop: `state.value` for `state in ProofState`),
+    lookups in a class table of constants (`Party.role_types[role]`), numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
     `Literal[...]`), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
     it comes from the request as text) and generated placeholder lists such as
     `",".join("?" * len(ids))`. Table and
