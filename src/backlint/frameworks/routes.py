@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
+from backlint.frameworks.responses import status_value
 from backlint.syntax import argument, call_name, decorator_targets, iter_descendants, keyword_arg, name_parts, string_value
 
 if TYPE_CHECKING:
@@ -411,6 +412,14 @@ def error_handler_type(fn: cst.FunctionDef) -> cst.BaseExpression | None:
             if name in _ERROR_HANDLER_DECORATORS:
                 return dec.decorator.args[0].value
     return None
+
+
+def catch_all_handler(fn: cst.FunctionDef) -> bool:
+    """An error handler registered for every exception (`@app.exception_handler(Exception)`,
+    `@app.errorhandler(500)`): Starlette runs it in its outermost middleware and Flask for the
+    final 500; what it raises is handled by nothing and becomes the server's generic error page."""
+    kind = error_handler_type(fn)
+    return kind is not None and ((dotted(kind) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") or status_value(kind) == 500)
 
 
 _CLI_DECORATORS = frozenset({"command", "group", "callback"})

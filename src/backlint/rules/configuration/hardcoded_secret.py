@@ -744,14 +744,10 @@ Rotate any secret that was committed: it stays in the repository's history."""
         object: `self._username = os.getenv("NEO4J_USER", "neo4j")` next to `self._password`."""
         if not secrets.secret_name(target.attr.value):
             return frozenset()
-        block = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.IndentedBlock, cst.Module))), None)
         found: set[str] = set()
-        for stmt in block.body if block is not None else ():
-            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Attribute) and t.target is not target and _is_identity(t.target.attr.value)
-                        and t.target.value.deep_equals(target.value) for t in small.targets):
-                    found.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, small.value))
+        for other, value in self._block_assignments(target):
+            if isinstance(other, cst.Attribute) and _is_identity(other.attr.value) and other.value.deep_equals(target.value):
+                found.update(string_value(lit) or "" for lit in _candidate_literals(self.ctx, value))
         return frozenset(found - {""})
 
     def _shared_by_other_keys(self, target: cst.Subscript, value: cst.BaseExpression | None) -> bool:
@@ -763,18 +759,20 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def _beside(self, target: cst.Subscript) -> Iterator[tuple[str, str | None]]:
         """(key, literal value) of the other `mapping["key"] = value` statements of the block that
         assigns `target`, on the same mapping."""
+        for other, value in self._block_assignments(target):
+            if isinstance(other, cst.Subscript) and other.value.deep_equals(target.value) \
+                    and len(other.slice) == 1 and isinstance(other.slice[0].slice, cst.Index):
+                key = string_value(other.slice[0].slice.value)
+                if key is not None:
+                    yield key, string_value(value)
+
+    def _block_assignments(self, target: cst.BaseAssignTargetExpression) -> Iterator[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]]:
+        """(target, value) of the other simple assignments in the block that assigns `target`."""
         block = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.IndentedBlock, cst.Module))), None)
         for stmt in block.body if block is not None else ():
             for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                if not isinstance(small, cst.Assign):
-                    continue
-                for t in small.targets:
-                    other = t.target
-                    if isinstance(other, cst.Subscript) and other is not target and other.value.deep_equals(target.value) \
-                            and len(other.slice) == 1 and isinstance(other.slice[0].slice, cst.Index):
-                        key = string_value(other.slice[0].slice.value)
-                        if key is not None:
-                            yield key, string_value(small.value)
+                if isinstance(small, cst.Assign):
+                    yield from ((t.target, small.value) for t in small.targets if t.target is not target)
 
     def _is_page_context(self, node: cst.Dict) -> bool:
         parent = self.ctx.parent(node)

@@ -137,17 +137,23 @@ def _back_reference(iterable: cst.BaseExpression, rel: str) -> bool:
     user.allocationuser_set.filter(...)`, `allocation` for `allocation_obj.users.all()`): the ORM
     links each row back to it (Django's related managers set the foreign key to the instance;
     SQLAlchemy finds a many-to-one target in its identity map): no query."""
-    root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
-    if not (isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name)):
+    root = _relation_root(iterable)
+    if root is None or not isinstance(root.value, cst.Name):
         return False
     owner = root.value.value
     return owner == rel or owner.startswith(rel + "_") or owner.endswith("_" + rel)
 
 
+def _relation_root(iterable: cst.BaseExpression) -> cst.Attribute | None:
+    """`self.reactions` in `self.reactions.all()`: the relation a loop's rows come through."""
+    root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
+    return root if isinstance(root, cst.Attribute) else None
+
+
 def _relation_of(iterable: cst.BaseExpression) -> str | None:
     """The relation whose rows a loop reads: `reactions` in `self.reactions.all()`."""
-    root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
-    return root.attr.value if isinstance(root, cst.Attribute) else None
+    root = _relation_root(iterable)
+    return root.attr.value if root is not None else None
 
 
 def _split_string(expr: cst.BaseExpression) -> bool:

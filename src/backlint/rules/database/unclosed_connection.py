@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project, routes
+from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.flow import DefKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import qualified_name
@@ -41,6 +41,19 @@ _CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
 _TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "register", "append", "add", "push", "put",
                               "put_nowait", "callback", "enter_context", "enter_async_context", "setdefault", "insert",
                               "extend", "set", "setattr", "attach", "track", "manage", "spawn", "create_task"})
+
+
+@dataclass
+class _Body:
+    """A function's nodes in source order (nested scopes left out), and each one's position."""
+
+    nodes: list[cst.CSTNode]
+    order: dict[int, int]
+
+    @classmethod
+    def of(cls, fn: cst.FunctionDef) -> _Body:
+        nodes = list(iter_descendants(fn.body, into_scopes=False))
+        return cls(nodes, {id(n): i for i, n in enumerate(nodes)})
 
 
 @dataclass
@@ -454,6 +467,7 @@ Create engines once, at import time or application start-up, and reuse their poo
         command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path) \
             or routes.called_only_by_operators(self.ctx, node)
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
+        body: _Body | None = None  # (walked once, for the first opening found)
         for name in scope.names():
             if "." in name:
                 continue
@@ -471,13 +485,13 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
                     continue  # opened once by a click or typer command: it ends with the process
                 candidate = _Opened(name, value, d.statement, opened[0], opened[1])
-                problem = self._check(node, candidate)
+                body = body or _Body.of(node)
+                problem = self._check(body, candidate)
                 if problem is not None:
                     leaks.append((candidate, problem))
-            if leaks:
+            if body is not None and leaks:
                 # One finding per name: at the first opening whose value is used (one overwritten
                 # before any use, `session = Session()` in a branch and again below, is the same leak).
-                body = list(iter_descendants(node.body, into_scopes=False))
                 used = [leak for leak in leaks if _read_before_rebinding(body, leak[0].statement, bindings, name)]
                 opened, problem = (used or leaks)[0]
                 self.report(opened.call, what=opened.what, problem=problem)
@@ -499,11 +513,11 @@ Create engines once, at import time or application start-up, and reuse their poo
         `alembic.context` and configures it; it runs once per migration command."""
         return "context.configure" in self.ctx.text and self.ctx.imports.qualify(cst.Name("context")) == "alembic.context"
 
-    def _check(self, fn: cst.FunctionDef, opened: _Opened) -> str | None:
+    def _check(self, function: _Body, opened: _Opened) -> str | None:
         """How `opened` leaks, if it does."""
         name = opened.name
         factory = dotted(opened.call.func)
-        body = list(iter_descendants(fn.body, into_scopes=False))
+        body = function.nodes
         closes: list[cst.Call] = []
         finally_ids: set[int] = set()
         managers = {id(n.item) for n in body if isinstance(n, cst.WithItem)}
@@ -533,35 +547,33 @@ Create engines once, at import time or application start-up, and reuse their poo
                 return None
         if any(id(c) in finally_ids for c in closes):
             return None
-        if "engine" in opened.what and not any(
-            isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name)
-            and n.func.value.value == name for n in body
-        ):
+        engine = "engine" in opened.what
+        first_use = _first_use(body, name) if engine else None
+        if engine and first_use is None:
             return None  # an engine opens nothing until it is used
         if not closes:
             return "is never closed"
-        order = {id(n): i for i, n in enumerate(body)}
+        order = function.order
         opened_at = order.get(id(opened.statement), -1)
         last_close = max(order.get(id(c), -1) for c in closes)
         unopened = _failed_opening(body, opened.statement)
-        if "engine" in opened.what:
-            unopened |= _failed_first_connection(body, name)
+        if first_use is not None:
+            unopened |= _failed_first_connection(body, first_use)
         for node in body:
             if isinstance(node, (cst.Return, cst.Raise)) and opened_at < order[id(node)] < last_close and id(node) not in unopened:
                 return "is not closed when the function returns or raises before `close()`"
         return None
 
 
-def _read_before_rebinding(body: list[cst.CSTNode], statement: cst.CSTNode, bindings: list[cst.CSTNode], name: str) -> bool:
+def _read_before_rebinding(body: _Body, statement: cst.CSTNode, bindings: list[cst.CSTNode], name: str) -> bool:
     """Whether `name`, bound by `statement`, is read before the next statement binding it (in
-    the source's order; `body` is the function's nodes in that order)."""
-    order = {id(n): i for i, n in enumerate(body)}
-    start = order.get(id(statement))
+    the source's order)."""
+    start = body.order.get(id(statement))
     if start is None:
         return True
     start += 1 + sum(1 for _ in iter_descendants(statement, into_scopes=False))  # (past its own target)
-    end = min((order[id(b)] for b in bindings if order.get(id(b), -1) >= start), default=len(body))
-    return any(isinstance(n, cst.Name) and n.value == name for n in body[start:end])
+    end = min((body.order[id(b)] for b in bindings if body.order.get(id(b), -1) >= start), default=len(body.nodes))
+    return any(isinstance(n, cst.Name) and n.value == name for n in body.nodes[start:end])
 
 
 def _failed_opening(body: list[cst.CSTNode], statement: cst.CSTNode) -> set[int]:
@@ -583,14 +595,16 @@ _CONNECTION_ERRORS = frozenset({"OperationalError", "InterfaceError", "Disconnec
                                 "ConnectionRefusedError", "OSError", "TimeoutError", "error"})
 
 
-def _failed_first_connection(body: list[cst.CSTNode], engine: str) -> set[int]:
+def _first_use(body: list[cst.CSTNode], name: str) -> cst.Call | None:
+    """The first call of a method of `name` (`engine.connect()`)."""
+    return next((n for n in body if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                 and isinstance(n.func.value, cst.Name) and n.func.value.value == name), None)
+
+
+def _failed_first_connection(body: list[cst.CSTNode], first: cst.Call) -> set[int]:
     """Nodes in the `except` clauses, all for connection errors, of a `try` around an engine's
-    first use (`with engine.connect() as conn: ...`): there the first connection failed, and
-    the engine's pool holds nothing to dispose of."""
-    first = next((n for n in body if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
-                  and isinstance(n.func.value, cst.Name) and n.func.value.value == engine), None)
-    if first is None:
-        return set()
+    first use `first` (`with engine.connect() as conn: ...`): there the first connection failed,
+    and the engine's pool holds nothing to dispose of."""
     for node in body:
         if isinstance(node, (cst.Try, cst.TryStar)) and node.handlers and contains(node.body, first) \
                 and all(_catches_connection_error(h) for h in node.handlers):
@@ -599,8 +613,7 @@ def _failed_first_connection(body: list[cst.CSTNode], engine: str) -> set[int]:
 
 
 def _catches_connection_error(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type] if handler.type else []
-    names = [(dotted(k.value if isinstance(k, cst.Element) else k) or "").rsplit(".", 1)[-1] for k in kinds]
+    names = [(dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(handler)]  # type: ignore[arg-type]
     return bool(names) and all(n in _CONNECTION_ERRORS for n in names)
 
 

@@ -38,14 +38,6 @@ _JSON_LABELS = frozenset({"`jsonify()`", "`web.json_response()`", "DRF `Response
 """Answers that encode their body as JSON."""
 
 
-def _catch_all_handler(fn: cst.FunctionDef) -> bool:
-    """An error handler registered for every exception (`@app.exception_handler(Exception)`,
-    `@app.errorhandler(500)`): Starlette runs it in its outermost middleware and Flask for the
-    final 500; what it raises is handled by nothing and becomes the server's generic error page."""
-    kind = routes.error_handler_type(fn)
-    return kind is not None and ((dotted(kind) or "").rsplit(".", 1)[-1] in ("Exception", "BaseException") or responses.status_value(kind) == 500)
-
-
 def _raises_http_exception(site: responses.ResponseSite) -> bool:
     """`raise HTTPException(status_code=..., detail=...)`: the class an HTTPException handler gets."""
     return isinstance(site.node, cst.Call) and call_name(site.node) == "HTTPException"
@@ -714,7 +706,7 @@ except Exception:
         fn = self.ctx.function()
         if site.raised and routes.background_task(fn):
             return  # raised in a worker's task or workflow step: the worker records it, no client reads it
-        if site.raised and fn is not None and _catch_all_handler(fn):
+        if site.raised and fn is not None and routes.catch_all_handler(fn):
             return  # raised by the handler of last resort (`@app.exception_handler(Exception)`): nothing handles it again; the server answers its own 500
         if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
             if self._result_discarded(fn.name.value):
