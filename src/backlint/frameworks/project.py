@@ -380,21 +380,25 @@ class ProjectFacts:
 
     @cached_property
     def _operator_reach(self) -> frozenset[str]:
-        """The least fixed point: the names called by the operator's code or by names already in
-        it, and by nothing else (module level of the service, a function not in it)."""
+        """The greatest fixed point: of the names the operator's code reaches (its calls, their
+        calls...), those every caller of which is in the set, and none called by the service at
+        module level. Greatest, so that recursion (`download_instances` paging by calling itself)
+        and mutual recursion reached from a command stay the operator's."""
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
         for callee, caller in self.service_callers:
-            callers.setdefault(callee, set()).add(caller)
-            callees.setdefault(caller, set()).add(callee)
+            if callee != caller:
+                callers.setdefault(callee, set()).add(caller)
+                callees.setdefault(caller, set()).add(callee)
         reach: set[str] = set()
         pending = [n for n in self.operator_calls if n not in self.service_calls]
         while pending:
             name = pending.pop()
-            if name in reach or name in self.service_calls or not callers.get(name, set()) <= reach:
-                continue
-            reach.add(name)
-            pending.extend(callees.get(name, ()))
+            if name not in reach and name not in self.service_calls:
+                reach.add(name)
+                pending.extend(callees.get(name, ()))
+        while outside := {n for n in reach if not callers.get(n, set()) <= reach}:
+            reach -= outside
         return frozenset(reach)
 
     single_password_login: bool = False

@@ -35,6 +35,14 @@ _ENV_READERS = frozenset({"getenv", "get", "bool", "config", "env"})
 _SWITCH_WORDS = frozenset({"debug", "dev", "development", "develop", "local"})
 
 
+def _loopback(run: cst.Call) -> bool:
+    """`app.run(...)` listening on this machine only: no host (Flask's, Bottle's and
+    Flask-SocketIO's servers default to 127.0.0.1) or a loopback one."""
+    host = keyword_arg(run, "host") or (run.args[0] if run.args and run.args[0].keyword is None
+                                        and string_value(run.args[0].value) is not None else None)
+    return host is None or string_value(host.value) in secrets.LOOPBACK_HOSTS
+
+
 def _debug_switch(test: cst.BaseExpression) -> bool:
     """A test about the development mode: a name or call saying debug or dev, or a comparison with "dev"."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -107,7 +115,8 @@ class DebugEnabled(Rule):
     running one into their namespace: `exec(f.read(), globals())`), a base configuration class
     whose production subclass in the same module sets `DEBUG = False` again, debug
     read from the environment with a false default, a development server left on the loopback
-    address (`app.run(debug=True)` without a host listens on 127.0.0.1), code under a development switch
+    address (`app.run(debug=True)` without a host listens on 127.0.0.1; also `app.debug = True` in the
+    function that then starts it so), code under a development switch
     (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
     environment turns on, off by default (`if ENABLE_DB_LOGGING:` with `ENABLE_DB_LOGGING =
     env.bool("ENABLE_DB_LOGGING", default=False)`), the `debug` flag of an imported module
@@ -223,6 +232,21 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             """,
             path="app.py",
             note="No host: Flask's development server listens on 127.0.0.1 (production runs the app under gunicorn).",
+        ),
+        Valid(
+            """
+            from app import create_app
+
+            def local_main():
+                app = create_app()
+                app.debug = True
+                app.run(port=7777)
+
+            if __name__ == "__main__":
+                local_main()
+            """,
+            path="server.py",
+            note="The flag of the development server the same function starts on the loopback address.",
         ),
         Valid(
             """
@@ -393,9 +417,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         name = qualified_name(self.ctx, node)
         if debug is not None and _truthy(debug.value):
             if isinstance(func, cst.Attribute) and func.attr.value == "run" and not name.startswith(("uvicorn", "asyncio")):
-                host = keyword_arg(node, "host") or (node.args[0] if node.args and node.args[0].keyword is None
-                                                     and string_value(node.args[0].value) is not None else None)
-                if host is None or string_value(host.value) in secrets.LOOPBACK_HOSTS:
+                if _loopback(node):
                     # The debugger answers only on this machine (no host: Flask's, Bottle's and
                     # Flask-SocketIO's servers listen on 127.0.0.1): a developer's own server.
                     return
@@ -417,10 +439,13 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                     continue  # `self.debug = True` from a command line's `--debug` in a module that serves nothing
                 if self.ctx.imports.qualify(target.value) in self.ctx.imports.modules:
                     continue  # `import testsuite.web; testsuite.web.debug = True`: a module's own flag, not an application's
+                if self._runs_locally(target.value):
+                    continue  # `app.debug = True` then `app.run(port=7777)`: the development server, on this machine
                 self._report(target, f"`{dotted(target) or 'app.debug'} = True`", value)
             elif isinstance(target, cst.Subscript) and (dotted(target.value) or "").endswith("config"):
                 index = target.slice[0].slice if target.slice else None
-                if isinstance(index, cst.Index) and string_value(index.value) == "DEBUG" and _truthy(value):
+                if isinstance(index, cst.Index) and string_value(index.value) == "DEBUG" and _truthy(value) \
+                        and not self._runs_locally(target.value.value if isinstance(target.value, cst.Attribute) else target.value):
                     self._report(target, '`config["DEBUG"] = True`', value)
             elif isinstance(target, cst.Name) and target.value == "DEBUG":
                 in_class = bool(self._classes)
@@ -443,6 +468,17 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in self._classes[-1].bases}
         if isinstance(target, cst.Name) and target.value.lower() == "debug" and "BaseSettings" in bases and _truthy(node.value):
             self._report(target, "`debug` defaults to true in the settings class", node.value)
+
+    def _runs_locally(self, app: cst.BaseExpression) -> bool:
+        """The function setting the flag on `app` goes on to start that app's development server
+        on the loopback address (`app.debug = True` ... `app.run(port=7777)` in `def local_main()`):
+        the debugger answers only on the developer's machine."""
+        fn = self.ctx.function()
+        name = dotted(app)
+        if fn is None or name is None or f"{name}.run(" not in self.ctx.code(fn):
+            return False
+        return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "run"
+                   and dotted(n.func.value) == name and _loopback(n) for n in iter_descendants(fn.body))
 
     def _switched_off_below(self, cls: cst.ClassDef) -> bool:
         """A class of this module inherits from `cls` and sets `DEBUG` to false: `cls` holds the

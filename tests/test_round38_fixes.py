@@ -1,0 +1,80 @@
+"""Precision fixes from the residue of held-out rounds 15 to 37 and from round 38, each with the
+case that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.frameworks.project import ProjectFacts, facts_from_text
+from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+from conftest import finding_lines
+
+
+def _facts(*files: tuple[str, str]) -> ProjectFacts:
+    return ProjectFacts.combined(facts_from_text(textwrap.dedent(text), path) for path, text in files)
+
+
+PAGING_CLIENT = """
+import requests
+
+class Client:
+    def download_all(self, form):
+        return self.download_page(form, 0)
+
+    def download_page(self, form, cursor):
+        rows = requests.get(f"{self.url}/{form}", params={"cursor": cursor}).json()
+        if rows["next"]:
+            rows["items"] += self.download_page(form, rows["next"])["items"]
+        return rows
+"""
+
+COMMAND = """
+from django.core.management.base import BaseCommand
+from app.client import Client
+
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        Client().download_all(options["form"])
+"""
+
+
+def test_a_helper_that_calls_itself_stays_the_operators_when_only_a_command_reaches_it() -> None:
+    facts = _facts(("app/client.py", PAGING_CLIENT), ("app/management/commands/pull.py", COMMAND))
+    assert facts.operator_only("download_all") and facts.operator_only("download_page")
+    assert finding_lines(RequestWithoutTimeout, PAGING_CLIENT, path="app/client.py", facts=facts) == []
+
+
+def test_a_recursive_helper_a_view_also_calls_stays_flagged() -> None:
+    view = """
+    from flask import Flask
+    from app.client import Client
+
+    app = Flask(__name__)
+
+    @app.get("/preview")
+    def preview():
+        return Client().download_page(request.args["form"], 0)
+    """
+    facts = _facts(("app/client.py", PAGING_CLIENT), ("app/management/commands/pull.py", COMMAND), ("app/views.py", view))
+    assert facts.operator_only("download_all") and not facts.operator_only("download_page")
+    assert finding_lines(RequestWithoutTimeout, PAGING_CLIENT, path="app/client.py", facts=facts) == [9]
+
+
+def test_debug_set_by_the_function_that_starts_the_local_development_server_is_left_alone() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    from app import create_app
+
+    def local_main():
+        app = create_app()
+        app.config["DEBUG"] = True
+        app.debug = True
+        app.run(port=7777)
+
+    def public_main():
+        app = create_app()
+        app.debug = True
+        app.run(host="0.0.0.0", port=7777)
+    """
+    assert finding_lines(DebugEnabled, code, path="server.py") == [12]
