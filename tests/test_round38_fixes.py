@@ -78,3 +78,25 @@ def test_debug_set_by_the_function_that_starts_the_local_development_server_is_l
         app.run(host="0.0.0.0", port=7777)
     """
     assert finding_lines(DebugEnabled, code, path="server.py") == [12]
+
+
+def test_a_guard_clause_counts_as_one_statement() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    guards = "".join(f"""
+    if not data.get("f{i}"):
+        flash("f{i} is required")
+        return redirect(url_for("form"))""" for i in range(15))
+    steps = "".join(f"""
+    item{i} = service.step{i}(data)
+    log.info("step {i}", extra={{"item": item{i}}})""" for i in range(21))
+    head = """
+from flask import Flask, flash, redirect, request, url_for
+from app import service
+
+app = Flask(__name__)
+"""
+    checked = '\n@app.post("/checked")\ndef checked():\n    data = request.form' + guards + "\n    return service.submit(data)\n"
+    long = '\n@app.post("/long")\ndef long():\n    data = request.form' + steps + "\n    return service.submit(data)\n"
+    code = head + checked + long
+    assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def long():") + 1]

@@ -58,7 +58,8 @@ class LogicInRouteHandler(Rule):
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
-    return an answer, are request checking, not branches; an `if`/`elif` chain choosing among one
+    return an answer, are request checking, not branches, and a guard clause is one statement;
+    an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
     path than that `if`'s body, and `session.flush()` is not a write of its own.
@@ -642,7 +643,8 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     """(statements, branches) on the longest way through a function body, nested functions
     excluded. Arms of a dispatch on the HTTP method (`if request.method == "POST":`) are
     separate handlers: only the largest counts. Guard clauses (`if not valid: return error`)
-    are request checking, which belongs in a handler: they are not branches."""
+    are request checking, which belongs in a handler: they are not branches, and each is one
+    statement (the check), not two or three (the answer and the message it flashes)."""
     statements = 0
     branches = 0
     chained: set[int] = set()
@@ -675,12 +677,15 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
             statements += 1 + max(st for st, _ in sizes)
             branches += max(br for _, br in sizes)
             continue
+        if isinstance(node, cst.If) and id(node) not in chained and _guard(node):
+            statements += 1  # (`if not form.is_valid(): return error`: one check, whatever it answers with)
+            continue
         if isinstance(node, cst.BaseSmallStatement):
             statements += 1
         elif isinstance(node, cst.BaseCompoundStatement):
             statements += 1
             if isinstance(node, (cst.For, cst.While)) or (
-                isinstance(node, cst.If) and not _guard(node) and not _optional_copy(node) and id(node) not in chained
+                isinstance(node, cst.If) and not _optional_copy(node) and id(node) not in chained
             ):
                 branches += 1
         elif isinstance(node, cst.ExceptHandler):
