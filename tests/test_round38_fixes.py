@@ -100,3 +100,56 @@ app = Flask(__name__)
     long = '\n@app.post("/long")\ndef long():\n    data = request.form' + steps + "\n    return service.submit(data)\n"
     code = head + checked + long
     assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def long():") + 1]
+
+
+def test_writes_under_ifs_on_different_http_methods_never_share_a_path() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.http import HttpResponse
+    from app.models import Account, Entry, Member
+
+    def delete_members(request, pk=None):
+        if request.method == "POST":
+            Member.objects.get(id=pk).delete()
+        if request.method == "DELETE":
+            Member.objects.filter(id__in=request.GET.getlist("ids")).delete()
+        return HttpResponse("")
+
+    def transfer(request, pk, kind):
+        account = Account.objects.get(id=pk)
+        if kind == "debit":
+            account.balance -= 10
+            account.save()
+            kind = "credit"
+        if kind == "credit":
+            Entry.objects.create(account=account, amount=10)
+        return HttpResponse("")
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="app/views.py") == [19]
+
+
+def test_handler_operations_under_ifs_on_different_http_methods_are_alternatives() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from django.http import HttpResponse
+    from app.models import Member
+
+    def members(request, pk=None):
+        if request.method == "POST":
+            member = Member.objects.get(id=pk)
+            member.active = False
+            member.save()
+            Member.objects.filter(team=member.team).update(size=1)
+        if request.method == "DELETE":
+            Member.objects.filter(id__in=request.GET.getlist("ids")).delete()
+            Member.objects.filter(team=None).delete()
+        return HttpResponse("")
+    """
+    urls = 'from django.urls import path\\nfrom app import views\\nurlpatterns = [path("m/", views.members)]\\n'
+    from backlint.frameworks.project import ProjectFacts, facts_from_text
+    facts = ProjectFacts.combined([facts_from_text(urls, "app/urls.py")])
+    assert finding_lines(LogicInRouteHandler, code, path="app/views.py", facts=facts) == []
+    sequential = code.replace('if request.method == "DELETE":', 'if request.GET.get("purge"):')
+    assert finding_lines(LogicInRouteHandler, sequential, path="app/views.py", facts=facts) == [5]

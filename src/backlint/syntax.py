@@ -242,6 +242,33 @@ def compared_to_literal(test: cst.BaseExpression) -> cst.BaseExpression | None:
     return left if string_value(right) is not None else None
 
 
+def value_choice(test: cst.BaseExpression, fn: cst.CSTNode) -> tuple[int, int] | None:
+    """A pseudo-branch for the body of `if request.method == "POST":`: (a key for the subject, one
+    for the value). Two `if`s in a row that compare the same subject with different literals
+    (`if request.method == "POST": ...` then `if request.method == "DELETE": ...`) never both
+    run, as arms of one `if` would not: their keys match and their values differ. None unless the
+    subject is a name or attribute chain whose root `fn` never assigns."""
+    subject = compared_to_literal(test)
+    chain: list[str] = []
+    node = subject
+    while isinstance(node, cst.Attribute):
+        chain.append(node.attr.value)
+        node = node.value
+    if subject is None or not isinstance(node, cst.Name):
+        return None
+    root = node.value
+    for n in iter_descendants(fn):
+        targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else \
+            [n.target] if isinstance(n, (cst.AugAssign, cst.AnnAssign)) else []
+        for t in targets:
+            while isinstance(t, (cst.Attribute, cst.Subscript)):
+                t = t.value
+            if isinstance(t, cst.Name) and t.value == root:
+                return None
+    literal = test.comparisons[0].comparator if string_value(test.comparisons[0].comparator) is not None else test.left  # type: ignore[attr-defined]
+    return hash(("value choice", root, *reversed(chain))), hash(string_value(literal))
+
+
 def tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
     """True for `not name` / `name is None` / `name == None`, False for `name` / `name is not
     None` (a `not` in front turns one into the other), None when the test is not about `name`

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, string_value
+from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, string_value, value_choice
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -521,6 +521,9 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                         arms.append((id(sibling), 1))
             if isinstance(anc, cst.If):
                 arms.append((id(anc), 0 if child is anc.body else 1))
+                choice = value_choice(anc.test, self._handlers[-1].node) if child is anc.body and self._handlers[-1] else None
+                if choice is not None:
+                    arms.append(choice)  # (`if request.method == "POST":` then `if request.method == "DELETE":`)
             elif isinstance(anc, (cst.Try, cst.TryStar)):
                 index = 0 if child is anc.body else next((k + 1 for k, h in enumerate(anc.handlers) if h is child), -1)
                 if index >= 0:

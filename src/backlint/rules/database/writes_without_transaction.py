@@ -11,7 +11,7 @@ from backlint.frameworks import database, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
 from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value,
-                             tests_absence)
+                             tests_absence, value_choice)
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -88,7 +88,8 @@ class WritesWithoutTransaction(Rule):
     `with` or as a decorator) and its decorators that run the function they wrap inside one
     (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`),
     functions decorated with `@transaction.atomic`,
-    writes in exclusive branches (`if`/`else`, an early `return` after a commit), a delete in an
+    writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
+    "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
     the next attempt repairs), `get_or_create()`/`update_or_create()` calls only (keyed by what
@@ -688,6 +689,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, cst.If):
                 arm = anc.body if child is anc.body else child
                 branches.append((id(anc), 0 if child is anc.body else 1))
+                choice = value_choice(anc.test, fn.node) if child is anc.body else None
+                if choice is not None:
+                    branches.append(choice)  # (`if request.method == "POST":` then `if request.method == "DELETE":`)
                 if_missing = if_missing or (child is anc.body and anc.orelse is None and self._tests_missing(anc.test, fn.node))
                 if ends_with(arm, (*LEAVING, cst.Continue, cst.Break)):
                     exits.add(id(anc))
