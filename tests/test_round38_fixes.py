@@ -153,3 +153,30 @@ def test_handler_operations_under_ifs_on_different_http_methods_are_alternatives
     assert finding_lines(LogicInRouteHandler, code, path="app/views.py", facts=facts) == []
     sequential = code.replace('if request.method == "DELETE":', 'if request.GET.get("purge"):')
     assert finding_lines(LogicInRouteHandler, sequential, path="app/views.py", facts=facts) == [5]
+
+
+def test_basic_auth_against_one_configured_password_is_a_single_operator_login() -> None:
+    route = """
+    import aiohttp
+
+    def check_auth(request, server_config):
+        if not server_config.getboolean("auth", False):
+            return None
+        user = server_config.get("user", "").strip()
+        password = server_config.get("password", "").strip()
+        if request.headers["AUTHORIZATION"] == aiohttp.helpers.BasicAuth(user, password, "utf-8").encode():
+            return None
+        return unauthorized()
+    """
+    client = """
+    import aiohttp
+
+    def session(user, password):
+        return aiohttp.ClientSession(auth=aiohttp.BasicAuth(user, password))
+    """
+    facts = facts_from_text(textwrap.dedent(route), "server/web/route.py")
+    assert facts.single_password_login and facts.single_operator()
+    assert not facts_from_text(textwrap.dedent(client), "server/client.py").single_password_login
+    accounts = facts.merged(facts_from_text("from django.contrib.auth.models import AbstractUser\n\nclass User(AbstractUser):\n    pass\n",
+                                            "server/models.py"))
+    assert not accounts.single_operator()

@@ -637,7 +637,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "service_callers": service_callers,
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
-        "single_password_login": "PASSWORD" in text and not tests and _SINGLE_PASSWORD.search(text) is not None,
+        "single_password_login": not tests and _single_password_login(text),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
         and _TIMEOUT_FILLED.search(text) is not None,
@@ -946,6 +946,25 @@ _SINGLE_PASSWORD = re.compile(
     rf"\b\w*(?:password|passwd)\w*\s*[!=]=\s*{_CONFIGURED_PASSWORD}|{_CONFIGURED_PASSWORD}\s*[!=]=\s*\w*(?:password|passwd)\w*\b"
 )
 """A login compared with one configured password: `password != ENV_VALUES["PASSWORD"]`."""
+_BASIC_AUTH_COMPARED = re.compile(r"[!=]=\s*[\w.]*BasicAuth\(\s*\w+\s*,\s*(\w*pass\w*)|\bBasicAuth\(\s*\w+\s*,\s*(\w*pass\w*)[^()\n]*\)(?:\.encode\(\))?\s*[!=]=")
+"""The request's Authorization header compared with HTTP basic credentials built from a user and a
+password: `headers["AUTHORIZATION"] == BasicAuth(user, password).encode()`."""
+
+
+def _single_password_login(text: str) -> bool:
+    """A login checked against one configured password: compared with it (`password !=
+    ENV_VALUES["PASSWORD"]`), or the Authorization header compared with basic credentials whose
+    password the module reads from its configuration (`password = server_config.get("password")`)."""
+    if "PASSWORD" in text and _SINGLE_PASSWORD.search(text) is not None:
+        return True
+    found = _BASIC_AUTH_COMPARED.search(text) if "BasicAuth(" in text else None
+    if found is None:
+        return False
+    name = found.group(1) or found.group(2)
+    return re.search(rf"^[ \t]*{name}[ \t]*=[ \t]*[\w.]*(?:config|conf|settings)\w*(?:\.get\w*)?\(\s*['\"]\w*pass\w*['\"]",
+                     text, re.M | re.I) is not None
+
+
 def _keeps_accounts(text: str) -> bool:
     """A user, account or member model (`class User(Base)`, `class UserLimitsModel(Base)`,
     `AbstractUser`), Django's auth app or user model, Flask-Login, FastAPI Users."""

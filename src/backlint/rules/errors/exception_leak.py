@@ -97,7 +97,8 @@ class ExceptionLeak(Rule):
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area),
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
-    ENV_VALUES["PASSWORD"]`, no user model): whoever reads the error runs the server; and
+    ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
+    read from its configuration; no user model): whoever reads the error runs the server; and
     responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
