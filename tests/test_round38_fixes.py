@@ -180,3 +180,36 @@ def test_basic_auth_against_one_configured_password_is_a_single_operator_login()
     accounts = facts.merged(facts_from_text("from django.contrib.auth.models import AbstractUser\n\nclass User(AbstractUser):\n    pass\n",
                                             "server/models.py"))
     assert not accounts.single_operator()
+
+
+def test_a_function_replaced_by_a_later_one_of_the_same_name_never_runs() -> None:
+    code = """
+    import requests
+
+    def download(url):
+        return requests.get(url).content
+
+    def download(url):
+        return requests.get(url, timeout=30).content
+
+    def fetch(url):
+        return requests.get(url).content
+
+    HANDLERS = {"fetch": fetch}
+
+    def fetch(url):
+        return requests.get(url, timeout=30).content
+
+    class Client:
+        def get(self, url):
+            return requests.get(url).content
+
+        @property
+        def name(self):
+            return requests.get(self.url).text
+
+        @name.setter
+        def name(self, value):
+            self.value = value
+    """
+    assert finding_lines(RequestWithoutTimeout, code, path="app/client.py") == [11, 20, 24]

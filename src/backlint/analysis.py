@@ -23,7 +23,7 @@ from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
 from backlint.frameworks.project import ProjectFacts, facts_from_text, is_rule_test_text
 from backlint.rule import FixSpec, Handler, Rule
-from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf
+from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf, iter_descendants
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
@@ -482,6 +482,30 @@ def analyze_bytes(path: str, data: bytes, specs: Sequence[RuleSpec], facts: Proj
 # From reported nodes to findings
 
 
+def _replaced_functions(module: cst.Module) -> list[cst.FunctionDef]:
+    """Functions of a module or class body that a later `def` of the same name replaces before
+    anything names them (a first draft left above its rewrite): dead code, which ruff reports as
+    F811. Decorated definitions are left out: `@x.setter`, `@overload` and registries define the
+    same name on purpose."""
+    found: list[cst.FunctionDef] = []
+    bodies: list[Sequence[cst.CSTNode]] = [module.body]
+    bodies.extend(s.body.body for s in module.body if isinstance(s, cst.ClassDef) and isinstance(s.body, cst.IndentedBlock))
+    for body in bodies:
+        seen: dict[str, int] = {}
+        for i, stmt in enumerate(body):
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            name = stmt.name.value
+            earlier = seen.get(name)
+            seen[name] = i
+            if earlier is None or stmt.decorators or body[earlier].decorators:  # type: ignore[attr-defined]
+                continue
+            between = body[earlier + 1:i]
+            if not any(isinstance(n, cst.Name) and n.value == name for b in between for n in iter_descendants(b)):
+                found.append(body[earlier])  # type: ignore[arg-type]
+    return found
+
+
 def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
     if not pending:
         return []
@@ -495,6 +519,8 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         wanted.extend(p.redact)
         if p.fix is not None:
             wanted.extend(e.node for e in p.fix.edits)
+    replaced = _replaced_functions(ctx.module)
+    wanted.extend(replaced)
     text = ctx.text
     raw_spans = positions.spans(ctx.module, wanted)
     index = positions.LineIndex(text)
@@ -517,10 +543,13 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
     ordinals: dict[tuple[str, str, str], int] = {}
     findings: list[Finding] = []
     block_disables = suppressions.own_line_disables(lines) if "pylint" in text else []
+    dead = [raw_spans[id(fn)] for fn in replaced if id(fn) in raw_spans]
     for p in pending:
         region = region_of(p.node)
         if region is None:
             continue
+        if dead and id(p.node) in raw_spans and any(start <= raw_spans[id(p.node)][0] < end for start, end in dead):
+            continue  # in a function a later one of the same name replaces before anything uses it: it never runs
         line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
         for secret in secrets:
             line_text = _mask(line_text, region.start_line, secret)
