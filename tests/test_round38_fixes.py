@@ -213,3 +213,63 @@ def test_a_function_replaced_by_a_later_one_of_the_same_name_never_runs() -> Non
             self.value = value
     """
     assert finding_lines(RequestWithoutTimeout, code, path="app/client.py") == [11, 20, 24]
+
+
+def test_writes_under_different_submit_buttons_or_values_of_one_posted_field_are_alternatives() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.shortcuts import redirect
+    from app.models import Account, Entry, Pin
+
+    def pinned(request):
+        if "pin" in request.POST:
+            Pin.objects.create(article_id=request.POST["pin"])
+        if request.POST.get("unpin"):
+            Pin.objects.get(pk=request.POST["unpin"]).delete()
+        return redirect("pinned")
+
+    def transfer(request, pk):
+        account = Account.objects.get(id=pk)
+        kind = request.POST.get("kind")
+        if kind == "debit":
+            account.balance -= 10
+            account.save()
+        if kind == "credit":
+            Entry.objects.create(account=account, amount=10)
+        return redirect("account")
+
+    def transfer_both(request, pk):
+        account = Account.objects.get(id=pk)
+        kind = request.POST.get("kind")
+        if kind == "debit":
+            account.balance -= 10
+            account.save()
+            kind = "credit"
+        if kind == "credit":
+            Entry.objects.create(account=account, amount=10)
+        return redirect("account")
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="app/views.py") == [30]
+
+
+def test_the_arms_of_a_form_button_dispatch_count_separately() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    def arm(button: str, n: int) -> str:
+        steps = "".join(f"\n        value{i} = helpers.step{i}(request.POST['{button}'])" for i in range(n))
+        return f'\n    if "{button}" in request.POST:{steps}\n        messages.info(request, "{button} done")'
+
+    head = "from django.contrib import messages\nfrom django.shortcuts import redirect\nfrom app import helpers\n\n"
+    dispatch = "def manage(request):" + "".join(arm(b, 12) for b in ("pin", "unpin", "order")) + '\n    return redirect("manage")\n'
+    together = dispatch.replace("def manage(", "def manage_all(").replace('"unpin" in request.POST', 'request.user.is_staff') \
+        .replace('"order" in request.POST', 'request.GET.get("order")')
+    code = head + dispatch + "\n\n" + together
+    lines = code.splitlines()
+    assert finding_lines(LogicInRouteHandler, code, path="app/views.py", facts=_urls("manage", "manage_all")) \
+        == [lines.index("def manage_all(request):") + 1]
+
+
+def _urls(*views: str) -> ProjectFacts:
+    entries = ", ".join(f'path("{v}/", views.{v})' for v in views)
+    return _facts(("app/urls.py", f"from django.urls import path\nfrom app import views\nurlpatterns = [{entries}]\n"))

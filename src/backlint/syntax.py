@@ -242,13 +242,16 @@ def compared_to_literal(test: cst.BaseExpression) -> cst.BaseExpression | None:
     return left if string_value(right) is not None else None
 
 
-def value_choice(test: cst.BaseExpression, fn: cst.CSTNode) -> tuple[int, int] | None:
+def value_choice(branch: cst.If, fn: cst.CSTNode) -> tuple[int, int] | None:
     """A pseudo-branch for the body of `if request.method == "POST":`: (a key for the subject, one
     for the value). Two `if`s in a row that compare the same subject with different literals
-    (`if request.method == "POST": ...` then `if request.method == "DELETE": ...`) never both
-    run, as arms of one `if` would not: their keys match and their values differ. None unless the
-    subject is a name or attribute chain whose root `fn` never assigns."""
-    subject = compared_to_literal(test)
+    (`if request.method == "POST": ...` then `if file_type == "data": ...`) never both run, as arms
+    of one `if` would not: their keys match and their values differ. So for the submit button a
+    Django form posted (`if "pin" in request.POST:` then `if "unpin" in request.POST:`): a form
+    is submitted by one button. None unless the subject is a name or attribute chain whose root
+    `fn` assigns only before the `if` and outside loops (the key tells its assignments apart)."""
+    test = branch.test
+    subject, literal = _choice_subject(test)
     chain: list[str] = []
     node = subject
     while isinstance(node, cst.Attribute):
@@ -257,16 +260,59 @@ def value_choice(test: cst.BaseExpression, fn: cst.CSTNode) -> tuple[int, int] |
     if subject is None or not isinstance(node, cst.Name):
         return None
     root = node.value
+    in_loops = {id(n) for loop in iter_descendants(fn) if isinstance(loop, (cst.For, cst.While)) for n in iter_descendants(loop)}
+    last: int | None = None
+    reached = False
     for n in iter_descendants(fn):
-        targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else \
-            [n.target] if isinstance(n, (cst.AugAssign, cst.AnnAssign)) else []
-        for t in targets:
+        if n is branch:
+            reached = True
+        for t in _bound(n):
             while isinstance(t, (cst.Attribute, cst.Subscript)):
                 t = t.value
             if isinstance(t, cst.Name) and t.value == root:
-                return None
-    literal = test.comparisons[0].comparator if string_value(test.comparisons[0].comparator) is not None else test.left  # type: ignore[attr-defined]
-    return hash(("value choice", root, *reversed(chain))), hash(string_value(literal))
+                if reached or id(n) in in_loops:
+                    return None  # (`if state == "a": ...; state = "b"` then `if state == "b":` runs both)
+                last = id(n)
+    kind = "submit button" if isinstance(test, cst.Comparison) and isinstance(test.comparisons[0].operator, cst.In) \
+        or isinstance(test, cst.Call) else "value choice"
+    return hash((kind, root, *reversed(chain), last)), hash(literal)
+
+
+def _choice_subject(test: cst.BaseExpression) -> tuple[cst.BaseExpression | None, str | None]:
+    """(subject, literal) of `subject == "literal"`, and of a posted form's button: `"literal" in
+    request.POST`, `request.POST.get("literal")`."""
+    subject = compared_to_literal(test)
+    if subject is not None:
+        comparison = test.comparisons[0]  # type: ignore[attr-defined]
+        return subject, string_value(comparison.comparator if string_value(comparison.comparator) is not None else test.left)  # type: ignore[attr-defined]
+    return posted_button(test)
+
+
+def posted_button(test: cst.BaseExpression) -> tuple[cst.BaseExpression | None, str | None]:
+    """(`request.POST`, "pin") for the test of which button submitted a Django form: `"pin" in
+    request.POST`, `request.POST.get("pin")` (a form posts every field, and only the button
+    pressed)."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.In):
+        posted = test.comparisons[0].comparator
+        if isinstance(posted, cst.Attribute) and posted.attr.value == "POST" and string_value(test.left) is not None:
+            return posted, string_value(test.left)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and len(test.args) == 1 \
+            and isinstance(test.func.value, cst.Attribute) and test.func.value.attr.value == "POST" and string_value(test.args[0].value) is not None:
+        return test.func.value, string_value(test.args[0].value)
+    return None, None
+
+
+def _bound(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The targets a statement or expression binds (assignment, loop variable, walrus, `as`)."""
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+        return [node.target]
+    if isinstance(node, cst.NamedExpr):
+        return [node.target]
+    if isinstance(node, cst.AsName):
+        return [node.name]  # type: ignore[list-item]
+    return []
 
 
 def tests_absence(test: cst.BaseExpression, name: str) -> bool | None:

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, string_value, value_choice
+from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, posted_button, string_value, value_choice
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -56,7 +56,8 @@ class LogicInRouteHandler(Rule):
     reports each handler once, at its `def`, with the reasons: raw SQL or cursor use, three or
     more writes on one path (a write in a loop counts twice), more database calls on one path than `max-data-operations`, a
     computation over domain data (arithmetic on fields in a loop), or more statements or
-    branches than configured (arms of an `if request.method == ...` dispatch count separately;
+    branches than configured (arms of an `if request.method == ...` dispatch count separately, and
+    so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer, are request checking, not branches, and a guard clause is one statement;
     an `if`/`elif` chain choosing among one
@@ -521,7 +522,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                         arms.append((id(sibling), 1))
             if isinstance(anc, cst.If):
                 arms.append((id(anc), 0 if child is anc.body else 1))
-                choice = value_choice(anc.test, self._handlers[-1].node) if child is anc.body and self._handlers[-1] else None
+                choice = value_choice(anc, self._handlers[-1].node) if child is anc.body and self._handlers[-1] else None
                 if choice is not None:
                     arms.append(choice)  # (`if request.method == "POST":` then `if request.method == "DELETE":`)
             elif isinstance(anc, (cst.Try, cst.TryStar)):
@@ -651,9 +652,18 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     statements = 0
     branches = 0
     chained: set[int] = set()
-    todo = list(iter_children(body))
+    todo = [body] if isinstance(body, cst.IndentedBlock) else list(iter_children(body))
     while todo:
         node = todo.pop()
+        if isinstance(node, cst.IndentedBlock):
+            runs = _button_runs(node)
+            for run in runs:
+                sizes = [_size(arm.body) for arm in run]
+                statements += 1 + max(st for st, _ in sizes)
+                branches += max(br for _, br in sizes)
+            dispatched = {id(arm) for run in runs for arm in run}
+            todo.extend(n for n in iter_children(node) if id(n) not in dispatched)
+            continue
         if isinstance(node, cst.If) and id(node) not in chained:
             # `if sort == "name": ... elif sort == "date": ...`: one choice among values, one branch.
             chained.update(id(arm) for arm in _value_chain(node)[1:])
@@ -726,8 +736,26 @@ def _compared(test: cst.BaseExpression) -> str | None:
 
 
 def _method_dispatch(test: cst.BaseExpression) -> bool:
-    """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`."""
-    return isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")
+    """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`, and the button that
+    submitted a form (`"publish" in request.POST`): one action per request."""
+    return (isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")) or posted_button(test)[0] is not None
+
+
+def _button_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
+    """Runs of two or more `if`s in a row (no `else`) that each test a different button of a
+    posted form (`if "pin" in request.POST: ...` then `if "unpin" in request.POST: ...`): a form
+    is submitted by one button, so they dispatch like an `if`/`elif` chain."""
+    runs: list[list[cst.If]] = []
+    run: list[cst.If] = []
+    for stmt in (*block.body, None):
+        if isinstance(stmt, cst.If) and stmt.orelse is None and posted_button(stmt.test)[0] is not None \
+                and all(posted_button(stmt.test)[1] != posted_button(other.test)[1] for other in run):
+            run.append(stmt)
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+        run = [stmt] if isinstance(stmt, cst.If) and stmt.orelse is None and posted_button(stmt.test)[0] is not None else []
+    return runs
 
 
 def _markup(node: cst.CSTNode, roots: frozenset[str] = frozenset()) -> bool:

@@ -689,7 +689,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, cst.If):
                 arm = anc.body if child is anc.body else child
                 branches.append((id(anc), 0 if child is anc.body else 1))
-                choice = value_choice(anc.test, fn.node) if child is anc.body else None
+                choice = value_choice(anc, fn.node) if child is anc.body else None
                 if choice is not None:
                     branches.append(choice)  # (`if request.method == "POST":` then `if request.method == "DELETE":`)
                 if_missing = if_missing or (child is anc.body and anc.orelse is None and self._tests_missing(anc.test, fn.node))
