@@ -273,3 +273,63 @@ def test_the_arms_of_a_form_button_dispatch_count_separately() -> None:
 def _urls(*views: str) -> ProjectFacts:
     entries = ", ".join(f'path("{v}/", views.{v})' for v in views)
     return _facts(("app/urls.py", f"from django.urls import path\nfrom app import views\nurlpatterns = [{entries}]\n"))
+
+
+def test_a_module_reading_its_command_line_at_import_is_a_script() -> None:
+    script = """
+    import sys
+    import requests
+
+    entry = sys.argv[1] if len(sys.argv) > 1 else "https://api.travis-ci.org"
+    state = requests.get(entry + "/builds").json()
+    if state["failed"]:
+        exit(1)
+    """
+    library = """
+    import sys
+    import requests
+
+    def fetch(args=None):
+        args = args or sys.argv[1:]
+        return requests.get(args[0]).json()
+    """
+    assert finding_lines(RequestWithoutTimeout, script, path="deploy/travis_after_all.py") == []
+    assert finding_lines(RequestWithoutTimeout, library, path="app/fetch.py") == [7]
+
+
+def test_a_module_importing_a_test_runners_hooks_is_test_code() -> None:
+    hooks = """
+    import dredd_hooks as hooks
+    import requests
+
+    @hooks.before_all
+    def seed(transactions):
+        requests.post("https://api.example.org/api/v2/reset/")
+    """
+    assert finding_lines(RequestWithoutTimeout, hooks, path="api_contracts/hooks/hooks.py") == []
+    assert finding_lines(RequestWithoutTimeout, hooks.replace("dredd_hooks", "app.hooks"), path="api_contracts/hooks/hooks.py") == [7]
+
+
+def test_a_project_field_derived_from_a_rich_text_field_is_unbounded_text() -> None:
+    utils = """
+    from django_bleach.models import BleachField
+
+    class JanewayBleachField(BleachField):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    class SafeNoteField(JanewayBleachField):
+        pass
+    """
+    models = """
+    from django.db import models
+    from core.model_utils import JanewayBleachField, SafeNoteField
+
+    class Issue(models.Model):
+        description = JanewayBleachField(blank=True)
+        summary = SafeNoteField()
+        code = CodeField()
+    """
+    facts = _facts(("core/model_utils.py", utils), ("journal/models.py", models))
+    assert facts.unbounded_text("description") and facts.unbounded_text("summary")
+    assert not facts.unbounded_text("code")

@@ -21,7 +21,7 @@ from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
-from backlint.frameworks.project import ProjectFacts, facts_from_text, is_rule_test_text
+from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text
 from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf, iter_descendants
 
@@ -209,7 +209,8 @@ class FileContext:
 
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
-        or with a `__main__` block or a click/typer command or group of its own, and no web
+        or with a `__main__` block, a click/typer command or group of its own, or top-level code
+        reading its command line (`sys.argv`), and no web
         framework or task queue import (a framework imported by a module that never serves, a
         Flask application built only for its context or aiohttp used as a client, does not count)."""
         return self.memo("standalone-script", self._standalone_script)
@@ -225,6 +226,9 @@ class FileContext:
         for stmt in self.module.body:
             if isinstance(stmt, cst.If) and "__main__" in self.module.code_for_node(stmt.test):
                 has_main = main_block = True
+                break
+            if "argv" in self.text and isinstance(stmt, (cst.SimpleStatementLine, cst.If)) and "sys.argv" in self.module.code_for_node(stmt):
+                has_main = main_block = True  # (`url = sys.argv[1]` at import: a program run with arguments, not a module)
                 break
             if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
                 has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
@@ -432,7 +436,7 @@ def analyze_text(path: str, text: str, specs: Sequence[RuleSpec], facts: Project
     """Analyse decoded source `text` of the file at project-relative `path`."""
     result = FileResult(path, lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     specs = [(cls, opts) for cls, opts in rules_for_path(path, specs) if cls.wants_text(text)]
-    if specs and is_rule_test_text(text):  # a semgrep rule's test case is test code, wherever it lives
+    if specs and (is_rule_test_text(text) or imports_test_framework(text)):  # test code, wherever it lives
         specs = [(cls, opts) for cls, opts in specs if cls.TESTS or opts.get("include-tests")]
     if not specs:
         return result

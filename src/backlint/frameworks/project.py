@@ -42,6 +42,16 @@ def is_rule_test_text(text: str) -> bool:
         not re.fullmatch(r"BL\d{3}", rule.strip()) for m in _RULE_TEST.finditer(text) for rule in m.group(1).split(","))
 
 
+_TEST_FRAMEWORK_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:pytest|dredd_hooks|behave|locust)\b", re.M)
+
+
+def imports_test_framework(text: str) -> bool:
+    """A module importing a test framework or a test runner's hook API (pytest, dredd's hooks,
+    behave's steps, locust's load tests): test code, wherever it lives
+    (`api_contracts/hooks/hooks.py`)."""
+    return any(w in text for w in ("pytest", "dredd_hooks", "behave", "locust")) and _TEST_FRAMEWORK_IMPORT.search(text) is not None
+
+
 def is_settings_path(path: str) -> bool:
     """A settings or configuration module by its name: settings.py, settings/prod.py, config.py..."""
     return bool(_SETTINGS_PATH.search(path))
@@ -165,7 +175,8 @@ _SESSION_HINT_LITERALS = ("Session",)
 _WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
                         ".update(", "_one(", "_many(", "execute(")
 """Text without any of these has no function that writes (see `_writing_functions`)."""
-_FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(")
+_FIELD_HINT_LITERALS = ("TextField(", "Text)", "Text,", "UnicodeText", "CharField(", "String(", "Field):", "BleachField(", "RichTextField(",
+                        "HTMLField(")
 """Model fields of text: which are unbounded (`TextField`, `Text`) and which have a length."""
 _COLUMN_TYPE = r"(?:Column|mapped_column)\(\s*(?:['\"][^'\"\n]*['\"]\s*,\s*)?(?:[\w.]+\.)?"  # (`Column("BkTitle", db.String(200))`)
 _TEXT_FIELD = re.compile(
@@ -275,6 +286,12 @@ class ProjectFacts:
     sized_fields: frozenset[str] = frozenset()
     """Names of model fields declared with a length (`CharField`, `String(100)`): a name in both
     sets is not known to be unbounded."""
+    field_classes: frozenset[tuple[str, str]] = frozenset()
+    """(class, base) for field classes a project derives from another (`class
+    JanewayBleachField(BleachField)`): which of them store unbounded text."""
+    custom_fields: frozenset[tuple[str, str]] = frozenset()
+    """(field name, class) of model fields declared with a field class that is not one of Django's
+    own (`description = JanewayBleachField(blank=True)`)."""
     restful_aborts: frozenset[str] = frozenset()
     """Modules (dotted, from their paths) that import Flask-RESTful's or Flask-RESTX's `abort`, so
     that `from endpoints.api import abort` is known to be theirs: its 5xx answers are logged by
@@ -421,7 +438,18 @@ class ProjectFacts:
 
     def unbounded_text(self, name: str) -> bool:
         """Whether every model field of this name the scan saw is unbounded text."""
-        return name in self.text_fields and name not in self.sized_fields
+        return (name in self.text_fields or any(n == name and c in self._text_classes for n, c in self.custom_fields)) \
+            and name not in self.sized_fields
+
+    @cached_property
+    def _text_classes(self) -> frozenset[str]:
+        """Field classes of unbounded text: Django's `TextField`, the rich-text fields of common
+        packages built on it (django-bleach, CKEditor, TinyMCE, Markdownx), and the project's
+        classes derived from one of them, however many steps away."""
+        found = set(_TEXT_FIELD_CLASSES)
+        while grown := {c for c, base in self.field_classes if base in found and c not in found}:
+            found |= grown
+        return frozenset(found)
 
     def merged(self, other: ProjectFacts) -> ProjectFacts:
         """Both sets of facts: sets united, flags either's, the first non-empty `packages`."""
@@ -1116,9 +1144,23 @@ def restful_abort(facts: ProjectFacts, qualified: str) -> bool:
     return any(m == module or m.endswith("." + module) for m in facts.restful_aborts)
 
 
-def _text_fields(text: str) -> dict[str, frozenset[str]]:
-    """The model fields of text a file declares: unbounded ones, and ones with a length."""
-    return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text))}
+def _text_fields(text: str) -> dict[str, frozenset[str] | frozenset[tuple[str, str]]]:
+    """The model fields of text a file declares: unbounded ones, ones with a length, and ones of a
+    field class that is not Django's own; and the field classes it derives."""
+    return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text)),
+            "field_classes": frozenset(_FIELD_CLASS.findall(text)) if "Field)" in text or "Field," in text else frozenset(),
+            "custom_fields": frozenset((n, c) for n, c in _ANY_FIELD.findall(text) if c not in _DJANGO_FIELDS)}
+
+
+_TEXT_FIELD_CLASSES = frozenset({"TextField", "BleachField", "RichTextField", "RichTextUploadingField", "HTMLField", "MarkdownxField",
+                                 "MarkdownField", "MartorField", "CKEditor5Field", "SanitizedTextField"})
+_FIELD_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+Field)\([ \t]*(?:[\w.]+\.)?(\w+Field)\b", re.M)
+_ANY_FIELD = re.compile(r"^[ \t]+(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(\w+Field)\(", re.M)
+_DJANGO_FIELDS = frozenset(f"{kind}Field" for kind in (
+    "Char", "Text", "Integer", "BigInteger", "SmallInteger", "PositiveInteger", "PositiveSmallInteger", "PositiveBigInteger",
+    "Boolean", "NullBoolean", "Date", "DateTime", "Time", "Decimal", "Float", "Email", "URL", "Slug", "UUID", "File", "Image",
+    "JSON", "Duration", "GenericIPAddress", "IPAddress", "Binary", "Auto", "BigAuto", "SmallAuto", "FilePath", "Array",
+    "OneToOne", "ManyToMany", "Generated"))
 
 
 _RAISE = re.compile(r"^([ \t]*)raise\s+([\w.]+\.)?([A-Z]\w*)(\(\s*\)|\()?", re.M)

@@ -52,7 +52,8 @@ class UnvalidatedRequestInput(Rule):
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
     BadRequest(...)`), request values stored in a field that every
-    model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`: any
+    model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`, the rich-text
+    fields built on `TextField` such as django-bleach's `BleachField`, and the project's subclasses of them: any
     string is valid there, and a JSON list or number fails the save or is stored as its text,
     with nothing else to check; a `CharField` has a length to check), the client's own view state (fields named for filters, display properties,
     ordering, layout, columns, preferences, bookmarks; also a key-value store's key spelled in the code:
