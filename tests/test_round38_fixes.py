@@ -333,3 +333,23 @@ def test_a_project_field_derived_from_a_rich_text_field_is_unbounded_text() -> N
     facts = _facts(("core/model_utils.py", utils), ("journal/models.py", models))
     assert facts.unbounded_text("description") and facts.unbounded_text("summary")
     assert not facts.unbounded_text("code")
+
+
+def test_mongodb_filters_only_select_the_documents_written() -> None:
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    code = """
+    import flask
+    from app.db import db
+
+    app = flask.Flask(__name__)
+
+    @app.route("/sso/callback", methods=["POST"])
+    def callback():
+        state = flask.request.json["state"]
+        db.states.find_one_and_delete({"_id": state})
+        db.states.update_one({"_id": state}, {"$set": {"used": True}})
+        db.states.update_one({"_id": 1}, {"$set": {"name": flask.request.json["name"]}})
+        return flask.jsonify({})
+    """
+    assert finding_lines(UnvalidatedRequestInput, code, path="app/views.py") == [12]

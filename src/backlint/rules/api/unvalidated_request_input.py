@@ -612,7 +612,10 @@ def update_user(user_id):
         if call_name(call) in _REMOVALS:
             return  # `user.aliases.remove(request.POST["alias"])`, `redis.delete(key)`: the value only selects
         key = _stored_key(call)
+        filter_first = call_name(call) in _FILTER_FIRST
         for i, arg in enumerate(call.args):
+            if filter_first and (i == 0 and arg.keyword is None or arg.keyword is not None and arg.keyword.value == "filter"):
+                continue  # `users.update_one({"_id": request.json["id"]}, {"$set": ...})`: the id only selects
             if arg.keyword is not None and arg.keyword.value in ("defaults", "create_defaults") and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:  # `get_or_create(..., defaults={"fullname": name})`: each to its field
                     if isinstance(element, cst.DictElement):
@@ -703,8 +706,11 @@ def update_user(user_id):
         return self._classes
 
 
-_REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink"})
-"""Writes whose arguments name what to remove: nothing from them is stored."""
+_REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink", "delete_one", "delete_many", "find_one_and_delete"})
+"""Writes whose arguments name what to remove: nothing from them is stored (also MongoDB's,
+whose argument is the filter)."""
+_FILTER_FIRST = frozenset({"update_one", "update_many", "replace_one", "find_one_and_update", "find_one_and_replace"})
+"""MongoDB writes whose first argument is the filter that selects the document, not what is stored."""
 
 _PARSE_CHECKS = frozenset({"int", "float", "Decimal", "UUID", "date", "datetime", "fromisoformat", "strptime", "ip_address",
                            "ip_network", "validate_email"})
