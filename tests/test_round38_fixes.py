@@ -353,3 +353,29 @@ def test_mongodb_filters_only_select_the_documents_written() -> None:
         return flask.jsonify({})
     """
     assert finding_lines(UnvalidatedRequestInput, code, path="app/views.py") == [12]
+
+
+def test_a_header_added_to_a_request_being_built_is_no_change() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    import urllib.request
+
+    def public_ip6():
+        try:
+            request = urllib.request.Request("https://ip6.example.org/json")
+            request.add_header("User-Agent", "vpn")
+            return urllib.request.urlopen(request, timeout=5).read()
+        except Exception:
+            pass
+
+    def push(payload):
+        try:
+            request = urllib.request.Request("https://hooks.example.org/", data=payload)
+            request.add_header("User-Agent", "vpn")
+            urllib.request.urlopen(request, timeout=5).read()
+            save_delivery(payload)
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, path="app/utils.py") == [18]

@@ -79,7 +79,8 @@ class SwallowedException(Rule):
     submit, publish, execute...; not a signal sent to a process, nor one dispatched to in-process
     receivers, `notify.send(user, verb=...)`, nor SQL that reads or tunes the session:
     `execute("SELECT ...")`, `execute_async(select(Pipeline.name))`, `execute("SET statement_timeout ...")`,
-    `DEALLOCATE`, nor a tracing span annotated: `span.set_attribute(...)`), where a failure nobody
+    `DEALLOCATE`, nor a tracing span annotated: `span.set_attribute(...)`, nor a header added to a
+    request being built: `req.add_header(...)`), where a failure nobody
     sees loses a write; around reads, lookups,
     parsing and probes a broad handler's fallback was judged acceptable five times in six on
     held-out code (the `everywhere` option reports those too).
@@ -1389,6 +1390,8 @@ def _named_for_change(name: str) -> bool:
         return False  # `proc.send_signal(SIGTERM)`: a process told to stop, which may be gone already
     if "response" in words:
         return False  # `send_response(data)`, `self.send_response(200)`: the answer to the request being served
+    if "header" in words or "headers" in words:
+        return False  # `req.add_header("Accept", ...)`, `set_header(...)`: a message being built, not yet sent
     return any((w in _STATE_VERBS and (i == 0 or w not in _ALSO_NOUNS)) or w.startswith(_LEADING_VERBS)
                for i, w in enumerate(words))
 
