@@ -379,3 +379,19 @@ def test_a_header_added_to_a_request_being_built_is_no_change() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code, path="app/utils.py") == [18]
+
+
+def test_the_local_configuration_class_holds_a_developers_defaults() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    from app.config.default import DefaultConfig
+
+    class LocalConfig(DefaultConfig):
+        DB_USER = "usaspending"
+        DB_PASSWORD = "usaspender-7Qx"
+
+    class LocalStorage:
+        ADMIN_PASSWORD = "usaspender-7Qx"
+    """
+    assert finding_lines(HardcodedSecret, code, path="app/config/envs/local_config.py") == [9]

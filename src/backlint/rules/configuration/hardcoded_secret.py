@@ -148,7 +148,8 @@ class HardcodedSecret(Rule):
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`,
-    in classes so named or deriving from one (`class Base(Fixture)`: a fixture loader's sample rows), and in
+    in classes so named or deriving from one (`class Base(Fixture)`: a fixture loader's sample rows; also
+    `class LocalConfig`), and in
     constants named for tests or examples such as `URL_TESTS`; token shapes are still
     reported there), and test code
     (tests/, test_*.py, *_test.py, conftest.py) unless `include-tests` is set. No output ever
@@ -663,6 +664,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
                     set(name_parts(name)) & _DEMO_FUNCTION_WORDS
                     for name in (node.name.value, *((dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases))):
                 return True  # `class Test(Fixture)`: the sample rows a fixture loader inserts
+            if isinstance(node, cst.ClassDef) and name_parts(node.name.value) in _LOCAL_CONFIGURATION:
+                return True  # `class LocalConfig(DefaultConfig)`: a developer's machine's settings, beside the deployed ones
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if any(isinstance(t, cst.Name) and set(name_parts(t.value)) & _DEMO_CONSTANT_WORDS for t in targets):
@@ -939,6 +942,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
 _DEMO_FUNCTION_WORDS = frozenset({"dev", "development", "demo", "test", "tests", "testing", "sample", "example", "seed", "fixture",
                                   "fixtures", "fake", "dummy"})
 _DEMO_CONSTANT_WORDS = frozenset({"test", "tests", "example", "examples", "sample", "samples", "demo", "dev", "development"})
+_LOCAL_CONFIGURATION = [["local", word] for word in ("config", "settings", "configuration", "conf")]
+"""`LocalConfig`, `LocalSettings`: the configuration class of a developer's machine (not `LocalStorage`)."""
 
 
 _ENTRY_POINT = re.compile(r"(^|/)(main|app|application|bot|run|server|serve|start|wsgi|asgi|manage|cli|__main__|worker|daemon)\.py$")
