@@ -395,3 +395,24 @@ def test_the_local_configuration_class_holds_a_developers_defaults() -> None:
         ADMIN_PASSWORD = "usaspender-7Qx"
     """
     assert finding_lines(HardcodedSecret, code, path="app/config/envs/local_config.py") == [9]
+
+
+def test_a_password_in_a_block_whose_host_is_this_machine_is_a_local_services() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    DEFAULT_CONFIG = {
+        "ari": {
+            "host": "localhost",
+            "port": 5039,
+            "username": "xivo",
+            "password": "Nasheow8Eag",
+        },
+        "remote": {
+            "host": "pbx.example.net",
+            "username": "xivo",
+            "password": "Nasheow8Eag",
+        },
+    }
+    """
+    assert finding_lines(HardcodedSecret, code, path="app/config.py") == [12]

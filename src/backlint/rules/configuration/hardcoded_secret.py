@@ -82,12 +82,14 @@ _CAMEL_WORDS = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
 
 
 def _loopback_only(entries: list[tuple[str | None, cst.BaseExpression]]) -> bool:
-    """A configuration whose every address is this machine's (`http://localhost:7002/...`): a
-    credential there is for a local development service."""
+    """A configuration whose every address is this machine's (`http://localhost:7002/...`,
+    `"host": "localhost"`): a credential there is for a service on the same machine."""
     hosts = []
-    for _, value in entries:
+    for key, value in entries:
         text = string_value(value)
-        if text is not None and "://" in text:
+        if text is not None and key is not None and key.lower() in ("host", "hostname", "server", "address") and "://" not in text:
+            hosts.append(text.lower())  # `{"host": "localhost", "port": 5039, "password": ...}`
+        elif text is not None and "://" in text:
             try:
                 hosts.append((urlsplit(text).hostname or "").lower())
             except ValueError:  # `http://[not-an-address]`
