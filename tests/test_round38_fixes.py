@@ -416,3 +416,24 @@ def test_a_password_in_a_block_whose_host_is_this_machine_is_a_local_services() 
     }
     """
     assert finding_lines(HardcodedSecret, code, path="app/config.py") == [12]
+
+
+def test_a_row_loaded_to_call_its_own_write_method_is_a_write_per_item() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from app import models
+
+    def refresh(identifiers):
+        for identifier in identifiers:
+            status = models.CrossrefStatus.objects.get(identifier=identifier)
+            status.update()
+
+    def describe(identifiers):
+        out = []
+        for identifier in identifiers:
+            status = models.CrossrefStatus.objects.get(identifier=identifier)
+            out.append(status.describe())
+        return out
+    """
+    assert finding_lines(QueryInLoop, code, path="app/logic.py") == [12]

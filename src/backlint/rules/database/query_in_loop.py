@@ -126,10 +126,19 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
 
 
 def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
-    """`row.seq = idx`: an assignment to a column of the loaded row, which the ORM writes back."""
+    """`row.seq = idx`: an assignment to a column of the loaded row, which the ORM writes back;
+    or a method of the row named for a write (`status.update()`, `row.save()`, `task.mark_done()`),
+    the model's own way of changing itself."""
+    if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute) \
+            and isinstance(node.value.func.value, cst.Name) and node.value.func.value.value == name:
+        return name_parts(node.value.func.attr.value)[:1] in _ROW_WRITES
     return isinstance(node, (cst.Assign, cst.AugAssign)) and any(
         isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == name
         for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
+
+
+_ROW_WRITES = [[w] for w in ("update", "save", "delete", "mark", "set", "apply", "publish", "archive", "complete", "close", "approve",
+                             "reject", "assign")]
 
 
 def _back_reference(iterable: cst.BaseExpression, rel: str) -> bool:
@@ -289,8 +298,8 @@ class QueryInLoop(Rule):
     `assign_perm(...)`, outside every branch the read is not in, or in both arms of an `if`/`else`
     the read decides: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
     msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
-    deletes it) or whose columns the next statements set
-    (`row = ....one()` then `row.title = title`), loops over the parts of one string
+    deletes it) or whose columns the next statements set or whose own write method they call
+    (`row = ....one()` then `row.title = title`, `status.update()`), loops over the parts of one string
     (`groups.split(",")`), columns read on rows of a relation whose name leads to several models,
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
