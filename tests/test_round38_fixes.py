@@ -437,3 +437,34 @@ def test_a_row_loaded_to_call_its_own_write_method_is_a_write_per_item() -> None
         return out
     """
     assert finding_lines(QueryInLoop, code, path="app/logic.py") == [12]
+
+
+def test_a_column_of_a_model_without_relations_is_no_relation_read() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    references = """
+    from django.db import models
+
+    class ObjectClass(models.Model):
+        object_class = models.TextField(db_index=True)
+        direct_reimbursable = models.TextField(null=True)
+    """
+    activities = """
+    from django.db import models
+
+    class FinancialAccount(models.Model):
+        object_class = models.ForeignKey("references.ObjectClass", models.DO_NOTHING, null=True)
+        program = models.ForeignKey("references.Program", models.DO_NOTHING, null=True)
+    """
+    code = """
+    from references.models import ObjectClass
+    from activities.models import FinancialAccount
+
+    def classes():
+        return {(oc.object_class, oc.direct_reimbursable): oc for oc in ObjectClass.objects.all()}
+
+    def programs():
+        return [fa.program for fa in FinancialAccount.objects.all()]
+    """
+    facts = _facts(("references/models.py", references), ("activities/models.py", activities))
+    assert finding_lines(QueryInLoop, code, path="etl/helpers.py", facts=facts) == [9]

@@ -575,9 +575,10 @@ class ProjectFacts:
         return frozenset(target for rel, target in self.relation_targets if rel == relation)
 
     def knows_model(self, model: str | None) -> bool:
-        """Whether the scan saw the definition of `model` (its relationships or its bases)."""
+        """Whether the scan saw the definition of `model` (its relationships, its bases or its columns)."""
         return model is not None and (
             any(cls == model for cls, _ in self.model_bases) or any(owner == model for owner, _ in self.model_relations)
+            or any(owner == model for owner, _ in self.model_columns)
         )
 
     def atomic_view(self, bases: Iterable[str]) -> bool:
@@ -694,7 +695,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     if not _HINTS.search(text):
         if servers or wrappers or aborts or sockets or writers or plain_sessions or session_factories or self_logging \
                 or databases or constants or any(light.values()) or any(w in text for w in _FIELD_HINT_LITERALS):
-            return ProjectFacts(**_text_fields(text), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
+            return ProjectFacts(**_text_fields(text, path), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories,
                                 self_logging_functions=self_logging, logging_reraisers=reraisers, databases=databases,
@@ -774,7 +775,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             (m.group(1), name) for m in _CLASS_BASES.finditer(text)
             for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
         ) if "View" in text else frozenset(),
-        **_text_fields(text),
+        **_text_fields(text, path),
         restful_aborts=aborts,
         atomic_wrappers=wrappers,
         loop_servers=servers,
@@ -789,7 +790,6 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         relation_targets=frozenset(targets) if not is_migration_path(path) else frozenset(),  # (a migration's class is no model)
         dependency_aliases=_dependency_aliases(text) if "Annotated[" in text else frozenset(),
         default_socket_timeout=sockets,
-        model_columns=frozenset((owner_at(m.start()), m.group(1)) for m in _PLAIN_FIELD.finditer(text)) if pairs else frozenset(),
         writing_functions=writers,
         plain_session_classes=plain_sessions,
         session_factories=session_factories,
@@ -1144,10 +1144,19 @@ def restful_abort(facts: ProjectFacts, qualified: str) -> bool:
     return any(m == module or m.endswith("." + module) for m in facts.restful_aborts)
 
 
-def _text_fields(text: str) -> dict[str, frozenset[str] | frozenset[tuple[str, str]]]:
+def _text_fields(text: str, path: str) -> dict[str, frozenset[str] | frozenset[tuple[str, str]]]:
     """The model fields of text a file declares: unbounded ones, ones with a length, and ones of a
-    field class that is not Django's own; and the field classes it derives."""
+    field class that is not Django's own; the field classes it derives; and the columns (fields
+    that are not relations) of each class."""
+    columns: set[tuple[str, str]] = set()
+    if not is_migration_path(path):  # (a migration's class is no model)
+        classes = [(m.start(), m.group(1)) for m in _CLASS.finditer(text)]
+        starts = [start for start, _ in classes]
+        for m in _PLAIN_FIELD.finditer(text):
+            at = bisect.bisect_right(starts, m.start())
+            columns.add((classes[at - 1][1] if at else "", m.group(1)))
     return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text)),
+            "model_columns": frozenset(columns),
             "field_classes": frozenset(_FIELD_CLASS.findall(text)) if "Field)" in text or "Field," in text else frozenset(),
             "custom_fields": frozenset((n, c) for n, c in _ANY_FIELD.findall(text) if c not in _DJANGO_FIELDS)}
 
