@@ -468,3 +468,23 @@ def test_a_column_of_a_model_without_relations_is_no_relation_read() -> None:
     """
     facts = _facts(("references/models.py", references), ("activities/models.py", activities))
     assert finding_lines(QueryInLoop, code, path="etl/helpers.py", facts=facts) == [9]
+
+
+def test_a_loop_over_a_name_bound_to_a_setting_is_bounded() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from app import settings
+    from app.models import DhParam, Queue
+
+    def fill_pool():
+        pool = settings.app.dh_param_bits_pool
+        for bits in pool:
+            DhParam.objects.filter(bits=bits).count()
+
+    def fill_users(users):
+        pool = users.all()
+        for user in pool:
+            Queue.objects.filter(user=user).count()
+    """
+    assert finding_lines(QueryInLoop, code, path="app/poolers.py") == [13]

@@ -118,10 +118,8 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             return True
         if env is not None and isinstance(iterable, cst.Name):
             values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
-            return bool(values) and all(
-                isinstance(v, cst.BaseExpression) and (_literal_collection(v) or _split_string(v)
-                                                       or isinstance(v, cst.Call) and call_name(v) in constants)
-                for v in values)
+            # (`pool = settings.app.dh_param_bits_pool`, `codes = LANGUAGES`, `names = ["a", "b"]`)
+            return bool(values) and all(isinstance(v, cst.BaseExpression) and _bounded(v, None, cls, constants) for v in values)
     return False
 
 
