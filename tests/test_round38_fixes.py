@@ -488,3 +488,25 @@ def test_a_loop_over_a_name_bound_to_a_setting_is_bounded() -> None:
             Queue.objects.filter(user=user).count()
     """
     assert finding_lines(QueryInLoop, code, path="app/poolers.py") == [13]
+
+
+def test_a_relation_read_only_for_its_key_is_advised_the_key_column() -> None:
+    from backlint.analysis import analyze_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Pin(models.Model):
+        preprint = models.ForeignKey("Preprint", on_delete=models.CASCADE)
+    """
+    code = """
+    from app.models import Pin
+
+    def pinned_ids():
+        return [pin.preprint.pk for pin in Pin.objects.all()]
+    """
+    result = analyze_text("app/views.py", textwrap.dedent(code), [(QueryInLoop, {})], _facts(("app/models.py", models)))
+    assert [f.message for f in result.findings] == [
+        "`pin.preprint` loads related rows for every `pin` of `Pin.objects.all()` (N+1 queries); read the key the row holds, "
+        "`pin.preprint_id`, which needs no query"]

@@ -1432,6 +1432,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             django = django or (_relation_of(loop.iterable) or "").endswith("_set")  # (`user.allocationuser_set`: Django's)
             advice = (f'add `select_related("{rel}")` or `prefetch_related("{rel}")` to the query' if django
                       else "load it with `selectinload`/`joinedload` in the query's options")
+            parent = self.ctx.parent()
+            if django and isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in ("pk", "id"):
+                advice = f"read the key the row holds, `{var}.{rel}_id`, which needs no query"  # (`pa.preprint.pk`)
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
 
