@@ -510,3 +510,25 @@ def test_a_relation_read_only_for_its_key_is_advised_the_key_column() -> None:
     assert [f.message for f in result.findings] == [
         "`pin.preprint` loads related rows for every `pin` of `Pin.objects.all()` (N+1 queries); read the key the row holds, "
         "`pin.preprint_id`, which needs no query"]
+
+
+def test_a_django_write_paired_with_a_get_or_create_is_completed_by_the_next_run() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.shortcuts import redirect
+    from review.models import ReviewRound
+
+    def move_to_review(request, article):
+        article.stage = "review"
+        article.save()
+        ReviewRound.objects.get_or_create(article=article, round_number=1)
+        return redirect("review")
+
+    def new_round(request, article):
+        article.stage = "review"
+        article.save()
+        ReviewRound.objects.create(article=article, round_number=2)
+        return redirect("review")
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="review/views.py") == [14]

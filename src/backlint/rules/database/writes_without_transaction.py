@@ -92,8 +92,9 @@ class WritesWithoutTransaction(Rule):
     "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
-    the next attempt repairs), `get_or_create()`/`update_or_create()` calls only (keyed by what
-    they look up: running again completes them instead of repeating them), a find-or-create
+    the next attempt repairs), a Django write paired with a `get_or_create()`/`update_or_create()`
+    (keyed by what it looks up: running again completes it instead of repeating it, and the code
+    that gets or creates a row expects it may be missing), a find-or-create
     committed before the rest (`Meaning.find_or_create(...)`, or written out: `if not
     Teacher.exists(colleague): db.session.add(...)`, `if not user:` after `user = ....first()`;
     commit, then the row that refers to it: the shared row it leaves is valid, and the next
@@ -829,7 +830,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         and w.op.label != second.op.label
                         and not _same_object(w, second)
                         and not _undoes(w, second)
-                        and not (_idempotent(w) and _idempotent(second))
+                        and not (_idempotent(w) or _idempotent(second))
                         and not _leaves_a_valid_state(w, second)
                         and self._related(scope, w, second)
                     ),
@@ -876,7 +877,9 @@ def _idempotent(op: _Op) -> bool:
     """`get_or_create()`, `update_or_create()`, a project's `Meaning.find_or_create(...)` or one
     written out (`if not user: db.add(User(...))`): a write keyed by what it looks up, which running
     again completes instead of repeating. Two of them left half-done are repaired by the next run;
-    one committed before the rest leaves a valid shared row that the next attempt reuses."""
+    one committed before the rest leaves a valid shared row that the next attempt reuses; one
+    missing after the rest is a row the code expects may be missing (why it gets or creates it),
+    made by the next run that needs it."""
     return op.creates_if_missing or (call_name(op.op.call) or "").endswith(("get_or_create", "find_or_create", "update_or_create"))
 
 
