@@ -532,3 +532,30 @@ def test_a_django_write_paired_with_a_get_or_create_is_completed_by_the_next_run
         return redirect("review")
     """
     assert finding_lines(WritesWithoutTransaction, code, path="review/views.py") == [14]
+
+
+def test_a_write_in_a_loop_block_that_then_returns_runs_once() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from django.contrib.auth import login
+    from django.shortcuts import redirect
+    from core.models import Account, Token
+
+    def login_orcid(request):
+        for candidate in Account.objects.filter(orcid=request.GET["orcid"]):
+            candidate.orcid_verified = True
+            candidate.save()
+            login(request, candidate)
+            return redirect("home")
+        Token.objects.filter(owner=request.user).delete()
+        return redirect("home")
+
+    def verify_all(request):
+        for candidate in Account.objects.filter(orcid=request.GET["orcid"]):
+            candidate.orcid_verified = True
+            candidate.save()
+        Token.objects.filter(owner=request.user).delete()
+        return redirect("home")
+    """
+    assert finding_lines(LogicInRouteHandler, code, path="core/views.py", facts=_urls("login_orcid", "verify_all")) == [15]

@@ -11,7 +11,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import argument, call_name, ends_with, iter_children, iter_descendants, posted_button, string_value, value_choice
+from backlint.syntax import LEAVING, argument, call_name, ends_with, iter_children, iter_descendants, posted_button, string_value, value_choice
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -499,7 +499,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             handler.raw.append(op)
         if op.kind is OpKind.WRITE and not database.only_flushes(op):
             handler.writes.append((op, self._arms(), self._target(node)))
-            if any(isinstance(a, (cst.For, cst.While)) for a in self.ctx.ancestors()):
+            if self._repeated():
                 handler.repeated.add(id(op))
         elif op.kind is OpKind.QUERY and not database.refines_queryset(self.ctx, node, lambda: Env.here(self.ctx)):
             handler.queries.append((op, self._arms(), f"#{id(node)}"))
@@ -507,6 +507,20 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                 parent = self.ctx.parent()
                 bound = isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
                 handler.lazy.append((op, parent.targets[0].target.value if bound else None))  # type: ignore[union-attr]
+
+    def _repeated(self) -> bool:
+        """Inside a loop, and not in a block of it that ends by leaving the loop (`candidates.update(...)`
+        then `login(request); return redirect(...)`: it runs once at most)."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, -1, -1):
+            node = stack[i]
+            if isinstance(node, (cst.For, cst.While)):
+                return True
+            if isinstance(node, cst.IndentedBlock) and ends_with(node, (*LEAVING, cst.Break)):
+                return False
+            if isinstance(node, cst.FunctionDef):
+                return False
+        return False
 
     def _arms(self) -> tuple[tuple[int, int], ...]:
         """The branches the current node is in. Code after `if found: ...; return found` runs only
