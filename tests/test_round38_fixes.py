@@ -559,3 +559,33 @@ def test_a_write_in_a_loop_block_that_then_returns_runs_once() -> None:
         return redirect("home")
     """
     assert finding_lines(LogicInRouteHandler, code, path="core/views.py", facts=_urls("login_orcid", "verify_all")) == [15]
+
+
+def test_a_constructor_an_operators_code_also_chains_to_stays_the_services() -> None:
+    routers = """
+    import requests
+
+    class BaseRouter:
+        def __init__(self, app):
+            self.app = app
+            self._setup_routes()
+
+    class UsersRouter(BaseRouter):
+        def __init__(self, app):
+            super().__init__(app)
+
+        def _setup_routes(self):
+            @self.app.get("/oauth/callback")
+            def callback(code: str):
+                return requests.post("https://oauth2.example.org/token", data={"code": code}).json()
+    """
+    command = """
+    from app.routers import BaseRouter
+
+    class ExportRouter(BaseRouter):
+        def __init__(self, app):
+            super().__init__(app)
+    """
+    facts = _facts(("app/routers.py", routers), ("app/cli/export.py", command))
+    assert not facts.operator_only("__init__") and not facts.operator_only("_setup_routes")
+    assert finding_lines(RequestWithoutTimeout, routers, path="app/routers.py", facts=facts) == [16]

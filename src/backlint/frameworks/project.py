@@ -397,10 +397,12 @@ class ProjectFacts:
 
     @cached_property
     def _operator_reach(self) -> frozenset[str]:
-        """The greatest fixed point: of the names the operator's code reaches (its calls, their
-        calls...), those every caller of which is in the set, and none called by the service at
-        module level. Greatest, so that recursion (`download_instances` paging by calling itself)
-        and mutual recursion reached from a command stay the operator's."""
+        """The least fixed point: the names called by the operator's code or by names already in
+        it, and by nothing else (module level of the service, a function not in it). A function's
+        calls of itself (`download_instances` paging by calling itself) do not count; a cycle of
+        two keeps both on the service's side (by name, `post` the HTTP handler and `requests.post`
+        are one name: the framework's calls are not seen). Dunders run by construction or an
+        operator (`Router(...)` runs `__init__`), never by their names: never the operator's."""
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
         for callee, caller in self.service_callers:
@@ -411,11 +413,11 @@ class ProjectFacts:
         pending = [n for n in self.operator_calls if n not in self.service_calls]
         while pending:
             name = pending.pop()
-            if name not in reach and name not in self.service_calls:
-                reach.add(name)
-                pending.extend(callees.get(name, ()))
-        while outside := {n for n in reach if not callers.get(n, set()) <= reach}:
-            reach -= outside
+            if name in reach or name in self.service_calls or (name.startswith("__") and name.endswith("__")) \
+                    or not callers.get(name, set()) <= reach:
+                continue
+            reach.add(name)
+            pending.extend(callees.get(name, ()))
         return frozenset(reach)
 
     single_password_login: bool = False
