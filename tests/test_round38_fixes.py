@@ -589,3 +589,19 @@ def test_a_constructor_an_operators_code_also_chains_to_stays_the_services() -> 
     facts = _facts(("app/routers.py", routers), ("app/cli/export.py", command))
     assert not facts.operator_only("__init__") and not facts.operator_only("_setup_routes")
     assert finding_lines(RequestWithoutTimeout, routers, path="app/routers.py", facts=facts) == [16]
+
+
+def test_text_cast_to_regclass_names_a_table() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    def is_partitioned(table, cursor):
+        schema, table = table.split(".")
+        cursor.execute(f"SELECT 1 FROM pg_inherits WHERE inhrelid = '{schema}.{table}'::regclass")
+        return cursor.fetchone() is not None
+
+    def by_name(name, cursor):
+        cursor.execute(f"SELECT 1 FROM pg_inherits WHERE comment = '{name}'")
+        return cursor.fetchone()
+    """
+    assert finding_lines(SqlStringBuilding, code, path="app/sql_helpers.py") == [8]

@@ -155,6 +155,8 @@ _REGCLASS_ARGUMENT = re.compile(
 )
 """A quoted argument that names a table or sequence (`setval('{seq}', ...)`,
 `to_regclass('{schema}.t')`): an identifier written as text."""
+_REG_CAST = re.compile(r"[^']*'\s*::\s*reg(?:class|namespace|proc|procedure|type|role|oper|operator|config|dictionary)\b")
+"""Text cast to an object identifier type (`'{schema}.{table}'::regclass`): the name of a table."""
 
 
 _CATALOG = re.compile(
@@ -178,7 +180,7 @@ def position(before: str, after: str = "") -> Position:
     if _in_quotes(raw):
         # Quoted: a string value, unless it is a quoted identifier ("col", `col`).
         last_quote = max(raw.rfind("'"), raw.rfind('"'), raw.rfind("`"))
-        if raw[last_quote] in ('"', "`") or _REGCLASS_ARGUMENT.search(raw[: last_quote + 1]) \
+        if raw[last_quote] in ('"', "`") or _REGCLASS_ARGUMENT.search(raw[: last_quote + 1]) or _REG_CAST.match(after.lower()) \
                 or (_CATALOG_NAME.search(raw[: last_quote + 1]) and _CATALOG.search(raw)):
             return Position.IDENTIFIER
         return Position.LITERAL

@@ -40,7 +40,7 @@ class SqlStringBuilding(Rule):
     `SET x = ...`) or inside a dollar-quoted body (`$$ ... $$`: an Apache AGE Cypher query, a
     function body), where no bind parameter reaches; the same identifier, fragment or value taken
     from the request is. A quoted argument that names a table or sequence (`setval('{seq}')`,
-    `to_regclass('{schema}.t')`) is an identifier, and so is an object's name looked up in the
+    `to_regclass('{schema}.t')`, `'{schema}.{table}'::regclass`) is an identifier, and so is an object's name looked up in the
     system catalog (`FROM information_schema.columns WHERE table_name = '{table}'`, `pg_indexes`,
     `sqlite_master`, Oracle's `all_col_comments`). Test code is not looked at unless
     `include-tests` is set, nor an operator's tools (scripts, command-line packages, management
@@ -537,7 +537,7 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
             if isinstance(part, str):
                 before += part
                 continue
-            after = "".join(p if isinstance(p, str) else sql_text.MARK for p in parts[i + 1 : i + 3])
+            after = "".join(p if isinstance(p, str) else sql_text.MARK for p in parts[i + 1 : i + 5])
             position = sql_text.Position.CLAUSE if utility else sql_text.position(before, after)
             before += sql_text.MARK
             found = origins.of(part.expr, part.env)
