@@ -605,3 +605,23 @@ def test_text_cast_to_regclass_names_a_table() -> None:
         return cursor.fetchone()
     """
     assert finding_lines(SqlStringBuilding, code, path="app/sql_helpers.py") == [8]
+
+
+def test_dropping_an_index_that_may_be_gone_already_is_left_alone() -> None:
+    from backlint.rules.errors.swallowed_exception import SwallowedException
+
+    code = """
+    def upgrade(db):
+        try:
+            db.users.drop_index("email_1")
+        except Exception:
+            pass
+        db.users.create_index("email", unique=True)
+
+    def purge(db):
+        try:
+            db.users.delete_many({"stale": True})
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, path="app/setup/mongo.py") == [12]

@@ -67,7 +67,7 @@ class SwallowedException(Rule):
     only removes files the program made for itself (named for temporary, cache, log, backup or
     rendered files, or in a function named for cleaning up), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
-    it does not), handlers
+    it does not), or only drops an index, collection or table (it may be gone already), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
@@ -1802,7 +1802,10 @@ def _sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStateme
     return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
 
 
-_MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir"})
+_MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir",
+                             "drop_index", "drop_indexes", "drop_collection", "drop_table"})
+"""A directory made, or an index, collection or table dropped, in a `try` of its own: the
+directory may exist already and the index may be gone already, the expected failures."""
 
 
 _FILE_REMOVALS = frozenset({"remove", "unlink", "remove_file", "rmtree", "rmdir", "removedirs", "delete_file"})
@@ -1824,8 +1827,9 @@ def _ignores_errors(call: cst.Call) -> bool:
 
 
 def _only_makes_a_directory(body: cst.BaseSuite, handler: cst.ExceptHandler) -> bool:
-    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`) and the
-    handler only passes on to what needs it (not `return`: that ends the step silently)."""
+    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`) or
+    drops an index or a collection (`collection.drop_index("name_1")`: it may be gone already) and
+    the handler only passes on to what needs it (not `return`: that ends the step silently)."""
     stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
         return False
