@@ -625,3 +625,40 @@ def test_dropping_an_index_that_may_be_gone_already_is_left_alone() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code, path="app/setup/mongo.py") == [12]
+
+
+def test_a_coroutine_only_a_command_runs_has_its_own_loop() -> None:
+    from backlint.rules.reliability.blocking_call_in_async import BlockingCallInAsync
+
+    service = """
+    import time
+    import requests
+
+    async def import_zones(url):
+        for zone in requests.get(url, timeout=10).json():
+            time.sleep(0.1)
+
+    async def refresh(url):
+        return requests.get(url, timeout=10).json()
+    """
+    command = """
+    import asyncio
+    from django.core.management.base import BaseCommand
+    from app.zones import import_zones
+
+    class Command(BaseCommand):
+        def handle(self, *args, **options):
+            asyncio.run(import_zones(options["url"]))
+    """
+    view = """
+    from fastapi import FastAPI
+    from app.zones import refresh
+
+    app = FastAPI()
+
+    @app.post("/refresh")
+    async def refresh_view(url: str):
+        return await refresh(url)
+    """
+    facts = _facts(("app/zones.py", service), ("app/management/commands/zones.py", command), ("app/api.py", view))
+    assert finding_lines(BlockingCallInAsync, service, path="app/zones.py", facts=facts) == [10]

@@ -146,7 +146,8 @@ class BlockingCallInAsync(Rule):
     framework outside its development groups (aiohttp counts where the package's code serves with
     `aiohttp.web`: elsewhere it is an HTTP client): their coroutines run in private loops
     (`asyncio.run` in a Celery task or a command), where a blocking call stalls nothing else; so do command-line clients (`cli/`,
-    `cli.py`, `__main__.py`) and scripts."""
+    `cli.py`, `__main__.py`), scripts, and coroutines only an operator's code calls (a management
+    command's `asyncio.run(sync_all())`, and what only they call)."""
 
     ID = "BL501"
     PEER_CODES = ("ASYNC210", "ASYNC211", "ASYNC220", "ASYNC221", "ASYNC222", "ASYNC230", "ASYNC251")
@@ -384,6 +385,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
         fn = self._async_function()
         if fn is None or fn.name.value.lstrip("_") in _STARTUP_NAMES:
             return  # `async def initialize(self)`: run once while the service starts, before it takes requests
+        if routes.called_only_by_operators(self.ctx, fn):
+            return  # only a command's `asyncio.run(...)` reaches it: its own loop, which nothing else shares
         label = self._blocking(node)
         if label is not None:
             call, advice = label
