@@ -662,3 +662,42 @@ def test_a_coroutine_only_a_command_runs_has_its_own_loop() -> None:
     """
     facts = _facts(("app/zones.py", service), ("app/management/commands/zones.py", command), ("app/api.py", view))
     assert finding_lines(BlockingCallInAsync, service, path="app/zones.py", facts=facts) == [10]
+
+
+def test_a_method_call_on_an_object_does_not_reach_a_module_function_of_that_name() -> None:
+    logic = """
+    import requests
+
+    def get_page(url):
+        return requests.get(url).text
+
+    def add_searchable_page(url):
+        return get_page(url)
+    """
+    command = """
+    from django.core.management.base import BaseCommand
+    from cms.logic import add_searchable_page
+
+    class Command(BaseCommand):
+        def handle(self, *args, **options):
+            add_searchable_page(options["url"])
+    """
+    view = """
+    from django.core.paginator import Paginator
+
+    def archive(request):
+        paginator = Paginator(items(), 25)
+        return render(request, "archive.html", {"page": paginator.get_page(request.GET.get("page"))})
+    """
+    through_module = """
+    from cms import logic
+
+    def preview(request):
+        return HttpResponse(logic.get_page(request.GET["url"]))
+    """
+    facts = _facts(("cms/logic.py", logic), ("cms/management/commands/index.py", command), ("journal/views.py", view))
+    assert facts.operator_only("get_page")
+    assert finding_lines(RequestWithoutTimeout, logic, path="cms/logic.py", facts=facts) == []
+    facts = facts.merged(_facts(("press/views.py", through_module)))
+    assert not facts.operator_only("get_page")
+    assert finding_lines(RequestWithoutTimeout, logic, path="cms/logic.py", facts=facts) == [5]

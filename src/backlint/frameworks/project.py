@@ -378,13 +378,19 @@ class ProjectFacts:
     HTTPAdapter)` whose body sets or passes one): a session they are mounted on has a default."""
     operator_calls: frozenset[str] = frozenset()
     """Names called (`install(...)`, `standard.write_cache()`) in an operator's code: management
-    commands, command-line modules, scripts, seeds."""
+    commands, command-line modules, scripts, seeds. A name called on an object (`self.sync()`,
+    `paginator.get_page(1)`: a receiver the module did not import) is kept as `.name`: only a
+    method of that name can answer it."""
     service_calls: frozenset[str] = frozenset()
     """Names called anywhere else (tests aside) outside any function: at import of the service's
     own code."""
     service_callers: frozenset[tuple[str, str]] = frozenset()
     """(callee, caller) for calls inside a function of the service's own code: `fetch()` in
     `def sync():` is ("fetch", "sync")."""
+    methods: frozenset[str] = frozenset()
+    """Names of functions defined inside a class or another function (indented `def` lines):
+    what a call on an object may reach. A name defined only at module level is reached by its
+    bare name or through a module (`logic.get_page(url)`), not by `paginator.get_page(1)`."""
 
     def operator_only(self, name: str) -> bool:
         """Whether the function or method `name` runs only in a process its operator started and
@@ -402,18 +408,28 @@ class ProjectFacts:
         calls of itself (`download_instances` paging by calling itself) do not count; a cycle of
         two keeps both on the service's side (by name, `post` the HTTP handler and `requests.post`
         are one name: the framework's calls are not seen). Dunders run by construction or an
-        operator (`Router(...)` runs `__init__`), never by their names: never the operator's."""
+        operator (`Router(...)` runs `__init__`), never by their names: never the operator's.
+        A call on an object (`.name`) reaches only methods (see `methods`)."""
+        methods = self.methods
+
+        def named(key: str) -> str | None:
+            """The function a call key may reach: `.get_page` only a method of that name."""
+            name = key[1:] if key.startswith(".") else key
+            return name if name == key or name in methods else None
+
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
-        for callee, caller in self.service_callers:
-            if callee != caller:
+        for key, caller in self.service_callers:
+            callee = named(key)
+            if callee is not None and callee != caller:
                 callers.setdefault(callee, set()).add(caller)
                 callees.setdefault(caller, set()).add(callee)
+        called_at_import = {n for n in map(named, self.service_calls) if n is not None}
         reach: set[str] = set()
-        pending = [n for n in self.operator_calls if n not in self.service_calls]
+        pending = [n for n in map(named, self.operator_calls) if n is not None and n not in called_at_import]
         while pending:
             name = pending.pop()
-            if name in reach or name in self.service_calls or (name.startswith("__") and name.endswith("__")) \
+            if name in reach or name in called_at_import or (name.startswith("__") and name.endswith("__")) \
                     or not callers.get(name, set()) <= reach:
                 continue
             reach.add(name)
@@ -666,6 +682,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "operator_calls": operator_calls,
         "service_calls": service_calls,
         "service_callers": service_callers,
+        "methods": frozenset(_METHOD_DEF.findall(text)) if not tests else frozenset(),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
@@ -1053,11 +1070,12 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
         return frozenset(), frozenset(), frozenset()
     if "#" in text:
         text = _COMMENT_LINE.sub("", text)  # (`# delete_old_data()`: a call commented out calls nothing)
+    imported = _imported_names(text)
     if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
         # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
-        return frozenset(_CALLED.findall(text)), frozenset(), frozenset()
+        return frozenset(_call_keys(text, imported, references=False)), frozenset(), frozenset()
     if "command" not in text and "group" not in text:
-        return (frozenset(), *_calls_by_function(text))
+        return (frozenset(), *_calls_by_function(text, imported))
     # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
     # operator's; the rest of the module is the service's.
     commands: list[tuple[int, int]] = []
@@ -1066,17 +1084,17 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
         if definition is not None and (not commands or m.start() >= commands[-1][1]):
             commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
     if not commands:
-        return (frozenset(), *_calls_by_function(text))
-    operator = frozenset(name for start, end in commands for name in _CALLED.findall(text, start, end))
+        return (frozenset(), *_calls_by_function(text, imported))
+    operator = frozenset(key for start, end in commands for key in _call_keys(text[start:end], imported, references=False))
     rest, at = [], 0
     for start, end in commands:
         rest.append(text[at:start])
         at = end
     rest.append(text[at:])
-    return (operator, *_calls_by_function("\n".join(rest)))
+    return (operator, *_calls_by_function("\n".join(rest), imported))
 
 
-def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+def _calls_by_function(text: str, imported: frozenset[str] = frozenset()) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """(names called or passed on outside any function, (callee, caller) of the calls and
     references inside one), by the indentation of `def` lines: a call belongs to the innermost
     function it is indented under (a
@@ -1094,7 +1112,7 @@ def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, 
         while blocks and blocks[-1][0] >= indent:
             blocks.pop()
         owner = next((name for _, name in reversed(blocks) if name is not None), None)
-        called = _CALLED.findall(line) + _REFERENCED.findall(line) if "(" in line or "=" in line else ()
+        called = _call_keys(line, imported) if "(" in line or "=" in line else ()
         if owner is None:
             top.update(called)
         else:
@@ -1105,14 +1123,61 @@ def _calls_by_function(text: str) -> tuple[frozenset[str], frozenset[tuple[str, 
     return frozenset(top), frozenset(pairs)
 
 
-_REFERENCED = re.compile(r"(?:[=(,\[]|\breturn\b)[ \t]*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)[ \t]*(?=[,)\]]|$)")
+_REFERENCED = re.compile(r"(?:[=(,\[]|\breturn\b)[ \t]*(?P<chain>(?:[A-Za-z_]\w*\.)*)(?P<name>[A-Za-z_]\w*)[ \t]*(?=[,)\]]|$)")
 """A name passed or kept without being called (`sorted(rows, key=distance)`, `Thread(target=self.sync)`,
 `handler = on_message`): whoever holds it may call it."""
+_CALL = re.compile(r"(?<!def )(?<!class )(?<![\w])(?P<dot>(?<=\.))?(?P<chain>(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*)(?P<name>[A-Za-z_]\w*)[ \t]*\(")
+"""A call, with the names before it (`logic.get_page(`), and whether it follows an expression's dot (`x().save(`)."""
+_METHOD_DEF = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+_IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^\n#]+)", re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\(([^)]*)\)|([^\n#]*))", re.M)
+
+
+def _imported_names(text: str) -> frozenset[str]:
+    """The names a module's imports bind (`import a.b` binds `a`, `import a.b as c` binds `c`,
+    `from a import b as c` binds `c`), at any indentation."""
+    names: set[str] = set()
+    if "import" not in text:
+        return frozenset()
+    for m in _IMPORT_LINE.finditer(text):
+        for part in m.group(1).split(","):
+            words = part.split()
+            if words:
+                names.add(words[-1] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0])
+    for m in _FROM_IMPORT.finditer(text):
+        for part in (m.group(1) or m.group(2) or "").replace("\\", " ").split(","):
+            words = part.split()
+            if words:
+                names.add(words[-1] if len(words) == 3 and words[1] == "as" else words[0])
+    return frozenset(names)
+
+
+def _call_keys(text: str, imported: frozenset[str], references: bool = True) -> list[str]:
+    """The call keys of the calls and references in `text`: the name, for a bare call or one
+    through an imported name (`fetch(u)`, `logic.get_page(u)`); `.name` for one on an object the
+    module did not import (`self.sync()`, `paginator.get_page(1)`, `x().save()`), which only a
+    method can answer."""
+    keys = []
+    for m in _CALL.finditer(text):
+        keys.append(_key(m, imported))
+    if references and ("=" in text or "(" in text):
+        keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
+    return keys
+
+
+def _key(m: re.Match[str], imported: frozenset[str]) -> str:
+    name = m.group("name")
+    chain = m.group("chain")
+    if m.groupdict().get("dot") is not None:
+        return "." + name
+    if not chain:
+        return name
+    root = chain.split(".", 1)[0].strip()
+    return name if root in imported else "." + name
 _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
-_CALLED = re.compile(r"(?<!def )(?<!class )(?<![\w])([A-Za-z_]\w*)[ \t]*\(")
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
 """What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
 project's `@notify_command(name="purge")`)."""
