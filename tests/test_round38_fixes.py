@@ -701,3 +701,66 @@ def test_a_method_call_on_an_object_does_not_reach_a_module_function_of_that_nam
     facts = facts.merged(_facts(("press/views.py", through_module)))
     assert not facts.operator_only("get_page")
     assert finding_lines(RequestWithoutTimeout, logic, path="cms/logic.py", facts=facts) == [5]
+
+
+def test_a_5xx_raised_in_a_resource_of_the_projects_restful_base_is_logged_by_the_api() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    base = """
+    from flask_restx import Resource
+
+    class API(Resource):
+        pass
+    """
+    code = """
+    import flask
+    from udata.api import API, api
+
+    class TopicAPI(API):
+        def delete(self, topic):
+            try:
+                topic.delete()
+            except Exception:
+                flask.abort(500)
+
+    class Plain:
+        def delete(self, topic):
+            try:
+                topic.delete()
+            except Exception:
+                flask.abort(500)
+    """
+    facts = _facts(("udata/api/__init__.py", base))
+    assert finding_lines(UnloggedErrorResponse, code, path="udata/core/topic/apiv2.py", facts=facts) == [17]
+
+
+def test_a_tornado_write_error_that_records_the_traceback_logs_raised_http_errors() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    base = """
+    from traceback import format_exception
+    from tornado.web import RequestHandler
+
+    class OauthBaseHandler(RequestHandler):
+        def write_error(self, status_code, **kwargs):
+            exc_info = kwargs["exc_info"]
+            if status_code not in {403, 404, 405}:
+                trace = "".join(format_exception(*exc_info))
+                LogEntry.create("Runtime", "ERROR:\\n%s" % trace)
+            self.finish({"message": str(exc_info[1])})
+    """
+    code = """
+    from tornado.web import HTTPError
+    from qiita_db.handlers.oauth2 import OauthBaseHandler
+
+    class ArtifactHandler(OauthBaseHandler):
+        def get(self, artifact_id):
+            try:
+                artifact = Artifact(artifact_id)
+            except Exception as e:
+                raise HTTPError(500, reason=str(e))
+            self.write(artifact.to_dict())
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py") == [10]
+    facts = _facts(("qiita_db/handlers/oauth2.py", base))
+    assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py", facts=facts) == []

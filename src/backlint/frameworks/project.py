@@ -170,7 +170,7 @@ _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "errorhandler", "error_handler(", "(request,",
                   "(request)", "call_next",
-                  "View", "def get_queryset", "objects = ", "Annotated[", "wraps(")
+                  "View", "def get_queryset", "objects = ", "Annotated[", "wraps(", "def write_error", "Resource)")
 _SESSION_HINT_LITERALS = ("Session",)
 _WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
                         ".update(", "_one(", "_many(", "execute(")
@@ -281,6 +281,10 @@ class ProjectFacts:
     view_bases: frozenset[tuple[str, str]] = frozenset()
     """(class, base) pairs where the base's name says it is a view (`...View`), to find the views
     that inherit an atomic `dispatch`."""
+    restful_resources: frozenset[str] = frozenset()
+    """Classes of a module importing Flask-RESTful or Flask-RESTX that derive from its `Resource`
+    (`class API(Resource)`): the project's base of API resources, whose 5xx answers
+    `Api.handle_error` logs."""
     text_fields: frozenset[str] = frozenset()
     """Names of model fields declared as unbounded text (Django `TextField`, SQLAlchemy `Text`)."""
     sized_fields: frozenset[str] = frozenset()
@@ -794,6 +798,10 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             (m.group(1), name) for m in _CLASS_BASES.finditer(text)
             for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
         ) if "View" in text else frozenset(),
+        restful_resources=frozenset(
+            m.group(1) for m in _CLASS_BASES.finditer(text)
+            if any(base.strip().rsplit(".", 1)[-1] == "Resource" for base in m.group(2).split(","))
+        ) if "Resource)" in text and _RESTFUL_IMPORT.search(text) else frozenset(),
         **_text_fields(text, path),
         restful_aborts=aborts,
         atomic_wrappers=wrappers,
@@ -1297,7 +1305,23 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     none: frozenset[str] = frozenset()
     registers = "exception_handler" in text or "errorhandler" in text or "error_handler(" in text
     logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if registers else (False, none, none, none)
-    return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text), elsewhere, logging, scrubbed
+    return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text) or _logging_error_hook(text), \
+        elsewhere, logging, scrubbed
+
+
+_RESTFUL_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+flask_rest(?:ful|x|plus)\b", re.M)
+_ERROR_HOOK = re.compile(r"^[ \t]+def[ \t]+(?:write_error|log_exception)\(", re.M)
+_FORMATS_TRACEBACK = re.compile(r"\bformat_(?:exception|exc|tb)\(")
+
+
+def _logging_error_hook(text: str) -> bool:
+    """A Tornado handler's `write_error` (or `log_exception`) override that logs the error, or
+    records its formatted traceback (`format_exception(*exc_info)` into a log table): every
+    `HTTPError` its handlers raise reaches it with the exception it was raised from."""
+    if "write_error" not in text and "log_exception" not in text:
+        return False
+    return any(_LOG_REFERENCE.search(body) or _FORMATS_TRACEBACK.search(body)
+               for body in (_body(text, m) for m in _ERROR_HOOK.finditer(text)))
 
 
 def _logging_endpoint_wrapper(text: str) -> bool:

@@ -46,7 +46,10 @@ class UnloggedErrorResponse(Rule):
     (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
     (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
-    `HTTPError` with a log message (Tornado logs it with the request), an `HTTPException` whose
+    `HTTPError` with a log message (Tornado logs it with the request) or raised with the cause in its text
+in a project whose handler's `write_error` logs (or stores the formatted traceback), a 5xx raised in a
+Flask-RESTful or Flask-RESTX resource (also one deriving from the project's base of them, `class
+TopicAPI(API)`), which `Api.handle_error` logs, an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
     it is defined and registered; a logger method kept in a name counts) or a request-logging
     middleware logs error responses by their status (`if response.status_code >= 500:
@@ -732,11 +735,15 @@ except Exception:
         return bool(types) and all(errors.type_kind(self.ctx, t) is errors.ExcKind.DOMAIN and own(t) for t in types)
 
     def _restful_resource(self) -> bool:
-        """Inside a Flask-RESTful or Flask-RESTX `Resource` class."""
-        if not self.ctx.imports.imports_any(["flask_restful", "flask_restx", "flask_restplus"]):
-            return False
+        """Inside a Flask-RESTful or Flask-RESTX `Resource` class, or one deriving from the
+        project's own base of them (`class TopicAPI(API)` with `class API(Resource)`)."""
         cls = self.ctx.enclosing_class()
-        return cls is not None and any((dotted(b.value) or "").rsplit(".", 1)[-1].endswith("Resource") for b in cls.bases)
+        if cls is None:
+            return False
+        bases = [(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
+        if any(base in self.ctx.project.restful_resources for base in bases):
+            return True
+        return self.ctx.imports.imports_any(["flask_restful", "flask_restx", "flask_restplus"]) and any(base.endswith("Resource") for base in bases)
 
     def _fetches(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` calls an HTTP client or a database: what fails to decode there is an
