@@ -764,3 +764,40 @@ def test_a_tornado_write_error_that_records_the_traceback_logs_raised_http_error
     assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py") == [10]
     facts = _facts(("qiita_db/handlers/oauth2.py", base))
     assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py", facts=facts) == []
+
+
+ECHOING_HANDLER = """
+from fastapi.responses import JSONResponse
+
+async def common_exception_handler(request, exc):
+    return JSONResponse({"error": str(exc)}, status_code=500)
+
+def add_exception_handlers(app):
+    app.add_exception_handler(Exception, common_exception_handler)
+"""
+
+
+def test_a_leak_repeating_what_the_handler_of_last_resort_shows_is_reported_only_there() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    route = """
+    import psycopg2
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+
+    @router.get("/items")
+    def items():
+        try:
+            return load()
+        except psycopg2.Error as e:
+            raise HTTPException(status_code=500, detail=str(e))
+    """
+    assert finding_lines(ExceptionLeak, route, path="app/api.py") == [12]
+    facts = _facts(("app/core/schemas.py", ECHOING_HANDLER))
+    assert facts.echoes_every_error()
+    assert finding_lines(ExceptionLeak, route, path="app/api.py", facts=facts) == []
+    assert finding_lines(ExceptionLeak, ECHOING_HANDLER, path="app/core/schemas.py", facts=facts) == [5]
+    scrubbing = ECHOING_HANDLER.replace('    return JSONResponse({"error": str(exc)}, status_code=500)',
+                                        '    return JSONResponse({"error": "internal error"}, status_code=500)')
+    assert not _facts(("app/core/schemas.py", scrubbing)).echoes_every_error()

@@ -266,6 +266,19 @@ class ProjectFacts:
     scrubbed_http_statuses: frozenset[str] = frozenset()
     """"500" or "5xx" when an HTTPException handler the project registers replaces the detail of
     those answers with a fixed text (`if exc.status_code == 500: detail = GENERIC_MESSAGE`)."""
+    catch_all_handlers: frozenset[str] = frozenset()
+    """Functions registered to answer every exception (`app.add_exception_handler(Exception, h)`,
+    `@app.errorhandler(Exception)`): the handler of last resort."""
+    echoing_handlers: frozenset[str] = frozenset()
+    """Functions shaped like exception handlers (`def h(request, exc)`, `def h(e)` under
+    `errorhandler`) that answer with the exception's text (`str(exc)`, a formatted traceback)."""
+
+    def echoes_every_error(self) -> bool:
+        """Whether the handler of last resort answers every exception with its text: each place that
+        answers one error with its text repeats what every uncaught error already shows (the leak
+        is that handler's, where BL201 reports it)."""
+        return bool(self.catch_all_handlers & self.echoing_handlers)
+
     packages: tuple[tuple[str, bool], ...] = ()
     """(directory, serves from an event loop) for every directory holding a package manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
@@ -789,6 +802,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
         *_logging_of_errors(text),
+        **_echoing_of_errors(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
         atomic_views=frozenset(
@@ -1307,6 +1321,44 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if registers else (False, none, none, none)
     return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text) or _logging_error_hook(text), \
         elsewhere, logging, scrubbed
+
+
+_CATCH_ALL = re.compile(r"(?:add_exception_handler|exception_handler|errorhandler|register_error_handler)\(\s*(?:builtins\.)?Exception\s*([,)])")
+_ECHO = re.compile(r"\b(?:str|repr)\(\s*(?:exc|e|err|error|ex|exception|exc_info\[1\])\s*\)|\bformat_exc(?:eption)?\(")
+_ANY_HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)?\b[^,)]*(?:,\s*\w+)?", re.M)
+
+
+def _echoing_of_errors(text: str) -> dict[str, Any]:
+    """The handlers of last resort a file registers, and the exception handlers it defines that
+    answer with the exception's text."""
+    found: dict[str, Any] = {}
+    if "Exception" not in text:
+        return found
+    registered: set[str] = set()
+    echoing: set[str] = set()
+    for m in _CATCH_ALL.finditer(text):
+        if m.group(1) == ",":
+            named = re.match(r"\s*(?:\w+\.)*(\w+)", text[m.end():])
+            if named:
+                registered.add(named.group(1))
+        else:
+            definition = _DEF_LINE.search(text, m.end())
+            if definition is not None:
+                name = re.match(r"[ \t]*(?:async\s+)?def\s+(\w+)", text[definition.start():])
+                if name:
+                    registered.add(name.group(1))
+    for m in _ANY_HANDLER_DEF.finditer(text):
+        if ("exception" in m.group(1) or "error" in m.group(1) or m.group(1) in registered) and _echoes(_body(text, m)):
+            echoing.add(m.group(1))
+    found["catch_all_handlers"] = frozenset(registered)
+    found["echoing_handlers"] = frozenset(echoing)
+    return found
+
+
+def _echoes(body: str) -> bool:
+    """A handler's body answers with the exception's text, and does not replace it with a fixed
+    text for server errors (`if exc.status_code >= 500: detail = GENERIC`)."""
+    return _ECHO.search(body) is not None and not (_FIXED_DETAIL.search(body) and _SERVER_STATUS_TEST.search(body))
 
 
 _RESTFUL_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+flask_rest(?:ful|x|plus)\b", re.M)

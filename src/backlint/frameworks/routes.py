@@ -388,11 +388,14 @@ def is_request_parameter(ctx: FileContext, fn: cst.FunctionDef, param: cst.Param
 _ERROR_HANDLER_DECORATORS = {"errorhandler": 0, "app_errorhandler": 0, "register_error_handler": 0, "exception_handler": 1}
 
 
-def error_handler_parameter(fn: cst.FunctionDef) -> cst.Param | None:
+def error_handler_parameter(fn: cst.FunctionDef, registered: frozenset[str] = frozenset()) -> cst.Param | None:
     """The parameter that receives the exception in an error handler: Flask's
     `@app.errorhandler(E) def h(e)`, FastAPI/Starlette's `@app.exception_handler(E) def h(request, exc)`,
-    DRF's `def custom_exception_handler(exc, context)`."""
+    DRF's `def custom_exception_handler(exc, context)`, and a function registered elsewhere for
+    every exception (`registered`: `app.add_exception_handler(Exception, h)`)."""
     params = [*fn.params.posonly_params, *fn.params.params]
+    if fn.name.value in registered and params:
+        return params[-1] if len(params) <= 2 else None  # `h(request, exc)`, Flask's `h(e)`
     for dec in fn.decorators:
         expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
         name = (dotted(expr) or "").rsplit(".", 1)[-1]

@@ -484,7 +484,7 @@ class Origins:
                     return {Origin(Kind.NUMERIC, f"the path parameter `{name}`")}  # `<int:id>`: the router matched digits
                 raw = routes.annotation_name(param) in _RAW_BODY_ANNOTATIONS or _is_untyped_body(param)
                 return {Origin(Kind.REQUEST, f"request parameter `{name}`", raw=raw)}
-            if routes.error_handler_parameter(fn) is param:
+            if routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is param:
                 return {Origin(Kind.EXCEPTION, f"the exception `{name}`", fn)}
             passed = self._passed_in_file(fn, name, env.depth)
             if passed is not None:

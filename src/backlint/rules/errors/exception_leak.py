@@ -98,7 +98,10 @@ class ExceptionLeak(Rule):
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
     ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
-    read from its configuration; no user model): whoever reads the error runs the server; and
+    read from its configuration; no user model): whoever reads the error runs the server; every
+    other handler of a project whose handler of last resort answers every exception with its text
+    (`@app.exception_handler(Exception)` returning `str(exc)`): the leak is that handler's, reported
+    there once; and
     responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
@@ -693,7 +696,7 @@ except Exception:
         fn = self.ctx.function()
         if fn is None:
             return
-        if routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
+        if routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is None:
             return
         site = responses.response_of_return(node)
         if site is not None and not (isinstance(node.value, cst.Call) and responses.response_of_call(self.ctx, node.value)):
@@ -709,7 +712,8 @@ except Exception:
             return  # raised in a worker's task or workflow step: the worker records it, no client reads it
         if site.raised and fn is not None and routes.catch_all_handler(fn):
             return  # raised by the handler of last resort (`@app.exception_handler(Exception)`): nothing handles it again; the server answers its own 500
-        if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None and routes.error_handler_parameter(fn) is None:
+        if not site.raised and fn is not None and routes.route_of(self.ctx, fn) is None \
+                and routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is None:
             if self._result_discarded(fn.name.value):
                 return  # a helper whose callers in this file all drop what it returns: no client sees it
         env = Env.here(self.ctx)
@@ -742,6 +746,8 @@ except Exception:
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
+        if self.ctx.project.echoes_every_error() and not (fn is not None and fn.name.value in self.ctx.project.catch_all_handlers):
+            return  # the handler of last resort answers every error with its text: that is the leak, reported there
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
@@ -879,7 +885,7 @@ except Exception:
         if source is None:
             return ExcKind.BROAD
         if isinstance(source, cst.FunctionDef):  # an error handler's parameter
-            param = routes.error_handler_parameter(source)
+            param = routes.error_handler_parameter(source, self.ctx.project.catch_all_handlers)
             narrowed = self._narrowed(param.name.value) if param is not None else None
             return narrowed if narrowed is not None else errors.type_kind(self.ctx, routes.error_handler_type(source))
         if isinstance(source, cst.ExceptHandler):
