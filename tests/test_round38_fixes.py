@@ -801,3 +801,22 @@ def test_a_leak_repeating_what_the_handler_of_last_resort_shows_is_reported_only
     scrubbing = ECHOING_HANDLER.replace('    return JSONResponse({"error": str(exc)}, status_code=500)',
                                         '    return JSONResponse({"error": "internal error"}, status_code=500)')
     assert not _facts(("app/core/schemas.py", scrubbing)).echoes_every_error()
+
+
+def test_clickhouse_cluster_names_and_system_tables_are_identifiers() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    def delete_rows(connection, cluster_name, table, condition):
+        connection.execute(f"DELETE FROM {table} ON CLUSTER '{cluster_name}' WHERE {condition}")
+
+    def load(connection, cluster_name):
+        return connection.execute(f"SELECT count() FROM clusterAllReplicas('{cluster_name}', system.query_log)")
+
+    def describe(connection, table):
+        return connection.execute(f"SELECT create_table_query FROM system.tables WHERE name = '{table}'")
+
+    def by_owner(connection, owner):
+        return connection.execute(f"SELECT * FROM reports WHERE owner = '{owner}'")
+    """
+    assert finding_lines(SqlStringBuilding, code, path="snuba/web/delete_query.py") == [12]

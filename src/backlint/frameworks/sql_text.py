@@ -150,22 +150,25 @@ def in_dollar_quotes(before: str) -> bool:
 
 _REGCLASS_ARGUMENT = re.compile(
     r"\b(?:setval|nextval|currval|to_regclass|pg_get_serial_sequence|pg_total_relation_size|pg_relation_size|"
-    r"pg_table_size|pg_indexes_size|has_table_privilege|object_id)\(\s*'$"
+    r"pg_table_size|pg_indexes_size|has_table_privilege|object_id|cluster|clusterallreplicas|remote|remotesecure)\(\s*'$"
     r"|\bpg_get_serial_sequence\(\s*'[^']*'\s*,\s*'$"
+    r"|\bon\s+cluster\s+'$"
 )
-"""A quoted argument that names a table or sequence (`setval('{seq}', ...)`,
-`to_regclass('{schema}.t')`): an identifier written as text."""
+"""A quoted argument that names a table, sequence or ClickHouse cluster (`setval('{seq}', ...)`,
+`to_regclass('{schema}.t')`, `ON CLUSTER '{cluster}'`, `clusterAllReplicas('{cluster}', t)`): an
+identifier written as text."""
 _REG_CAST = re.compile(r"[^']*'\s*::\s*reg(?:class|namespace|proc|procedure|type|role|oper|operator|config|dictionary)\b")
 """Text cast to an object identifier type (`'{schema}.{table}'::regclass`): the name of a table."""
 
 
 _CATALOG = re.compile(
-    r"\b(?:information_schema\.|pg_catalog\.|sqlite_master\b|sqlite_schema\b|v_catalog\.|syscat\.|sys\.|"
+    r"\b(?:information_schema\.|pg_catalog\.|sqlite_master\b|sqlite_schema\b|v_catalog\.|syscat\.|sys\.|system\.(?:tables|columns|parts|databases|replicas|mutations)\b|"
     r"pg_(?:tables|indexes|views|class|namespace|attribute|constraint|index|description|matviews|sequences|stat_\w+)\b|"
     r"(?:user|all|dba)_(?:tab_\w+|col_\w+|tables|views|indexes|ind_columns|constraints|cons_columns|objects|sequences)\b)"
 )
 """A system catalog (`information_schema.columns`, `pg_indexes`, `sqlite_master`, Oracle's
-`user_tab_comments`, Vertica's `v_catalog`): what it holds is the database's own objects."""
+`user_tab_comments`, Vertica's `v_catalog`, ClickHouse's `system.tables`): what it holds is the
+database's own objects."""
 _CATALOG_NAME = re.compile(r"\b(?:\w*name|\w*schema|owner|\w*catalog)\s*(?:=|\blike\b|\bin\s*\([^)]*)\s*'$")
 """A catalog column naming an object (`table_name = '`, `schemaname = '`, `tbl_name = '`)."""
 

@@ -40,7 +40,7 @@ class SqlStringBuilding(Rule):
     `SET x = ...`) or inside a dollar-quoted body (`$$ ... $$`: an Apache AGE Cypher query, a
     function body), where no bind parameter reaches; the same identifier, fragment or value taken
     from the request is. A quoted argument that names a table or sequence (`setval('{seq}')`,
-    `to_regclass('{schema}.t')`, `'{schema}.{table}'::regclass`) is an identifier, and so is an object's name looked up in the
+    `to_regclass('{schema}.t')`, `'{schema}.{table}'::regclass`, ClickHouse's `ON CLUSTER '{cluster}'`) is an identifier, and so is an object's name looked up in the
     system catalog (`FROM information_schema.columns WHERE table_name = '{table}'`, `pg_indexes`,
     `sqlite_master`, Oracle's `all_col_comments`). Test code is not looked at unless
     `include-tests` is set, nor an operator's tools (scripts, command-line packages, management
