@@ -820,3 +820,27 @@ def test_clickhouse_cluster_names_and_system_tables_are_identifiers() -> None:
         return connection.execute(f"SELECT * FROM reports WHERE owner = '{owner}'")
     """
     assert finding_lines(SqlStringBuilding, code, path="snuba/web/delete_query.py") == [12]
+
+
+def test_select_for_update_outside_an_atomic_block_asserts_the_callers_transaction() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.db import transaction
+    from registrations.models import Registration, SignUp
+
+    def create_signups(registration_id, people):
+        registration = Registration.objects.select_for_update().get(pk=registration_id)
+        registration.reserved += len(people)
+        registration.save()
+        SignUp.objects.bulk_create(SignUp(registration=registration, name=p) for p in people)
+
+    def reserve(registration_id, people):
+        with transaction.atomic():
+            Registration.objects.select_for_update().get(pk=registration_id)
+        registration = Registration.objects.get(pk=registration_id)
+        registration.reserved += len(people)
+        registration.save()
+        SignUp.objects.bulk_create(SignUp(registration=registration, name=p) for p in people)
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="registrations/api.py") == [17]

@@ -102,7 +102,8 @@ class WritesWithoutTransaction(Rule):
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
-    in one (`assert transaction.get_connection().in_atomic_block`), Django writes on the request path when `ATOMIC_REQUESTS` is on in a
+    in one (`assert transaction.get_connection().in_atomic_block`, or a `select_for_update()` outside an
+    `atomic()` block of their own, which Django refuses in autocommit mode), Django writes on the request path when `ATOMIC_REQUESTS` is on in a
     settings module of the scan (views, and the serializers, forms and services they call, run in
     the request's transaction), methods of view classes that inherit (or
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
@@ -995,9 +996,14 @@ def _calls_by_transaction(ctx: Any) -> dict[str, list[tuple[bool, str | None]]]:
 
 def _asserts_transaction(fn: cst.FunctionDef) -> bool:
     """`assert transaction.get_connection().in_atomic_block`: the function requires its caller's
-    transaction."""
+    transaction. So does a `select_for_update()` outside any `atomic()` block of its own: Django
+    refuses to run one in autocommit mode, so its callers hold a transaction."""
+    own = {id(n) for w in iter_descendants(fn.body) if isinstance(w, cst.With) and "atomic" in "".join(
+        dotted(i.item.func if isinstance(i.item, cst.Call) else i.item) or "" for i in w.items) for n in iter_descendants(w.body)}
     return any(
-        isinstance(n, cst.Assert) and any(isinstance(a, cst.Attribute) and a.attr.value == "in_atomic_block" for a in [n.test, *iter_descendants(n.test)])
+        (isinstance(n, cst.Assert) and any(isinstance(a, cst.Attribute) and a.attr.value == "in_atomic_block"
+                                           for a in [n.test, *iter_descendants(n.test)]))
+        or (isinstance(n, cst.Call) and call_name(n) == "select_for_update" and id(n) not in own)
         for n in iter_descendants(fn.body)
     )
 
