@@ -844,3 +844,24 @@ def test_select_for_update_outside_an_atomic_block_asserts_the_callers_transacti
         SignUp.objects.bulk_create(SignUp(registration=registration, name=p) for p in people)
     """
     assert finding_lines(WritesWithoutTransaction, code, path="registrations/api.py") == [17]
+
+
+def test_text_cut_to_a_fixed_length_is_bounded() -> None:
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    code = """
+    from django.http import JsonResponse
+    from users.models import Passkey
+
+    def rename_passkey(request, pk):
+        name = request.POST.get("name", "").strip()[:128]
+        Passkey.objects.filter(pk=pk, user=request.user).update(name=name)
+        return JsonResponse({"ok": True})
+
+    def label_passkey(request, pk):
+        label = request.POST.get("label", "").strip()
+        Passkey.objects.filter(pk=pk, user=request.user).update(label=label)
+        return JsonResponse({"ok": True})
+    """
+    facts = _urls("rename_passkey", "label_passkey")
+    assert finding_lines(UnvalidatedRequestInput, code, path="users/views.py", facts=facts) == [12]

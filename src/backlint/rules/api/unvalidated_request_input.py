@@ -51,7 +51,7 @@ class UnvalidatedRequestInput(Rule):
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
-    BadRequest(...)`), request values stored in a field that every
+    BadRequest(...)`) or cut to a fixed length (`request.POST.get("name", "")[:128]`), request values stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`, the rich-text
     fields built on `TextField` such as django-bleach's `BleachField`, and the project's subclasses of them: any
     string is valid there, and a JSON list or number fails the save or is stored as its text,
@@ -594,7 +594,7 @@ def update_user(user_id):
     def _checked(self, expr: cst.BaseExpression, env: Env, checked: set[str], depth: int = 0) -> bool:
         """A value (or the name it was read into) compared against a fixed set, or a string
         formatted from such values only (`f"Delivery failed ({status})"`)."""
-        if self.ctx.code(expr) in checked:
+        if self.ctx.code(expr) in checked or _cut_to_length(expr):
             return True
         if isinstance(expr, cst.FormattedString) and depth < 3:
             holes = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
@@ -704,6 +704,15 @@ def update_user(user_id):
         if self._classes is None:
             self._classes = dict(self.ctx.module_scope().classes)
         return self._classes
+
+
+def _cut_to_length(expr: cst.BaseExpression) -> bool:
+    """`request.POST.get("name", "").strip()[:128]`: text cut to a fixed length, as bounded as one
+    checked with `if len(name) > 128: abort(400)`."""
+    if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice)):
+        return False
+    cut = expr.slice[0].slice
+    return isinstance(cut.upper, cst.Integer) and (cut.lower is None or isinstance(cut.lower, cst.Integer)) and cut.step is None
 
 
 _REMOVALS = frozenset({"remove", "delete", "discard", "srem", "hdel", "unlink", "delete_one", "delete_many", "find_one_and_delete"})
