@@ -865,3 +865,14 @@ def test_text_cut_to_a_fixed_length_is_bounded() -> None:
     """
     facts = _urls("rename_passkey", "label_passkey")
     assert finding_lines(UnvalidatedRequestInput, code, path="users/views.py", facts=facts) == [12]
+
+
+def test_a_key_prefix_ending_in_a_colon_is_no_secret() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    KEY_CANARYDROP = "canarydrop:"
+    KEY_CLONEDSITE_TOKEN = "cloned_site:"
+    KEY_AUTH_TOKEN = "tk4:9f2a8c"
+    """
+    assert finding_lines(HardcodedSecret, code, path="canarytokens/redismanager.py") == [4]

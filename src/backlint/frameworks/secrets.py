@@ -296,6 +296,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # a dotted or snake_case identifier: a setting's name, not its value
     if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*){2,}", v):
         return False  # `"sumo:wiki:full-rebuild"`: a namespaced cache or queue key, words and colons
+    if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*)*:", v):
+        return False  # `KEY_CLONEDSITE_TOKEN = "cloned_site:"`: the prefix of a store's keys, words and a colon
     if re.fullmatch(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*:[a-z]+(?:_[a-z]+)*", v):
         return False  # `"OS-OAUTH1:access_token"`: a namespaced resource type or scope, prefix and snake_case word
     if re.fullmatch(r"__[A-Za-z0-9_]+__", v):
