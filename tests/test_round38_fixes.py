@@ -876,3 +876,21 @@ def test_a_key_prefix_ending_in_a_colon_is_no_secret() -> None:
     KEY_AUTH_TOKEN = "tk4:9f2a8c"
     """
     assert finding_lines(HardcodedSecret, code, path="canarytokens/redismanager.py") == [4]
+
+
+def test_settings_that_exec_a_local_settings_file_at_module_level_are_a_base() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    import os
+
+    CITYSDK_API_SETTINGS = {"USERNAME": "admin", "PASSWORD": "defaultCity4SDKPassword"}
+
+    f = os.path.join(os.path.dirname(__file__), "local_settings.py")
+    if os.path.exists(f):
+        exec(open(f, "rb").read())
+
+    LOGGING = {"version": 1}
+    """
+    assert finding_lines(HardcodedSecret, code, path="linkedevents/settings.py") == []
+    assert finding_lines(HardcodedSecret, code.replace('exec(open(f, "rb").read())', "print(f)"), path="linkedevents/settings.py") == [4]

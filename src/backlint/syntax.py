@@ -411,7 +411,8 @@ def name_parts(name: str) -> list[str]:
 def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
     """Whether a module-level `statement` is followed by code that loads another module's
     settings over this one's: `from .overrides import *` (often in a `try`), or another file's
-    text run into this namespace (`exec(f.read(), globals())`, DMOJ's `local_settings.py`). A
+    text run into this namespace (`exec(f.read(), globals())`, DMOJ's `local_settings.py`; or
+    `exec(open(f).read())`, which at module level runs there too). A
     deployment writes that module, and its values win."""
     body = list(module.body)
     if statement not in body:
@@ -420,8 +421,8 @@ def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
         for node in [stmt, *iter_descendants(stmt, into_scopes=False)]:
             if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
                 return True
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "exec" \
-                    and len(node.args) > 1 and isinstance(node.args[1].value, cst.Call) \
-                    and call_name(node.args[1].value) == "globals":
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "exec" and (
+                    len(node.args) == 1  # (at module level, `exec(text)` runs in the module's own namespace)
+                    or len(node.args) > 1 and isinstance(node.args[1].value, cst.Call) and call_name(node.args[1].value) == "globals"):
                 return True
     return False

@@ -812,6 +812,9 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return  # `{"username": "login", "password": "pass"}`: which field is called what
         if _loopback_only(entries):
             return  # `{"uri": "http://localhost:7002/realms/dev", "client_secret": ...}`: a local development service
+        if self.ctx.function() is None and project.is_settings_path(self.ctx.path) \
+                and overrides_follow(self.ctx.module, self.ctx.stack[1] if len(self.ctx.stack) > 1 else None):
+            return  # a base settings module's dict, which the overrides module it loads last sets again
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.
         names: set[str] = set()
