@@ -423,7 +423,8 @@ def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
                 return True
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "exec" and (
                     # (at module level, `exec(open(f).read())` runs a file's text in the module's own namespace)
-                    len(node.args) == 1 and any(isinstance(n, cst.Call) and call_name(n) == "read" for n in iter_descendants(node.args[0].value))
+                    len(node.args) == 1 and any(isinstance(n, cst.Call) and call_name(n) == "read"
+                                                for n in (node.args[0].value, *iter_descendants(node.args[0].value)))
                     or len(node.args) > 1 and isinstance(node.args[1].value, cst.Call) and call_name(node.args[1].value) == "globals"):
                 return True
     return False
