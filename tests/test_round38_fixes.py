@@ -753,7 +753,18 @@ def test_a_tornado_write_error_that_records_the_traceback_logs_raised_http_error
     """
     assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py") == [10]
     facts = _facts(("qiita_db/handlers/oauth2.py", base))
+    assert facts.tornado_errors_logged
     assert finding_lines(UnloggedErrorResponse, code, path="qiita_db/handlers/artifact.py", facts=facts) == []
+    flask_api = """
+    from flask import abort
+
+    def save_profile(profile):
+        try:
+            manager.save(profile)
+        except Exception as e:
+            abort(500, description="Could not save profile: %s" % str(e))
+    """
+    assert finding_lines(UnloggedErrorResponse, flask_api, path="server/api/profiles.py", facts=facts) == [8]
 
 
 ECHOING_HANDLER = """

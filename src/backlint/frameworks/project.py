@@ -273,6 +273,10 @@ class ProjectFacts:
     """Functions shaped like exception handlers (`def h(request, exc)`, `def h(e)` under
     `errorhandler`) that answer with the exception's text (`str(exc)`, a formatted traceback)."""
 
+    tornado_errors_logged: bool = False
+    """A Tornado handler's `write_error` (or `log_exception`) override logs the error or stores its
+    formatted traceback: the `HTTPError`s its handlers raise reach the log."""
+
     def echoes_every_error(self) -> bool:
         """Whether the handler of last resort answers every exception with its text: each place that
         answers one error with its text repeats what every uncaught error already shows (the leak
@@ -803,6 +807,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         *_raises(text, path),
         *_logging_of_errors(text),
         **_echoing_of_errors(text),
+        tornado_errors_logged=_logging_error_hook(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
         atomic_views=frozenset(
@@ -1319,8 +1324,7 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
     none: frozenset[str] = frozenset()
     registers = "exception_handler" in text or "errorhandler" in text or "error_handler(" in text
     logged, elsewhere, logging, scrubbed = _http_exception_handlers(text) if registers else (False, none, none, none)
-    return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text) or _logging_error_hook(text), \
-        elsewhere, logging, scrubbed
+    return logged or _logs_error_responses(text) or _logging_endpoint_wrapper(text), elsewhere, logging, scrubbed
 
 
 _CATCH_ALL = re.compile(r"(?:add_exception_handler|exception_handler|errorhandler|register_error_handler)\(\s*(?:builtins\.)?Exception\s*([,)])")

@@ -648,6 +648,8 @@ except Exception:
             return  # after `raise e` in the same block: the answer is never made (the framework logs the raise)
         if worst.raised and _carries(node, worst) and self.ctx.project.logs_http_exceptions():
             return  # the project's HTTPException handler logs the detail, which carries the cause
+        if worst.raised and self.ctx.project.tornado_errors_logged and self._tornado_error(worst):
+            return  # Tornado's `HTTPError`, which the project's `write_error` logs with the exception it came from
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
@@ -733,6 +735,11 @@ except Exception:
             return qualified.startswith(".") or qualified.split(".", 1)[0] in packages
 
         return bool(types) and all(errors.type_kind(self.ctx, t) is errors.ExcKind.DOMAIN and own(t) for t in types)
+
+    def _tornado_error(self, site: responses.ResponseSite) -> bool:
+        """A raise of Tornado's `HTTPError` (`raise HTTPError(500, reason=...)`)."""
+        call = site.node
+        return isinstance(call, cst.Call) and (self.ctx.imports.qualify(call.func) or "").startswith("tornado.")
 
     def _restful_resource(self) -> bool:
         """Inside a Flask-RESTful or Flask-RESTX `Resource` class, or one deriving from the
