@@ -46,8 +46,8 @@ class UnloggedErrorResponse(Rule):
     (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
     (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
-    `HTTPError` with a log message (Tornado logs it with the request) or raised with the cause in its text
-in a project whose handler's `write_error` logs (or stores the formatted traceback), a 5xx raised in a
+    `HTTPError` with a log message (Tornado logs it with the request) or raised in a project whose
+handler's `write_error` logs (or stores the formatted traceback, with the exception it came from), a 5xx raised in a
 Flask-RESTful or Flask-RESTX resource (also one deriving from the project's base of them, `class
 TopicAPI(API)`), which `Api.handle_error` logs, an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
