@@ -761,14 +761,16 @@ def _button_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
     is submitted by one button, so they dispatch like an `if`/`elif` chain."""
     runs: list[list[cst.If]] = []
     run: list[cst.If] = []
+    pressed: set[str] = set()
     for stmt in (*block.body, None):
-        if isinstance(stmt, cst.If) and stmt.orelse is None and posted_button(stmt.test)[0] is not None \
-                and all(posted_button(stmt.test)[1] != posted_button(other.test)[1] for other in run):
-            run.append(stmt)
+        button = posted_button(stmt.test)[1] if isinstance(stmt, cst.If) and stmt.orelse is None else None
+        if button is not None and button not in pressed:
+            run.append(stmt)  # type: ignore[arg-type]
+            pressed.add(button)
             continue
         if len(run) >= 2:
             runs.append(run)
-        run = [stmt] if isinstance(stmt, cst.If) and stmt.orelse is None and posted_button(stmt.test)[0] is not None else []
+        run, pressed = ([stmt], {button}) if button is not None else ([], set())  # type: ignore[list-item]
     return runs
 
 
