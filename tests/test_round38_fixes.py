@@ -778,7 +778,7 @@ def add_exception_handlers(app):
 """
 
 
-def test_a_leak_repeating_what_the_handler_of_last_resort_shows_is_reported_only_there() -> None:
+def test_a_function_registered_for_every_exception_is_an_error_handler_whose_answers_are_checked() -> None:
     from backlint.rules.errors.exception_leak import ExceptionLeak
 
     route = """
@@ -794,14 +794,11 @@ def test_a_leak_repeating_what_the_handler_of_last_resort_shows_is_reported_only
         except psycopg2.Error as e:
             raise HTTPException(status_code=500, detail=str(e))
     """
-    assert finding_lines(ExceptionLeak, route, path="app/api.py") == [12]
     facts = _facts(("app/core/schemas.py", ECHOING_HANDLER))
-    assert facts.echoes_every_error()
-    assert finding_lines(ExceptionLeak, route, path="app/api.py", facts=facts) == []
+    assert facts.catch_all_handlers == {"common_exception_handler"}
     assert finding_lines(ExceptionLeak, ECHOING_HANDLER, path="app/core/schemas.py", facts=facts) == [5]
-    scrubbing = ECHOING_HANDLER.replace('    return JSONResponse({"error": str(exc)}, status_code=500)',
-                                        '    return JSONResponse({"error": "internal error"}, status_code=500)')
-    assert not _facts(("app/core/schemas.py", scrubbing)).echoes_every_error()
+    # (each handler repeating the text is still reported: reviewers judged those right 24 times in 43)
+    assert finding_lines(ExceptionLeak, route, path="app/api.py", facts=facts) == [12]
 
 
 def test_clickhouse_cluster_names_and_system_tables_are_identifiers() -> None:

@@ -269,10 +269,6 @@ class ProjectFacts:
     catch_all_handlers: frozenset[str] = frozenset()
     """Functions registered to answer every exception (`app.add_exception_handler(Exception, h)`,
     `@app.errorhandler(Exception)`): the handler of last resort."""
-    echoing_handlers: frozenset[str] = frozenset()
-    """Functions shaped like exception handlers (`def h(request, exc)`, `def h(e)` under
-    `errorhandler`) that answer with the exception's text (`str(exc)`, a formatted traceback)."""
-
     tornado_errors_logged: bool = False
     """A Tornado handler's `write_error` (or `log_exception`) override logs the error or stores its
     formatted traceback: the `HTTPError`s its handlers raise reach the log."""
@@ -806,7 +802,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         frozenset(m.group(1) for m in _PLAIN_FIELD.finditer(text)) - relations if pairs else frozenset(),
         *_raises(text, path),
         *_logging_of_errors(text),
-        **_echoing_of_errors(text),
+        catch_all_handlers=_catch_all_handlers(text) if "Exception" in text else frozenset(),
         tornado_errors_logged=_logging_error_hook(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
@@ -1328,18 +1324,10 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
 
 
 _CATCH_ALL = re.compile(r"(?:add_exception_handler|exception_handler|errorhandler|register_error_handler)\(\s*(?:builtins\.)?Exception\s*([,)])")
-_ECHO = re.compile(r"\b(?:str|repr)\(\s*(?:exc|e|err|error|ex|exception|exc_info\[1\])\s*\)|\bformat_exc(?:eption)?\(")
-_ANY_HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)?\b[^,)]*(?:,\s*\w+)?", re.M)
-
-
-def _echoing_of_errors(text: str) -> dict[str, Any]:
-    """The handlers of last resort a file registers, and the exception handlers it defines that
-    answer with the exception's text."""
-    found: dict[str, Any] = {}
-    if "Exception" not in text:
-        return found
+def _catch_all_handlers(text: str) -> frozenset[str]:
+    """The functions a file registers for every exception: by name (`app.add_exception_handler(
+    Exception, h)`, `register_error_handler(Exception, h)`) or by decorator (`@app.errorhandler(Exception)`)."""
     registered: set[str] = set()
-    echoing: set[str] = set()
     for m in _CATCH_ALL.finditer(text):
         if m.group(1) == ",":
             named = re.match(r"\s*(?:\w+\.)*(\w+)", text[m.end():])
@@ -1348,21 +1336,8 @@ def _echoing_of_errors(text: str) -> dict[str, Any]:
         else:
             definition = _DEF_LINE.search(text, m.end())
             if definition is not None:
-                name = re.match(r"[ \t]*(?:async\s+)?def\s+(\w+)", text[definition.start():])
-                if name:
-                    registered.add(name.group(1))
-    for m in _ANY_HANDLER_DEF.finditer(text):
-        if ("exception" in m.group(1) or "error" in m.group(1) or m.group(1) in registered) and _echoes(_body(text, m)):
-            echoing.add(m.group(1))
-    found["catch_all_handlers"] = frozenset(registered)
-    found["echoing_handlers"] = frozenset(echoing)
-    return found
-
-
-def _echoes(body: str) -> bool:
-    """A handler's body answers with the exception's text, and does not replace it with a fixed
-    text for server errors (`if exc.status_code >= 500: detail = GENERIC`)."""
-    return _ECHO.search(body) is not None and not (_FIXED_DETAIL.search(body) and _SERVER_STATUS_TEST.search(body))
+                registered.add(definition.group(2))
+    return frozenset(registered)
 
 
 _RESTFUL_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+flask_rest(?:ful|x|plus)\b", re.M)

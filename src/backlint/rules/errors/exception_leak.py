@@ -98,10 +98,7 @@ class ExceptionLeak(Rule):
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
     ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
-    read from its configuration; no user model): whoever reads the error runs the server; every
-    other handler of a project whose handler of last resort answers every exception with its text
-    (`@app.exception_handler(Exception)` returning `str(exc)`): the leak is that handler's, reported
-    there once; and
+    read from its configuration; no user model): whoever reads the error runs the server; and
     responses built by a helper whose callers in the file all drop its result."""
 
     ID = "BL201"
@@ -746,8 +743,6 @@ except Exception:
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
-        if self.ctx.project.echoes_every_error() and not (fn is not None and fn.name.value in self.ctx.project.catch_all_handlers):
-            return  # the handler of last resort answers every error with its text: that is the leak, reported there
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
