@@ -260,8 +260,7 @@ def value_choice(branch: cst.If, fn: cst.CSTNode) -> tuple[int, int] | None:
     if subject is None or not isinstance(node, cst.Name):
         return None
     root = node.value
-    in_loops = {id(n) for loop in iter_descendants(fn) if isinstance(loop, (cst.For, cst.While)) for n in iter_descendants(loop)}
-    last: int | None = None
+    assignments: list[cst.CSTNode] = []
     reached = False
     for n in iter_descendants(fn):
         if n is branch:
@@ -270,9 +269,14 @@ def value_choice(branch: cst.If, fn: cst.CSTNode) -> tuple[int, int] | None:
             while isinstance(t, (cst.Attribute, cst.Subscript)):
                 t = t.value
             if isinstance(t, cst.Name) and t.value == root:
-                if reached or id(n) in in_loops:
+                if reached:
                     return None  # (`if state == "a": ...; state = "b"` then `if state == "b":` runs both)
-                last = id(n)
+                assignments.append(n)
+    if assignments:
+        in_loops = {id(n) for loop in iter_descendants(fn) if isinstance(loop, (cst.For, cst.While)) for n in iter_descendants(loop)}
+        if any(id(n) in in_loops for n in assignments):
+            return None
+    last = id(assignments[-1]) if assignments else None
     kind = "submit button" if isinstance(test, cst.Comparison) and isinstance(test.comparisons[0].operator, cst.In) \
         or isinstance(test, cst.Call) else "value choice"
     return hash((kind, root, *reversed(chain), last)), hash(literal)

@@ -273,12 +273,6 @@ class ProjectFacts:
     """A Tornado handler's `write_error` (or `log_exception`) override logs the error or stores its
     formatted traceback: the `HTTPError`s its handlers raise reach the log."""
 
-    def echoes_every_error(self) -> bool:
-        """Whether the handler of last resort answers every exception with its text: each place that
-        answers one error with its text repeats what every uncaught error already shows (the leak
-        is that handler's, where BL201 reports it)."""
-        return bool(self.catch_all_handlers & self.echoing_handlers)
-
     packages: tuple[tuple[str, bool], ...] = ()
     """(directory, serves from an event loop) for every directory holding a package manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt), deepest first: whether the manifest
@@ -1180,23 +1174,20 @@ def _call_keys(text: str, imported: frozenset[str], references: bool = True) -> 
     through an imported name (`fetch(u)`, `logic.get_page(u)`); `.name` for one on an object the
     module did not import (`self.sync()`, `paginator.get_page(1)`, `x().save()`), which only a
     method can answer."""
-    keys = []
-    for m in _CALL.finditer(text):
-        keys.append(_key(m, imported))
+    keys = [_key(m, imported) for m in _CALL.finditer(text)]
     if references and ("=" in text or "(" in text):
         keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
     return keys
 
 
 def _key(m: re.Match[str], imported: frozenset[str]) -> str:
-    name = m.group("name")
-    chain = m.group("chain")
+    """The call key of one match of `_CALL` or `_REFERENCED` (see `_call_keys`)."""
+    name, chain = m.group("name"), m.group("chain")
     if m.groupdict().get("dot") is not None:
         return "." + name
-    if not chain:
-        return name
-    root = chain.split(".", 1)[0].strip()
-    return name if root in imported else "." + name
+    return name if not chain or chain.split(".", 1)[0].strip() in imported else "." + name
+
+
 _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 

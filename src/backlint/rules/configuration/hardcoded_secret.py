@@ -726,8 +726,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
     def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
             if value is not None and secrets.secret_name(target.value):
-                if self.ctx.function() is None and (self.ctx.project.overridden(self.ctx.path, target.value) or (
-                        project.is_settings_path(self.ctx.path) and overrides_follow(self.ctx.module, self.ctx.stack[1] if len(self.ctx.stack) > 1 else None))):
+                if self.ctx.function() is None and (self.ctx.project.overridden(self.ctx.path, target.value) or self._overrides_follow()):
                     return  # a base settings module: the production module that imports it, or that it loads last, sets it again
                 self._check_named(target.value, value, identities=self._scope_identities())
         elif isinstance(target, cst.Attribute):
@@ -779,6 +778,11 @@ Rotate any secret that was committed: it stays in the repository's history."""
                 if isinstance(small, cst.Assign):
                     yield from ((t.target, small.value) for t in small.targets if t.target is not target)
 
+    def _overrides_follow(self) -> bool:
+        """In a settings module, the current module-level statement is followed by the load of an
+        overrides module a deployment writes (see `syntax.overrides_follow`)."""
+        return project.is_settings_path(self.ctx.path) and overrides_follow(self.ctx.module, self.ctx.stack[1] if len(self.ctx.stack) > 1 else None)
+
     def _is_page_context(self, node: cst.Dict) -> bool:
         parent = self.ctx.parent(node)
         if isinstance(parent, cst.Arg):
@@ -812,8 +816,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
             return  # `{"username": "login", "password": "pass"}`: which field is called what
         if _loopback_only(entries):
             return  # `{"uri": "http://localhost:7002/realms/dev", "client_secret": ...}`: a local development service
-        if self.ctx.function() is None and project.is_settings_path(self.ctx.path) \
-                and overrides_follow(self.ctx.module, self.ctx.stack[1] if len(self.ctx.stack) > 1 else None):
+        if self.ctx.function() is None and self._overrides_follow():
             return  # a base settings module's dict, which the overrides module it loads last sets again
         # `{"USER": "app", "PASSWORD": "app"}`: a password equal to the user or database name
         # is a local default, like `postgres:postgres@localhost`.

@@ -129,14 +129,15 @@ def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
     the model's own way of changing itself."""
     if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute) \
             and isinstance(node.value.func.value, cst.Name) and node.value.func.value.value == name:
-        return name_parts(node.value.func.attr.value)[:1] in _ROW_WRITES
+        return (name_parts(node.value.func.attr.value) or [""])[0] in _ROW_WRITES
     return isinstance(node, (cst.Assign, cst.AugAssign)) and any(
         isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == name
         for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
 
 
-_ROW_WRITES = [[w] for w in ("update", "save", "delete", "mark", "set", "apply", "publish", "archive", "complete", "close", "approve",
-                             "reject", "assign")]
+_ROW_WRITES = frozenset({"update", "save", "delete", "mark", "set", "apply", "publish", "archive", "complete", "close", "approve",
+                         "reject", "assign"})
+"""First words of a model's methods that change the row (`status.update()`, `task.mark_done()`)."""
 
 
 def _back_reference(iterable: cst.BaseExpression, rel: str) -> bool:
