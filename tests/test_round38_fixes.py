@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
 def test_a_helper_that_calls_itself_stays_the_operators_when_only_a_command_reaches_it() -> None:
     facts = _facts(("app/client.py", PAGING_CLIENT), ("app/management/commands/pull.py", COMMAND))
-    assert facts.operator_only("download_all") and facts.operator_only("download_page")
+    assert facts.operator_only(".download_all") and facts.operator_only(".download_page")
     assert finding_lines(RequestWithoutTimeout, PAGING_CLIENT, path="app/client.py", facts=facts) == []
 
 
@@ -56,7 +56,7 @@ def test_a_recursive_helper_a_view_also_calls_stays_flagged() -> None:
         return Client().download_page(request.args["form"], 0)
     """
     facts = _facts(("app/client.py", PAGING_CLIENT), ("app/management/commands/pull.py", COMMAND), ("app/views.py", view))
-    assert facts.operator_only("download_all") and not facts.operator_only("download_page")
+    assert facts.operator_only(".download_all") and not facts.operator_only(".download_page")
     assert finding_lines(RequestWithoutTimeout, PAGING_CLIENT, path="app/client.py", facts=facts) == [9]
 
 
@@ -577,7 +577,7 @@ def test_a_constructor_an_operators_code_also_chains_to_stays_the_services() -> 
             super().__init__(app)
     """
     facts = _facts(("app/routers.py", routers), ("app/cli/export.py", command))
-    assert not facts.operator_only("__init__") and not facts.operator_only("_setup_routes")
+    assert not facts.operator_only(".__init__") and not facts.operator_only("._setup_routes")
     assert finding_lines(RequestWithoutTimeout, routers, path="app/routers.py", facts=facts) == [16]
 
 

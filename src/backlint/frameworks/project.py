@@ -388,59 +388,58 @@ class ProjectFacts:
     """requests adapter classes of the project that handle timeouts (`class CustomHTTPAdapter(
     HTTPAdapter)` whose body sets or passes one): a session they are mounted on has a default."""
     operator_calls: frozenset[str] = frozenset()
-    """Names called (`install(...)`, `standard.write_cache()`) in an operator's code: management
-    commands, command-line modules, scripts, seeds. A name called on an object (`self.sync()`,
-    `paginator.get_page(1)`: a receiver the module did not import) is kept as `.name`: only a
-    method of that name can answer it."""
+    """Call keys (see `_call_keys`) of the calls in an operator's code: management commands,
+    command-line modules, scripts, seeds."""
     service_calls: frozenset[str] = frozenset()
-    """Names called anywhere else (tests aside) outside any function: at import of the service's
-    own code."""
+    """Call keys of the calls anywhere else (tests aside) outside any function: at import of the
+    service's own code."""
     service_callers: frozenset[tuple[str, str]] = frozenset()
-    """(callee, caller) for calls inside a function of the service's own code: `fetch()` in
-    `def sync():` is ("fetch", "sync")."""
-    methods: frozenset[str] = frozenset()
-    """Names of functions defined inside a class or another function (indented `def` lines):
-    what a call on an object may reach. A name defined only at module level is reached by its
-    bare name or through a module (`logic.get_page(url)`), not by `paginator.get_page(1)`."""
+    """(callee's call key, caller) for calls inside a function of the service's own code:
+    `fetch()` in `def sync():` is ("fetch", "sync"); a method caller is `.name` (`self.save()`
+    in a method `sync` is (".save", ".sync"))."""
+    module_names: frozenset[str] = frozenset()
+    """The directories and module names on the paths of the project's files (`app/client.py`:
+    `app`, `client`): an import whose first name is none of them (`requests`) is a library's."""
 
     def operator_only(self, name: str) -> bool:
-        """Whether the function or method `name` runs only in a process its operator started and
-        can interrupt: it is called from an operator's code (a command, a script) or by functions
-        that are themselves operator-only, and from nowhere else (a chain `command → sync_all →
-        fetch` makes all three the operator's). By name, so a namesake called by the service
-        keeps it on the service's side; a function no code calls by name (a route handler, a
-        callback) is not the operator's, nor what only it calls."""
+        """Whether the function `name` (a method as `.name`) runs only in a process its operator
+        started and can interrupt: it is called from an operator's code (a command, a script) or
+        by functions that are themselves operator-only, and from nowhere else (a chain `command →
+        sync_all → fetch` makes all three the operator's). By name, so a namesake called by the
+        service keeps it on the service's side; a function no code calls by name (a route handler,
+        a callback) is not the operator's, nor what only it calls."""
         return name in self._operator_reach
 
     @cached_property
     def _operator_reach(self) -> frozenset[str]:
-        """The least fixed point: the names called by the operator's code or by names already in
-        it, and by nothing else (module level of the service, a function not in it). A function's
-        calls of itself (`download_instances` paging by calling itself) do not count; a cycle of
-        two keeps both on the service's side (by name, `post` the HTTP handler and `requests.post`
-        are one name: the framework's calls are not seen). Dunders run by construction or an
-        operator (`Router(...)` runs `__init__`), never by their names: never the operator's.
-        A call on an object (`.name`) reaches only methods (see `methods`)."""
-        methods = self.methods
+        """The least fixed point: the functions called by the operator's code or by functions
+        already in it, and by nothing else (module level of the service, a function not in it). A
+        function's calls of itself (`download_instances` paging by calling itself) do not count; a
+        cycle of two keeps both on the service's side. Dunders run by construction or an operator
+        (`Router(...)` runs `__init__`), never by their names: never the operator's.
 
-        def named(key: str) -> str | None:
-            """The function a call key may reach: `.get_page` only a method of that name."""
-            name = key[1:] if key.startswith(".") else key
-            return name if name == key or name in methods else None
+        Functions and methods are apart: a call on an object (`.get` in `params.get(k)`) or through
+        an imported class (`Client.get(url)`) reaches only methods, a bare call (`get(url)`) only
+        functions, a call through another imported name (`api.get(url)`) either. A call into a library (`requests.get(url)`:
+        its import names no directory or module of the project) reaches neither."""
+        module_names = self.module_names
+
+        def nodes(key: str) -> tuple[str, ...]:
+            return _call_targets(key, module_names)
 
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
         for key, caller in self.service_callers:
-            callee = named(key)
-            if callee is not None and callee != caller:
-                callers.setdefault(callee, set()).add(caller)
-                callees.setdefault(caller, set()).add(callee)
-        called_at_import = {n for n in map(named, self.service_calls) if n is not None}
+            for callee in nodes(key):
+                if callee != caller:
+                    callers.setdefault(callee, set()).add(caller)
+                    callees.setdefault(caller, set()).add(callee)
+        called_at_import = {n for key in self.service_calls for n in nodes(key)}
         reach: set[str] = set()
-        pending = [n for n in map(named, self.operator_calls) if n is not None and n not in called_at_import]
+        pending = [n for key in self.operator_calls for n in nodes(key) if n not in called_at_import]
         while pending:
             name = pending.pop()
-            if name in reach or name in called_at_import or (name.startswith("__") and name.endswith("__")) \
+            if name in reach or name in called_at_import or (name.endswith("__") and name.lstrip(".").startswith("__")) \
                     or not callers.get(name, set()) <= reach:
                 continue
             reach.add(name)
@@ -693,7 +692,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "operator_calls": operator_calls,
         "service_calls": service_calls,
         "service_callers": service_callers,
-        "methods": frozenset(_METHOD_DEF.findall(text)) if not tests else frozenset(),
+        "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
@@ -1111,81 +1110,157 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     return (operator, *_calls_by_function("\n".join(rest), imported))
 
 
-def _calls_by_function(text: str, imported: frozenset[str] = frozenset()) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """(names called or passed on outside any function, (callee, caller) of the calls and
-    references inside one), by the indentation of `def` lines: a call belongs to the innermost
-    function it is indented under (a
-    class body's calls to the function around it, or to the module). A line indented less than
-    its function (a multi-line string) ends it early: its calls then count as the module's, which
-    only keeps more on the service's side."""
+def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None = None) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(call keys of the calls and references outside any function, (callee, caller) of those
+    inside one, the caller as `function_node` names it), by the indentation of `def` lines: a call
+    belongs to the innermost function it is indented under (a class body's calls to the function
+    around it, or to the module). Triple-quoted strings (docstrings: `get(id) returns the record`) are
+    skipped, and so are a function's references to its own parameters and variables (`return
+    update`, `ManualAction(get=get)`). A line indented less than its function (a bracket's
+    continuation) ends it early: its calls then count as the module's, which only keeps more on
+    the service's side."""
+    imported = imported or {}
     top: set[str] = set()
     pairs: set[tuple[str, str]] = set()
-    blocks: list[tuple[int, str | None]] = []  # (indentation, function name or None for a class)
+    # (indentation, function or None for a class, class name, the function's parameters and variables)
+    blocks: list[tuple[int, str | None, str, set[str]]] = []
+    quote = ""  # the triple quote of a string still open (a docstring's prose calls nothing)
     for line in text.splitlines():
+        if quote:
+            if quote in line:
+                quote = ""
+            continue
+        if '"""' in line or "'''" in line:
+            line = _TRIPLE_QUOTED.sub('""', line)
+            for q in ('"""', "'''"):
+                if q in line:
+                    line, quote = line[: line.index(q)], q
         stripped = line.lstrip()
         if not stripped or stripped[0] in ")]}":
             continue
         indent = len(line[: len(line) - len(stripped)].expandtabs())
         while blocks and blocks[-1][0] >= indent:
             blocks.pop()
-        owner = next((name for _, name in reversed(blocks) if name is not None), None)
-        called = _call_keys(line, imported) if "(" in line or "=" in line else ()
-        if owner is None:
-            top.update(called)
-        else:
-            pairs.update((name, owner) for name in called)
+        function = next((b for b in reversed(blocks) if b[1] is not None), None)
         block = _BLOCK_START.match(stripped)
         if block is not None:
-            blocks.append((indent, block.group(2) if block.group(1) != "class" else None))
+            kind, name = block.groups()
+            if kind == "class":
+                blocks.append((indent, None, name, set()))
+                called = []
+            else:
+                node = function_node(name, blocks[-1][2] if blocks and blocks[-1][1] is None else None)
+                blocks.append((indent, node, "", set(_PARAMETER.findall(stripped[block.end():]))))
+                called = _call_keys(stripped[block.end():], imported, references=False)  # (a default: `key=make_key()`)
+        elif "(" in line or "=" in line:
+            if function is not None and (bound := _BOUND.match(stripped)) is not None:
+                function[3].add(bound.group(1))
+            called = _call_keys(line, imported, references=False)
+            called.extend(key for m in _REFERENCED.finditer(line) if not (
+                function is not None and not m.group("chain") and m.group("name") in function[3]) for key in (_key(m, imported),))
+        else:
+            continue
+        if function is None:
+            top.update(called)
+        else:
+            pairs.update((name, function[1]) for name in called)
     return frozenset(top), frozenset(pairs)
 
 
+_PARAMETER = re.compile(r"[(,][ \t]*\**([A-Za-z_]\w*)")
+"""A parameter on a `def` line (after the name: `(self, update, *args, key=None)`)."""
+_BOUND = re.compile(r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)")
+"""An assignment to a plain name: `update = ...`, `delete: SaaSRequest | None = ...`."""
+
+
+_TRIPLE_QUOTED = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'')
+"""A triple-quoted string opened and closed on one line."""
 _REFERENCED = re.compile(r"(?:[=(,\[]|\breturn\b)[ \t]*(?P<chain>(?:[A-Za-z_]\w*\.)*)(?P<name>[A-Za-z_]\w*)[ \t]*(?=[,)\]]|$)")
 """A name passed or kept without being called (`sorted(rows, key=distance)`, `Thread(target=self.sync)`,
 `handler = on_message`): whoever holds it may call it."""
 _CALL = re.compile(r"(?<!def )(?<!class )(?<![\w])(?P<dot>(?<=\.))?(?P<chain>(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*)(?P<name>[A-Za-z_]\w*)[ \t]*\(")
 """A call, with the names before it (`logic.get_page(`), and whether it follows an expression's dot (`x().save(`)."""
-_METHOD_DEF = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 _IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^\n#]+)", re.M)
-_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\(([^)]*)\)|([^\n#]*))", re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(?P<module>[\w.]+)[ \t]+import[ \t]+(?:\((?P<parenthesized>[^)]*)\)|(?P<names>[^\n#]*))", re.M)
 
 
-def _imported_names(text: str) -> frozenset[str]:
-    """The names a module's imports bind (`import a.b` binds `a`, `import a.b as c` binds `c`,
-    `from a import b as c` binds `c`), at any indentation."""
-    names: set[str] = set()
+def _imported_names(text: str) -> dict[str, tuple[str, str]]:
+    """The names a module's imports bind, at any indentation, each with the first name of the
+    module it comes from (empty for a relative import) and, for a `from` import, the name
+    imported: `import a.b` binds `a` (from `a`), `import a.b as c` binds `c` (from `a`), `from
+    a.b import c as d` binds `d` (`c` from `a`), `from . import e` binds `e` (`e` from the
+    module's own package)."""
+    names: dict[str, tuple[str, str]] = {}
     if "import" not in text:
-        return frozenset()
+        return names
     for m in _IMPORT_LINE.finditer(text):
         for part in m.group(1).split(","):
             words = part.split()
             if words:
-                names.add(words[-1] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0])
+                root = words[0].split(".")[0]
+                names[words[-1] if len(words) == 3 and words[1] == "as" else root] = (root, "")
     for m in _FROM_IMPORT.finditer(text):
-        for part in (m.group(1) or m.group(2) or "").replace("\\", " ").split(","):
+        root = m.group("module").split(".")[0]
+        for part in (m.group("parenthesized") or m.group("names") or "").replace("\\", " ").split(","):
             words = part.split()
             if words:
-                names.add(words[-1] if len(words) == 3 and words[1] == "as" else words[0])
-    return frozenset(names)
+                names[words[-1] if len(words) == 3 and words[1] == "as" else words[0]] = (root, words[0])
+    return names
 
 
-def _call_keys(text: str, imported: frozenset[str], references: bool = True) -> list[str]:
-    """The call keys of the calls and references in `text`: the name, for a bare call or one
-    through an imported name (`fetch(u)`, `logic.get_page(u)`); `.name` for one on an object the
-    module did not import (`self.sync()`, `paginator.get_page(1)`, `x().save()`), which only a
-    method can answer."""
+def _call_keys(text: str, imported: Mapping[str, tuple[str, str]], references: bool = True) -> list[str]:
+    """The call keys of the calls and references in `text`: the name, for a bare call (`fetch(u)`);
+    `.name` for one on an object the module did not import (`self.sync()`, `paginator.get_page(1)`,
+    `x().save()`), on a class (capitalized: `Model.create(...)`) or deeper than one name
+    imported by `from` (`celery_app.conf.get(...)`), which only a method can answer; `via:name`
+    for one on a name imported by `from` (`logic.get_page(u)` after `from cms import logic`: a
+    module's function if `logic` is one of the project's modules, else an object's method). Each
+    prefixed by `module:` if the name called or called through was imported, `module` being the
+    first name of the module imported from, empty for a relative import (`cms:logic:get_page`)."""
     keys = [_key(m, imported) for m in _CALL.finditer(text)]
     if references and ("=" in text or "(" in text):
         keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
     return keys
 
 
-def _key(m: re.Match[str], imported: frozenset[str]) -> str:
+def function_node(name: str, cls: str | None) -> str:
+    """How calls reach a function defined as `name` in the class `cls` (None: not in a class):
+    a function by its name, a method as `.name`, a constructor by its class's name (`Matcher()`
+    runs `Matcher.__init__`)."""
+    if cls is None:
+        return name
+    return cls if name in ("__init__", "__post_init__") else "." + name
+
+
+def _call_targets(key: str, module_names: frozenset[str]) -> tuple[str, ...]:
+    """The functions (`name`) and methods (`.name`) a call key (see `_call_keys`) may reach,
+    given the directories and modules of the project: none through a library's import."""
+    parts = key.split(":")
+    name = parts[-1]
+    if len(parts) > 1 and parts[0] and parts[0] not in module_names:
+        return ()
+    if len(parts) == 1 or name.startswith("."):
+        return (name,)
+    return ("." + name,) if len(parts) == 3 and parts[1] not in module_names else (name, "." + name)
+
+
+def _key(m: re.Match[str], imported: Mapping[str, tuple[str, str]]) -> str:
     """The call key of one match of `_CALL` or `_REFERENCED` (see `_call_keys`)."""
     name, chain = m.group("name"), m.group("chain")
     if m.groupdict().get("dot") is not None:
         return "." + name
-    return name if not chain or chain.split(".", 1)[0].strip() in imported else "." + name
+    parts = [p.strip() for p in chain.split(".")[:-1]] if chain else [name]
+    entry = imported.get(parts[0])
+    if entry is None:
+        return "." + name if chain else name
+    root, original = entry
+    if chain and (parts[0][0].isupper() or (original and len(parts) > 1)):
+        key = "." + name  # (`Model.create(...)`, `CONFIG.get(...)`, `celery_app.conf.get(...)`: a method)
+    elif chain and original:
+        key = f"{original}:{name}"  # (`api.get(...)` after `from fides.core import api`: a module's function, or an object's method)
+    else:
+        key = name
+    return f"{root}:{key}"
 
 
 _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
@@ -1206,6 +1281,11 @@ _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")
 def serves_with_aiohttp(text: str) -> bool:
     """Whether a module imports aiohttp's server side (`from aiohttp import web`)."""
     return _AIOHTTP_SERVER.search(text) is not None
+
+
+def _module_names(path: str) -> list[str]:
+    """`src/app/client.py` -> `src`, `app`, `client`: the names an import of the project may start with."""
+    return path[:-3].split("/")
 
 
 def _module_of(path: str) -> str:

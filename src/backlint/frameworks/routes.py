@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from backlint.frameworks.imports import dotted
+from backlint.frameworks.project import function_node
 from backlint.frameworks.responses import status_value
 from backlint.syntax import argument, call_name, decorator_targets, iter_descendants, keyword_arg, name_parts, string_value
 
@@ -462,7 +463,17 @@ _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|li
 def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef) -> bool:
     """A function only an operator's code calls (see `ProjectFacts.operator_only`): it runs in a
     process its operator started. Never a route handler, which the framework calls by no name."""
-    return ctx.project.operator_only(fn.name.value) and route_of(ctx, fn) is None
+    return ctx.project.operator_only(function_node(fn.name.value, _defining_class(ctx, fn))) and route_of(ctx, fn) is None
+
+
+def _defining_class(ctx: FileContext, fn: cst.FunctionDef) -> str | None:
+    """The name of the class whose body defines `fn` (on the stack of nodes being visited)."""
+    stack = ctx.stack
+    for i in range(len(stack) - 1, 1, -1):
+        if stack[i] is fn:
+            cls = stack[i - 2]
+            return cls.name.value if isinstance(cls, cst.ClassDef) and stack[i - 1] is cls.body else None
+    return None
 
 
 def background_task(fn: cst.FunctionDef | None) -> bool:

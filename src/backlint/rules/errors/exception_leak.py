@@ -57,10 +57,28 @@ def _answered_status(handler: cst.ExceptHandler) -> int | None:
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
+    """A test of a development switch: `settings.DEBUG`, `app.debug`, or the deployment's name
+    compared with a development one (`ENV == "dev"`, `settings.ENVIRONMENT in ("local", "test")`)."""
     return any(
-        isinstance(n, (cst.Name, cst.Attribute)) and (dotted(n) or "").rsplit(".", 1)[-1] in _DEV_FLAGS
+        (isinstance(n, (cst.Name, cst.Attribute)) and (dotted(n) or "").rsplit(".", 1)[-1] in _DEV_FLAGS)
+        or (isinstance(n, cst.Comparison) and _names_dev_environment(n))
         for n in [test, *iter_descendants(test)]
     )
+
+
+def _names_dev_environment(test: cst.Comparison) -> bool:
+    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, (cst.Equal, cst.In)):
+        return False
+    name = (dotted(test.left) or "").rsplit(".", 1)[-1].lower() if isinstance(test.left, (cst.Name, cst.Attribute)) else ""
+    if name not in _ENVIRONMENT_NAMES:
+        return False
+    right = test.comparisons[0].comparator
+    values = [string_value(e.value) for e in right.elements] if isinstance(right, (cst.Tuple, cst.List, cst.Set)) else [string_value(right)]
+    return bool(values) and all(v is not None and v.lower() in _DEV_ENVIRONMENTS for v in values)
+
+
+_ENVIRONMENT_NAMES = frozenset({"env", "environment", "app_env", "stage", "deployment", "environment_name", "env_name"})
+_DEV_ENVIRONMENTS = frozenset({"dev", "development", "local", "test", "testing"})
 
 
 class ExceptionLeak(Rule):
@@ -92,7 +110,7 @@ class ExceptionLeak(Rule):
     driver's, `DuplicateTableError`) and answered with a 4xx, which the author classified as the
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
-    "duplicate"`); development-only code (`if settings.DEBUG:`, or a
+    "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, or a
     function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area),
     and every handler of a self-hosted tool whose one
@@ -121,6 +139,7 @@ except Exception:
         "https://codeql.github.com/codeql-query-help/python/py-stack-trace-exposure/",
     )
     PREFILTER = ("except", "errorhandler", "exception_handler", "exc_info", "format_exc")
+    TESTS = False  # (a test's stand-in server, `scripts/e2e/mock_oidc_idp.py`, answers no real client)
 
     INVALID = [
         Invalid(

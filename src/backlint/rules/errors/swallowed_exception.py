@@ -63,7 +63,8 @@ class SwallowedException(Rule):
     `session.rollback()`) or only logs or updates a metric, the program's own version or
     revision read with a fallback (`VERSION = importlib.metadata.version(...)`; not a schema
     version read from the database), best-effort steps while another error is handled or just before one is raised, in
-    a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver), a `try` that
+    a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver, a taskflow
+    task's `revert(self, result, ...)`), a `try` that
     only removes files the program made for itself (named for temporary, cache, log, backup or
     rendered files, or in a function named for cleaning up), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
@@ -1442,9 +1443,13 @@ def _fails_by_design(ctx: object, call: cst.Call) -> bool:
 
 def _is_failure_hook(fn: cst.FunctionDef) -> bool:
     """`on_failure(self, exc, ...)`, `on_error`, a receiver of Celery's `task_failure`/`task_revoked`
-    signals: code that runs because something already failed, and was reported by whoever called it."""
+    signals, a workflow task's undo step (taskflow's `revert(self, result, *args, **kwargs)`, run
+    because a later task failed): code that runs because something already failed, and was
+    reported by whoever called it."""
     parts = name_parts(fn.name.value)
     if len(parts) >= 2 and parts[0] == "on" and parts[-1] in ("failure", "error", "exception", "revoked", "timeout"):
+        return True
+    if fn.name.value == "revert" and any(p.name.value in ("result", "flow_failures") for p in fn.params.params):
         return True
     return any((dotted(t) or "").split(".")[0] in ("task_failure", "task_revoked", "task_rejected", "task_unknown")
                for t in decorator_targets(fn))

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import routes
+from backlint.frameworks.flow import DefKind
 from backlint.frameworks.project import is_operator_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
+
+if TYPE_CHECKING:
+    from backlint.analysis import FileContext
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _SESSION_FACTORIES = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
@@ -260,7 +265,7 @@ client = httpx.Client(timeout=10)
         self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._script or _local_url(node):
+        if self._script or _local_url(self.ctx, node):
             return
         # Only names whose head was imported: `requests = RequestSession()` or a parameter named
         # `requests` is the project's own client, which may set its own default timeout.
@@ -345,16 +350,22 @@ client = httpx.Client(timeout=10)
             )
 
 
-def _local_url(call: cst.Call) -> bool:
-    """A URL on this machine (a health probe of the local service): a literal, or one whose
-    literal start names the host (`f"http://localhost:{port}/version"`, `"http://127.0.0.1:%d" % port`,
+def _local_url(ctx: FileContext, call: cst.Call) -> bool:
+    """A URL on this machine (a health probe of the local service, a local exporter): a literal,
+    a module constant bound once to one (`METRICS_URL = "http://127.0.0.1:9101/metrics"`), or one
+    whose literal start names the host (`f"http://localhost:{port}/version"`, `"http://127.0.0.1:%d" % port`,
     `"http://localhost:{0}/".format(port)`)."""
     if not call.args:
         return False
-    url = string_value(call.args[0].value)
+    value = call.args[0].value
+    if isinstance(value, cst.Name) and value.value.isupper():
+        bound = ctx.module_scope().definitions(value.value)
+        if len(bound) == 1 and bound[0].kind is DefKind.ASSIGN and bound[0].value is not None:
+            value = bound[0].value
+    url = string_value(value)
     if url is not None:
         return bool(_LOCAL_URL.match(url + "/"))
-    start = literal_start(call.args[0].value)
+    start = literal_start(value)
     return start is not None and bool(_LOCAL_URL.match(start))
 
 
