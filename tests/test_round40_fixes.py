@@ -267,3 +267,141 @@ def test_a_functions_own_variable_of_the_same_name_is_not_a_reference_to_the_fun
     facts = _facts(("app/core/api.py", CLI_API), ("app/cli.py", CLI_COMMAND), ("app/consumer.py", handler),
                    ("app/management/commands/listen.py", "from app.consumer import on_message\\non_message({})\\n"))
     assert not facts.operator_only("on_message")
+
+
+def test_a_5xx_raised_in_a_wsme_controller_is_logged_by_wsme() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from oslo_db import exception as odb_exceptions
+    from pecan import rest
+    from wsmeext import pecan as wsme_pecan
+
+    from app import exceptions
+
+    class PoolsController(rest.RestController):
+        def _create(self, session, pool):
+            try:
+                return self.repositories.pool.create(session, **pool)
+            except odb_exceptions.DBError as e:
+                raise exceptions.APIException() from e
+
+        @wsme_pecan.wsexpose(PoolResponse, body=PoolPOST, status_code=201)
+        def post(self, pool_):
+            return self._create(self.session, pool_.to_dict())
+
+    class Exporter:
+        def export(self, session, pool):
+            try:
+                return self.repositories.pool.create(session, **pool)
+            except odb_exceptions.DBError as e:
+                raise exceptions.APIException() from e
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/api/pools.py") == [24]
+
+
+def test_a_try_that_reads_the_request_and_asserts_its_shape_is_parsing() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    import flask
+    from werkzeug import exceptions
+
+    class Server:
+        def plug_network(self):
+            try:
+                port_info = flask.request.get_json()
+                assert type(port_info) is dict
+                assert "mac_address" in port_info
+            except Exception as e:
+                raise exceptions.BadRequest(description="Invalid port information") from e
+            return self._plug.plug_network(port_info["mac_address"])
+
+        def plug_vip(self):
+            try:
+                net_info = flask.request.get_json()
+                assert type(net_info) is dict
+                self._plug.check_subnet(net_info)
+            except Exception as e:
+                raise exceptions.BadRequest(description="Invalid subnet information") from e
+            return self._plug.plug_vip(net_info)
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/api_server/server.py") == [21]
+
+
+def test_a_name_the_querysets_annotate_gives_is_a_value_of_the_row() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Election(models.Model):
+        group = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+
+    class DivisionSet(models.Model):
+        organisation = models.ForeignKey("Organisation", on_delete=models.CASCADE)
+
+    class Division(models.Model):
+        name = models.CharField(max_length=100)
+        divisionset = models.ForeignKey(DivisionSet, related_name="divisions", on_delete=models.CASCADE)
+    """
+    code = """
+    from django.db.models import F
+    from app.models import DivisionSet
+
+    def grouped_rows(organisation, field):
+        div_set = DivisionSet.objects.filter(organisation=organisation).first()
+        divisions_qs = div_set.divisions.select_related("divisionset").annotate(group=F(field)).order_by("group")
+        return [{"name": div.name, "group": div.group} for div in divisions_qs]
+
+    def election_rows(organisation):
+        div_set = DivisionSet.objects.filter(organisation=organisation).first()
+        divisions_qs = div_set.divisions.select_related("divisionset").order_by("name")
+        return [{"name": div.name, "group": div.group} for div in divisions_qs]
+    """
+    facts = _facts(("app/models.py", models))
+    assert finding_lines(QueryInLoop, code, path="app/forms.py", facts=facts) == [13]
+
+
+def test_a_gino_row_update_applied_each_pass_is_a_write_per_item() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from app.models.orm import Asset, Version
+
+    async def set_downloadable(dataset, value):
+        versions = await Version.query.where(Version.dataset == dataset).gino.all()
+        for version in versions:
+            await version.update(is_downloadable=value).apply()
+            assets = await Asset.query.where(Asset.version == version.version).gino.all()
+
+    async def count_assets(dataset):
+        versions = await Version.query.where(Version.dataset == dataset).gino.all()
+        total = 0
+        for version in versions:
+            assets = await Asset.query.where(Asset.version == version.version).gino.all()
+            total += len(assets)
+        return total
+    """
+    assert finding_lines(QueryInLoop, code, path="app/crud/datasets.py") == [14]
+
+
+def test_a_loop_over_a_models_columns_is_bounded() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy import func
+
+    def summary(db, model):
+        out = {}
+        for column in model.__table__.columns:
+            out[column.name] = db.query(func.min(column), func.max(column)).first()
+        return out
+
+    def per_row(db, model, rows):
+        out = {}
+        for row in rows:
+            out[row.id] = db.query(func.count()).filter(model.parent_id == row.id).first()
+        return out
+    """
+    assert finding_lines(QueryInLoop, code, path="app/aggregations.py") == [13]

@@ -478,6 +478,10 @@ def data_op(ctx: FileContext, call: cst.Call, env: EnvLike = None) -> DataOp | N
         first = methods[-1] if methods else ""
         label = f"`{label_root}.{first}{middle}{shown}()`" if len(methods) > 1 else f"`{label_root}.{first}()`"
         return DataOp(kind, call, label)
+    # GINO: `await version.update(is_downloadable=True).apply()` writes the changed columns of one row.
+    if method == "apply" and not call.args and isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) \
+            and receiver.func.attr.value == "update" and receiver.args and all(a.keyword is not None for a in receiver.args):
+        return DataOp(OpKind.WRITE, call, f"`{dotted(receiver.func.value) or 'row'}.update(…).apply()`")
     # Flask-SQLAlchemy: Model.query.filter_by(...).first()
     if isinstance(root, cst.Attribute) and root.attr.value == "query" and isinstance(root.value, cst.Name) and root.value.value[:1].isupper():
         kind = OpKind.WRITE if methods and methods[0] in ("delete", "update") else OpKind.QUERY

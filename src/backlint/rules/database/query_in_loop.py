@@ -87,6 +87,11 @@ def _literal_collection(expr: cst.BaseExpression) -> bool:
     return False
 
 
+_SCHEMA_PARTS = ("__table__.columns", "__table__.c", "__mapper__.columns", "__mapper__.relationships", "__mapper__.attrs",
+                 "_meta.fields", "_meta.many_to_many", "_meta.related_objects")
+"""What a model declares, not rows: SQLAlchemy's table and mapper, Django's `_meta`."""
+
+
 def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None,
              constants: frozenset[str] = frozenset()) -> bool:
     """A loop with a few iterations by construction: over a literal (or a name bound to one), a
@@ -95,14 +100,14 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     returning `[... for code in cls.CODES]`, see `ProjectFacts.constant_functions`), a `range` of
     constants, the model classes of the project (`apps.get_models()`: each query hits another
     table), or the parts of one string (`audit.auth_groups.split(",")`: a short list someone
-    typed, a setting or a field)."""
+    typed, a setting or a field), or a model's schema (`model.__table__.columns`, `Model._meta.fields`)."""
     if _literal_collection(iterable) or _split_string(iterable):
         return True
     if isinstance(iterable, cst.Call):
         name = call_name(iterable) or ""
         if name == "range":
             return all(isinstance(a.value, cst.Integer) for a in iterable.args)
-        if name in ("get_models", "get_app_configs") or name in constants:
+        if name in ("get_models", "get_app_configs") or name in constants or (dotted(iterable.func) or "").endswith("_meta.get_fields"):
             return True
         if name in ("enumerate", "sorted", "reversed", "list", "tuple", "zip") and iterable.args:
             return _bounded(iterable.args[0].value, env, cls, constants)
@@ -114,6 +119,8 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
         last = name.rsplit(".", 1)[-1]
         if re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last) or name.startswith("settings."):
             return True
+        if name.endswith(_SCHEMA_PARTS):
+            return True  # `model.__table__.columns`: the schema's columns, as many as the model declares
         if cls is not None and name in (f"self.{last}", f"cls.{last}") and _class_literal(cls, last):
             return True
         if env is not None and isinstance(iterable, cst.Name):
@@ -1820,7 +1827,8 @@ def _interpolated_tables(sql: cst.FormattedString) -> set[str]:
 
 def _eager_relations(call: cst.BaseExpression, fn: cst.FunctionDef | None = None) -> set[str]:
     """Relations loaded eagerly by a query chain: select_related/prefetch_related arguments
-    (`"*"` for a bare select_related()), and the attributes named in eager loader options.
+    (`"*"` for a bare select_related()), the attributes named in eager loader options, and the
+    names `annotate()`/`alias()` give the rows' computed values.
     With `fn`, a name passed as the arguments (`prefetch_related(*prefetches)`) is read from what
     the function assigns to it (`prefetches = ("tags",)`, `prefetches += (Prefetch(...),)`)."""
     out: set[str] = set()
@@ -1844,4 +1852,7 @@ def _eager_relations(call: cst.BaseExpression, fn: cst.FunctionDef | None = None
                 target = dotted(arg.value) or string_value(arg.value) or ""
                 if target:
                     out.add(target.rsplit(".", 1)[-1])
+        elif name in ("annotate", "alias"):
+            # `.annotate(group=F("parent__name"))`: a value of each row, whatever relation another model names so
+            out.update(arg.keyword.value for arg in node.args if arg.keyword is not None)
     return out

@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, iter_descendants, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -49,7 +49,8 @@ class UnloggedErrorResponse(Rule):
     `HTTPError` with a log message (Tornado logs it with the request) or raised in a project whose
 handler's `write_error` logs (or stores the formatted traceback, with the exception it came from), a 5xx raised in a
 Flask-RESTful or Flask-RESTX resource (also one deriving from the project's base of them, `class
-TopicAPI(API)`), which `Api.handle_error` logs, an `HTTPException` whose
+TopicAPI(API)`), which `Api.handle_error` logs, or in a controller whose endpoints WSME exposes
+(`@wsme_pecan.wsexpose`: `format_exception` logs server-side errors), an `HTTPException` whose
     detail carries the exception when the project's HTTPException handler logs details (wherever
     it is defined and registered; a logger method kept in a name counts) or a request-logging
     middleware logs error responses by their status (`if response.status_code >= 500:
@@ -631,8 +632,9 @@ except Exception:
             return  # `except Region.DoesNotExist` around one read: a miss, whatever status answers it
         if status in (401, 403) and self._checks_credentials():
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
-        if worst.raised and (status is None or status >= 500) and (self._restful_resource() or self._restful_abort(worst)):
-            return  # Flask-RESTful/RESTX log every exception that ends in a 5xx (Api.handle_error)
+        if worst.raised and (status is None or status >= 500) and (self._restful_resource() or self._restful_abort(worst)
+                                                                   or self._wsme_controller()):
+            return  # Flask-RESTful/RESTX (Api.handle_error) and WSME (format_exception) log every exception that ends in a 5xx
         if not broad and status not in (502, 503, 504) and _carries(node, worst) and self._own_signals_only(node):
             return  # the application's own signal (`ChallengeCreateException("Missing value")`), its message answered
         if not broad and status not in (502, 503, 504) and self._own_signals_only(node) \
@@ -751,6 +753,15 @@ except Exception:
         if any(base in self.ctx.project.restful_resources for base in bases):
             return True
         return self.ctx.imports.imports_any(["flask_restful", "flask_restx", "flask_restplus"]) and any(base.endswith("Resource") for base in bases)
+
+    def _wsme_controller(self) -> bool:
+        """Inside a class whose endpoints WSME exposes (`@wsme_pecan.wsexpose(...)`, `@wsexpose`):
+        WSME's `format_exception` logs every server-side error with its traceback."""
+        cls = self.ctx.enclosing_class()
+        if cls is None or "wsexpose" not in self.ctx.text or not self.ctx.imports.imports_any(["wsmeext", "wsme"]):
+            return False
+        return any(isinstance(stmt, cst.FunctionDef) and any((dotted(t) or "").rsplit(".", 1)[-1] == "wsexpose" for t in decorator_targets(stmt))
+                   for stmt in cls.body.body)
 
     def _fetches(self, handler: cst.ExceptHandler) -> bool:
         """Whether the `try` calls an HTTP client or a database: what fails to decode there is an
