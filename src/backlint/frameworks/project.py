@@ -395,8 +395,8 @@ class ProjectFacts:
     service's own code."""
     service_callers: frozenset[tuple[str, str]] = frozenset()
     """(callee's call key, caller) for calls inside a function of the service's own code:
-    `fetch()` in `def sync():` is ("fetch", "sync"); a method caller is `.name` (`self.save()`
-    in a method `sync` is (".save", ".sync"))."""
+    `fetch()` in `def sync():` is ("fetch", "sync"); the caller named as `function_node` names
+    it (`self.save()` in a method `sync` is (".save", ".sync"))."""
     module_names: frozenset[str] = frozenset()
     """The directories and module names on the paths of the project's files (`app/client.py`:
     `app`, `client`): an import whose first name is none of them (`requests`) is a library's."""
@@ -420,7 +420,8 @@ class ProjectFacts:
 
         Functions and methods are apart: a call on an object (`.get` in `params.get(k)`) or through
         an imported class (`Client.get(url)`) reaches only methods, a bare call (`get(url)`) only
-        functions, a call through another imported name (`api.get(url)`) either. A call into a library (`requests.get(url)`:
+        functions, a call through another imported name (`api.get(url)`) either; a class's name
+        reaches its `__init__` (see `function_node`). A call into a library (`requests.get(url)`:
         its import names no directory or module of the project) reaches neither."""
         module_names = self.module_names
 
@@ -1114,11 +1115,11 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None
     """(call keys of the calls and references outside any function, (callee, caller) of those
     inside one, the caller as `function_node` names it), by the indentation of `def` lines: a call
     belongs to the innermost function it is indented under (a class body's calls to the function
-    around it, or to the module). Triple-quoted strings (docstrings: `get(id) returns the record`) are
-    skipped, and so are a function's references to its own parameters and variables (`return
-    update`, `ManualAction(get=get)`). A line indented less than its function (a bracket's
-    continuation) ends it early: its calls then count as the module's, which only keeps more on
-    the service's side."""
+    around it, or to the module). Triple-quoted strings (docstrings: `get(id) returns the
+    record`) are skipped, and so are a function's references to its own parameters and variables
+    (`return update`, `ManualAction(get=get)`). A line indented less than its function (a
+    bracket's continuation) ends it early: its calls then count as the module's, which only
+    keeps more on the service's side."""
     imported = imported or {}
     top: set[str] = set()
     pairs: set[tuple[str, str]] = set()
