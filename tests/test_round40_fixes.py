@@ -405,3 +405,57 @@ def test_a_loop_over_a_models_columns_is_bounded() -> None:
         return out
     """
     assert finding_lines(QueryInLoop, code, path="app/aggregations.py") == [13]
+
+
+def test_a_views_post_method_is_never_the_operators_though_a_script_posts() -> None:
+    views = """
+    import requests
+    from flask.views import MethodView
+
+    def verify_recaptcha(token):
+        return requests.post("https://www.google.com/recaptcha/api/siteverify", data={"response": token}).json()
+
+    class RegisterResource(MethodView):
+        def post(self):
+            verify_recaptcha(request.json["recaptcha"])
+            return {"ok": True}
+    """
+    script = """
+    import requests
+
+    session = requests.Session()
+    session.post("http://localhost:8080/api/auth/register", json={"login": "admin"})
+    """
+    facts = _facts(("app/resources/auth.py", views), ("dev/init.py", script))
+    assert not facts.operator_only(".post") and not facts.operator_only("verify_recaptcha")
+    assert finding_lines(RequestWithoutTimeout, views, path="app/resources/auth.py", facts=facts) == [6]
+
+
+def test_a_function_passed_on_a_line_that_starts_by_closing_a_bracket_is_referenced() -> None:
+    utils = """
+    import requests
+
+    def save_file(url):
+        return requests.get(url).content
+
+    def save_files(urls):
+        funcs: list[
+            tuple
+        ] = [(save_file, (url,)) for url in urls]
+        return run_in_parallel(funcs)
+    """
+    command = """
+    from app.file_store.utils import save_file
+
+    def main():
+        save_file("https://example.org/logo.png")
+    """
+    view = """
+    from app.file_store.utils import save_files
+
+    def generate(request):
+        return save_files(request.json["urls"])
+    """
+    facts = _facts(("app/file_store/utils.py", utils), ("scripts/seed.py", command), ("app/views.py", view))
+    assert not facts.operator_only("save_file")
+    assert finding_lines(RequestWithoutTimeout, utils, path="app/file_store/utils.py", facts=facts) == [5]

@@ -416,7 +416,9 @@ class ProjectFacts:
         already in it, and by nothing else (module level of the service, a function not in it). A
         function's calls of itself (`download_instances` paging by calling itself) do not count; a
         cycle of two keeps both on the service's side. Dunders run by construction or an operator
-        (`Router(...)` runs `__init__`), never by their names: never the operator's.
+        (`Router(...)` runs `__init__`), never by their names: never the operator's; nor are
+        methods named for an HTTP method (`.post`), which a framework calls on a view (an
+        operator's `session.post(url)` is a call of some other object's).
 
         Functions and methods are apart: a call on an object (`.get` in `params.get(k)`) or through
         an imported class (`Client.get(url)`) reaches only methods, a bare call (`get(url)`) only
@@ -441,7 +443,7 @@ class ProjectFacts:
         while pending:
             name = pending.pop()
             if name in reach or name in called_at_import or (name.endswith("__") and name.lstrip(".").startswith("__")) \
-                    or not callers.get(name, set()) <= reach:
+                    or name in _VIEW_METHODS or not callers.get(name, set()) <= reach:
                 continue
             reach.add(name)
             pending.extend(callees.get(name, ()))
@@ -1137,11 +1139,12 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None
                 if q in line:
                     line, quote = line[: line.index(q)], q
         stripped = line.lstrip()
-        if not stripped or stripped[0] in ")]}":
+        if not stripped:
             continue
-        indent = len(line[: len(line) - len(stripped)].expandtabs())
-        while blocks and blocks[-1][0] >= indent:
-            blocks.pop()
+        if stripped[0] not in ")]}":  # (a closing bracket's line continues the statement it closes)
+            indent = len(line[: len(line) - len(stripped)].expandtabs())
+            while blocks and blocks[-1][0] >= indent:
+                blocks.pop()
         function = next((b for b in reversed(blocks) if b[1] is not None), None)
         block = _BLOCK_START.match(stripped)
         if block is not None:
@@ -1222,6 +1225,10 @@ def _call_keys(text: str, imported: Mapping[str, tuple[str, str]], references: b
     if references and ("=" in text or "(" in text):
         keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
     return keys
+
+
+_VIEW_METHODS = frozenset({".get", ".post", ".put", ".patch", ".delete", ".head", ".options"})
+"""Method nodes a web framework calls on a view (`MethodView.post`, `APIView.get`)."""
 
 
 def function_node(name: str, cls: str | None) -> str:
