@@ -121,36 +121,30 @@ class Scraper:
 """
 
 
-def test_what_only_an_operators_constructor_calls_is_the_operators() -> None:
-    command = """
-    from django.core.management.base import BaseCommand
-    from bots.scraper import Scraper
+SCRAPE_COMMAND = """
+from django.core.management.base import BaseCommand
+from bots.scraper import Scraper
 
-    class Command(BaseCommand):
-        def handle(self, *args, **options):
-            Scraper(options["url"])
-    """
-    facts = _facts(("bots/matcher.py", MATCHER), ("bots/scraper.py", SCRAPER), ("bots/management/commands/scrape.py", command))
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        Scraper(options["url"])
+"""
+
+
+def test_what_only_an_operators_constructor_calls_is_the_operators() -> None:
+    facts = _facts(("bots/matcher.py", MATCHER), ("bots/scraper.py", SCRAPER), ("bots/management/commands/scrape.py", SCRAPE_COMMAND))
     assert facts.operator_only("Scraper") and facts.operator_only("CodeMatcher") and facts.operator_only(".get_data")
     assert finding_lines(RequestWithoutTimeout, MATCHER, path="bots/matcher.py", facts=facts) == []
 
 
 def test_a_class_a_view_also_builds_stays_flagged() -> None:
-    command = """
-    from django.core.management.base import BaseCommand
-    from bots.scraper import Scraper
-
-    class Command(BaseCommand):
-        def handle(self, *args, **options):
-            Scraper(options["url"])
-    """
     view = """
     from bots.matcher import CodeMatcher
 
     def review(request):
         return JsonResponse(CodeMatcher(request.GET["url"]).data)
     """
-    facts = _facts(("bots/matcher.py", MATCHER), ("bots/scraper.py", SCRAPER), ("bots/management/commands/scrape.py", command),
+    facts = _facts(("bots/matcher.py", MATCHER), ("bots/scraper.py", SCRAPER), ("bots/management/commands/scrape.py", SCRAPE_COMMAND),
                    ("bots/views.py", view))
     assert facts.operator_only("Scraper") and not facts.operator_only("CodeMatcher")
     assert finding_lines(RequestWithoutTimeout, MATCHER, path="bots/matcher.py", facts=facts) == [9]
