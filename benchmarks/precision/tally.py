@@ -1,9 +1,10 @@
 """Count judged findings: the first look, and what a new scan still reports.
 
-    python benchmarks/precision/tally.py VERDICTS_DIR [--scans SCANS_DIR]
+    python benchmarks/precision/tally.py VERDICTS_DIR... [--scans SCANS_DIR]
 
-VERDICTS_DIR holds the reviewers' JSON-lines files (see sample.py); a finding is keyed by
-(rule, path, line). Without --scans, prints TP/FP/unsure per rule as judged. With --scans (a
+Each VERDICTS_DIR holds the reviewers' JSON-lines files (see sample.py), say one round's
+(`benchmarks/precision/round*`: all rounds at once); a finding is keyed by (rule, path, line),
+one verdict per finding. Without --scans, prints TP/FP/unsure per rule as judged. With --scans (a
 directory of `backlint scan --format json` reports of the same trees at the same commits), also
 prints "now": the judged findings that the new scan still reports, so a fix shows as false
 positives gone and any true finding it cost shows as TP lost.
@@ -17,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 
-def verdicts(directory: Path) -> dict[tuple[str, str, int], dict]:
+def verdicts(*directories: Path) -> dict[tuple[str, str, int], dict]:
     judged: dict[tuple[str, str, int], dict] = {}
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in sorted(p for directory in directories for p in directory.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             if line.strip():
                 v = json.loads(line)
@@ -42,10 +43,10 @@ def _cell(counts: Counter) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("verdicts", type=Path)
+    parser.add_argument("verdicts", type=Path, nargs="+")
     parser.add_argument("--scans", type=Path)
     args = parser.parse_args()
-    judged = verdicts(args.verdicts)
+    judged = verdicts(*args.verdicts)
     still = reported(args.scans) if args.scans else None
     first: dict[str, Counter] = {}
     now: dict[str, Counter] = {}
