@@ -453,3 +453,25 @@ def test_a_function_passed_on_a_line_that_starts_by_closing_a_bracket_is_referen
     facts = _facts(("app/file_store/utils.py", utils), ("scripts/seed.py", command), ("app/views.py", view))
     assert not facts.operator_only("save_file")
     assert finding_lines(RequestWithoutTimeout, utils, path="app/file_store/utils.py", facts=facts) == [5]
+
+
+def test_a_module_of_top_level_code_that_prints_is_a_program() -> None:
+    script = """
+    import os
+    import requests
+
+    s = requests.Session()
+    r = s.get("https://api.github.com/search/issues?q=label:port-to-stable")
+    for pr in r.json()["items"]:
+        os.system(f"git cherry-pick {pr['sha']}")
+    print("done")
+    """
+    settings = """
+    import requests
+
+    OIDC_WELLKNOWN_URL = "https://id.example.org/.well-known/openid-configuration"
+    config = requests.get(OIDC_WELLKNOWN_URL).json()
+    print("OIDC configured")
+    """
+    assert finding_lines(RequestWithoutTimeout, script, path="common/porttostable.py") == []
+    assert finding_lines(RequestWithoutTimeout, settings, path="app/settings.py") == [5]

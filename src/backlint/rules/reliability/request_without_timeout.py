@@ -8,7 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import routes
 from backlint.frameworks.flow import DefKind
-from backlint.frameworks.project import is_operator_path
+from backlint.frameworks.project import is_operator_path, is_settings_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
@@ -262,7 +262,7 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path)
+        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _top_level_program(self.ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(self.ctx, node):
@@ -348,6 +348,16 @@ client = httpx.Client(timeout=10)
                 f"{label} switches the timeout off (`timeout=None`): a slow upstream blocks this worker indefinitely",
                 fix=FixSpec("Use a 10 second timeout", (Edit(arg.value, "10"),)),
             )
+
+
+def _top_level_program(ctx: FileContext) -> bool:
+    """A module that defines no function or class and prints: its work is its top-level code, a
+    program run from a terminal (a maintainer's release script), not a module a service imports.
+    (Not a settings module, whose top level runs in every worker at start-up.)"""
+    return "print(" in ctx.text and _DEFINITION.search(ctx.text) is None and not is_settings_path(ctx.path)
+
+
+_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
 
 
 def _local_url(ctx: FileContext, call: cst.Call) -> bool:
