@@ -475,3 +475,29 @@ def test_a_module_of_top_level_code_that_prints_is_a_program() -> None:
     """
     assert finding_lines(RequestWithoutTimeout, script, path="common/porttostable.py") == []
     assert finding_lines(RequestWithoutTimeout, settings, path="app/settings.py") == [5]
+
+
+def test_a_named_exception_answered_501_is_the_capabilitys_answer() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from asyncpg.exceptions import UndefinedTableError
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+
+    @router.get("/dataset/{dataset}/{version}/features")
+    async def features(dataset: str, version: str):
+        try:
+            return await get_features_by_location(dataset, version)
+        except UndefinedTableError:
+            raise HTTPException(status_code=501, detail=f"Endpoint not implemented for {dataset}.{version}")
+
+    @router.get("/dataset/{dataset}/{version}/tiles")
+    async def tiles(dataset: str, version: str):
+        try:
+            return await get_tiles(dataset, version)
+        except Exception:
+            raise HTTPException(status_code=501, detail=f"Endpoint not implemented for {dataset}.{version}")
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/routes/features.py") == [19]

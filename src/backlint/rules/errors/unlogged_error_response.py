@@ -26,8 +26,8 @@ class UnloggedErrorResponse(Rule):
     status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
-    Left alone: `except NotImplementedError` answered 501 (an operation this provider does not
-    support), HTTP exceptions raised in a worker's task or workflow step (the worker logs them)
+    Left alone: `except NotImplementedError`, or any exception the clause names, answered 501 (an
+    operation this provider does not support, a table this dataset version lacks), HTTP exceptions raised in a worker's task or workflow step (the worker logs them)
     or inside an outer `try` whose broad `except` logs and re-raises, or in FastAPI/Starlette
     `@app.middleware("http")` (the server error middleware logs them), answers to a `try` that is one
     call of a project function whose broad `except` logs and re-raises, 4xx answers of a serializer's
@@ -598,7 +598,7 @@ except Exception:
             return
         broad = errors.is_broad(self.ctx, node)
         worst = max(sites, key=lambda s: s.status or 0)
-        if caught == ["NotImplementedError"] and worst.status == 501:
+        if worst.status == 501 and (caught == ["NotImplementedError"] or not broad):
             return  # "not supported here": the capability's answer, 501 Not Implemented, not a lost error
         if all(s.raised for s in sites) and routes.http_middleware(fn):
             return  # raised in `@app.middleware("http")`: past the exception handlers, the server error middleware logs it
