@@ -714,6 +714,22 @@ except SMTPException:
         ),
         Valid(
             """
+            from taskflow import task
+
+            class DeleteAmphoraInDB(task.Task):
+                def execute(self, amphora_id):
+                    self.amphora_repo.delete(id=amphora_id)
+
+                def revert(self, result, *args, **kwargs):
+                    try:
+                        self.health_repo.delete(amphora_id=result)
+                    except Exception:
+                        pass
+            """,
+            note="A taskflow task's `revert`: it runs because a later task failed, which the flow reports; undoing is best effort.",
+        ),
+        Valid(
+            """
             import sys
 
             def properties(self, sid):

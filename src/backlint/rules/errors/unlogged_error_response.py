@@ -27,7 +27,8 @@ class UnloggedErrorResponse(Rule):
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
     Left alone: `except NotImplementedError`, or any exception the clause names, answered 501 (an
-    operation this provider does not support, a table this dataset version lacks), HTTP exceptions raised in a worker's task or workflow step (the worker logs them)
+    operation this provider does not support, a table this dataset version lacks), HTTP
+    exceptions raised in a worker's task or workflow step (the worker logs them)
     or inside an outer `try` whose broad `except` logs and re-raises, or in FastAPI/Starlette
     `@app.middleware("http")` (the server error middleware logs them), answers to a `try` that is one
     call of a project function whose broad `except` logs and re-raises, 4xx answers of a serializer's
@@ -169,6 +170,22 @@ except Exception:
         ),
     ]
     VALID = [
+        Valid(
+            """
+            from asyncpg.exceptions import UndefinedTableError
+            from fastapi import APIRouter, HTTPException
+
+            router = APIRouter()
+
+            @router.get("/dataset/{dataset}/{version}/features")
+            async def features(dataset: str, version: str):
+                try:
+                    return await features_by_location(dataset, version)
+                except UndefinedTableError:
+                    raise HTTPException(status_code=501, detail=f"Not implemented for {dataset}.{version}")
+            """,
+            note="A named exception answered 501 Not Implemented: what this dataset version does not support, not a lost error.",
+        ),
         Valid(
             """
             import json
