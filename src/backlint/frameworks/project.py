@@ -10,6 +10,7 @@ worker. A file analysed alone still sees the facts its own text declares.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -425,11 +426,7 @@ class ProjectFacts:
         functions, a call through another imported name (`api.get(url)`) either; a class's name
         reaches its `__init__` (see `function_node`). A call into a library (`requests.get(url)`:
         its import names no directory or module of the project) reaches neither."""
-        module_names = self.module_names
-
-        def nodes(key: str) -> tuple[str, ...]:
-            return _call_targets(key, module_names)
-
+        nodes = functools.partial(_call_targets, module_names=self.module_names)
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
         for key, caller in self.service_callers:
@@ -1113,7 +1110,7 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     return (operator, *_calls_by_function("\n".join(rest), imported))
 
 
-def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None = None) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """(call keys of the calls and references outside any function, (callee, caller) of those
     inside one, the caller as `function_node` names it), by the indentation of `def` lines: a call
     belongs to the innermost function it is indented under (a class body's calls to the function
@@ -1122,7 +1119,6 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None
     (`return update`, `ManualAction(get=get)`). A line indented less than its function (a
     bracket's continuation) ends it early: its calls then count as the module's, which only
     keeps more on the service's side."""
-    imported = imported or {}
     top: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     # (indentation, function or None for a class, class name, the function's parameters and variables)
@@ -1159,9 +1155,9 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]] | None
         elif "(" in line or "=" in line:
             if function is not None and (bound := _BOUND.match(stripped)) is not None:
                 function[3].add(bound.group(1))
+            own = function[3] if function is not None else ()
             called = _call_keys(line, imported, references=False)
-            called.extend(key for m in _REFERENCED.finditer(line) if not (
-                function is not None and not m.group("chain") and m.group("name") in function[3]) for key in (_key(m, imported),))
+            called += [_key(m, imported) for m in _REFERENCED.finditer(line) if m.group("chain") or m.group("name") not in own]
         else:
             continue
         if function is None:
