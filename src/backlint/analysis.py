@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -21,7 +20,7 @@ from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
-from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text
+from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, serves
 from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf, iter_descendants
 
@@ -32,19 +31,6 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 
 
 _WORKER_MODULES = ("celery", "rq", "dramatiq")
-_SERVES = re.compile(
-    r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
-    r"|\.(?:run|serve|serve_forever|listen|launch|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
-    r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
-    r"|HTTPServer|IOLoop|AppRunner|TCPSite|create_server|start_server|default_app"
-    r"|get_asgi_application|web\.run_app|run_simple)\b",
-    re.M,
-)
-"""What serves requests: a route, an application run or mounted, a server started."""
-_HANDLER_CLASS = re.compile(r"^class[ \t]+\w+\([^)]*(?:Handler|View|Resource|Endpoint)\b", re.M)
-"""A request handler class (Tornado's `RequestHandler`, a class-based view, a REST resource)."""
-
-
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
     """`@click.group()`, `@click.command()`, `@cli.command()`, `@app.command()` (typer)."""
     return any(isinstance(t, cst.Attribute) and t.attr.value in ("command", "group") for t in decorator_targets(fn))
@@ -241,8 +227,7 @@ class FileContext:
         # only for its context (configuration, the database), aiohttp used as an HTTP client. No
         # route, no server started. (A task queue's worker is a service.)
         # (Only with a `__main__` block: a shebang alone heads library modules too.)
-        return main_block and not self.imports.imports_any(_WORKER_MODULES) and _SERVES.search(self.text) is None \
-            and _HANDLER_CLASS.search(self.text) is None
+        return main_block and not self.imports.imports_any(_WORKER_MODULES) and not serves(self.text)
 
     def in_async_function(self) -> bool:
         fn = self.function()

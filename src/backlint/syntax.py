@@ -392,16 +392,20 @@ def argument(call: cst.Call, index: int, *names: str) -> cst.BaseExpression | No
 
 
 def name_parts(name: str) -> list[str]:
-    """Lower-case words of an identifier: `dbPassword` and `DB_PASSWORD` give ['db', 'password']."""
+    """Lower-case words of an identifier: `dbPassword` and `DB_PASSWORD` give ['db', 'password'],
+    `JEXLParser` gives ['jexl', 'parser'] (an acronym ends before the capital that starts a word)."""
     words: list[str] = []
     current = ""
     prev = ""
-    for ch in name:
+    for i, ch in enumerate(name):
         if ch in "_-. ":
             if current:
                 words.append(current)
             current = ""
         elif ch.isupper() and current and (prev.islower() or prev.isdigit()):
+            words.append(current)
+            current = ch
+        elif ch.isupper() and len(current) >= 2 and current.isupper() and name[i + 1:i + 2].islower():
             words.append(current)
             current = ch
         else:

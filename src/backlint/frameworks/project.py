@@ -134,6 +134,23 @@ def is_script_path(path: str) -> bool:
     return bool(_SCRIPT_DIRS.search(path))
 
 
+def serves(text: str) -> bool:
+    """Whether a module serves requests: a route, an application run or mounted, a server started,
+    a request handler class (Tornado's `RequestHandler`, a class-based view, a REST resource)."""
+    return _SERVES.search(text) is not None or _HANDLER_CLASS.search(text) is not None
+
+
+_SERVES = re.compile(
+    r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
+    r"|\.(?:run|serve|serve_forever|listen|launch|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
+    r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
+    r"|HTTPServer|IOLoop|AppRunner|TCPSite|create_server|start_server|default_app"
+    r"|get_asgi_application|web\.run_app|run_simple)\b",
+    re.M,
+)
+_HANDLER_CLASS = re.compile(r"^class[ \t]+\w+\([^)]*(?:Handler|View|Resource|Endpoint)\b", re.M)
+
+
 def is_dev_path(path: str) -> bool:
     """Development-only modules: settings/dev.py, local_settings.py, *_dev.py, runserver.py (named
     for Django's development server command)."""
@@ -167,11 +184,12 @@ _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\]?\s*[:=]\s*True")  # (als
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
 _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\()")
+_PAGINATION_CLASS = re.compile(r"^[ \t]+pagination_class[ \t]*=[ \t]*(?!None\b)\w", re.M)
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
                   "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "errorhandler", "error_handler(", "(request,",
                   "(request)", "call_next",
-                  "View", "def get_queryset", "objects = ", "Annotated[", "wraps(", "def write_error", "Resource)")
+                  "View", "Mixin", "pagination_class", "def get_queryset", "objects = ", "Annotated[", "wraps(", "def write_error", "Resource)")
 _SESSION_HINT_LITERALS = ("Session",)
 _WRITE_HINT_LITERALS = (".save(", ".create(", ".delete(", "bulk_", "_or_create(", ".commit(", ".add(", ".add_all(", ".merge(",
                         ".update(", "_one(", "_many(", "execute(")
@@ -287,8 +305,10 @@ class ProjectFacts:
     atomic_views: frozenset[str] = frozenset()
     """View classes whose `dispatch` runs the request inside `transaction.atomic()`."""
     view_bases: frozenset[tuple[str, str]] = frozenset()
-    """(class, base) pairs where the base's name says it is a view (`...View`), to find the views
-    that inherit an atomic `dispatch`."""
+    """(class, base) pairs where the base's name says it is a view or a mixin (`...View`,
+    `...Mixin`), to find the views that inherit an atomic `dispatch` or a pagination class."""
+    paginating_classes: frozenset[str] = frozenset()
+    """Classes that set a DRF `pagination_class` other than None (a project's base view or mixin)."""
     restful_resources: frozenset[str] = frozenset()
     """Classes of a module importing Flask-RESTful or Flask-RESTX that derive from its `Resource`
     (`class API(Resource)`): the project's base of API resources, whose 5xx answers
@@ -613,6 +633,11 @@ class ProjectFacts:
         """Whether a class with these bases inherits a `dispatch` that runs in a transaction."""
         return any(cls in self.atomic_views for cls in _with_ancestors(bases, self.view_bases))
 
+    def paginating_view(self, bases: Iterable[str]) -> bool:
+        """Whether a class with these bases inherits a pagination class from the project's own
+        views or mixins (`class JsonApiViewMixin: pagination_class = JsonApiPagination`)."""
+        return any(cls in self.paginating_classes for cls in _with_ancestors(bases, self.view_bases))
+
     def overridden(self, path: str, name: str) -> bool:
         """Whether setting `name` of the settings module at `path` is assigned again by a sibling."""
         module = path.rsplit(".", 1)[0]
@@ -804,8 +829,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         ) if "def dispatch(" in text else frozenset(),
         view_bases=frozenset(
             (m.group(1), name) for m in _CLASS_BASES.finditer(text)
-            for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith("View")
-        ) if "View" in text else frozenset(),
+            for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith(("View", "Mixin"))
+        ) if "View" in text or "Mixin" in text else frozenset(),
+        paginating_classes=frozenset(
+            owner_at(m.start()) for m in _PAGINATION_CLASS.finditer(text)
+        ) - {""} if "pagination_class" in text else frozenset(),
         restful_resources=frozenset(
             m.group(1) for m in _CLASS_BASES.finditer(text)
             if any(base.strip().rsplit(".", 1)[-1] == "Resource" for base in m.group(2).split(","))
@@ -1080,8 +1108,9 @@ _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:
 def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
     """(names called by an operator's code, names called by any other outside a function, and
     (callee, caller) of its calls inside functions) in one file: a whole file is the operator's by
-    its path (see `is_operator_path`); elsewhere, the bodies of click and typer commands are.
-    Tests call everything: they count for neither."""
+    its path (see `is_operator_path`); elsewhere, the bodies of click and typer commands are, and
+    the `__main__` block of a module that serves nothing. Tests call everything: they count for
+    neither."""
     if not path or is_test_path(path):
         return frozenset(), frozenset(), frozenset()
     if "#" in text:
@@ -1090,15 +1119,18 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
         # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
         return frozenset(_call_keys(text, imported, references=False)), frozenset(), frozenset()
-    if "command" not in text and "group" not in text:
-        return (frozenset(), *_calls_by_function(text, imported))
     # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
-    # operator's; the rest of the module is the service's.
+    # operator's, and so is the `__main__` block of a module that serves nothing (a job run as
+    # `python report.py`); the rest of the module is the service's.
     commands: list[tuple[int, int]] = []
-    for m in _COMMAND_DECORATOR.finditer(text):
-        definition = _DEF_LINE.search(text, m.end())  # (after more decorators, over as many lines as they take)
-        if definition is not None and (not commands or m.start() >= commands[-1][1]):
-            commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
+    if "command" in text or "group" in text:
+        for m in _COMMAND_DECORATOR.finditer(text):
+            definition = _DEF_LINE.search(text, m.end())  # (after more decorators, over as many lines as they take)
+            if definition is not None and (not commands or m.start() >= commands[-1][1]):
+                commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
+    if "__main__" in text and (main := _MAIN_BLOCK.search(text)) is not None and not serves(text) \
+            and (not commands or main.start() >= commands[-1][1]):
+        commands.append((main.start(), _body_end(text, main.end(), 0)))
     if not commands:
         return (frozenset(), *_calls_by_function(text, imported))
     operator = frozenset(key for start, end in commands for key in _call_keys(text[start:end], imported, references=False))
@@ -1271,6 +1303,7 @@ _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
+_MAIN_BLOCK = re.compile(r"^if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.M)
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
 """What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
 project's `@notify_command(name="purge")`)."""

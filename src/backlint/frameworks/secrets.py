@@ -306,6 +306,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `r":\/\/[a-zA-Z0-9_-]+:[\S]+@"`: a pattern that finds credentials
     if _dotted_path(v):
         return False  # `"accounts.serializers.TokenSerializer"`: a class to load, named in settings
+    if re.fullmatch(r"0x[0-9a-fA-F]{40}", v):
+        return False  # a blockchain account or contract address (a token's, `standard_token="0x2770..."`): public; keys are 64 hex digits
     if _PUBLISHABLE.match(v):
         return False  # a publishable key (PostHog `phc_`, Stripe `pk_live_`, Mapbox `pk.`, a reCAPTCHA site key): public by design
     return True

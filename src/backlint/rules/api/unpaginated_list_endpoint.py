@@ -158,7 +158,9 @@ class UnpaginatedListEndpoint(Rule):
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (also through a
     template decorator, `@template_renderer()`; menus and
-    pickers in a template context are usually small), and DRF views with a pagination class."""
+    pickers in a template context are usually small), and DRF views with a pagination class (also
+    one inherited from the project's own base view or mixin, `class JsonApiViewMixin: pagination_class =
+    JsonApiPagination`)."""
 
     ID = "BL402"
     LEVEL = Level.WARNING
@@ -420,6 +422,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("list", "paginate_queryset", "get_paginated_response"):
                 return
         facts = self.ctx.project
+        if facts.paginating_view(bases):
+            return  # the project's base view or mixin sets `pagination_class`
         if model is not None and facts.rest_framework_settings and not facts.default_pagination:
             self.report(node.name, what=f"`{node.name.value}` lists a collection and REST_FRAMEWORK sets no DEFAULT_PAGINATION_CLASS")
 

@@ -124,7 +124,9 @@ class HardcodedSecret(Rule):
     or their syntax, also inside a URL: `r"https://([^:]+):([^@]+)@(.*)"`), devices' factory
     passwords printed in their manuals (`password="alpine"`, `raspberry`, `toor`), words with
     letters outside ASCII (`'sys_user.password': '用户密码'`, a column's description), dotted
-    paths of classes to load, publishable keys (PostHog `phc_`, Stripe `pk_live_`), lowercase hyphenated labels passed as keyword arguments, also as an environment
+    paths of classes to load, publishable keys (PostHog `phc_`, Stripe `pk_live_`), blockchain account and
+    contract addresses (`standard_token="0x2770...F628"`, `0x` and 40 hex digits, public by design: a private key
+    has 64), lowercase hyphenated labels passed as keyword arguments, also as an environment
     variable's default (`api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`),
     class names compared with a word (`token == "RequestPolicy"`), credentials in a configuration
     whose every address is this machine's (a local development identity server),

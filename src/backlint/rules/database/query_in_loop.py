@@ -289,7 +289,9 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops (also a relation or rows loaded only to be deleted, rows copied
+    `range` of constants, writes in loops (also a relation or rows loaded only to be deleted, rows
+    iterated to be written each, `for c in p.contributions.all(): c.start = s; c.save()` or
+    `activity.segments.remove(segment)`, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`, a single-row `.get()`
@@ -305,7 +307,8 @@ class QueryInLoop(Rule):
     the read decides: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
     msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
     deletes it) or whose columns the next statements set or whose own write method they call
-    (`row = ....one()` then `row.title = title`, `status.update()`), loops over the parts of one string
+    (`row = ....one()` then `row.title = title`, `status.update()`, also when it changed: `if
+    row.sizing != new: row.sizing = new`), loops over the parts of one string
     (`groups.split(",")`), columns read on rows of a relation whose name leads to several models,
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
@@ -1095,6 +1098,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return  # `session.delete(session.query(...).first())`: loaded to be deleted, a write
         if self._loaded_to_delete(node):
             return  # `rows = ....all()` then `for row in rows: session.delete(row)`: a write per row
+        if isinstance(parent, cst.For) and parent.iter is node and self._writes_target(parent):
+            return  # `for c in p.contributions.all(): c.start = s; c.save()`: rows loaded to be written, a write per row
         if _locks_rows(node):
             return  # `Event.objects.select_for_update().get(pk=pk)`: a row locked to be written, item by item on purpose
         root = database.chain_root(node)
@@ -1164,6 +1169,39 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         loops = [n for n in iter_descendants(fn.body) if isinstance(n, cst.For) and isinstance(n.iter, cst.Name) and n.iter.value == name]
         return bool(loops) and len(uses) == len(loops) and all(_deletes_target(loop) for loop in loops)
 
+    def _iterated_to_write(self, node: cst.CSTNode) -> bool:
+        """The chain that starts at `node` (`p.contributions.filter(...)`) is the iterable of a `for`
+        that writes each of its rows (see `_writes_target`)."""
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        while i > 0 and isinstance(stack[i - 1], (cst.Attribute, cst.Call)) and (
+                getattr(stack[i - 1], "value", None) is stack[i] or getattr(stack[i - 1], "func", None) is stack[i]):
+            i -= 1
+        loop = stack[i - 1] if i > 0 else None
+        return isinstance(loop, cst.For) and loop.iter is stack[i] and self._writes_target(loop)
+
+    def _writes_target(self, loop: cst.For) -> bool:
+        """Whether each row the loop iterates is written: saved or deleted (`row.save()`,
+        `session.delete(row)`), or added to or removed from a relation (`member.segments.add(s)`,
+        `activity.segments.remove(segment)`). Loading the rows of every pass together saves a
+        round trip per pass of the outer loop, not the one per row that writing takes."""
+        if not isinstance(loop.target, cst.Name):
+            return False
+        var = loop.target.value
+        relations = self.ctx.project.relations
+        for n in iter_descendants(loop.body):
+            if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)):
+                continue
+            method, receiver = n.func.attr.value, n.func.value
+            if method in ("save", "delete") and dotted(receiver) == var:
+                return True
+            if method == "delete" and any(isinstance(a.value, cst.Name) and a.value.value == var for a in n.args):
+                return True
+            if method in ("add", "remove") and isinstance(receiver, cst.Attribute) and receiver.attr.value in relations and (
+                    dotted(receiver.value) == var or any(isinstance(a.value, cst.Name) and a.value.value == var for a in n.args)):
+                return True
+        return False
+
     def _executes_now(self, call: cst.Call, env: Env) -> bool:
         """Querysets and SQLAlchemy queries are lazy: a chain that only builds one runs when it
         is iterated or materialised right here."""
@@ -1214,9 +1252,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if isinstance(node, (cst.If, cst.While)) and any(n is query for n in iter_descendants(node.test)):
                 return True
         parent = self.ctx.parent()
-        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+        if isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
+            name = parent.target.value  # `db_module: Module = db.scalars(...).first()`
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+        else:
             return False
-        name = parent.targets[0].target.value
         body = loop.node.body  # type: ignore[attr-defined]
         # `if exists: continue`, `if not tag:`, `if tag is None:`
         return any(isinstance(n, cst.If) and tests_absence(n.test, name) is not None for n in iter_descendants(body))
@@ -1253,12 +1294,19 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 if any(self._is_write(n, env) or self._calls_writer(n) for arm in arms for n in iter_descendants(arm)):
                     return True
                 return ends_with(node.body, (cst.Continue, *LEAVING)) and self._writes_in(loop, env)
-        parent = self.ctx.parent()
-        if isinstance(parent, cst.Await) and len(stack) > 2:
-            parent = stack[-3]  # `res = await session.execute(...)`
-        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+        top = len(stack) - 1
+        while top > 1 and isinstance(stack[top - 1], (cst.Attribute, cst.Call)) and (
+                getattr(stack[top - 1], "value", None) is stack[top] or getattr(stack[top - 1], "func", None) is stack[top]):
+            top -= 1  # `db.scalars(select(...)).first()`: the row the chain ends with
+        parent = stack[top - 1]
+        if isinstance(parent, cst.Await) and top > 1:
+            parent = stack[top - 2]  # `res = await session.execute(...)`
+        if isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
+            name = parent.target.value  # `db_module: Module = db.scalars(...).first()`
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+        else:
             return False
-        name = parent.targets[0].target.value
         body = loop.node.body  # type: ignore[attr-defined]
         names = {name} | {  # `res = session.execute(...)` then `msg = res.scalars().first()`: one result
             t.target.value for a in iter_descendants(body) if isinstance(a, cst.Assign)
@@ -1359,8 +1407,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _changed_after(self, query: cst.Call) -> bool:
         """The query's row is assigned to a name (`subl = Label.query.filter_by(...).one()`) whose
-        columns the statements after it in the same block set (`subl.title = title`): the row is
-        loaded to be changed, and the ORM writes it back, a write per item."""
+        columns the statements after it in the same block set (`subl.title = title`), also under
+        an `if` (`if exp.sizing != new: exp.sizing = new; exp.save()`: updated when it changed):
+        the row is loaded to be changed, and the ORM writes it back, a write per item."""
         stack = self.ctx.stack
         line = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], cst.SimpleStatementLine)), None)
         if line is None or not isinstance(stack[line - 1], cst.IndentedBlock):
@@ -1372,7 +1421,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         found = assign.targets[0].target.value
         block = list(stack[line - 1].body)  # type: ignore[attr-defined]
         after = block[block.index(statement) + 1:]
-        return any(isinstance(s, cst.SimpleStatementLine) and any(_sets_attribute_of(x, found) for x in s.body) for s in after)
+        return any(
+            any(_sets_attribute_of(x, found) for x in s.body) if isinstance(s, cst.SimpleStatementLine)
+            else isinstance(s, cst.If) and any(_sets_attribute_of(x, found) for x in iter_descendants(s) if isinstance(x, cst.BaseSmallStatement))
+            for s in after
+        )
 
     def _op_kind(self, node: cst.CSTNode, env: Env) -> OpKind | None:
         """What a call does to the database, if anything (a commit on every pass is a round trip per
@@ -1408,6 +1461,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         var, rel = node.value.value, node.attr.value
         if self._composed(node):
             return  # `teams |= org.teams.all()`: querysets combined into one, which runs later
+        if self._iterated_to_write(node):
+            return  # `for c in p.contributions.all(): c.start = s; c.save()`: rows loaded to be written, a write per row
         if self._decides_own_write(node, f"{var}.{rel}"):
             return  # `if not m.tags.filter(...).exists(): m.tags.add(tag)`: the check of a write to the same relation
         for loop in self._loops():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 import re
 from typing import TYPE_CHECKING
 
@@ -53,10 +54,13 @@ class RequestWithoutTimeout(Rule):
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
     probes of `localhost`, and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
-    a web framework), Django management
+    a web framework, or whose top-level code asks its user with `input()`), Django management
     commands, modules of a command-line package (`cli/`, `commands/`), seed modules, schema migrations, click or typer commands wherever they live, and functions that
-    only such commands and scripts call (by name, across the scan): an operator's
-    process, which its operator can interrupt, where no server worker waits."""
+    only such commands and scripts call (by name, across the scan; also what only the `__main__` block of a
+    module that serves nothing calls, a job run as `python report.py`): an operator's
+    process, which its operator can interrupt, where no server worker waits. So are fragments that
+    could not be imported as they stand (a class deriving from a name the file neither defines nor
+    imports: a payload pasted into a template and shipped elsewhere)."""
 
     ID = "BL502"
     PEER_CODES = ("S113", "B113", "W3101", "missing-timeout")
@@ -262,7 +266,8 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _top_level_program(self.ctx)
+        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _top_level_program(self.ctx) \
+            or _fragment(self.ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(self.ctx, node):
@@ -351,13 +356,37 @@ client = httpx.Client(timeout=10)
 
 
 def _top_level_program(ctx: FileContext) -> bool:
-    """A module that defines no function or class and prints: its work is its top-level code, a
-    program run from a terminal (a maintainer's release script), not a module a service imports.
-    (Not a settings module, whose top level runs in every worker at start-up.)"""
-    return "print(" in ctx.text and _DEFINITION.search(ctx.text) is None and not is_settings_path(ctx.path)
+    """A module that defines no function or class and prints, or whose top-level code asks its user
+    with `input()`: its work is its top-level code, a program run from a terminal (a maintainer's
+    release script, a clean-up run by hand), not a module a service imports. (Not a settings
+    module, whose top level runs in every worker at start-up.)"""
+    if is_settings_path(ctx.path):
+        return False
+    if "print(" in ctx.text and _DEFINITION.search(ctx.text) is None:
+        return True
+    return "input(" in ctx.text and any(
+        not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and _INPUT.search(ctx.module.code_for_node(stmt))
+        for stmt in ctx.module.body
+    )
+
+
+def _fragment(ctx: FileContext) -> bool:
+    """A module that could not be imported as it stands: a class of its top level derives from a
+    name it neither defines nor imports (and no `import *` could bind it). It is a fragment the
+    project pastes into other code (a payload rendered from a template, shipped elsewhere), not
+    one of the service's modules."""
+    if "import *" in ctx.text:
+        return False
+    scope = ctx.module_scope()
+    return any(
+        isinstance(base.value, cst.Name) and not scope.definitions(base.value.value)
+        and not hasattr(builtins, base.value.value)
+        for stmt in ctx.module.body if isinstance(stmt, cst.ClassDef) for base in stmt.bases
+    )
 
 
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
+_INPUT = re.compile(r"(?<![\w.])input\(")
 
 
 def _local_url(ctx: FileContext, call: cst.Call) -> bool:

@@ -1,0 +1,238 @@
+"""Precision fixes from held-out round 41, each with the case that stays flagged beside it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from backlint.frameworks.project import ProjectFacts, facts_from_text
+from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+from conftest import finding_lines
+
+
+def _facts(*files: tuple[str, str]) -> ProjectFacts:
+    return ProjectFacts.combined(facts_from_text(textwrap.dedent(text), path) for path, text in files)
+
+
+# A report job run as `python notebookreport.py`: it builds a Flask application only for its
+# configuration, and its `__main__` block is the only caller of the chain that reaches the
+# helper module's HTTP call.
+REPORT_JOB = """
+from flask import Flask
+from util.helpers import get_auth_token
+
+def create_app():
+    return Flask(__name__)
+
+def send_report():
+    token = get_auth_token()
+    return token
+
+if __name__ == "__main__":
+    send_report()
+"""
+
+HELPERS = """
+import requests
+
+def get_auth_token():
+    return requests.post("https://auth.example.org/token", data={"grant_type": "client_credentials"}).json()
+"""
+
+
+def test_what_only_a_jobs_main_block_calls_is_the_operators() -> None:
+    facts = _facts(("jobs/report/notebookreport.py", REPORT_JOB), ("jobs/report/util/helpers.py", HELPERS))
+    assert finding_lines(RequestWithoutTimeout, HELPERS, path="jobs/report/util/helpers.py", facts=facts) == []
+
+
+def test_a_servers_main_block_does_not_make_its_callees_the_operators() -> None:
+    server = REPORT_JOB.replace('    send_report()', '    send_report()\n    create_app().run()')
+    facts = _facts(("jobs/report/server.py", server), ("jobs/report/util/helpers.py", HELPERS))
+    assert finding_lines(RequestWithoutTimeout, HELPERS, path="jobs/report/util/helpers.py", facts=facts) == [5]
+
+
+def test_a_module_that_asks_its_user_at_top_level_is_a_program() -> None:
+    code = """
+    import requests
+
+    API = "https://api.example.org"
+
+    def status(item):
+        return requests.get(API + "/messages/" + item).json()
+
+    for item in ("a", "b"):
+        print(status(item))
+        if input("Delete? y/n ").lower() == "y":
+            requests.delete(API + "/messages/" + item)
+    """
+    assert finding_lines(RequestWithoutTimeout, code, path="app/garbage_collector.py") == []
+    library = code.replace('input("Delete? y/n ").lower() == "y"', "item")
+    assert finding_lines(RequestWithoutTimeout, library, path="app/garbage_collector.py") == [7, 12]
+
+
+def test_a_fragment_deriving_from_a_class_it_never_imports_is_not_the_services() -> None:
+    code = """
+    import urllib.request
+
+    class ExtendedPacketHandler(PacketHandler):
+        def post_message(self, uri, data):
+            return urllib.request.urlopen(urllib.request.Request(uri, data, self.headers)).read()
+    """
+    assert finding_lines(RequestWithoutTimeout, code, path="app/data/agent/comms.py") == []
+    imported = "from app.agent import PacketHandler\n" + textwrap.dedent(code)
+    assert finding_lines(RequestWithoutTimeout, imported, path="app/data/agent/comms.py") == [7]
+
+
+def test_a_blockchain_address_is_not_a_secret() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    CHAINS = {
+        "ETH": ChainInfo(chain_id=1, standard_token="0x27702a26126e0B3702af63Ee09aC4d1A084EF628"),
+        "AVAX": ChainInfo(chain_id=43114, super_token="0xc0Fbc4967259786C743361a5885ef49380473dCF"),
+    }
+    WALLET_PRIVATE_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    """
+    assert finding_lines(HardcodedSecret, code, path="app/chain.py") == [6]
+
+
+VIEWS_BASE = """
+from rest_framework.pagination import PageNumberPagination
+
+class JsonApiPagination(PageNumberPagination):
+    page_size = 8
+
+class JsonApiViewMixin(AutoPrefetchMixin):
+    pagination_class = JsonApiPagination
+"""
+
+SETTINGS = """
+REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}
+"""
+
+
+def test_a_list_view_inherits_pagination_from_the_projects_mixin() -> None:
+    from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
+
+    code = """
+    from rest_framework.generics import ListAPIView
+    from app.utils.views import JsonApiViewMixin
+
+    class ActivityList(JsonApiViewMixin, ListAPIView):
+        queryset = Activity.objects.all()
+        serializer_class = ActivitySerializer
+
+    class CommentList(ListAPIView):
+        queryset = Comment.objects.all()
+        serializer_class = CommentSerializer
+    """
+    facts = _facts(("app/utils/views.py", VIEWS_BASE), ("app/settings.py", SETTINGS), ("app/activities/views.py", code))
+    assert finding_lines(UnpaginatedListEndpoint, code, path="app/activities/views.py", facts=facts) == [9]
+
+
+MODELS = """
+from django.db import models
+
+class Slot(models.Model):
+    start = models.DateTimeField()
+
+class Participant(models.Model):
+    slot = models.ForeignKey(Slot, related_name="participants", on_delete=models.CASCADE)
+
+class Contribution(models.Model):
+    participant = models.ForeignKey(Participant, related_name="contributions", on_delete=models.CASCADE)
+
+class Activity(models.Model):
+    segments = models.ManyToManyField("Segment", related_name="activities")
+"""
+
+
+def test_rows_of_a_relation_loaded_to_be_written_are_not_n_plus_one() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    def reschedule(slot):
+        for participant in Participant.objects.filter(slot=slot):
+            for contribution in participant.contributions.all():
+                contribution.start = slot.start
+                contribution.save()
+
+    def unlink(pk_set):
+        for activity in Activity.objects.filter(open=True):
+            for segment in activity.segments.filter(pk__in=pk_set):
+                activity.segments.remove(segment)
+
+    def starts(slot):
+        for participant in Participant.objects.filter(slot=slot):
+            for contribution in participant.contributions.all():
+                print(contribution.start)
+    """
+    facts = _facts(("app/models.py", MODELS))
+    assert finding_lines(QueryInLoop, code, path="app/effects.py", facts=facts) == [15]
+
+
+def test_a_row_updated_when_it_changed_is_loaded_to_be_written() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    def store_sizing(sizing_by_slug):
+        for slug, result in sizing_by_slug.items():
+            experiment = NimbusExperiment.objects.get(slug=slug)
+            if experiment.sizing_data != result:
+                experiment.sizing_data = result
+                experiment.save(update_fields=["sizing_data"])
+
+    def report_sizing(sizing_by_slug):
+        for slug, result in sizing_by_slug.items():
+            experiment = NimbusExperiment.objects.get(slug=slug)
+            if experiment.sizing_data != result:
+                print(slug)
+    """
+    assert finding_lines(QueryInLoop, code, path="app/tasks.py") == [11]
+
+
+def test_a_row_loaded_with_an_annotation_to_be_deleted_when_there() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    def delete_all(db: Session, modules):
+        for module in modules:
+            db_module: Module = db.scalars(select(Module).where(Module.id == module.id)).first()
+            if db_module:
+                db.delete(db_module)
+
+    def names(db: Session, modules):
+        for module in modules:
+            db_module: Module = db.scalars(select(Module).where(Module.id == module.id)).first()
+            print(db_module.name)
+    """
+    assert finding_lines(QueryInLoop, code, path="app/services.py") == [13]
+
+
+def test_a_parser_class_named_with_an_acronym_parses() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+    from backlint.syntax import name_parts
+
+    assert name_parts("JEXLParser") == ["jexl", "parser"]
+    assert name_parts("OAuthToken") == ["oauth", "token"]
+    code = """
+    from rest_framework import serializers
+
+    class ExperimentSerializer(serializers.Serializer):
+        def _validate_targeting_parses(self, data):
+            try:
+                JEXLParser().parse(self.instance.targeting)
+            except Exception as e:
+                raise serializers.ValidationError("cannot parse the targeting") from e
+            return data
+
+        def _validate_branches(self, data):
+            try:
+                BranchStore().load(self.instance.slug)
+            except Exception as e:
+                raise serializers.ValidationError("cannot load the branches") from e
+            return data
+    """
+    assert finding_lines(UnloggedErrorResponse, code, path="app/serializers.py") == [16]
