@@ -236,3 +236,30 @@ def test_a_parser_class_named_with_an_acronym_parses() -> None:
             return data
     """
     assert finding_lines(UnloggedErrorResponse, code, path="app/serializers.py") == [16]
+
+
+def test_a_django_manager_handed_on_runs_no_query() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class SegmentType(models.Model):
+        name = models.CharField(max_length=100)
+
+    class Segment(models.Model):
+        segment_type = models.ForeignKey(SegmentType, related_name="segments", on_delete=models.CASCADE)
+        owner = models.OneToOneField("Member", related_name="own_segment", on_delete=models.CASCADE)
+    """
+    code = """
+    from django import forms
+
+    def segment_fields(fields):
+        for segment_type in SegmentType.objects.all():
+            fields[segment_type.name] = forms.ModelChoiceField(queryset=segment_type.segments)
+
+    def segment_names():
+        return [[s.name for s in segment_type.segments.all()] for segment_type in SegmentType.objects.all()]
+    """
+    facts = _facts(("app/models.py", models))
+    assert finding_lines(QueryInLoop, code, path="app/forms.py", facts=facts) == [9]

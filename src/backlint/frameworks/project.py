@@ -164,6 +164,7 @@ _DJANGO_RELATION = re.compile(
     r"TreeForeignKey|TreeManyToManyField|GenericRelation)\(",
     re.M,
 )
+_DJANGO_MANY = frozenset({"ManyToManyField", "ParentalManyToManyField", "TreeManyToManyField", "GenericRelation"})
 _PLAIN_FIELD = re.compile(
     r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?!ForeignKey|OneToOne|ManyToMany|Parental|Tree|Generic)"
     r"(\w*Field|Column|mapped_column)\(",
@@ -309,6 +310,10 @@ class ProjectFacts:
     `...Mixin`), to find the views that inherit an atomic `dispatch` or a pagination class."""
     paginating_classes: frozenset[str] = frozenset()
     """Classes that set a DRF `pagination_class` other than None (a project's base view or mixin)."""
+    django_managers: frozenset[str] = frozenset()
+    """Django relation names whose attribute is a manager, not rows: many-to-many fields, generic
+    relations and the related names of foreign keys and many-to-many fields (`segment_type.segments`
+    runs no query until a queryset of it is evaluated)."""
     restful_resources: frozenset[str] = frozenset()
     """Classes of a module importing Flask-RESTful or Flask-RESTX that derive from its `Resource`
     (`class API(Resource)`): the project's base of API resources, whose 5xx answers
@@ -770,6 +775,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         return owner
 
     targets: set[tuple[str, str]] = set()
+    managers: set[str] = set()
     for m in _DJANGO_RELATION.finditer(text):
         owner = owner_at(m.start())
         relations.add(m.group(1))
@@ -780,8 +786,12 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         target_name = target.group(1) if target else ""
         if target_name:
             targets.add((m.group(1), owner if target_name == "self" else target_name))
+        if m.group(2) in _DJANGO_MANY:
+            managers.add(m.group(1))
         if related and related.group(1) != "+":
             relations.add(related.group(1))
+            if m.group(2) != "OneToOneField":
+                managers.add(related.group(1))
             pairs.add((owner if target_name == "self" else target_name, related.group(1)))
             targets.add((related.group(1), owner))
     for m in _SA_RELATIONSHIP.finditer(text):
@@ -824,6 +834,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         tornado_errors_logged=_logging_error_hook(text),
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
+        django_managers=frozenset(managers),
         atomic_views=frozenset(
             owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
         ) if "def dispatch(" in text else frozenset(),

@@ -313,6 +313,8 @@ class QueryInLoop(Rule):
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
+    a Django manager handed on unevaluated (`ModelChoiceField(queryset=segment_type.segments)`: a
+    many-to-many field or a related name is a manager, which runs no query by itself),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`, a `session.get(url)` of one argument),
     projects whose only database is a SQLite file (a `sqlite:///` URL, `SqliteDatabase` or Django's `sqlite3`
@@ -1458,6 +1460,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return
         if isinstance(parent, cst.Attribute) and parent.attr.value in _RELATION_WRITES:
             return  # `obj.tags.remove(t)`, a relation loaded to be deleted: writes, which this rule leaves alone
+        if not isinstance(parent, cst.Attribute) and node.attr.value in self.ctx.project.django_managers \
+                and not self.ctx.imports.imports_any(("sqlalchemy", "flask_sqlalchemy", "sqlmodel")):
+            return  # `ModelChoiceField(queryset=segment_type.segments)`: a Django manager handed on runs no query
         var, rel = node.value.value, node.attr.value
         if self._composed(node):
             return  # `teams |= org.teams.all()`: querysets combined into one, which runs later
