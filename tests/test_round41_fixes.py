@@ -263,3 +263,67 @@ def test_a_django_manager_handed_on_runs_no_query() -> None:
     """
     facts = _facts(("app/models.py", models))
     assert finding_lines(QueryInLoop, code, path="app/forms.py", facts=facts) == [9]
+
+
+# Round 42
+
+
+def test_exception_text_shown_only_in_debug_by_a_conditional_expression_is_left_alone() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from django.conf import settings
+    from rest_framework.decorators import api_view
+    from rest_framework.response import Response
+
+    @api_view(["POST"])
+    def find_themes(request):
+        try:
+            start_job(request.data)
+        except Exception as e:
+            return Response({"error": "Failed to start", "detail": str(e) if settings.DEBUG else "An unexpected error occurred"}, status=500)
+        return Response(status=202)
+
+    @api_view(["POST"])
+    def export(request):
+        try:
+            start_job(request.data)
+        except Exception as e:
+            return Response({"error": "Failed to start", "detail": str(e) if request.data.get("verbose") else "failed"}, status=500)
+        return Response(status=202)
+    """
+    assert finding_lines(ExceptionLeak, code, path="app/views.py") == [19]
+
+
+def test_debug_in_a_configuration_class_for_migration_runs_is_left_alone() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    class Config:
+        DEBUG = False
+
+    class MigrationConfig(Config):
+        DEBUG = True
+
+    class ProdConfig(Config):
+        DEBUG = True
+    """
+    assert finding_lines(DebugEnabled, code, path="api/config.py") == [9]
+
+
+def test_a_key_named_for_tests_in_a_test_configuration_class_is_left_alone() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    key = "-----BEGIN RSA PRIVATE KEY-----\\\\nMIICXQIBAAKBgQDfn1nKQshOSj8xw44oC2klFWSNLmK3BnHONCJ1bZfq0EQ5gIfg\\\\n-----END RSA PRIVATE KEY-----"
+    code = f"""
+    import textwrap
+
+    class TestConfig:
+        JWT_OIDC_TEST_MODE = True
+        JWT_OIDC_TEST_PRIVATE_KEY_PEM = textwrap.dedent("{key}")
+        SIGNING_PRIVATE_KEY_PEM = "{key}"
+
+    class ProdConfig:
+        JWT_OIDC_TEST_PRIVATE_KEY_PEM = "{key}"
+    """
+    assert finding_lines(HardcodedSecret, code, path="api/config.py") == [7, 10]

@@ -23,7 +23,10 @@ def _module_name(path: str) -> str:
     parts = path.rsplit("/", 2)
     stem = parts[-1].rsplit(".", 1)[0]
     return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
-_DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug)|(Dev|Development|Local|Test|Testing|Debug)(Config|Settings|Configuration)?$")
+_DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Debug|Migration|Migrations)"
+                        r"|(Dev|Development|Local|Test|Testing|Debug|Migration|Migrations)(Config|Settings|Configuration)?$")
+"""Configuration classes for development, tests, or a migration run (`MigrationConfig`: the process
+that upgrades the schema serves no client)."""
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
 _WEB_FRAMEWORKS = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "litestar",
@@ -108,7 +111,8 @@ class DebugEnabled(Rule):
     environment says nothing (`env.bool("DEBUG", default=True)`).
 
     Left alone: settings files and configuration classes meant for development or tests
-    (`settings/dev.py`, `local_settings.py`, `runserver.py`, `class DevelopmentConfig`), templates of
+    (`settings/dev.py`, `local_settings.py`, `runserver.py`, `class DevelopmentConfig`; also `class MigrationConfig`, selected to run schema migrations, a
+    process that serves no client), templates of
     settings files copied before use (`settings/staging_example.py`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`, or

@@ -66,6 +66,13 @@ def _names_dev_flag(test: cst.BaseExpression) -> bool:
     )
 
 
+def _production_arm(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """What a value is outside development: the `else` of `str(e) if settings.DEBUG else "Failed"`."""
+    while isinstance(expr, cst.IfExp) and _names_dev_flag(expr.test):
+        expr = expr.orelse
+    return expr
+
+
 def _names_dev_environment(test: cst.Comparison) -> bool:
     if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, (cst.Equal, cst.In)):
         return False
@@ -110,7 +117,8 @@ class ExceptionLeak(Rule):
     driver's, `DuplicateTableError`) and answered with a 4xx, which the author classified as the
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
-    "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, or a
+    "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
+    so tested, `str(e) if settings.DEBUG else "Failed"`, or a
     function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area),
     and every handler of a self-hosted tool whose one
@@ -770,16 +778,16 @@ except Exception:
         exception object: `Response({"error": ex})` fails to render (or FastAPI's encoder makes it
         `{}`), so an entry holding the caught exception itself, not its text, carries nothing."""
         if site.label not in _JSON_LABELS:
-            return list(site.bodies)
+            return [_production_arm(b) for b in site.bodies]
         handlers = [h for h in self.ctx.ancestors() if isinstance(h, cst.ExceptHandler) and h.name is not None
                     and isinstance(h.name.name, cst.Name)]
         rebound = {t.target.value for h in handlers for n in iter_descendants(h.body)  # `e = str(e)`: text after all
                    if isinstance(n, cst.Assign) for t in n.targets if isinstance(t.target, cst.Name)}
         caught = {h.name.name.value for h in handlers} - rebound
         out: list[cst.BaseExpression] = []
-        for body in site.bodies:
+        for body in map(_production_arm, site.bodies):
             if isinstance(body, cst.Dict):
-                out.extend(e.value for e in body.elements
+                out.extend(_production_arm(e.value) for e in body.elements
                            if not (isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name) and e.value.value in caught))
             else:
                 out.append(body)
