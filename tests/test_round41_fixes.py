@@ -327,3 +327,21 @@ def test_a_key_named_for_tests_in_a_test_configuration_class_is_left_alone() -> 
         JWT_OIDC_TEST_PRIVATE_KEY_PEM = "{key}"
     """
     assert finding_lines(HardcodedSecret, code, path="api/config.py") == [7, 10]
+
+
+def test_a_module_of_top_level_code_that_prints_is_a_program_for_every_rule() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    import csv
+    import psycopg2
+
+    conn = psycopg2.connect(DSN)
+    cur = conn.cursor()
+    for row in csv.reader(open("restricted_words.csv")):
+        cur.execute(f"INSERT INTO restricted_word (word) VALUES ('{row[0]}')")
+    print("done")
+    """
+    assert finding_lines(SqlStringBuilding, code, path="utils/refresh_words.py") == []
+    library = code.replace('print("done")', 'def done():\n        print("done")')
+    assert finding_lines(SqlStringBuilding, library, path="utils/refresh_words.py") == [8]

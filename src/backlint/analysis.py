@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ from backlint.fingerprints import finding_fingerprint, line_hashes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
-from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, serves
+from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, is_settings_path, serves
 from backlint.rule import FixSpec, Handler, Rule
 from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf, iter_descendants
 
@@ -31,6 +32,8 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 
 
 _WORKER_MODULES = ("celery", "rq", "dramatiq")
+_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
+_INPUT = re.compile(r"(?<![\w.])input\(")
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
     """`@click.group()`, `@click.command()`, `@cli.command()`, `@app.command()` (typer)."""
     return any(isinstance(t, cst.Attribute) and t.attr.value in ("command", "group") for t in decorator_targets(fn))
@@ -195,6 +198,7 @@ class FileContext:
 
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
+        a module of top-level code only that prints or asks its user (see `_top_level_program`),
         or with a `__main__` block, a click/typer command or group of its own, or top-level code
         reading its command line (`sys.argv`), and no web
         framework or task queue import (a framework imported by a module that never serves, a
@@ -204,7 +208,7 @@ class FileContext:
     def _standalone_script(self) -> bool:
         from backlint.frameworks.project import is_script_path
 
-        if is_script_path(self.path):
+        if is_script_path(self.path) or self._top_level_program():
             return True
         has_main = self.text.startswith("#!")
         main_block = False
@@ -228,6 +232,20 @@ class FileContext:
         # route, no server started. (A task queue's worker is a service.)
         # (Only with a `__main__` block: a shebang alone heads library modules too.)
         return main_block and not self.imports.imports_any(_WORKER_MODULES) and not serves(self.text)
+
+    def _top_level_program(self) -> bool:
+        """A module that defines no function or class and prints, or whose top-level code asks its
+        user with `input()`: its work is its top-level code, a program run from a terminal (a
+        maintainer's release script, a clean-up run by hand), not a module a service imports. (Not
+        a settings module, whose top level runs in every worker at start-up.)"""
+        if is_settings_path(self.path):
+            return False
+        if "print(" in self.text and _DEFINITION.search(self.text) is None:
+            return True
+        return "input(" in self.text and any(
+            not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and _INPUT.search(self.module.code_for_node(stmt))
+            for stmt in self.module.body
+        )
 
     def in_async_function(self) -> bool:
         fn = self.function()

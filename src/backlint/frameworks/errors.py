@@ -145,6 +145,7 @@ def _log_helper(name: str) -> bool:
 
 # Calls that only turn input into values: whatever they raise describes the input.
 PARSERS = frozenset({"int", "float", "str", "bool", "type", "Decimal", "UUID", "loads", "dumps", "get_json", "get_payload", "fromstring", "next",
+                     "jsonify", "make_response", "model_dump", "model_dump_json", "asdict",
                      "groups", "groupdict", "now", "utcnow", "today", "get_type_hints", "strptime", "fromisoformat",
                      "fromtimestamp", "split", "rsplit", "strip", "lower", "upper", "get", "getlist", "decode", "encode",
                      "parse", "parse_obj", "parse_raw", "model_validate", "model_validate_json", "validate", "date",

@@ -9,7 +9,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import routes
 from backlint.frameworks.flow import DefKind
-from backlint.frameworks.project import is_operator_path, is_settings_path
+from backlint.frameworks.project import is_operator_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
@@ -266,8 +266,7 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _top_level_program(self.ctx) \
-            or _fragment(self.ctx)
+        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _fragment(self.ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(self.ctx, node):
@@ -355,19 +354,6 @@ client = httpx.Client(timeout=10)
             )
 
 
-def _top_level_program(ctx: FileContext) -> bool:
-    """A module that defines no function or class and prints, or whose top-level code asks its user
-    with `input()`: its work is its top-level code, a program run from a terminal (a maintainer's
-    release script, a clean-up run by hand), not a module a service imports. (Not a settings
-    module, whose top level runs in every worker at start-up.)"""
-    if is_settings_path(ctx.path):
-        return False
-    if "print(" in ctx.text and _DEFINITION.search(ctx.text) is None:
-        return True
-    return "input(" in ctx.text and any(
-        not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and _INPUT.search(ctx.module.code_for_node(stmt))
-        for stmt in ctx.module.body
-    )
 
 
 def _fragment(ctx: FileContext) -> bool:
@@ -383,10 +369,6 @@ def _fragment(ctx: FileContext) -> bool:
         and not hasattr(builtins, base.value.value)
         for stmt in ctx.module.body if isinstance(stmt, cst.ClassDef) for base in stmt.bases
     )
-
-
-_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
-_INPUT = re.compile(r"(?<![\w.])input\(")
 
 
 def _local_url(ctx: FileContext, call: cst.Call) -> bool:
