@@ -345,3 +345,26 @@ def test_a_module_of_top_level_code_that_prints_is_a_program_for_every_rule() ->
     assert finding_lines(SqlStringBuilding, code, path="utils/refresh_words.py") == []
     library = code.replace('print("done")', 'def done():\n        print("done")')
     assert finding_lines(SqlStringBuilding, library, path="utils/refresh_words.py") == [8]
+
+
+def test_a_many_valued_relation_is_advised_prefetch_related_only() -> None:
+    from backlint.analysis import analyze_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Organization(models.Model):
+        members = models.ManyToManyField("User", related_name="organizations")
+        owner = models.ForeignKey("User", related_name="owned", on_delete=models.CASCADE)
+    """
+    code = textwrap.dedent("""
+    def report():
+        for org in Organization.objects.all():
+            print(org.owner.name, [m.name for m in org.members.all()])
+    """)
+    result = analyze_text("app/report.py", code, [(QueryInLoop, {})], _facts(("app/models.py", models)))
+    messages = sorted(f.message for f in result.findings)
+    assert len(messages) == 2
+    assert 'add `prefetch_related("members")` to the query' in messages[0] and "select_related" not in messages[0]
+    assert 'add `select_related("owner")` or `prefetch_related("owner")`' in messages[1]

@@ -1500,6 +1500,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             django = django or (_relation_of(loop.iterable) or "").endswith("_set")  # (`user.allocationuser_set`: Django's)
             advice = (f'add `select_related("{rel}")` or `prefetch_related("{rel}")` to the query' if django
                       else "load it with `selectinload`/`joinedload` in the query's options")
+            if django and rel in facts.django_managers:
+                advice = f'add `prefetch_related("{rel}")` to the query'  # (many rows: `select_related` follows only single-valued relations)
             parent = self.ctx.parent()
             if django and isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in ("pk", "id"):
                 advice = f"read the key the row holds, `{var}.{rel}_id`, which needs no query"  # (`pa.preprint.pk`)
