@@ -368,3 +368,23 @@ def test_a_many_valued_relation_is_advised_prefetch_related_only() -> None:
     assert len(messages) == 2
     assert 'add `prefetch_related("members")` to the query' in messages[0] and "select_related" not in messages[0]
     assert 'add `select_related("owner")` or `prefetch_related("owner")`' in messages[1]
+
+
+def test_a_read_beside_an_object_store_write_each_pass_is_the_loops_design() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    import json
+
+    def export_themes(s3, consultation):
+        for question in consultation.question_set.filter(has_free_text=True):
+            themes = CandidateTheme.objects.filter(question=question)
+            if not themes.exists():
+                continue
+            s3.put_object(Bucket="exports", Key=f"{question.pk}.json", Body=json.dumps(list(themes.values())))
+
+    def count_themes(consultation):
+        for question in consultation.question_set.filter(has_free_text=True):
+            print(CandidateTheme.objects.filter(question=question).count())
+    """
+    assert finding_lines(QueryInLoop, code, path="app/sync.py") == [13]

@@ -222,6 +222,17 @@ def _sends(node: cst.CSTNode) -> bool:
     return bool(words) and (words[0] == "notify" or (words[0] in ("send", "sendmail") and "signal" not in words))
 
 
+def _stores_object(node: cst.CSTNode) -> bool:
+    """An object store's write (`s3.put_object(...)`, `bucket.upload_file(...)`): a request to
+    another service per item, beside which a read per item is not what makes the loop slow."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _OBJECT_STORE_WRITES
+
+
+_OBJECT_STORE_WRITES = frozenset({"put_object", "upload_file", "upload_fileobj", "delete_object", "delete_objects", "copy_object",
+                                  "upload_blob", "upload_from_string", "upload_from_filename", "fput_object"})
+"""boto3's S3 client and resources, Azure's and Google Cloud's blob clients, MinIO."""
+
+
 def _named_for_writing(node: cst.CSTNode) -> bool:
     """A call of the project's own that is named for a write (`sketch.grant_permission(user)`,
     `self.assign_perm(...)`, `create_default_config(device)`, `import_sessions(connection)`): a
@@ -302,7 +313,7 @@ class QueryInLoop(Rule):
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
-    write, a commit, `notify()` or `send_mail()`, or a helper named for a write such as `sketch.grant_permission(user)` or
+    write, a commit, `notify()` or `send_mail()`, an object store's `put_object()`, or a helper named for a write such as `sketch.grant_permission(user)` or
     `assign_perm(...)`, outside every branch the read is not in, or in both arms of an `if`/`else`
     the read decides: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
     msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
@@ -1350,7 +1361,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if arms is None:
             arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
                     if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)
-                    or self._calls_writer(n) or self._appends_to_relation(n)]
+                    or self._calls_writer(n) or self._appends_to_relation(n) or _stores_object(n)]
             self._write_arms[id(loop.node)] = arms
         return arms
 
