@@ -388,3 +388,41 @@ def test_a_read_beside_an_object_store_write_each_pass_is_the_loops_design() -> 
             print(CandidateTheme.objects.filter(question=question).count())
     """
     assert finding_lines(QueryInLoop, code, path="app/sync.py") == [13]
+
+
+# Round 43
+
+
+def test_a_loop_over_one_row_or_over_model_classes_is_not_n_plus_one() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Overview(models.Model):
+        country = models.ForeignKey("Country", on_delete=models.CASCADE)
+
+    class Item(models.Model):
+        children = models.ManyToManyField("Child", related_name="items")
+    """
+    code = """
+    def export(per):
+        for overview in Overview.objects.filter(id=per.id):
+            print(overview.country.name)
+
+    def translate(models_to_translate):
+        for model in models_to_translate:
+            qs = model.objects.filter(translated=False)
+            print(qs.count())
+
+    def report(items):
+        for item in Item.objects.all():
+            qs = item.children.filter(active=True)
+            print(qs.count())
+
+    def countries():
+        for overview in Overview.objects.filter(year=2024):
+            print(overview.country.name)
+    """
+    facts = _facts(("app/models.py", models))
+    assert finding_lines(QueryInLoop, code, path="app/export.py", facts=facts) == [13, 18]

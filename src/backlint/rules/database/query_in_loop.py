@@ -101,7 +101,7 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     constants, the model classes of the project (`apps.get_models()`: each query hits another
     table), or the parts of one string (`audit.auth_groups.split(",")`: a short list someone
     typed, a setting or a field), or a model's schema (`model.__table__.columns`, `Model._meta.fields`)."""
-    if _literal_collection(iterable) or _split_string(iterable):
+    if _literal_collection(iterable) or _split_string(iterable) or _one_row(iterable):
         return True
     if isinstance(iterable, cst.Call):
         name = call_name(iterable) or ""
@@ -128,6 +128,15 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             # (`pool = settings.app.dh_param_bits_pool`, `codes = LANGUAGES`, `names = ["a", "b"]`)
             return bool(values) and all(isinstance(v, cst.BaseExpression) and _bounded(v, None, cls, constants) for v in values)
     return False
+
+
+def _one_row(expr: cst.BaseExpression) -> bool:
+    """A query filtered on its primary key (`Overview.objects.filter(id=per.id)`, `filter_by(pk=k)`):
+    one row at most, so a loop over it runs once."""
+    return isinstance(expr, cst.Call) and any(
+        (call_name(c) or "") in ("filter", "filter_by") and any(a.keyword is not None and a.keyword.value in ("id", "pk") for a in c.args)
+        for c in database.chain_calls(expr)
+    )
 
 
 def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
@@ -300,7 +309,7 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants, writes in loops (also a relation or rows loaded only to be deleted, rows
+    `range` of constants or over a query filtered on the primary key (`filter(id=per.id)`: one row), writes in loops (also a relation or rows loaded only to be deleted, rows
     iterated to be written each, `for c in p.contributions.all(): c.start = s; c.save()` or
     `activity.segments.remove(segment)`, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's
@@ -308,7 +317,8 @@ class QueryInLoop(Rule):
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`, a single-row `.get()`
     whose broad `except` creates the row), refining a lazy
     queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
-    comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`), relationship reads on collections whose origin is not visible in the function
+    comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`, `qs = model.objects.filter(...)`
+    for each `model`), relationship reads on collections whose origin is not visible in the function
     (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
@@ -1120,6 +1130,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return  # `book.tags.all()`: the relationship read is reported where it happens
         root_name = dotted(root) or ""
         used = {n.value for n in iter_descendants(node) if isinstance(n, cst.Name)}
+        recipe_roots: set[str] = set()
         if isinstance(root, cst.Name):
             # `pings = Ping.objects.filter(owner=profile)` then `pings.exists()`: the variable's recipe counts.
             frontier = [(root, env)]
@@ -1132,8 +1143,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                         names = [n for n in [value, *iter_descendants(value)] if isinstance(n, cst.Name)]
                         used |= {n.value for n in names}
                         following.extend((n, venv) for n in names if n.value == name_node.value)
+                        head, _, manager = (dotted(database.chain_root(value)) or "").partition(".") if isinstance(value, cst.Call) else ("", "", "")
+                        if manager in ("objects", "query"):
+                            recipe_roots.add(head)  # `qs = model.objects.filter(...)`: the table the variable queries
                 frontier = following
-        tables = _tables_named_by(node)
+        tables = _tables_named_by(node) | recipe_roots
         for loop in loops:
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
@@ -1489,6 +1503,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
+            if _bounded(loop.iterable, Env.here(self.ctx)):
+                return  # `for per in Overview.objects.filter(id=per_id)`: one row, one pass
             if self._writes_alongside(loop, Env.here(self.ctx)) or self._leaves_after(loop):
                 return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
