@@ -426,3 +426,33 @@ def test_a_loop_over_one_row_or_over_model_classes_is_not_n_plus_one() -> None:
     """
     facts = _facts(("app/models.py", models))
     assert finding_lines(QueryInLoop, code, path="app/export.py", facts=facts) == [13, 18]
+
+
+def test_requests_other_than_get_run_atomic_under_reversions_middleware() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    settings = """
+    MIDDLEWARE = [
+        "django.middleware.common.CommonMiddleware",
+        "reversion.middleware.RevisionMiddleware",
+    ]
+    """
+    code = """
+    from django.views.decorators.http import require_GET, require_POST
+    from rest_framework import serializers
+
+    class DrefSerializer(serializers.ModelSerializer):
+        def create(self, validated_data):
+            dref = Dref.objects.create(**validated_data)
+            DrefFile.objects.create(dref=dref, name="summary")
+            return dref
+
+    @require_GET
+    def open_dref(request, token):
+        dref = Dref.objects.create(token=token)
+        DrefFile.objects.create(dref=dref, name="summary")
+        return dref
+    """
+    facts = _facts(("main/settings.py", settings))
+    assert finding_lines(WritesWithoutTransaction, code, path="dref/views.py", facts=facts) == [14]
+    assert finding_lines(WritesWithoutTransaction, code, path="dref/views.py") == [8, 14]

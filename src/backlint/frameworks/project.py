@@ -181,6 +181,7 @@ _LAZY = re.compile(r"lazy\s*=\s*['\"]?(\w+)")
 _URL_VIEW = re.compile(r"\b(?:path|re_path|url)\(\s*(?:r?['\"][^'\"]*['\"])\s*,\s*([\w.]+?)(?:\.as_view\(|\s*[,)])")
 _PAGINATION = re.compile(r"DEFAULT_PAGINATION_CLASS")
 _REST_FRAMEWORK = re.compile(r"^\s*REST_FRAMEWORK\s*=", re.M)
+_REVISION_MIDDLEWARE = re.compile(r"^[ \t]*['\"]reversion\.middleware\.RevisionMiddleware['\"]", re.M)
 _ATOMIC_REQUESTS = re.compile(r"ATOMIC_REQUESTS['\"]?\]?\s*[:=]\s*True")  # (also `DATABASES["default"]["ATOMIC_REQUESTS"] = True`)
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 _UPPER_ASSIGN = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=", re.M)
@@ -188,7 +189,7 @@ _NESTED_URL_PARAM = re.compile(r"<(?:\w+:)?(\w+)>/(?:[\w<-]|['\"]\s*,\s*include\
 _PAGINATION_CLASS = re.compile(r"^[ \t]+pagination_class[ \t]*=[ \t]*(?!None\b)\w", re.M)
 _DISPATCH = re.compile(r"^[ \t]+(?:async\s+)?def\s+dispatch\(", re.M)
 _HINT_LITERALS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "relationship(", "urlpatterns", "REST_FRAMEWORK",
-                  "ATOMIC_REQUESTS", "GenericRelation", "import *", "exception_handler", "errorhandler", "error_handler(", "(request,",
+                  "ATOMIC_REQUESTS", "RevisionMiddleware", "GenericRelation", "import *", "exception_handler", "errorhandler", "error_handler(", "(request,",
                   "(request)", "call_next",
                   "View", "Mixin", "pagination_class", "def get_queryset", "objects = ", "Annotated[", "wraps(", "def write_error", "Resource)")
 _SESSION_HINT_LITERALS = ("Session",)
@@ -310,6 +311,9 @@ class ProjectFacts:
     `...Mixin`), to find the views that inherit an atomic `dispatch` or a pagination class."""
     paginating_classes: frozenset[str] = frozenset()
     """Classes that set a DRF `pagination_class` other than None (a project's base view or mixin)."""
+    revision_middleware: bool = False
+    """Whether django-reversion's `RevisionMiddleware` is installed: it runs every request that
+    is not GET, HEAD or OPTIONS in `transaction.atomic()` (its default `atomic = True`)."""
     django_managers: frozenset[str] = frozenset()
     """Django relation names whose attribute is a manager, not rows: many-to-many fields, generic
     relations and the related names of foreign keys and many-to-many fields (`segment_type.segments`
@@ -835,6 +839,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
         django_managers=frozenset(managers),
+        revision_middleware="RevisionMiddleware" in text and _REVISION_MIDDLEWARE.search(text) is not None,
         atomic_views=frozenset(
             owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
         ) if "def dispatch(" in text else frozenset(),

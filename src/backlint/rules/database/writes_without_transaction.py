@@ -105,7 +105,8 @@ class WritesWithoutTransaction(Rule):
     in one (`assert transaction.get_connection().in_atomic_block`, or a `select_for_update()` outside an
     `atomic()` block of their own, which Django refuses in autocommit mode), Django writes on the request path when `ATOMIC_REQUESTS` is on in a
     settings module of the scan (views, and the serializers, forms and services they call, run in
-    the request's transaction), methods of view classes that inherit (or
+    the request's transaction; likewise, but for requests other than GET, HEAD and OPTIONS, when
+    django-reversion's `RevisionMiddleware` is installed, which runs them in `transaction.atomic()`), methods of view classes that inherit (or
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
@@ -809,6 +810,14 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             return False
         return self.ctx.project.atomic_view([cls.name.value, *routes.base_names(cls)])
 
+    def _revision_atomic(self, node: cst.FunctionDef) -> bool:
+        """django-reversion's `RevisionMiddleware` runs the request in a transaction unless it is
+        a GET, HEAD or OPTIONS: every write path (a serializer's `create`, a POST view) but GET handlers."""
+        if not self.ctx.project.revision_middleware:
+            return False
+        route = routes.route_of(self.ctx, node)
+        return route is None or not route.methods <= {"GET", "HEAD", "OPTIONS"}
+
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         fn = self._functions.pop()
         if fn.transactional or not fn.ops or _framework_runs_in_transaction(node, self._class_depth()):
@@ -820,7 +829,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0])
         if self._callers_all_in_transaction(node.name.value) or self._in_atomic_view() or _asserts_transaction(node):
             return
-        if django and not self.ctx.project.atomic_requests:
+        if django and not self.ctx.project.atomic_requests and not self._revision_atomic(node):
             writes = [o for o in ops if o.op.kind is OpKind.WRITE and not o.op.raw and not _touch(node, o)]
             for i, second in enumerate(writes):
                 first = next(
