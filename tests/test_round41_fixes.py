@@ -456,3 +456,35 @@ def test_requests_other_than_get_run_atomic_under_reversions_middleware() -> Non
     facts = _facts(("main/settings.py", settings))
     assert finding_lines(WritesWithoutTransaction, code, path="dref/views.py", facts=facts) == [14]
     assert finding_lines(WritesWithoutTransaction, code, path="dref/views.py") == [8, 14]
+
+
+VIEWS = """
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+class CreateOverview(APIView):
+    def post(self, request):
+        overview = Overview.objects.create(country_id=request.data["country"], notes=request.data["notes"])
+        return Response({"id": overview.id}, status=201)
+
+class UpdateOverview(APIView):
+    def post(self, request):
+        overview = Overview.objects.create(country_id=request.data["country"], notes=request.data["notes"])
+        return Response({"id": overview.id}, status=201)
+"""
+
+URLS = """
+from django.urls import path
+from per import views
+
+urlpatterns = [path("per/overview/", views.UpdateOverview.as_view())]
+"""
+
+
+def test_a_view_class_no_file_names_is_dead_code() -> None:
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    facts = _facts(("per/views.py", VIEWS), ("per/urls.py", URLS))
+    assert finding_lines(UnvalidatedRequestInput, VIEWS, path="per/views.py", facts=facts) == [12]
+    # Without the project's URL configuration in the scan, every view counts.
+    assert finding_lines(UnvalidatedRequestInput, VIEWS, path="per/views.py", facts=_facts(("per/views.py", VIEWS))) == [7, 12]

@@ -427,6 +427,10 @@ class ProjectFacts:
     """(callee's call key, caller) for calls inside a function of the service's own code:
     `fetch()` in `def sync():` is ("fetch", "sync"); the caller named as `function_node` names
     it (`self.save()` in a method `sync` is (".save", ".sync"))."""
+    class_references: frozenset[str] = frozenset()
+    """Capitalised names the project's code mentions other than where it defines them (`class
+    X`): in a URL configuration, a router's registration, a base class list, an import. A view
+    class no file names is dead code: no URL reaches it."""
     module_names: frozenset[str] = frozenset()
     """The directories and module names on the paths of the project's files (`app/client.py`:
     `app`, `client`): an import whose first name is none of them (`requests`) is a library's."""
@@ -727,6 +731,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "service_calls": service_calls,
         "service_callers": service_callers,
         "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
+        "class_references": frozenset(_CLASS_REFERENCE.findall(text)) if path.endswith(".py") else frozenset(),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
@@ -1318,6 +1323,8 @@ def _key(m: re.Match[str], imported: Mapping[str, tuple[str, str]]) -> str:
 _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 
+_CLASS_REFERENCE = re.compile(r"(?<!class )(?<!\w)([A-Z]\w*)")
+"""A capitalised name not right after `class ` (`views.ArticleList.as_view()`, `(BaseView)`)."""
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
 _MAIN_BLOCK = re.compile(r"^if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.M)
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)

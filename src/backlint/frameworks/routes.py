@@ -149,7 +149,7 @@ def _find_routes(ctx: FileContext) -> dict[int, Route]:
             route = _decorated_route(ctx, stmt, framework)
             if route is not None:
                 found[id(stmt)] = route
-    view_classes = _view_classes(classes)
+    view_classes = [c for c in _view_classes(classes) if not unrouted_view(ctx, c)]
     for cls in view_classes:
         for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
             if not isinstance(stmt, cst.FunctionDef):
@@ -254,6 +254,15 @@ def base_names(cls: cst.ClassDef) -> list[str]:
         if name is not None:
             names.append(name.rsplit(".", 1)[-1])
     return names
+
+
+def unrouted_view(ctx: FileContext, cls: cst.ClassDef) -> bool:
+    """A Django or DRF view class that no file of the project names (no URL configuration,
+    router, subclass or import mentions it; no decorator registers it): dead code, which no request
+    reaches. Only where the scan holds the project's URL configuration."""
+    return bool(ctx.project.url_views) and not cls.decorators and cls.name.value not in ctx.project.class_references \
+        and ctx.imports.imports_any(["django", "rest_framework"]) \
+        and any(b in _VIEW_BASES or b.endswith(("View", "ViewSet")) for b in base_names(cls))
 
 
 def _view_classes(classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:

@@ -65,7 +65,8 @@ class LogicInRouteHandler(Rule):
     writes of different cases never run together). Code after `if found: ...; return` is another
     path than that `if`'s body, and `session.flush()` is not a write of its own.
 
-    Left alone: handlers that parse, call one service function and map the result, a single
+    Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
+    no URL configuration, router, subclass or import), handlers that parse, call one service function and map the result, a single
     get-or-404, a few ORM reads (refining a queryset is not another read, nor is a
     queryset built only for other queries to use: a subquery, a `Prefetch`), one or two writes, health checks (`SELECT 1`; a handler named for a health, readiness or liveness
     probe, however many dependencies it probes), and any function that is not a route

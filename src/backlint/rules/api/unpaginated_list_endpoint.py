@@ -149,7 +149,7 @@ class UnpaginatedListEndpoint(Rule):
     so do the accounts of a team (users, profiles, members), which grow with the organisation
     rather than with use, and which sharing and assignment pickers list whole.
 
-    Left alone: detail endpoints and sub-resources of one object (`/orders/{id}`,
+    Left alone: view classes no file of the scan names (dead code), detail endpoints and sub-resources of one object (`/orders/{id}`,
     `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
     object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
@@ -397,7 +397,7 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases}
-        if not bases & _DRF_LIST_BASES:
+        if not bases & _DRF_LIST_BASES or routes.unrouted_view(self.ctx, node):
             return
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         model = _view_model(body)

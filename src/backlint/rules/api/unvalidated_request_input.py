@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database
+from backlint.frameworks import routes, database
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
@@ -41,7 +41,8 @@ class UnvalidatedRequestInput(Rule):
     saves, `session.add()` of a model built from it, fields assigned from it before a save, and
     the parameters of an INSERT or UPDATE.
 
-    Left alone: data that went through a validator (`Schema().load()`, `Model.model_validate()`,
+    Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
+    no URL configuration, router, subclass or import), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's;
@@ -527,6 +528,9 @@ def update_user(user_id):
         fn = self.ctx.function()
         if id(fn) in self._reported_functions:
             return  # one finding per function: the first write is where to validate
+        cls = self.ctx.enclosing_class()
+        if cls is not None and routes.unrouted_view(self.ctx, cls):
+            return  # a view class nothing routes to: dead code, no request reaches it
         if self._validates(fn):
             return
         origins = Origins(self.ctx)
