@@ -488,3 +488,57 @@ def test_a_view_class_no_file_names_is_dead_code() -> None:
     assert finding_lines(UnvalidatedRequestInput, VIEWS, path="per/views.py", facts=facts) == [12]
     # Without the project's URL configuration in the scan, every view counts.
     assert finding_lines(UnvalidatedRequestInput, VIEWS, path="per/views.py", facts=_facts(("per/views.py", VIEWS))) == [7, 12]
+
+
+def test_a_route_handler_is_never_the_operators_whatever_namesake_a_job_calls() -> None:
+    routes_module = """
+    from flask import Blueprint
+    from app.filings import FilingResource
+
+    bp = Blueprint("filings", __name__)
+
+    @bp.route("/<identifier>/filings", methods=["GET"])
+    def get_filings(identifier):
+        return FilingResource.get_single_filing(identifier)
+    """
+    resource = """
+    import requests
+
+    class FilingResource:
+        @staticmethod
+        def get_single_filing(identifier):
+            return requests.get(f"https://pay.example.org/{identifier}").json()
+    """
+    job = """
+    from worker.client import get_filings
+
+    def run():
+        while get_filings("token"):
+            pass
+
+    if __name__ == "__main__":
+        run()
+    """
+    facts = _facts(("app/routes.py", routes_module), ("app/filings.py", resource), ("jobs/update/worker.py", job))
+    assert finding_lines(RequestWithoutTimeout, resource, path="app/filings.py", facts=facts) == [7]
+
+
+def test_a_name_that_is_a_foreign_key_somewhere_loads_a_row_when_read() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Galley(models.Model):
+        css_file = models.ForeignKey("File", related_name="css_file", null=True, on_delete=models.SET_NULL)
+    """
+    code = """
+    def sub_files(article):
+        found = []
+        for galley in Galley.objects.filter(article=article):
+            if galley.css_file:
+                found.append(galley.css_file)
+        return found
+    """
+    facts = _facts(("core/models.py", models))
+    assert finding_lines(QueryInLoop, code, path="core/files.py", facts=facts) == [5]

@@ -318,6 +318,10 @@ class ProjectFacts:
     """Django relation names whose attribute is a manager, not rows: many-to-many fields, generic
     relations and the related names of foreign keys and many-to-many fields (`segment_type.segments`
     runs no query until a queryset of it is evaluated)."""
+    django_single_relations: frozenset[str] = frozenset()
+    """Django relation names whose attribute is one row, loaded when read: foreign keys and
+    one-to-one fields, and one-to-one related names (a name may be both: `css_file` a foreign
+    key of one model and the related name of another)."""
     restful_resources: frozenset[str] = frozenset()
     """Classes of a module importing Flask-RESTful or Flask-RESTX that derive from its `Resource`
     (`class API(Resource)`): the project's base of API resources, whose 5xx answers
@@ -785,6 +789,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
 
     targets: set[tuple[str, str]] = set()
     managers: set[str] = set()
+    single: set[str] = set()
     for m in _DJANGO_RELATION.finditer(text):
         owner = owner_at(m.start())
         relations.add(m.group(1))
@@ -795,12 +800,10 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         target_name = target.group(1) if target else ""
         if target_name:
             targets.add((m.group(1), owner if target_name == "self" else target_name))
-        if m.group(2) in _DJANGO_MANY:
-            managers.add(m.group(1))
+        (managers if m.group(2) in _DJANGO_MANY else single).add(m.group(1))
         if related and related.group(1) != "+":
             relations.add(related.group(1))
-            if m.group(2) != "OneToOneField":
-                managers.add(related.group(1))
+            (single if m.group(2) == "OneToOneField" else managers).add(related.group(1))
             pairs.add((owner if target_name == "self" else target_name, related.group(1)))
             targets.add((related.group(1), owner))
     for m in _SA_RELATIONSHIP.finditer(text):
@@ -844,6 +847,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         request_helpers=request_helper_calls(text) if not is_test_path(path) else frozenset(),  # tests call views directly
         nested_url_params=frozenset(_NESTED_URL_PARAM.findall(text)) if "urlpatterns" in text else frozenset(),
         django_managers=frozenset(managers),
+        django_single_relations=frozenset(single),
         revision_middleware="RevisionMiddleware" in text and _REVISION_MIDDLEWARE.search(text) is not None,
         atomic_views=frozenset(
             owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
@@ -1171,12 +1175,15 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
     record`) are skipped, and so are a function's references to its own parameters and variables
     (`return update`, `ManualAction(get=get)`). A line indented less than its function (a
     bracket's continuation) ends it early: its calls then count as the module's, which only
-    keeps more on the service's side."""
+    keeps more on the service's side. A function under a route decorator (`@bp.route(...)`,
+    `@router.get(...)`) gets `SERVED` as a caller: the framework calls it, so neither it nor what
+    it calls is the operator's, whatever namesake an operator's script calls."""
     top: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     # (indentation, function or None for a class, class name, the function's parameters and variables)
     blocks: list[tuple[int, str | None, str, set[str]]] = []
     quote = ""  # the triple quote of a string still open (a docstring's prose calls nothing)
+    routed = False  # a route decorator seen above the next `def`
     for line in text.splitlines():
         if quote:
             if quote in line:
@@ -1195,6 +1202,8 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
             while blocks and blocks[-1][0] >= indent:
                 blocks.pop()
         function = next((b for b in reversed(blocks) if b[1] is not None), None)
+        if stripped.startswith("@"):
+            routed = routed or _ROUTE_DECORATOR.match(stripped) is not None
         block = _BLOCK_START.match(stripped)
         if block is not None:
             kind, name = block.groups()
@@ -1205,6 +1214,9 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
                 node = function_node(name, blocks[-1][2] if blocks and blocks[-1][1] is None else None)
                 blocks.append((indent, node, "", set(_PARAMETER.findall(stripped[block.end():]))))
                 called = _call_keys(stripped[block.end():], imported, references=False)  # (a default: `key=make_key()`)
+                if routed:
+                    pairs.add((node, SERVED))  # a route handler: the framework calls it, whatever namesakes an operator calls
+            routed = False
         elif "(" in line or "=" in line:
             if function is not None and (bound := _BOUND.match(stripped)) is not None:
                 function[3].add(bound.group(1))
@@ -1220,6 +1232,9 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
     return frozenset(top), frozenset(pairs)
 
 
+SERVED = "@served"
+"""The caller of every route handler in the call graph: the web framework, never an operator."""
+_ROUTE_DECORATOR = re.compile(r"@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route)\(")
 _PARAMETER = re.compile(r"[(,][ \t]*\**([A-Za-z_]\w*)")
 """A parameter on a `def` line (after the name: `(self, update, *args, key=None)`)."""
 _BOUND = re.compile(r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)")
