@@ -542,3 +542,26 @@ def test_a_name_that_is_a_foreign_key_somewhere_loads_a_row_when_read() -> None:
     """
     facts = _facts(("core/models.py", models))
     assert finding_lines(QueryInLoop, code, path="core/files.py", facts=facts) == [5]
+
+
+def test_a_manager_kept_in_a_variable_and_queried_is_a_query_per_pass() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = """
+    from django.db import models
+
+    class Reading(models.Model):
+        sensor = models.ForeignKey("Sensor", related_name="sensor_readings", on_delete=models.CASCADE)
+    """
+    code = """
+    def averages(only_occupied):
+        out = []
+        for sensor in Sensor.objects.filter(active=True):
+            readings = sensor.sensor_readings
+            if only_occupied:
+                readings = readings.filter(is_occupied=True)
+            out.append(readings.count())
+        return out
+    """
+    facts = _facts(("app/models.py", models))
+    assert finding_lines(QueryInLoop, code, path="app/sensors.py", facts=facts) != []

@@ -431,6 +431,9 @@ class ProjectFacts:
     """(callee's call key, caller) for calls inside a function of the service's own code:
     `fetch()` in `def sync():` is ("fetch", "sync"); the caller named as `function_node` names
     it (`self.save()` in a method `sync` is (".save", ".sync"))."""
+    discovers_classes: bool = False
+    """Whether the project's code finds classes by introspection (`inspect.getmembers(module)`,
+    `Base.__subclasses__()`): a class no file names may still be registered (Pulp's viewsets)."""
     class_references: frozenset[str] = frozenset()
     """Capitalised names the project's code mentions other than where it defines them (`class
     X`): in a URL configuration, a router's registration, a base class list, an import. A view
@@ -736,6 +739,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "service_callers": service_callers,
         "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
         "class_references": frozenset(_CLASS_REFERENCE.findall(text)) if path.endswith(".py") else frozenset(),
+        "discovers_classes": not tests and ("getmembers(" in text or "__subclasses__(" in text),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
@@ -1175,9 +1179,10 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
     record`) are skipped, and so are a function's references to its own parameters and variables
     (`return update`, `ManualAction(get=get)`). A line indented less than its function (a
     bracket's continuation) ends it early: its calls then count as the module's, which only
-    keeps more on the service's side. A function under a route decorator (`@bp.route(...)`,
-    `@router.get(...)`) gets `SERVED` as a caller: the framework calls it, so neither it nor what
-    it calls is the operator's, whatever namesake an operator's script calls."""
+    keeps more on the service's side. The calls of a function under a route decorator
+    (`@bp.route(...)`, `@router.get(...)`) come from a node of its own (`get_filings@served`) that
+    nothing calls by name: what a route handler calls stays the service's, whatever namesake of
+    the handler an operator's script calls (and that namesake stays the operator's)."""
     top: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     # (indentation, function or None for a class, class name, the function's parameters and variables)
@@ -1212,10 +1217,10 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
                 called = []
             else:
                 node = function_node(name, blocks[-1][2] if blocks and blocks[-1][1] is None else None)
+                if routed:
+                    node += SERVED  # a route handler calls as the framework's, whatever namesake an operator calls
                 blocks.append((indent, node, "", set(_PARAMETER.findall(stripped[block.end():]))))
                 called = _call_keys(stripped[block.end():], imported, references=False)  # (a default: `key=make_key()`)
-                if routed:
-                    pairs.add((node, SERVED))  # a route handler: the framework calls it, whatever namesakes an operator calls
             routed = False
         elif "(" in line or "=" in line:
             if function is not None and (bound := _BOUND.match(stripped)) is not None:
@@ -1233,7 +1238,8 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
 
 
 SERVED = "@served"
-"""The caller of every route handler in the call graph: the web framework, never an operator."""
+"""What the node of a route handler's calls ends with (`get_filings@served`): a caller nothing
+calls by name, so never the operator's, even where an operator calls a function of the same name."""
 _ROUTE_DECORATOR = re.compile(r"@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route)\(")
 _PARAMETER = re.compile(r"[(,][ \t]*\**([A-Za-z_]\w*)")
 """A parameter on a `def` line (after the name: `(self, update, *args, key=None)`)."""

@@ -259,8 +259,11 @@ def base_names(cls: cst.ClassDef) -> list[str]:
 def unrouted_view(ctx: FileContext, cls: cst.ClassDef) -> bool:
     """A Django or DRF view class that no file of the project names (no URL configuration,
     router, subclass or import mentions it; no decorator registers it): dead code, which no request
-    reaches. Only where the scan holds the project's URL configuration."""
-    return bool(ctx.project.url_views) and not cls.decorators and cls.name.value not in ctx.project.class_references \
+    reaches. Only where the scan holds the project's URL configuration and no code of the project
+    finds classes by introspection (`inspect.getmembers`, `__subclasses__()`: Pulp registers every
+    viewset its plugins' modules define)."""
+    return bool(ctx.project.url_views) and not ctx.project.discovers_classes and not cls.decorators \
+        and cls.name.value not in ctx.project.class_references \
         and ctx.imports.imports_any(["django", "rest_framework"]) \
         and any(b in _VIEW_BASES or b.endswith(("View", "ViewSet")) for b in base_names(cls))
 

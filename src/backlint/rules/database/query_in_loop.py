@@ -1486,8 +1486,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(parent, cst.Attribute) and parent.attr.value in _RELATION_WRITES:
             return  # `obj.tags.remove(t)`, a relation loaded to be deleted: writes, which this rule leaves alone
         facts = self.ctx.project
-        if not isinstance(parent, cst.Attribute) and not (isinstance(parent, cst.Call) and parent.func is node) \
-                and node.attr.value in facts.django_managers and node.attr.value not in facts.django_single_relations \
+        if isinstance(parent, cst.Arg) and node.attr.value in facts.django_managers and node.attr.value not in facts.django_single_relations \
                 and not self.ctx.imports.imports_any(("sqlalchemy", "flask_sqlalchemy", "sqlmodel")):
             return  # `ModelChoiceField(queryset=segment_type.segments)`: a Django manager handed on runs no query
         var, rel = node.value.value, node.attr.value
