@@ -738,7 +738,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "service_calls": service_calls,
         "service_callers": service_callers,
         "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
-        "class_references": frozenset(_CLASS_REFERENCE.findall(text)) if path.endswith(".py") else frozenset(),
+        "class_references": _class_references(text) if path.endswith(".py") else frozenset(),
         "discovers_classes": not tests and ("getmembers(" in text or "__subclasses__(" in text),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
@@ -1346,6 +1346,14 @@ _BLOCK_START = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 _CLASS_REFERENCE = re.compile(r"(?<!class )(?<!\w)([A-Z]\w*)")
 """A capitalised name not right after `class ` (`views.ArticleList.as_view()`, `(BaseView)`)."""
+_STRING_OR_COMMENT = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+
+
+def _class_references(text: str) -> frozenset[str]:
+    """The capitalised names the code mentions (see `ProjectFacts.class_references`), read with
+    string literals and comments taken out: names only, never a value the code holds (a secret
+    in a string must not reach the facts, which the cache stores)."""
+    return frozenset(_CLASS_REFERENCE.findall(_STRING_OR_COMMENT.sub(" ", text)))
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
 _MAIN_BLOCK = re.compile(r"^if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.M)
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
