@@ -334,8 +334,9 @@ class QueryInLoop(Rule):
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
-    a Django manager handed on unevaluated (`ModelChoiceField(queryset=segment_type.segments)`: a
-    many-to-many field or a related name is a manager, which runs no query by itself),
+    a Django manager handed on unevaluated as an argument (`ModelChoiceField(queryset=segment_type.segments)`:
+    a many-to-many field or a related name is a manager, which runs no query by itself; not a name
+    that is also a foreign key somewhere),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`, a `session.get(url)` of one argument),
     projects whose only database is a SQLite file (a `sqlite:///` URL, `SqliteDatabase` or Django's `sqlite3`
