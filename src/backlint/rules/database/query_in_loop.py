@@ -1512,7 +1512,6 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             label, eager, django, model = origin
             if _back_reference(loop.iterable, rel):
                 return  # `for au in user.allocationuser_set.all(): au.user`: the object the rows came from
-            facts = self.ctx.project
             # `for cc in ticket.cc_set.all()`: the rows of the model the relation leads to (its own
             # columns are not relations; what its default manager selects comes with them)
             model = model or self._relation_target(loop.iterable)
