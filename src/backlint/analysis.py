@@ -33,7 +33,11 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 
 _WORKER_MODULES = ("celery", "rq", "dramatiq")
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
+"""A function or class definition, at any indentation."""
 _INPUT = re.compile(r"(?<![\w.])input\(")
+"""A call of the builtin `input()`: someone at the terminal answers it."""
+
+
 def _cli_entry_point(fn: cst.FunctionDef) -> bool:
     """`@click.group()`, `@click.command()`, `@cli.command()`, `@app.command()` (typer)."""
     return any(isinstance(t, cst.Attribute) and t.attr.value in ("command", "group") for t in decorator_targets(fn))
