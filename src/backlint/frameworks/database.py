@@ -675,6 +675,16 @@ def is_chain_link(stack: list[cst.CSTNode]) -> bool:
     return isinstance(parent, cst.Attribute) and parent.value is node and isinstance(grand, cst.Call) and grand.func is parent
 
 
+def chain_top(stack: list[cst.CSTNode]) -> int:
+    """The index in `stack` of the outermost link of the call chain that starts at the node on top
+    (`p.contributions` in `p.contributions.filter(...).first()`: the index of the `first()` call)."""
+    i = len(stack) - 1
+    while i > 0 and isinstance(stack[i - 1], (cst.Attribute, cst.Call)) and (
+            getattr(stack[i - 1], "value", None) is stack[i] or getattr(stack[i - 1], "func", None) is stack[i]):
+        i -= 1
+    return i
+
+
 # ---------------------------------------------------------------------------------------------
 # Transaction scopes
 

@@ -140,9 +140,11 @@ def serves(text: str) -> bool:
     return _SERVES.search(text) is not None or _HANDLER_CLASS.search(text) is not None
 
 
+_ROUTE_DECORATOR = re.compile(r"[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\(")
+"""A route decorator (`@bp.route(...)`, `@router.get(...)`, Flask's `@app.endpoint(...)`)."""
 _SERVES = re.compile(
-    r"^[ \t]*@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route|endpoint)\("
-    r"|\.(?:run|serve|serve_forever|listen|launch|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
+    "^" + _ROUTE_DECORATOR.pattern
+    + r"|\.(?:run|serve|serve_forever|listen|launch|add_url_rule|register_blueprint|include_router|add_route|add_routes|mount)\("
     r"|\b(?:uvicorn|gunicorn|waitress|hypercorn|make_server|runserver|execute_from_command_line|get_wsgi_application"
     r"|HTTPServer|IOLoop|AppRunner|TCPSite|create_server|start_server|default_app"
     r"|get_asgi_application|web\.run_app|run_simple)\b",
@@ -1240,7 +1242,6 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
 SERVED = "@served"
 """What the node of a route handler's calls ends with (`get_filings@served`): a caller nothing
 calls by name, so never the operator's, even where an operator calls a function of the same name."""
-_ROUTE_DECORATOR = re.compile(r"@[\w.]*\.(?:route|get|post|put|patch|delete|websocket|api_route)\(")
 _PARAMETER = re.compile(r"[(,][ \t]*\**([A-Za-z_]\w*)")
 """A parameter on a `def` line (after the name: `(self, update, *args, key=None)`)."""
 _BOUND = re.compile(r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)")

@@ -1201,10 +1201,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         """The chain that starts at `node` (`p.contributions.filter(...)`) is the iterable of a `for`
         that writes each of its rows (see `_writes_target`)."""
         stack = self.ctx.stack
-        i = len(stack) - 1
-        while i > 0 and isinstance(stack[i - 1], (cst.Attribute, cst.Call)) and (
-                getattr(stack[i - 1], "value", None) is stack[i] or getattr(stack[i - 1], "func", None) is stack[i]):
-            i -= 1
+        i = database.chain_top(stack)
         loop = stack[i - 1] if i > 0 else None
         return isinstance(loop, cst.For) and loop.iter is stack[i] and self._writes_target(loop)
 
@@ -1322,10 +1319,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 if any(self._is_write(n, env) or self._calls_writer(n) for arm in arms for n in iter_descendants(arm)):
                     return True
                 return ends_with(node.body, (cst.Continue, *LEAVING)) and self._writes_in(loop, env)
-        top = len(stack) - 1
-        while top > 1 and isinstance(stack[top - 1], (cst.Attribute, cst.Call)) and (
-                getattr(stack[top - 1], "value", None) is stack[top] or getattr(stack[top - 1], "func", None) is stack[top]):
-            top -= 1  # `db.scalars(select(...)).first()`: the row the chain ends with
+        top = max(database.chain_top(stack), 1)  # `db.scalars(select(...)).first()`: the row the chain ends with
         parent = stack[top - 1]
         if isinstance(parent, cst.Await) and top > 1:
             parent = stack[top - 2]  # `res = await session.execute(...)`
@@ -1505,9 +1499,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             origin = self._query_origin(loop.iterable)
             if origin is None:
                 return
-            if _bounded(loop.iterable, Env.here(self.ctx)):
+            env = Env.here(self.ctx)
+            if _bounded(loop.iterable, env):
                 return  # `for per in Overview.objects.filter(id=per_id)`: one row, one pass
-            if self._writes_alongside(loop, Env.here(self.ctx)) or self._leaves_after(loop):
+            if self._writes_alongside(loop, env) or self._leaves_after(loop):
                 return  # `shelfbook.user` read to build the row each pass then writes; a read once at most
             label, eager, django, model = origin
             if _back_reference(loop.iterable, rel):
