@@ -396,6 +396,10 @@ class ProjectFacts:
     session_factories: frozenset[str] = frozenset()
     """Names bound to a SQLAlchemy session factory or class (`Session = sessionmaker(...)`,
     `class ContextSession(Session)`): a name in both sets is taken for a database session."""
+    scoped_sessions: frozenset[str] = frozenset()
+    """Of those, the names bound to a `scoped_session(...)` registry (`Session =
+    scoped_session(sessionmaker())`): calling one returns the thread's (or task's) current session,
+    which the registry's owner removes (`Session.remove()` at the end of a request or job)."""
     constant_functions: frozenset[str] = frozenset()
     """Names (two words or more) of the project's functions whose one `return` gives a constant
     collection or a comprehension over one (`def available_languages(cls): return [Language.find(c)
@@ -764,7 +768,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     sockets = "setdefaulttimeout" in text and not is_test_path(path) and _SOCKET_TIMEOUT.search(text) is not None
     light = _light_fields(text, path)
     writers = _writing_functions(text) if any(w in text for w in _WRITE_HINT_LITERALS) and not is_test_path(path) else frozenset()
-    plain_sessions, session_factories = _session_names(text) if "Session" in text else (frozenset(), frozenset())
+    plain_sessions, session_factories, scoped = _session_names(text) if "Session" in text else (frozenset(),) * 3
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
     reraisers = _logging_reraisers(text, self_logging) if self_logging and "raise" in text else frozenset()
     constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
@@ -775,7 +779,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
                 or databases or constants or any(light.values()) or any(w in text for w in _FIELD_HINT_LITERALS):
             return ProjectFacts(**_text_fields(text, path), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
-                                plain_session_classes=plain_sessions, session_factories=session_factories,
+                                plain_session_classes=plain_sessions, session_factories=session_factories, scoped_sessions=scoped,
                                 self_logging_functions=self_logging, logging_reraisers=reraisers, databases=databases,
                                 constant_functions=constants,
                                 **light)
@@ -887,6 +891,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         writing_functions=writers,
         plain_session_classes=plain_sessions,
         session_factories=session_factories,
+        scoped_sessions=scoped,
         self_logging_functions=self_logging,
         logging_reraisers=reraisers,
         databases=databases,
@@ -897,24 +902,25 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
 
 _SESSION_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w*Session\w*)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
 _SESSION_FACTORY = re.compile(
-    r"^[ \t]*(\w*Session\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:sessionmaker|async_sessionmaker|scoped_session|"
+    r"^[ \t]*(\w*Session\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(sessionmaker|async_sessionmaker|scoped_session|"
     r"async_scoped_session)\(",
     re.M,
 )
 
 
-def _session_names(text: str) -> tuple[frozenset[str], frozenset[str]]:
+def _session_names(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(classes named for a session with no session base, names of SQLAlchemy session factories and
-    subclasses): see `ProjectFacts.plain_session_classes`."""
+    subclasses, the scoped registries among them): see `ProjectFacts.plain_session_classes`."""
     plain: set[str] = set()
-    factories = {m.group(1) for m in _SESSION_FACTORY.finditer(text)}
+    bound = [(m.group(1), m.group(2)) for m in _SESSION_FACTORY.finditer(text)]
+    factories = {name for name, _ in bound}
     for m in _SESSION_CLASS.finditer(text):
         bases = [b for b in (m.group(2) or "").split(",") if b.strip() and "=" not in b]  # (not `metaclass=...`)
         if any("Session" in b for b in bases):
             factories.add(m.group(1))
         else:
             plain.add(m.group(1))
-    return frozenset(plain), frozenset(factories)
+    return frozenset(plain), frozenset(factories), frozenset(name for name, how in bound if how.endswith("scoped_session"))
 
 
 _DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)\(", re.M)

@@ -73,7 +73,8 @@ class UnclosedConnection(Rule):
     runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
     pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
     `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`, nor a `Session` class the
-    project defines without a session base), engines created per
+    project defines without a session base, nor the current session of a `scoped_session` registry
+    imported from the module that owns it), engines created per
     call, and psycopg server-side (named) cursors (`cursor("name")`, `cursor(name=...)`; not
     MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction
     closes). It
@@ -94,7 +95,8 @@ class UnclosedConnection(Rule):
     sessions (Flask-SQLAlchemy's `db.session`, Django's connections), module-level
     connections, which live as long as the process on purpose, engines without a pool
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
-    any module that configures `alembic.context`, `migrations/20210105_fill.py`), scripts
+    any module that configures `alembic.context`, a function running Alembic's commands itself or through a function
+    of its module, `migrations/20210105_fill.py`), scripts
     (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue)
     and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, click or typer commands, and functions only an
@@ -435,7 +437,8 @@ Create engines once, at import time or application start-up, and reuse their poo
             return f"The engine from `{name.rsplit('.', 1)[-1]}()`", False
         last = name.rsplit(".", 1)[-1]
         if last in _SESSION_FACTORIES and not call.args and not isinstance(call.func, cst.Attribute) \
-                and not name.startswith(database.NETWORK_CLIENT_MODULES) and not self._plain_session(name):  # boto3's, requests' `Session()`
+                and not name.startswith(database.NETWORK_CLIENT_MODULES) and not self._plain_session(name) \
+                and not self._scoped_registry(name):  # boto3's, requests' `Session()`; a scoped session's registry
             return f"The session from `{name}()`", True
         if last == "cursor" and isinstance(call.func, cst.Attribute) and (
                 keyword_arg(call, "name") or (call.args and call.args[0].keyword is None and _cursor_name(call.args[0].value))):
@@ -450,6 +453,14 @@ Create engines once, at import time or application start-up, and reuse their poo
         return (last in facts.plain_session_classes and last not in facts.session_factories
                 and not name.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")))
 
+    def _scoped_registry(self, name: str) -> bool:
+        """`Session()` of a `scoped_session` registry another module of the project owns (`from
+        app.database import Session`, `Session = scoped_session(sessionmaker())` there): the thread's
+        current session, shared by its callers and removed by the registry's owner (the request's
+        teardown). A module that makes its own registry owns what it hands out, and closes it."""
+        return "." in name and name.rsplit(".", 1)[-1] in self.ctx.project.scoped_sessions \
+            and not name.startswith(("sqlalchemy.", "sqlmodel."))
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         call = node.item
         if isinstance(call, cst.Await):
@@ -462,7 +473,7 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or self._one_shot_module():
+        if scope is None or self._one_shot_module() or self._runs_migrations(node):
             return
         command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path) \
             or routes.called_only_by_operators(self.ctx, node)
@@ -497,10 +508,10 @@ Create engines once, at import time or application start-up, and reuse their poo
                 self.report(opened.call, what=opened.what, problem=problem)
 
     def _one_shot_outside_loop(self, node: cst.CSTNode) -> bool:
-        """In a package that only runs one-shot processes, and not inside a loop: the process, and
-        the connection, end with the job."""
-        return (self.ctx.project.one_shot(self.ctx.path) or self._one_shot_module()) \
-            and not any(isinstance(n, (cst.For, cst.While)) for n in self.ctx.stack)
+        """In a script (which `leave_FunctionDef` leaves alone whole), or in a package that only runs
+        one-shot processes and not inside a loop: the process, and the connection, end with the job."""
+        return self._one_shot_module() or (self.ctx.project.one_shot(self.ctx.path)
+                                           and not any(isinstance(n, (cst.For, cst.While)) for n in self.ctx.stack))
 
     def _one_shot_module(self) -> bool:
         """A script (scripts/, tools/, bin/..., or a `__main__` module importing no web framework or
@@ -512,6 +523,24 @@ Create engines once, at import time or application start-up, and reuse their poo
         """An Alembic `env.py`, wherever it lives (a template copied for plugins, say): it imports
         `alembic.context` and configures it; it runs once per migration command."""
         return "context.configure" in self.ctx.text and self.ctx.imports.qualify(cst.Name("context")) == "alembic.context"
+
+    def _runs_migrations(self, fn: cst.FunctionDef) -> bool:
+        """A function that runs Alembic's commands (`alembic.command.upgrade(cfg, "head")`), itself or
+        through a function of this module it names (`conn.run_sync(run_db_migrations)`): a migration
+        run, once per deployment or start-up, like an Alembic environment."""
+        if "alembic" not in self.ctx.text:
+            return False
+        runners = self.ctx.memo("alembic-runners", self._alembic_runners)
+        return any(isinstance(n, cst.Name) and n.value in runners for n in iter_descendants(fn.body)) \
+            or self._calls_alembic(fn)
+
+    def _alembic_runners(self) -> frozenset[str]:
+        return frozenset(n.name.value for n in iter_descendants(self.ctx.module)
+                         if isinstance(n, cst.FunctionDef) and self._calls_alembic(n))
+
+    def _calls_alembic(self, fn: cst.FunctionDef) -> bool:
+        return any(isinstance(n, cst.Call) and qualified_name(self.ctx, n).startswith("alembic.command.")
+                   for n in iter_descendants(fn.body))
 
     def _check(self, function: _Body, opened: _Opened) -> str | None:
         """How `opened` leaks, if it does."""
