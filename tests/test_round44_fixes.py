@@ -103,3 +103,44 @@ def test_a_scoped_session_registry_of_the_modules_own_is_its_to_close() -> None:
     """
     facts = _facts(("app/jobs.py", job))
     assert finding_lines(UnclosedConnection, job, path="app/jobs.py", facts=facts) == [7]
+
+
+def test_a_settings_key_spelling_its_own_name_is_not_an_address() -> None:
+    from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
+
+    code = """
+    class SettingsKey:
+        ELASTICSEARCH_SERVER = 'elasticsearch.server'
+        REDIS_HOST = 'cache.internal'
+    """
+    assert finding_lines(HardcodedServiceAddress, code, path="src/app/root.py") == [4]
+
+
+SETTINGS_CLASSES = '''
+from configurations import Configuration
+
+class Common(Configuration):
+    INSTALLED_APPS = ["app"]
+    DEBUG = False
+
+class Docker(Common):
+    """Settings for local Docker development."""
+
+    DEBUG = True
+
+class Build(Common):
+    """Settings when building the docker image."""
+
+    DEBUG = True
+
+class Platta(Common):
+    """Settings for the deployed environments."""
+
+    DEBUG = True
+'''
+
+
+def test_a_configuration_class_documented_for_development_or_the_build_is_left_alone() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    assert finding_lines(DebugEnabled, SETTINGS_CLASSES, path="backend/config/settings.py") == [21]

@@ -175,7 +175,8 @@ class HardcodedServiceAddress(Rule):
     Kubernetes API's `kubernetes.default.svc`, reserved example names and networks such as
     `ldap.example.com` and `192.0.2.10`), service names without a dot (`redis://redis:6379`,
     `http://api:8000`: a compose or cluster service that every deployment resolves itself), SQLite files, public https APIs, placeholders written in capitals
-    (`https://TBD`), migrations (data written once), settings modules named for one environment
+    (`https://TBD`), a setting's own name spelled as a key (`ELASTICSEARCH_SERVER = "elasticsearch.server"`, the
+    name under which the address is looked up), migrations (data written once), settings modules named for one environment
     (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
     configuration) and test code. Credentials
     inside such addresses are BL301's; this rule never prints them."""
@@ -450,6 +451,8 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             found = _host_of(text)
             if found is not None and (in_default or defaults) and "." not in found[1] and not _is_ip(found[1]):
                 continue  # a default naming a local or compose service (`redis`, `db`)
+            if found is not None and found[0] == "host" and re.split(r"[.-]", found[1]) == words:
+                continue  # `ELASTICSEARCH_SERVER = "elasticsearch.server"`: the name of a settings key, spelled out
             if found is not None and found[0] == "host":
                 # A bare host only where a host goes (`DB_HOST`, `SERVER`), not in `*_URL` or
                 # `BACKEND`; a one-word host (`db`, `x`) only in a data service's setting.

@@ -27,6 +27,17 @@ _DEV_CLASS = re.compile(r"^(Dev|Devel|Develop|Development|Local|Test|Testing|Deb
                         r"|(Dev|Development|Local|Test|Testing|Debug|Migration|Migrations)(Config|Settings|Configuration)?$")
 """Configuration classes for development, tests, or a migration run (`MigrationConfig`: the process
 that upgrades the schema serves no client)."""
+_DEV_PURPOSE = re.compile(r"\b(dev|development|local|tests?|testing|build|building|migrations?)\b", re.I)
+"""What a configuration class's docstring says it is for, when not for serving clients."""
+
+
+def _for_development(cls: cst.ClassDef) -> bool:
+    """A configuration class whose docstring's first line says it is for development, tests, the
+    image's build or a migration run (`class Docker: \"\"\"Settings for local Docker development.\"\"\"`)."""
+    doc = cls.get_docstring()
+    return doc is not None and _DEV_PURPOSE.search(doc.strip().split("\n", 1)[0]) is not None
+
+
 _SETTINGS_MARKERS = re.compile(r"^\s*(INSTALLED_APPS|ROOT_URLCONF|MIDDLEWARE|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION)\s*=", re.M)
 _APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "quart.Quart", "sanic.Sanic"})
 _WEB_FRAMEWORKS = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "litestar",
@@ -112,7 +123,8 @@ class DebugEnabled(Rule):
 
     Left alone: settings files and configuration classes meant for development or tests
     (`settings/dev.py`, `local_settings.py`, `runserver.py`, `class DevelopmentConfig`; also `class MigrationConfig`, selected to run schema migrations, a
-    process that serves no client), templates of
+    process that serves no client, and a class whose docstring's first line says it is for development, tests, the
+    image's build or a migration run: `\"\"\"Settings when building the docker image.\"\"\"`), templates of
     settings files copied before use (`settings/staging_example.py`), base settings modules
     whose `DEBUG` a production module that star-imports them sets again, or that end by
     star-importing an overrides module written at deployment (`from .overrides import *`, or
@@ -378,7 +390,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         self._classes.pop()
 
     def _development_context(self) -> bool:
-        return self._dev_file or any(_DEV_CLASS.search(c.name.value) for c in self._classes) or self._under_debug_switch()
+        return self._dev_file or any(_DEV_CLASS.search(c.name.value) or _for_development(c) for c in self._classes) \
+            or self._under_debug_switch()
 
     def _under_debug_switch(self) -> bool:
         """Inside the true branch of `if in_debug_mode():`, `if settings.DEBUG:` or `if mode == "dev":`:
