@@ -144,3 +144,4 @@ def test_a_configuration_class_documented_for_development_or_the_build_is_left_a
     from backlint.rules.errors.debug_enabled import DebugEnabled
 
     assert finding_lines(DebugEnabled, SETTINGS_CLASSES, path="backend/config/settings.py") == [21]
+

@@ -148,7 +148,9 @@ class HardcodedSecret(Rule):
     *`), overlays of a sibling that switch `DEBUG = True` on whatever they are named
     (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), benchmark or load-test packages (`shop-benchmark/`) and
-    example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`; token shapes and private keys there are still reported), defaults the
+    example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`), the
+    local or CI stack of a development or CI directory (`dev/containers/`, `devel/ci/integration/settings.py`; token
+    shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`,
@@ -624,6 +626,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # Settings modules for CI and test runs configure the test suite, like test config classes.
         # Benchmark and load-test packages log into the seeded deployment they measure.
         # Example and demo code (`examples/`, `demos/`) shows how to call the service with sample values.
+        # A development or CI directory (`dev/containers/`, `devel/ci/integration/`) holds the local or CI stack:
+        # its credentials are that throwaway stack's (a compose emulator's `s4secret`).
         # So do development settings modules: one that switches DEBUG on unconditionally
         # (`settings/local_dev.py` with `DEBUG = True`), or a development overlay of the base
         # settings (`settings/dev.py` doing `from .base import *`), is never the production module;
@@ -635,6 +639,7 @@ Rotate any secret that was committed: it stays in the repository's history."""
             or ((project.is_command_path(ctx.path) or project.is_cli_path(ctx.path)) and project.is_dev_path(ctx.path))
             or project.is_development_settings(ctx.path, ctx.text)
             or _BENCHMARK_PATH.search(ctx.path) is not None or _EXAMPLE_DIR.search(ctx.path) is not None
+            or _DEV_STACK_DIR.search(ctx.path) is not None
         )
 
     # -- reporting ------------------------------------------------------------------------------
@@ -1024,6 +1029,7 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
 
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
+_DEV_STACK_DIR = re.compile(r"(^|/)(dev|devel|development|ci)/")
 _EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles)/|(^|/)noxfile\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
