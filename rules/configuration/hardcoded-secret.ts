@@ -81,3 +81,18 @@ export async function GET(request: Request) {
   const res = await fetch(new URL("/api/me", request.url), { credentials: "include" });
   return res;
 }
+
+export const PasswordResetEmail = (props: { token: string }) => props.token;
+
+PasswordResetEmail.PreviewProps = {
+  origin: "https://app.example.org",
+  // ok: BL301
+  token: "Xk93jdQ0aZp2",
+};
+
+export const resetSettings = {
+  // ok: BL301
+  token: "1234567890",
+  // ruleid: BL301
+  apiToken: "Xk93jdQ0aZp2Lw",
+};

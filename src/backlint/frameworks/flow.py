@@ -420,7 +420,8 @@ class Scope:
                 header = [d for d in header if d.kind is not DefKind.EXCEPT or d.node is info.handler]
             if isinstance(parent, (cst.For, cst.While)):
                 add(list(reversed(self._nested_defs(parent, name))))
-            if header and isinstance(parent, (cst.For, cst.With, cst.Try, cst.TryStar)):
+            if header and isinstance(parent, (cst.For, cst.With, cst.Try, cst.TryStar, cst.If, cst.While)):
+                # (`if row := qs.first():` and `while chunk := f.read(n):` bind before their blocks run)
                 add(header)
                 if not isinstance(parent, (cst.Try, cst.TryStar)):
                     killed = True

@@ -151,6 +151,8 @@ def secret_name(name: str) -> str | None:
     last = words[-1]
     if last in _NOT_SECRET_LAST:
         return None
+    if last == "token" and set(words) & {"csrf", "xsrf"}:
+        return None  # `_csrf_token`: an anti-forgery nonce sent back with a form, not a credential (its signing key is)
     if last in ("password", "passwd", "pwd") and len(words) > 1 and words[0] in _PASSWORD_ACTIONS:
         return None  # `reset_password`, `change_password`: an action (a form, a URL, a rate limit)
     if last in _SECRET_LAST_WORDS:

@@ -8,10 +8,11 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database, routes
 from backlint.frameworks.database import OpKind
-from backlint.frameworks.values import Env
+from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import LEAVING, argument, call_name, ends_with, iter_children, iter_descendants, posted_button, string_value, value_choice
+from backlint.syntax import (LEAVING, argument, call_name, ends_with, iter_children, iter_descendants, keyword_arg, posted_button,
+                             string_value, value_choice)
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
 _AUG_NUMERIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
@@ -63,7 +64,9 @@ class LogicInRouteHandler(Rule):
     an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
-    path than that `if`'s body, and `session.flush()` is not a write of its own.
+    path than that `if`'s body, and `session.flush()` is not a write of its own; writes of one object count once (`obj,
+    _ = X.objects.get_or_create(...)`, a model form built with `instance=obj` saved, then `obj.save()`; `obj.likes.add(u)`
+    then `obj.save()`).
 
     Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
     no URL configuration, router, subclass or import), handlers that parse, call one service function and map the result, a single
@@ -552,13 +555,28 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
 
     def _target(self, call: cst.Call) -> str:
         """What a write writes: the object saved, or the name its result is bound to
-        (`obj = X.objects.create()` then `obj.save()` is one object)."""
+        (`obj = X.objects.create()` then `obj.save()` is one object; so is `obj, created =
+        X.objects.get_or_create()`), for a model form's `form.save()`, the instance it was
+        built with (`form = SettingsForm(request.POST, instance=obj)`), and for a write of a row's
+        relation (`obj.tags.add(tag)`), the row."""
         parent = self.ctx.parent()
-        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
-            return parent.targets[0].target.value
+        if isinstance(parent, cst.Assign):
+            target = parent.targets[0].target
+            if isinstance(target, cst.Tuple) and target.elements:
+                target = target.elements[0].value  # `obj, created = X.objects.get_or_create(...)`
+            if isinstance(target, cst.Name):
+                return target.value
         func = call.func
         if isinstance(func, cst.Attribute) and call_name(call) in ("save", "delete"):
+            if call_name(call) == "save" and isinstance(func.value, cst.Name):
+                for value, _ in assigned_values(Env.here(self.ctx), func.value):
+                    instance = keyword_arg(value, "instance") if isinstance(value, cst.Call) else None
+                    if instance is not None and isinstance(instance.value, cst.Name):
+                        return instance.value.value  # the model form saves the instance it edits
             return dotted(func.value) or f"#{id(call)}"
+        if isinstance(func, cst.Attribute) and call_name(call) in _RELATION_WRITES and isinstance(func.value, cst.Attribute) \
+                and func.value.attr.value in self.ctx.project.relations:
+            return dotted(func.value.value) or f"#{id(call)}"  # `profile.upvoted.add(issue)`, then `profile.save()`: one change of it
         return f"#{id(call)}"
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -843,6 +861,11 @@ def _user_note(call: cst.Call) -> bool:
     """`flash(...)` (Flask), `messages.error(request, ...)` (Django): a message for the user."""
     name = dotted(call.func) or ""
     return name in ("flash", "flask.flash") or (name.startswith("messages.") and name.count(".") == 1)
+
+
+_RELATION_WRITES = frozenset({"add", "remove", "set", "clear"})
+"""Writes of a row's many-to-many relation (`profile.upvoted.add(issue)`, a relation of the project's models; not
+`db.session.add(row)`)."""
 
 
 def _on_one_path(ops: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:

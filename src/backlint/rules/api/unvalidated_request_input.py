@@ -10,7 +10,7 @@ from backlint.frameworks import routes, database
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
 
@@ -52,7 +52,8 @@ class UnvalidatedRequestInput(Rule):
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
-    BadRequest(...)`) or cut to a fixed length (`request.POST.get("name", "")[:128]`), request values stored in a field that every
+    BadRequest(...)`) or matched against a pattern in a test (`if not re.match(r"^[a-zA-Z0-9_-]{3,30}$", name): return
+    ...`, or a compiled constant's `SLUG_RE.fullmatch(name)`) or cut to a fixed length (`request.POST.get("name", "")[:128]`), request values stored in a field that every
     model the scan saw declares as unbounded text (Django `TextField`, SQLAlchemy `Text`, the rich-text
     fields built on `TextField` such as django-bleach's `BleachField`, and the project's subclasses of them: any
     string is valid there, and a JSON list or number fails the save or is stored as its text,
@@ -669,7 +670,23 @@ def update_user(user_id):
                 found.add(self.ctx.code(n.value.args[0].value))  # `UUID(reply_uuid)` for its error alone: a check
             elif isinstance(n, cst.If) and _rejects_other_types(n):
                 found.update(self._spellings(n.test.expression.args[0].value))  # type: ignore[attr-defined]
+            if isinstance(n, (cst.If, cst.While)):
+                for call in [n.test, *iter_descendants(n.test)]:
+                    if isinstance(call, cst.Call) and (value := self._pattern_checked(call)) is not None:
+                        found.update(self._spellings(value))  # `if not re.match(r"^[a-z0-9_-]{3,30}$", name): return ...`
         return found
+
+    def _pattern_checked(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The value a test matches against a regular expression (`re.fullmatch(r"^...$", value)`,
+        `SLUG_RE.match(value)` with a compiled module constant): a check of its form."""
+        name = qualified_name(self.ctx, call)
+        if name in ("re.match", "re.fullmatch", "re.search") and len(call.args) >= 2 and string_value(call.args[0].value) is not None:
+            return call.args[1].value
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("match", "fullmatch") and len(call.args) == 1 \
+                and isinstance(func.value, cst.Name) and re.fullmatch(r"_*[A-Z][A-Z0-9_]*", func.value.value):
+            return call.args[0].value
+        return None
 
     def _spellings(self, expr: cst.BaseExpression) -> set[str]:
         """The code of a value, and of the other way to read the same key: `data.get("k")` and

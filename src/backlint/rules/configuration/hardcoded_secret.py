@@ -147,11 +147,13 @@ class HardcodedSecret(Rule):
     `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
     *`), overlays of a sibling that switch `DEBUG = True` on whatever they are named
     (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
-    (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), benchmark or load-test packages (`shop-benchmark/`) and
+    (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), anti-forgery tokens (`"_csrf_token": "this-is-our-session"`, a
+    nonce the client sends back; the key that signs them is a secret), benchmark or load-test packages (`shop-benchmark/`) and
     example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`), the
     local or CI stack of a development or CI directory (`dev/containers/`, `devel/ci/integration/settings.py`; token
     shapes and private keys there are still reported), defaults the
-    code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`; a warning is not enough),
+    code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`, or gives up with nothing: `if token == "abc123":
+    return []`; a warning is not enough),
     sample values (dunder sentinels such as `"__pending_token__"`, values in an
     `if __name__ == "__main__":` block that asserts (a self-test), in functions named for development or tests such as `create_dev_user`,
     in classes so named or deriving from one (`class Base(Fixture)`: a fixture loader's sample rows; also
@@ -1010,14 +1012,16 @@ def _main_guard(test: cst.BaseExpression) -> bool:
 
 def _refused_literals(module: cst.Module) -> frozenset[str]:
     """Literals the code refuses to run with: compared in the test of an `if` whose body raises or
-    exits (`if SECRET_KEY == "dev-key" and not DEBUG: raise RuntimeError(...)`). Such a default
-    marks "not configured"; it never signs anything in production. (A warning is not a refusal.)"""
+    exits (`if SECRET_KEY == "dev-key" and not DEBUG: raise RuntimeError(...)`), or gives up with
+    nothing (`if token == "abc123": return []`, the placeholder of `.env.example`). Such a default
+    marks "not configured"; it never signs anything in production. (A warning is not a refusal; nor
+    is `return user` or `return True`, which lets the literal in.)"""
     refused: set[str] = set()
     for node in iter_descendants(module):
-        if not isinstance(node, cst.If) or not any(
+        if not isinstance(node, cst.If) or not (any(
             isinstance(n, cst.Raise) or (isinstance(n, cst.Call) and (dotted(n.func) or "") in ("sys.exit", "exit", "os._exit"))
             for n in iter_descendants(node.body)
-        ):
+        ) or _gives_up(node.body)):
             continue
         for test in [node.test, *iter_descendants(node.test)]:
             if isinstance(test, cst.Comparison) and any(isinstance(c.operator, (cst.Equal, cst.In)) for c in test.comparisons):
@@ -1025,6 +1029,17 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
                     parts = [e.value for e in side.elements] if isinstance(side, (cst.Tuple, cst.List, cst.Set)) else [side]
                     refused.update(t for p in parts if (t := string_value(p)) is not None)
     return frozenset(refused)
+
+
+def _gives_up(body: cst.BaseSuite) -> bool:
+    """A block that ends by returning nothing: `return`, `None`, `False` or an empty literal."""
+    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
+    if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[-1], cst.Return):
+        return False
+    value = last.body[-1].value
+    return value is None or (isinstance(value, cst.Name) and value.value in ("None", "False")) \
+        or (isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set)) and not value.elements) \
+        or (isinstance(value, cst.SimpleString) and string_value(value) == "")
 
 
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")

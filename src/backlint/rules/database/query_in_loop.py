@@ -100,8 +100,9 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     returning `[... for code in cls.CODES]`, see `ProjectFacts.constant_functions`), a `range` of
     constants, the model classes of the project (`apps.get_models()`: each query hits another
     table), or the parts of one string (`audit.auth_groups.split(",")`: a short list someone
-    typed, a setting or a field), or a model's schema (`model.__table__.columns`, `Model._meta.fields`)."""
-    if _literal_collection(iterable) or _split_string(iterable) or _one_row(iterable):
+    typed, a setting or a field), a model's schema (`model.__table__.columns`, `Model._meta.fields`), or a slice of
+    a few (`[:10]` at most)."""
+    if _literal_collection(iterable) or _split_string(iterable) or _one_row(iterable) or _first_few(iterable):
         return True
     if isinstance(iterable, cst.Call):
         name = call_name(iterable) or ""
@@ -128,6 +129,21 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             # (`pool = settings.app.dh_param_bits_pool`, `codes = LANGUAGES`, `names = ["a", "b"]`)
             return bool(values) and all(isinstance(v, cst.BaseExpression) and _bounded(v, None, cls, constants) for v in values)
     return False
+
+
+_FEW = 10
+"""Passes a loop over a slice may make and still be a handful (`recent[:5]`): a fixed cost, like a literal's."""
+
+
+def _first_few(expr: cst.BaseExpression) -> bool:
+    """A slice with a small constant bound (`Hackathon.objects.order_by("-start")[:2]`, `domains[:10]`):
+    at most `_FEW` passes, whatever the data holds."""
+    if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice)):
+        return False
+    part = expr.slice[0].slice
+    lower = 0 if part.lower is None else part.lower.evaluated_value if isinstance(part.lower, cst.Integer) else None
+    upper = part.upper.evaluated_value if isinstance(part.upper, cst.Integer) else None
+    return lower is not None and upper is not None and part.step is None and upper - lower <= _FEW
 
 
 def _one_row(expr: cst.BaseExpression) -> bool:
@@ -309,7 +325,8 @@ class QueryInLoop(Rule):
     SQLAlchemy `relationship()`), wherever they are defined.
 
     Left alone: queries that do not depend on the loop variable, loops over a literal list or a
-    `range` of constants or over a query filtered on the primary key (`filter(id=per.id)`: one row), writes in loops (also a relation or rows loaded only to be deleted, rows
+    `range` of constants, over a slice of a few (`order_by("-start")[:2]`, ten at most) or over a query filtered on the
+    primary key (`filter(id=per.id)`: one row), writes in loops (also a relation or rows loaded only to be deleted, rows
     iterated to be written each, `for c in p.contributions.all(): c.start = s; c.save()` or
     `activity.segments.remove(segment)`, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's

@@ -562,8 +562,9 @@ Create engines once, at import time or application start-up, and reuse their poo
                     closes.append(node)  # `Session.remove()`: a scoped session's registry closes the session it made
                 elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
                     callee = call_name(node) or ""
-                    if callee in _TAKES_OWNERSHIP or callee[:1].isupper():
-                        return None  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`)
+                    if callee in _TAKES_OWNERSHIP or callee[:1].isupper() or callee == "cls":
+                        return None  # handed to something that closes or keeps it (`closing(conn)`, `Repo(conn)`, a
+                        # class method's `cls(conn)`)
                     if id(node) in managers and callee not in _TRANSACTION_SCOPES:
                         return None  # `with session_cleanup(session):`: a context manager given it ends its life
             elif isinstance(node, cst.Return) and node.value is not None and _hands_over(node.value, name):

@@ -110,8 +110,8 @@ class WritesWithoutTransaction(Rule):
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
     `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
-    time on the path that reaches it, whatever other branches assign;
-    `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
+    time on the path that reaches it, whatever other branches assign; a `save(update_fields=["repos_updated_at"])`
+    naming modification times only; `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
     a commit, nothing), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
@@ -1029,13 +1029,17 @@ def _only_in_transaction(calls: dict[str, list[tuple[bool, str | None]]], name: 
 
 def _touch(fn: cst.FunctionDef, op: _Op) -> bool:
     """`album.save()` with no field of `album` assigned in the function (after `album.tags.add(t)`,
-    say), or only a clock (`album.modified = timezone.now()`), and `Album.objects.filter(...)
-    .update(modified=now())`: it writes nothing new but the timestamps."""
+    say), or only a clock (`album.modified = timezone.now()`), a `save(update_fields=[...])` naming modification
+    times only, and `Album.objects.filter(...).update(modified=now())`: it writes nothing new but the timestamps."""
     call = op.op.call
     if call_name(call) == "update" and call.args and all(
         a.keyword is not None and _MODIFIED.search(a.keyword.value) and _clock(a.value) for a in call.args
     ):
         return True
+    if call_name(call) == "save" and len(call.args) == 1 and (fields := keyword_arg(call, "update_fields")) is not None \
+            and isinstance(fields.value, (cst.List, cst.Tuple)) and fields.value.elements \
+            and all(_MODIFIED.search(string_value(e.value) or "") for e in fields.value.elements):
+        return True  # `org.save(update_fields=["repos_updated_at"])`: only the modification time is written
     if call_name(call) != "save" or call.args or not isinstance(call.func, cst.Attribute):
         return False  # (`report.save(broadcast=False)` after `form.save(commit=False)` is the row's insert)
     name = dotted(call.func.value)  # `album`, `asset.bookmark`

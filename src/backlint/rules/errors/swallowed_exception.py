@@ -88,7 +88,10 @@ class SwallowedException(Rule):
     `contextlib.suppress(Exception)` is judged like `try: ... except Exception: pass`, and a
     block that ends by setting a probe flag (`self.trace_available = True`) is a probe. A keep-alive
     loop that stops when its heartbeat cannot be sent (`try: await ws.send(ping) except Exception:
-    break`) loses nothing: the send fails because the connection is gone, which its reader reports."""
+    break`) loses nothing: the send fails because the connection is gone, which its reader reports; nor
+    does work that stops (`return`, `break`) when a `try` that only sends to its own websocket fails
+    (`try: asyncio.run(self.send(progress)) except Exception: return None` in a consumer): the one
+    the error would be reported to went away."""
 
     ID = "BL202"
     PEER_CODES = ("S110", "S112", "B110", "B112", "BLE001", "E722", "broad-except", "bare-except", "broad-exception-caught", "W0702", "W0703", "W0718")
@@ -1013,14 +1016,47 @@ except SMTPException:
         function's name or the names in the `try`). A send fails when the connection is gone,
         which the connection's reader notices and reports."""
         small = _handler_statements(handler) or []
-        if not small or not all(isinstance(x, (cst.Break, cst.Return)) and getattr(x, "value", None) is None for x in small):
+        if not small or not all(isinstance(x, (cst.Break, cst.Return)) and _no_value(getattr(x, "value", None)) for x in small):
             return False
+        if self._sends_to_own_socket(tried):
+            return True  # `try: asyncio.run(self.send(progress)) except Exception: return None`: the peer went away
         loop = next((n for n in reversed(self.ctx.stack[:-2]) if isinstance(n, (cst.For, cst.While, cst.FunctionDef))), None)
         if not isinstance(loop, cst.While):
             return False
         names = [fn.name.value] if fn is not None else []
         names += [n.value for n in iter_descendants(tried.body, into_scopes=False) if isinstance(n, cst.Name)]
         return any(set(name_parts(name)) & _KEEPALIVE_WORDS for name in names)
+
+    def _sends_to_own_socket(self, tried: cst.Try | cst.TryStar) -> bool:
+        """A `try` that only sends to the socket the function serves: a websocket consumer's or
+        handler's own `self.send(...)` (awaited, or run by `asyncio.run`), or `ws.send_json(...)` on
+        the websocket it was given. Such a send fails when the peer is gone, and the peer is the one
+        an error would be reported to."""
+        statements = tried.body.body if isinstance(tried.body, cst.IndentedBlock) else ()
+        if not statements:
+            return False
+        cls = self.ctx.enclosing_class()
+        socket_class = cls is not None and any(
+            set(name_parts((dotted(b.value) or "").rsplit(".", 1)[-1])) & _SOCKET_WORDS for b in cls.bases
+        )
+        for statement in statements:
+            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+                return False
+            call = statement.body[0].value
+            if isinstance(call, cst.Await):
+                call = call.expression
+            if isinstance(call, cst.Call) and call_name(call) == "run" and call.args and (dotted(call.func) or "").startswith("asyncio"):
+                call = call.args[0].value  # `asyncio.run(self.send(...))`
+            if isinstance(call, cst.Await):
+                call = call.expression
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in _SOCKET_SENDS):
+                return False
+            receiver = call.func.value
+            if not isinstance(receiver, cst.Name):
+                return False
+            if not ((receiver.value == "self" and socket_class) or set(name_parts(receiver.value)) & _SOCKET_WORDS):
+                return False
+        return True
 
     def _expected(self, handler: cst.ExceptHandler) -> bool:
         """The failure is expected or handled another way: the `try` is a best-effort step (see
@@ -1361,6 +1397,9 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
 
 
 _KEEPALIVE_WORDS = frozenset({"heartbeat", "ping", "keepalive", "hb"})
+_SOCKET_WORDS = frozenset({"websocket", "ws", "socket", "consumer", "sock"})
+"""Words naming a websocket (`WebsocketConsumer`, `AsyncWebsocketConsumer`, `ws`, `websocket`)."""
+_SOCKET_SENDS = frozenset({"send", "send_json", "send_text", "send_bytes", "send_str", "write_message"})
 
 _CACHE_NAME = re.compile(r"(?i)redis|(?:^|[._])cache(?:$|[._])|memcache")
 _CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "setdefault", "insert", "append", "extend", "pop"})
@@ -1881,6 +1920,11 @@ def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:
         if not isinstance(stack[i], (cst.If, cst.With)):
             return None
     return None
+
+
+def _no_value(value: cst.BaseExpression | None) -> bool:
+    """`return`, `return None`."""
+    return value is None or (isinstance(value, cst.Name) and value.value == "None")
 
 
 def _handler_statements(handler: cst.ExceptHandler) -> list[cst.BaseSmallStatement] | None:

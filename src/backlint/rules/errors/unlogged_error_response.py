@@ -64,12 +64,14 @@ TopicAPI(API)`), which `Api.handle_error` logs, or in a controller whose endpoin
     row read (whatever the status), `abort()` without a status (Playwright's `route.abort()`),
     exceptions the application raises only without a message or data (`raise
     ProviderNotSupports`) answered with a text naming them, answers after `raise e` in the same
-    block (never made), and error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
-    framework logged the original error."""
+    block (never made), error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
+    framework logged the original error, and test code (a test application's routes that answer with errors on purpose)
+    unless `include-tests` is set."""
 
     ID = "BL204"
     LEVEL = Level.NOTE
     CONFIDENCE = Confidence.MEDIUM
+    TESTS = False
     CWE = (778,)
     TAGS = ("errors", "logging", "observability")
     MESSAGE = "{what} is turned into {response} without being logged; log it with the request's context"
