@@ -428,3 +428,27 @@ def test_a_relation_toggle_and_the_save_of_its_row_are_one_change() -> None:
     counted = code.replace('profile.save()\n            send_mail', 'profile.save()\n            Notification.objects.create(user=request.user)\n            send_mail')
     assert counted != code
     assert finding_lines(LogicInRouteHandler, counted, path="website/api/views.py", facts=facts) == [7]
+
+
+def test_exception_text_after_a_superuser_guard_reaches_operators_only() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from django.http import JsonResponse
+    from django.core.management import call_command
+
+    def run_management_command(request):
+        if request.method == "POST":
+            if not request.user.is_superuser:
+                return JsonResponse({"success": False, "error": "Only superusers can run commands."})
+            try:
+                call_command(request.POST.get("command"))
+            except Exception as e:
+                return JsonResponse({"success": False, "error": str(e)})
+        return JsonResponse({"success": True})
+    """
+    urls = "from django.urls import path\\nfrom website.views import core\\n\\nurlpatterns = [path('run/', core.run_management_command)]\\n"
+    facts = _facts(("website/urls.py", urls), ("website/views/core.py", code))
+    assert finding_lines(ExceptionLeak, code, path="website/views/core.py", facts=facts) == []
+    open_to_all = code.replace("if not request.user.is_superuser:", "if not request.user.is_authenticated:")
+    assert finding_lines(ExceptionLeak, open_to_all, path="website/views/core.py", facts=facts) == [12]

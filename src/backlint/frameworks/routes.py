@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import libcst as cst
 
@@ -579,6 +579,34 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
                 ) and isinstance(small.value, (cst.List, cst.Tuple)) and any(operator(e.value) for e in small.value.elements):
                     return True
     return False
+
+
+def after_operator_guard(stack: Sequence[cst.CSTNode]) -> bool:
+    """Whether the node on top of `stack` runs only after a guard that turns away everyone but the
+    site's operators, in the same function: `if not request.user.is_superuser: return
+    redirect(...)` (or `is_staff`, or a `raise`) earlier in a block that holds it."""
+    for i in range(len(stack) - 1, 0, -1):
+        block, child = stack[i - 1], stack[i]
+        if isinstance(block, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if not isinstance(block, cst.IndentedBlock):
+            continue
+        for statement in block.body:
+            if statement is child:
+                break
+            if isinstance(statement, cst.If) and statement.orelse is None and _turns_away_non_operators(statement):
+                return True
+    return False
+
+
+def _turns_away_non_operators(guard: cst.If) -> bool:
+    """`if not user.is_superuser: ... return/raise`."""
+    test = guard.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+            and isinstance(test.expression, cst.Attribute) and test.expression.attr.value in ("is_superuser", "is_staff")):
+        return False
+    last = guard.body.body[-1] if isinstance(guard.body, cst.IndentedBlock) and guard.body.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))
 
 
 _ADMIN_AREA = re.compile(r"(^|/)(admin|backoffice|staff)/")

@@ -120,7 +120,8 @@ class ExceptionLeak(Rule):
     "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
     so tested, `str(e) if settings.DEBUG else "Failed"`, or a
     function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
-    (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area),
+    (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
+    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`),
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
     ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
@@ -766,7 +767,8 @@ except Exception:
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
-        if fn is not None and routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path):
+        if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path)
+                               or routes.after_operator_guard(self.ctx.stack)):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
