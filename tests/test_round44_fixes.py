@@ -447,8 +447,33 @@ def test_exception_text_after_a_superuser_guard_reaches_operators_only() -> None
                 return JsonResponse({"success": False, "error": str(e)})
         return JsonResponse({"success": True})
     """
-    urls = "from django.urls import path\\nfrom website.views import core\\n\\nurlpatterns = [path('run/', core.run_management_command)]\\n"
+    urls = "from django.urls import path\nfrom website.views import core\n\nurlpatterns = [path('run/', core.run_management_command)]\n"
     facts = _facts(("website/urls.py", urls), ("website/views/core.py", code))
     assert finding_lines(ExceptionLeak, code, path="website/views/core.py", facts=facts) == []
     open_to_all = code.replace("if not request.user.is_superuser:", "if not request.user.is_authenticated:")
     assert finding_lines(ExceptionLeak, open_to_all, path="website/views/core.py", facts=facts) == [12]
+
+
+def test_a_cause_stored_on_the_record_the_handler_saves_is_kept() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from django.http import HttpResponse
+
+    def slack_command(request):
+        activity = SlackBotActivity.objects.create(command=request.POST.get("command"))
+        try:
+            send_dm(request.POST.get("user_id"))
+        except Exception as e:
+            activity.success = False
+            activity.error_message = str(e)
+            activity.save()
+            return HttpResponse(status=500)
+        return HttpResponse(status=200)
+    """
+    urls = "from django.urls import path\nfrom website.views import slack\n\nurlpatterns = [path('slack/', slack.slack_command)]\n"
+    facts = _facts(("website/urls.py", urls), ("website/views/slack.py", code))
+    assert finding_lines(UnloggedErrorResponse, code, path="website/views/slack.py", facts=facts) == []
+    unsaved = code.replace("            activity.save()\n", "")
+    assert unsaved != code
+    assert finding_lines(UnloggedErrorResponse, unsaved, path="website/views/slack.py", facts=facts) == [11]

@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, name_parts, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -46,7 +46,9 @@ class UnloggedErrorResponse(Rule):
     path names, checked by an `assert`), a `try` that starts by checking the request's credentials
     (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
     (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
-    right after logging the cause (`log.error(...)` then `raise StorageError(...)`), Tornado's
+    right after logging the cause (`log.error(...)` then `raise StorageError(...)`), blocks that store the exception's
+    text on a record they save (`activity.error_message = str(e)` then `activity.save()`: kept where operators look),
+    Tornado's
     `HTTPError` with a log message (Tornado logs it with the request) or raised in a project whose
 handler's `write_error` logs (or stores the formatted traceback, with the exception it came from), a 5xx raised in a
 Flask-RESTful or Flask-RESTX resource (also one deriving from the project's base of them, `class
@@ -613,7 +615,7 @@ except Exception:
             return  # the project logs the cause wherever it raises these
         in_handler = routes.route_of(self.ctx, fn) is not None
         sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
-        if not sites or errors.logs(self.ctx, node.body):
+        if not sites or errors.logs(self.ctx, node.body) or _records_cause(node):
             return
         broad = errors.is_broad(self.ctx, node)
         worst = max(sites, key=lambda s: s.status or 0)
@@ -956,3 +958,28 @@ def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
 
 def _uses(expr: cst.CSTNode, names: set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in [expr, *iter_descendants(expr)])
+
+
+_ERROR_FIELD_WORDS = frozenset({"error", "errors", "failure", "exception", "traceback", "reason"})
+
+
+def _records_cause(handler: cst.ExceptHandler) -> bool:
+    """The handler stores the exception's text on a record it then saves (`activity.error_message =
+    str(e)` then `activity.save()`, or a session's `commit()`): the cause is kept where the
+    operators look, as a log line would keep it."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    caught = handler.name.name.value
+    stored: set[str] = set()
+    saved: set[str] = set()
+    for node in iter_descendants(handler.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(isinstance(n, cst.Name) and n.value == caught
+                                                for n in [node.value, *iter_descendants(node.value)]):
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and set(name_parts(t.attr.value)) & _ERROR_FIELD_WORDS:
+                    stored.add(dotted(t.value) or "")
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("save", "commit"):
+            saved.add(dotted(node.func.value) or "")
+    return bool(stored - {""}) and (bool(stored & saved) or any(s.rsplit(".", 1)[-1] in ("session", "db", "db_session") for s in saved))
+
