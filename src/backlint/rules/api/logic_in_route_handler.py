@@ -559,13 +559,9 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         X.objects.get_or_create()`), for a model form's `form.save()`, the instance it was
         built with (`form = SettingsForm(request.POST, instance=obj)`), and for a write of a row's
         relation (`obj.tags.add(tag)`), the row."""
-        parent = self.ctx.parent()
-        if isinstance(parent, cst.Assign):
-            target = parent.targets[0].target
-            if isinstance(target, cst.Tuple) and target.elements:
-                target = target.elements[0].value  # `obj, created = X.objects.get_or_create(...)`
-            if isinstance(target, cst.Name):
-                return target.value
+        bound = database.bound_name(self.ctx.parent())
+        if bound is not None:
+            return bound
         func = call.func
         if isinstance(func, cst.Attribute) and call_name(call) in ("save", "delete"):
             if call_name(call) == "save" and isinstance(func.value, cst.Name):

@@ -764,13 +764,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         return frozenset(names - _IGNORED_NAMES)
 
     def _object(self, call: cst.Call) -> str:
-        parent = self.ctx.parent()
-        if isinstance(parent, cst.Assign):
-            target = parent.targets[0].target
-            if isinstance(target, cst.Tuple) and target.elements:
-                target = target.elements[0].value  # `obj, created = X.objects.get_or_create(...)`
-            if isinstance(target, cst.Name):
-                return target.value
+        bound = database.bound_name(self.ctx.parent())
+        if bound is not None:
+            return bound
         if isinstance(call.func, cst.Attribute) and call_name(call) in ("save", "delete"):
             return self.ctx.code(call.func.value)
         return f"#{id(call)}"
