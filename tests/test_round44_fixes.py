@@ -477,3 +477,26 @@ def test_a_cause_stored_on_the_record_the_handler_saves_is_kept() -> None:
     unsaved = code.replace("            activity.save()\n", "")
     assert unsaved != code
     assert finding_lines(UnloggedErrorResponse, unsaved, path="website/views/slack.py", facts=facts) == [11]
+
+
+def test_the_record_of_an_attempt_marked_with_its_failure_stands_on_its_own() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.db import models
+
+    def report_command(request, text):
+        activity = CommandActivity.objects.create(command="/report", user_id=request.user.id)
+        try:
+            issue = Issue.objects.create(description=text, user_id=request.user.id, activity_id=activity.id)
+        except Exception as e:
+            activity.success = False
+            activity.error_message = str(e)
+            activity.save()
+            return None
+        return issue
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="website/views/slack_handlers.py") == []
+    unmarked = code.replace("activity.error_message = str(e)", "activity.note = 'failed'")
+    assert unmarked != code
+    assert finding_lines(WritesWithoutTransaction, unmarked, path="website/views/slack_handlers.py") == [7]

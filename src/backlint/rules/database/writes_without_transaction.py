@@ -109,7 +109,8 @@ class WritesWithoutTransaction(Rule):
     django-reversion's `RevisionMiddleware` is installed, which runs them in `transaction.atomic()`), methods of view classes that inherit (or
     define) a `dispatch` running the request in `transaction.atomic()`, progress and error marks saved on their own
     (`job.save(update_fields=["progress"])`, or `eng.progress = "review"` right before a plain
-    `eng.save()`), timestamp touches (a `save()` that assigns no field or only a modification
+    `eng.save()`), records of the attempt itself, which an `except` of the function marks with the failure
+    (`activity.error_message = str(e)`), timestamp touches (a `save()` that assigns no field or only a modification
     time on the path that reaches it, whatever other branches assign; a `save(update_fields=["repos_updated_at"])`
     naming modification times only; `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
     a commit, nothing), migrations, seed modules, scripts and tests.
@@ -642,6 +643,24 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             fields.append(target.attr.value)
         return bool(fields) and all(_BOOKKEEPING_FIELD.search(f) for f in fields)
 
+    def _outcome_record(self, call: cst.Call) -> bool:
+        """A write of a record the function marks with the failure in an `except` (`activity =
+        SlackBotActivity.objects.create(...)`, later `except ...: activity.error_message = str(e);
+        activity.save()`): the log of the attempt, meant to outlive a failed one, not a step of it."""
+        func = call.func
+        obj = database.bound_name(self.ctx.parent()) or (
+            dotted(func.value) if isinstance(func, cst.Attribute) and call_name(call) == "save" else None)
+        fn = self.ctx.function()
+        if obj is None or fn is None:
+            return False
+        return any(
+            isinstance(target.target, cst.Attribute) and dotted(target.target.value) == obj
+            and set(name_parts(target.target.attr.value)) & _FAILURE_WORDS
+            for handler in iter_descendants(fn.body, into_scopes=False) if isinstance(handler, cst.ExceptHandler)
+            for n in iter_descendants(handler.body, into_scopes=False) if isinstance(n, cst.Assign)
+            for target in n.targets
+        )
+
     def _class_depth(self) -> bool:
         """Whether the function being left is a method (directly in a class body)."""
         stack = self.ctx.stack
@@ -666,7 +685,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         if self.ctx.function() is not fn.node:
             return
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx)) or self._session_writer(node)
-        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or database.only_flushes(op) or _bookkeeping(node) or self._marks_progress(node):
+        if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or database.only_flushes(op) or _bookkeeping(node) \
+                or self._marks_progress(node) or self._outcome_record(node):
             return
         env = Env.here(self.ctx)
         in_tx = False
@@ -946,6 +966,8 @@ def _request_layer(path: str) -> bool:
     return bool(set(stem) & _REQUEST_WORDS or set(directory[-1:]) & _REQUEST_WORDS)
 
 
+_FAILURE_WORDS = frozenset({"error", "errors", "failure", "failed", "exception", "traceback"})
+"""Words of the fields that record a failure (`error_message`, `failure_reason`)."""
 _BOOKKEEPING_FIELD = re.compile(r"(^|_)(progress|percent|percentage|heartbeat|error|errors|attempts|retries)$|^last_")
 
 
