@@ -133,6 +133,8 @@ _REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_e
                         "record_exception", "send_error", "log_exception", "logException", "report"})
 
 
+FAILURE_FIELD_WORDS = frozenset({"error", "errors", "failure", "failed", "exception", "traceback", "reason"})
+"""Words of the fields a record keeps a failure in (`error_message`, `failure_reason`, `traceback`)."""
 _LOGGER_NAMES = frozenset({"logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER"})
 _LOG_WORDS = frozenset({"log", "logger", "logging", "logs", "sentry", "rollbar", "bugsnag", "honeybadger", "airbrake", "capture"})
 

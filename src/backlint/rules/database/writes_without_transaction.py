@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, project, routes
+from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
 from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value,
@@ -655,7 +655,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             return False
         return any(
             isinstance(target.target, cst.Attribute) and dotted(target.target.value) == obj
-            and set(name_parts(target.target.attr.value)) & _FAILURE_WORDS
+            and set(name_parts(target.target.attr.value)) & errors.FAILURE_FIELD_WORDS
             for handler in iter_descendants(fn.body, into_scopes=False) if isinstance(handler, cst.ExceptHandler)
             for n in iter_descendants(handler.body, into_scopes=False) if isinstance(n, cst.Assign)
             for target in n.targets
@@ -966,8 +966,6 @@ def _request_layer(path: str) -> bool:
     return bool(set(stem) & _REQUEST_WORDS or set(directory[-1:]) & _REQUEST_WORDS)
 
 
-_FAILURE_WORDS = frozenset({"error", "errors", "failure", "failed", "exception", "traceback"})
-"""Words of the fields that record a failure (`error_message`, `failure_reason`)."""
 _BOOKKEEPING_FIELD = re.compile(r"(^|_)(progress|percent|percentage|heartbeat|error|errors|attempts|retries)$|^last_")
 
 

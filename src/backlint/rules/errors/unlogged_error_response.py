@@ -960,9 +960,6 @@ def _uses(expr: cst.CSTNode, names: set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in [expr, *iter_descendants(expr)])
 
 
-_ERROR_FIELD_WORDS = frozenset({"error", "errors", "failure", "exception", "traceback", "reason"})
-
-
 def _records_cause(handler: cst.ExceptHandler) -> bool:
     """The handler stores the exception's text on a record it then saves (`activity.error_message =
     str(e)` then `activity.save()`, or a session's `commit()`): the cause is kept where the
@@ -977,7 +974,7 @@ def _records_cause(handler: cst.ExceptHandler) -> bool:
                                                 for n in [node.value, *iter_descendants(node.value)]):
             for target in node.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and set(name_parts(t.attr.value)) & _ERROR_FIELD_WORDS:
+                if isinstance(t, cst.Attribute) and set(name_parts(t.attr.value)) & errors.FAILURE_FIELD_WORDS:
                     stored.add(dotted(t.value) or "")
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("save", "commit"):
             saved.add(dotted(node.func.value) or "")
