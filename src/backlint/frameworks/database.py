@@ -685,13 +685,13 @@ def chain_top(stack: list[cst.CSTNode]) -> int:
     return i
 
 
-def bound_name(parent: cst.CSTNode | None) -> str | None:
+def bound_name(parent: cst.CSTNode | None, unpacked: bool = True) -> str | None:
     """The name a call's result is bound to, given the call's parent: `obj = X.objects.create()`,
-    and the first of a tuple, `obj, created = X.objects.get_or_create()` (the row)."""
+    and with `unpacked`, the first of a tuple, `obj, created = X.objects.get_or_create()` (the row)."""
     if not isinstance(parent, cst.Assign):
         return None
     target = parent.targets[0].target
-    if isinstance(target, cst.Tuple) and target.elements:
+    if unpacked and isinstance(target, cst.Tuple) and target.elements:
         target = target.elements[0].value
     return target.value if isinstance(target, cst.Name) else None
 

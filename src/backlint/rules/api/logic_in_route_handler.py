@@ -64,9 +64,8 @@ class LogicInRouteHandler(Rule):
     an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
-    path than that `if`'s body, and `session.flush()` is not a write of its own; writes of one object count once (`obj,
-    _ = X.objects.get_or_create(...)`, a model form built with `instance=obj` saved, then `obj.save()`; `obj.likes.add(u)`
-    then `obj.save()`).
+    path than that `if`'s body, and `session.flush()` is not a write of its own; writes of one object count once (a
+    model form built with `instance=obj` saved, then `obj.save()`; `obj.likes.add(u)` then `obj.save()`).
 
     Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
     no URL configuration, router, subclass or import), handlers that parse, call one service function and map the result, a single
@@ -555,11 +554,12 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
 
     def _target(self, call: cst.Call) -> str:
         """What a write writes: the object saved, or the name its result is bound to
-        (`obj = X.objects.create()` then `obj.save()` is one object; so is `obj, created =
-        X.objects.get_or_create()`), for a model form's `form.save()`, the instance it was
-        built with (`form = SettingsForm(request.POST, instance=obj)`), and for a write of a row's
-        relation (`obj.tags.add(tag)`), the row."""
-        bound = database.bound_name(self.ctx.parent())
+        (`obj = X.objects.create()` then `obj.save()` is one object), for a model form's
+        `form.save()`, the instance it was built with (`form = SettingsForm(request.POST,
+        instance=obj)`), and for a write of a row's relation (`obj.tags.add(tag)`), the row.
+        (`obj, created = X.objects.get_or_create()` then `obj.save()` stays two writes: a find or
+        create, then a change, judged a workflow six times in eight.)"""
+        bound = database.bound_name(self.ctx.parent(), unpacked=False)
         if bound is not None:
             return bound
         func = call.func
