@@ -571,7 +571,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
                         return instance.value.value  # the model form saves the instance it edits
             return dotted(func.value) or f"#{id(call)}"
         if isinstance(func, cst.Attribute) and call_name(call) in _RELATION_WRITES and isinstance(func.value, cst.Attribute) \
-                and func.value.attr.value in self.ctx.project.relations:
+                and func.value.attr.value in self.ctx.project.relations and self.ctx.imports.imports_any(["django"]):
             return dotted(func.value.value) or f"#{id(call)}"  # `profile.upvoted.add(issue)`, then `profile.save()`: one change of it
         return f"#{id(call)}"
 
@@ -860,8 +860,8 @@ def _user_note(call: cst.Call) -> bool:
 
 
 _RELATION_WRITES = frozenset({"add", "remove", "set", "clear"})
-"""Writes of a row's many-to-many relation (`profile.upvoted.add(issue)`, a relation of the project's models; not
-`db.session.add(row)`)."""
+"""Writes of a row's many-to-many relation (`profile.upvoted.add(issue)`, a relation of the project's Django models;
+not `db.session.add(row)`, whatever a model names `session`)."""
 
 
 def _on_one_path(ops: list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]) -> list[database.DataOp]:
