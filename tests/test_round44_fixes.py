@@ -500,3 +500,26 @@ def test_the_record_of_an_attempt_marked_with_its_failure_stands_on_its_own() ->
     unmarked = code.replace("activity.error_message = str(e)", "activity.note = 'failed'")
     assert unmarked != code
     assert finding_lines(WritesWithoutTransaction, unmarked, path="website/views/slack_handlers.py") == [7]
+
+
+def test_a_sessions_adds_are_no_relation_writes_whatever_a_model_names_session() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from flask import Blueprint, request
+
+    bp = Blueprint("articles", __name__)
+
+    @bp.route("/upload", methods=["POST"])
+    def upload_articles():
+        for item in request.json["articles"]:
+            article = Article(title=item["title"])
+            db.session.add(article)
+            db.session.add(CohortArticleMap(article=article))
+        db.session.commit()
+        return {"ok": True}
+    """
+    models = "from sqlalchemy.orm import relationship\n\nclass Reading(Base):\n    session = relationship('ReadingSession')\n"
+    facts = _facts(("app/models.py", models), ("app/articles.py", code))
+    assert "session" in facts.relations
+    assert finding_lines(LogicInRouteHandler, code, path="app/articles.py", facts=facts) == [7]
