@@ -154,3 +154,18 @@ def test_a_projects_own_file_beside_its_minified_build_is_analysed(tmp_path) -> 
     (tmp_path / "server" / "routes.min.js").write_text(code.replace("\n", ""))
     result = scan([tmp_path], Config(root=tmp_path, select=("BL202",)), catalog.load(), cache_dir=None)
     assert [f.path for f in result.findings] == ["server/routes.js"]
+
+
+def test_a_pages_scripts_with_no_package_json_anywhere_are_the_browsers() -> None:
+    files = _files({
+        "pyproject.toml": "[project]\nname = 'site'\n",
+        "assets/js/tags-edit.js": "export const edit = (b) => { b.addEventListener('click', () => fetch('/api/tags')); "
+                                  "return document.createDocumentFragment() }",
+        "assets/js/format.js": "export const fmt = (s) => s.trim()",  # no DOM: nothing says where it runs
+        "tools/sync.js": "fetch(url)",
+    })
+    found = clients.client_files([rel for rel in files if rel.endswith(".js")], files.get)
+    assert found == {"assets/js/tags-edit.js": "assets/js"}
+    assert clients.whose("assets/js", files.get).startswith("web pages")
+    with_manifest = {**files, "package.json": json.dumps({"dependencies": {"express": "4"}}).encode()}
+    assert clients.client_files([rel for rel in files if rel.endswith(".js")], with_manifest.get) == {}

@@ -16,7 +16,10 @@ Nuxt, SvelteKit, Remix, Astro) the server's files are kept: API routes (`pages/a
 `app/**/route.ts`), `server/` and `api/` folders, `*.server.ts` modules, middleware, and modules
 that say they run on the server (`"use server"`, `import "server-only"`, `next/server`). A plain
 client package that depends on a database client (`pg`, `prisma`...) is kept whole. Files with no
-`package.json` above them, or under one that cannot be read, are kept.
+`package.json` above them, or under one that cannot be read, are kept, except scripts that work on
+the browser's document or window (`document.createElement`, `window.location`) in a scan with no
+`package.json` at all: a page's scripts (a Pyramid site's `assets/js/`, built by Deno or a bundler
+configured elsewhere).
 
 JavaScript and TypeScript inside a Python package (a directory with `__init__.py` above them) is
 the front end that package serves: a Django app's `static/`, a Pyramid component's `nodepkg/` of
@@ -171,6 +174,8 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
             home = None if serves else python_package(directory)
             if home is not None:
                 out[rel] = f"{home}/__init__.py"
+            elif not serves and not package and read("package.json") is None and _DOM.search((read(rel) or b"")[:_SAMPLE]):
+                out[rel] = directory or "."  # no package.json anywhere: a page's script, by the DOM it works on
             continue
         inside = rel[len(package) + 1:] if package else rel
         if kind == "full-stack" and (_SERVER_PATH.search(inside) or _SERVER_CODE.search((read(rel) or b"").decode("utf-8", "replace"))):
@@ -179,10 +184,20 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
     return out
 
 
+_DOM = re.compile(
+    rb"\bdocument\.(?:createElement|createDocumentFragment|getElementById|getElementsBy\w+|querySelector(?:All)?|body"
+    rb"|documentElement|readyState|addEventListener)\b|\bwindow\.(?:location|addEventListener|localStorage|sessionStorage"
+    rb"|history|matchMedia)\b"
+)
+"""The browser's document and window: a script that works on them runs in a page."""
+
+
 def whose(marker: str, read: Callable[[str], bytes | None]) -> str:
     """What kind of code the files `client_files` gave `marker` are, in words."""
     if marker.endswith("__init__.py"):
         return "a Python package (whose server is its Python code)"
+    if not marker.endswith("package.json"):
+        return "web pages (scripts that work on the browser's document, with no package.json)"
     try:
         manifest = json.loads(read(marker) or b"{}")
     except ValueError:
