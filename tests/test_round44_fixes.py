@@ -523,3 +523,30 @@ def test_a_sessions_adds_are_no_relation_writes_whatever_a_model_names_session()
     facts = _facts(("app/models.py", models), ("app/articles.py", code))
     assert "session" in facts.relations
     assert finding_lines(LogicInRouteHandler, code, path="app/articles.py", facts=facts) == [7]
+
+
+def test_a_storage_key_that_is_one_word_names_a_slot() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    class FavoriteButton:
+        def __init__(self):
+            self.storage_key = "favorites"
+
+    AZURE_STORAGE_KEY = "q8Zk3Lm0Vx7Rt2Wp9Nc4Bd6Fh1Jg5Ks"
+    """
+    assert finding_lines(HardcodedSecret, code, path="web/components/button.py") == [6]
+
+
+def test_a_dotted_message_id_with_hyphened_words_is_a_name() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    from eduid.webapp.common.api.messages import TranslatableMsg
+
+    class SignupMsg(TranslatableMsg):
+        weak_custom_password = "signup.weak-custom-password"
+
+    DB_PASSWORD = "correct-horse-battery"
+    """
+    assert finding_lines(HardcodedSecret, code, path="webapp/signup/helpers.py") == [7]

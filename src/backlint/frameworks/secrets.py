@@ -294,8 +294,9 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `HEADER_TOKEN = "X-Supervisor-Token"`: the name of a header that carries it
     if name and secret_name(name) in _ISSUED and LOWER_WORDS.fullmatch(v) and (len(words) == 1 or name_words & set(words)):
         return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
-    if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) and not re.search(r"\d", v):
-        return False  # a dotted or snake_case identifier: a setting's name, not its value
+    if (re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) or re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*(?:\.[a-z]+(?:[-_][a-z]+)*)+", v)) \
+            and not re.search(r"\d", v):
+        return False  # a dotted or snake_case identifier (`signup.weak-custom-password`, a message id): a name, not a value
     if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*){2,}", v):
         return False  # `"sumo:wiki:full-rebuild"`: a namespaced cache or queue key, words and colons
     if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*(?::[a-z]+(?:[_.-][a-z]+)*)*:", v):
@@ -322,7 +323,7 @@ _PUBLISHABLE = re.compile(r"^(?:phc_|pk_(?:live|test)_|pk\.eyJ|6L[\w-]{38}$)")
 """Publishable keys: PostHog, Stripe, Mapbox, and reCAPTCHA site keys (`6L` and 38 more), which
 every page that shows the captcha sends to the browser."""
 _ISSUED = frozenset({"token", "API key", "access token", "access key", "app key", "client key", "consumer key", "license key",
-                     "subscription key", "service key", "account key"})
+                     "subscription key", "service key", "account key", "storage key"})
 """Credentials a provider issues: always random, never a word someone picked (unlike a password
 or a signing key, where a word is a weak secret)."""
 LOWER_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")

@@ -149,7 +149,8 @@ class HardcodedSecret(Rule):
     (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), anti-forgery tokens (`"_csrf_token": "this-is-our-session"`, a
     nonce the client sends back; the key that signs them is a secret), benchmark or load-test packages (`shop-benchmark/`) and
-    example, demo or documentation code and developer task files (`examples/`, `demos/`, `docs/`, `noxfile.py`), the
+    example, demo or documentation code, test fixtures and developer task files (`examples/`, `demos/`, `docs/`,
+    `fixtures/`, `noxfile.py`), the
     local or CI stack of a development or CI directory (`dev/containers/`, `devel/ci/integration/settings.py`; token
     shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`, or gives up with nothing: `if token == "abc123":
@@ -627,7 +628,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # Seed and demo-data modules give demo accounts their passwords: likewise.
         # Settings modules for CI and test runs configure the test suite, like test config classes.
         # Benchmark and load-test packages log into the seeded deployment they measure.
-        # Example and demo code (`examples/`, `demos/`) shows how to call the service with sample values.
+        # Example and demo code (`examples/`, `demos/`) shows how to call the service with sample values; a
+        # `fixtures/` package builds the test suite's sample records.
         # A development or CI directory (`dev/containers/`, `devel/ci/integration/`) holds the local or CI stack:
         # its credentials are that throwaway stack's (a compose emulator's `s4secret`).
         # So do development settings modules: one that switches DEBUG on unconditionally
@@ -1045,7 +1047,7 @@ def _gives_up(body: cst.BaseSuite) -> bool:
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _DEV_STACK_DIR = re.compile(r"(^|/)(dev|devel|development|ci)/")
-_EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles)/|(^|/)noxfile\.py$")
+_EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles|fixtures?)/|(^|/)noxfile\.py$")
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
 _CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
