@@ -550,3 +550,20 @@ def test_a_dotted_message_id_with_hyphened_words_is_a_name() -> None:
     DB_PASSWORD = "correct-horse-battery"
     """
     assert finding_lines(HardcodedSecret, code, path="webapp/signup/helpers.py") == [7]
+
+
+def test_a_loop_over_a_set_of_a_setting_is_bounded_by_configuration() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from django.conf import settings
+
+    def onboarding_titles(user):
+        titles = []
+        for document_id in set(settings.USER_ONBOARDING_DOCUMENTS):
+            titles.append(Document.objects.get(id=document_id).title)
+        return titles
+    """
+    assert finding_lines(QueryInLoop, code, path="core/models.py") == []
+    assert finding_lines(QueryInLoop, code.replace("set(settings.USER_ONBOARDING_DOCUMENTS)", "set(user.document_ids)"),
+                         path="core/models.py") == [7]

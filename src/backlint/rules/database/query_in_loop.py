@@ -110,7 +110,7 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             return all(isinstance(a.value, cst.Integer) for a in iterable.args)
         if name in ("get_models", "get_app_configs") or name in constants or (dotted(iterable.func) or "").endswith("_meta.get_fields"):
             return True
-        if name in ("enumerate", "sorted", "reversed", "list", "tuple", "zip") and iterable.args:
+        if name in ("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip") and iterable.args:
             return _bounded(iterable.args[0].value, env, cls, constants)
         if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
             return _bounded(iterable.func.value, env, cls, constants)
