@@ -61,3 +61,8 @@ def test_a_loopback_database_url_is_a_local_identity() -> None:
     assert _found("app/tools.py", 'URL = "postgresql://otpd:linotp2d@localhost/otpdb"\n') == 0
     assert _found("app/tools.py", 'URL = "postgresql://otpd:linotp2d@db.internal.example.net/otpdb"\n') == 1
     assert _found("app/tools.py", 'URL = "postgresql://otpd:kQ7vT2pLx9mWz4RtY8bN3@localhost/otpdb"\n') == 1  # generated: a real one
+
+
+def test_a_repositorys_top_level_fixtures_are_apps_not_sample_records() -> None:
+    assert _found("fixtures/flask_app/shop/config.py", CODE) == 1  # whole example applications, reviewed as code
+    assert _found("src/eduid/userdb/fixtures/orcid.py", CODE) == 0

@@ -149,8 +149,8 @@ class HardcodedSecret(Rule):
     (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), anti-forgery tokens (`"_csrf_token": "this-is-our-session"`, a
     nonce the client sends back; the key that signs them is a secret), benchmark or load-test packages (`shop-benchmark/`) and
-    example, demo or documentation code, test fixtures and developer task files (`examples/`, `demos/`, `docs/`,
-    `fixtures/`, `noxfile.py`), the
+    example, demo or documentation code, a package's test fixtures and developer task files (`examples/`, `demos/`,
+    `docs/`, `userdb/fixtures/`, `noxfile.py`), the
     local or CI stack of a development or CI directory (`dev/containers/`, `devel/ci/integration/settings.py`; token
     shapes and private keys there are still reported), defaults the
     code refuses to run with (`if SECRET_KEY == "dev-key": raise ...`, or gives up with nothing: `if token == "abc123":
@@ -1047,7 +1047,9 @@ def _gives_up(body: cst.BaseSuite) -> bool:
 _TESTING_FLAG = re.compile(r"(?:\w+\.)*(?:TESTING|IS_TESTING|RUNNING_TESTS|UNDER_TEST|TEST_MODE|UNIT_TESTING)")
 _TEST_SETTINGS = re.compile(r"(^|/)(settings/(ci|test|tests|testing)|(ci|test|testing)_settings|settings_(ci|test|testing))\.py$")
 _DEV_STACK_DIR = re.compile(r"(^|/)(dev|devel|development|ci)/")
-_EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles|fixtures?)/|(^|/)noxfile\.py$")
+_EXAMPLE_DIR = re.compile(r"(^|/)(demos|docs?|noxfiles)/|(^|/)noxfile\.py$|./fixtures?/")
+"""Example, demo and documentation code, and a package's `fixtures/` (`userdb/fixtures/`: the test suite's sample
+records; not a repository's top-level `fixtures/`, which may hold whole example applications)."""
 _BENCHMARK_PATH = re.compile(r"(^|[/_-])(benchmarks?|load[-_]?tests?|locust|perf[-_]?tests?)[-_]?[^/]*/", re.I)
 _LABEL_MAPS = frozenset({"labels", "help_texts", "error_messages", "verbose_names", "placeholders", "field_labels"})
 _CLIENT_MODULES = ("smtplib.", "imaplib.", "poplib.", "ftplib.", "paramiko.", "ldap", "pysftp.", "telnetlib.", "aiosmtplib.")
