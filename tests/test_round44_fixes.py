@@ -567,3 +567,21 @@ def test_a_loop_over_a_set_of_a_setting_is_bounded_by_configuration() -> None:
     assert finding_lines(QueryInLoop, code, path="core/models.py") == []
     assert finding_lines(QueryInLoop, code.replace("set(settings.USER_ONBOARDING_DOCUMENTS)", "set(user.document_ids)"),
                          path="core/models.py") == [7]
+
+
+def test_a_module_that_starts_a_loopback_server_at_top_level_is_a_local_launcher() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    from app.setup import create_app
+
+    def setup_profiling(application):
+        application.debug = True
+
+    app = create_app({"PROFILE": True})
+    setup_profiling(app)
+    app.run(debug=True)
+    """
+    assert finding_lines(DebugEnabled, code, path="profile_application.py") == []
+    served = code.replace("app.run(debug=True)", "app.run(host='0.0.0.0', debug=True)")
+    assert finding_lines(DebugEnabled, served, path="profile_application.py") == [5, 9]

@@ -133,7 +133,9 @@ class DebugEnabled(Rule):
     read from the environment with a false default, a development server left on the loopback
     address (`app.run(debug=True)` without a host listens on 127.0.0.1; also `app.debug = True` in the
     function that then starts it so), code under a development switch
-    (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`) or under an option the
+    (`if in_debug_mode():`, `if settings.DEBUG:`, `if mode == "dev":`), a module whose top-level code starts a
+    development server on the loopback address unconditionally (`setup_profiling(app); app.run(debug=True)`: a
+    launcher run by hand, which no server imports), or code under an option the
     environment turns on, off by default (`if ENABLE_DB_LOGGING:` with `ENABLE_DB_LOGGING =
     env.bool("ENABLE_DB_LOGGING", default=False)`), the `debug` flag of an imported module
     (`import testsuite.web; testsuite.web.debug = True`: the module's own switch, not an
@@ -391,7 +393,20 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
     def _development_context(self) -> bool:
         return self._dev_file or any(_DEV_CLASS.search(c.name.value) or _for_development(c) for c in self._classes) \
-            or self._under_debug_switch()
+            or self._under_debug_switch() or self.ctx.memo("BL203-local-launcher", self._local_launcher)
+
+    def _local_launcher(self) -> bool:
+        """A module whose top-level code starts a development server on the loopback address,
+        unconditionally (`app = create_app(); setup_profiling(app); app.run(debug=True)`): importing
+        it would block, so no server imports it; it is a developer's launcher, run by hand."""
+        for statement in self.ctx.module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    call = small.value if isinstance(small, cst.Expr) else None
+                    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "run" \
+                            and _loopback(call):
+                        return True
+        return False
 
     def _under_debug_switch(self) -> bool:
         """Inside the true branch of `if in_debug_mode():`, `if settings.DEBUG:` or `if mode == "dev":`:
