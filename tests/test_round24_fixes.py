@@ -449,7 +449,7 @@ def test_a_module_named_for_the_development_server_runs_in_development() -> None
     from myapp import app
 
     app.debug = True
-    app.run(port=5000)
+    app.run(host="0.0.0.0", port=5000)
     """
     assert _lines(DebugEnabled, code, path="runserver.py") == []
-    assert _lines(DebugEnabled, code, path="serve.py") == [4]
+    assert _lines(DebugEnabled, code, path="serve.py") == [4]  # (on every interface; a loopback launcher is left alone)
