@@ -165,6 +165,7 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
         return outer
 
     out: dict[str, str] = {}
+    manifest_at_root: bool | None = None  # (read once, when a file first needs it)
     for rel in rels:
         if rel.startswith("../") or rel.startswith("/"):
             continue
@@ -174,8 +175,11 @@ def client_files(rels: Iterable[str], read: Callable[[str], bytes | None]) -> di
             home = None if serves else python_package(directory)
             if home is not None:
                 out[rel] = f"{home}/__init__.py"
-            elif not serves and not package and read("package.json") is None and _DOM.search((read(rel) or b"")[:_SAMPLE]):
-                out[rel] = directory or "."  # no package.json anywhere: a page's script, by the DOM it works on
+            elif not serves and not package:
+                if manifest_at_root is None:
+                    manifest_at_root = read("package.json") is not None
+                if not manifest_at_root and _DOM.search((read(rel) or b"")[:_SAMPLE]):
+                    out[rel] = directory or "."  # no package.json anywhere: a page's script, by the DOM it works on
             continue
         inside = rel[len(package) + 1:] if package else rel
         if kind == "full-stack" and (_SERVER_PATH.search(inside) or _SERVER_CODE.search((read(rel) or b"").decode("utf-8", "replace"))):

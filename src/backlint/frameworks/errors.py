@@ -135,6 +135,23 @@ _REPORTERS = frozenset({"print_exc", "print_exception", "format_exc", "capture_e
 
 FAILURE_FIELD_WORDS = frozenset({"error", "errors", "failure", "failed", "exception", "traceback", "reason"})
 """Words of the fields a record keeps a failure in (`error_message`, `failure_reason`, `traceback`)."""
+
+
+def failure_marks(handler: cst.ExceptHandler, caught: str | None = None) -> frozenset[str]:
+    """The objects (as dotted names) on which an `except` block records the failure in a field named
+    for it (`activity.error_message = ...`); with `caught`, only from a value that uses that name
+    (`= str(e)`)."""
+    marked: set[str] = set()
+    for node in iter_descendants(handler.body, into_scopes=False):
+        if not isinstance(node, cst.Assign):
+            continue
+        if caught is not None and not any(isinstance(n, cst.Name) and n.value == caught for n in [node.value, *iter_descendants(node.value)]):
+            continue
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and set(name_parts(t.attr.value)) & FAILURE_FIELD_WORDS and (name := dotted(t.value)):
+                marked.add(name)
+    return frozenset(marked)
 _LOGGER_NAMES = frozenset({"logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER"})
 _LOG_WORDS = frozenset({"log", "logger", "logging", "logs", "sentry", "rollbar", "bugsnag", "honeybadger", "airbrake", "capture"})
 

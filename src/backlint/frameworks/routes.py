@@ -508,6 +508,8 @@ def http_middleware(fn: cst.FunctionDef | None) -> bool:
 
 _TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "step", "actor", "job"})
 
+_OPERATOR_FLAGS = frozenset({"is_superuser", "is_staff"})
+"""A user's flags that say the site's operators (Django's)."""
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
 
 
@@ -535,7 +537,7 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
             return operator_test(expr.body)
         if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.And):
             return operator_test(expr.left) or operator_test(expr.right)
-        return isinstance(expr, cst.Attribute) and expr.attr.value in ("is_superuser", "is_staff")
+        return isinstance(expr, cst.Attribute) and expr.attr.value in _OPERATOR_FLAGS
 
     def operator_dependency(expr: cst.BaseExpression | None) -> bool:
         """FastAPI: `Depends(get_admin_user)`, `Security(get_current_active_superuser)`, or a type
@@ -603,7 +605,7 @@ def _turns_away_non_operators(guard: cst.If) -> bool:
     """`if not user.is_superuser: ... return/raise`."""
     test = guard.test
     if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-            and isinstance(test.expression, cst.Attribute) and test.expression.attr.value in ("is_superuser", "is_staff")):
+            and isinstance(test.expression, cst.Attribute) and test.expression.attr.value in _OPERATOR_FLAGS):
         return False
     last = guard.body.body[-1] if isinstance(guard.body, cst.IndentedBlock) and guard.body.body else None
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))

@@ -246,6 +246,12 @@ def enclosing_class(scope: Scope) -> Scope | None:
 # Origins
 
 _CONSTANT_CASE = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+
+
+def is_constant_name(name: str) -> bool:
+    """`MAX_ITEMS`, `_SLUG_RE`: a name written as a module constant."""
+    return _CONSTANT_CASE.match(name) is not None
+
 _NUMERIC_CALLS = frozenset(
     {"int", "float", "bool", "len", "abs", "round", "ord", "hash", "range", "count", "Decimal", "UUID",
      "uuid4", "uuid1", "date", "datetime", "time", "timedelta", "now", "utcnow", "today", "timestamp", "isoformat",

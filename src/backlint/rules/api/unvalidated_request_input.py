@@ -10,7 +10,7 @@ from backlint.frameworks import routes, database
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.flow import DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_constant_name, qualified_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, string_value
 
@@ -684,7 +684,7 @@ def update_user(user_id):
             return call.args[1].value
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("match", "fullmatch") and len(call.args) == 1 \
-                and isinstance(func.value, cst.Name) and re.fullmatch(r"_*[A-Z][A-Z0-9_]*", func.value.value):
+                and isinstance(func.value, cst.Name) and is_constant_name(func.value.value):
             return call.args[0].value
         return None
 
@@ -825,7 +825,7 @@ def _fixed_collection(expr: cst.BaseExpression) -> bool:
     *owner, last = name.split(".")
     if owner and last in _ENUM_VALUES and owner[-1][:1].isupper():
         return True
-    return bool(re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last))
+    return is_constant_name(last)
 
 
 _ENUM_VALUES = frozenset({"values", "choices", "names", "labels", "__members__"})

@@ -10,7 +10,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, assigned_values
+from backlint.frameworks.values import Env, assigned_values, is_constant_name
 from backlint.rule import Invalid, Rule, Valid
 from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, string_value, tests_absence
 
@@ -118,7 +118,7 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     name = dotted(iterable)
     if name is not None:
         last = name.rsplit(".", 1)[-1]
-        if re.fullmatch(r"_*[A-Z][A-Z0-9_]*", last) or name.startswith("settings."):
+        if is_constant_name(last) or name.startswith("settings."):
             return True
         if name.endswith(_SCHEMA_PARTS):
             return True  # `model.__table__.columns`: the schema's columns, as many as the model declares

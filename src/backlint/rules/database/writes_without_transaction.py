@@ -653,13 +653,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         fn = self.ctx.function()
         if obj is None or fn is None:
             return False
-        return any(
-            isinstance(target.target, cst.Attribute) and dotted(target.target.value) == obj
-            and set(name_parts(target.target.attr.value)) & errors.FAILURE_FIELD_WORDS
-            for handler in iter_descendants(fn.body, into_scopes=False) if isinstance(handler, cst.ExceptHandler)
-            for n in iter_descendants(handler.body, into_scopes=False) if isinstance(n, cst.Assign)
-            for target in n.targets
-        )
+        marked = self.ctx.memo(("failure-marks", id(fn)), lambda: frozenset().union(*(
+            errors.failure_marks(h) for h in iter_descendants(fn.body, into_scopes=False) if isinstance(h, cst.ExceptHandler))))
+        return obj in marked
 
     def _class_depth(self) -> bool:
         """Whether the function being left is a method (directly in a class body)."""

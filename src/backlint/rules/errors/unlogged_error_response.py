@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -966,17 +966,8 @@ def _records_cause(handler: cst.ExceptHandler) -> bool:
     operators look, as a log line would keep it."""
     if handler.name is None or not isinstance(handler.name.name, cst.Name):
         return False
-    caught = handler.name.name.value
-    stored: set[str] = set()
-    saved: set[str] = set()
-    for node in iter_descendants(handler.body, into_scopes=False):
-        if isinstance(node, cst.Assign) and any(isinstance(n, cst.Name) and n.value == caught
-                                                for n in [node.value, *iter_descendants(node.value)]):
-            for target in node.targets:
-                t = target.target
-                if isinstance(t, cst.Attribute) and set(name_parts(t.attr.value)) & errors.FAILURE_FIELD_WORDS:
-                    stored.add(dotted(t.value) or "")
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("save", "commit"):
-            saved.add(dotted(node.func.value) or "")
-    return bool(stored - {""}) and (bool(stored & saved) or any(s.rsplit(".", 1)[-1] in ("session", "db", "db_session") for s in saved))
+    stored = errors.failure_marks(handler, handler.name.name.value)
+    saved = {dotted(n.func.value) or "" for n in iter_descendants(handler.body, into_scopes=False)
+             if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("save", "commit")}
+    return bool(stored) and (bool(stored & saved) or any(s.rsplit(".", 1)[-1] in ("session", "db", "db_session") for s in saved))
 
