@@ -66,7 +66,9 @@ class SwallowedException(Rule):
     a `finally` or in a failure hook (`Task.on_failure`, a `task_revoked` receiver, a taskflow
     task's `revert(self, result, ...)`), a `try` that
     only removes files the program made for itself (named for temporary, cache, log, backup or
-    rendered files, or in a function named for cleaning up), a `try` that
+    rendered files, or in a function named for cleaning up) or files whose paths the function does
+    not use again, in a function whose job is not the deletion (a leftover file, `rm -f`: not
+    `delete_upload(path)`, nor `rmtree(d)` before `copytree(src, d)`), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
     it does not), or only drops an index, collection or table (it may be gone already), handlers
     that answer with an error (an error response, a flash or messages call, a page, body or
@@ -1193,20 +1195,26 @@ except SMTPException:
     def _removes_scratch_files(self, body: cst.BaseSuite, calls: list[cst.Call], fn: cst.FunctionDef | None) -> bool:
         """The `try` only removes files the program made for itself (`os.remove(chart_png)`,
         `remove_file(tmp_path)`): named for scratch data (temporary, cache, log, backup, chart...),
-        or in a function named for cleaning up. Failing to delete regenerable or scratch files costs
-        disk space, not data. (An `exists()` check around the removal says nothing: a stale
+        or in a function named for cleaning up, or whose paths nothing after the block uses, in a
+        function not named for deleting (`os.remove(script_path)` after the script ran). Failing to
+        delete regenerable, scratch or leftover files costs disk space, not data. (An `exists()` check around the removal says nothing: a stale
         partial download left behind is resumed from.)
         (A function that deletes what a user stored, `delete_upload(path)`, stays reported.)"""
         removals = [c for c in calls if (call_name(c) or "") in _FILE_REMOVALS]
         if routes.route_of(self.ctx, fn) is not None:
             return False  # a request to delete: the removal is what was asked for
         if not removals or not all(
-            c in removals or (call_name(c) or "") in _PATH_HELPERS or errors.is_logging_call(self.ctx, c) for c in calls
+            c in removals or _names_a_path(c) or (call_name(c) or "") in _TEARDOWN or errors.is_logging_call(self.ctx, c)
+            for c in calls
         ):
             return False
         words: set[str] = set(name_parts(fn.name.value)) if fn is not None else set()
         if words & _CLEANUP_WORDS:
             return True
+        if fn is not None and not words & _DELETE_WORDS and all(self._local_removal(c) for c in removals) \
+                and not any(isinstance(n, cst.Await) for n in iter_descendants(body)) \
+                and not self._used_after(body, _path_names(removals)):
+            return True  # a leftover file nothing reads next (`rm -f`), in a function whose job is not the deletion
         env = Env.within(self.ctx, removals[0])
         for call in removals:
             for arg in call.args:
@@ -1218,6 +1226,38 @@ except SMTPException:
                         elif isinstance(n, cst.SimpleString):
                             words.update(re.findall(r"[a-z]+", (string_value(n) or "").lower()))
         return bool(words & _SCRATCH_WORDS)
+
+    def _local_removal(self, call: cst.Call) -> bool:
+        """`os.remove(p)`, `shutil.rmtree(d)`, `path.unlink()`: a file of this machine's disk removed
+        (not `storage.delete_file(file_id)`, an object of a storage service)."""
+        if qualified_name(self.ctx, call) in _LOCAL_REMOVALS:
+            return True
+        return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("unlink", "rmdir") \
+            and not any(a.keyword is None for a in call.args)
+
+    def _used_after(self, body: cst.BaseSuite, names: set[str]) -> bool:
+        """Whether a statement after the block (the `try`, the `with suppress(...)`) in its function,
+        at its own level or at any level around it, names one of `names` (or an attribute of one):
+        `shutil.rmtree(d)` before `shutil.copytree(src, d)`, a directory removed to be made again."""
+        stack = self.ctx.stack
+        owner = next((i for i in range(len(stack) - 1, 0, -1)
+                      if isinstance(stack[i], (cst.Try, cst.TryStar, cst.With)) and stack[i].body is body), None)  # type: ignore[attr-defined]
+        if owner is None:
+            return True
+        for i in range(owner, 0, -1):
+            node, block = stack[i], stack[i - 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if not isinstance(block, cst.IndentedBlock):
+                continue
+            later = list(block.body)
+            later = later[next((k for k, x in enumerate(later) if x is node), len(later)) + 1:]
+            for statement in later:
+                for n in iter_descendants(statement):
+                    name = dotted(n) if isinstance(n, (cst.Name, cst.Attribute)) else None
+                    if name is not None and any(name == x or name.startswith(x + ".") for x in names):
+                        return True
+        return False
 
     def _raise_follows(self, body: cst.BaseSuite) -> bool:
         """Whether the statement holding the block (the `try`, the `with suppress(...)`) is followed
@@ -1878,6 +1918,44 @@ _SCRATCH_WORDS = frozenset({"tmp", "temp", "temporary", "tempfile", "cache", "ca
 """Words of files a program writes for itself and can do without: scratch, caches, logs, backups,
 rendered images, lock and pid files, its own bookkeeping."""
 _CLEANUP_WORDS = frozenset({"clean", "cleanup", "tidy", "purge", "prune", "rotate", "sweep", "housekeeping"})
+_DELETE_WORDS = frozenset({"delete", "del", "remove", "rm", "unlink", "rmtree", "rmdir", "drop", "destroy", "erase", "wipe",
+                           "clear", "uninstall"})
+"""Words of a function whose job is the deletion (`delete_upload`, `do_drop_kb`): a removal there
+that fails unseen is the function failing unseen."""
+_LOCAL_REMOVALS = frozenset({"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"})
+_PATH_SUFFIXES = ("_dir", "_path", "_file", "_filename", "_dirname", "_folder")
+
+
+def _names_a_path(call: cst.Call) -> bool:
+    """`os.path.join(...)`, `Path(...)`, `exists(...)`, or a project helper named for a path
+    (`self._cert_dir(lb_id)`, `get_log_path()`): computing where the file is, not changing it."""
+    name = call_name(call) or ""
+    return name in _PATH_HELPERS or name.endswith(_PATH_SUFFIXES)
+
+
+def _path_names(removals: list[cst.Call]) -> set[str]:
+    """The variables the removed paths are built from: `script_path` of `os.remove(script_path)`,
+    `work_dir` and `name` of `os.remove(os.path.join(work_dir, name))`, `self.kb_path`, `target`
+    of `target.unlink()`."""
+    names: set[str] = set()
+
+    def collect(expr: cst.BaseExpression) -> None:
+        if isinstance(expr, cst.Call):
+            for arg in expr.args:
+                collect(arg.value)
+        elif (name := dotted(expr)) is not None:
+            names.add(name)
+        else:
+            for child in expr.children:
+                if isinstance(child, cst.BaseExpression):
+                    collect(child)
+
+    for call in removals:
+        if isinstance(call.func, cst.Attribute) and not any(a.keyword is None for a in call.args):
+            collect(call.func.value)  # `target.unlink()`, `path.rmdir()`: the path is the receiver
+        for arg in call.args:
+            collect(arg.value)
+    return names
 
 
 def _ignores_errors(call: cst.Call) -> bool:
