@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import libcst as cst
@@ -8,9 +9,9 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
-from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, qualified_name
+from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_statement, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, ends_with, iter_descendants, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, name_parts, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -54,6 +55,20 @@ def _answered_status(handler: cst.ExceptHandler) -> int | None:
     if all(400 <= st < 500 for st in known) or all(st >= 500 for st in known):
         return max(known)
     return None
+
+
+_DIAGNOSTIC_WORDS = frozenset({"diagnostic", "diagnostics", "diag"})
+
+
+def _diagnoses(fn: cst.FunctionDef, route: routes.Route | None) -> bool:
+    """An endpoint named for diagnosing the infrastructure (`get_redis_diagnostics`, a route under
+    `/diagnostics/`): it answers with the state of the service's own parts, their errors included,
+    to whoever may diagnose them. (A health probe answers monitoring with a status, and its error
+    text is a leak.)"""
+    words = set(name_parts(fn.name.value))
+    if route is not None and route.path:
+        words.update(re.split(r"[^a-z]+", route.path.lower()))
+    return bool(words & _DIAGNOSTIC_WORDS)
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
@@ -745,7 +760,8 @@ except Exception:
         origins = Origins(self.ctx)
         leaks: list[Origin] = []
         for body in self._serialised(site):
-            leaks.extend(o for o in origins.of(body, env) if o.kind is Kind.EXCEPTION)
+            for value, value_env in self._production_values(body, env):
+                leaks.extend(o for o in origins.of(value, value_env) if o.kind is Kind.EXCEPTION)
         if not leaks:
             return
         kinds = [(self._kind(o), o) for o in leaks if not self._inside_try_of(o) and not self._unbound(o)]
@@ -772,6 +788,8 @@ except Exception:
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
+        if fn is not None and _diagnoses(fn, routes.route_of(self.ctx, fn)):
+            return  # `GET /diagnostics/redis`: reporting the infrastructure's state and errors is its job
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
 
@@ -813,6 +831,32 @@ except Exception:
             ):
                 return True
         return False
+
+    def _production_values(self, body: cst.BaseExpression, env: Env) -> list[tuple[cst.BaseExpression, Env]]:
+        """What `body` holds outside development: a name (or a dict's entry holding one) set under
+        `if settings.DEBUG:` (`if config.ui.debug: err = format_tb(trace)` / `else: err = "Internal
+        Server Error"`) stands for the values assigned to it elsewhere only."""
+        if isinstance(body, cst.Dict):
+            return [pair for e in body.elements for pair in self._production_values(e.value, env)]
+        if not isinstance(body, (cst.Name, cst.Attribute)):
+            return [(body, env)]
+        values = assigned_values(env, body)
+        development = self._development_statements()
+        kept = [(v, e) for v, e in values if not any(e.stmt is d for d in development)]
+        return kept if len(kept) < len(values) else [(body, env)]
+
+    def _development_statements(self) -> list[cst.CSTNode]:
+        """The statements of the visited function that run only in development (inside `if
+        settings.DEBUG:`, `if ENV == "dev":`), memoised per function."""
+        fn = self.ctx.function()
+        if fn is None:
+            return []
+
+        def collect() -> list[cst.CSTNode]:
+            blocks = [n.body for n in iter_descendants(fn.body, into_scopes=False) if isinstance(n, cst.If) and _names_dev_flag(n.test)]
+            return [n for b in blocks for n in iter_descendants(b, into_scopes=False) if is_statement(n)]
+
+        return self.ctx.memo(("development-statements", id(fn)), collect)  # type: ignore[no-any-return]
 
     def _sanitized(self, site: responses.ResponseSite) -> bool:
         """`{"message": db_error_message(exc)}`: the caught exception reaches the body only as the
