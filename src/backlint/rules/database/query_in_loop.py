@@ -1617,6 +1617,18 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 )
         return False
 
+    def _eager_as_built(self, built: cst.BaseExpression, env: Env, depth: int = 0) -> set[str]:
+        """The relations a statement built step by step loads eagerly: `stmt = select(Record)
+        .options(joinedload(Record.task))`, then `stmt = stmt.where(...)` and `stmt =
+        stmt.with_for_update()`, which keep the options of the `stmt` they refine."""
+        eager = _eager_relations(built, self.ctx.function())
+        root = database.chain_root(built)
+        if isinstance(root, cst.Name) and root is not built and depth < _ORIGIN_DEPTH * 4:
+            for earlier, eenv in assigned_values(env, root):
+                if earlier is not root:
+                    eager |= self._eager_as_built(earlier, eenv, depth + 1)
+        return eager
+
     def _appended_from(self, collection: cst.BaseExpression) -> cst.BaseExpression | None:
         """The iterable whose items a list built in this function holds: `filtered = []`, then
         `for car in requests_list: ... filtered.append(car)` gives `requests_list`, when every
@@ -1646,9 +1658,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             eager = _eager_relations(value, self.ctx.function())
             for statement in _statements_run_by(value):
                 # `stmt = select(File).options(selectinload(File.owners))`, then `session.execute(stmt).scalars()`
-                for built, _ in assigned_values(venv, statement):
+                for built, benv in assigned_values(venv, statement):
                     if built is not statement:
-                        eager |= _eager_relations(built, self.ctx.function())
+                        eager |= self._eager_as_built(built, benv)
             model = database.model_of(value)
             root = database.chain_root(value)
             refines = isinstance(root, cst.Name)  # `qs.filter(...)` on a queryset variable: the same model
