@@ -44,6 +44,8 @@ class _Op:
     creates_if_missing: bool = False
     """In the body of an `if` without `else` that tests a lookup for absence (`if not user:` after
     `user = ....first()`, `if not Teacher.exists(colleague):`): a find-or-create written out."""
+    loop_queues_tasks: bool = False
+    """Its loop hands each pass's work to a task queue (`run_script.apply_async(args=[run.id])`)."""
 
 
 @dataclass
@@ -88,7 +90,9 @@ class WritesWithoutTransaction(Rule):
     `with` or as a decorator) and its decorators that run the function they wrap inside one
     (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`),
     functions decorated with `@transaction.atomic`,
-    writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
+    a commit in a loop that hands each pass's work to a task queue (`run = create_run(db, script)`,
+    `run_script.apply_async(args=[run.id])`, `db.commit()`: the worker reads the row from another
+    process, so each pass is a unit of its own), writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
     "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
@@ -692,6 +696,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         rolled_back = False
         recovery = False
         leaves_loop = False
+        queues_tasks = False
         if_missing = False
         stack = self.ctx.stack
         for i in range(len(stack) - 1):
@@ -732,8 +737,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
                 leaves_loop = False
+                queues_tasks = self.ctx.memo(("BL104-queues-tasks", id(anc)), lambda: _queues_tasks(anc.body))
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
-                          rolled_back, recovery, leaves_loop, if_missing and op.kind is OpKind.WRITE))
+                          rolled_back, recovery, leaves_loop, if_missing and op.kind is OpKind.WRITE, queues_tasks))
 
     def _tests_missing(self, test: cst.BaseExpression, fn: cst.FunctionDef) -> bool:
         """`not user` / `user is None` where `user = ....first()` (a lookup of one row), or `not
@@ -884,7 +890,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 seen_write = o
                 written.append(o)
             elif o.op.kind is OpKind.COMMIT and seen_write is not None:
-                if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back and not o.leaves_loop:
+                if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back and not o.leaves_loop \
+                        and not o.loop_queues_tasks:
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
@@ -893,6 +900,17 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     return
                 commit = o
                 committed = list(written)
+
+
+_TASK_PUBLISHERS = frozenset({"apply_async", "delay", "send_task", "enqueue", "enqueue_call"})
+
+
+def _queues_tasks(body: cst.BaseSuite) -> bool:
+    """A loop body that hands work to a task queue (Celery's `task.apply_async(...)`/`.delay(...)`,
+    `send_task`, RQ's `queue.enqueue(...)`): the worker reads each pass's rows from another
+    process, so each pass commits before (or right after) its task is sent, one unit per item."""
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _TASK_PUBLISHERS
+               for n in iter_descendants(body, into_scopes=False))
 
 
 def _idempotent(op: _Op) -> bool:
