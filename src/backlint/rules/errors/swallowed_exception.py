@@ -50,7 +50,8 @@ class SwallowedException(Rule):
     themselves (`send_websocket_update(...)` whose body ends `except Exception as e:
     logger.warning(...)`: a second handler around it loses nothing), changes only to a cache or
     Redis that remove a key or write one to expire (`redis_client.delete(lock_key)`, `r.set(key,
-    v, ex=20)`: a lock, a marker, a hint, gone soon anyway) or to a container the function built (`seen.add(key)`),
+    v, ex=20)`: a lock, a marker, a hint, gone soon anyway) or to a container the function built
+    (`seen.add(key)`, `packages = copy.copy(...)` then `packages.append(...)`),
     fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
     `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
     again, a retry; the batch's rows one by one), a lookup from a service the function also
@@ -71,7 +72,8 @@ class SwallowedException(Rule):
     `delete_upload(path)`, nor `rmtree(d)` before `copytree(src, d)`), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
     it does not), or only drops an index, collection or table (it may be gone already), handlers
-    that answer with an error (an error response, a flash or messages call, a page, body or
+    that answer with an error (an error response, a `pass` that falls straight to the request
+    handler's error answer after the `try` (`return Response(status=403)`), a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
     the statement right after it tests and answers with an error (`success = False`, `try: success
@@ -946,6 +948,8 @@ except SMTPException:
             return
         if routes.route_of(self.ctx, fn) is None and (not _silent(node) or self._falls_to_fallback(node)):
             return  # a fallback value outside a request handler: the author chose what the failure means
+        if self._falls_to_error_response(node, fn):
+            return  # `except Exception: pass`, then `return Response(status=403)`: the client is told it failed
         tried = self.ctx.parent()
         if isinstance(tried, (cst.Try, cst.TryStar)) and not self._looked_at(tried.body):
             return  # (bare `except:` included: held-out review rejected all five around reads that were looked at)
@@ -967,6 +971,21 @@ except SMTPException:
         value = following.body[0].value
         return value is not None and not (isinstance(value, cst.Name) and value.value == "None")
 
+    def _falls_to_error_response(self, handler: cst.ExceptHandler, fn: cst.FunctionDef | None) -> bool:
+        """`try: ...; return Response(status=204)` / `except Exception: pass`, then the request
+        handler's `return Response(status=403)`: the `pass` leads straight to an error answer, as
+        an `except` that answered so itself would (whether it should log is BL204's question)."""
+        small = _handler_statements(handler) or []
+        if fn is None or not (small and all(isinstance(x, cst.Pass) for x in small)):
+            return False
+        following = _next_statement(self.ctx.stack[:-1])
+        if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
+            return False
+        value = following.body[0].value
+        site = responses.response_of_call(self.ctx, value) if isinstance(value, cst.Call) else None
+        site = site or responses.response_of_return(following.body[0])
+        return site is not None and site.status is not None and site.status >= 400
+
     def _looked_at(self, body: cst.BaseSuite) -> bool:
         """Whether the guarded block changes something (see `_changes_state`), or every block is
         looked at (`everywhere`)."""
@@ -975,7 +994,8 @@ except SMTPException:
         fn = self.ctx.function()
         return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
                               signal=lambda call: _signal_send(self.ctx, call), logged=self.ctx.project.self_logging_functions,
-                              ephemeral=lambda call: self._local_container_change(call) or self._cache_change(call))
+                              ephemeral=lambda call: self._local_container_change(call) or self._cache_change(call)
+                              or self.ctx.qualify(call.func) in _COPIES)  # (`copy.copy(x)` copies in memory)
 
     def _cache_change(self, call: cst.Call) -> bool:
         """`redis_client.delete(key)`, `_r.set(key, v, ex=300)` with `_r = RedisClient.get_client()`:
@@ -996,7 +1016,7 @@ except SMTPException:
 
     def _local_container_change(self, call: cst.Call) -> bool:
         """`keys.add(...)`, `seen.update(...)` on a set, list or dict the function built itself
-        (`keys = set()`) or was given as its `**kwargs`: a change in memory, which no one else sees fail."""
+        (`keys = set()`, `packages = copy.copy(component["packages"])`) or was given as its `**kwargs`: a change in memory, which no one else sees fail."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in _CONTAINER_CHANGES and isinstance(func.value, cst.Name)):
             return False
@@ -1007,10 +1027,10 @@ except SMTPException:
         values = list(assigned_values(Env.within(self.ctx, call), func.value))  # (also one built in the same `try`)
         return bool(values) and all(
             isinstance(v, (cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp))
-            or (isinstance(v, cst.Call) and (call_name(v) in _CONTAINER_TYPES or (
+            or (isinstance(v, cst.Call) and (call_name(v) in _CONTAINER_TYPES or self.ctx.qualify(v.func) in _COPIES or (
                 func.attr.value == "update" and (self.ctx.qualify(v.func) or "").startswith(("hashlib.", "hmac.", "zlib.")))))
             for v, _ in values
-        )  # (`md5sum.update(data)` on `md5sum = hashlib.md5()`: a digest in memory)
+        )  # (`md5sum.update(data)` on `md5sum = hashlib.md5()`: a digest in memory; `copy.copy(...)`: the function's own copy)
 
     def _ends_keepalive(self, tried: cst.Try | cst.TryStar, handler: cst.ExceptHandler, fn: cst.FunctionDef | None) -> bool:
         """A keep-alive loop that stops when its heartbeat cannot be sent: the handler only leaves
@@ -1443,6 +1463,7 @@ _SOCKET_SENDS = frozenset({"send", "send_json", "send_text", "send_bytes", "send
 
 _CACHE_NAME = re.compile(r"(?i)redis|(?:^|[._])cache(?:$|[._])|memcache")
 _CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "setdefault", "insert", "append", "extend", "pop"})
+_COPIES = frozenset({"copy.copy", "copy.deepcopy"})
 _CONTAINER_TYPES = frozenset({"set", "list", "dict", "defaultdict", "OrderedDict", "Counter", "deque"})
 _SQL_RUNS = frozenset({"execute", "executemany", "exec_driver_sql"})
 _SESSION_VERBS = frozenset({"select", "show", "explain", "set", "reset", "deallocate", "discard", "pragma", "describe"})
