@@ -51,3 +51,161 @@ def test_a_leftover_file_nothing_reads_next_is_best_effort_cleanup() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code, "app/files.py") == [26, 34, 41]
+
+
+def test_a_message_set_only_under_a_development_switch_does_not_leak() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import sys
+    import traceback
+    from flask import Flask, jsonify, make_response
+
+    app = Flask(__name__)
+
+    @app.route("/items")
+    def items():
+        try:
+            return jsonify(load_items())
+        except Exception as e:
+            if config.ui.debug:
+                err = traceback.format_exc()
+            else:
+                err = "Internal Server Error"
+            return make_response(jsonify({"error": err}), 500)
+
+    @app.route("/orders")
+    def orders():
+        try:
+            return jsonify(load_orders())
+        except Exception as e:
+            if config.ui.verbose:
+                err = traceback.format_exc()
+            else:
+                err = "Internal Server Error"
+            return make_response(jsonify({"error": err}), 500)
+    """
+    assert finding_lines(ExceptionLeak, code, "app/views.py") == [28]
+
+
+def test_an_endpoint_for_diagnosing_the_infrastructure_answers_with_its_errors() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/diagnostics/redis")
+    def get_redis(user=Security(get_current_user, scopes=["tasks:read"])):
+        try:
+            return {"connected": True, "info": redis_client.info()}
+        except Exception as e:
+            return {"connected": False, "error": str(e)}
+
+    @router.get("/health")
+    def health():
+        try:
+            redis_client.ping()
+            return {"status": "ok"}
+        except Exception as e:
+            return {"status": "error", "error": str(e)}
+    """
+    assert finding_lines(ExceptionLeak, code, "app/routers/system.py") == [19]
+
+
+def test_eager_options_of_a_statement_built_step_by_step_hold() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload, relationship
+
+    class RecordORM(Base):
+        task = relationship("TaskORM")
+        service = relationship("ServiceORM")
+
+    def reset(session, names):
+        stmt = select(RecordORM).options(joinedload(RecordORM.task, innerjoin=True))
+        stmt = stmt.where(RecordORM.manager_name.in_(names))
+        stmt = stmt.with_for_update()
+        records = session.execute(stmt).scalars().all()
+        for r in records:
+            r.task.available = True
+
+    def release(session, names):
+        stmt = select(RecordORM).options(joinedload(RecordORM.task, innerjoin=True))
+        stmt = stmt.where(RecordORM.manager_name.in_(names))
+        records = session.execute(stmt).scalars().all()
+        for r in records:
+            r.service.available = True
+    """
+    assert finding_lines(QueryInLoop, code, "app/records.py") == [22]
+
+
+def test_a_loop_that_queues_a_task_per_row_commits_each_row() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.post("/notebooks/{notebook_id}/run")
+    def run_all(notebook_id: int, db: Session = Depends(get_db)):
+        rows = []
+        for cell in load_cells(db, notebook_id):
+            row = Execution(notebook_id=notebook_id, cell_id=cell.id)
+            db.add(row)
+            result = execute_cell.apply_async(args=[row.id], queue="lab")
+            row.task_id = result.id
+            db.commit()
+            rows.append(row)
+        return rows
+
+    @router.post("/notebooks/{notebook_id}/copy")
+    def copy_all(notebook_id: int, db: Session = Depends(get_db)):
+        for cell in load_cells(db, notebook_id):
+            db.add(Cell(notebook_id=notebook_id, source=cell.source))
+            db.commit()
+    """
+    assert finding_lines(WritesWithoutTransaction, code, "app/routers/lab.py") == [22]
+
+
+def test_a_pass_that_falls_to_an_error_answer_and_a_copy_filled_in_memory_are_not_swallowed() -> None:
+    code = """
+    import copy
+    from rest_framework import status, views
+    from rest_framework.response import Response
+
+    class UpdateLastSeenView(views.APIView):
+        def post(self, request):
+            try:
+                request.user.source_system.update_last_seen()
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            except Exception:
+                pass
+            return Response(status=status.HTTP_403_FORBIDDEN)
+
+    class TouchView(views.APIView):
+        def post(self, request):
+            try:
+                request.user.source_system.update_last_seen()
+            except Exception:
+                pass
+            return Response(status=status.HTTP_204_NO_CONTENT)
+
+    async def artifacts(client, modules):
+        result = {}
+        for name in modules:
+            try:
+                response = await client.get(name)
+                for component in response["artifacts"]:
+                    packages = copy.copy(component["packages"])
+                    packages.append(component["sourcerpm"])
+                    result[name] = packages
+            except Exception:
+                pass
+        return result
+    """
+    assert finding_lines(SwallowedException, code, "app/views.py") == [19]
