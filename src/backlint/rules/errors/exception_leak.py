@@ -133,8 +133,12 @@ class ExceptionLeak(Rule):
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
     "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
-    so tested, `str(e) if settings.DEBUG else "Failed"`, or a
-    function that starts with `if not settings.DEV: raise Http404()`); views only staff reach
+    so tested, `str(e) if settings.DEBUG else "Failed"`, a name given the text only in such a block,
+    `if config.ui.debug: err = format_tb(trace)` / `else: err = "Internal Server Error"`, or a
+    function that starts with `if not settings.DEV: raise Http404()`); endpoints named for
+    diagnosing the service's own parts (`get_redis_diagnostics`, `GET /diagnostics/postgres`), whose
+    answer is their state, errors included (a health probe answers monitoring with a status: its
+    error text is reported); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
     guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`),
     and every handler of a self-hosted tool whose one
