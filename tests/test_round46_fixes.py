@@ -209,3 +209,35 @@ def test_a_pass_that_falls_to_an_error_answer_and_a_copy_filled_in_memory_are_no
         return result
     """
     assert finding_lines(SwallowedException, code, "app/views.py") == [19]
+
+
+def test_a_broad_except_whose_answer_is_narrowed_with_isinstance_is_judged_by_the_branch() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from django.core import exceptions as core_exceptions
+    from django.views.generic import TemplateView
+    from rest_framework import exceptions, views
+    from rest_framework.response import Response
+
+    class ProtectedTemplateView(TemplateView):
+        def dispatch(self, request, *args, **kwargs):
+            try:
+                self.initial(request, *args, **kwargs)
+                return handler(request, *args, **kwargs)
+            except Exception as exc:
+                if isinstance(exc, (exceptions.NotAuthenticated, exceptions.PermissionDenied)):
+                    raise core_exceptions.PermissionDenied()
+                else:
+                    raise exc
+
+    class ReportView(views.APIView):
+        def get(self, request):
+            try:
+                return Response(build_report(request.user))
+            except Exception as exc:
+                if isinstance(exc, Exception):
+                    return Response({"error": "report failed"}, status=500)
+                raise
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/views.py") == [24]

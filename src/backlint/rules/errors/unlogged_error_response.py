@@ -26,6 +26,10 @@ class UnloggedErrorResponse(Rule):
     status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
+    A broad `except ... as exc` whose every answer sits under `if isinstance(exc, (A, B)):` is
+    judged as an `except (A, B)` (`if isinstance(exc, PermissionDenied): raise
+    core_exceptions.PermissionDenied()` / `else: raise exc`: only those kinds are answered).
+
     Left alone: `except NotImplementedError`, or any exception the clause names, answered 501 (an
     operation this provider does not support, a table this dataset version lacks), HTTP
     exceptions raised in a worker's task or workflow step (the worker logs them)
@@ -618,6 +622,12 @@ except Exception:
         if not sites or errors.logs(self.ctx, node.body) or _records_cause(node):
             return
         broad = errors.is_broad(self.ctx, node)
+        narrowed = _narrowed_types(self.ctx, node, sites) if broad else None
+        if narrowed is not None:
+            # `except Exception as exc: if isinstance(exc, (NotAuthenticated, PermissionDenied)): raise
+            # PermissionDenied()` / `else: raise`: what answers is the branch, for those kinds only
+            broad = False
+            caught = [(self.ctx.imports.qualify(t) or dotted(t) or "").rsplit(".", 1)[-1] for t in narrowed]
         worst = max(sites, key=lambda s: s.status or 0)
         if worst.status == 501 and (caught == ["NotImplementedError"] or not broad):
             return  # "not supported here": the capability's answer, 501 Not Implemented, not a lost error
@@ -942,6 +952,38 @@ def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Raise, cst.Return)) for s in stmt.body):
             return True
     return False
+
+
+def _narrowed_types(ctx: object, handler: cst.ExceptHandler, sites: list[responses.ResponseSite]) -> list[cst.BaseExpression] | None:
+    """The exception types every error answer of a broad `except ... as exc` is narrowed to by an
+    enclosing `if isinstance(exc, (A, B)):` in the handler (none of them broad), else None."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return None
+    name = handler.name.name.value
+    types: list[cst.BaseExpression] = []
+
+    def under(block: cst.CSTNode, node: cst.CSTNode) -> bool:
+        return any(n is node for n in iter_descendants(block, into_scopes=False))
+
+    for site in sites:
+        branch = next((n for n in iter_descendants(handler.body, into_scopes=False)
+                       if isinstance(n, cst.If) and under(n.body, site.node) and _isinstance_of(n.test, name) is not None), None)
+        if branch is None:
+            return None
+        tested = _isinstance_of(branch.test, name)
+        elements = [e.value for e in tested.elements] if isinstance(tested, (cst.Tuple, cst.List)) else [tested]  # type: ignore[union-attr]
+        if any(errors.type_kind(ctx, t) is errors.ExcKind.BROAD for t in elements):  # type: ignore[arg-type]
+            return None
+        types.extend(elements)  # type: ignore[arg-type]
+    return types or None
+
+
+def _isinstance_of(test: cst.BaseExpression, name: str) -> cst.BaseExpression | None:
+    """`X` of `isinstance(name, X)`."""
+    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+            and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name:
+        return test.args[1].value
+    return None
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
