@@ -589,6 +589,8 @@ def test_mock_modules_are_test_code() -> None:
     assert is_test_path("keep/providers/grafana_provider/alerts_mock.py")
     assert is_test_path("app/mocks/payments.py") and is_test_path("app/mock_gateway.py")
     assert not is_test_path("app/mockingbird.py") and not is_test_path("app/payments.py")
+    assert is_test_path("qcfractal/components/testing_helpers.py") and is_test_path("app/testing.py")
+    assert not is_test_path("app/load_testing_results.py")
 
 
 def test_a_model_seen_with_only_eager_relationships_has_no_lazy_ones() -> None:
