@@ -241,3 +241,25 @@ def test_a_broad_except_whose_answer_is_narrowed_with_isinstance_is_judged_by_th
                 raise
     """
     assert finding_lines(UnloggedErrorResponse, code, "app/views.py") == [24]
+
+
+def test_a_find_or_create_committed_in_each_pass_of_a_loop_leaves_valid_rows() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    def import_event(db, fetched_event, user):
+        for tag in fetched_event.tags:
+            db_tag = tags_repository.get_tag_by_name(db, tag.name)
+            if db_tag is None:
+                db_tag = Tag(name=tag.name, org_id=user.org_id)
+                db.add(db_tag)
+                db.commit()
+            tag_event(db_tag)
+
+    def import_tags(db, fetched_event, user):
+        for tag in fetched_event.tags:
+            db_tag = Tag(name=tag.name, org_id=user.org_id)
+            db.add(db_tag)
+            db.commit()
+    """
+    assert finding_lines(WritesWithoutTransaction, code, "app/repositories/events.py") == [15]

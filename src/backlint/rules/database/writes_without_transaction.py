@@ -100,9 +100,10 @@ class WritesWithoutTransaction(Rule):
     (keyed by what it looks up: running again completes it instead of repeating it, and the code
     that gets or creates a row expects it may be missing), a find-or-create
     committed before the rest (`Meaning.find_or_create(...)`, or written out: `if not
-    Teacher.exists(colleague): db.session.add(...)`, `if not user:` after `user = ....first()`;
-    commit, then the row that refers to it: the shared row it leaves is valid, and the next
-    attempt reuses it), a session or
+    Teacher.exists(colleague): db.session.add(...)`, `if not user:` after `user = ....first()`
+    or a repository's `get_tag_by_name(db, name)`; commit, then the row that refers to it: the
+    shared row it leaves is valid, and the next attempt reuses it; so too once per pass of a loop
+    whose only writes before the commit are such), a session or
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
@@ -750,7 +751,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
         names = {n.value for n in [test, *iter_descendants(test)] if isinstance(n, cst.Name)}
         return any(
             tests_absence(test, name) and any(
-                isinstance(a, cst.Assign) and isinstance(a.value, cst.Call) and call_name(a.value) in _ONE_ROW
+                isinstance(a, cst.Assign) and isinstance(a.value, cst.Call) and _looks_up_one(call_name(a.value) or "")
                 and any(isinstance(t.target, cst.Name) and t.target.value == name for t in a.targets)
                 for a in iter_descendants(fn.body)
             )
@@ -890,8 +891,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 seen_write = o
                 written.append(o)
             elif o.op.kind is OpKind.COMMIT and seen_write is not None:
+                pending = [w for w in written if not any(w is c for c in committed)]
                 if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back and not o.leaves_loop \
-                        and not o.loop_queues_tasks:
+                        and not o.loop_queues_tasks and not all(_idempotent(w) for w in pending):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
@@ -1115,6 +1117,14 @@ def _reaching(fn: cst.FunctionDef, op: _Op) -> Iterator[cst.CSTNode]:
 
 _ONE_ROW = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar", "get", "get_or_none", "find_one", "find"})
 """Lookups of one row, whose absence a find-or-create tests."""
+_ONE_BY_KEY = re.compile(r"(get|find|fetch|lookup|load)_\w+_by_\w+")
+"""A repository's lookup of one row by a key (`get_tag_by_name(db, name)`, `find_user_by_email`)."""
+
+
+def _looks_up_one(name: str) -> bool:
+    return name in _ONE_ROW or _ONE_BY_KEY.fullmatch(name) is not None
+
+
 _SCHEDULERS = frozenset({"add_task", "add_job", "add_done_callback", "add_callback"})
 """Calls that hand work on for later (Starlette's `BackgroundTasks.add_task`, APScheduler's
 `add_job`), named like writes. (`create_db_tasks(...)` is a write of task rows.)"""
