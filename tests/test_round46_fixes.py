@@ -263,3 +263,28 @@ def test_a_find_or_create_committed_in_each_pass_of_a_loop_leaves_valid_rows() -
             db.commit()
     """
     assert finding_lines(WritesWithoutTransaction, code, "app/repositories/events.py") == [15]
+
+
+def test_a_diagnostics_endpoint_probes_its_dependencies_like_a_health_check() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    queries = "\n".join(f'            r{i} = conn.execute(text("SELECT * FROM pg_stat_{i}")).all()' for i in range(6))
+    code = f"""
+    from fastapi import APIRouter
+    from sqlalchemy import text
+
+    router = APIRouter()
+
+    @router.get("/diagnostics/postgres")
+    def get_postgres(user=Depends(current_user)):
+        with engine.connect() as conn:
+{queries}
+        return {{"version": r0, "tables": r1}}
+
+    @router.get("/stats/postgres")
+    def get_stats(user=Depends(current_user)):
+        with engine.connect() as conn:
+{queries}
+        return {{"version": r0, "tables": r1}}
+    """
+    assert finding_lines(LogicInRouteHandler, code, "app/routers/system.py") == [19]

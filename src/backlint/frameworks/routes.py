@@ -472,6 +472,19 @@ _PROBE = re.compile(r"(^|_)(health|healthz|healthcheck|ready|readiness|readyz|li
 """`health_check`, `readyz`; also a probe of one part named run together (`statshealth`, `dbhealthz`)."""
 
 
+_DIAGNOSTIC_WORDS = frozenset({"diagnostic", "diagnostics", "diag"})
+
+
+def diagnostics(fn: cst.FunctionDef, route: Route | None) -> bool:
+    """An endpoint named for diagnosing the service's own parts (`get_redis_diagnostics`, a route
+    under `/diagnostics/`): like a health probe, it queries every dependency it reports on, and
+    its answer is their state, errors included, for whoever may diagnose them."""
+    words = set(name_parts(fn.name.value))
+    if route is not None and route.path:
+        words.update(re.split(r"[^a-z]+", route.path.lower()))
+    return bool(words & _DIAGNOSTIC_WORDS)
+
+
 def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef) -> bool:
     """A function only an operator's code calls (see `ProjectFacts.operator_only`): it runs in a
     process its operator started. Never a route handler, which the framework calls by no name."""

@@ -71,7 +71,8 @@ class LogicInRouteHandler(Rule):
     no URL configuration, router, subclass or import), handlers that parse, call one service function and map the result, a single
     get-or-404, a few ORM reads (refining a queryset is not another read, nor is a
     queryset built only for other queries to use: a subquery, a `Prefetch`), one or two writes, health checks (`SELECT 1`; a handler named for a health, readiness or liveness
-    probe, however many dependencies it probes), and any function that is not a route
+    probe, or for diagnosing the service's parts, `GET /diagnostics/postgres`, however many
+    dependencies it probes), and any function that is not a route
     handler (services, repositories, helpers; in a views module, a function other code calls
     with the request and that does not answer it itself, such as `get_findings(request)`)."""
 
@@ -488,7 +489,8 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         route = routes.route_of(self.ctx, node)
         # (a health check probes every dependency it reports on: that is its job)
-        probe = routes.health_check(node, self.ctx.enclosing_class())  # (`class Healthz(Resource): def get()`)
+        probe = routes.health_check(node, self.ctx.enclosing_class()) or (  # (`class Healthz(Resource): def get()`)
+            route is not None and routes.diagnostics(node, route))  # (`GET /diagnostics/postgres`)
         self._handlers.append(_Handler(node) if route is not None and not probe else None)
 
     def visit_Call(self, node: cst.Call) -> None:

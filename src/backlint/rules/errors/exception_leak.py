@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import libcst as cst
@@ -11,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_statement, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, ends_with, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -55,20 +54,6 @@ def _answered_status(handler: cst.ExceptHandler) -> int | None:
     if all(400 <= st < 500 for st in known) or all(st >= 500 for st in known):
         return max(known)
     return None
-
-
-_DIAGNOSTIC_WORDS = frozenset({"diagnostic", "diagnostics", "diag"})
-
-
-def _diagnoses(fn: cst.FunctionDef, route: routes.Route | None) -> bool:
-    """An endpoint named for diagnosing the infrastructure (`get_redis_diagnostics`, a route under
-    `/diagnostics/`): it answers with the state of the service's own parts, their errors included,
-    to whoever may diagnose them. (A health probe answers monitoring with a status, and its error
-    text is a leak.)"""
-    words = set(name_parts(fn.name.value))
-    if route is not None and route.path:
-        words.update(re.split(r"[^a-z]+", route.path.lower()))
-    return bool(words & _DIAGNOSTIC_WORDS)
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
@@ -792,7 +777,7 @@ except Exception:
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
-        if fn is not None and _diagnoses(fn, routes.route_of(self.ctx, fn)):
+        if fn is not None and routes.diagnostics(fn, routes.route_of(self.ctx, fn)):
             return  # `GET /diagnostics/redis`: reporting the infrastructure's state and errors is its job
         source = "The traceback" if origin.source is None and origin.what == "the traceback" else f"The text of {origin.what}"
         self.report(site.node, source=source, caught=_KIND_WORDS[kind], sink=site.label)
