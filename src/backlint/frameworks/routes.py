@@ -478,7 +478,10 @@ _DIAGNOSTIC_WORDS = frozenset({"diagnostic", "diagnostics", "diag"})
 def diagnostics(fn: cst.FunctionDef, route: Route | None) -> bool:
     """An endpoint named for diagnosing the service's own parts (`get_redis_diagnostics`, a route
     under `/diagnostics/`): like a health probe, it queries every dependency it reports on, and
-    its answer is their state, errors included, for whoever may diagnose them."""
+    its answer is their state, errors included, for whoever may diagnose them. (Only for reading:
+    `POST /settings/diagnostic` that deletes what a form names is an action like any other.)"""
+    if route is not None and route.methods - {"GET", "HEAD", "OPTIONS"}:
+        return False
     words = set(name_parts(fn.name.value))
     if route is not None and route.path:
         words.update(re.split(r"[^a-z]+", route.path.lower()))
