@@ -288,3 +288,32 @@ def test_a_diagnostics_endpoint_probes_its_dependencies_like_a_health_check() ->
         return {{"version": r0, "tables": r1}}
     """
     assert finding_lines(LogicInRouteHandler, code, "app/routers/system.py") == [19]
+
+
+def test_the_operators_switch_for_showing_errors_decides_what_is_answered() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import traceback
+    from flask import Blueprint, current_app, jsonify
+
+    bp = Blueprint("api", __name__)
+
+    @bp.app_errorhandler(InternalServerError)
+    def handle_internal_error(error):
+        tb = traceback.format_exc()
+        hide = current_app.config["APP_CONFIG"].hide_internal_errors
+        if hide:
+            return jsonify(msg=error.description), 500
+        else:
+            return jsonify(msg=tb), 500
+
+    @bp.app_errorhandler(Exception)
+    def handle_error(error):
+        tb = traceback.format_exc()
+        verbose = current_app.config["APP_CONFIG"].verbose
+        if verbose:
+            return jsonify(msg=tb), 500
+        return jsonify(msg="internal error"), 500
+    """
+    assert finding_lines(ExceptionLeak, code, "app/handlers.py") == [21]

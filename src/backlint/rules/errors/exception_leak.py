@@ -10,7 +10,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_statement, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, ends_with, iter_descendants, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, name_parts, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -54,6 +54,21 @@ def _answered_status(handler: cst.ExceptHandler) -> int | None:
     if all(400 <= st < 500 for st in known) or all(st >= 500 for st in known):
         return max(known)
     return None
+
+
+_SWITCH_VERBS = frozenset({"hide", "show", "expose", "display", "include", "propagate"})
+_SWITCH_OBJECTS = frozenset({"error", "errors", "exception", "exceptions", "traceback", "tracebacks"})
+
+
+def _names_error_switch(test: cst.BaseExpression) -> bool:
+    """A test of the operator's switch for showing errors (`config.hide_internal_errors`,
+    `settings.SHOW_ERROR_DETAILS`): either branch is what the deployment chose to answer."""
+    for n in [test, *iter_descendants(test)]:
+        name = (dotted(n) or "").rsplit(".", 1)[-1] if isinstance(n, (cst.Name, cst.Attribute)) else ""
+        words = {w.lower() for w in name_parts(name)}
+        if words & _SWITCH_VERBS and words & _SWITCH_OBJECTS:
+            return True
+    return False
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
@@ -120,7 +135,9 @@ class ExceptionLeak(Rule):
     "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
     so tested, `str(e) if settings.DEBUG else "Failed"`, a name given the text only in such a block,
     `if config.ui.debug: err = format_tb(trace)` / `else: err = "Internal Server Error"`, or a
-    function that starts with `if not settings.DEV: raise Http404()`); endpoints named for
+    function that starts with `if not settings.DEV: raise Http404()`); either branch of the
+    operator's switch for showing errors (`if config.hide_internal_errors: ... else: return
+    jsonify(msg=tb)`, `if settings.SHOW_ERROR_DETAILS:`), which the deployment sets; endpoints named for
     diagnosing the service's own parts (`get_redis_diagnostics`, `GET /diagnostics/postgres`), whose
     answer is their state, errors included (a health probe answers monitoring with a status: its
     error text is reported); views only staff reach
@@ -806,7 +823,9 @@ except Exception:
         """Inside `if settings.DEBUG:` (or `DEV`, `app.debug`), or in a function that starts by
         leaving unless in development (`if not settings.DEV: raise Http404()`): development-only code."""
         for node in self.ctx.ancestors():
-            if isinstance(node, cst.If) and _names_dev_flag(node.test):
+            if isinstance(node, cst.If) and (_names_dev_flag(node.test) or _names_error_switch(node.test) or (
+                    isinstance(node.test, cst.Name)  # `hide = config.hide_internal_errors`, then `if hide:`
+                    and any(_names_error_switch(v) for v, _ in assigned_values(Env.here(self.ctx), node.test)))):
                 return True
         fn = self.ctx.function()
         if fn is None or not isinstance(fn.body, cst.IndentedBlock):
