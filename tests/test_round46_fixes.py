@@ -261,8 +261,16 @@ def test_a_find_or_create_committed_in_each_pass_of_a_loop_leaves_valid_rows() -
             db_tag = Tag(name=tag.name, org_id=user.org_id)
             db.add(db_tag)
             db.commit()
+
+    def enable_galaxy_tags(db, galaxy):
+        for cluster in galaxy.clusters:
+            db_tag = db.query(Tag).filter(Tag.name == cluster.value).first()
+            if db_tag is None:
+                db_tag = Tag(name=cluster.value)
+                db.add(db_tag)
+                db.commit()
     """
-    assert finding_lines(WritesWithoutTransaction, code, "app/repositories/events.py") == [15]
+    assert finding_lines(WritesWithoutTransaction, code, "app/repositories/events.py") == [15, 23]
 
 
 def test_a_diagnostics_endpoint_probes_its_dependencies_like_a_health_check() -> None:

@@ -46,6 +46,8 @@ class _Op:
     `user = ....first()`, `if not Teacher.exists(colleague):`): a find-or-create written out."""
     loop_queues_tasks: bool = False
     """Its loop hands each pass's work to a task queue (`run_script.apply_async(args=[run.id])`)."""
+    used_later_in_pass: frozenset[str] = frozenset()
+    """For a commit in a loop: the names the rest of the pass uses after it (`tag_event(db_tag)`)."""
 
 
 @dataclass
@@ -103,7 +105,8 @@ class WritesWithoutTransaction(Rule):
     Teacher.exists(colleague): db.session.add(...)`, `if not user:` after `user = ....first()`
     or a repository's `get_tag_by_name(db, name)`; commit, then the row that refers to it: the
     shared row it leaves is valid, and the next attempt reuses it; so too once per pass of a loop
-    whose only writes before the commit are such), a session or
+    whose only writes before the commit are such and whose pass then uses the row: `tag_event(db_tag)`;
+    a loop that only creates the missing rows is one batch, committed once after it), a session or
     connection committed once after all its writes (a commit on another session, such as a side
     session that records a failure, does not count against them), functions this file only calls inside a
     transaction (directly or through its other functions called only so) or that assert they run
@@ -739,8 +742,27 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                 loop = id(anc)
                 leaves_loop = False
                 queues_tasks = self.ctx.memo(("BL104-queues-tasks", id(anc)), lambda: _queues_tasks(anc.body))
+        later = self._used_later_in_pass() if op.kind is OpKind.COMMIT and loop is not None else frozenset()
         fn.ops.append(_Op(op, in_tx, tuple(branches), loop, fn.autocommit, frozenset(exits), self._touched(node), self._object(node),
-                          rolled_back, recovery, leaves_loop, if_missing and op.kind is OpKind.WRITE, queues_tasks))
+                          rolled_back, recovery, leaves_loop, if_missing and op.kind is OpKind.WRITE, queues_tasks, later))
+
+    def _used_later_in_pass(self) -> frozenset[str]:
+        """The names the statements after the visited call use, up to the end of the innermost
+        loop's body that holds it: what the rest of the pass does with what it committed."""
+        names: set[str] = set()
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, 0, -1):
+            node, block = stack[i], stack[i - 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(block, cst.IndentedBlock):
+                statements = list(block.body)
+                index = next((k for k, x in enumerate(statements) if x is node), len(statements))
+                for statement in statements[index + 1:]:
+                    names.update(n.value for n in iter_descendants(statement) if isinstance(n, cst.Name))
+                if i >= 2 and isinstance(stack[i - 2], (cst.For, cst.While)) and stack[i - 2].body is block:  # type: ignore[attr-defined]
+                    break
+        return frozenset(names)
 
     def _tests_missing(self, test: cst.BaseExpression, fn: cst.FunctionDef) -> bool:
         """`not user` / `user is None` where `user = ....first()` (a lookup of one row), or `not
@@ -893,7 +915,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             elif o.op.kind is OpKind.COMMIT and seen_write is not None:
                 pending = [w for w in written if not any(w is c for c in committed)]
                 if o.loop is not None and seen_write.loop == o.loop and not o.rolled_back and not o.leaves_loop \
-                        and not o.loop_queues_tasks and not all(_idempotent(w) for w in pending):
+                        and not o.loop_queues_tasks and not (all(_idempotent(w) for w in pending) and any(
+                            _argument_names(w) & o.used_later_in_pass for w in pending)):
                     self.report(
                         o.op.call,
                         what=f"{o.op.label} commits {seen_write.op.label} once per loop iteration",
@@ -913,6 +936,11 @@ def _queues_tasks(body: cst.BaseSuite) -> bool:
     process, so each pass commits before (or right after) its task is sent, one unit per item."""
     return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _TASK_PUBLISHERS
                for n in iter_descendants(body, into_scopes=False))
+
+
+def _argument_names(op: _Op) -> set[str]:
+    """The names handed to a write (`db_tag` of `db.add(db_tag)`)."""
+    return {a.value.value for a in op.op.call.args if isinstance(a.value, cst.Name)}
 
 
 def _idempotent(op: _Op) -> bool:
