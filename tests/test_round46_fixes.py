@@ -325,3 +325,45 @@ def test_the_operators_switch_for_showing_errors_decides_what_is_answered() -> N
         return jsonify(msg="internal error"), 500
     """
     assert finding_lines(ExceptionLeak, code, "app/handlers.py") == [21]
+
+
+def test_an_except_clauses_name_ends_with_the_clause_even_in_a_loop() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import os
+    from fastapi import APIRouter
+    from fastapi.responses import JSONResponse
+
+    router = APIRouter()
+
+    @router.post("/upload")
+    async def upload(files: list):
+        evidences = []
+        for file in files:
+            warning_message = None
+            try:
+                info = await upload_file(file)
+            except AppError as exception:
+                warning_message = exception
+            if warning_message:
+                evidences.append(str(warning_message))
+                try:
+                    os.remove(file.path)
+                except OSError as exception:
+                    log.error(f"Could not remove {exception}")
+            else:
+                evidences.append(info)
+        return JSONResponse(content=evidences, status_code=200)
+
+    @router.post("/import")
+    async def import_all(files: list):
+        errors = []
+        for file in files:
+            try:
+                await import_file(file)
+            except OSError as exception:
+                errors.append(str(exception))
+        return JSONResponse(content=errors, status_code=500)
+    """
+    assert finding_lines(ExceptionLeak, code, "app/routes.py") == [35]

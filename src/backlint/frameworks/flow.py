@@ -400,7 +400,7 @@ class Scope:
             info = self._info[id(current)]
             for prev in reversed(info.block[: info.index]):
                 direct = [d for d in self._info[id(prev)].defs if d.name == name]
-                nested = self._nested_defs(prev, name)
+                nested = _outside_handlers(self._nested_defs(prev, name))
                 add(list(reversed(nested)))
                 if isinstance(prev, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                     add(list(reversed(direct)))
@@ -419,7 +419,7 @@ class Scope:
                 # Only the handler whose block holds the statement binds its `as` name here.
                 header = [d for d in header if d.kind is not DefKind.EXCEPT or d.node is info.handler]
             if isinstance(parent, (cst.For, cst.While)):
-                add(list(reversed(self._nested_defs(parent, name))))
+                add(list(reversed(_outside_handlers(self._nested_defs(parent, name)))))
             if header and isinstance(parent, (cst.For, cst.With, cst.Try, cst.TryStar, cst.If, cst.While)):
                 # (`if row := qs.first():` and `while chunk := f.read(n):` bind before their blocks run)
                 add(header)
@@ -478,6 +478,13 @@ class Scope:
 
     def _param_def(self, name: str, param: cst.Param) -> Definition:
         return Definition(name, DefKind.PARAM, param.default, param, self.node, False, self)
+
+
+def _outside_handlers(defs: list[Definition]) -> list[Definition]:
+    """`defs` without the `as` names of `except` clauses, which Python deletes when the clause
+    ends: `except OSError as exception:` later in a loop never reaches an earlier use of another
+    `exception` (only the clause whose block holds a statement binds its name there)."""
+    return [d for d in defs if d.kind is not DefKind.EXCEPT]
 
 
 def _descend_pattern(pattern: cst.CSTNode) -> Iterator[str]:
