@@ -367,3 +367,53 @@ def test_an_except_clauses_name_ends_with_the_clause_even_in_a_loop() -> None:
         return JSONResponse(content=errors, status_code=500)
     """
     assert finding_lines(ExceptionLeak, code, "app/routes.py") == [35]
+
+
+def test_a_statement_on_each_configured_database_is_no_n_plus_one() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from django.db import connections
+
+    def snapshot_acl():
+        snapshot = {}
+        for alias in connections:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT current_setting('osidb.acl', true)")
+                snapshot[alias] = cursor.fetchone()[0]
+        return snapshot
+
+    def snapshot_users(user):
+        snapshot = {}
+        for alias in user.connections.all():
+            with connections[alias.name].cursor() as cursor:
+                cursor.execute("SELECT current_setting('osidb.acl', true)")
+                snapshot[alias] = cursor.fetchone()[0]
+        return snapshot
+    """
+    assert finding_lines(QueryInLoop, code, "app/core.py") == [16]
+
+
+def test_rows_sorted_or_sliced_to_be_deleted_are_loaded_to_be_written() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy import select
+    from sqlalchemy.orm import relationship
+
+    class Recipe(Base):
+        tasks = relationship("Task")
+
+    def cleanup(session, keep):
+        recipes = session.execute(select(Recipe)).scalars()
+        for recipe in recipes:
+            for task in sorted(recipe.tasks, key=lambda t: t.updated_at, reverse=True)[keep:]:
+                session.delete(task)
+
+    def report(session):
+        recipes = session.execute(select(Recipe)).scalars()
+        for recipe in recipes:
+            for task in sorted(recipe.tasks, key=lambda t: t.updated_at):
+                print(task.id)
+    """
+    assert finding_lines(QueryInLoop, code, "app/cleanup.py") == [17]

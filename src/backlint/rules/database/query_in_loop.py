@@ -131,6 +131,8 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     return False
 
 
+_SAME_ROWS = frozenset({"sorted", "list", "tuple", "reversed"})
+"""Calls that hand back the rows of their first argument, reordered or as another sequence."""
 _FEW = 10
 """Passes a loop over a slice may make and still be a handful (`recent[:5]`): a fixed cost, like a literal's."""
 
@@ -324,11 +326,13 @@ class QueryInLoop(Rule):
     read from the project's models (Django `ForeignKey`/`ManyToManyField` and `related_name`,
     SQLAlchemy `relationship()`), wherever they are defined.
 
-    Left alone: queries that do not depend on the loop variable, loops over a literal list or a
+    Left alone: queries that do not depend on the loop variable, a statement run on each configured
+    database (`for alias in connections:` with Django's `django.db.connections`), loops over a literal list or a
     `range` of constants, over a slice of a few (`order_by("-start")[:2]`, ten at most) or over a query filtered on the
     primary key (`filter(id=per.id)`: one row), writes in loops (also a relation or rows loaded only to be deleted, rows
     iterated to be written each, `for c in p.contributions.all(): c.start = s; c.save()` or
-    `activity.segments.remove(segment)`, rows copied
+    `activity.segments.remove(segment)`, also sorted or sliced first, `for t in sorted(recipe.tasks,
+    key=...)[keep:]: session.delete(t)`, rows copied
     one by one with their relations, `row.pk = None` then `save()`, and Django's
     async `acreate()`...), checks that decide a write (get-or-create, create what is missing:
     `if found is None: session.add(...)`, `except DoesNotExist: ...create(...)`, a single-row `.get()`
@@ -1170,7 +1174,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if root_name.split(".", 1)[0] in loop.targets or loop.targets & tables:
                 return  # `for model in models: model.objects...`: another table each time
             if loop.targets & used and not _bounded(loop.iterable, env, self.ctx.enclosing_class(), self.ctx.project.constant_functions) \
-                    and not _batched(node, loop.targets) and not self._dispatched_on_key(loop):
+                    and not _batched(node, loop.targets) and not self._dispatched_on_key(loop) and not self._per_database(loop.iterable):
                 if _accumulated(node, loop):
                     return  # `exclude(token__in=used)` with `used.append(...)` below: each query depends on the last
                 if isinstance(loop.node, cst.For) and self._query_origin(loop.iterable) is None and self._guards(node, loop) \
@@ -1219,6 +1223,11 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         that writes each of its rows (see `_writes_target`)."""
         stack = self.ctx.stack
         i = database.chain_top(stack)
+        while i >= 2 and (  # `sorted(recipe.tasks, key=...)[keep:]`, `list(p.items)`: the same rows
+                (isinstance(stack[i - 1], cst.Arg) and isinstance(stack[i - 2], cst.Call)
+                 and call_name(stack[i - 2]) in _SAME_ROWS and stack[i - 2].args[0] is stack[i - 1])  # type: ignore[attr-defined]
+                or (isinstance(stack[i - 1], cst.Subscript) and stack[i - 1].value is stack[i])):  # type: ignore[attr-defined]
+            i -= 2 if isinstance(stack[i - 1], cst.Arg) else 1
         loop = stack[i - 1] if i > 0 else None
         return isinstance(loop, cst.For) and loop.iter is stack[i] and self._writes_target(loop)
 
@@ -1616,6 +1625,13 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     for n in iter_descendants(anc.body)
                 )
         return False
+
+    def _per_database(self, iterable: cst.BaseExpression) -> bool:
+        """`for alias in connections:` (Django's `django.db.connections`, or its `.all()`): one
+        statement on each configured database, which no single query can replace."""
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value == "all":
+            iterable = iterable.func.value
+        return self.ctx.qualify(iterable) == "django.db.connections"
 
     def _eager_as_built(self, built: cst.BaseExpression, env: Env, depth: int = 0) -> set[str]:
         """The relations a statement built step by step loads eagerly: `stmt = select(Record)
