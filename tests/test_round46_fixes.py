@@ -417,3 +417,21 @@ def test_rows_sorted_or_sliced_to_be_deleted_are_loaded_to_be_written() -> None:
                 print(task.id)
     """
     assert finding_lines(QueryInLoop, code, "app/cleanup.py") == [17]
+
+
+def test_the_instance_metadata_service_is_answered_by_the_host() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    code = """
+    import urllib.request
+
+    def instance_name():
+        req = urllib.request.Request(
+            "http://metadata.google.internal/computeMetadata/v1/instance/hostname", None, {"Metadata-Flavor": "Google"})
+        return urllib.request.urlopen(req).read().decode("utf-8")
+
+    def zone_name():
+        req = urllib.request.Request("https://compute.googleapis.com/compute/v1/zones", None, {})
+        return urllib.request.urlopen(req).read().decode("utf-8")
+    """
+    assert finding_lines(RequestWithoutTimeout, code, "app/processors/cloud.py") == [11]

@@ -52,7 +52,8 @@ class RequestWithoutTimeout(Rule):
     to set a default timeout), `requests` calls in a project that patches `requests.Session.request` with a wrapper
     filling in a timeout (`kwargs.setdefault("timeout", 10)`), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
-    probes of `localhost`, and standalone scripts (in
+    probes of `localhost` and reads of the cloud instance's metadata service
+    (`http://metadata.google.internal/...`, `169.254.169.254`, answered by the host itself), and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
     a web framework, or whose top-level code asks its user with `input()`), Django management
     commands, modules of a command-line package (`cli/`, `commands/`), seed modules, schema migrations, click or typer commands wherever they live, and functions that
@@ -372,13 +373,20 @@ def _fragment(ctx: FileContext) -> bool:
 
 
 def _local_url(ctx: FileContext, call: cst.Call) -> bool:
-    """A URL on this machine (a health probe of the local service, a local exporter): a literal,
+    """A URL on this machine (a health probe of the local service, a local exporter; the cloud
+    instance's metadata service): a literal, a `urllib.request.Request` made of one,
     a module constant bound once to one (`METRICS_URL = "http://127.0.0.1:9101/metrics"`), or one
     whose literal start names the host (`f"http://localhost:{port}/version"`, `"http://127.0.0.1:%d" % port`,
     `"http://localhost:{0}/".format(port)`)."""
     if not call.args:
         return False
     value = call.args[0].value
+    if isinstance(value, cst.Name) and not value.value.isupper():
+        # `req = urllib.request.Request(url, None, headers)`, then `urlopen(req)`: the request's URL
+        built = [v for v, _ in assigned_values(Env.here(ctx), value) if v is not value]
+        if len(built) == 1 and isinstance(built[0], cst.Call) and (qualified_name(ctx, built[0]) or "").endswith("Request") \
+                and built[0].args:
+            value = built[0].args[0].value
     if isinstance(value, cst.Name) and value.value.isupper():
         bound = ctx.module_scope().definitions(value.value)
         if len(bound) == 1 and bound[0].kind is DefKind.ASSIGN and bound[0].value is not None:
@@ -392,5 +400,7 @@ def _local_url(ctx: FileContext, call: cst.Call) -> bool:
 
 _MOUNT = re.compile(r"(?P<receiver>[A-Za-z_][\w.]*)\.mount\([^,()]*(?:\([^()]*\))?[^,()]*,\s*(?P<adapter>[A-Za-z_][\w.]*)\(")
 """`session.mount(prefix, Adapter(` on one line (the receiver and the adapter's class)."""
-_LOCAL_URL = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)[:/]")
+_LOCAL_URL = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0|metadata\.google\.internal|169\.254\.169\.254)[:/]")
+"""This machine, or the cloud instance's metadata service, which the host itself answers (the
+link-local `169.254.169.254`, `metadata.google.internal`)."""
 
