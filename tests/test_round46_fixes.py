@@ -435,3 +435,17 @@ def test_the_instance_metadata_service_is_answered_by_the_host() -> None:
         return urllib.request.urlopen(req).read().decode("utf-8")
     """
     assert finding_lines(RequestWithoutTimeout, code, "app/processors/cloud.py") == [11]
+
+
+def test_a_settings_template_named_tmpl_holds_placeholders() -> None:
+    from backlint.frameworks.project import is_template_path
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    assert is_template_path("turbinia/config/turbinia_config_tmpl.py") and is_template_path("conf/tmpl/settings.py")
+    assert not is_template_path("app/tmplib.py")
+    code = """
+    EMAIL_ADDRESS = "example@address.com"
+    EMAIL_PASSWORD = "Hunter2"
+    """
+    assert finding_lines(HardcodedSecret, code, "turbinia/config/turbinia_config_tmpl.py") == []
+    assert finding_lines(HardcodedSecret, code, "turbinia/config/turbinia_config.py") == [3]

@@ -86,12 +86,12 @@ _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[
 
 
 def is_template_path(path: str) -> bool:
-    """A template, example or sample file, copied and filled in before use (`settings_example.py`,
+    """A template (also `_tmpl`), example or sample file, copied and filled in before use (`settings_example.py`,
     `config.sample.py`, `templates/`): its values are placeholders, not a deployment's."""
     return bool(_TEMPLATE_PATH.search(path))
 
 
-_TEMPLATE_PATH = re.compile(r"(^|[/_.-])(template|example|sample)s?([/_.-]|$)", re.I)
+_TEMPLATE_PATH = re.compile(r"(^|[/_.-])(template|tmpl|example|sample)s?([/_.-]|$)", re.I)
 
 
 def is_migration_path(path: str) -> bool:
