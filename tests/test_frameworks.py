@@ -591,6 +591,7 @@ def test_mock_modules_are_test_code() -> None:
     assert not is_test_path("app/mockingbird.py") and not is_test_path("app/payments.py")
     assert is_test_path("qcfractal/components/testing_helpers.py") and is_test_path("app/testing.py")
     assert not is_test_path("app/load_testing_results.py")
+    assert is_test_path("server/parsec/cli/testbed.py") and not is_test_path("app/testbedding.py")
 
 
 def test_a_model_seen_with_only_eager_relationships_has_no_lazy_ones() -> None:
