@@ -449,3 +449,26 @@ def test_a_settings_template_named_tmpl_holds_placeholders() -> None:
     """
     assert finding_lines(HardcodedSecret, code, "turbinia/config/turbinia_config_tmpl.py") == []
     assert finding_lines(HardcodedSecret, code, "turbinia/config/turbinia_config.py") == [3]
+
+
+def test_the_debug_switch_of_a_worker_object_is_its_own() -> None:
+    from backlint.rules.errors.debug_enabled import DebugEnabled
+
+    code = """
+    from modules.abstract_module import AbstractModule
+
+    class Crawler(AbstractModule):
+        def compute(self, message):
+            pass
+
+    if __name__ == "__main__":
+        module = Crawler()
+        module.debug = True
+        module.run()
+
+        app = create_app()
+        app.debug = True
+        server = ApiServer()
+        server.debug = True
+    """
+    assert finding_lines(DebugEnabled, code, "bin/crawlers/Crawler.py") == [14, 16]

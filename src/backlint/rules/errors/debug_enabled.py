@@ -9,7 +9,7 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import secrets
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.project import is_dev_path, is_template_path
-from backlint.frameworks.values import qualified_name
+from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
 from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts, overrides_follow, string_value
 
@@ -84,6 +84,9 @@ def _env_read(expr: cst.BaseExpression) -> bool:
     return _env_reader(name) and var is not None and var.isupper()
 
 
+_APPLICATION_WORDS = frozenset({"app", "application", "api", "server", "site", "web", "flask", "service", "asgi", "wsgi"})
+
+
 def _truthy(expr: cst.BaseExpression | None) -> bool:
     """`True`, `1`, `"true"`: a switch turned on. (`DEBUG = 10` beside `INFO = 20` is a level.)"""
     if isinstance(expr, cst.Name):
@@ -139,7 +142,9 @@ class DebugEnabled(Rule):
     environment turns on, off by default (`if ENABLE_DB_LOGGING:` with `ENABLE_DB_LOGGING =
     env.bool("ENABLE_DB_LOGGING", default=False)`), the `debug` flag of an imported module
     (`import testsuite.web; testsuite.web.debug = True`: the module's own switch, not an
-    application's), and test code."""
+    application's) or of a worker object in a module that imports no web framework (`module =
+    Crawler()`, `module.debug = True`; not `app = create_app()` nor an object of a class named for
+    an application or server), and test code."""
 
     ID = "BL203"
     PEER_CODES = ("S201", "B201")
@@ -469,6 +474,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
             if isinstance(target, cst.Attribute) and target.attr.value == "debug" and _truthy(value):
                 if dotted(target.value) in ("self", "cls") and not self.ctx.imports.imports_any(_WEB_FRAMEWORKS):
                     continue  # `self.debug = True` from a command line's `--debug` in a module that serves nothing
+                if self._worker_object(target.value):
+                    continue  # `module = Crawler()`, `module.debug = True`: a worker's own switch, in a module that serves nothing
                 if self.ctx.imports.qualify(target.value) in self.ctx.imports.modules:
                     continue  # `import testsuite.web; testsuite.web.debug = True`: a module's own flag, not an application's
                 if self._runs_locally(target.value):
@@ -491,6 +498,17 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                     self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
                 elif _env_default_truthy(value):
                     self._report(target, "`DEBUG` defaults to true when the environment does not set it")
+
+    def _worker_object(self, obj: cst.BaseExpression) -> bool:
+        """In a module that imports no web framework, an object made by calling a class whose name
+        says nothing of an application or server (`module = Crawler()`): its `debug` is its own."""
+        if not isinstance(obj, cst.Name) or self.ctx.imports.imports_any(_WEB_FRAMEWORKS):
+            return False
+        values = [v for v, _ in assigned_values(Env.here(self.ctx), obj) if v is not obj]
+        return bool(values) and all(
+            isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value[:1].isupper()
+            and not set(name_parts(v.func.value)) & _APPLICATION_WORDS and qualified_name(self.ctx, v) not in _APP_CLASSES
+            for v in values)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         # pydantic-settings: `debug: bool = True` in a BaseSettings class.
