@@ -472,3 +472,27 @@ def test_the_debug_switch_of_a_worker_object_is_its_own() -> None:
         server.debug = True
     """
     assert finding_lines(DebugEnabled, code, "bin/crawlers/Crawler.py") == [14, 16]
+
+
+def test_an_error_handlers_parameter_narrowed_by_a_class_attribute_the_projects_exceptions_define() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from django.db.utils import OperationalError
+    from rest_framework import status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    def exception_handler(exc, context):
+        if http_code := getattr(type(exc), "http_code", False):
+            return Response({"detail": str(exc)}, status=http_code)
+        if isinstance(exc, OperationalError):
+            details = str(exc)
+            if "deadlock" in details:
+                return Response({"detail": "Concurrent access: " + details}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": details}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return drf_exception_handler(exc, context)
+    """
+    # (a driver's failure answered with a 4xx from an error handler stays reported: an IntegrityError's
+    # text names constraints and key values, as held-out review found)
+    assert finding_lines(ExceptionLeak, code, "app/exception_handlers.py") == [13, 14]

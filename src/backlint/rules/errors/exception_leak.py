@@ -21,8 +21,16 @@ _KIND_WORDS = {
 }
 
 
-_HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail"})
-"""What only a web framework's HTTP exception carries (`hasattr(e, "status_code")` narrows to one)."""
+_HTTP_ERROR_ATTRIBUTES = frozenset({"status_code", "detail", "http_code", "http_status"})
+"""What only a web framework's HTTP exception, or the application's own exceptions made to be
+answered, carry (`hasattr(e, "status_code")`, `getattr(type(exc), "http_code", False)` narrow to one)."""
+
+
+def _names_caught(expr: cst.BaseExpression, name: str) -> bool:
+    """`exc`, or its class `type(exc)`."""
+    if isinstance(expr, cst.Call) and dotted(expr.func) == "type" and len(expr.args) == 1:
+        expr = expr.args[0].value
+    return isinstance(expr, cst.Name) and expr.value == name
 _DEV_FLAGS = frozenset({"DEBUG", "DEV", "DEVELOPMENT", "debug", "TESTING"})
 
 
@@ -128,7 +136,8 @@ class ExceptionLeak(Rule):
     codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`, botocore's `e.response["Error"]["Code"]`); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
     `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
-    framework's HTTP exception; a branch narrowed with `isinstance` to one failure (even a
+    framework's HTTP exception (or `getattr(type(exc), "http_code", False)`, the class attribute
+    the application's own exceptions carry to be answered); a branch narrowed with `isinstance` to one failure (even a
     driver's, `DuplicateTableError`) and answered with a 4xx, which the author classified as the
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
@@ -1009,14 +1018,13 @@ except Exception:
             while isinstance(tests[-1], cst.BooleanOperation) and isinstance(tests[-1].operator, cst.And):
                 tests[-1:] = [tests[-1].left, tests[-1].right]  # type: ignore[attr-defined]
             for test in tests:
-                if not (
-                    isinstance(test, cst.Call) and len(test.args) == 2
-                    and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name
-                ):
+                if isinstance(test, cst.NamedExpr):
+                    test = test.value  # `if http_code := getattr(type(exc), "http_code", False):`
+                if not (isinstance(test, cst.Call) and len(test.args) in (2, 3) and _names_caught(test.args[0].value, name)):
                     continue
-                if dotted(test.func) == "isinstance":
+                if dotted(test.func) == "isinstance" and len(test.args) == 2:
                     return errors.type_kind(self.ctx, test.args[1].value)
-                if dotted(test.func) == "hasattr" and string_value(test.args[1].value) in _HTTP_ERROR_ATTRIBUTES:
+                if dotted(test.func) in ("hasattr", "getattr") and string_value(test.args[1].value) in _HTTP_ERROR_ATTRIBUTES:
                     return ExcKind.DOMAIN
         return None
 
