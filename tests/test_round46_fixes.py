@@ -496,3 +496,10 @@ def test_an_error_handlers_parameter_narrowed_by_a_class_attribute_the_projects_
     # (a driver's failure answered with a 4xx from an error handler stays reported: an IntegrityError's
     # text names constraints and key values, as held-out review found)
     assert finding_lines(ExceptionLeak, code, "app/exception_handlers.py") == [13, 14]
+
+
+def test_a_versioned_upgrade_folder_holds_migrations() -> None:
+    from backlint.frameworks.project import is_migration_path
+
+    assert is_migration_path("update/v6.0.1/Update.py") and is_migration_path("app/upgrades/2.3/fix_keys.py")
+    assert not is_migration_path("irrd/updates/validators.py") and not is_migration_path("application/updates/version_check.py")

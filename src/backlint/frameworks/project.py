@@ -80,6 +80,7 @@ _MIGRATION_PATH = re.compile(
     r"|(^|/)\w+_migrations/(.*/)?[^/]+\.py$"  # `data_migrations/version_1_3.py`: one-off data migrations, by their folder
     r"|(^|/)migrations/(helpers?/(.*/)?[^/]+|__init__)\.py$"  # helpers only migrations import
     r"|(^|/)alembic(_\w+)?/(.*/)?[^/]+\.py$"  # all an Alembic folder holds: its helpers, post-upgrade data scripts
+    r"|(^|/)(updates?|upgrades?)/v?\d+(\.\d+)+/(.*/)?[^/]+\.py$"  # `update/v6.0.1/Update.py`: one release's upgrade script
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/"
                           r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
