@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import typing
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import libcst as cst
 
@@ -341,6 +341,22 @@ def tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     """Whether `inner` is `outer` or a node below it."""
     return outer is inner or any(n is inner for n in iter_descendants(outer))
+
+
+def statements_after(stack: Sequence[cst.CSTNode], index: int, *, pass_only: bool = False) -> Iterator[cst.CSTNode]:
+    """The statements that follow `stack[index]` in its function: its later siblings, then those of
+    each block around it, out to the function (or, with `pass_only`, to the body of the innermost
+    loop holding it: the rest of the pass)."""
+    for i in range(index, 0, -1):
+        node, block = stack[i], stack[i - 1]
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return
+        if not isinstance(block, cst.IndentedBlock):
+            continue
+        statements = list(block.body)
+        yield from statements[next((k for k, x in enumerate(statements) if x is node), len(statements)) + 1:]
+        if pass_only and i >= 2 and isinstance(stack[i - 2], (cst.For, cst.While)) and stack[i - 2].body is block:  # type: ignore[attr-defined]
+            return
 
 
 def call_name(call: cst.Call) -> str | None:

@@ -10,8 +10,8 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, string_value,
-                             tests_absence, value_choice)
+from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, statements_after,
+                             string_value, tests_absence, value_choice)
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -749,20 +749,9 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     def _used_later_in_pass(self) -> frozenset[str]:
         """The names the statements after the visited call use, up to the end of the innermost
         loop's body that holds it: what the rest of the pass does with what it committed."""
-        names: set[str] = set()
         stack = self.ctx.stack
-        for i in range(len(stack) - 1, 0, -1):
-            node, block = stack[i], stack[i - 1]
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                break
-            if isinstance(block, cst.IndentedBlock):
-                statements = list(block.body)
-                index = next((k for k, x in enumerate(statements) if x is node), len(statements))
-                for statement in statements[index + 1:]:
-                    names.update(n.value for n in iter_descendants(statement) if isinstance(n, cst.Name))
-                if i >= 2 and isinstance(stack[i - 2], (cst.For, cst.While)) and stack[i - 2].body is block:  # type: ignore[attr-defined]
-                    break
-        return frozenset(names)
+        return frozenset(n.value for statement in statements_after(stack, len(stack) - 1, pass_only=True)
+                         for n in iter_descendants(statement) if isinstance(n, cst.Name))
 
     def _tests_missing(self, test: cst.BaseExpression, fn: cst.FunctionDef) -> bool:
         """`not user` / `user is None` where `user = ....first()` (a lookup of one row), or `not

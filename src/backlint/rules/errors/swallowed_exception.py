@@ -10,7 +10,7 @@ from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Option, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, statements_after, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -1264,19 +1264,11 @@ except SMTPException:
                       if isinstance(stack[i], (cst.Try, cst.TryStar, cst.With)) and stack[i].body is body), None)  # type: ignore[attr-defined]
         if owner is None:
             return True
-        for i in range(owner, 0, -1):
-            node, block = stack[i], stack[i - 1]
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                break
-            if not isinstance(block, cst.IndentedBlock):
-                continue
-            later = list(block.body)
-            later = later[next((k for k, x in enumerate(later) if x is node), len(later)) + 1:]
-            for statement in later:
-                for n in iter_descendants(statement):
-                    name = dotted(n) if isinstance(n, (cst.Name, cst.Attribute)) else None
-                    if name is not None and any(name == x or name.startswith(x + ".") for x in names):
-                        return True
+        for statement in statements_after(stack, owner):
+            for n in iter_descendants(statement):
+                name = dotted(n) if isinstance(n, (cst.Name, cst.Attribute)) else None
+                if name is not None and any(name == x or name.startswith(x + ".") for x in names):
+                    return True
         return False
 
     def _raise_follows(self, body: cst.BaseSuite) -> bool:
