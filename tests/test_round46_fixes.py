@@ -503,3 +503,56 @@ def test_a_versioned_upgrade_folder_holds_migrations() -> None:
 
     assert is_migration_path("update/v6.0.1/Update.py") and is_migration_path("app/upgrades/2.3/fix_keys.py")
     assert not is_migration_path("irrd/updates/validators.py") and not is_migration_path("application/updates/version_check.py")
+
+
+def test_membership_in_an_enumeration_class_is_a_fixed_set() -> None:
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    code = """
+    from rest_framework import status
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class EmailPreferencesView(APIView):
+        def post(self, request):
+            frequency = request.data.get("frequency")
+            if frequency not in EmailFrequency:
+                return Response({"frequency": ["unknown"]}, status=status.HTTP_400_BAD_REQUEST)
+            EmailNotificationPreferences.objects.update_or_create({"frequency": frequency}, user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+
+    class EmailNameView(APIView):
+        def post(self, request):
+            name = request.data.get("name")
+            if name not in known_names:
+                return Response({"name": ["unknown"]}, status=status.HTTP_400_BAD_REQUEST)
+            EmailNotificationPreferences.objects.update_or_create({"name": name}, user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+    """
+    assert finding_lines(UnvalidatedRequestInput, code, "app/views.py") == [19]
+
+
+def test_an_error_handler_registered_by_name_for_every_exception_is_one() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from flask import Flask, jsonify, make_response
+
+    def render_generic_exception(exception):
+        try:
+            return make_response(jsonify(error="internal error"), 500)
+        except:
+            return make_response("unhandled error", 500)
+
+    def render_other(exception):
+        try:
+            return make_response(jsonify(error="internal error"), 500)
+        except:
+            return make_response("unhandled error", 500)
+
+    def create_app():
+        app = Flask(__name__)
+        app.register_error_handler(Exception, render_generic_exception)
+        return app
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "app/views.py") == [14]

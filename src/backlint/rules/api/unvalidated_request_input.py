@@ -48,7 +48,8 @@ class UnvalidatedRequestInput(Rule):
     `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's;
     a decorator given a schema that checks the body first: `@api.validate(schema)`,
     `@expects_json(schema)`, webargs' `@use_args`, `@api.expect(model, validate=True)`), values checked against a fixed set (`if fmt in ["json", "yaml"]`, a
-    constant, an enumeration's `values` or `choices`, a generator over a constant (`(code for code, _
+    constant, an enumeration's `values` or `choices` (or the enumeration class itself:
+    `if frequency not in EmailFrequency: return 400`), a generator over a constant (`(code for code, _
     in settings.LANGUAGES)`), or a local list bound once; each value of a dict or list written whole is judged
     on its own; `data.get("k")` and `data["k"]` are the same value; a string formatted from checked values only is checked) or parsed only to see whether they parse (`UUID(value)` as a statement, in a `try`
     that rejects what fails) or checked for their type (`if not isinstance(context, dict): raise
@@ -814,7 +815,8 @@ def _rejects_other_types(node: cst.If) -> bool:
 
 def _fixed_collection(expr: cst.BaseExpression) -> bool:
     """A literal collection, a constant (`ALLOWED_TYPES`), or the values of an enumeration
-    (`UserProfile.StartPage.values`, Django's choices, `Status.__members__`)."""
+    (`UserProfile.StartPage.values`, Django's choices, `Status.__members__`, or the class itself:
+    `EmailFrequency`, whose `in` compares values)."""
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return True
     if isinstance(expr, (cst.GeneratorExp, cst.ListComp, cst.SetComp)) and not isinstance(expr.for_in.inner_for_in, cst.CompFor):
@@ -825,6 +827,8 @@ def _fixed_collection(expr: cst.BaseExpression) -> bool:
     *owner, last = name.split(".")
     if owner and last in _ENUM_VALUES and owner[-1][:1].isupper():
         return True
+    if last[:1].isupper() and not last.isupper() and "_" not in last:
+        return True  # `frequency not in EmailFrequency`: a class tested for membership, an enumeration or Django choices
     return is_constant_name(last)
 
 

@@ -1187,7 +1187,7 @@ except SMTPException:
             return True  # a pydantic validator: whatever fails there is the value being checked
         if fn is not None and fn.name.value == "emit" and self._in_log_handler_class():
             return True  # logging.Handler.emit: logging the failure would re-enter the same handler
-        if fn is not None and routes.error_handler_parameter(fn) is not None:
+        if fn is not None and routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is not None:
             return True  # inside an error handler: a best-effort step while another error is handled
         calls = [n for n in iter_descendants(body) if isinstance(n, cst.Call)]
         if calls and all((call_name(c) or "") in _TEARDOWN or _ignores_errors(c) for c in calls):

@@ -607,7 +607,7 @@ except Exception:
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         fn = self.ctx.function()
-        if fn is not None and (routes.error_handler_parameter(fn) is not None or fn.name.value in _ERROR_VIEWS):
+        if fn is not None and (routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is not None or fn.name.value in _ERROR_VIEWS):
             return  # the framework logged the original error before calling its error view
         if routes.health_check(fn, self.ctx.enclosing_class()):
             return  # a health check answers "unhealthy"; the monitoring that calls it records it
