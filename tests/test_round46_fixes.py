@@ -556,3 +556,30 @@ def test_an_error_handler_registered_by_name_for_every_exception_is_one() -> Non
         return app
     """
     assert finding_lines(UnloggedErrorResponse, code, "app/views.py") == [14]
+
+
+def test_a_row_unlinked_from_a_relationship_in_each_pass_is_a_write_per_item() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy.orm import relationship
+
+    class Group(Base):
+        users = relationship("User", secondary="group_users")
+
+    def remove_users_from_group(db, group, usernames):
+        for username in usernames:
+            user = db.query(User).filter(User.username == username).first()
+            if not user:
+                continue
+            group.users.remove(user)
+        db.commit()
+
+    def count_users(db, group, usernames):
+        found = []
+        for username in usernames:
+            user = db.query(User).filter(User.username == username).first()
+            found.append(user)
+        return found
+    """
+    assert finding_lines(QueryInLoop, code, "app/crud/group.py") == [18]

@@ -280,8 +280,9 @@ _WRITE_VERBS = frozenset({"assign", "attach", "create", "delete", "detach", "enq
 objects in memory, `import_module()` loads code."""
 
 
-_LINKS = frozenset({"append", "add", "extend", "insert"})
-"""Methods that link rows through a relationship collection (`movie.genres.append(genre)`)."""
+_LINKS = frozenset({"append", "add", "extend", "insert", "remove", "discard"})
+"""Methods that link or unlink rows through a relationship collection (`movie.genres.append(genre)`,
+`group.users.remove(user)`: the ORM writes or deletes the association row)."""
 _ROW_LOCKS = frozenset({"select_for_update", "with_for_update"})
 
 
@@ -1409,8 +1410,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         return name in self.ctx.project.writing_functions and not {"bulk", "batch", "flush"} & set(name_parts(name))
 
     def _appends_to_relation(self, node: cst.CSTNode) -> bool:
-        """`movie.genres.append(genre)`: a row linked through a relationship, which the ORM writes
-        (an association row, a foreign key) when the session flushes: a write per item."""
+        """`movie.genres.append(genre)`, `group.users.remove(user)`: a row linked or unlinked through a
+        relationship, which the ORM writes (an association row, a foreign key) when the session
+        flushes: a write per item."""
         if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _LINKS
                 and isinstance(node.func.value, cst.Attribute)):
             return False
