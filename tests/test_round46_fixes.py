@@ -583,3 +583,30 @@ def test_a_row_unlinked_from_a_relationship_in_each_pass_is_a_write_per_item() -
         return found
     """
     assert finding_lines(QueryInLoop, code, "app/crud/group.py") == [18]
+
+
+def test_a_token_rotated_through_the_object_get_or_create_bound_is_a_row_replaced() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from rest_framework.authtoken.models import Token
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class ExpiringTokenView(APIView):
+        def post(self, request):
+            user = request.user
+            auth_token, created = Token.objects.get_or_create(user=user)
+            if not created and auth_token.created < cutoff():
+                auth_token.delete()
+                auth_token = Token.objects.create(user=user)
+            return Response({"token": auth_token.key})
+
+    class RenameView(APIView):
+        def post(self, request):
+            auth_token, created = Token.objects.get_or_create(user=request.user)
+            auth_token.delete()
+            Audit.objects.create(token=auth_token.key, action="reset")
+            return Response({})
+    """
+    assert finding_lines(WritesWithoutTransaction, code, "app/views.py") == [19]

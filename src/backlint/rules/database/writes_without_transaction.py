@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 
@@ -98,7 +98,8 @@ class WritesWithoutTransaction(Rule):
     "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model created: stopped half-way, the row is absent, which
-    the next attempt repairs), a Django write paired with a `get_or_create()`/`update_or_create()`
+    the next attempt repairs; also an expired token rotated through the object `get_or_create()`
+    bound: `auth_token.delete()`, `Token.objects.create(user=user)`), a Django write paired with a `get_or_create()`/`update_or_create()`
     (keyed by what it looks up: running again completes it instead of repeating it, and the code
     that gets or creates a row expects it may be missing), a find-or-create
     committed before the rest (`Meaning.find_or_create(...)`, or written out: `if not
@@ -871,7 +872,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         and not _same_object(w, second)
                         and not _undoes(w, second)
                         and not (_idempotent(w) or _idempotent(second))
-                        and not _leaves_a_valid_state(w, second)
+                        and not _leaves_a_valid_state(w, second, writes)
                         and self._related(scope, w, second)
                     ),
                     None,
@@ -1169,14 +1170,17 @@ def _undoes(a: _Op, b: _Op) -> bool:
     return b.recovery and call_name(b.op.call) == "delete" and bool(b.obj) and b.obj in a.names
 
 
-def _leaves_a_valid_state(a: _Op, b: _Op) -> bool:
+def _leaves_a_valid_state(a: _Op, b: _Op, ops: Sequence[_Op] = ()) -> bool:
     """A row replaced (`Token.objects.filter(user=u).delete()`, then one `Token.objects.create(
     user=u)` of the same model, not in a loop): if the create fails, the row is simply absent, a
     state the next attempt repairs. (Two deletes are not: a parent deleted after its children, or
-    before them, leaves one half of the pair.)"""
+    before them, leaves one half of the pair.) The row deleted may be an object another write of
+    `ops` bound (`auth_token, created = Token.objects.get_or_create(user=user)`, then
+    `auth_token.delete()`)."""
     if call_name(a.op.call) not in ("delete", "adelete"):
         return False
-    model = database.model_of(a.op.call)
+    model = database.model_of(a.op.call) or next(
+        (m for o in ops if o is not a and o.obj == a.obj and (m := database.model_of(o.op.call)) is not None), None)
     return b.loop is None and call_name(b.op.call) == "create" and model is not None and database.model_of(b.op.call) == model
 
 
