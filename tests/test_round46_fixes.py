@@ -610,3 +610,33 @@ def test_a_token_rotated_through_the_object_get_or_create_bound_is_a_row_replace
             return Response({})
     """
     assert finding_lines(WritesWithoutTransaction, code, "app/views.py") == [19]
+
+
+def test_a_related_queryset_seeding_a_union_runs_no_query() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from django.db import models
+
+    class TaskResult(models.Model):
+        systems = models.ManyToManyField("System")
+
+    def systems_of(scan_job):
+        result = None
+        all_tasks = TaskResult.objects.filter(job=scan_job)
+        for task_result in all_tasks:
+            if result is None:
+                result = task_result.systems.all()
+            else:
+                result = result | task_result.systems.all()
+        return result
+
+    def first_systems(scan_job):
+        names = []
+        all_tasks = TaskResult.objects.filter(job=scan_job)
+        for task_result in all_tasks:
+            systems = task_result.systems.all()
+            names.extend(s.name for s in systems)
+        return names
+    """
+    assert finding_lines(QueryInLoop, code, "app/views.py") == [21]

@@ -1596,8 +1596,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _composed(self, node: cst.Attribute) -> bool:
         """Whether the relation's queryset (`org.teams.all()`, `.filter(...)`) is only combined
-        with another by `|` or `&` (`teams |= ...`) or `union()`, `intersection()`, `difference()`:
-        a lazy union, not a query in the loop."""
+        with another by `|` or `&` (`teams |= ...`) or `union()`, `intersection()`, `difference()`,
+        or seeds a variable the function so combines (`qs = tr.systems.all()`, elsewhere `qs = qs |
+        ...`): a lazy union, not a query in the loop."""
         stack = self.ctx.stack
         i = len(stack) - 1
         expr: cst.CSTNode = node
@@ -1610,6 +1611,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             return parent.value is expr and isinstance(parent.operator, (cst.BitOrAssign, cst.BitAndAssign))
         if isinstance(parent, cst.Arg) and i > 1 and isinstance(stack[i - 2], cst.Call):
             return call_name(stack[i - 2]) in ("union", "intersection", "difference")  # `qs = qs.union(ix.members.all())`
+        if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1 \
+                and isinstance(parent.targets[0].target, cst.Name) and (fn := self.ctx.function()) is not None:
+            # `if qs is None: qs = tr.systems.all()` / `else: qs = qs | tr.systems.all()`: the seed of a union
+            name = parent.targets[0].target.value
+            return any(isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value == name
+                       and isinstance(n.operator, (cst.BitOrAssign, cst.BitAndAssign))
+                       or isinstance(n, cst.BinaryOperation) and isinstance(n.operator, (cst.BitOr, cst.BitAnd))
+                       and isinstance(n.left, cst.Name) and n.left.value == name
+                       for n in iter_descendants(fn.body))
         return isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, (cst.BitOr, cst.BitAnd))
 
     def _decides_own_write(self, node: cst.Attribute, relation: str) -> bool:
