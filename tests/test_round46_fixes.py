@@ -640,3 +640,25 @@ def test_a_related_queryset_seeding_a_union_runs_no_query() -> None:
         return names
     """
     assert finding_lines(QueryInLoop, code, "app/views.py") == [21]
+
+
+def test_a_developer_tools_plugin_runs_in_a_terminal() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    plugin = """
+    import requests
+    from gitlint.rules import CommitMessageTitle, LineRule, RuleViolation
+
+    class GitmojiTitle(LineRule):
+        def validate(self, title, _commit):
+            emojis = requests.get("https://example.org/gitmojis.json").json()
+            return [] if title[:1] in emojis else [RuleViolation(self.id, "no emoji")]
+    """
+    service = """
+    import requests
+
+    def gitmojis():
+        return requests.get("https://example.org/gitmojis.json").json()
+    """
+    assert finding_lines(RequestWithoutTimeout, plugin, "gitlint/gitlint_emoji.py") == []
+    assert finding_lines(RequestWithoutTimeout, service, "app/emoji.py") == [5]

@@ -52,7 +52,8 @@ class RequestWithoutTimeout(Rule):
     to set a default timeout), `requests` calls in a project that patches `requests.Session.request` with a wrapper
     filling in a timeout (`kwargs.setdefault("timeout", 10)`), `urlopen` and `http.client` in a project that sets a
     process-wide socket timeout (`socket.setdefaulttimeout(30)`: they use it; `requests` does not),
-    probes of `localhost` and reads of the cloud instance's metadata service
+    plugins of developer tools (a module built on `gitlint`, `pylint`, `flake8`, `sphinx`, `mkdocs`:
+    it runs in a developer's terminal or a CI job), probes of `localhost` and reads of the cloud instance's metadata service
     (`http://metadata.google.internal/...`, `169.254.169.254`, answered by the host itself), and standalone scripts (in
     scripts/, tools/, bin/..., a top-level samples/, or run as `__main__` or as a click/typer program of its own without
     a web framework, or whose top-level code asks its user with `input()`), Django management
@@ -267,7 +268,8 @@ client = httpx.Client(timeout=10)
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _fragment(self.ctx)
+        self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _fragment(self.ctx) \
+            or self.ctx.imports.imports_any(_DEV_TOOL_APIS)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(self.ctx, node):
@@ -355,6 +357,11 @@ client = httpx.Client(timeout=10)
             )
 
 
+
+
+_DEV_TOOL_APIS = ("gitlint", "pylint", "flake8", "pre_commit", "sphinx", "mkdocs", "nox")
+"""Plugin APIs of developer tools: a module built on one (a gitlint rule, a Sphinx extension) runs
+in a developer's terminal or a CI job, not in the service."""
 
 
 def _fragment(ctx: FileContext) -> bool:
