@@ -18,7 +18,8 @@ def test_default_excludes_and_gitignore(tmp_path: Path) -> None:
     for rel in ("app/main.py", "app/web.ts", ".venv/lib/x.py", "node_modules/m/index.js", "build/gen.py",
                 "app/__pycache__/x.py", "generated/out.py", "app/keep.py", "static/vendor.min.js", "types.d.ts",
                 "static/admin/js/vendor/jquery/jquery.js", "pkg/_vendor/six.py", "static/app.bundle.js",
-                "web/3rd-party/libflac.js", "src/third_party/lib.py", "ui/third-party/x.ts"):
+                "web/3rd-party/libflac.js", "src/third_party/lib.py", "ui/third-party/x.ts",
+                "src/sdk/consumer/.vite/deps/chunk-DEZHIYJM.js", "web/.next/server/app.js"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x = 1\n")
     (tmp_path / ".gitignore").write_text("generated/\n")

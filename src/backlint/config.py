@@ -43,10 +43,12 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git/", ".hg/", ".svn/", ".venv/", "venv/", "env/", ".env/", "node_modules/", "build/", "dist/",
     "__pycache__/", "site-packages/", ".tox/", ".nox/", ".mypy_cache/", ".pytest_cache/", ".ruff_cache/",
     ".backlint_cache/", ".eggs/", "*.egg-info/", "bower_components/", "vendor/", "_vendor/", "third_party/", "third-party/",
-    "3rd-party/", "3rdparty/", "*.min.js", "*.bundle.js",
+    "3rd-party/", "3rdparty/", "*.min.js", "*.bundle.js", ".vite/", ".next/", ".nuxt/", ".svelte-kit/", ".angular/",
+    ".parcel-cache/", ".turbo/",
 )
-"""Virtual environments, build output, caches and vendored third-party code (as semgrep's and
-ruff's defaults leave out): nobody reviews those in a pull request."""
+"""Virtual environments, build output, caches (also JavaScript tools' build caches: Vite's pre-bundled
+dependencies in `.vite/`, Next's `.next/`) and vendored third-party code (as semgrep's and ruff's
+defaults leave out): nobody reviews those in a pull request."""
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
 FAIL_ON = ("error", "warning", "note", "never")
