@@ -662,3 +662,43 @@ def test_a_developer_tools_plugin_runs_in_a_terminal() -> None:
     """
     assert finding_lines(RequestWithoutTimeout, plugin, "gitlint/gitlint_emoji.py") == []
     assert finding_lines(RequestWithoutTimeout, service, "app/emoji.py") == [5]
+
+
+def test_a_loop_over_one_query_string_arguments_values_is_a_handful() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    class QueryBuilder:
+        def __init__(self, args, form):
+            self.tags = [Tag.query.filter_by(name=name).first() for name in args.getlist("tag")]
+            self.flags = set(args.getlist("flag"))
+            self.ids = form.getlist("id")
+
+        def build(self, query):
+            flags = set(self.flags)
+            for flag in flags:
+                warning = ContentWarning.query.filter_by(name=flag).first()
+                query = query.filter(Package.warnings.any(ContentWarning.id == warning.id))
+            for package_id in self.ids:
+                package = Package.query.filter_by(id=package_id).first()
+                query = query.filter(Package.id != package.id)
+            return query
+    """
+    assert finding_lines(QueryInLoop, code, "app/querybuilder.py") == [14]
+
+
+def test_an_attribute_made_empty_and_filled_from_a_query_is_not_bounded() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    class ReviewersForm:
+        def __init__(self, roles):
+            self.role_fields = {}
+            for role in ReviewerRole.objects.all():
+                self.role_fields[f"role_{role.pk}"] = role
+
+        def clean(self):
+            for field, role in self.role_fields.items():
+                AssignedReviewers.objects.filter(role=role, submission=self.instance).last()
+    """
+    assert finding_lines(QueryInLoop, code, "app/forms.py") == [10]

@@ -87,21 +87,26 @@ def _literal_collection(expr: cst.BaseExpression) -> bool:
     return False
 
 
+def _empty_literal(expr: cst.BaseExpression) -> bool:
+    """`[]`, `{}`, `()`: a container made to be filled, whatever it holds later."""
+    return isinstance(expr, (cst.Tuple, cst.List, cst.Set, cst.Dict)) and not expr.elements
+
+
 _SCHEMA_PARTS = ("__table__.columns", "__table__.c", "__mapper__.columns", "__mapper__.relationships", "__mapper__.attrs",
                  "_meta.fields", "_meta.many_to_many", "_meta.related_objects")
 """What a model declares, not rows: SQLAlchemy's table and mapper, Django's `_meta`."""
 
 
 def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.ClassDef | None = None,
-             constants: frozenset[str] = frozenset()) -> bool:
+             constants: frozenset[str] = frozenset(), depth: int = 0) -> bool:
     """A loop with a few iterations by construction: over a literal (or a name bound to one), a
     constant (`ENDPOINT_MODELS`, `settings.LANGUAGES`, `self.default_roles` where the class body
     binds a literal), what a project function makes of one (`Language.available_languages()`
     returning `[... for code in cls.CODES]`, see `ProjectFacts.constant_functions`), a `range` of
     constants, the model classes of the project (`apps.get_models()`: each query hits another
     table), or the parts of one string (`audit.auth_groups.split(",")`: a short list someone
-    typed, a setting or a field), a model's schema (`model.__table__.columns`, `Model._meta.fields`), or a slice of
-    a few (`[:10]` at most)."""
+    typed, a setting or a field), a model's schema (`model.__table__.columns`, `Model._meta.fields`), a slice of
+    a few (`[:10]` at most), or the values of one query-string argument (`request.args.getlist("tag")`)."""
     if _literal_collection(iterable) or _split_string(iterable) or _one_row(iterable) or _first_few(iterable):
         return True
     if isinstance(iterable, cst.Call):
@@ -110,10 +115,13 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             return all(isinstance(a.value, cst.Integer) for a in iterable.args)
         if name in ("get_models", "get_app_configs") or name in constants or (dotted(iterable.func) or "").endswith("_meta.get_fields"):
             return True
+        if name == "getlist" and isinstance(iterable.func, cst.Attribute) \
+                and (dotted(iterable.func.value) or "").rsplit(".", 1)[-1] in _QUERY_ARGUMENTS:
+            return True  # `args.getlist("tag")`: the values the client put in the URL, a handful
         if name in ("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip") and iterable.args:
-            return _bounded(iterable.args[0].value, env, cls, constants)
+            return _bounded(iterable.args[0].value, env, cls, constants, depth)
         if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
-            return _bounded(iterable.func.value, env, cls, constants)
+            return _bounded(iterable.func.value, env, cls, constants, depth)
         return False
     name = dotted(iterable)
     if name is not None:
@@ -124,13 +132,20 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
             return True  # `model.__table__.columns`: the schema's columns, as many as the model declares
         if cls is not None and name in (f"self.{last}", f"cls.{last}") and _class_literal(cls, last):
             return True
-        if env is not None and isinstance(iterable, cst.Name):
-            values = [v for v, _ in assigned_values(env, iterable) if v is not iterable]
-            # (`pool = settings.app.dh_param_bits_pool`, `codes = LANGUAGES`, `names = ["a", "b"]`)
-            return bool(values) and all(isinstance(v, cst.BaseExpression) and _bounded(v, None, cls, constants) for v in values)
+        if env is not None and depth < 3 and (isinstance(iterable, cst.Name) or name.startswith("self.") and name.count(".") == 1):
+            values = [(v, venv) for v, venv in assigned_values(env, iterable) if v is not iterable]
+            # (`pool = settings.app.dh_param_bits_pool`, `codes = LANGUAGES`, `names = ["a", "b"]`,
+            # `self.flags = set(args.getlist("flag"))` in any method of the class, then `flags = set(self.flags)`)
+            return bool(values) and all(
+                isinstance(v, cst.BaseExpression) and _bounded(v, venv, cls, constants, depth + 1)
+                and not (isinstance(iterable, cst.Attribute) and _empty_literal(v))  # (`self.roles = {}`, filled in a loop)
+                for v, venv in values)
     return False
 
 
+_QUERY_ARGUMENTS = frozenset({"args", "GET", "query_params", "query", "params"})
+"""What holds a request's query-string arguments (Flask's `request.args`, Django's `request.GET`,
+DRF's `query_params`): a list read from there is as long as the URL the client wrote."""
 _SAME_ROWS = frozenset({"sorted", "list", "tuple", "reversed"})
 """Calls that hand back the rows of their first argument, reordered or as another sequence."""
 _FEW = 10
