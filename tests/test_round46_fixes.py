@@ -702,3 +702,19 @@ def test_an_attribute_made_empty_and_filled_from_a_query_is_not_bounded() -> Non
                 AssignedReviewers.objects.filter(role=role, submission=self.instance).last()
     """
     assert finding_lines(QueryInLoop, code, "app/forms.py") == [10]
+
+
+def test_an_outcome_label_where_a_token_would_go_is_no_token() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    async def login(login_data):
+        if login_data is None:
+            return {"osu_token": "invalid-request", "response_body": b""}
+        if login_data.version < 2024:
+            return {"osu_token": "client-too-old", "response_body": b""}
+        return {"osu_token": "k7Qz9vX2mLp4Rt8Wn3Yb", "response_body": b""}
+
+    DATABASE = {"password": "correct-horse-battery"}
+    """
+    assert finding_lines(HardcodedSecret, code, "app/api/domains/cho.py") == [7, 9]

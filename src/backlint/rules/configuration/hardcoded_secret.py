@@ -126,7 +126,8 @@ class HardcodedSecret(Rule):
     letters outside ASCII (`'sys_user.password': '用户密码'`, a column's description), dotted
     paths of classes to load, publishable keys (PostHog `phc_`, Stripe `pk_live_`), blockchain account and
     contract addresses (`standard_token="0x2770...F628"`, `0x` and 40 hex digits, public by design: a private key
-    has 64), lowercase hyphenated labels passed as keyword arguments, also as an environment
+    has 64), lowercase hyphenated labels passed as keyword arguments or set where a token would go in a mapping
+    (`{"osu_token": "invalid-request"}`: an outcome's label), also as an environment
     variable's default (`api_key="copilot-agent"`, `api_key=os.getenv("LMSTUDIO_API_KEY", "lm-studio")`),
     class names compared with a word (`token == "RequestPolicy"`), credentials in a configuration
     whose every address is this machine's (a local development identity server),
@@ -840,6 +841,8 @@ Rotate any secret that was committed: it stays in the repository's history."""
         # secret is a category (a CSS class per input type), not a secret.
         shared = {string_value(v) for k, v in entries if k is not None and secrets.secret_name(k) is None} - {None}
         for key, value in entries:
+            if key is not None and secrets.secret_name(key) == "token" and _LABEL.fullmatch(string_value(value) or ""):
+                continue  # `{"osu_token": "invalid-request"}`: an outcome's label where a token would go, no token
             if key is not None and string_value(value) not in shared:
                 self._check_named(key, value, f"the `{key}` entry", frozenset(names - {""}))
 
