@@ -718,3 +718,18 @@ def test_an_outcome_label_where_a_token_would_go_is_no_token() -> None:
     DATABASE = {"password": "correct-horse-battery"}
     """
     assert finding_lines(HardcodedSecret, code, "app/api/domains/cho.py") == [7, 9]
+
+
+def test_a_default_the_settings_refuse_through_a_constant_is_a_placeholder() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    DEFAULT_SECRET_KEY = "3l$35+@a%g!(^y^98oi%ei+%+yvtl3y0k^_7-fmx2oj09-ac5@"
+    SECRET_KEY = env.str("AMY_SECRET_KEY", default=DEFAULT_SECRET_KEY)
+    if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+        raise ImproperlyConfigured("You must specify a non-default SECRET_KEY")
+
+    FALLBACK_TOKEN = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+    API_TOKEN = env.str("API_TOKEN", default=FALLBACK_TOKEN)
+    """
+    assert finding_lines(HardcodedSecret, code, "config/settings.py") == [7]

@@ -1017,11 +1017,16 @@ def _main_guard(test: cst.BaseExpression) -> bool:
 
 def _refused_literals(module: cst.Module) -> frozenset[str]:
     """Literals the code refuses to run with: compared in the test of an `if` whose body raises or
-    exits (`if SECRET_KEY == "dev-key" and not DEBUG: raise RuntimeError(...)`), or gives up with
+    exits (`if SECRET_KEY == "dev-key" and not DEBUG: raise RuntimeError(...)`; also through a
+    module constant bound to one, `SECRET_KEY == DEFAULT_SECRET_KEY`), or gives up with
     nothing (`if token == "abc123": return []`, the placeholder of `.env.example`). Such a default
     marks "not configured"; it never signs anything in production. (A warning is not a refusal; nor
     is `return user` or `return True`, which lets the literal in.)"""
     refused: set[str] = set()
+    constants = {  # `DEFAULT_SECRET_KEY = "..."`, then `if SECRET_KEY == DEFAULT_SECRET_KEY: raise ...`
+        t.target.value: text for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body if isinstance(small, cst.Assign) and (text := string_value(small.value)) is not None
+        for t in small.targets if isinstance(t.target, cst.Name)}
     for node in iter_descendants(module):
         if not isinstance(node, cst.If) or not (any(
             isinstance(n, cst.Raise) or (isinstance(n, cst.Call) and (dotted(n.func) or "") in ("sys.exit", "exit", "os._exit"))
@@ -1032,7 +1037,8 @@ def _refused_literals(module: cst.Module) -> frozenset[str]:
             if isinstance(test, cst.Comparison) and any(isinstance(c.operator, (cst.Equal, cst.In)) for c in test.comparisons):
                 for side in [test.left, *(c.comparator for c in test.comparisons)]:
                     parts = [e.value for e in side.elements] if isinstance(side, (cst.Tuple, cst.List, cst.Set)) else [side]
-                    refused.update(t for p in parts if (t := string_value(p)) is not None)
+                    refused.update(t for p in parts if (t := string_value(p) if not isinstance(p, cst.Name) else constants.get(p.value))
+                                   is not None)
     return frozenset(refused)
 
 
