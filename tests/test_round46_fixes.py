@@ -733,3 +733,41 @@ def test_a_default_the_settings_refuse_through_a_constant_is_a_placeholder() -> 
     API_TOKEN = env.str("API_TOKEN", default=FALLBACK_TOKEN)
     """
     assert finding_lines(HardcodedSecret, code, "config/settings.py") == [7]
+
+
+def test_a_default_manager_inherits_what_its_base_manager_selects() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from django.db import models
+
+    class DataspacedManager(models.Manager):
+        def get_queryset(self):
+            return super().get_queryset().select_related("dataspace")
+
+    class DefaultOnAdditionManager(DataspacedManager):
+        pass
+
+    class License(models.Model):
+        dataspace = models.ForeignKey("Dataspace", on_delete=models.CASCADE)
+        owner = models.ForeignKey("Owner", on_delete=models.CASCADE)
+        objects = DefaultOnAdditionManager()
+
+    def check(user, ids):
+        for obj in License.objects.filter(pk__in=ids):
+            if obj.dataspace != user.dataspace:
+                return False
+            print(obj.owner.name)
+    """
+    assert finding_lines(QueryInLoop, code, "app/models.py") == [20]
+
+
+def test_a_value_that_says_it_must_be_changed_is_a_placeholder() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    class Config:
+        SECRET_KEY = "this-really-needs-to-be-changed"
+        API_TOKEN = "k7Qz9vX2mLp4Rt8Wn3Yb"
+    """
+    assert finding_lines(HardcodedSecret, code, "app/config.py") == [4]

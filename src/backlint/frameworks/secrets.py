@@ -73,6 +73,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "mypassword", "yourpassword", "yoursecret", "yourkey", "yourtoken", "supersecret", "generate", "generated",
         "random", "some", "any", "it", "is", "one", "abc", "abcd", "ignore",
         "ignored", "unused", "invalid", "wrong", "bad", "missing", "required", "override", "overridden", "env",
+        "really", "needs", "need", "must", "should", "please", "changed", "replaced", "update", "updated",  # an instruction
         "environment", "variable", "config", "configure", "configured", "settings", "insecure", "unsafe",
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
         "fill", "fillme", "fillmein", "setme", "auto", "needed", "no", "please",
