@@ -634,8 +634,9 @@ class ProjectFacts:
         return self.relations
 
     def selected_by_default(self, model: str | None) -> frozenset[str]:
-        """The relations the model's default manager selects in its `get_queryset`."""
-        managers = {manager for owner, manager in self.model_managers if owner == model}
+        """The relations the model's default manager selects in its `get_queryset` (its own, or a
+        base manager's: `class DefaultOnAdditionManager(DataspacedManager)`)."""
+        managers = set(_with_ancestors({manager for owner, manager in self.model_managers if owner == model}, self.model_bases))
         return frozenset(rel for manager, rel in self.manager_selects if manager in managers)
 
     def target_of(self, relation: str) -> str | None:
