@@ -771,3 +771,10 @@ def test_a_value_that_says_it_must_be_changed_is_a_placeholder() -> None:
         API_TOKEN = "k7Qz9vX2mLp4Rt8Wn3Yb"
     """
     assert finding_lines(HardcodedSecret, code, "app/config.py") == [4]
+
+
+def test_a_load_test_package_runs_from_a_developers_terminal() -> None:
+    from backlint.frameworks.project import is_script_path
+
+    assert is_script_path("loadtest/utils.py") and is_script_path("api/load_tests/scenarios.py") and is_script_path("locust/users.py")
+    assert not is_script_path("app/loadtesting.py") and not is_script_path("app/load.py")

@@ -82,7 +82,8 @@ _MIGRATION_PATH = re.compile(
     r"|(^|/)alembic(_\w+)?/(.*/)?[^/]+\.py$"  # all an Alembic folder holds: its helpers, post-upgrade data scripts
     r"|(^|/)(updates?|upgrades?)/v?\d+(\.\d+)+/(.*/)?[^/]+\.py$"  # `update/v6.0.1/Update.py`: one release's upgrade script
 )
-_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|contrib|examples?|demo|ci|\.github|\.circleci)/"
+_SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|load[-_]?tests?|locust|contrib|examples?|demo|ci|"
+                          r"\.github|\.circleci)/"
                           r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
@@ -132,7 +133,7 @@ def is_operator_path(path: str) -> bool:
 
 
 def is_script_path(path: str) -> bool:
-    """Files in scripts/, tools/, dev/, bin/..., a top-level samples/, and packaging and task-runner files (setup.py,
+    """Files in scripts/, tools/, dev/, bin/, benchmarks/ and load tests (loadtest/)..., a top-level samples/, and packaging and task-runner files (setup.py,
     hatch_build.py, noxfile.py, fabfile.py): run by hand or by a build, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
 
