@@ -778,3 +778,32 @@ def test_a_load_test_package_runs_from_a_developers_terminal() -> None:
 
     assert is_script_path("loadtest/utils.py") and is_script_path("api/load_tests/scenarios.py") and is_script_path("locust/users.py")
     assert not is_script_path("app/loadtesting.py") and not is_script_path("app/load.py")
+
+
+def test_a_module_that_parses_the_command_line_at_import_is_a_program() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    program = """
+    import argparse
+    import requests
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url")
+    args = parser.parse_args()
+
+    def ingest(path):
+        return requests.post(args.url, files={"file": open(path, "rb")})
+    """
+    module = """
+    import argparse
+    import requests
+
+    def build_parser():
+        parser = argparse.ArgumentParser()
+        return parser
+
+    def ingest(url, path):
+        return requests.post(url, files={"file": open(path, "rb")})
+    """
+    assert finding_lines(RequestWithoutTimeout, program, "util/ingest_hdf.py") == []
+    assert finding_lines(RequestWithoutTimeout, module, "util/ingest.py") == [10]

@@ -239,13 +239,18 @@ class FileContext:
 
     def _top_level_program(self) -> bool:
         """A module that defines no function or class and prints, or whose top-level code asks its
-        user with `input()`: its work is its top-level code, a program run from a terminal (a
+        user with `input()` or parses the command line (`args = parser.parse_args()`): its work is
+        its top-level code, a program run from a terminal (a
         maintainer's release script, a clean-up run by hand), not a module a service imports. (Not
         a settings module, whose top level runs in every worker at start-up.)"""
         if is_settings_path(self.path):
             return False
         if "print(" in self.text and _DEFINITION.search(self.text) is None:
             return True
+        if "parse_args(" in self.text and any(
+            isinstance(stmt, cst.SimpleStatementLine) and ".parse_args(" in self.module.code_for_node(stmt) for stmt in self.module.body
+        ):
+            return True  # `args = parser.parse_args()` at import: it reads the command line of whatever runs it
         return "input(" in self.text and any(
             not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and _INPUT.search(self.module.code_for_node(stmt))
             for stmt in self.module.body
