@@ -101,6 +101,14 @@ def caught_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
     return [handler.type]
 
 
+def isinstance_of(test: cst.BaseExpression, name: str) -> cst.BaseExpression | None:
+    """`X` of a test `isinstance(name, X)` (the kinds an `except ... as name` branch narrows to)."""
+    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+            and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name:
+        return test.args[1].value
+    return None
+
+
 def handler_kind(ctx: FileContext | None, handler: cst.ExceptHandler) -> ExcKind:
     """The worst kind among the types an except clause catches (bare `except:` is BROAD)."""
     types = caught_types(handler)

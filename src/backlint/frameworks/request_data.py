@@ -48,6 +48,12 @@ DATA_ATTRIBUTES = frozenset(
 )
 
 
+QUERY_STRING_ATTRIBUTES = frozenset({"args", "GET", "query_params", "query", "params"})
+"""What holds a request's query-string arguments (Flask's `request.args`, Django's `request.GET`,
+DRF's and Starlette's `query_params`, aiohttp's `query`): a list read from there is as long as the
+URL the client wrote."""
+
+
 METADATA_ATTRIBUTES = frozenset({"headers", "META", "cookies", "COOKIES", "authorization", "rel_url", "match_info",
                                  "path_params", "view_args", "FILES", "files"})
 """Request parts that are metadata, routing or uploads rather than submitted fields (for BL403:

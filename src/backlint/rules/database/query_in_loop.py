@@ -7,7 +7,7 @@ from typing import Any, Iterator, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, errors, project, routes
+from backlint.frameworks import database, errors, project, request_data, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, is_constant_name
@@ -116,7 +116,7 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
         if name in ("get_models", "get_app_configs") or name in constants or (dotted(iterable.func) or "").endswith("_meta.get_fields"):
             return True
         if name == "getlist" and isinstance(iterable.func, cst.Attribute) \
-                and (dotted(iterable.func.value) or "").rsplit(".", 1)[-1] in _QUERY_ARGUMENTS:
+                and (dotted(iterable.func.value) or "").rsplit(".", 1)[-1] in request_data.QUERY_STRING_ATTRIBUTES:
             return True  # `args.getlist("tag")`: the values the client put in the URL, a handful
         if name in ("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip") and iterable.args:
             return _bounded(iterable.args[0].value, env, cls, constants, depth)
@@ -143,9 +143,6 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
     return False
 
 
-_QUERY_ARGUMENTS = frozenset({"args", "GET", "query_params", "query", "params"})
-"""What holds a request's query-string arguments (Flask's `request.args`, Django's `request.GET`,
-DRF's `query_params`): a list read from there is as long as the URL the client wrote."""
 _SAME_ROWS = frozenset({"sorted", "list", "tuple", "reversed"})
 """Calls that hand back the rows of their first argument, reordered or as another sequence."""
 _FEW = 10

@@ -1053,12 +1053,8 @@ def _sanitizes(ctx: object, fn: cst.FunctionDef, index: int, caught: list[cst.Ba
         return any(errors.type_kind(ctx, t) >= ExcKind.INFRASTRUCTURE for t in kinds)  # type: ignore[arg-type]
 
     for stmt in fn.body.body:
-        test = stmt.test if isinstance(stmt, cst.If) else None
-        if (
-            isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2
-            and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == param
-        ):
-            narrowed = test.args[1].value
+        narrowed = errors.isinstance_of(stmt.test, param) if isinstance(stmt, cst.If) else None
+        if narrowed is not None:
             names = {(dotted(e.value) or "").rsplit(".", 1)[-1] for e in narrowed.elements} if isinstance(narrowed, cst.Tuple) \
                 else {(dotted(narrowed) or "").rsplit(".", 1)[-1]}
             inside = [t for k, t in remaining.items() if k in names]

@@ -967,23 +967,15 @@ def _narrowed_types(ctx: object, handler: cst.ExceptHandler, sites: list[respons
 
     for site in sites:
         branch = next((n for n in iter_descendants(handler.body, into_scopes=False)
-                       if isinstance(n, cst.If) and under(n.body, site.node) and _isinstance_of(n.test, name) is not None), None)
+                       if isinstance(n, cst.If) and under(n.body, site.node) and errors.isinstance_of(n.test, name) is not None), None)
         if branch is None:
             return None
-        tested = _isinstance_of(branch.test, name)
+        tested = errors.isinstance_of(branch.test, name)
         elements = [e.value for e in tested.elements] if isinstance(tested, (cst.Tuple, cst.List)) else [tested]  # type: ignore[union-attr]
         if any(errors.type_kind(ctx, t) is errors.ExcKind.BROAD for t in elements):  # type: ignore[arg-type]
             return None
         types.extend(elements)  # type: ignore[arg-type]
     return types or None
-
-
-def _isinstance_of(test: cst.BaseExpression, name: str) -> cst.BaseExpression | None:
-    """`X` of `isinstance(name, X)`."""
-    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
-            and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name:
-        return test.args[1].value
-    return None
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
