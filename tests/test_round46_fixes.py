@@ -807,3 +807,32 @@ def test_a_module_that_parses_the_command_line_at_import_is_a_program() -> None:
     """
     assert finding_lines(RequestWithoutTimeout, program, "util/ingest_hdf.py") == []
     assert finding_lines(RequestWithoutTimeout, module, "util/ingest.py") == [10]
+
+
+def test_running_a_search_query_changes_nothing() -> None:
+    code = """
+    from elasticsearch_dsl import Search
+
+    def merged_into(connection, index, full_id):
+        try:
+            s = Search(index=index, using=connection).filter("ids", values=[full_id])
+            response = s.execute()
+            if response:
+                return response[0].merge_into_id
+        except Exception:
+            return None
+        return None
+
+    def first_hit(index, q):
+        try:
+            return Search(index=index).query("match", title=q).execute()[0]
+        except Exception:
+            return None
+
+    def archive(cursor, job_id):
+        try:
+            cursor.execute("UPDATE jobs SET archived = true WHERE id = %s", (job_id,))
+        except Exception:
+            return None
+    """
+    assert finding_lines(SwallowedException, code) == [23]

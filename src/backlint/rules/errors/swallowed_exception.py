@@ -995,7 +995,23 @@ except SMTPException:
         return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
                               signal=lambda call: _signal_send(self.ctx, call), logged=self.ctx.project.self_logging_functions,
                               ephemeral=lambda call: self._local_container_change(call) or self._cache_change(call)
-                              or self.ctx.qualify(call.func) in _COPIES)  # (`copy.copy(x)` copies in memory)
+                              or self.ctx.qualify(call.func) in _COPIES  # (`copy.copy(x)` copies in memory)
+                              or self._search_run(call))
+
+    def _search_run(self, call: cst.Call) -> bool:
+        """`s.execute()` on `s = Search(index=...).filter(...)`, or on the chain itself: an
+        Elasticsearch or OpenSearch query run, a read, whatever its method is called."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "execute" and not call.args):
+            return False
+        receivers = [func.value] + [v for v, _ in assigned_values(Env.within(self.ctx, call), func.value)]
+        for receiver in receivers:
+            while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+                receiver = receiver.func.value  # (`Search(...).query(...).filter(...)`: to the call it starts with)
+            if isinstance(receiver, cst.Call) and ((self.ctx.qualify(receiver.func) or "").startswith(_SEARCH_DSLS)
+                                                   or call_name(receiver) in ("Search", "MultiSearch")):
+                return True
+        return False
 
     def _cache_change(self, call: cst.Call) -> bool:
         """`redis_client.delete(key)`, `_r.set(key, v, ex=300)` with `_r = RedisClient.get_client()`:
@@ -1458,6 +1474,7 @@ _CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "
 _COPIES = frozenset({"copy.copy", "copy.deepcopy"})
 _CONTAINER_TYPES = frozenset({"set", "list", "dict", "defaultdict", "OrderedDict", "Counter", "deque"})
 _SQL_RUNS = frozenset({"execute", "executemany", "exec_driver_sql"})
+_SEARCH_DSLS = ("elasticsearch_dsl.", "elasticsearch.dsl.", "opensearch_dsl.", "opensearchpy.")
 _SESSION_VERBS = frozenset({"select", "show", "explain", "set", "reset", "deallocate", "discard", "pragma", "describe"})
 
 
