@@ -836,3 +836,37 @@ def test_running_a_search_query_changes_nothing() -> None:
             return None
     """
     assert finding_lines(SwallowedException, code) == [23]
+
+
+def test_a_module_only_an_operators_programs_import_runs_in_their_process(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    client = "import requests\n\n\nclass APIClient:\n    def login(self, url):\n        return requests.post(url, json={})\n"
+    # a one-off job's __main__ and the client only it imports (and the helper that client imports)
+    write("util/ingest/api_client.py", client)
+    write("util/ingest/token.py", "import requests\n\n\ndef get_token(url):\n    return requests.get(url).json()\n")
+    write("util/ingest/run.py", "from .api_client import APIClient\nfrom util.ingest.token import get_token\n\n\n"
+          "def main():\n    APIClient().login(get_token('u'))\n\n\nif __name__ == '__main__':\n    main()\n")
+    # the same shape, but a service module imports the client as well
+    write("app/clients/partner.py", client)
+    write("app/jobs/report.py", "from app.clients.partner import APIClient\n\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
+    write("app/api.py", "from flask import Flask\nfrom app.clients.partner import APIClient\n\napp = Flask(__name__)\n\n\n"
+          "@app.route('/sync')\ndef sync():\n    return APIClient().login('u')\n")
+    # (`.login` is also what the service calls: by name alone, no method below is the operator's)
+    # a queue consumer started from __main__ runs for good: a service, not a job
+    write("worker/poller.py", client)
+    write("worker/consumer.py", "from worker.poller import APIClient\n\n\ndef run():\n    while True:\n        APIClient().login('u')\n\n\n"
+          "if __name__ == '__main__':\n    run()\n")
+    # a module a string names may be loaded by that name (a settings entry)
+    write("hooks_app/sender.py", client)
+    write("hooks_app/cli_tool.py", "from hooks_app.sender import APIClient\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
+    write("hooks_app/settings_base.py", "NOTIFIER = 'hooks_app.sender.APIClient'\n")
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
+    assert sorted((f.path, f.region.start_line) for f in result.findings) == [
+        ("app/clients/partner.py", 6), ("hooks_app/sender.py", 6), ("worker/poller.py", 6)]

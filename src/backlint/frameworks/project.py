@@ -496,6 +496,69 @@ class ProjectFacts:
             pending.extend(callees.get(name, ()))
         return frozenset(reach)
 
+    modules: frozenset[tuple[str, str]] = frozenset()
+    """(path, role) of each module of the project, tests aside: "entry" for an operator's program
+    (a command, a script, a one-off job's `__main__`: see `_operator_entry`), "serves" for one that
+    serves requests, "loaded" for one a framework imports by its name (`tasks`, `models`,
+    `templatetags/`...), else "module"."""
+    module_imports: frozenset[tuple[str, str]] = frozenset()
+    """(importing path, dotted name) for each module an import statement names, relative imports
+    made absolute (`from .client import API` in `ingest/job.py`: `ingest.client` and
+    `ingest.client.API`); a module it may name."""
+    dotted_strings: frozenset[str] = frozenset()
+    """Dotted names written as strings (`"apps.sync.importers.Feed"` in settings): a module a string
+    names may be imported by that name, which no import statement shows."""
+
+    def operator_module(self, path: str) -> bool:
+        """Whether the module at `path` is imported only by an operator's programs (a job's helper,
+        an API client only scripts use): its every function runs in a process an operator started
+        (see `_operator_modules`). Not the programs themselves, which each rule reads in its own way
+        (a command's `handle`, a job's `__main__`)."""
+        return path in self._operator_modules and dict(self.modules).get(path) != "entry"
+
+    @cached_property
+    def _operator_modules(self) -> frozenset[str]:
+        """The least fixed point: modules that serve nothing, that no framework loads by name and
+        no string names, imported by operator modules only, starting from the operator's programs
+        no service module imports. A module's import of a package imports its `__init__` too, so a
+        module that a package's `__init__` imports is the service's as soon as the service imports
+        anything of the package. Imports are matched by their dotted name's tail (`util.email` is
+        `jobs/report/util/email.py`), which at worst gives a module more importers: never the
+        operator's by mistake."""
+        if not self.modules:
+            return frozenset()
+        roles = dict(self.modules)
+        dotted = {path: _module_of(path) for path in roles}
+        by_last: dict[str, list[str]] = {}
+        for path, module in dotted.items():
+            by_last.setdefault(module.rsplit(".", 1)[-1], []).append(path)
+        importers: dict[str, set[str]] = {}
+        for importer, name in self.module_imports:
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:i])
+                for path in by_last.get(parts[i - 1], ()):
+                    if path != importer and (dotted[path] == prefix or dotted[path].endswith("." + prefix)):
+                        importers.setdefault(path, set()).add(importer)
+        named = {".".join(parts[:i]) for s in self.dotted_strings for parts in [s.split(".")] for i in range(2, len(parts) + 1)}
+
+        def candidate(path: str) -> bool:
+            role = roles[path]
+            if role == "entry":
+                return True
+            parts = dotted[path].split(".")
+            return role == "module" and path in importers and not any(".".join(parts[i:]) in named for i in range(len(parts) - 1))
+
+        reach: set[str] = set()
+        pending = [path for path, role in roles.items() if role == "entry"]
+        while pending:
+            path = pending.pop()
+            if path in reach or not candidate(path) or not importers.get(path, set()) <= reach:
+                continue
+            reach.add(path)
+            pending.extend(q for q, who in importers.items() if path in who and q not in reach)
+        return frozenset(reach)
+
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
     ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
@@ -749,6 +812,10 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "service_calls": service_calls,
         "service_callers": service_callers,
         "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
+        "modules": frozenset({(path, _module_role(path, text))}) if path.endswith(".py") and not tests else frozenset(),
+        "module_imports": frozenset((path, name) for name in _imported_modules(path, text))
+        if path.endswith(".py") and not tests and "import" in text else frozenset(),
+        "dotted_strings": frozenset(_DOTTED_STRING.findall(text)) if not tests and "." in text else frozenset(),
         "class_references": _class_references(text) if path.endswith(".py") else frozenset(),
         "discovers_classes": not tests and ("getmembers(" in text or "__subclasses__(" in text),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
@@ -1158,8 +1225,7 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     if "#" in text:
         text = _COMMENT_LINE.sub("", text)  # (`# delete_old_data()`: a call commented out calls nothing)
     imported = _imported_names(text)
-    if is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py")):
-        # (a package's own `setup.py` module, `onyx/setup.py`, is the service's start-up code)
+    if _operators_file(path):
         return frozenset(_call_keys(text, imported, references=False)), frozenset(), frozenset()
     # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
     # operator's, and so is the `__main__` block of a module that serves nothing (a job run as
@@ -1382,6 +1448,69 @@ _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")
 def serves_with_aiohttp(text: str) -> bool:
     """Whether a module imports aiohttp's server side (`from aiohttp import web`)."""
     return _AIOHTTP_SERVER.search(text) is not None
+
+
+_DOTTED_STRING = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::\w+)?["']""")
+_LOADED_BY_NAME = frozenset({"models", "admin", "apps", "tasks", "signals", "receivers", "urls", "views", "templatetags",
+                             "consumers", "routing", "schema", "wsgi", "asgi", "conftest", "celery", "handlers", "hooks",
+                             "plugins", "migrations", "__main__"})
+"""Modules and folders a framework imports by their names (Django's `models`, `admin`, `apps` and
+`templatetags/`, Celery's `tasks`, Channels' `routing`), whoever else imports them."""
+_TOP_LEVEL_ARGUMENTS = re.compile(r"^\w+[ \t]*=[ \t]*[\w.]+\.parse_args\(", re.M)
+_SERVICE_START = re.compile(r"(?<![\w.])(?:run|serve|start)\(|while True|run_forever|run_until_complete")
+
+
+def _module_role(path: str, text: str) -> str:
+    """What a module is to the project (see `ProjectFacts.modules`)."""
+    if _operator_entry(path, text):
+        return "entry"
+    if serves(text):
+        return "serves"
+    if is_settings_path(path) or set(_module_of(path).split(".")[-2:]) & _LOADED_BY_NAME:
+        return "loaded"
+    return "module"
+
+
+def _operators_file(path: str) -> bool:
+    """A file an operator runs by its path (see `is_operator_path`). Not a package's own `setup.py`
+    module (`onyx/setup.py`), which is the service's start-up code."""
+    return is_operator_path(path) and (path == "setup.py" or not path.endswith("/setup.py"))
+
+
+def _operator_entry(path: str, text: str) -> bool:
+    """A program an operator runs: an operator's path (a command, a script), top-level code that
+    parses the command line, or a `__main__` block of a module that serves nothing and starts no
+    service (a job run once: no `while True` nor `run_forever`, no `run(...)`/`serve(...)`/
+    `start(...)` in the block: a queue consumer or an event server started there runs for good)."""
+    if _operators_file(path) or ("parse_args(" in text and _TOP_LEVEL_ARGUMENTS.search(text) is not None):
+        return True
+    main = _MAIN_BLOCK.search(text) if "__main__" in text else None
+    return main is not None and not serves(text) and _SERVICE_START.search(text, main.end()) is None \
+        and "while True" not in text and "run_forever" not in text
+
+
+def _imported_modules(path: str, text: str) -> Iterator[str]:
+    """The dotted names a module's imports may name as modules (see `ProjectFacts.module_imports`)."""
+    for m in _IMPORT_LINE.finditer(text):
+        for part in m.group(1).split(","):
+            words = part.split()
+            if words:
+                yield words[0]
+    package = _module_of(path).split(".")
+    if not path.endswith("__init__.py"):
+        package = package[:-1]
+    for m in _FROM_IMPORT.finditer(text):
+        module = m.group("module")
+        dots = len(module) - len(module.lstrip("."))
+        if dots:
+            base = package[: len(package) - dots + 1] if dots > 1 else package
+            module = ".".join([*base, module[dots:]] if module[dots:] else base)
+        if module:
+            yield module
+        for part in (m.group("parenthesized") or m.group("names") or "").replace("\\", " ").split(","):
+            words = part.split()
+            if words and words[0] != "*":
+                yield f"{module}.{words[0]}" if module else words[0]
 
 
 def _module_names(path: str) -> list[str]:

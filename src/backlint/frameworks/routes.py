@@ -488,10 +488,12 @@ def diagnostics(fn: cst.FunctionDef, route: Route | None) -> bool:
     return bool(words & _DIAGNOSTIC_WORDS)
 
 
-def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef) -> bool:
-    """A function only an operator's code calls (see `ProjectFacts.operator_only`): it runs in a
-    process its operator started. Never a route handler, which the framework calls by no name."""
-    return ctx.project.operator_only(function_node(fn.name.value, _defining_class(ctx, fn))) and route_of(ctx, fn) is None
+def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef, *, modules: bool = True) -> bool:
+    """A function only an operator's code calls (see `ProjectFacts.operator_only`), or (`modules`)
+    one of a module only operators' programs import (see `ProjectFacts.operator_module`): it runs
+    in a process its operator started. Never a route handler, which the framework calls by no name."""
+    return (ctx.project.operator_only(function_node(fn.name.value, _defining_class(ctx, fn)))
+            or (modules and ctx.project.operator_module(ctx.path))) and route_of(ctx, fn) is None
 
 
 def _defining_class(ctx: FileContext, fn: cst.FunctionDef) -> str | None:

@@ -496,10 +496,11 @@ For identifiers (table or column names) that must vary, pick them from a fixed s
 
     def _operators_only(self) -> bool:
         """Inside a click or typer command, or a function only an operator's code calls (a
-        management command, a command-line module, a script): the operator's own input."""
+        management command, a command-line module, a script): the operator's own input. (Not every
+        function of a module only a job imports: the job's SQL may carry its data, not its operator's.)"""
         if self.options.get("strict"):
             return False
-        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or routes.called_only_by_operators(self.ctx, n))
+        return any(isinstance(n, cst.FunctionDef) and (routes.cli_command(n) or routes.called_only_by_operators(self.ctx, n, modules=False))
                    for n in self.ctx.stack)
 
     def _check(self, sink: database.SqlSink, env: Env) -> None:

@@ -269,7 +269,7 @@ client = httpx.Client(timeout=10)
 
     def visit_Module(self, node: cst.Module) -> None:
         self._script = self.ctx.is_standalone_script() or is_operator_path(self.ctx.path) or _fragment(self.ctx) \
-            or self.ctx.imports.imports_any(_DEV_TOOL_APIS)
+            or self.ctx.imports.imports_any(_DEV_TOOL_APIS) or self.ctx.project.operator_module(self.ctx.path)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._script or _local_url(self.ctx, node):
