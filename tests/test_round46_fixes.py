@@ -870,3 +870,28 @@ def test_a_module_only_an_operators_programs_import_runs_in_their_process(tmp_pa
     result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
     assert sorted((f.path, f.region.start_line) for f in result.findings) == [
         ("app/clients/partner.py", 6), ("hooks_app/sender.py", 6), ("worker/poller.py", 6)]
+
+
+def test_a_string_method_named_remove_changes_nothing() -> None:
+    code = """
+    import subprocess
+
+    async def default_branch(urls):
+        for url in urls:
+            try:
+                stdout, _ = await run_git(["git", "ls-remote", "--symref", url, "HEAD"], timeout=30)
+                for line in stdout.decode().splitlines():
+                    if line.startswith("ref:"):
+                        return line.split()[1].removeprefix("refs/heads/")
+                break
+            except Exception:
+                break
+        return "main"
+
+    def forget(cache_dir, key):
+        try:
+            (cache_dir / key.removesuffix(".json")).unlink()
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code) == [19]

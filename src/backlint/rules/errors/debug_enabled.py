@@ -17,6 +17,12 @@ from backlint.syntax import call_name, iter_descendants, keyword_arg, name_parts
 _DEV_NAME = re.compile(r"(^|[/_.-])(dev|devel|develop|development|local|locals|test|tests|testing|unittest|unittests|pytest|debug|ci)([/_.-]|$)", re.I)
 
 
+_STAND_IN = re.compile(r"(^|/)(docker|containers?|mocks?|stubs?|fakes?)/(?:[^/]+/)*[^/]+\.py$")
+"""A module in a container's or a stand-in's folder (`docker/stuf-zds/app.py`, `ops/containers/sso-mock/app.py`,
+`mocks/payment.py`): a mock of a third-party service that docker-compose starts for local testing,
+not the application."""
+
+
 def _module_name(path: str) -> str:
     """The module's own name: the file's, or its package's for an `__init__.py`
     (`settings/debug/__init__.py` is the module `settings.debug`)."""
@@ -246,6 +252,23 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         ),
         Valid(
             """
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+
+            @app.route("/api/v1/zaken", methods=["POST"])
+            def create_case():
+                return jsonify({"url": "http://mock/zaken/1"}), 201
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", port=80, debug=True)
+            """,
+            path="docker/zgw-mock/app.py",
+            note="A stand-in for a third-party service in a container's folder (`docker/`, `containers/`, `mocks/`), which "
+                 "docker-compose starts for local testing: not the application.",
+        ),
+        Valid(
+            """
             from flask import Flask
 
             app = Flask(__name__)
@@ -387,7 +410,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
         path = ctx.path
         self._dev_file = bool(_DEV_NAME.search(_module_name(path))) or bool(
             re.search(r"(^|/)(dev|development|local|test|tests|testing)/", path)
-        ) or is_dev_path(path) or is_template_path(path)  # (`staging_example.py`: copied and filled in)
+        ) or is_dev_path(path) or is_template_path(path) or _STAND_IN.search(path) is not None
+        # (`staging_example.py`: copied and filled in)
         self._settings_module = bool(_SETTINGS_MARKERS.search(ctx.text))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:

@@ -1511,6 +1511,8 @@ def _named_for_change(name: str) -> bool:
     is not called for a change."""
     if name[:1].isupper() and not name.isupper():
         return False  # `TimeSeriesSampleCreate(...)`, `DeleteRequest(...)`: a class, whose instance changes nothing yet
+    if name in ("removeprefix", "removesuffix"):
+        return False  # `ref.removeprefix("refs/heads/")`: a new string
     words = name_parts(name)
     if "signal" in words:
         return False  # `proc.send_signal(SIGTERM)`: a process told to stop, which may be gone already
