@@ -895,3 +895,23 @@ def test_a_string_method_named_remove_changes_nothing() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code) == [19]
+
+
+def test_a_lexers_token_kind_is_an_identifier_not_a_secret() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    tokens = ["word", "name", "starter", "scopeL", "scopeR"]
+
+    def parse(lexed):
+        last_token = None
+        for token, word in lexed:
+            if token == "scopeL":
+                last_token = "scopeL"
+            elif last_token == "bracketRight":
+                yield word
+
+    API_TOKEN = "kT9vQ2mXw7LpZ4rN"
+    SESSION_TOKEN = "aBcDeFgHiJkLmNoP"
+    """
+    assert finding_lines(HardcodedSecret, code, "app/parser.py") == [12, 13]

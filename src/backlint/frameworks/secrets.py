@@ -295,6 +295,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `HEADER_TOKEN = "X-Supervisor-Token"`: the name of a header that carries it
     if name and secret_name(name) in _ISSUED and LOWER_WORDS.fullmatch(v) and (len(words) == 1 or name_words & set(words)):
         return False  # `URL_PAT = "projects"`, `API_KEY = "acme-api-key"`: a word or a label; issued keys are random
+    if name and secret_name(name) in _ISSUED and _CAMEL_IDENTIFIER.fullmatch(v):
+        return False  # `token == "scopeL"`, `last_token = "bracketR"`: a lexer's token kind, an identifier; issued keys are random
     if (re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", v) or re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*(?:\.[a-z]+(?:[-_][a-z]+)*)+", v)) \
             and not re.search(r"\d", v):
         return False  # a dotted or snake_case identifier (`signup.weak-custom-password`, a message id): a name, not a value
@@ -327,6 +329,9 @@ _ISSUED = frozenset({"token", "API key", "access token", "access key", "app key"
                      "subscription key", "service key", "account key", "storage key"})
 """Credentials a provider issues: always random, never a word someone picked (unlike a password
 or a signing key, where a word is a weak secret)."""
+_CAMEL_IDENTIFIER = re.compile(r"[a-z]{2,15}(?:[A-Z][a-z]{0,15}){1,2}")
+"""A lowercase word and one or two capitalised ones, letters only (`scopeL`, `bracketRight`,
+`accessToken`): an identifier."""
 LOWER_WORDS = re.compile(r"[a-z]{2,15}(?:[-_][a-z]{2,15}){0,2}")
 """One to three lowercase words and nothing else (`slack`, `auto`, `google-drive`): a selector,
 a sentinel or a label; keys and tokens have digits or mixed case."""
