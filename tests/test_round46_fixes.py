@@ -915,3 +915,33 @@ def test_a_lexers_token_kind_is_an_identifier_not_a_secret() -> None:
     SESSION_TOKEN = "aBcDeFgHiJkLmNoP"
     """
     assert finding_lines(HardcodedSecret, code, "app/parser.py") == [12, 13]
+
+
+def test_changes_of_a_relations_members_are_repaired_by_running_again() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from django.http import JsonResponse
+    from .models import Chapter, Dataset, Paragraph, Project
+
+    def update_collaborator(request, project_id, user):
+        project = Project.objects.get(pk=project_id)
+        project.can_view_group.user_set.add(user)
+        if request.POST.get("edit"):
+            project.can_edit_group.user_set.add(user)
+        else:
+            project.can_edit_group.user_set.remove(user)
+        return JsonResponse({})
+
+    def deactivate(request, dataset_id):
+        dataset = Dataset.objects.get(pk=dataset_id)
+        dataset.inactive_individuals.add(*dataset.active_individuals.all())
+        dataset.active_individuals.clear()
+        return JsonResponse({})
+
+    def add_chapter(request, document):
+        chapter = Chapter.objects.create(document=document, name=request.POST["name"])
+        Paragraph.objects.create(chapter=chapter, text=request.POST["text"])
+        return JsonResponse({})
+    """
+    assert finding_lines(WritesWithoutTransaction, code, "shop/views.py") == [22]
