@@ -945,3 +945,33 @@ def test_changes_of_a_relations_members_are_repaired_by_running_again() -> None:
         return JsonResponse({})
     """
     assert finding_lines(WritesWithoutTransaction, code, "shop/views.py") == [22]
+
+
+def test_a_row_handed_to_a_serializers_update_is_loaded_to_be_written() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from .models import Chapter
+
+    def create_or_update(serializer, validated):
+        for weight, data in enumerate(validated):
+            if "id" in data:
+                instance = Chapter.objects.get(id=data["id"])
+                yield serializer.update(instance, data)
+            else:
+                yield serializer.create(data)
+
+    def rename_all(ids, names):
+        for i, name in zip(ids, names):
+            chapter = Chapter.objects.get(id=i)
+            ChapterForm({"name": name}, instance=chapter).save()
+
+    def names(ids):
+        out = []
+        for i in ids:
+            chapter = Chapter.objects.get(id=i)
+            out.append(chapter.name)
+            cache.update(chapter.name)
+        return out
+    """
+    assert finding_lines(QueryInLoop, code, "docs/serializers.py") == [20]

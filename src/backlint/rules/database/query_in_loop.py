@@ -181,6 +181,22 @@ def _sets_attribute_of(node: cst.CSTNode, name: str) -> bool:
         for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target]))
 
 
+def _handed_to_write(node: cst.CSTNode, name: str) -> bool:
+    """`serializer.update(instance, data)`, `ChapterForm(data, instance=chapter).save()`,
+    `save_chapter(chapter, data)`: the row handed to a write as the object it changes (the first
+    argument, or `instance=`)."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("save", "update", "partial_update") and isinstance(func.value, cst.Call):
+        return any(a.keyword is not None and a.keyword.value == "instance" and isinstance(a.value, cst.Name) and a.value.value == name
+                   for a in func.value.args)  # `Form(data, instance=chapter).save()`
+    if not (call_name(node) in ("update", "partial_update") or _named_for_writing(node)):
+        return False
+    first = node.args[0] if node.args and node.args[0].keyword is None and not node.args[0].star else None
+    return first is not None and isinstance(first.value, cst.Name) and first.value.value == name
+
+
 _ROW_WRITES = frozenset({"update", "save", "delete", "mark", "set", "apply", "publish", "archive", "complete", "close", "approve",
                          "reject", "assign"})
 """First words of a model's methods that change the row (`status.update()`, `task.mark_done()`)."""
@@ -1487,7 +1503,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             any(_sets_attribute_of(x, found) for x in s.body) if isinstance(s, cst.SimpleStatementLine)
             else isinstance(s, cst.If) and any(_sets_attribute_of(x, found) for x in iter_descendants(s) if isinstance(x, cst.BaseSmallStatement))
             for s in after
-        )
+        ) or any(_handed_to_write(n, found) for s in after for n in iter_descendants(s))
 
     def _op_kind(self, node: cst.CSTNode, env: Env) -> OpKind | None:
         """What a call does to the database, if anything (a commit on every pass is a round trip per
