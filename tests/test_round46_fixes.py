@@ -975,3 +975,38 @@ def test_a_row_handed_to_a_serializers_update_is_loaded_to_be_written() -> None:
         return out
     """
     assert finding_lines(QueryInLoop, code, "docs/serializers.py") == [20]
+
+
+def test_a_view_behind_the_projects_own_staff_check_answers_operators() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import traceback
+    from django.http import JsonResponse
+
+    def user_is_data_manager(user):
+        return user.is_staff
+
+    def user_is_analyst(user):
+        return user.groups.filter(name="analysts").exists()
+
+    data_manager_required = active_user_has_policies_and_passes_test(user_is_data_manager)
+    analyst_required = active_user_has_policies_and_passes_test(user_is_analyst)
+
+    @data_manager_required
+    def load_data(request):
+        try:
+            run_load(request.body)
+        except Exception as e:
+            return JsonResponse({"error": traceback.format_exc()}, status=500)
+        return JsonResponse({})
+
+    @analyst_required
+    def load_report(request):
+        try:
+            run_report(request.body)
+        except Exception as e:
+            return JsonResponse({"error": traceback.format_exc()}, status=500)
+        return JsonResponse({})
+    """
+    assert finding_lines(ExceptionLeak, code, "seqr/views/apis/data_manager_api.py") == [27]

@@ -559,6 +559,11 @@ class ProjectFacts:
             pending.extend(q for q, who in importers.items() if path in who and q not in reach)
         return frozenset(reach)
 
+    operator_checks: frozenset[str] = frozenset()
+    """The project's tests that a user is one of the site's operators (`def user_is_data_manager(user):
+    return user.is_staff`) and the decorators built from them (`data_manager_required =
+    active_user_passes_test(user_is_data_manager)`): views behind them answer staff only."""
+
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
     ENV_VALUES["PASSWORD"]`, `== os.environ["ADMIN_PASSWORD"]`): a self-hosted tool's operator."""
@@ -821,6 +826,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
+        "operator_checks": _operator_checks(text) if not tests and ("is_staff" in text or "is_superuser" in text) else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
         and _TIMEOUT_FILLED.search(text) is not None,
@@ -1448,6 +1454,18 @@ _SOCKET_TIMEOUT = re.compile(r"\bsetdefaulttimeout\(\s*(?!None\s*\))[^)\s]")
 def serves_with_aiohttp(text: str) -> bool:
     """Whether a module imports aiohttp's server side (`from aiohttp import web`)."""
     return _AIOHTTP_SERVER.search(text) is not None
+
+
+_OPERATOR_TEST = re.compile(
+    r"^[ \t]*def[ \t]+(\w+)\((\w+)[^)\n]*\)[^:\n]*:[ \t]*\n[ \t]+return[ \t]+(?:\2\.is_active[ \t]+and[ \t]+)?\2\.(?:is_staff|is_superuser)[ \t]*$",
+    re.M)
+_BUILT_DECORATOR = re.compile(r"^(\w+)[ \t]*=[ \t]*[\w.]+\(\s*(\w+)\s*[,)]", re.M)
+
+
+def _operator_checks(text: str) -> frozenset[str]:
+    """See `ProjectFacts.operator_checks`."""
+    tests = {m.group(1) for m in _OPERATOR_TEST.finditer(text)}
+    return frozenset(tests | {m.group(1) for m in _BUILT_DECORATOR.finditer(text) if m.group(2) in tests}) if tests else frozenset()
 
 
 _DOTTED_STRING = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::\w+)?["']""")

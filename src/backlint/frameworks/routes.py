@@ -531,15 +531,16 @@ _OPERATOR_FLAGS = frozenset({"is_superuser", "is_staff"})
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
 
 
-def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: str = "") -> bool:
+def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: str = "", checks: frozenset[str] = frozenset()) -> bool:
     """Whether only the site's operators reach the handler: DRF `permission_classes` naming
     `IsAdminUser` or an admin, superuser or staff permission (`IsAdmin`, `OnlySuperUser`), Django's
     `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
     FastAPI's `Depends(get_admin_user)` or `Depends(get_current_active_superuser)` (as a parameter,
     a type alias such as `AdminUserOrDefault`, or the route's `dependencies=`), or a permission
     decorator on a view of the site's administration area (`@permission_required(...)` in
-    `blueprints/admin/views.py`, when the module's `path` is given). (An organisation's admin, `IsOrgAdmin`,
-    `Depends(get_org_admin)`, is a customer, not an operator.)"""
+    `blueprints/admin/views.py`, when the module's `path` is given), or one of the project's `checks` (see
+    `ProjectFacts.operator_checks`: `@data_manager_required`, built from a test that returns `user.is_staff`). (An
+    organisation's admin, `IsOrgAdmin`, `Depends(get_org_admin)`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         parts = set(name_parts(name))
@@ -577,7 +578,8 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
     admin_area = bool(path) and _ADMIN_AREA.search(path) is not None
     for decorator in fn.decorators if fn is not None else ():
         target = decorator.decorator
-        if operator(target.func if isinstance(target, cst.Call) else target):
+        if operator(target.func if isinstance(target, cst.Call) else target) or (
+                (dotted(target.func if isinstance(target, cst.Call) else target) or "").rsplit(".", 1)[-1] in checks):
             return True
         if admin_area and (dotted(target.func if isinstance(target, cst.Call) else target) or "").rsplit(".", 1)[-1] in _PERMISSION_CHECKS:
             return True
@@ -586,7 +588,8 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
                 and any(operator_dependency(e.value) for e in a.value.elements) for a in target.args):
             return True  # `@router.post("/config", dependencies=[Depends(require_admin)])`
         last = (dotted(target.func) or "").rsplit(".", 1)[-1] if isinstance(target, cst.Call) else ""
-        if last == "user_passes_test" and target.args and operator_test(target.args[0].value):  # type: ignore[union-attr]
+        if last == "user_passes_test" and target.args and (operator_test(target.args[0].value) or (  # type: ignore[union-attr]
+                (dotted(target.args[0].value) or "").rsplit(".", 1)[-1] in checks)):  # type: ignore[union-attr]
             return True
         if last == "permission_classes" and target.args and isinstance(target.args[0].value, (cst.List, cst.Tuple)) \
                 and any(operator(e.value) for e in target.args[0].value.elements):  # type: ignore[union-attr]

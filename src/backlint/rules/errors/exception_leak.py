@@ -798,7 +798,7 @@ except Exception:
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
-        if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path)
+        if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path, self.ctx.project.operator_checks)
                                or routes.after_operator_guard(self.ctx.stack)):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
