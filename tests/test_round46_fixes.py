@@ -1010,3 +1010,28 @@ def test_a_view_behind_the_projects_own_staff_check_answers_operators() -> None:
         return JsonResponse({})
     """
     assert finding_lines(ExceptionLeak, code, "seqr/views/apis/data_manager_api.py") == [27]
+
+
+def test_a_validator_classs_call_saying_the_value_is_invalid_is_validation() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    import requests
+    from json_logic import jsonLogic
+    from rest_framework import serializers
+
+    class JsonLogicValidator:
+        def __call__(self, value):
+            try:
+                jsonLogic(value)
+            except Exception as exc:
+                raise serializers.ValidationError("Invalid JSON logic.", code="invalid") from exc
+
+    class RemoteSchemaValidator:
+        def __call__(self, value):
+            try:
+                requests.post(SCHEMA_URL, json=value, timeout=5).raise_for_status()
+            except Exception as exc:
+                raise serializers.ValidationError("Invalid.") from exc
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "forms/api/validators.py") == [18]

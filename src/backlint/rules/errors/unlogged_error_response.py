@@ -650,9 +650,8 @@ except Exception:
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
             return
-        if status is not None and 400 <= status < 500 and fn is not None and _VALIDATOR.match(fn.name.value) \
-                and not self._fetches(node):
-            return  # a serializer's or form's `validate_*`/`clean_*` saying the value is invalid: its job
+        if status is not None and 400 <= status < 500 and fn is not None and self._validates(fn) and not self._fetches(node):
+            return  # a serializer's or form's `validate_*`/`clean_*`, a validator, saying the value is invalid: its job
         if status in (401, 403, 404, 410) and self._single_lookup(node):
             return  # `try: job = Job.fetch(job_id) except Exception: raise 404`: a miss, by the author's account
         if status is not None and 400 <= status < 500 and _says_missing(worst) and self._reads_one_object():
@@ -811,6 +810,14 @@ except Exception:
         """The body of the `try` whose `except` clause is being visited."""
         node = self.ctx.parent()
         return node.body if isinstance(node, (cst.Try, cst.TryStar)) else None
+
+    def _validates(self, fn: cst.FunctionDef) -> bool:
+        """A serializer's or form's `validate`, `validate_<field>` or `clean_<field>` method, or the
+        `__call__` of a validator class (`class JsonLogicValidator:`, passed in `validators=[...]`)."""
+        if _VALIDATOR.match(fn.name.value):
+            return True
+        cls = self.ctx.enclosing_class()
+        return fn.name.value == "__call__" and cls is not None and cls.name.value.endswith("Validator")
 
     def _receives_request_only(self) -> bool:
         """A `try` whose statements only receive the request's body (`data = await request.body()`)."""
