@@ -1035,3 +1035,31 @@ def test_a_validator_classs_call_saying_the_value_is_invalid_is_validation() -> 
                 raise serializers.ValidationError("Invalid.") from exc
     """
     assert finding_lines(UnloggedErrorResponse, code, "forms/api/validators.py") == [18]
+
+
+def test_a_tally_of_what_the_response_lists_is_not_computation() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from collections import defaultdict
+    from django.http import JsonResponse
+    from .models import SearchResults
+
+    def gene_breakdown(request, search_hash):
+        results = SearchResults.objects.get(search_hash=search_hash)
+        counts = defaultdict(lambda: {"total": 0, "families": defaultdict(int)})
+        for var in results.variants:
+            for gene_id in var["transcripts"]:
+                counts[gene_id]["total"] += 1
+                for family in var["familyGuids"]:
+                    counts[gene_id]["families"][family] += 1
+        return JsonResponse({"breakdown": counts})
+
+    def invoice_total(request, order_id):
+        order = Order.objects.get(pk=order_id)
+        total = 0
+        for line in order.lines:
+            total += line["price"] * line["qty"]
+        return JsonResponse({"total": total})
+    """
+    assert finding_lines(LogicInRouteHandler, code, "shop/views.py") == [16]
