@@ -512,52 +512,10 @@ class ProjectFacts:
     def operator_module(self, path: str) -> bool:
         """Whether the module at `path` is imported only by an operator's programs (a job's helper,
         an API client only scripts use): its every function runs in a process an operator started
-        (see `_operator_modules`). Not the programs themselves, which each rule reads in its own way
+        (see `_operator_modules`; computed once per scan, not once per file's copy of the facts).
+        Not the programs themselves, which each rule reads in its own way
         (a command's `handle`, a job's `__main__`)."""
-        return path in self._operator_modules and dict(self.modules).get(path) != "entry"
-
-    @cached_property
-    def _operator_modules(self) -> frozenset[str]:
-        """The least fixed point: modules that serve nothing, that no framework loads by name and
-        no string names, imported by operator modules only, starting from the operator's programs
-        no service module imports. A module's import of a package imports its `__init__` too, so a
-        module that a package's `__init__` imports is the service's as soon as the service imports
-        anything of the package. Imports are matched by their dotted name's tail (`util.email` is
-        `jobs/report/util/email.py`), which at worst gives a module more importers: never the
-        operator's by mistake."""
-        if not self.modules:
-            return frozenset()
-        roles = dict(self.modules)
-        dotted = {path: _module_of(path) for path in roles}
-        by_last: dict[str, list[str]] = {}
-        for path, module in dotted.items():
-            by_last.setdefault(module.rsplit(".", 1)[-1], []).append(path)
-        importers: dict[str, set[str]] = {}
-        for importer, name in self.module_imports:
-            parts = name.split(".")
-            for i in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:i])
-                for path in by_last.get(parts[i - 1], ()):
-                    if path != importer and (dotted[path] == prefix or dotted[path].endswith("." + prefix)):
-                        importers.setdefault(path, set()).add(importer)
-        named = {".".join(parts[:i]) for s in self.dotted_strings for parts in [s.split(".")] for i in range(2, len(parts) + 1)}
-
-        def candidate(path: str) -> bool:
-            role = roles[path]
-            if role == "entry":
-                return True
-            parts = dotted[path].split(".")
-            return role == "module" and path in importers and not any(".".join(parts[i:]) in named for i in range(len(parts) - 1))
-
-        reach: set[str] = set()
-        pending = [path for path, role in roles.items() if role == "entry"]
-        while pending:
-            path = pending.pop()
-            if path in reach or not candidate(path) or not importers.get(path, set()) <= reach:
-                continue
-            reach.add(path)
-            pending.extend(q for q, who in importers.items() if path in who and q not in reach)
-        return frozenset(reach)
+        return bool(self.modules) and path in _operator_modules(self.modules, self.module_imports, self.dotted_strings)
 
     operator_checks: frozenset[str] = frozenset()
     """The project's tests that a user is one of the site's operators (`def user_is_data_manager(user):
@@ -1455,6 +1413,50 @@ def serves_with_aiohttp(text: str) -> bool:
     """Whether a module imports aiohttp's server side (`from aiohttp import web`)."""
     return _AIOHTTP_SERVER.search(text) is not None
 
+
+@functools.lru_cache(maxsize=2)
+def _operator_modules(modules: frozenset[tuple[str, str]], module_imports: frozenset[tuple[str, str]],
+                      dotted_strings: frozenset[str]) -> frozenset[str]:
+    """The least fixed point: modules that serve nothing, that no framework loads by name and
+    no string names, imported by operator modules only, starting from the operator's programs
+    no service module imports. A module's import of a package imports its `__init__` too, so a
+    module that a package's `__init__` imports is the service's as soon as the service imports
+    anything of the package. Imports are matched by their dotted name's tail (`util.email` is
+    `jobs/report/util/email.py`), which at worst gives a module more importers: never the
+    operator's by mistake."""
+    roles = dict(modules)
+    dotted = {path: _module_of(path) for path in roles}
+    by_last: dict[str, list[str]] = {}
+    for path, module in dotted.items():
+        by_last.setdefault(module.rsplit(".", 1)[-1], []).append(path)
+    importers: dict[str, set[str]] = {}
+    imported: dict[str, set[str]] = {}
+    for importer, name in module_imports:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            for path in by_last.get(parts[i - 1], ()):
+                if path != importer and (dotted[path] == prefix or dotted[path].endswith("." + prefix)):
+                    importers.setdefault(path, set()).add(importer)
+                    imported.setdefault(importer, set()).add(path)
+    named = {".".join(parts[:i]) for s in dotted_strings for parts in [s.split(".")] for i in range(2, len(parts) + 1)}
+
+    def candidate(path: str) -> bool:
+        role = roles[path]
+        if role == "entry":
+            return True
+        parts = dotted[path].split(".")
+        return role == "module" and path in importers and not any(".".join(parts[i:]) in named for i in range(len(parts) - 1))
+
+    reach: set[str] = set()
+    pending = [path for path, role in roles.items() if role == "entry"]
+    while pending:
+        path = pending.pop()
+        if path in reach or not candidate(path) or not importers.get(path, set()) <= reach:
+            continue
+        reach.add(path)
+        pending.extend(q for q in imported.get(path, ()) if q not in reach)
+    return frozenset(path for path in reach if roles[path] != "entry")
 
 _OPERATOR_TEST = re.compile(
     r"^[ \t]*def[ \t]+(\w+)\((\w+)[^)\n]*\)[^:\n]*:[ \t]*\n[ \t]+return[ \t]+(?:\2\.is_active[ \t]+and[ \t]+)?\2\.(?:is_staff|is_superuser)[ \t]*$",
