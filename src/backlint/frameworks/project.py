@@ -571,7 +571,10 @@ class ProjectFacts:
         for f in fields(ProjectFacts):
             found = [getattr(p, f.name) for p in parts]
             if isinstance(found[0], frozenset):
-                values[f.name] = frozenset().union(*found)
+                # (one file's facts merged into the project's: the project's sets, as they are, when
+                # they hold the file's already; the union copies every set, for every file)
+                largest = max(found, key=len)
+                values[f.name] = largest if all(x is largest or x <= largest for x in found) else frozenset().union(*found)
             else:
                 values[f.name] = next((v for v in found if v), found[0])
         return ProjectFacts(**values)
