@@ -770,7 +770,7 @@ def test_a_value_that_says_it_must_be_changed_is_a_placeholder() -> None:
         SECRET_KEY = "this-really-needs-to-be-changed"
         API_TOKEN = "k7Qz9vX2mLp4Rt8Wn3Yb"
     """
-    assert finding_lines(HardcodedSecret, code, "app/config.py") == [4]
+    assert finding_lines(HardcodedSecret, code, "app/config.py") == [5, 6]
 
 
 def test_a_load_test_package_runs_from_a_developers_terminal() -> None:
@@ -1063,3 +1063,16 @@ def test_a_tally_of_what_the_response_lists_is_not_computation() -> None:
         return JsonResponse({"total": total})
     """
     assert finding_lines(LogicInRouteHandler, code, "shop/views.py") == [16]
+
+
+def test_rabbitmqs_guest_account_is_a_known_default() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+
+    code = """
+    class Settings(BaseSettings):
+        amqp_password: str = "guest"
+        rabbitmq_password: str = "guest"
+        smtp_password: str = "s7Rq-guest-91x"
+        db_password: str = "guest"
+    """
+    assert finding_lines(HardcodedSecret, code, "app/config.py") == [5, 6]

@@ -130,6 +130,7 @@ FACTORY_DEFAULTS = frozenset({"alpine", "raspberry", "toor", "calvin", "ubnt"})
 """Passwords devices and systems ship with, printed in their manuals: iOS jailbreaks' root
 (`alpine`), Raspberry Pi OS (`raspberry`), Kali (`toor`), Dell iDRAC (`calvin`), Ubiquiti (`ubnt`).
 Code that logs into such a device knows nothing secret."""
+_BROKER_WORDS = frozenset({"amqp", "rabbit", "rabbitmq", "mq", "broker"})
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 
 
@@ -279,6 +280,8 @@ def looks_real(value: str, name: str | None = None, *, key_argument: bool = Fals
         return False  # `'sys_user.password': '用户密码'`: words of a language, a label or a description
     if v.lower() in FACTORY_DEFAULTS:
         return False  # a device's published factory password (`password="alpine"`, a jailbroken iPhone's root)
+    if name and v.lower() == "guest" and set(name_parts(name)) & _BROKER_WORDS:
+        return False  # `amqp_password = "guest"`: RabbitMQ's built-in account, which answers only on its own machine
     if v.lower() in _SWITCH_WORDS or v.endswith(("...", "\u2026")):
         return False  # an on/off value (`"Allow-Credentials": "true"`), or a value cut short for show
     if _TEMPLATE_MARKERS.search(v) or _ENV_NAME.match(v):
