@@ -770,7 +770,7 @@ def test_a_value_that_says_it_must_be_changed_is_a_placeholder() -> None:
         SECRET_KEY = "this-really-needs-to-be-changed"
         API_TOKEN = "k7Qz9vX2mLp4Rt8Wn3Yb"
     """
-    assert finding_lines(HardcodedSecret, code, "app/config.py") == [5, 6]
+    assert finding_lines(HardcodedSecret, code, "app/config.py") == [4]
 
 
 def test_a_load_test_package_runs_from_a_developers_terminal() -> None:
@@ -1076,3 +1076,41 @@ def test_rabbitmqs_guest_account_is_a_known_default() -> None:
         db_password: str = "guest"
     """
     assert finding_lines(HardcodedSecret, code, "app/config.py") == [5, 6]
+
+
+def test_an_http_client_error_from_a_public_site_tells_only_of_that_site() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import httpx
+    import requests
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+    client = httpx.AsyncClient(timeout=30.0)
+
+    @router.get("/caselaw/{case_id}")
+    async def proxy_case(case_id: str):
+        try:
+            url = f"https://caselaw.nationalarchives.gov.uk/{case_id}"
+            response = await client.get(url, follow_redirects=True)
+            response.raise_for_status()
+            return response.content
+        except httpx.HTTPStatusError as e:
+            raise HTTPException(status_code=502, detail=f"External API error: {str(e)}")
+
+    @router.get("/inventory/{item}")
+    def inventory(item: str):
+        try:
+            return requests.get(f"https://{INVENTORY_HOST}/items/{item}", timeout=5).json()
+        except requests.RequestException as e:
+            raise HTTPException(status_code=502, detail=str(e))
+
+    @router.get("/internal/{item}")
+    def internal(item: str):
+        try:
+            return requests.get(f"https://10.0.3.7/items/{item}", timeout=5).json()
+        except requests.RequestException as e:
+            raise HTTPException(status_code=502, detail=str(e))
+    """
+    assert finding_lines(ExceptionLeak, code, "caselaw/router.py") == [24, 31]

@@ -97,13 +97,15 @@ class Env:
         return env
 
     @classmethod
-    def within(cls, ctx: FileContext, node: cst.CSTNode) -> Env:
+    def within(cls, ctx: FileContext, node: cst.CSTNode, around: cst.CSTNode | None = None) -> Env:
         """The environment of `node`, below the node the traversal is visiting in the same scope
-        (a call in the `try` whose handler is visited): at the innermost statement holding it, so
-        that names bound earlier in that `try` resolve."""
+        (a call in the `try` whose handler is visited), or below `around` (the `try` itself, from
+        inside its handler): at the innermost statement holding it, so that names bound earlier in
+        that `try` resolve."""
         scope, stmt = ctx.current_scope()
         holder = stmt
-        for inner in iter_descendants(stmt, into_scopes=False) if stmt is not None else ():
+        start = around if around is not None else stmt
+        for inner in iter_descendants(start, into_scopes=False) if start is not None else ():
             if isinstance(inner, STATEMENTS) and contains(inner, node):
                 holder = inner  # (depth first: each one found lies inside the one before)
         return cls(ctx, scope, holder)

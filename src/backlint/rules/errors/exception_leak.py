@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import libcst as cst
@@ -10,7 +11,7 @@ from backlint.frameworks.errors import ExcKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_statement, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, ends_with, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, ends_with, iter_descendants, literal_start, name_parts, string_value
 
 _KIND_WORDS = {
     ExcKind.BROAD: "any exception",
@@ -109,6 +110,18 @@ def _names_dev_environment(test: cst.Comparison) -> bool:
 
 _ENVIRONMENT_NAMES = frozenset({"env", "environment", "app_env", "stage", "deployment", "environment_name", "env_name"})
 _DEV_ENVIRONMENTS = frozenset({"dev", "development", "local", "test", "testing"})
+
+
+_HTTP_CLIENTS = frozenset({"httpx", "requests", "aiohttp", "urllib", "urllib3"})
+_REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream", "urlopen"})
+_PUBLIC_URL = re.compile(r"https://(?!localhost\b|127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/:?#]|$)")
+
+
+def _public_url(expr: cst.BaseExpression) -> bool:
+    """A URL of a public site written in the code: `"https://api.github.com/..."`, an f-string
+    starting so; not an internal host (`https://localhost`, `https://10.0.0.5`, one label)."""
+    text = string_value(expr) if not isinstance(expr, cst.FormattedString) else literal_start(expr)
+    return bool(text) and _PUBLIC_URL.match(text) is not None and not re.match(r"https://[^/]*\.(?:internal|local|svc|cluster\.local)\b", text)
 
 
 class ExceptionLeak(Rule):
@@ -791,6 +804,8 @@ except Exception:
             site = replace(site, status=_answered_status(origin.source))
         if kind is ExcKind.BROAD and site.status is not None and 400 <= site.status < 500:
             return  # any exception answered as the client's mistake: the author wrote it for the client
+        if kind is not ExcKind.BROAD and isinstance(origin.source, cst.ExceptHandler) and self._public_upstream(origin.source):
+            return  # `except httpx.HTTPStatusError as e` around a GET of `https://caselaw.example.gov.uk/...`: the public site's status
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and origin.source.name is not None and isinstance(origin.source.name.name, cst.Name) \
                 and self._narrowed(origin.source.name.name.value) is not None:
@@ -983,6 +998,23 @@ except Exception:
                 return ExcKind.CLIENT
             return kind
         return ExcKind.BROAD
+
+    def _public_upstream(self, handler: cst.ExceptHandler) -> bool:
+        """Whether the handler catches only an HTTP client's errors (httpx, requests, aiohttp,
+        urllib) and every request its `try` makes goes to a public site written in the code
+        (`client.get(f"https://caselaw.nationalarchives.gov.uk/{case_id}")`): the error names that
+        site's answer or the way to it, which anyone can see; nothing of the server's own."""
+        names = [self.ctx.qualify(t) or dotted(t) or "" for t in errors.caught_types(handler)]
+        if not names or not all(n.split(".", 1)[0] in _HTTP_CLIENTS for n in names):
+            return False
+        tried = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.Try) and any(h is handler for h in n.handlers)), None)
+        if tried is None:
+            return False
+        calls = [n for n in iter_descendants(tried.body) if isinstance(n, cst.Call) and call_name(n) in _REQUEST_METHODS
+                 and n.args and n.args[0].keyword is None and n.args[0].star == ""]
+        return bool(calls) and all(
+            any(_public_url(v) for v in [url, *(value for value, _ in assigned_values(Env.within(self.ctx, call, around=tried), url))])
+            for call in calls for url in [call.args[0].value])
 
     def _raised_by_the_project(self, handler: cst.ExceptHandler) -> bool:
         """Whether every class the handler names is one the project raises itself with a
