@@ -1095,7 +1095,7 @@ def test_an_http_client_error_from_a_public_site_tells_only_of_that_site() -> No
             url = f"https://caselaw.nationalarchives.gov.uk/{case_id}"
             response = await client.get(url, follow_redirects=True)
             response.raise_for_status()
-            return response.content
+            return Response(response.content, media_type=response.headers.get("content-type", "text/html"))
         except httpx.HTTPStatusError as e:
             raise HTTPException(status_code=502, detail=f"External API error: {str(e)}")
 

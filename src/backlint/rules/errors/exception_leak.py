@@ -1011,7 +1011,8 @@ except Exception:
         if tried is None:
             return False
         calls = [n for n in iter_descendants(tried.body) if isinstance(n, cst.Call) and call_name(n) in _REQUEST_METHODS
-                 and n.args and n.args[0].keyword is None and n.args[0].star == ""]
+                 and n.args and n.args[0].keyword is None and n.args[0].star == ""
+                 and (string_value(n.args[0].value) or "http").startswith(("http", "/"))]  # (not `headers.get("content-type")`)
         return bool(calls) and all(
             any(_public_url(v) for v in [url, *(value for value, _ in assigned_values(Env.within(self.ctx, call, around=tried), url))])
             for call in calls for url in [call.args[0].value])
