@@ -1114,3 +1114,31 @@ def test_an_http_client_error_from_a_public_site_tells_only_of_that_site() -> No
             raise HTTPException(status_code=502, detail=str(e))
     """
     assert finding_lines(ExceptionLeak, code, "caselaw/router.py") == [24, 31]
+
+
+def test_an_http_exception_handler_writing_the_detail_through_a_project_logger_logs() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+
+    main = """
+    from fastapi import FastAPI, HTTPException
+    from app.middleware.exception_handlers import custom_http_exception_handler
+
+    app = FastAPI()
+    app.add_exception_handler(HTTPException, custom_http_exception_handler)
+    """
+    handlers = """
+    async def custom_http_exception_handler(request, exc):
+        async with AsyncSession(async_engine) as session:
+            logger_instance = Logger(session, AuthHandler())
+            await logger_instance.log_error(None, request, exc.detail)
+            await session.commit()
+        return JSONResponse(status_code=exc.status_code, content={"message": exc.detail})
+    """
+    silent = handlers.replace("            logger_instance = Logger(session, AuthHandler())\n", "").replace(
+        "            await logger_instance.log_error(None, request, exc.detail)\n", "")
+    path = "backend/app/middleware/exception_handlers.py"
+    main_facts = facts_from_text(textwrap.dedent(main), "backend/copilot.py")
+    assert main_facts.merged(facts_from_text(textwrap.dedent(handlers), path)).logs_http_exceptions()
+    assert not main_facts.merged(facts_from_text(textwrap.dedent(silent), path)).logs_http_exceptions()

@@ -1763,12 +1763,13 @@ def _body_end(text: str, start: int, indent: int) -> int:
 
 _HANDLER_DEF = re.compile(r"^[ \t]*(?:async\s+)?def\s+(\w+)\(\s*(?:request|req|_request|_req)\b[^,)]*,\s*\w+", re.M)
 _LOG_REFERENCE = re.compile(
-    r"\b(?:(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)|[A-Z]\w*?(?:Log|Logger|Logging)(?:Util|Utils|Helper)?)"
-    r"\.(?:debug|info|warning|warn|error|exception|critical)\b"
+    r"\b(?:(?:\w*_)?(?:log|logger|logging|LOG|LOGGER)(?:_[a-z]+)?|[A-Z]\w*?(?:Log|Logger|Logging)(?:Util|Utils|Helper)?)"
+    r"\.(?:log_)?(?:debug|info|warning|warn|error|exception|critical)\b"
 )
 """A logger method, called or kept (`log = logger.warning if ... else logger.error`), of a logger
-named for what it is (`logger`, `log`, `_error_logger`, `audit_log`), or of a project's logging
-class (`SQLBotLogUtil.error(...)`, `AppLogger.exception(...)`)."""
+named for what it is (`logger`, `log`, `_error_logger`, `audit_log`, `logger_instance`), or of a
+project's logging class (`SQLBotLogUtil.error(...)`, `AppLogger.exception(...)`); also a project
+logger's `log_error(...)` (one that writes the error to a table)."""
 
 
 def _atomic_wrappers(text: str) -> frozenset[str]:
