@@ -591,6 +591,9 @@ def test_mock_modules_are_test_code() -> None:
     assert not is_test_path("app/mockingbird.py") and not is_test_path("app/payments.py")
     assert is_test_path("qcfractal/components/testing_helpers.py") and is_test_path("app/testing.py")
     assert not is_test_path("app/load_testing_results.py")
+    assert is_test_path("src/forgotPassword/ResetPasswordForm.test.tsx") and is_test_path("web/api.spec.mjs")
+    assert is_test_path("cypress.config.js") and is_test_path("frontend/cypress/e2e/login.cy.js")
+    assert not is_test_path("src/api/contest.ts") and not is_test_path("src/inspect.js")
     assert is_test_path("server/parsec/cli/testbed.py") and not is_test_path("app/testbedding.py")
 
 

@@ -21,6 +21,7 @@ _TEST_PATH = re.compile(
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
     r"|(^|/)(__)?mocks?(__)?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins (Jest's `__mocks__/`)
     r"|(^|/)factories(\.py$|/)"  # factory_boy's model factories, which build test data
+    r"|\.(?:test|spec)\.[cm]?[jt]sx?$|(^|/)(?:cypress/|(?:cypress|playwright|jest|vitest)\.config\.[cm]?[jt]s$)"  # JavaScript's
 )
 _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)[^/]*settings[^/]*\.py$")
 
@@ -29,8 +30,9 @@ def is_test_path(path: str) -> bool:
     """tests/ (also `api_tests/`, `app-testing/`, `test_project/`), test_*.py, *_test.py, testing.py and
     testing_*.py (`testing_helpers.py`: fixtures' builders), a testbed (`cli/testbed.py`: a server with
     mocked backends for the test suites), conftest.py,
-    pytest_plugin.py, e2e/, *_e2e*.py, mock modules (mocks/, __mocks__/, mock_*.py, *_mock.py) and
-    test-data factories (factories.py, factories/) (POSIX, project-relative)."""
+    pytest_plugin.py, e2e/, *_e2e*.py, mock modules (mocks/, __mocks__/, mock_*.py, *_mock.py),
+    test-data factories (factories.py, factories/), and JavaScript's tests (`*.test.tsx`, `*.spec.js`,
+    cypress/, and the Cypress, Playwright, Jest and Vitest configurations) (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
 
 
