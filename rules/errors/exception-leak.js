@@ -145,6 +145,18 @@ router.get('/unprocessable', async (req, res) => {
   }
 });
 
+app.get('/config', (req, res) => {
+  let config;
+  try {
+    config = new Config();
+  } catch (e) {
+    // ok: BL201
+    res.status(e.code).send(e.message);
+    return;
+  }
+  res.send(config.config);
+});
+
 function httpErrors(err, req, res, next) {
   if (err.statusCode) {
     // ok: BL201
