@@ -1142,3 +1142,28 @@ def test_an_http_exception_handler_writing_the_detail_through_a_project_logger_l
     main_facts = facts_from_text(textwrap.dedent(main), "backend/copilot.py")
     assert main_facts.merged(facts_from_text(textwrap.dedent(handlers), path)).logs_http_exceptions()
     assert not main_facts.merged(facts_from_text(textwrap.dedent(silent), path)).logs_http_exceptions()
+
+
+def test_a_route_whose_scope_dependency_lets_in_admins_only_answers_operators() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import APIRouter, HTTPException, Security
+
+    router = APIRouter()
+
+    @router.get("/sysmon/{customer}", dependencies=[Security(AuthHandler().require_any_scope("admin"))])
+    async def sysmon_config(customer: str):
+        try:
+            return await download_config(customer)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Error retrieving config: {str(e)}")
+
+    @router.get("/agents/{customer}", dependencies=[Security(AuthHandler().require_any_scope("admin", "customer_user"))])
+    async def agents(customer: str):
+        try:
+            return await list_agents(customer)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Error listing agents: {str(e)}")
+    """
+    assert finding_lines(ExceptionLeak, code, "app/routes/sysmon.py") == [18]

@@ -563,6 +563,11 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
         naming one (`AdminUser`, an `Annotated[User, Depends(require_admin)]` alias)."""
         if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and expr.args:
             expr = expr.args[0].value
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.args \
+                and set(name_parts(expr.func.attr.value)) & {"scope", "scopes", "role", "roles"}:
+            # `Security(AuthHandler().require_any_scope("admin"))`: the roles the route lets in, all the site's operators'
+            roles = [string_value(a.value) for a in expr.args if a.keyword is None]
+            return all(r is not None and r.lower() in ("admin", "administrator", "superuser", "superadmin", "staff") for r in roles)
         elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
             return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
         words = name_parts((dotted(expr) or "").rsplit(".", 1)[-1]) if expr is not None else []
