@@ -1167,3 +1167,49 @@ def test_a_route_whose_scope_dependency_lets_in_admins_only_answers_operators() 
             raise HTTPException(status_code=500, detail=f"Error listing agents: {str(e)}")
     """
     assert finding_lines(ExceptionLeak, code, "app/routes/sysmon.py") == [18]
+
+
+def test_a_function_every_caller_runs_inside_atomic_in_another_module_shares_the_transaction(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    service = """from django.utils import timezone
+from elec.models import Certificate, Meter
+
+
+def process_certificates_batch(rows):
+    for row in rows:
+        meter = Meter.objects.create(station=row["station"])
+        Certificate.objects.create(meter=meter, energy=row["energy"])
+
+
+def import_certificates(rows):
+    for row in rows:
+        meter = Meter.objects.create(station=row["station"])
+        Certificate.objects.create(meter=meter, energy=row["energy"])
+"""
+    write("elec/services/qualicharge.py", service)
+    write("elec/views/bulk_create.py", """from django.db import transaction
+from rest_framework.response import Response
+from elec.services.qualicharge import import_certificates, process_certificates_batch
+
+
+class BulkCreateMixin:
+    def bulk_create(self, request):
+        with transaction.atomic():
+            errors = process_certificates_batch(request.data)
+            if errors:
+                transaction.set_rollback(True)
+        return Response(status=201)
+
+    def import_view(self, request):
+        import_certificates(request.data)
+        return Response(status=201)
+""")
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("elec/services/qualicharge.py", 14)]

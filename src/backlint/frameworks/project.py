@@ -519,6 +519,18 @@ class ProjectFacts:
         (a command's `handle`, a job's `__main__`)."""
         return bool(self.modules) and path in _operator_modules(self.modules, self.module_imports, self.dotted_strings)
 
+    transaction_calls: frozenset[str] = frozenset()
+    """Names called inside `with transaction.atomic():` blocks or `@transaction.atomic` functions."""
+    outside_transaction_calls: frozenset[str] = frozenset()
+    """Names called anywhere else (tests aside)."""
+
+    def called_only_in_transaction(self, name: str) -> bool:
+        """Whether every call of the function `name` in the project is made inside a transaction
+        (`with transaction.atomic(): errors = process_batch(data)` in a view's mixin, the only
+        call of `process_batch`): its writes share the caller's. By name, so a namesake called
+        anywhere else keeps it out."""
+        return name in self.transaction_calls and name not in self.outside_transaction_calls
+
     operator_checks: frozenset[str] = frozenset()
     """The project's tests that a user is one of the site's operators (`def user_is_data_manager(user):
     return user.is_staff`) and the decorators built from them (`data_manager_required =
@@ -789,6 +801,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
+        **_transaction_call_fields(text, tests),
         "operator_checks": _operator_checks(text) if not tests and ("is_staff" in text or "is_superuser" in text) else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
@@ -1462,6 +1475,33 @@ def _operator_modules(modules: frozenset[tuple[str, str]], module_imports: froze
         reach.add(path)
         pending.extend(q for q in imported.get(path, ()) if q not in reach)
     return frozenset(path for path in reach if roles[path] != "entry")
+
+_CALLED_NAME = re.compile(r"(?<![\w.])(?<!def )(?<!class )\.?([A-Za-z_]\w*)[ \t]*\(")
+_ATOMIC_BLOCK = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+[^\n]*\batomic\(|^[ \t]*@(?:\w+\.)*atomic\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*"
+                           r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+\(", re.M)
+
+
+def _transaction_call_fields(text: str, tests: bool) -> dict[str, frozenset[str]]:
+    """See `ProjectFacts.transaction_calls` and `outside_transaction_calls`."""
+    if tests or "(" not in text:
+        return {"transaction_calls": frozenset(), "outside_transaction_calls": frozenset()}
+    inside: set[str] = set()
+    outside_text = text
+    if "atomic" in text:
+        pieces, at = [], 0
+        for m in _ATOMIC_BLOCK.finditer(text):
+            if m.start() < at:
+                continue  # (a block inside one already taken)
+            line = text.rfind("\n", 0, m.end()) + 1
+            indent = len(text[line:m.end()]) - len(text[line:m.end()].lstrip(" \t"))
+            end = _body_end(text, m.end(), indent)
+            inside.update(_CALLED_NAME.findall(text, m.end(), end))
+            pieces.append(text[at:m.start()])
+            at = end
+        pieces.append(text[at:])
+        outside_text = "\n".join(pieces)
+    return {"transaction_calls": frozenset(inside), "outside_transaction_calls": frozenset(_CALLED_NAME.findall(outside_text))}
+
 
 _OPERATOR_TEST = re.compile(
     r"^[ \t]*def[ \t]+(\w+)\((\w+)[^)\n]*\)[^:\n]*:[ \t]*\n[ \t]+return[ \t]+(?:\2\.is_active[ \t]+and[ \t]+)?\2\.(?:is_staff|is_superuser)[ \t]*$",

@@ -829,9 +829,10 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     def _callers_all_in_transaction(self, name: str) -> bool:
         """Whether the function is called in this file, and only inside a transaction (a
         `with transaction.atomic():` block or an `@atomic` function), directly or through
-        functions of this file called only so: its writes share it."""
+        functions of this file called only so; or called in the project, and only so (a view's
+        mixin in another module): its writes share it."""
         calls = self.ctx.memo("BL104-calls", lambda: _calls_by_transaction(self.ctx))
-        return _only_in_transaction(calls, name)
+        return _only_in_transaction(calls, name) or self.ctx.project.called_only_in_transaction(name)
 
     def _in_atomic_view(self) -> bool:
         """A method of a view class that inherits (or defines) a `dispatch` running every
