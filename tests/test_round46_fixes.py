@@ -1213,3 +1213,60 @@ class BulkCreateMixin:
 """)
     result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("elec/services/qualicharge.py", 14)]
+
+
+def test_a_serializer_only_atomic_views_use_runs_in_their_transaction(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    serializer = """from rest_framework import serializers
+from plots.models import PlotSearch, Target
+
+
+class {name}(serializers.ModelSerializer):
+    targets = TargetSerializer(many=True)
+
+    def create(self, validated_data):
+        targets = validated_data.pop("targets")
+        search = PlotSearch.objects.create(**validated_data)
+        Target.objects.create(plot_search=search, **targets[0])
+        return search
+"""
+    write("plots/serializers/search.py", serializer.format(name="PlotSearchCreateSerializer"))
+    write("plots/serializers/other.py", serializer.format(name="PlainCreateSerializer"))
+    write("common/viewsets.py", """from django.db import transaction
+from rest_framework import viewsets
+
+
+class AtomicTransactionMixin:
+    @transaction.atomic
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AtomicTransactionModelViewSet(AtomicTransactionMixin, viewsets.ModelViewSet):
+    pass
+""")
+    write("plots/views.py", """from rest_framework import generics
+from common.viewsets import AtomicTransactionModelViewSet
+from plots.serializers.search import PlotSearchCreateSerializer
+from plots.serializers.other import PlainCreateSerializer
+
+
+class PlotSearchViewSet(AtomicTransactionModelViewSet):
+    def get_serializer_class(self):
+        if self.action == "create":
+            return PlotSearchCreateSerializer
+        return PlotSearchCreateSerializer
+
+
+class PlainCreateView(generics.CreateAPIView):
+    serializer_class = PlainCreateSerializer
+""")
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("plots/serializers/other.py", 11)]

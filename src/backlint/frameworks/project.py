@@ -519,6 +519,19 @@ class ProjectFacts:
         (a command's `handle`, a job's `__main__`)."""
         return bool(self.modules) and path in _operator_modules(self.modules, self.module_imports, self.dotted_strings)
 
+    serializer_users: frozenset[tuple[str, str]] = frozenset()
+    """(class, serializer class) for each serializer class (`PlotSearchUpdateSerializer`) a
+    top-level class's body names: a view that uses it, a serializer that nests it."""
+    loose_serializers: frozenset[str] = frozenset()
+    """Serializer classes named outside any class body (tests aside): a function view, a task."""
+
+    def atomic_serializer(self, name: str) -> bool:
+        """Whether every use of the serializer class is by a view whose `dispatch` runs the request
+        in a transaction (`serializer_class = X`, `get_serializer_class()` returning it), or by a
+        serializer of which that holds (a nested serializer): its `create`/`update` run inside it."""
+        return bool(self.serializer_users) and name in _atomic_serializers(
+            self.serializer_users, self.loose_serializers, self.atomic_views, self.view_bases)
+
     transaction_calls: frozenset[str] = frozenset()
     """Names called inside `with transaction.atomic():` blocks or `@transaction.atomic` functions."""
     outside_transaction_calls: frozenset[str] = frozenset()
@@ -802,6 +815,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
         **_transaction_call_fields(text, tests),
+        **_serializer_uses(text, path),
         "operator_checks": _operator_checks(text) if not tests and ("is_staff" in text or "is_superuser" in text) else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
@@ -914,11 +928,11 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         django_single_relations=frozenset(single),
         revision_middleware="RevisionMiddleware" in text and _REVISION_MIDDLEWARE.search(text) is not None,
         atomic_views=frozenset(
-            owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m)
+            owner_at(m.start()) for m in _DISPATCH.finditer(text) if "atomic(" in _body(text, m) or _decorated_atomic(text, m.start())
         ) if "def dispatch(" in text else frozenset(),
         view_bases=frozenset(
             (m.group(1), name) for m in _CLASS_BASES.finditer(text)
-            for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith(("View", "Mixin"))
+            for base in m.group(2).split(",") if (name := base.strip().rsplit(".", 1)[-1]).endswith(("View", "Mixin", "ViewSet"))
         ) if "View" in text or "Mixin" in text else frozenset(),
         paginating_classes=frozenset(
             owner_at(m.start()) for m in _PAGINATION_CLASS.finditer(text)
@@ -1475,6 +1489,58 @@ def _operator_modules(modules: frozenset[tuple[str, str]], module_imports: froze
         reach.add(path)
         pending.extend(q for q in imported.get(path, ()) if q not in reach)
     return frozenset(path for path in reach if roles[path] != "entry")
+
+_SERIALIZER_NAME = re.compile(r"\b([A-Z]\w*Serializer)\b")
+_IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)", re.M)
+
+
+def _decorated_atomic(text: str, start: int) -> bool:
+    """Whether the `def` at `start` has a decorator naming `atomic` (`@transaction.atomic`,
+    `@method_decorator(transaction.atomic)`) on the lines right above it."""
+    lines = text[:start].rstrip("\n").split("\n")
+    for line in reversed(lines):
+        stripped = line.strip()
+        if not stripped.startswith("@"):
+            return False
+        if re.search(r"\batomic\b", stripped):
+            return True
+    return False
+
+
+def _serializer_uses(text: str, path: str) -> dict[str, Any]:
+    """See `ProjectFacts.serializer_users` and `loose_serializers`."""
+    if "Serializer" not in text or is_test_path(path):
+        return {"serializer_users": frozenset(), "loose_serializers": frozenset()}
+    users: set[tuple[str, str]] = set()
+    pieces, at = [], 0
+    for m in _CLASS.finditer(text):
+        end = _body_end(text, m.end(), 0)
+        users.update((m.group(1), name) for name in _SERIALIZER_NAME.findall(text, m.end(), end) if name != m.group(1))
+        pieces.append(text[at:m.start()])
+        at = end
+    pieces.append(text[at:])
+    loose = set(_SERIALIZER_NAME.findall(_IMPORT_STATEMENT.sub("", "\n".join(pieces))))
+    return {"serializer_users": frozenset(users), "loose_serializers": frozenset(loose)}
+
+
+@functools.lru_cache(maxsize=2)
+def _atomic_serializers(users: frozenset[tuple[str, str]], loose: frozenset[str], atomic_views: frozenset[str],
+                        view_bases: frozenset[tuple[str, str]]) -> frozenset[str]:
+    """The least fixed point of `ProjectFacts.atomic_serializer`."""
+    by_serializer: dict[str, set[str]] = {}
+    for cls, serializer in users:
+        by_serializer.setdefault(serializer, set()).add(cls)
+    atomic_classes = {cls for cls, _ in users if any(c in atomic_views for c in _with_ancestors([cls], view_bases))}
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for serializer, classes in by_serializer.items():
+            if serializer not in found and serializer not in loose and classes <= atomic_classes | found:
+                found.add(serializer)
+                changed = True
+    return frozenset(found)
+
 
 _CALLED_NAME = re.compile(r"(?<![\w.])(?<!def )(?<!class )\.?([A-Za-z_]\w*)[ \t]*\(")
 _ATOMIC_BLOCK = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+[^\n]*\batomic\(|^[ \t]*@(?:\w+\.)*atomic\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*"

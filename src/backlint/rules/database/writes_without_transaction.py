@@ -836,11 +836,13 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
 
     def _in_atomic_view(self) -> bool:
         """A method of a view class that inherits (or defines) a `dispatch` running every
-        request in `transaction.atomic()`."""
+        request in `transaction.atomic()`, or of a serializer only such views use (see
+        `ProjectFacts.atomic_serializer`)."""
         cls = self.ctx.enclosing_class()
         if cls is None:
             return False
-        return self.ctx.project.atomic_view([cls.name.value, *routes.base_names(cls)])
+        return self.ctx.project.atomic_view([cls.name.value, *routes.base_names(cls)]) \
+            or self.ctx.project.atomic_serializer(cls.name.value)
 
     def _revision_atomic(self, node: cst.FunctionDef) -> bool:
         """django-reversion's `RevisionMiddleware` runs the request in a transaction unless it is
