@@ -1270,3 +1270,32 @@ class PlainCreateView(generics.CreateAPIView):
 """)
     result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("plots/serializers/other.py", 11)]
+
+
+def test_a_queryset_only_refined_into_others_runs_where_they_are_counted() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from rest_framework.decorators import api_view
+    from rest_framework.response import Response
+    from .models import Application, Registration
+
+    @api_view(["GET"])
+    def snapshot(request):
+        applications = Application.objects.filter()
+        pending = applications.filter(status="pending")
+        rejected = applications.filter(status="rejected")
+        active = Registration.objects.filter(active=True)
+        expired = Registration.objects.filter(active=False)
+        return Response({"pending": pending.count(), "rejected": rejected.count(),
+                         "active": active.count(), "expired": expired.count()})
+
+    @api_view(["GET"])
+    def stats(request):
+        applications = Application.objects.filter()
+        return Response({"all": applications.count(), "pending": applications.filter(status="pending").count(),
+                         "rejected": applications.filter(status="rejected").count(),
+                         "active": Registration.objects.filter(active=True).count(),
+                         "expired": Registration.objects.filter(active=False).count()})
+    """
+    assert finding_lines(LogicInRouteHandler, code, "web/views/snapshot.py") == [17]
