@@ -1299,3 +1299,29 @@ def test_a_queryset_only_refined_into_others_runs_where_they_are_counted() -> No
                          "expired": Registration.objects.filter(active=False).count()})
     """
     assert finding_lines(LogicInRouteHandler, code, "web/views/snapshot.py") == [17]
+
+
+def test_an_id_that_will_not_convert_is_the_clients_value() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    code = """
+    from rest_framework.exceptions import APIException
+    from .models import Lease
+
+    def get_lease_from_query_params(query_params):
+        try:
+            return Lease.objects.get(pk=int(query_params.get("lease")))
+        except Lease.DoesNotExist:
+            raise APIException("Lease does not exist")
+        except ValueError:
+            raise APIException("Invalid lease id")
+
+    def renew(query_params):
+        try:
+            lease = Lease.objects.get(pk=int(query_params.get("lease")))
+            lease.renew()
+            lease.save()
+        except ValueError:
+            raise APIException("Invalid lease id")
+    """
+    assert finding_lines(UnloggedErrorResponse, code, "leasing/viewsets/utils.py") == [19]

@@ -660,6 +660,8 @@ except Exception:
             return  # a dead link taken from the data (a proxy): the remote's outage, answered as such
         if errors.handler_kind(self.ctx, node) is errors.ExcKind.NOT_FOUND and self._reads_one_object():
             return  # `except Region.DoesNotExist` around one read: a miss, whatever status answers it
+        if caught and set(caught) <= {"ValueError", "TypeError"} and self._converts() and self._reads_one_object():
+            return  # `Lease.objects.get(pk=int(params.get("lease")))` / `except ValueError`: the client's id would not convert
         if status in (401, 403) and self._checks_credentials():
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
         if worst.raised and (status is None or status >= 500) and (self._restful_resource() or self._restful_abort(worst)
@@ -886,6 +888,12 @@ except Exception:
         return first is not None and any(
             (call_name(c) or "") in _CREDENTIAL_CHECKS or (dotted(c.func) or "") == "jwt.decode" for c in errors.calls(first)
         )
+
+    def _converts(self) -> bool:
+        """The `try` converts a value (`int(...)`, `float(...)`, `Decimal(...)`, `UUID(...)`)."""
+        body = self._tried()
+        return body is not None and any(isinstance(n, cst.Call) and call_name(n) in ("int", "float", "Decimal", "UUID")
+                                        for n in iter_descendants(body))
 
     def _parses_only(self, handler: cst.ExceptHandler) -> bool:
         """A `try` that only parses request values (uploaded files read included): its failure
