@@ -1325,3 +1325,33 @@ def test_an_id_that_will_not_convert_is_the_clients_value() -> None:
             raise APIException("Invalid lease id")
     """
     assert finding_lines(UnloggedErrorResponse, code, "leasing/viewsets/utils.py") == [19]
+
+
+def test_free_text_into_the_written_models_own_text_field_is_stored_as_text() -> None:
+    from backlint.rules.api.unvalidated_request_input import UnvalidatedRequestInput
+
+    code = """
+    from django.db import models
+    from django.http import JsonResponse
+
+    class LotComment(models.Model):
+        comment = models.TextField()
+
+    class ChargePointAudit(models.Model):
+        comment = models.CharField(max_length=512, default="")
+
+    def add_comment(request, lot_id):
+        comment = request.POST.get("comment", False)
+        lot_comment = LotComment()
+        lot_comment.lot_id = lot_id
+        lot_comment.comment = comment
+        lot_comment.save()
+        return JsonResponse({"status": "success"})
+
+    def audit_comment(request, audit_id):
+        audit = ChargePointAudit.objects.get(id=audit_id)
+        audit.comment = request.POST.get("comment")
+        audit.save()
+        return JsonResponse({"status": "success"})
+    """
+    assert finding_lines(UnvalidatedRequestInput, code, "lots/views.py") == [22]

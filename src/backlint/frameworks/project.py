@@ -336,6 +336,9 @@ class ProjectFacts:
     `Api.handle_error` logs."""
     text_fields: frozenset[str] = frozenset()
     """Names of model fields declared as unbounded text (Django `TextField`, SQLAlchemy `Text`)."""
+    model_text_fields: frozenset[tuple[str, str]] = frozenset()
+    """(model class, field) for each field of unbounded text (`comment = models.TextField()` in
+    `class LotComment`)."""
     sized_fields: frozenset[str] = frozenset()
     """Names of model fields declared with a length (`CharField`, `String(100)`): a name in both
     sets is not known to be unbounded."""
@@ -567,8 +570,11 @@ class ProjectFacts:
         so many small queries cost no round trip (https://sqlite.org/np1queryprob.html)."""
         return self.databases == {"sqlite"}
 
-    def unbounded_text(self, name: str) -> bool:
-        """Whether every model field of this name the scan saw is unbounded text."""
+    def unbounded_text(self, name: str, model: str | None = None) -> bool:
+        """Whether the field of this name is unbounded text: the model's, when the model is known
+        and declares it so; else every model field of this name the scan saw."""
+        if model is not None and (model, name) in self.model_text_fields:
+            return True
         return (name in self.text_fields or any(n == name and c in self._text_classes for n, c in self.custom_fields)) \
             and name not in self.sized_fields
 
@@ -1671,14 +1677,19 @@ def _text_fields(text: str, path: str) -> dict[str, frozenset[str] | frozenset[t
     field class that is not Django's own; the field classes it derives; and the columns (fields
     that are not relations) of each class."""
     columns: set[tuple[str, str]] = set()
+    texts: set[tuple[str, str]] = set()
     if not is_migration_path(path):  # (a migration's class is no model)
         classes = [(m.start(), m.group(1)) for m in _CLASS.finditer(text)]
         starts = [start for start, _ in classes]
         for m in _PLAIN_FIELD.finditer(text):
             at = bisect.bisect_right(starts, m.start())
             columns.add((classes[at - 1][1] if at else "", m.group(1)))
+        for m in _TEXT_FIELD.finditer(text):
+            at = bisect.bisect_right(starts, m.start())
+            if at:
+                texts.add((classes[at - 1][1], m.group(1)))
     return {"text_fields": frozenset(_TEXT_FIELD.findall(text)), "sized_fields": frozenset(_SIZED_FIELD.findall(text)),
-            "model_columns": frozenset(columns),
+            "model_columns": frozenset(columns), "model_text_fields": frozenset(texts),
             "field_classes": frozenset(_FIELD_CLASS.findall(text)) if "Field)" in text or "Field," in text else frozenset(),
             "custom_fields": frozenset((n, c) for n, c in _ANY_FIELD.findall(text) if c not in _DJANGO_FIELDS)}
 

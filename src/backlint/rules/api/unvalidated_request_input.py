@@ -537,6 +537,7 @@ def update_user(user_id):
             return
         origins = Origins(self.ctx)
         checked = self._allowlisted()
+        model = self._model_written(node, env)
         for whole, expr_env, field in self._written_values(node, env):
             for expr in _parts(whole):
                 if self._checked(expr, expr_env, checked):
@@ -544,7 +545,7 @@ def update_user(user_id):
                 if field is not None and _ui_state(field):
                     continue  # the client's own view state (`display_filters`, `view_props`, `bookmark_key`)
                 raws = self._raw(origins, expr, expr_env)
-                if raws and field is not None and self.ctx.project.unbounded_text(field):
+                if raws and field is not None and self.ctx.project.unbounded_text(field, model):
                     continue  # stored as free text: any string is valid, and a JSON list or number fails the save
                 raw = raws[0] if raws else None
                 if raw is not None:
@@ -610,6 +611,23 @@ def update_user(user_id):
             for value, venv in assigned_values(env, expr)
             if value is not expr
         )
+
+    def _model_written(self, call: cst.Call, env: Env) -> str | None:
+        """The model a write stores a row of, when the code names it: `Model.objects.create(...)`,
+        or `row.save()` on `row = Model()` / `Model.objects.get(...)`."""
+        model = database.model_of(call)
+        if model is not None:
+            return model
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        found = set()
+        for value, _ in assigned_values(env, func.value):
+            if isinstance(value, cst.Call):
+                name = database.model_of(value) or (dotted(value.func) or "").rsplit(".", 1)[-1]
+                if name[:1].isupper():
+                    found.add(name)
+        return found.pop() if len(found) == 1 else None
 
     def _written_values(self, call: cst.Call, env: Env) -> Iterator[tuple[cst.BaseExpression, Env, str | None]]:
         """Values a write stores, with the field each goes to when it is named: the write's
