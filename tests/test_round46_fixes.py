@@ -1355,3 +1355,27 @@ def test_free_text_into_the_written_models_own_text_field_is_stored_as_text() ->
         return JsonResponse({"status": "success"})
     """
     assert finding_lines(UnvalidatedRequestInput, code, "lots/views.py") == [22]
+
+
+def test_a_query_results_row_tested_for_absence_before_an_add_is_create_if_missing() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from sqlalchemy import select
+
+    async def add_user_tag_access(user_id, tag_ids, db):
+        for tag_id in tag_ids:
+            result = await db.execute(
+                select(UserTagAccess).where(UserTagAccess.user_id == user_id, UserTagAccess.tag_id == tag_id))
+            if result.scalars().first() is None:
+                db.add(UserTagAccess(user_id=user_id, tag_id=tag_id))
+        await db.commit()
+
+    async def tag_names(tag_ids, db):
+        names = []
+        for tag_id in tag_ids:
+            result = await db.execute(select(AlertTag).where(AlertTag.id == tag_id))
+            names.append(result.scalars().first().name)
+        return names
+    """
+    assert finding_lines(QueryInLoop, code, "app/services/tag_access.py") == [15]

@@ -327,15 +327,27 @@ def tests_absence(test: cst.BaseExpression, name: str) -> bool | None:
     if negated:
         test = test.expression  # type: ignore[attr-defined]
     absent: bool | None = None
-    if isinstance(test, cst.Name) and test.value == name:
+    if _found_row(test, name):
         absent = False
     elif (
-        isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name
+        isinstance(test, cst.Comparison) and _found_row(test.left, name)
         and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual))
         and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
     ):
         absent = isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal))
     return None if absent is None else absent != negated
+
+
+_RESULT_ACCESSORS = frozenset({"scalars", "scalar", "first", "one_or_none", "scalar_one_or_none", "fetchone"})
+
+
+def _found_row(expr: cst.BaseExpression, name: str) -> bool:
+    """`name`, or the row a query result bound to it holds (`name.scalars().first()`,
+    `name.scalar_one_or_none()`, `name.fetchone()`)."""
+    while isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, cst.Attribute) \
+            and expr.func.attr.value in _RESULT_ACCESSORS:
+        expr = expr.func.value
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
