@@ -1593,6 +1593,11 @@ _LOADED_BY_NAME = frozenset({"models", "admin", "apps", "tasks", "signals", "rec
                              "plugins", "migrations", "__main__"})
 """Modules and folders a framework imports by their names (Django's `models`, `admin`, `apps` and
 `templatetags/`, Celery's `tasks`, Channels' `routing`), whoever else imports them."""
+_RUN_BY_PLATFORM = re.compile(
+    r"^[ \t]*@(?:[\w.]*\.)?(?:task|shared_task|periodic_task|actor|job|http|cloud_event|receiver|subscriber|consumer)\b"
+    r"|^(?:async[ \t]+)?def[ \t]+\w*handler\([ \t]*event\b|\bfunctions_framework\b", re.M)
+"""What a platform runs by itself, whoever imports the module: a Cloud Function (`@functions_framework.http`),
+a Lambda handler (`def lambda_handler(event, context)`), a worker's task, a signal receiver."""
 _TOP_LEVEL_ARGUMENTS = re.compile(r"^\w+[ \t]*=[ \t]*[\w.]+\.parse_args\(", re.M)
 _SERVICE_START = re.compile(r"(?<![\w.])(?:run|serve|start)\(|while True|run_forever|run_until_complete")
 
@@ -1601,7 +1606,7 @@ def _module_role(path: str, text: str) -> str:
     """What a module is to the project (see `ProjectFacts.modules`)."""
     if _operator_entry(path, text):
         return "entry"
-    if serves(text):
+    if serves(text) or _RUN_BY_PLATFORM.search(text) is not None:
         return "serves"
     if is_settings_path(path) or set(_module_of(path).split(".")[-2:]) & _LOADED_BY_NAME:
         return "loaded"

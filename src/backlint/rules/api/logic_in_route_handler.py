@@ -582,8 +582,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         if handler is None or handler.computation is not None or not isinstance(node.operator, _AUG_NUMERIC):
             return
         in_loop = any(isinstance(a, (cst.For, cst.While)) for a in self.ctx.ancestors())
-        # (`counts[gene_id] += 1`: a tally of what the response lists, not arithmetic on the data)
-        if in_loop and not isinstance(node.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.List, cst.Integer)):
+        if in_loop and not isinstance(node.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.List)):
             if (_touches_fields(node.value) or _touches_fields(node.target)) and not _text_or_collection(handler.node, node.target):
                 handler.computation = node
 

@@ -875,7 +875,6 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                         and not _same_object(w, second)
                         and not _undoes(w, second)
                         and not (_idempotent(w) or _idempotent(second))
-                        and not (_membership(w) and _membership(second))
                         and not _leaves_a_valid_state(w, second, writes)
                         and self._related(scope, w, second)
                     ),
@@ -945,16 +944,6 @@ def _idempotent(op: _Op) -> bool:
     missing after the rest is a row the code expects may be missing (why it gets or creates it),
     made by the next run that needs it."""
     return op.creates_if_missing or (call_name(op.op.call) or "").endswith(("get_or_create", "find_or_create", "update_or_create"))
-
-
-def _membership(op: _Op) -> bool:
-    """`project.can_edit_group.user_set.add(user)`, `dataset.active_individuals.clear()`: a change
-    of a many-to-many relation's members through its manager. Two of them left half-done are
-    repaired by running the request again (adding a member twice, or removing one already gone,
-    changes nothing), unlike a row created twice."""
-    func = op.op.call.func
-    return isinstance(func, cst.Attribute) and func.attr.value in ("add", "remove", "clear", "set") \
-        and isinstance(func.value, cst.Attribute) and "session" not in func.value.attr.value.lower()
 
 
 # Modules of the request path, by the words of the module's name or its directory's: what they
