@@ -567,8 +567,11 @@ class ProjectFacts:
 
     def embedded_database(self) -> bool:
         """Whether the project's only database is a SQLite file: SQLite answers in the process,
-        so many small queries cost no round trip (https://sqlite.org/np1queryprob.html)."""
-        return self.databases == {"sqlite"}
+        so many small queries cost no round trip (https://sqlite.org/np1queryprob.html). A SQLite
+        default the environment may override counts when nothing names a server or its driver,
+        in the code or the manifests (`os.environ.get("DATABASE_URL", default="sqlite:///db.sqlite3")`
+        and no psycopg anywhere: there is nothing else to connect with)."""
+        return bool(self.databases) and self.databases <= {"sqlite", "configurable"}
 
     def unbounded_text(self, name: str, model: str | None = None) -> bool:
         """Whether the field of this name is unbounded text: the model's, when the model is known
