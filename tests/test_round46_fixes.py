@@ -1325,3 +1325,54 @@ def test_a_query_results_row_tested_for_absence_before_an_add_is_create_if_missi
         return names
     """
     assert finding_lines(QueryInLoop, code, "app/services/tag_access.py") == [15]
+
+
+def test_a_clause_for_the_projects_exception_no_call_of_its_try_raises_never_runs(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    write("api/exceptions/__init__.py", "class BusinessException(Exception):\n    pass\n")
+    write("api/services/fees.py", """from api.exceptions import BusinessException
+
+
+def calculate_fee(request_id):
+    if request_id is None:
+        raise BusinessException("no request")
+    return 10
+
+
+class categoryservice:
+    def getcategories(self):
+        return Category.query.all()
+""")
+    write("api/services/payments.py", "from api.services.fees import calculate_fee\n\n\ndef pay(request_id):\n    return calculate_fee(request_id)\n")
+    write("api/resources/masterdata.py", """import json
+from flask_restx import Resource
+from api.exceptions import BusinessException
+from api.services.fees import categoryservice
+from api.services.payments import pay
+
+
+class Categories(Resource):
+    def get(self):
+        try:
+            data = categoryservice().getcategories()
+            return json.dumps(data), 200
+        except BusinessException:
+            return "Error happened while accessing categories", 500
+
+
+class Payment(Resource):
+    def post(self, request_id):
+        try:
+            return pay(request_id), 200
+        except BusinessException:
+            return "Error happened while paying", 500
+""")
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL204",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("api/resources/masterdata.py", 22)]

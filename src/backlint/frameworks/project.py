@@ -535,6 +535,22 @@ class ProjectFacts:
         return bool(self.serializer_users) and name in _atomic_serializers(
             self.serializer_users, self.loose_serializers, self.atomic_views, self.view_bases)
 
+    exception_classes: frozenset[tuple[str, str]] = frozenset()
+    """(class, base) for the project's exception classes (`class BusinessException(Exception)`)."""
+    raisers: frozenset[tuple[str, str]] = frozenset()
+    """(exception class, function) for each `raise C(...)` of a class by its name, with the function
+    it is in (`.name` for a method, "" at module level)."""
+
+    def never_raised_by(self, exception: str, called: Iterable[str]) -> bool:
+        """Whether the project's own exception class `exception` (and no subclass of it) cannot come
+        out of calls of these names: no function raising it is among them, nor any function that
+        calls one, however deep (by name: a namesake anywhere keeps the answer no)."""
+        if not any(cls == exception for cls, _ in self.exception_classes) or any(
+                base == exception for _, base in self.exception_classes):
+            return False
+        reach = _raising_functions(exception, self.raisers, self.service_callers)
+        return not any(name in reach or "." + name in reach for name in called)
+
     transaction_calls: frozenset[str] = frozenset()
     """Names called inside `with transaction.atomic():` blocks or `@transaction.atomic` functions."""
     outside_transaction_calls: frozenset[str] = frozenset()
@@ -824,6 +840,7 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
         **_transaction_call_fields(text, tests),
+        **_exception_fields(text, tests),
         **_serializer_uses(text, path),
         "operator_checks": _operator_checks(text) if not tests and ("is_staff" in text or "is_superuser" in text) else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
@@ -1498,6 +1515,52 @@ def _operator_modules(modules: frozenset[tuple[str, str]], module_imports: froze
         reach.add(path)
         pending.extend(q for q in imported.get(path, ()) if q not in reach)
     return frozenset(path for path in reach if roles[path] != "entry")
+
+_EXCEPTION_CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.M)
+_RAISE_CALL = re.compile(r"^([ \t]*)raise[ \t]+(?:[\w.]+\.)?([A-Z]\w*)\b", re.M)
+
+
+def _exception_fields(text: str, tests: bool) -> dict[str, frozenset[tuple[str, str]]]:
+    """See `ProjectFacts.exception_classes` and `raisers`."""
+    if tests:
+        return {"exception_classes": frozenset(), "raisers": frozenset()}
+    classes = frozenset(
+        (m.group(1), base.strip().rsplit(".", 1)[-1]) for m in _EXCEPTION_CLASS.finditer(text)
+        if ("Exception" in m.group(2) or "Error" in m.group(2) or m.group(1).endswith(("Exception", "Error")))
+        for base in m.group(2).split(",") if base.strip()
+    ) if "class " in text else frozenset()
+    raisers: set[tuple[str, str]] = set()
+    if "raise " in text:
+        definitions = [(m.start(), len(m.group(1).expandtabs()), m.group(2)) for m in _DEF_LINE.finditer(text)]
+        for m in _RAISE_CALL.finditer(text):
+            indent = len(m.group(1).expandtabs())
+            owner = ""
+            for start, def_indent, name in reversed(definitions):
+                if start < m.start() and def_indent < indent:
+                    owner = ("." + name) if def_indent > 0 else name
+                    break
+            raisers.add((m.group(2), owner))
+    return {"exception_classes": classes, "raisers": frozenset(raisers)}
+
+
+@functools.lru_cache(maxsize=64)
+def _raising_functions(exception: str, raisers: frozenset[tuple[str, str]],
+                       callers: frozenset[tuple[str, str]]) -> frozenset[str]:
+    """The functions that raise `exception` by name, and every function that calls one of those,
+    transitively (see `ProjectFacts.never_raised_by`). (A raise at module level runs on import.)"""
+    found = {function for cls, function in raisers if cls == exception}
+    by_callee: dict[str, set[str]] = {}
+    for key, caller in callers:
+        name = key.rsplit(":", 1)[-1]
+        by_callee.setdefault(name.lstrip("."), set()).add(caller)
+    pending = list(found)
+    while pending:
+        for caller in by_callee.get(pending.pop().lstrip("."), ()):
+            if caller not in found:
+                found.add(caller)
+                pending.append(caller)
+    return frozenset(found)
+
 
 _SERIALIZER_NAME = re.compile(r"\b([A-Z]\w*Serializer)\b")
 _IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)", re.M)

@@ -622,6 +622,8 @@ except Exception:
         if not sites or errors.logs(self.ctx, node.body) or _records_cause(node):
             return
         broad = errors.is_broad(self.ctx, node)
+        if not broad and caught and self._unreachable(node, caught):
+            return  # `except BusinessException:` around calls none of which raises it: the clause never runs
         narrowed = _narrowed_types(self.ctx, node, sites) if broad else None
         if narrowed is not None:
             # `except Exception as exc: if isinstance(exc, (NotAuthenticated, PermissionDenied)): raise
@@ -807,6 +809,20 @@ except Exception:
         project (`from endpoints.api import abort`): an API resource's answer, logged by `Api.handle_error`."""
         call = site.node
         return isinstance(call, cst.Call) and project.restful_abort(self.ctx.project, self.ctx.imports.qualify(call.func) or "")
+
+    def _unreachable(self, handler: cst.ExceptHandler, caught: list[str]) -> bool:
+        """Whether the clause catches only the project's own exception classes, none of which any
+        call of its `try` can raise (see `ProjectFacts.never_raised_by`): a clause copied onto a
+        `try` of plain reads and writes. Not when the `try` raises by itself."""
+        body = self._tried()
+        if body is None or any(isinstance(n, cst.Raise) for n in iter_descendants(body)):
+            return False
+        for t in errors.caught_types(handler):
+            qualified = self.ctx.imports.qualify(t) or dotted(t) or ""
+            if "." in qualified and qualified.split(".", 1)[0] not in self.ctx.project.module_names:
+                return False  # (`marshmallow.ValidationError`: a library's, whatever the project names its own)
+        called = {name for n in iter_descendants(body) if isinstance(n, cst.Call) and (name := call_name(n))}
+        return all(self.ctx.project.never_raised_by(name, called) for name in caught)
 
     def _tried(self) -> cst.BaseSuite | None:
         """The body of the `try` whose `except` clause is being visited."""
