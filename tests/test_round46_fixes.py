@@ -1376,3 +1376,42 @@ class Payment(Resource):
 """)
     result = scan([tmp_path], Config(root=tmp_path, select=("BL204",)), catalog.load(), cache_dir=None)
     assert [(f.path, f.region.start_line) for f in result.findings] == [("api/resources/masterdata.py", 22)]
+
+
+def test_a_task_only_a_command_queues_runs_for_the_operator(tmp_path) -> None:
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    tasks = """from celery import shared_task
+from users.models import User
+
+
+@shared_task
+def import_users(ids):
+    for i in ids:
+        print(User.objects.get(pk=i).email)
+
+
+@shared_task
+def sync_users(ids):
+    for i in ids:
+        print(User.objects.get(pk=i).email)
+"""
+    write("users/tasks.py", tasks)
+    write("users/management/commands/migrate_users.py", """from django.core.management.base import BaseCommand
+from users.tasks import import_users, sync_users
+
+
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        import_users.delay(options["ids"])
+        sync_users.delay(options["ids"])
+""")
+    write("project/settings.py", 'CELERY_BEAT_SCHEDULE = {"sync": {"task": "users.tasks.sync_users", "schedule": 3600}}\n')
+    result = scan([tmp_path], Config(root=tmp_path, select=("BL102",)), catalog.load(), cache_dir=None)
+    assert [(f.path, f.region.start_line) for f in result.findings] == [("users/tasks.py", 14)]

@@ -490,6 +490,8 @@ class ProjectFacts:
                     callers.setdefault(callee, set()).add(caller)
                     callees.setdefault(caller, set()).add(callee)
         called_at_import = {n for key in self.service_calls for n in nodes(key)}
+        # (a function a string names, `"joanie.core.tasks.sync_users"` in a beat schedule, runs by that name too)
+        called_at_import.update(n for s in self.dotted_strings for last in [s.rsplit(".", 1)[-1]] for n in (last, "." + last))
         reach: set[str] = set()
         pending = [n for key in self.operator_calls for n in nodes(key) if n not in called_at_import]
         while pending:
@@ -1394,7 +1396,15 @@ def _call_keys(text: str, imported: Mapping[str, tuple[str, str]], references: b
     keys = [_key(m, imported) for m in _CALL.finditer(text)]
     if references and ("=" in text or "(" in text):
         keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
+    if "delay(" in text or "apply_async(" in text or "send_with_options(" in text:
+        # `sync_users.delay(ids)`: the task `sync_users` run by a worker for this caller, as a call of it
+        for m in _TASK_SEND.finditer(text):
+            entry = imported.get(m.group(1))
+            keys.append(m.group(1) if entry is None else f"{entry[0]}:{m.group(1)}")
     return keys
+
+
+_TASK_SEND = re.compile(r"(?<![\w.])([A-Za-z_]\w*)[ \t]*\.[ \t]*(?:delay|apply_async|send_with_options)\(")
 
 
 _VIEW_METHODS = frozenset({".get", ".post", ".put", ".patch", ".delete", ".head", ".options"})
