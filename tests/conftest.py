@@ -78,3 +78,17 @@ def finding_lines(rule: type, code: str, path: str = "app/services.py", facts=No
     result = analyze_text(path, textwrap.dedent(code), [(rule, options or {})], EMPTY if facts is None else facts)
     assert not result.notifications, result.notifications
     return [f.region.start_line for f in result.findings]
+
+
+def scan_tree(root, files: dict, rule: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """Write `files` (project-relative path: text) under `root`, scan the tree with `rule` alone
+    and return (path, line) of each finding, sorted."""
+    from backlint import catalog
+    from backlint.config import Config
+    from backlint.engine import scan
+
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    result = scan([root], Config(root=root, select=(rule,)), catalog.load(), cache_dir=None)
+    return sorted((f.path, f.region.start_line) for f in result.findings)

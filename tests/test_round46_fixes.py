@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backlint.rules.errors.swallowed_exception import SwallowedException
-from conftest import finding_lines
+from conftest import finding_lines, scan_tree
 
 
 def test_a_leftover_file_nothing_reads_next_is_best_effort_cleanup() -> None:
@@ -839,40 +839,33 @@ def test_running_a_search_query_changes_nothing() -> None:
 
 
 def test_a_module_only_an_operators_programs_import_runs_in_their_process(tmp_path) -> None:
-    from backlint import catalog
-    from backlint.config import Config
-    from backlint.engine import scan
-
-    def write(path: str, text: str) -> None:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
+    files: dict[str, str] = {}
 
     client = "import requests\n\n\nclass APIClient:\n    def login(self, url):\n        return requests.post(url, json={})\n"
     # a one-off job's __main__ and the client only it imports (and the helper that client imports)
-    write("util/ingest/api_client.py", client)
-    write("util/ingest/token.py", "import requests\n\n\ndef get_token(url):\n    return requests.get(url).json()\n")
-    write("util/ingest/run.py", "from .api_client import APIClient\nfrom util.ingest.token import get_token\n\n\n"
+    files["util/ingest/api_client.py"] = (client)
+    files["util/ingest/token.py"] = ("import requests\n\n\ndef get_token(url):\n    return requests.get(url).json()\n")
+    files["util/ingest/run.py"] = ("from .api_client import APIClient\nfrom util.ingest.token import get_token\n\n\n"
           "def main():\n    APIClient().login(get_token('u'))\n\n\nif __name__ == '__main__':\n    main()\n")
     # the same shape, but a service module imports the client as well
-    write("app/clients/partner.py", client)
-    write("app/jobs/report.py", "from app.clients.partner import APIClient\n\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
-    write("app/api.py", "from flask import Flask\nfrom app.clients.partner import APIClient\n\napp = Flask(__name__)\n\n\n"
+    files["app/clients/partner.py"] = (client)
+    files["app/jobs/report.py"] = ("from app.clients.partner import APIClient\n\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
+    files["app/api.py"] = ("from flask import Flask\nfrom app.clients.partner import APIClient\n\napp = Flask(__name__)\n\n\n"
           "@app.route('/sync')\ndef sync():\n    return APIClient().login('u')\n")
     # (`.login` is also what the service calls: by name alone, no method below is the operator's)
     # a queue consumer started from __main__ runs for good: a service, not a job
-    write("worker/poller.py", client)
-    write("worker/consumer.py", "from worker.poller import APIClient\n\n\ndef run():\n    while True:\n        APIClient().login('u')\n\n\n"
+    files["worker/poller.py"] = (client)
+    files["worker/consumer.py"] = ("from worker.poller import APIClient\n\n\ndef run():\n    while True:\n        APIClient().login('u')\n\n\n"
           "if __name__ == '__main__':\n    run()\n")
     # a module a string names may be loaded by that name (a settings entry)
-    write("hooks_app/sender.py", client)
-    write("hooks_app/cli_tool.py", "from hooks_app.sender import APIClient\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
-    write("hooks_app/settings_base.py", "NOTIFIER = 'hooks_app.sender.APIClient'\n")
+    files["hooks_app/sender.py"] = (client)
+    files["hooks_app/cli_tool.py"] = ("from hooks_app.sender import APIClient\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
+    files["hooks_app/settings_base.py"] = ("NOTIFIER = 'hooks_app.sender.APIClient'\n")
     # a Cloud Function's module, which a script also imports: the platform runs it
-    write("functions/backfill/main.py", client.replace("import requests\n", "import functions_framework\nimport requests\n")
+    files["functions/backfill/main.py"] = (client.replace("import requests\n", "import functions_framework\nimport requests\n")
           + "\n\n@functions_framework.http\ndef backfill(request):\n    return APIClient().login('u')\n")
-    write("functions/backfill/run_local.py", "from main import APIClient\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
-    result = scan([tmp_path], Config(root=tmp_path, select=("BL502",)), catalog.load(), cache_dir=None)
-    assert sorted((f.path, f.region.start_line) for f in result.findings) == [
+    files["functions/backfill/run_local.py"] = ("from main import APIClient\n\nif __name__ == '__main__':\n    APIClient().login('u')\n")
+    assert scan_tree(tmp_path, files, "BL502") == [
         ("app/clients/partner.py", 6), ("functions/backfill/main.py", 7), ("hooks_app/sender.py", 6), ("worker/poller.py", 6)]
 
 
@@ -1116,13 +1109,7 @@ def test_a_route_whose_scope_dependency_lets_in_admins_only_answers_operators() 
 
 
 def test_a_function_every_caller_runs_inside_atomic_in_another_module_shares_the_transaction(tmp_path) -> None:
-    from backlint import catalog
-    from backlint.config import Config
-    from backlint.engine import scan
-
-    def write(path: str, text: str) -> None:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
+    files: dict[str, str] = {}
 
     service = """from django.utils import timezone
 from elec.models import Certificate, Meter
@@ -1139,8 +1126,8 @@ def import_certificates(rows):
         meter = Meter.objects.create(station=row["station"])
         Certificate.objects.create(meter=meter, energy=row["energy"])
 """
-    write("elec/services/qualicharge.py", service)
-    write("elec/views/bulk_create.py", """from django.db import transaction
+    files["elec/services/qualicharge.py"] = (service)
+    files["elec/views/bulk_create.py"] = ("""from django.db import transaction
 from rest_framework.response import Response
 from elec.services.qualicharge import import_certificates, process_certificates_batch
 
@@ -1157,18 +1144,11 @@ class BulkCreateMixin:
         import_certificates(request.data)
         return Response(status=201)
 """)
-    result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
-    assert [(f.path, f.region.start_line) for f in result.findings] == [("elec/services/qualicharge.py", 14)]
+    assert scan_tree(tmp_path, files, "BL104") == [("elec/services/qualicharge.py", 14)]
 
 
 def test_a_serializer_only_atomic_views_use_runs_in_their_transaction(tmp_path) -> None:
-    from backlint import catalog
-    from backlint.config import Config
-    from backlint.engine import scan
-
-    def write(path: str, text: str) -> None:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
+    files: dict[str, str] = {}
 
     serializer = """from rest_framework import serializers
 from plots.models import PlotSearch, Target
@@ -1183,9 +1163,9 @@ class {name}(serializers.ModelSerializer):
         Target.objects.create(plot_search=search, **targets[0])
         return search
 """
-    write("plots/serializers/search.py", serializer.format(name="PlotSearchCreateSerializer"))
-    write("plots/serializers/other.py", serializer.format(name="PlainCreateSerializer"))
-    write("common/viewsets.py", """from django.db import transaction
+    files["plots/serializers/search.py"] = (serializer.format(name="PlotSearchCreateSerializer"))
+    files["plots/serializers/other.py"] = (serializer.format(name="PlainCreateSerializer"))
+    files["common/viewsets.py"] = ("""from django.db import transaction
 from rest_framework import viewsets
 
 
@@ -1198,7 +1178,7 @@ class AtomicTransactionMixin:
 class AtomicTransactionModelViewSet(AtomicTransactionMixin, viewsets.ModelViewSet):
     pass
 """)
-    write("plots/views.py", """from rest_framework import generics
+    files["plots/views.py"] = ("""from rest_framework import generics
 from common.viewsets import AtomicTransactionModelViewSet
 from plots.serializers.search import PlotSearchCreateSerializer
 from plots.serializers.other import PlainCreateSerializer
@@ -1214,8 +1194,7 @@ class PlotSearchViewSet(AtomicTransactionModelViewSet):
 class PlainCreateView(generics.CreateAPIView):
     serializer_class = PlainCreateSerializer
 """)
-    result = scan([tmp_path], Config(root=tmp_path, select=("BL104",)), catalog.load(), cache_dir=None)
-    assert [(f.path, f.region.start_line) for f in result.findings] == [("plots/serializers/other.py", 11)]
+    assert scan_tree(tmp_path, files, "BL104") == [("plots/serializers/other.py", 11)]
 
 
 def test_a_queryset_only_refined_into_others_runs_where_they_are_counted() -> None:
@@ -1328,16 +1307,10 @@ def test_a_query_results_row_tested_for_absence_before_an_add_is_create_if_missi
 
 
 def test_a_clause_for_the_projects_exception_no_call_of_its_try_raises_never_runs(tmp_path) -> None:
-    from backlint import catalog
-    from backlint.config import Config
-    from backlint.engine import scan
+    files: dict[str, str] = {}
 
-    def write(path: str, text: str) -> None:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-
-    write("api/exceptions/__init__.py", "class BusinessException(Exception):\n    pass\n")
-    write("api/services/fees.py", """from api.exceptions import BusinessException
+    files["api/exceptions/__init__.py"] = ("class BusinessException(Exception):\n    pass\n")
+    files["api/services/fees.py"] = ("""from api.exceptions import BusinessException
 
 
 def calculate_fee(request_id):
@@ -1350,8 +1323,8 @@ class categoryservice:
     def getcategories(self):
         return Category.query.all()
 """)
-    write("api/services/payments.py", "from api.services.fees import calculate_fee\n\n\ndef pay(request_id):\n    return calculate_fee(request_id)\n")
-    write("api/resources/masterdata.py", """import json
+    files["api/services/payments.py"] = ("from api.services.fees import calculate_fee\n\n\ndef pay(request_id):\n    return calculate_fee(request_id)\n")
+    files["api/resources/masterdata.py"] = ("""import json
 from flask_restx import Resource
 from api.exceptions import BusinessException
 from api.services.fees import categoryservice
@@ -1374,18 +1347,11 @@ class Payment(Resource):
         except BusinessException:
             return "Error happened while paying", 500
 """)
-    result = scan([tmp_path], Config(root=tmp_path, select=("BL204",)), catalog.load(), cache_dir=None)
-    assert [(f.path, f.region.start_line) for f in result.findings] == [("api/resources/masterdata.py", 22)]
+    assert scan_tree(tmp_path, files, "BL204") == [("api/resources/masterdata.py", 22)]
 
 
 def test_a_task_only_a_command_queues_runs_for_the_operator(tmp_path) -> None:
-    from backlint import catalog
-    from backlint.config import Config
-    from backlint.engine import scan
-
-    def write(path: str, text: str) -> None:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
+    files: dict[str, str] = {}
 
     tasks = """from celery import shared_task
 from users.models import User
@@ -1402,8 +1368,8 @@ def sync_users(ids):
     for i in ids:
         print(User.objects.get(pk=i).email)
 """
-    write("users/tasks.py", tasks)
-    write("users/management/commands/migrate_users.py", """from django.core.management.base import BaseCommand
+    files["users/tasks.py"] = (tasks)
+    files["users/management/commands/migrate_users.py"] = ("""from django.core.management.base import BaseCommand
 from users.tasks import import_users, sync_users
 
 
@@ -1412,6 +1378,5 @@ class Command(BaseCommand):
         import_users.delay(options["ids"])
         sync_users.delay(options["ids"])
 """)
-    write("project/settings.py", 'CELERY_BEAT_SCHEDULE = {"sync": {"task": "users.tasks.sync_users", "schedule": 3600}}\n')
-    result = scan([tmp_path], Config(root=tmp_path, select=("BL102",)), catalog.load(), cache_dir=None)
-    assert [(f.path, f.region.start_line) for f in result.findings] == [("users/tasks.py", 14)]
+    files["project/settings.py"] = ('CELERY_BEAT_SCHEDULE = {"sync": {"task": "users.tasks.sync_users", "schedule": 3600}}\n')
+    assert scan_tree(tmp_path, files, "BL102") == [("users/tasks.py", 14)]
