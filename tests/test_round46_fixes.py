@@ -1197,35 +1197,6 @@ class PlainCreateView(generics.CreateAPIView):
     assert scan_tree(tmp_path, files, "BL104") == [("plots/serializers/other.py", 11)]
 
 
-def test_a_queryset_only_refined_into_others_runs_where_they_are_counted() -> None:
-    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
-
-    code = """
-    from rest_framework.decorators import api_view
-    from rest_framework.response import Response
-    from .models import Application, Registration
-
-    @api_view(["GET"])
-    def snapshot(request):
-        applications = Application.objects.filter()
-        pending = applications.filter(status="pending")
-        rejected = applications.filter(status="rejected")
-        active = Registration.objects.filter(active=True)
-        expired = Registration.objects.filter(active=False)
-        return Response({"pending": pending.count(), "rejected": rejected.count(),
-                         "active": active.count(), "expired": expired.count()})
-
-    @api_view(["GET"])
-    def stats(request):
-        applications = Application.objects.filter()
-        return Response({"all": applications.count(), "pending": applications.filter(status="pending").count(),
-                         "rejected": applications.filter(status="rejected").count(),
-                         "active": Registration.objects.filter(active=True).count(),
-                         "expired": Registration.objects.filter(active=False).count()})
-    """
-    assert finding_lines(LogicInRouteHandler, code, "web/views/snapshot.py") == [17]
-
-
 def test_an_id_that_will_not_convert_is_the_clients_value() -> None:
     from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
 
@@ -1346,8 +1317,26 @@ class Payment(Resource):
             return pay(request_id), 200
         except BusinessException:
             return "Error happened while paying", 500
+
+
+class Refund(Resource):
+    def post(self, request_id):
+        try:
+            return run_async(pay)(request_id), 200
+        except BusinessException:
+            return "Error happened while refunding", 500
+
+
+class Ticket(Resource):
+    def post(self, incident):
+        try:
+            return plugin.create_ticket(incident), 201
+        except TicketClientException:
+            return "The ticket system failed", 503
 """)
-    assert scan_tree(tmp_path, files, "BL204") == [("api/resources/masterdata.py", 22)]
+    files["api/exceptions/__init__.py"] += "\n\nclass TicketClientException(Exception):\n    pass\n"
+    assert scan_tree(tmp_path, files, "BL204") == [
+        ("api/resources/masterdata.py", 22), ("api/resources/masterdata.py", 30), ("api/resources/masterdata.py", 38)]
 
 
 def test_a_task_only_a_command_queues_runs_for_the_operator(tmp_path) -> None:

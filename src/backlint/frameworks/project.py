@@ -548,8 +548,8 @@ class ProjectFacts:
         out of calls of these names: no function raising it is among them, nor any function that
         calls one, however deep (by name: a namesake anywhere keeps the answer no)."""
         if not any(cls == exception for cls, _ in self.exception_classes) or any(
-                base == exception for _, base in self.exception_classes):
-            return False
+                base == exception for _, base in self.exception_classes) or not any(cls == exception for cls, _ in self.raisers):
+            return False  # (a class the project never raises is one for plugins to raise: its interface)
         reach = _raising_functions(exception, self.raisers, self.service_callers)
         return not any(name in reach or "." + name in reach for name in called)
 
@@ -1396,15 +1396,16 @@ def _call_keys(text: str, imported: Mapping[str, tuple[str, str]], references: b
     keys = [_key(m, imported) for m in _CALL.finditer(text)]
     if references and ("=" in text or "(" in text):
         keys.extend(_key(m, imported) for m in _REFERENCED.finditer(text))
-    if "delay(" in text or "apply_async(" in text or "send_with_options(" in text:
+    if "delay(" in text or "apply_async(" in text or "send_with_options(" in text or ".s(" in text or ".si(" in text:
         # `sync_users.delay(ids)`: the task `sync_users` run by a worker for this caller, as a call of it
+        # (and `sync_users.s()`, a signature a chain or a schedule runs)
         for m in _TASK_SEND.finditer(text):
             entry = imported.get(m.group(1))
             keys.append(m.group(1) if entry is None else f"{entry[0]}:{m.group(1)}")
     return keys
 
 
-_TASK_SEND = re.compile(r"(?<![\w.])([A-Za-z_]\w*)[ \t]*\.[ \t]*(?:delay|apply_async|send_with_options)\(")
+_TASK_SEND = re.compile(r"(?<![\w.])([A-Za-z_]\w*)[ \t]*\.[ \t]*(?:delay|apply_async|send_with_options|s|si|signature)\(")
 
 
 _VIEW_METHODS = frozenset({".get", ".post", ".put", ".patch", ".delete", ".head", ".options"})

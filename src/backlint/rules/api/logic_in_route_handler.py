@@ -624,11 +624,6 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
             self.report(node.name, name=node.name.value, reasons="; ".join(reasons))
 
 
-_REFINEMENTS = frozenset({"filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate", "values",
-                         "values_list", "distinct", "only", "defer", "all", "none", "where", "options", "limit", "offset"})
-"""Methods that refine a query without running it (Django querysets, SQLAlchemy's select and Query)."""
-
-
 def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int], ...], str]]:
     """The queries that run: not a queryset built as an argument of another operation
     (`Prefetch("comments", queryset=Comment.objects.order_by("date"))`), or bound to a name that
@@ -643,9 +638,6 @@ def _run(handler: _Handler) -> list[tuple[database.DataOp, tuple[tuple[int, int]
         return queries
     ops = [op for op, _, _ in handler.queries + handler.writes]
     consumed = {id(n) for op in ops for n in iter_descendants(op.call)}
-    # `pending = applications.filter(...)`: a refinement, which runs (and is counted) where it is evaluated
-    consumed.update(id(n.value) for n in body if isinstance(n, cst.Attribute) and n.attr.value in _REFINEMENTS
-                    and isinstance(n.value, cst.Name))
     targets = {id(t.target) for n in body if isinstance(n, cst.Assign) for t in n.targets}
     unused: set[int] = set()
     for op, name in handler.lazy:
