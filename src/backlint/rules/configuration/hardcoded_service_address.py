@@ -9,6 +9,7 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import project, routes, secrets
+from backlint.frameworks.hosts import LOCAL_HOSTS, internal_host, is_ip
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -70,13 +71,8 @@ _SETTING_WORDS = frozenset({"url", "uri", "dsn", "host", "hosts", "server", "ser
 _SERVICE_WORDS = frozenset({"db", "database", "redis", "cache", "broker", "mongo", "mongodb", "postgres", "pg", "mysql",
                             "elastic", "elasticsearch", "kafka", "rabbit", "rabbitmq", "amqp", "memcached", "queue"})
 _HOST_WORDS = frozenset({"host", "hosts", "server", "servers", "address", "addr", "endpoint"})
-_LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "",
-                    # the machine a container runs on, by the name Docker and Podman give it
-                    "host.docker.internal", "gateway.docker.internal", "host.containers.internal",
-                    "172.17.0.1"})  # (Docker's default bridge gateway: the host, seen from a container)
 # Settings named like these hold links people follow, not services the code connects to.
 _LINK_WORDS = frozenset({"allowed", "trusted", "cors", "redirect", "callback", "dashboard", "frontend", "public", "site", "web", "ui", "link", "homepage", "docs"})
-_INTERNAL_TLDS = (".internal", ".local", ".lan", ".corp", ".intranet", ".svc", ".cluster.local", ".home", ".private")
 
 
 _URL_SINKS = frozenset({"create_engine", "create_async_engine", "from_url", "Database", "URLParameters"})
@@ -101,32 +97,24 @@ def _host_of(value: str) -> tuple[str, str] | None:
             return None  # `https://TBD`, `http://HOST`: a placeholder (host names are written in lower case)
         if _SERVICE_SCHEMES.match(scheme):
             return f"`{scheme}://` address", host
-        if scheme in ("http", "https") and _internal(host):
+        if scheme in ("http", "https") and internal_host(host):
             return "internal service URL", host
         return None
     host, _, port = v.partition(":")
     if port and not port.isdigit():
         return None  # `app:view_name`, a Django URL name
-    if _is_ip(host) or (re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host) and not host.replace(".", "").isdigit()):
+    if is_ip(host) or (re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host) and not host.replace(".", "").isdigit()):
         return "host", host  # hostnames are written in lower case; `a.b.SomeClass` is a Python path
     return None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _loopback(host: str) -> bool:
     """Loopback and wildcard addresses, and single-label names (`redis`, `db`, `api`: a compose
     or cluster service that each deployment's own DNS resolves): the same in every environment,
     so not configuration."""
-    if host in _LOCAL or ("." not in host and ":" not in host and not host.isdigit()):
+    if host in LOCAL_HOSTS or ("." not in host and ":" not in host and not host.isdigit()):
         return True
-    return _is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
+    return is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
 
 
 _DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
@@ -142,19 +130,11 @@ def _same_everywhere(host: str) -> bool:
     and the names and networks reserved for documentation and examples (`ldap.example.com`,
     `192.0.2.10`, RFC 2606 and 5737): a setting holding one is a blocklist entry, a universal
     default or a sample, not an environment's service."""
-    if _is_ip(host):
+    if is_ip(host):
         ip = ipaddress.ip_address(host)
         return ip.is_link_local or any(ip in net for net in _DOCUMENTATION_NETWORKS if net.version == ip.version)
     labels = host.split(".")
     return host in _WELL_KNOWN_HOSTS or labels[-1] in _RESERVED_TLDS or ".".join(labels[-2:]) in _EXAMPLE_DOMAINS
-
-
-def _internal(host: str) -> bool:
-    if host in _LOCAL:
-        return True
-    if _is_ip(host):
-        return ipaddress.ip_address(host).is_private
-    return host.endswith(_INTERNAL_TLDS) or "." not in host
 
 
 class HardcodedServiceAddress(Rule):
@@ -449,7 +429,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
         for literal, in_default in self._candidates(value):
             text = string_value(literal) or ""
             found = _host_of(text)
-            if found is not None and (in_default or defaults) and "." not in found[1] and not _is_ip(found[1]):
+            if found is not None and (in_default or defaults) and "." not in found[1] and not is_ip(found[1]):
                 continue  # a default naming a local or compose service (`redis`, `db`)
             if found is not None and found[0] == "host" and re.split(r"[.-]", found[1]) == words:
                 continue  # `ELASTICSEARCH_SERVER = "elasticsearch.server"`: the name of a settings key, spelled out
@@ -457,7 +437,7 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
                 # A bare host only where a host goes (`DB_HOST`, `SERVER`), not in `*_URL` or
                 # `BACKEND`; a one-word host (`db`, `x`) only in a data service's setting.
                 host = found[1]
-                if words[-1] not in _HOST_WORDS or not (service or ("." in host and _internal(host))):
+                if words[-1] not in _HOST_WORDS or not (service or ("." in host and internal_host(host))):
                     continue
             self._flag(literal, f"in `{name}`")
 

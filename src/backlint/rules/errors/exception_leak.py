@@ -8,6 +8,7 @@ import libcst as cst
 from backlint.findings import Confidence, Level
 from backlint.frameworks import errors, responses, routes
 from backlint.frameworks.errors import ExcKind
+from backlint.frameworks.hosts import internal_host
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origin, Origins, assigned_values, is_statement, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -114,14 +115,16 @@ _DEV_ENVIRONMENTS = frozenset({"dev", "development", "local", "test", "testing"}
 
 _HTTP_CLIENTS = frozenset({"httpx", "requests", "aiohttp", "urllib", "urllib3"})
 _REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream", "urlopen"})
-_PUBLIC_URL = re.compile(r"https://(?!localhost\b|127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/:?#]|$)")
+_HTTPS_NAME = re.compile(r"https://([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:[/:?#]|$)")
+"""An https URL whose host is a name under a top-level domain (not an address)."""
 
 
 def _public_url(expr: cst.BaseExpression) -> bool:
     """A URL of a public site written in the code: `"https://api.github.com/..."`, an f-string
-    starting so; not an internal host (`https://localhost`, `https://10.0.0.5`, one label)."""
+    starting so; not an internal host (`https://localhost`, `https://10.0.0.5`, one label, `api.svc`)."""
     text = string_value(expr) if not isinstance(expr, cst.FormattedString) else literal_start(expr)
-    return bool(text) and _PUBLIC_URL.match(text) is not None and not re.match(r"https://[^/]*\.(?:internal|local|svc|cluster\.local)\b", text)
+    found = _HTTPS_NAME.match(text) if text else None
+    return found is not None and not internal_host(found.group(1))
 
 
 class ExceptionLeak(Rule):
