@@ -1625,7 +1625,6 @@ def _atomic_serializers(users: frozenset[tuple[str, str]], loose: frozenset[str]
     return frozenset(found)
 
 
-_CALLED_NAME = re.compile(r"(?<![\w.])(?<!def )(?<!class )\.?([A-Za-z_]\w*)[ \t]*\(")
 _ATOMIC_BLOCK = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+[^\n]*\batomic\(|^[ \t]*@(?:\w+\.)*atomic\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*"
                            r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+\(", re.M)
 
@@ -1644,12 +1643,13 @@ def _transaction_call_fields(text: str, tests: bool) -> dict[str, frozenset[str]
             line = text.rfind("\n", 0, m.end()) + 1
             indent = len(text[line:m.end()]) - len(text[line:m.end()].lstrip(" \t"))
             end = _body_end(text, m.end(), indent)
-            inside.update(_CALLED_NAME.findall(text, m.end(), end))
+            inside.update(c.group("name") for c in _CALL.finditer(text, m.end(), end))
             pieces.append(text[at:m.start()])
             at = end
         pieces.append(text[at:])
         outside_text = "\n".join(pieces)
-    return {"transaction_calls": frozenset(inside), "outside_transaction_calls": frozenset(_CALLED_NAME.findall(outside_text))}
+    return {"transaction_calls": frozenset(inside),
+            "outside_transaction_calls": frozenset(c.group("name") for c in _CALL.finditer(outside_text))}
 
 
 _OPERATOR_TEST = re.compile(
