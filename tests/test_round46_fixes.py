@@ -1369,3 +1369,48 @@ class Command(BaseCommand):
 """)
     files["project/settings.py"] = ('CELERY_BEAT_SCHEDULE = {"sync": {"task": "users.tasks.sync_users", "schedule": 3600}}\n')
     assert scan_tree(tmp_path, files, "BL102") == [("users/tasks.py", 14)]
+
+
+def test_a_task_a_schedule_names_on_a_line_of_its_own_serves(tmp_path) -> None:
+    # `sender.add_periodic_task(\n crontab(...),\n send_report,\n ...)`: the schedule hands the task to
+    # the worker on a continuation line of its own; the command's `.delay()` is not its only caller
+    files = {
+        "app/tasks.py": """import requests
+from app.worker import celery
+
+
+@celery.task
+def send_report():
+    requests.post("https://stats.example.org/report", json={"n": 1})
+
+
+@celery.task
+def purge_report():
+    requests.post("https://stats.example.org/purge", json={"n": 1})
+""",
+        "app/commands.py": """import click
+from app.tasks import send_report, purge_report
+
+
+@click.command()
+def report():
+    send_report.delay()
+    purge_report.delay()
+""",
+        "app/worker.py": """from celery import Celery
+from celery.schedules import crontab
+from app.tasks import send_report
+
+celery = Celery(__name__)
+
+
+@celery.on_after_configure.connect
+def setup_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(
+        crontab(hour=1, minute=0),
+        send_report,
+        name="send the report",
+    )
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL502") == [("app/tasks.py", 7)]

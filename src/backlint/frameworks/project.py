@@ -1292,6 +1292,7 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
     blocks: list[tuple[int, str | None, str, set[str]]] = []
     quote = ""  # the triple quote of a string still open (a docstring's prose calls nothing)
     routed = False  # a route decorator seen above the next `def`
+    depth = 0  # brackets the lines before left open: this line continues a call or a literal
     for line in text.splitlines():
         if quote:
             if quote in line:
@@ -1305,6 +1306,7 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
         stripped = line.lstrip()
         if not stripped:
             continue
+        continued, depth = depth > 0, max(0, depth + _open_brackets(stripped))
         if stripped[0] not in ")]}":  # (a closing bracket's line continues the statement it closes)
             indent = len(line[: len(line) - len(stripped)].expandtabs())
             while blocks and blocks[-1][0] >= indent:
@@ -1324,13 +1326,15 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
                     node += SERVED  # a route handler calls as the framework's, whatever namesake an operator calls
                 blocks.append((indent, node, "", set(_PARAMETER.findall(stripped[block.end():]))))
                 called = _call_keys(stripped[block.end():], imported, references=False)  # (a default: `key=make_key()`)
-            routed = False
-        elif "(" in line or "=" in line:
-            if function is not None and (bound := _BOUND.match(stripped)) is not None:
+            routed, depth = False, 0
+        elif "(" in line or "=" in line or continued:
+            if function is not None and not continued and (bound := _BOUND.match(stripped)) is not None:
                 function[3].add(bound.group(1))
             own = function[3] if function is not None else ()
             called = _call_keys(line, imported, references=False)
-            called += [_key(m, imported) for m in _REFERENCED.finditer(line) if m.group("chain") or m.group("name") not in own]
+            # (a continuation line starts where an argument or an item does: `    send_report,`)
+            passed = _REFERENCED.finditer("," + stripped if continued else line)
+            called += [_key(m, imported) for m in passed if m.group("chain") or m.group("name") not in own]
         else:
             continue
         if function is None:
@@ -1338,6 +1342,14 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
         else:
             pairs.update((name, function[1]) for name in called)
     return frozenset(top), frozenset(pairs)
+
+
+def _open_brackets(line: str) -> int:
+    """How many brackets `line` opens and leaves open (negative: closes), outside its string
+    literals and its comment."""
+    if "'" in line or '"' in line or "#" in line:
+        line = _STRING_OR_COMMENT.sub("", line)
+    return line.count("(") + line.count("[") + line.count("{") - line.count(")") - line.count("]") - line.count("}")
 
 
 SERVED = "@served"
