@@ -1414,3 +1414,59 @@ def setup_periodic_tasks(sender, **kwargs):
 """,
     }
     assert scan_tree(tmp_path, files, "BL502") == [("app/tasks.py", 7)]
+
+
+def test_a_module_a_command_loads_by_a_built_name_runs_for_the_operator(tmp_path) -> None:
+    # `import_module(f"coding_systems.{name}.import_data")` in a management command loads every
+    # `coding_systems/<x>/import_data.py`; a view's `import_module(f"coding_systems.{name}.browse")`
+    # loads the `browse` modules in the server
+    downloader = """import requests
+
+
+def latest_release(url):
+    return requests.get(url).json()
+"""
+    files = {
+        "coding_systems/base/downloader.py": downloader,
+        "coding_systems/base/lookup.py": downloader,
+        "coding_systems/icd10/import_data.py": "from coding_systems.base.downloader import latest_release\n\n\n"
+                                               "def import_data(url):\n    return latest_release(url)\n",
+        "coding_systems/icd10/browse.py": "from coding_systems.base.lookup import latest_release\n\n\n"
+                                          "def browse(url):\n    return latest_release(url)\n",
+        "app/management/commands/import_coding_system.py": """from importlib import import_module
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    def handle(self, coding_system, url, **options):
+        import_module(f"coding_systems.{coding_system}.import_data").import_data(url)
+""",
+        "app/views.py": """from importlib import import_module
+
+from django.http import JsonResponse
+
+
+def browse(request, coding_system):
+    return JsonResponse(import_module(f"coding_systems.{coding_system}.browse").browse(request.GET["url"]))
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL502") == [("coding_systems/base/lookup.py", 5)]
+
+
+def test_a_connection_an_operators_command_means_to_close_but_does_not(tmp_path) -> None:
+    # `connection.close` without its brackets: the author meant to close it, whoever runs the code
+    command = """import sqlite3
+
+import click
+
+
+@click.command()
+def load(path):
+    connection = sqlite3.connect(path)
+    connection.execute("DELETE FROM staging")
+    connection.commit()
+    connection.close{}
+"""
+    assert scan_tree(tmp_path, {"app/loading.py": command.format("")}, "BL103") == [("app/loading.py", 8)]
+    assert scan_tree(tmp_path, {"app/loading.py": command.format("()")}, "BL103") == []

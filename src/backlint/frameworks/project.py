@@ -1514,10 +1514,17 @@ def _operator_modules(modules: frozenset[tuple[str, str]], module_imports: froze
     imported: dict[str, set[str]] = {}
     for importer, name in module_imports:
         parts = name.split(".")
-        for i in range(1, len(parts) + 1):
+        known = parts.index("*") if "*" in parts else len(parts)  # (`coding_systems.*.import_data`: loaded by a built name)
+        for i in range(1, known + 1):
             prefix = ".".join(parts[:i])
             for path in by_last.get(parts[i - 1], ()):
                 if path != importer and (dotted[path] == prefix or dotted[path].endswith("." + prefix)):
+                    importers.setdefault(path, set()).add(importer)
+                    imported.setdefault(importer, set()).add(path)
+        if known < len(parts):
+            pattern = re.compile(r"(?:^|\.)" + r"\.".join(r"\w+" if p == "*" else re.escape(p) for p in parts) + "$")
+            for path in by_last.get(parts[-1], ()) if parts[-1] != "*" else dotted:
+                if path != importer and pattern.search(dotted[path]) is not None:
                     importers.setdefault(path, set()).add(importer)
                     imported.setdefault(importer, set()).add(path)
     named = {".".join(parts[:i]) for s in dotted_strings for parts in [s.split(".")] for i in range(2, len(parts) + 1)}
@@ -1730,6 +1737,12 @@ def _imported_modules(path: str, text: str) -> Iterator[str]:
     package = _module_of(path).split(".")
     if not path.endswith("__init__.py"):
         package = package[:-1]
+    if "import_module(f" in text or "__import__(f" in text:
+        # `import_module(f"coding_systems.{name}.import_data")`: every module the name can be
+        for m in _IMPORT_BY_BUILT_NAME.finditer(text):
+            parts = _FORMATTED.sub("*", m.group(1)).split(".")
+            if len(parts) > 1 and sum(p != "*" for p in parts) > 1 and all(p == "*" or p.isidentifier() for p in parts):
+                yield ".".join(parts)
     for m in _FROM_IMPORT.finditer(text):
         module = m.group("module")
         dots = len(module) - len(module.lstrip("."))
@@ -1742,6 +1755,10 @@ def _imported_modules(path: str, text: str) -> Iterator[str]:
             words = part.split()
             if words and words[0] != "*":
                 yield f"{module}.{words[0]}" if module else words[0]
+
+
+_IMPORT_BY_BUILT_NAME = re.compile(r"""(?:import_module|__import__)\([ \t]*f["']((?:[\w.]|\{[^{}"'\n]*\})+)["']""")
+_FORMATTED = re.compile(r"\{[^{}]*\}")
 
 
 def _module_names(path: str) -> list[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -41,6 +42,16 @@ _CLOSERS = frozenset({"close", "dispose", "release", "terminate", "aclose"})
 _TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "register", "append", "add", "push", "put",
                               "put_nowait", "callback", "enter_context", "enter_async_context", "setdefault", "insert",
                               "extend", "set", "setattr", "attach", "track", "manage", "spawn", "create_task"})
+
+
+_BARE_CLOSE = re.compile(r"\.close[ \t]*(?:#.*)?$", re.M)
+
+
+def _close_not_called(fn: cst.FunctionDef, name: str) -> bool:
+    """Whether `fn` has the statement `name.close` (the call's brackets forgotten): the author meant
+    to close it, whoever runs the function, and nothing does."""
+    return any(isinstance(n, cst.Expr) and isinstance(n.value, cst.Attribute) and n.value.attr.value == "close"
+               and isinstance(n.value.value, cst.Name) and n.value.value.value == name for n in iter_descendants(fn.body))
 
 
 @dataclass
@@ -102,7 +113,9 @@ class UnclosedConnection(Rule):
     process of their own that ends when they do, click or typer commands, and functions only an
     operator's code calls (a script, a management command), that open a connection once (not in
     a loop), and, the same way, any package whose manifest names no
-    server, worker or scheduler (a batch package of commands and jobs beside the service)."""
+    server, worker or scheduler (a batch package of commands and jobs beside the service). Not
+    left alone there: a `conn.close` statement without its brackets, a close the author meant and
+    nothing does."""
 
     ID = "BL103"
     LEVEL = Level.WARNING
@@ -134,6 +147,22 @@ Create engines once, at import time or application start-up, and reuse their poo
     PREFILTER = ("connect(", "Session", "create_engine", "create_async_engine", "cursor(")
 
     INVALID = [
+        Invalid(
+            """
+            import sqlite3
+
+            import click
+
+            @click.command()
+            def purge(path):
+                conn = sqlite3.connect(path)
+                conn.execute("DELETE FROM staging")
+                conn.commit()
+                conn.close
+            """,
+            line=7,
+            note="A command's connection ends with its process, but `conn.close` without brackets is a close meant and never made.",
+        ),
         Invalid(
             """
             import sqlite3
@@ -473,11 +502,12 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
-        if scope is None or self._one_shot_module() or self._runs_migrations(node):
+        script = scope is not None and self._one_shot_module()
+        if scope is None or (script and _BARE_CLOSE.search(self.ctx.text) is None) or self._runs_migrations(node):
             return
-        command = (routes.cli_command(node) and node.name.value != "handle") or self.ctx.project.one_shot(self.ctx.path) \
-            or routes.called_only_by_operators(self.ctx, node)
-        loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command else []
+        command = script or (routes.cli_command(node) and node.name.value != "handle") \
+            or self.ctx.project.one_shot(self.ctx.path) or routes.called_only_by_operators(self.ctx, node)
+        loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command and not script else []
         body: _Body | None = None  # (walked once, for the first opening found)
         for name in scope.names():
             if "." in name:
@@ -493,7 +523,8 @@ Create engines once, at import time or application start-up, and reuse their poo
                 opened = self._opener(value)
                 if opened is None:
                     continue
-                if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops):
+                if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops) \
+                        and not _close_not_called(node, name):
                     continue  # opened once by a click or typer command: it ends with the process
                 candidate = _Opened(name, value, d.statement, opened[0], opened[1])
                 body = body or _Body.of(node)
