@@ -1470,3 +1470,36 @@ def load(path):
 """
     assert scan_tree(tmp_path, {"app/loading.py": command.format("")}, "BL103") == [("app/loading.py", 8)]
     assert scan_tree(tmp_path, {"app/loading.py": command.format("()")}, "BL103") == []
+
+
+def test_a_queryset_built_on_a_relation_and_handed_to_a_field_runs_no_query(tmp_path) -> None:
+    # `ModelMultipleChoiceField(queryset=scale.ratings.all())`: the field runs it when the form renders;
+    # the same queryset iterated in the loop runs once per scale
+    files = {
+        "outdoor/models.py": """from django.db import models
+
+
+class RatingScale(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Rating(models.Model):
+    scale = models.ForeignKey(RatingScale, related_name="ratings", on_delete=models.CASCADE)
+""",
+        "outdoor/forms.py": """from django import forms
+
+from outdoor.models import RatingScale
+
+
+class SiteForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for scale in RatingScale.objects.all():
+            self.fields[f"rating_{scale.pk}"] = forms.ModelMultipleChoiceField(
+                label=scale.name, queryset=scale.ratings.order_by("order").all(), required=False)
+
+    def labels(self):
+        return [[r.name for r in scale.ratings.all()] for scale in RatingScale.objects.all()]
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL102") == [("outdoor/forms.py", 14)]

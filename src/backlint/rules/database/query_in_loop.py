@@ -386,7 +386,8 @@ class QueryInLoop(Rule):
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     a Django manager handed on unevaluated as an argument (`ModelChoiceField(queryset=segment_type.segments)`:
     a many-to-many field or a related name is a manager, which runs no query by itself; not a name
-    that is also a foreign key somewhere),
+    that is also a foreign key somewhere), or a queryset built on one and handed on as
+    `queryset=` (`ModelMultipleChoiceField(queryset=scale.ratings.all())`: the field runs it later),
     a relation read only to decide a write to
     that same relation (`if not m.tags.filter(...).exists(): m.tags.add(tag)`), HTTP sessions (`requests.Session().get`, a `session.get(url)` of one argument),
     projects whose only database is a SQLite file (a `sqlite:///` URL, `SqliteDatabase` or Django's `sqlite3`
@@ -1540,6 +1541,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if isinstance(parent, cst.Arg) and node.attr.value in facts.django_managers and node.attr.value not in facts.django_single_relations \
                 and not self.ctx.imports.imports_any(("sqlalchemy", "flask_sqlalchemy", "sqlmodel")):
             return  # `ModelChoiceField(queryset=segment_type.segments)`: a Django manager handed on runs no query
+        if isinstance(parent, cst.Attribute) and node.attr.value in facts.django_managers and _queryset_argument(self.ctx.stack):
+            return  # `ModelMultipleChoiceField(queryset=scale.ratings.all())`: a queryset the field runs when it renders
         var, rel = node.value.value, node.attr.value
         if self._composed(node):
             return  # `teams |= org.teams.all()`: querysets combined into one, which runs later
@@ -1850,6 +1853,19 @@ def _deletes_target(loop: cst.For) -> bool:
         )
         for n in iter_descendants(loop.body)
     )
+
+
+def _queryset_argument(stack: list[cst.CSTNode]) -> bool:
+    """Whether the relation on top of `stack` starts a Django queryset built and not run
+    (`.all()`, `.filter(...)`, `.order_by(...)`) that is handed on as a `queryset=` argument: a
+    form's or a serializer's field, or a `Prefetch`, runs it later, once."""
+    i = len(stack) - 1
+    while i >= 2 and isinstance(stack[i - 1], cst.Attribute) and stack[i - 1].value is stack[i] \
+            and isinstance(stack[i - 2], cst.Call) and stack[i - 2].func is stack[i - 1] \
+            and (stack[i - 1].attr.value == "all" or stack[i - 1].attr.value in database.DJANGO_LAZY):
+        i -= 2
+    arg = stack[i - 1] if i >= 1 and i < len(stack) - 1 else None
+    return isinstance(arg, cst.Arg) and arg.value is stack[i] and arg.keyword is not None and arg.keyword.value == "queryset"
 
 
 def _clones(loop: cst.CSTNode, var: str) -> bool:
