@@ -1374,6 +1374,7 @@ class Command(BaseCommand):
 def test_a_task_a_schedule_names_on_a_line_of_its_own_serves(tmp_path) -> None:
     # `sender.add_periodic_task(\n crontab(...),\n send_report,\n ...)`: the schedule hands the task to
     # the worker on a continuation line of its own; the command's `.delay()` is not its only caller
+    # (the names of a multi-line import are no references)
     files = {
         "app/tasks.py": """import requests
 from app.worker import celery
@@ -1399,7 +1400,10 @@ def report():
 """,
         "app/worker.py": """from celery import Celery
 from celery.schedules import crontab
-from app.tasks import send_report
+from app.tasks import (
+    purge_report,
+    send_report,
+)
 
 celery = Celery(__name__)
 
@@ -1503,3 +1507,86 @@ class SiteForm(forms.Form):
 """,
     }
     assert scan_tree(tmp_path, files, "BL102") == [("outdoor/forms.py", 14)]
+
+
+def test_a_module_only_an_operators_program_names_in_a_string_runs_for_the_operator(tmp_path) -> None:
+    # `--backend` defaults to "app.emails.backends.mediawiki.EmailBackend" in a management command:
+    # the command loads that module; a module the settings name is the service's
+    backend = """import requests
+
+
+class EmailBackend:
+    def send_messages(self, messages):
+        for message in messages:
+            requests.post("https://wiki.example.org/api.php", data={"text": message.body})
+"""
+    files = {
+        "app/emails/backends/mediawiki.py": backend,
+        "app/emails/backends/relay.py": backend,
+        "app/management/commands/survey_users.py": """from django.core.mail import get_connection, send_mail
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("--backend", default="app.emails.backends.mediawiki.EmailBackend")
+
+    def handle(self, *args, **options):
+        send_mail("Survey", "Tell us", None, ["a@example.org"], connection=get_connection(options["backend"]))
+""",
+        "project/settings.py": 'EMAIL_BACKEND = "app.emails.backends.relay.EmailBackend"\n',
+    }
+    assert scan_tree(tmp_path, files, "BL502") == [("app/emails/backends/relay.py", 7)]
+
+
+def test_a_django_commands_base_class_outside_commands_runs_for_the_operator(tmp_path) -> None:
+    # `class BaseImporter(BaseCommand)` in importers/base.py, a module views import too: its methods
+    # run in the command's process
+    files = {
+        "importers/helpers.py": """import requests
+
+
+def get_population(code):
+    return requests.get(f"https://stats.example.org/{code}").json()
+
+
+def get_boundary(code):
+    return requests.get(f"https://maps.example.org/{code}").json()
+""",
+        "importers/base.py": """from django.core.management.base import BaseCommand
+
+from importers.helpers import get_population
+
+
+class BaseImporter(BaseCommand):
+    code = None
+
+    def handle(self, *args, **options):
+        self.write_context()
+
+    def write_context(self):
+        self.stdout.write(str(get_population(self.code)))
+""",
+        "importers/management/commands/import_council.py": """from importers.base import BaseImporter
+
+
+class Command(BaseImporter):
+    code = "E07000223"
+""",
+        "importers/mixins.py": """from importers.base import BaseImporter
+
+
+class ImporterMixin:
+    importer_class = BaseImporter
+""",
+        "maps/views.py": """from django.http import JsonResponse
+
+from importers.helpers import get_boundary
+from importers.mixins import ImporterMixin
+
+
+def boundary(request, code):
+    return JsonResponse(get_boundary(code))
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL502") == [("importers/helpers.py", 9)]

@@ -514,7 +514,8 @@ class ProjectFacts:
     `ingest.client.API`); a module it may name."""
     dotted_strings: frozenset[str] = frozenset()
     """Dotted names written as strings (`"apps.sync.importers.Feed"` in settings): a module a string
-    names may be imported by that name, which no import statement shows."""
+    names may be imported by that name, which no import statement shows. (Those of an operator's
+    programs are in `module_imports`: the program loads what it names.)"""
 
     def operator_module(self, path: str) -> bool:
         """Whether the module at `path` is imported only by an operator's programs (a job's helper,
@@ -827,15 +828,20 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
     logging helpers named for a level."""
     tests = is_test_path(path)
     operator_calls, service_calls, service_callers = _called_names(path, text)
+    role = _module_role(path, text) if path.endswith(".py") and not tests else None
+    strings = frozenset(_DOTTED_STRING.findall(text)) if not tests and "." in text else frozenset()
     return {
         "operator_calls": operator_calls,
         "service_calls": service_calls,
         "service_callers": service_callers,
         "module_names": frozenset(_module_names(path)) if path.endswith(".py") and not tests else frozenset(),
-        "modules": frozenset({(path, _module_role(path, text))}) if path.endswith(".py") and not tests else frozenset(),
+        "modules": frozenset({(path, role)}) if role is not None else frozenset(),
+        # (a dotted name an operator's program holds, `"app.emails.backends.mediawiki.EmailBackend"` for
+        # its `--backend` option, is a module that program loads, like one it imports)
         "module_imports": frozenset((path, name) for name in _imported_modules(path, text))
+        .union((path, name) for name in strings if role == "entry")
         if path.endswith(".py") and not tests and "import" in text else frozenset(),
-        "dotted_strings": frozenset(_DOTTED_STRING.findall(text)) if not tests and "." in text else frozenset(),
+        "dotted_strings": strings if role != "entry" else frozenset(),
         "class_references": _class_references(text) if path.endswith(".py") else frozenset(),
         "discovers_classes": not tests and ("getmembers(" in text or "__subclasses__(" in text),
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
@@ -1241,7 +1247,8 @@ _DEFAULT_MANAGER = re.compile(r"^[ \t]+objects[ \t]*(?::[^=\n]*)?=[ \t]*(\w+)(?:
 def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
     """(names called by an operator's code, names called by any other outside a function, and
     (callee, caller) of its calls inside functions) in one file: a whole file is the operator's by
-    its path (see `is_operator_path`); elsewhere, the bodies of click and typer commands are, and
+    its path (see `is_operator_path`); elsewhere, the bodies of click and typer commands are, the
+    bodies of classes based on Django's `BaseCommand` (a command's base class outside `commands/`), and
     the `__main__` block of a module that serves nothing. Tests call everything: they count for
     neither."""
     if not path or is_test_path(path):
@@ -1254,15 +1261,20 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     # The bodies of click/typer commands (`@cli.command()`, `@notify_command(name=...)`) are the
     # operator's, and so is the `__main__` block of a module that serves nothing (a job run as
     # `python report.py`); the rest of the module is the service's.
-    commands: list[tuple[int, int]] = []
+    regions: list[tuple[int, int]] = []
     if "command" in text or "group" in text:
         for m in _COMMAND_DECORATOR.finditer(text):
             definition = _DEF_LINE.search(text, m.end())  # (after more decorators, over as many lines as they take)
-            if definition is not None and (not commands or m.start() >= commands[-1][1]):
-                commands.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
-    if "__main__" in text and (main := _MAIN_BLOCK.search(text)) is not None and not serves(text) \
-            and (not commands or main.start() >= commands[-1][1]):
-        commands.append((main.start(), _body_end(text, main.end(), 0)))
+            if definition is not None:
+                regions.append((m.start(), _body_end(text, definition.end(), len(m.group(1).expandtabs()))))
+    if "BaseCommand" in text:  # (a Django command's base class, wherever it lives: `class BaseImporter(BaseCommand)`)
+        regions.extend((m.start(), _body_end(text, m.end(), len(m.group(1).expandtabs()))) for m in _COMMAND_CLASS.finditer(text))
+    if "__main__" in text and (main := _MAIN_BLOCK.search(text)) is not None and not serves(text):
+        regions.append((main.start(), _body_end(text, main.end(), 0)))
+    commands: list[tuple[int, int]] = []
+    for start, end in sorted(regions):
+        if not commands or start >= commands[-1][1]:
+            commands.append((start, end))
     if not commands:
         return (frozenset(), *_calls_by_function(text, imported))
     operator = frozenset(key for start, end in commands for key in _call_keys(text[start:end], imported, references=False))
@@ -1293,6 +1305,7 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
     quote = ""  # the triple quote of a string still open (a docstring's prose calls nothing)
     routed = False  # a route decorator seen above the next `def`
     depth = 0  # brackets the lines before left open: this line continues a call or a literal
+    importing = False  # ... or an import statement's list of names
     for line in text.splitlines():
         if quote:
             if quote in line:
@@ -1306,7 +1319,10 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
         stripped = line.lstrip()
         if not stripped:
             continue
-        continued, depth = depth > 0, max(0, depth + _open_brackets(stripped))
+        continued = depth > 0 and not importing
+        if not depth:
+            importing = stripped.startswith(("from ", "import "))  # (the names of `from m import (\n a,\n b)` are no references)
+        depth = max(0, depth + _open_brackets(stripped))
         if stripped[0] not in ")]}":  # (a closing bracket's line continues the statement it closes)
             indent = len(line[: len(line) - len(stripped)].expandtabs())
             while blocks and blocks[-1][0] >= indent:
@@ -1479,6 +1495,8 @@ def _class_references(text: str) -> frozenset[str]:
     return frozenset(_CLASS_REFERENCE.findall(_STRING_OR_COMMENT.sub(" ", text)))
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.M)
 _MAIN_BLOCK = re.compile(r"^if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.M)
+_COMMAND_CLASS = re.compile(r"^([ \t]*)class[ \t]+\w+[ \t]*\([^)]*\bBaseCommand\b[^)]*\)[ \t]*:", re.M)
+"""A Django management command's class, or a base class of some (its methods run in the command's process)."""
 _COMMAND_DECORATOR = re.compile(r"^([ \t]*)@[\w.]*(?:command|group)\(", re.M)
 """What makes a function a click or typer command (`@cli.command()`, `@app.command("sync")`, a
 project's `@notify_command(name="purge")`)."""

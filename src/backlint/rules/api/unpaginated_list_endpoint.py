@@ -139,7 +139,8 @@ class UnpaginatedListEndpoint(Rule):
     through a serializer, a list comprehension or a template context, when the handler has no
     limit/offset/page/cursor/size parameter and calls no `paginate`. DRF list views are flagged
     when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
-    scanned and set no DEFAULT_PAGINATION_CLASS.
+    scanned and set no DEFAULT_PAGINATION_CLASS; not a view set whose `http_method_names` leaves out
+    GET (`["post"]`: it lists nothing).
 
     The containers other routes are nested under are not reported (a view set whose
     `lookup_url_kwarg` is a URL parameter with routes below it: `events/<slug:event>/...`).
@@ -393,6 +394,18 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             path="conference/api/urls.py",
             note="The events are the containers every other route is nested under (tenants), not a list that grows with use.",
         ),
+        Valid(
+            """
+            from rest_framework import viewsets
+
+            class UploadViewSet(viewsets.ModelViewSet):
+                queryset = Upload.objects.all()
+                serializer_class = UploadSerializer
+                http_method_names = ["post"]
+                pagination_class = None
+            """,
+            note="The view set answers POST only: it lists nothing.",
+        ),
     ]
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -410,6 +423,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return  # `get_queryset` filters on `self.kwargs["survey_pk"]`: the children of one object
         if _scoped_queryset(body):
             return  # `get_queryset` answers the requesting user's rows, or one parent's
+        if _no_get(body):
+            return  # `http_method_names = ["post"]`: the view set answers no GET, so lists nothing
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -521,6 +536,18 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         elif isinstance(expr, (cst.Tuple, cst.List)):
             for el in expr.elements[:1]:
                 yield from self._queries(el.value, env, depth + 1)
+
+
+def _no_get(body: Sequence[cst.CSTNode]) -> bool:
+    """Whether the class body sets `http_method_names` to literal methods without "get"."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, (cst.List, cst.Tuple)) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == "http_method_names" for t in small.targets):
+                    methods = [string_value(e.value) for e in small.value.elements]
+                    return all(m is not None for m in methods) and "get" not in {m.lower() for m in methods if m}
+    return False
 
 
 def _scoped_queryset(body: Sequence[cst.CSTNode]) -> bool:
