@@ -1590,3 +1590,23 @@ def boundary(request, code):
 """,
     }
     assert scan_tree(tmp_path, files, "BL502") == [("importers/helpers.py", 9)]
+
+
+def test_a_geometry_written_out_by_its_library_carries_no_sql() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    from django.db import connection
+
+    def snap(path, point):
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT ST_ClosestPoint(geom, '{point.ewkt}'::geometry) FROM core_path WHERE id = {path.pk}")
+        cursor.execute(f"SELECT ST_GeomFromText('POINT({point.x} {point.y})', {path.geom.srid})")
+        cursor.execute(f"SELECT ST_Length('{path.geom}'::geometry)")
+        return cursor.fetchall()
+
+    def rename(path, name):
+        cursor = connection.cursor()
+        cursor.execute(f"UPDATE core_path SET name = '{name.x}' WHERE id = {path.pk}")
+    """
+    assert finding_lines(SqlStringBuilding, code, path="core/models.py") == [13]

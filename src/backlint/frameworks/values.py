@@ -309,6 +309,20 @@ class _Exhausted(Exception):
     """A question went past MAX_STEPS."""
 
 
+_GEOMETRY_TEXT = frozenset({"ewkt", "wkt", "hexewkb", "ewkb", "wkb"})
+"""What GEOS, GDAL and Shapely write a geometry out as: coordinates, an SRID and shape keywords."""
+_GEOMETRY_FIELDS = frozenset({"geom", "geometry", "the_geom"})
+"""A model's geometry field (`path.geom`): its text is the geometry's EWKT."""
+_COORDINATES = frozenset({"x", "y", "z", "srid"})
+
+
+def _names_geometry(expr: cst.BaseExpression) -> bool:
+    """Whether `expr` is named as a geometry or a point (`point`, `self.geom`, `start_point`,
+    `path.geometry`)."""
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""
+    return re.search(r"(?:^|_)(?:geom|geometry|point|coords?|location)(?:$|_|3d|2d)", name.lower()) is not None
+
+
 class Origins:
     """Computes origins with a guard against cycles and a budget of steps per question (a call of
     `of` from outside is a question)."""
@@ -584,6 +598,9 @@ class Origins:
             return set(base_origins)  # `p.name` for `p in PLACEHOLDERS`: the code wrote the constant's items
         if attr in ("id", "pk"):
             return {Origin(Kind.NUMERIC, f"the key `{_short(self.ctx, expr)}`")}
+        if attr in _GEOMETRY_TEXT or attr in _GEOMETRY_FIELDS or (attr in _COORDINATES and _names_geometry(base)):
+            # `geom.ewkt`, `point.x`, `{path.geom}`: a geometry written out by its library, numbers and keywords only
+            return {Origin(Kind.NUMERIC, f"the geometry `{_short(self.ctx, expr)}`")}
         if attr in ("hex", "int", "year", "month", "day", "hour", "minute", "second", "days", "seconds") and base_origins and all(
             o.kind is Kind.NUMERIC for o in base_origins
         ):

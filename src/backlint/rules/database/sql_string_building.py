@@ -31,7 +31,8 @@ class SqlStringBuilding(Rule):
     attributes of their items: `p.name` for `p in PLACEHOLDERS`), enum
     members (also of an enumeration iterated in a loop: `state.value` for `state in ProofState`),
     lookups in a class table of constants (`Party.role_types[role]`), numbers (`int(...)`, `len(...)`, arithmetic, parameters annotated `int`/`UUID`/
-    `Literal[...]`), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
+    `Literal[...]`), geometries as their library writes them out (`point.ewkt`, `.wkt`, a model's
+    `path.geom`, `point.x`, `geom.srid`: coordinates and keywords), a row count after `LIMIT`/`OFFSET` (a page size or a configured limit, unless
     it comes from the request as text) and generated placeholder lists such as
     `",".join("?" * len(ids))`. Table and
     column names cannot be bound as parameters, so interpolating an identifier that comes from
