@@ -1610,3 +1610,40 @@ def test_a_geometry_written_out_by_its_library_carries_no_sql() -> None:
         cursor.execute(f"UPDATE core_path SET name = '{name.x}' WHERE id = {path.pk}")
     """
     assert finding_lines(SqlStringBuilding, code, path="core/models.py") == [13]
+
+
+def test_a_login_that_loads_admin_accounts_only_lets_in_operators(tmp_path) -> None:
+    # Flask-Login's loader answers `AdminAccount` rows only: `@login_required` views answer the admins
+    # who run the installation; a loader of `User` rows lets in everyone with an account
+    extensions = """from flask_login import LoginManager
+
+from app.models import {cls}, db
+
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    if user_id.isdigit():
+        return db.session.get({cls}, int(user_id))
+    return None
+"""
+    routes = """from flask import Blueprint, jsonify
+from flask_login import login_required
+
+from app.media import scan
+
+bp = Blueprint("servers", __name__)
+
+
+@bp.post("/servers/<int:server_id>/scan")
+@login_required
+def scan_server(server_id):
+    try:
+        return jsonify(scan(server_id))
+    except Exception as e:
+        return jsonify({"error": str(e)}), 500
+"""
+    for cls, expected in (("AdminAccount", []), ("User", [("app/routes.py", 15)])):
+        files = {"app/extensions.py": extensions.format(cls=cls), "app/routes.py": routes}
+        assert scan_tree(tmp_path, files, "BL201") == expected

@@ -569,7 +569,9 @@ class ProjectFacts:
     operator_checks: frozenset[str] = frozenset()
     """The project's tests that a user is one of the site's operators (`def user_is_data_manager(user):
     return user.is_staff`) and the decorators built from them (`data_manager_required =
-    active_user_passes_test(user_is_data_manager)`): views behind them answer staff only."""
+    active_user_passes_test(user_is_data_manager)`): views behind them answer staff only. Also
+    Flask-Login's `login_required` where the login loader returns admin accounts only (see
+    `_operators_login`)."""
 
     single_password_login: bool = False
     """Some module checks a login against one configured password (`if password !=
@@ -850,7 +852,8 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         **_transaction_call_fields(text, tests),
         **_exception_fields(text, tests),
         **_serializer_uses(text, path),
-        "operator_checks": _operator_checks(text) if not tests and ("is_staff" in text or "is_superuser" in text) else frozenset(),
+        "operator_checks": (_operator_checks(text) if ("is_staff" in text or "is_superuser" in text) else frozenset())
+        | (_LOGIN_CHECKS if "user_loader" in text and _operators_login(text) else frozenset()) if not tests else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
         and _TIMEOUT_FILLED.search(text) is not None,
@@ -1699,6 +1702,26 @@ def _operator_checks(text: str) -> frozenset[str]:
     """See `ProjectFacts.operator_checks`."""
     tests = {m.group(1) for m in _OPERATOR_TEST.finditer(text)}
     return frozenset(tests | {m.group(1) for m in _BUILT_DECORATOR.finditer(text) if m.group(2) in tests}) if tests else frozenset()
+
+
+def _operators_login(text: str) -> bool:
+    """Whether the module's Flask-Login `user_loader` answers with the site's operators only: every
+    class its returns name is an admin's (`return AdminUser()`, `return db.session.get(AdminAccount,
+    int(user_id))`): whoever logs in administers the installation (a self-hosted tool's admins)."""
+    loader = _USER_LOADER.search(text)
+    if loader is None:
+        return False
+    body = text[loader.end():_body_end(text, loader.end(), len(loader.group(1).expandtabs()))]
+    classes = [c for m in _RETURN_LINE.finditer(body) for c in _CLASS_NAME.findall(m.group(1))]
+    return bool(classes) and all(_OPERATOR_CLASS.search(c) for c in classes)
+
+
+_USER_LOADER = re.compile(r"^([ \t]*)@[\w.]*\.user_loader[ \t]*\n[ \t]*(?:async[ \t]+)?def[ \t]+\w+\(", re.M)
+_RETURN_LINE = re.compile(r"^[ \t]*return\b([^\n]*)", re.M)
+_CLASS_NAME = re.compile(r"(?<![\w.])(?!None\b|True\b|False\b)([A-Z]\w*)")
+_OPERATOR_CLASS = re.compile(r"Admin|Staff|Operator|Superuser")
+_LOGIN_CHECKS = frozenset({"login_required", "fresh_login_required"})
+"""Flask-Login's decorators: operator checks where the login loader answers admins only."""
 
 
 _DOTTED_STRING = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::\w+)?["']""")

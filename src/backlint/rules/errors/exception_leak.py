@@ -167,7 +167,8 @@ class ExceptionLeak(Rule):
     answer is their state, errors included (a health probe answers monitoring with a status: its
     error text is reported); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
-    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`),
+    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`;
+    `@login_required` where Flask-Login's `user_loader` returns admin accounts only, `AdminAccount`),
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
     ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
