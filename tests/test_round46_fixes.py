@@ -1671,3 +1671,53 @@ router = APIRouter()
     filled = '\n@router.post("/filled")\ndef filled(payload: dict):' + steps + "\n    return service.submit(payload)\n"
     code = head + checked + filled
     assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def filled(payload: dict):") + 1]
+
+
+def test_rows_read_for_the_writes_of_each_pass_are_the_loops_design(tmp_path) -> None:
+    # a row read in a `try` whose `except` goes on to the next item, then changed below the `try`;
+    # a parent read once per pass and handed to each of its children's writes; a row read only to show
+    files = {
+        "courses/models.py": """from django.db import models
+
+
+class Course(models.Model):
+    eid = models.CharField(max_length=100)
+    status = models.CharField(max_length=20)
+
+
+class OrderedChild(models.Model):
+    parent = models.ForeignKey(Course, related_name="ordered_children", on_delete=models.CASCADE)
+    child = models.ForeignKey(Course, related_name="ordered_parents", on_delete=models.CASCADE)
+    order = models.IntegerField()
+""",
+        "courses/importer.py": """from courses.models import Course, OrderedChild
+
+
+def approve(pks, status):
+    for pk in pks:
+        try:
+            course = Course.objects.get(pk=pk)
+        except Course.DoesNotExist:
+            continue
+        if course.status != status:
+            course.status = status
+            course.save()
+
+
+def link(children_by_parent):
+    for parent_eid, children in children_by_parent.items():
+        parent = Course.objects.get(eid=parent_eid)
+        for i, child_eid in enumerate(children):
+            OrderedChild.objects.update_or_create(parent=parent, child_id=child_eid, defaults={"order": i})
+
+
+def statuses(pks):
+    for pk in pks:
+        try:
+            course = Course.objects.get(pk=pk)
+        except Course.DoesNotExist:
+            continue
+        print(course.status)
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL102") == [("courses/importer.py", 25)]

@@ -197,6 +197,11 @@ def _handed_to_write(node: cst.CSTNode, name: str) -> bool:
     return first is not None and isinstance(first.value, cst.Name) and first.value.value == name
 
 
+def _passes(call: cst.Call, name: str) -> bool:
+    """Whether `call` takes the variable `name` as one of its arguments (`create(parent=parent)`)."""
+    return any(isinstance(a.value, cst.Name) and a.value.value == name for a in call.args)
+
+
 _ROW_WRITES = frozenset({"update", "save", "delete", "mark", "set", "apply", "publish", "archive", "complete", "close", "approve",
                          "reject", "assign"})
 """First words of a model's methods that change the row (`status.update()`, `task.mark_done()`)."""
@@ -379,7 +384,9 @@ class QueryInLoop(Rule):
     msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
     deletes it) or whose columns the next statements set or whose own write method they call
     (`row = ....one()` then `row.title = title`, `status.update()`, also when it changed: `if
-    row.sizing != new: row.sizing = new`), loops over the parts of one string
+    row.sizing != new: row.sizing = new`; also below the `try` that reads it, `except DoesNotExist:
+    continue`), or that the writes of the pass take as a value (`parent = Course.objects.get(eid=e)`
+    then `OrderedChild.objects.update_or_create(parent=parent, ...)` for each child), loops over the parts of one string
     (`groups.split(",")`), columns read on rows of a relation whose name leads to several models,
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
@@ -1214,7 +1221,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return  # `found = ...first()` / `if found is None: session.add(...)`: the check of a write
                 if self._writes_alongside(loop, env):
                     return  # each pass that reads also writes: a round trip per item is the loop's design
-                if self._changed_after(node):
+                if self._changed_after(node, env):
                     return  # `label = ....one()` then `label.seq = i`: the row loaded to be changed
                 if self._leaves_after(loop):
                     return  # `if rule.matches(x): duty = rule.final_duty.get(); break`: read once at most
@@ -1484,11 +1491,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         start = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop.node)
         return stack[start + 1:]
 
-    def _changed_after(self, query: cst.Call) -> bool:
+    def _changed_after(self, query: cst.Call, env: Env) -> bool:
         """The query's row is assigned to a name (`subl = Label.query.filter_by(...).one()`) whose
         columns the statements after it in the same block set (`subl.title = title`), also under
-        an `if` (`if exp.sizing != new: exp.sizing = new; exp.save()`: updated when it changed):
-        the row is loaded to be changed, and the ORM writes it back, a write per item."""
+        an `if` (`if exp.sizing != new: exp.sizing = new; exp.save()`: updated when it changed),
+        or below the `try` that reads it and whose `except` clauses leave (`except DoesNotExist:
+        continue`): the row is loaded to be changed, and the ORM writes it back, a write per item.
+        Likewise a row handed to writes as a value (`parent = Course.objects.get(eid=e)`, then
+        `OrderedChild.objects.update_or_create(parent=parent, ...)` for each of its children): each
+        pass reads the row its writes need."""
         stack = self.ctx.stack
         line = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], cst.SimpleStatementLine)), None)
         if line is None or not isinstance(stack[line - 1], cst.IndentedBlock):
@@ -1500,11 +1511,21 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         found = assign.targets[0].target.value
         block = list(stack[line - 1].body)  # type: ignore[attr-defined]
         after = block[block.index(statement) + 1:]
+        owner = stack[line - 2] if line >= 3 else None
+        if isinstance(owner, cst.Try) and stack[line - 1] is owner.body and not owner.finalbody \
+                and all(ends_with(h, (*LEAVING, cst.Continue, cst.Break)) for h in owner.handlers) \
+                and isinstance(stack[line - 3], cst.IndentedBlock):
+            # `try: app = Application.objects.get(pk=pk)` / `except DoesNotExist: continue`, then the
+            # changes below the `try` (or in its `else`): every pass that gets the row goes on to them
+            outer = list(stack[line - 3].body)  # type: ignore[attr-defined]
+            orelse = list(owner.orelse.body.body) if owner.orelse is not None and isinstance(owner.orelse.body, cst.IndentedBlock) else []
+            after = [*after, *orelse, *outer[outer.index(owner) + 1:]]
         return any(
             any(_sets_attribute_of(x, found) for x in s.body) if isinstance(s, cst.SimpleStatementLine)
             else isinstance(s, cst.If) and any(_sets_attribute_of(x, found) for x in iter_descendants(s) if isinstance(x, cst.BaseSmallStatement))
             for s in after
-        ) or any(_handed_to_write(n, found) for s in after for n in iter_descendants(s))
+        ) or any(_handed_to_write(n, found) or (isinstance(n, cst.Call) and _passes(n, found) and self._is_write(n, env))
+                 for s in after for n in iter_descendants(s))
 
     def _op_kind(self, node: cst.CSTNode, env: Env) -> OpKind | None:
         """What a call does to the database, if anything (a commit on every pass is a round trip per
