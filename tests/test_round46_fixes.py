@@ -1721,3 +1721,33 @@ def statuses(pks):
 """,
     }
     assert scan_tree(tmp_path, files, "BL102") == [("courses/importer.py", 25)]
+
+
+def test_a_librarys_model_has_none_of_the_projects_relations(tmp_path) -> None:
+    # `TaskResult.status` is a column of django_celery_results' model, whatever the project names `status`
+    files = {
+        "reports/models.py": """from django.db import models
+
+
+class Status(models.Model):
+    label = models.CharField(max_length=20)
+
+
+class Report(models.Model):
+    status = models.ForeignKey(Status, on_delete=models.CASCADE)
+""",
+        "reports/views.py": """from django.http import JsonResponse
+from django_celery_results.models import TaskResult
+
+from reports.models import Report
+
+
+def tasks(request):
+    return JsonResponse([{"id": t.task_id, "status": t.status} for t in TaskResult.objects.filter(task_name="sync")], safe=False)
+
+
+def reports(request):
+    return JsonResponse([{"id": r.pk, "status": r.status.label} for r in Report.objects.filter(public=True)], safe=False)
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 12)]

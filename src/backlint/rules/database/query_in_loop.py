@@ -391,6 +391,8 @@ class QueryInLoop(Rule):
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
+    columns of a library's model (`for t in TaskResult.objects.filter(...)`: `t.status`, whatever the
+    project's models name `status`; Django's accounts aside),
     a Django manager handed on unevaluated as an argument (`ModelChoiceField(queryset=segment_type.segments)`:
     a many-to-many field or a related name is a manager, which runs no query by itself; not a name
     that is also a foreign key somewhere), or a queryset built on one and handed on as
@@ -1594,6 +1596,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return  # `for a in obj.aliases.all(): a.alias`: a column of every model `aliases` leads to
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
+            if model is not None and not facts.knows_model(model) and self._library_model(model):
+                return  # `for task in TaskResult.objects.filter(...)`: a library's model, whose fields the project's relations do not tell
             if (_relation_of(loop.iterable), rel) in facts.eager_lookups and self._callers_rows(loop.iterable):
                 return  # `for seat in self.seats.all(): seat.type`, and a view prefetches `seats__type`
             key = (id(loop.node), f"{var}.{rel}")
@@ -1610,6 +1614,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 advice = f"read the key the row holds, `{var}.{rel}_id`, which needs no query"  # (`pa.preprint.pk`)
             self.report(node, what=f"`{var}.{rel}` loads related rows for every `{var}` of {label} (N+1 queries)", advice=advice)
             return
+
+    def _library_model(self, model: str) -> bool:
+        """Whether the module imports the model class `model` from a library (`from
+        django_celery_results.models import TaskResult`), not from the project; Django's own
+        accounts (`django.contrib.auth`) aside, whose `groups` and `user_permissions` are relations."""
+        qualified = self.ctx.imports.qualify(cst.Name(model))
+        if qualified is None or "." not in qualified or qualified.startswith("django.contrib.auth."):
+            return False
+        return qualified.split(".", 1)[0] not in self.ctx.project.module_names
 
     def _callers_rows(self, iterable: cst.BaseExpression) -> bool:
         """Whether a loop reads all of a relation of `self` or of a parameter (`self.seats.all()`,
