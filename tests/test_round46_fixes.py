@@ -1751,3 +1751,27 @@ def reports(request):
 """,
     }
     assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 12)]
+
+
+def test_a_run_of_field_copies_between_a_form_and_a_row_is_one_mapping() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    copies = "".join(f"\n        config.field{i} = form.field{i}.data" for i in range(40))
+    back = "".join(f"\n        form.field{i}.data = config.field{i}" for i in range(20))
+    computed = "".join(f"\n        config.field{i} = normalise(form.field{i}.data, {i})" for i in range(40))
+    head = """
+from flask import Flask, render_template, request
+from app.forms import SettingsForm
+from app.models import Config, db
+from app.text import normalise
+
+app = Flask(__name__)
+"""
+
+    def handler(name: str, body: str) -> str:
+        return (f'\n@app.route("/{name}", methods=["GET", "POST"])\ndef {name}():\n    config = Config.query.first()\n'
+                f"    form = SettingsForm()\n    if form.validate_on_submit():{body}\n        db.session.commit()\n"
+                f'    if request.method == "GET":{back}\n    return render_template("settings.html", form=form)\n')
+
+    code = head + handler("copied", copies) + handler("computed", computed)
+    assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def computed():") + 1]

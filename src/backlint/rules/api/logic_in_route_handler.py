@@ -61,7 +61,8 @@ class LogicInRouteHandler(Rule):
     so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user or a log line, if any), are request checking,
-    not branches, and a guard clause is one statement;
+    not branches, and a guard clause is one statement, as is a run of three or more field copies
+    between a form and a row, `config.server_url = form.server_url.data`;
     an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
@@ -688,6 +689,7 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     while todo:
         node = todo.pop()
         if isinstance(node, cst.IndentedBlock):
+            statements -= _copied_fields(node)  # (`config.server_url = form.server_url.data`, ...: one mapping)
             runs = _button_runs(node)
             for run in runs:
                 sizes = [_size(arm.body) for arm in run]
@@ -834,6 +836,34 @@ def _optional_copy(node: cst.If) -> bool:
     tested = {dotted(n) for n in [node.test, *iter_descendants(node.test)] if isinstance(n, (cst.Name, cst.Attribute))}
     used = {dotted(n) for n in [small.value, *iter_descendants(small.value)] if isinstance(n, (cst.Name, cst.Attribute))}
     return bool((tested & used) - {None})
+
+
+def _copied_fields(block: cst.IndentedBlock) -> int:
+    """How many statements of `block` to take back so that each run of three or more field copies
+    in a row (`config.server_url = form.server_url.data`, `form.enabled.data = config.enabled`)
+    counts as one: mapping values between a form and a row, not work."""
+    extra = run = 0
+    for stmt in [*block.body, None]:
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and _field_copy(stmt.body[0]):
+            run += 1
+            continue
+        extra += run - 1 if run >= 3 else 0
+        run = 0
+    return extra
+
+
+def _field_copy(small: cst.BaseSmallStatement) -> bool:
+    """`row.name = form.name.data`, `row.email = data["email"]`: an attribute set to a value read
+    as it is, another object's attribute or a key of a mapping (no call, no computation)."""
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Attribute)):
+        return False
+    value = small.value
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        if isinstance(value, cst.Subscript) and not (len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index)
+                                                     and isinstance(value.slice[0].slice.value, cst.SimpleString)):
+            return False
+        value = value.value
+    return isinstance(value, cst.Name) and value is not small.value
 
 
 def _guard(node: cst.If) -> bool:
