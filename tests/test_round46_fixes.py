@@ -1649,30 +1649,6 @@ def scan_server(server_id):
         assert scan_tree(tmp_path, files, "BL201") == expected
 
 
-def test_a_guard_that_logs_before_it_leaves_is_one_statement() -> None:
-    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
-
-    guards = "".join(f"""
-    if not payload.get("f{i}"):
-        log.info("missing_field", field="f{i}")
-        raise HTTPException(status_code=400, detail="f{i} is required")""" for i in range(15))
-    steps = "".join(f"""
-    if not payload.get("f{i}"):
-        log.info("missing_field", field="f{i}")
-        payload["f{i}"] = service.default{i}(payload)""" for i in range(15))
-    head = """
-from fastapi import APIRouter, HTTPException
-from app import service
-from app.logging import log
-
-router = APIRouter()
-"""
-    checked = '\n@router.post("/checked")\ndef checked(payload: dict):' + guards + "\n    return service.submit(payload)\n"
-    filled = '\n@router.post("/filled")\ndef filled(payload: dict):' + steps + "\n    return service.submit(payload)\n"
-    code = head + checked + filled
-    assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def filled(payload: dict):") + 1]
-
-
 def test_rows_read_for_the_writes_of_each_pass_are_the_loops_design(tmp_path) -> None:
     # a row read in a `try` whose `except` goes on to the next item, then changed below the `try`;
     # a parent read once per pass and handed to each of its children's writes; a row read only to show

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, errors, routes
+from backlint.frameworks import database, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
@@ -60,7 +60,7 @@ class LogicInRouteHandler(Rule):
     branches than configured (arms of an `if request.method == ...` dispatch count separately, and
     so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
-    return an answer (after a message for the user or a log line, if any), are request checking,
+    return an answer (after a message for the user, if any), are request checking,
     not branches, and a guard clause is one statement, as is a run of three or more field copies
     between a form and a row, `config.server_url = form.server_url.data`;
     an `if`/`elif` chain choosing among one
@@ -874,14 +874,13 @@ def _guard(node: cst.If) -> bool:
 
 def _guard_body(block: cst.BaseSuite) -> bool:
     """A block that only leaves: one `return`, `raise` or `abort(...)`, perhaps after telling the
-    user why (`flash("Unknown label", "error")`, Django's `messages.error(request, ...)`) or
-    logging it (`log.info("webhook_not_active")`)."""
+    user why (`flash("Unknown label", "error")`, Django's `messages.error(request, ...)`). (Not
+    after logging it: a handler's logged guards are judged its own work as often as not.)"""
     body = block.body if isinstance(block, cst.IndentedBlock) else ()
     if not body or not all(isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 for s in body):
         return False
     *notes, last = [s.body[0] for s in body]  # type: ignore[attr-defined]
-    if not all(isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and (_user_note(n.value) or errors.is_logging_call(None, n.value))
-               for n in notes):
+    if not all(isinstance(n, cst.Expr) and isinstance(n.value, cst.Call) and _user_note(n.value) for n in notes):
         return False
     return isinstance(last, (cst.Return, cst.Raise)) or (
         isinstance(last, cst.Expr) and isinstance(last.value, cst.Call) and call_name(last.value) == "abort"
