@@ -1374,7 +1374,7 @@ class Command(BaseCommand):
 def test_a_task_a_schedule_names_on_a_line_of_its_own_serves(tmp_path) -> None:
     # `sender.add_periodic_task(\n crontab(...),\n send_report,\n ...)`: the schedule hands the task to
     # the worker on a continuation line of its own; the command's `.delay()` is not its only caller
-    # (the names of a multi-line import are no references)
+    # (the names of a multi-line import are no references, nor the words of a string)
     files = {
         "app/tasks.py": """import requests
 from app.worker import celery
@@ -1406,6 +1406,9 @@ from app.tasks import (
 )
 
 celery = Celery(__name__)
+HELP = {
+    "report": "queues send_report, purge_report, nightly",
+}
 
 
 @celery.on_after_configure.connect
@@ -1687,6 +1690,11 @@ def link(children_by_parent):
             OrderedChild.objects.update_or_create(parent=parent, child_id=child_eid, defaults={"order": i})
 
 
+def copies(eids):
+    rows = [Course.objects.get(eid=e) for e in eids]
+    OrderedChild.objects.bulk_create(rows)
+
+
 def statuses(pks):
     for pk in pks:
         try:
@@ -1696,7 +1704,7 @@ def statuses(pks):
         print(course.status)
 """,
     }
-    assert scan_tree(tmp_path, files, "BL102") == [("courses/importer.py", 25)]
+    assert scan_tree(tmp_path, files, "BL102") == [("courses/importer.py", 23), ("courses/importer.py", 30)]
 
 
 def test_a_librarys_model_has_none_of_the_projects_relations(tmp_path) -> None:
@@ -1711,6 +1719,7 @@ class Status(models.Model):
 
 class Report(models.Model):
     status = models.ForeignKey(Status, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
 """,
         "reports/views.py": """from django.http import JsonResponse
 from django_celery_results.models import TaskResult
@@ -1724,9 +1733,15 @@ def tasks(request):
 
 def reports(request):
     return JsonResponse([{"id": r.pk, "status": r.status.label} for r in Report.objects.filter(public=True)], safe=False)
+
+
+def audit(request):
+    return JsonResponse([{"who": e.user.email} for e in LogEntry.objects.filter(object_id=request.GET["id"])], safe=False)
 """,
     }
-    assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 12)]
+    files["reports/views.py"] = files["reports/views.py"].replace(
+        "from django_celery_results", "from django.contrib.admin.models import LogEntry\nfrom django_celery_results")
+    assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 13), ("reports/views.py", 17)]
 
 
 def test_a_run_of_field_copies_between_a_form_and_a_row_is_one_mapping() -> None:

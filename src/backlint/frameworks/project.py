@@ -1352,7 +1352,8 @@ def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tu
             own = function[3] if function is not None else ()
             called = _call_keys(line, imported, references=False)
             # (a continuation line starts where an argument or an item does: `    send_report,`)
-            passed = _REFERENCED.finditer("," + stripped if continued else line)
+            passed = _REFERENCED.finditer(("," + _STRING_OR_COMMENT.sub('""', stripped) if '"' in stripped or "'" in stripped
+                                           else "," + stripped) if continued else line)  # (prose in a string names nothing)
             called += [_key(m, imported) for m in passed if m.group("chain") or m.group("name") not in own]
         else:
             continue

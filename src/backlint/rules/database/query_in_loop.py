@@ -392,7 +392,7 @@ class QueryInLoop(Rule):
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
     columns of a library's model (`for t in TaskResult.objects.filter(...)`: `t.status`, whatever the
-    project's models name `status`; Django's accounts aside),
+    project's models name `status`; Django's own models aside),
     a Django manager handed on unevaluated as an argument (`ModelChoiceField(queryset=segment_type.segments)`:
     a many-to-many field or a related name is a manager, which runs no query by itself; not a name
     that is also a foreign key somewhere), or a queryset built on one and handed on as
@@ -1507,6 +1507,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         if line is None or not isinstance(stack[line - 1], cst.IndentedBlock):
             return False
         statement = stack[line]
+        if any(isinstance(n, _COMPREHENSIONS) for n in stack[line:]):
+            return False  # `groups = [Group.objects.get(id=i) for i in ids]`: the loop ends before the statements after it
         assign = statement.body[0] if len(statement.body) == 1 else None  # type: ignore[attr-defined]
         if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
             return False
@@ -1618,9 +1620,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
     def _library_model(self, model: str) -> bool:
         """Whether the module imports the model class `model` from a library (`from
         django_celery_results.models import TaskResult`), not from the project; Django's own
-        accounts (`django.contrib.auth`) aside, whose `groups` and `user_permissions` are relations."""
+        models aside (`LogEntry.user`, `Group.permissions`: relations by the names projects use too)."""
         qualified = self.ctx.imports.qualify(cst.Name(model))
-        if qualified is None or "." not in qualified or qualified.startswith("django.contrib.auth."):
+        if qualified is None or "." not in qualified or qualified.startswith("django."):
             return False
         return qualified.split(".", 1)[0] not in self.ctx.project.module_names
 
