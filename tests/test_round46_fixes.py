@@ -1708,7 +1708,8 @@ def statuses(pks):
 
 
 def test_a_librarys_model_has_none_of_the_projects_relations(tmp_path) -> None:
-    # `TaskResult.status` is a column of django_celery_results' model, whatever the project names `status`
+    # `{"status": t.status}`: a column of django_celery_results' model, whatever the project names `status`;
+    # a library model's attribute used as a row (`{f.user for f in Follow...}`) is a relation still
     files = {
         "reports/models.py": """from django.db import models
 
@@ -1737,11 +1738,16 @@ def reports(request):
 
 def audit(request):
     return JsonResponse([{"who": e.user.email} for e in LogEntry.objects.filter(object_id=request.GET["id"])], safe=False)
+
+
+def followers(request):
+    users = {f.user for f in Follow.objects.filter(object_id=request.GET["id"])}
+    return JsonResponse([u.email for u in users], safe=False)
 """,
     }
     files["reports/views.py"] = files["reports/views.py"].replace(
-        "from django_celery_results", "from django.contrib.admin.models import LogEntry\nfrom django_celery_results")
-    assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 13), ("reports/views.py", 17)]
+        "from django_celery_results", "from actstream.models import Follow\nfrom django.contrib.admin.models import LogEntry\nfrom django_celery_results")
+    assert scan_tree(tmp_path, files, "BL102") == [("reports/views.py", 14), ("reports/views.py", 18), ("reports/views.py", 22)]
 
 
 def test_a_run_of_field_copies_between_a_form_and_a_row_is_one_mapping() -> None:

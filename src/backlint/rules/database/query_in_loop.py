@@ -391,8 +391,9 @@ class QueryInLoop(Rule):
     none of which has a relation so named, rows read under a lock (`select_for_update()`, `with_for_update()`:
     read to be written, and locking them one at a time is a choice of lock scope),
     reads in a block that then leaves the loop (`return`, `raise`, `break`: once at most),
-    columns of a library's model (`for t in TaskResult.objects.filter(...)`: `t.status`, whatever the
-    project's models name `status`; Django's own models aside),
+    a library model's attribute put as it is into a dict (`{"status": t.status}` for `t in
+    TaskResult.objects.filter(...)`: a column, whatever the project's models name `status`; a related
+    row would not serialize; Django's own models aside),
     a Django manager handed on unevaluated as an argument (`ModelChoiceField(queryset=segment_type.segments)`:
     a many-to-many field or a related name is a manager, which runs no query by itself; not a name
     that is also a foreign key somewhere), or a queryset built on one and handed on as
@@ -1598,8 +1599,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 return  # `for a in obj.aliases.all(): a.alias`: a column of every model `aliases` leads to
             if rel not in facts.relations_of(model) or rel in eager or "*" in eager or (not facts.knows_model(model) and rel in facts.plain_fields):
                 return
-            if model is not None and not facts.knows_model(model) and self._library_model(model):
-                return  # `for task in TaskResult.objects.filter(...)`: a library's model, whose fields the project's relations do not tell
+            if model is not None and isinstance(parent, cst.DictElement) and parent.value is node and not facts.knows_model(model) \
+                    and self._library_model(model):
+                return  # `{"status": task.status}` for `task in TaskResult.objects.filter(...)`: a library model's column, as a JSON value
             if (_relation_of(loop.iterable), rel) in facts.eager_lookups and self._callers_rows(loop.iterable):
                 return  # `for seat in self.seats.all(): seat.type`, and a view prefetches `seats__type`
             key = (id(loop.node), f"{var}.{rel}")
