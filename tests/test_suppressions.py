@@ -20,13 +20,14 @@ def _bl202(comment: str) -> list[str | None]:
 @pytest.mark.parametrize(
     "comment",
     ["  # noqa: S110", "  # noqa: E501, BLE001", "  # nosec B110", "  # nosec: B112,B110", "  # pylint: disable=broad-except",
-     "  # backlint: ignore[BL202]", "  # noqa: BL202"],
+     "  # backlint: ignore[BL202]", "  # noqa: BL202", "  # noqa E722"],
 )
 def test_a_suppression_of_the_same_check_by_any_tool_is_honoured(comment: str) -> None:
     assert _bl202(comment) == [comment.strip()]
 
 
-@pytest.mark.parametrize("comment", ["", "  # noqa", "  # nosec", "  # noqa: S105", "  # nosec B608", "  # pylint: disable=too-many-lines"])
+@pytest.mark.parametrize("comment", ["", "  # noqa", "  # nosec", "  # noqa: S105", "  # noqa S105", "  # nosec B608",
+                                     "  # pylint: disable=too-many-lines", "  # noqa because it is fine"])
 def test_bare_or_unrelated_suppressions_are_not(comment: str) -> None:
     assert _bl202(comment) == [None]
 

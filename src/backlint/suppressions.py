@@ -8,7 +8,8 @@ JavaScript and TypeScript files take `// backlint: ignore[...]` and `/* backlint
 
 A rule also honours the suppressions other tools' users already wrote for the same check (its
 `PEER_CODES`): `# noqa: S110` (ruff, flake8), `# nosec B110` (bandit), `# pylint:
-disable=broad-except`. Only by code: a bare `# nosec` or `# noqa` still does not suppress. As
+disable=broad-except`, also `# noqa E722` without its colon (which flake8 and ruff read as a blanket
+`noqa`; the code shows what the author meant). Only by code: a bare `# nosec` or `# noqa` still does not suppress. As
 in pylint, a `# pylint: disable=...` comment on a line of its own covers the rest of the block it
 is in (at the top level of a module, the rest of the module).
 """
@@ -22,7 +23,7 @@ from typing import Iterable
 
 _DIRECTIVE = re.compile(
     r"backlint\s*:\s*ignore(?:\s*\[(?P<ids>[^\]]*)\])?"
-    r"|\bnoqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,?\s*[A-Za-z]+[0-9]+)*)",
+    r"|\bnoqa\s*:?\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,?\s*[A-Za-z]+[0-9]+)*)",
     re.IGNORECASE,
 )
 _JS_COMMENT = re.compile(r"(?://|/\*)\s*(?P<body>backlint\s*:\s*ignore[^*\n]*)")
