@@ -140,7 +140,8 @@ class UnpaginatedListEndpoint(Rule):
     limit/offset/page/cursor/size parameter and calls no `paginate`. DRF list views are flagged
     when they set `pagination_class = None`, or when the project's REST_FRAMEWORK settings were
     scanned and set no DEFAULT_PAGINATION_CLASS; not a view set whose `http_method_names` leaves out
-    GET (`["post"]`: it lists nothing).
+    GET (`["post"]`: it lists nothing), nor one whose `get_queryset` returns what no query builds
+    (`return get_available_storages()`, a list from the settings).
 
     The containers other routes are nested under are not reported (a view set whose
     `lookup_url_kwarg` is a URL parameter with routes below it: `events/<slug:event>/...`).
@@ -396,6 +397,19 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
         ),
         Valid(
             """
+            from rest_framework import generics
+
+            class StorageList(generics.ListAPIView):
+                serializer_class = StorageSerializer
+                pagination_class = None
+
+                def get_queryset(self):
+                    return get_available_storages()
+            """,
+            note="The list comes from the settings, not from a table: it does not grow with use.",
+        ),
+        Valid(
+            """
             from rest_framework import viewsets
 
             class UploadViewSet(viewsets.ModelViewSet):
@@ -425,6 +439,8 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
             return  # `get_queryset` answers the requesting user's rows, or one parent's
         if _no_get(body):
             return  # `http_method_names = ["post"]`: the view set answers no GET, so lists nothing
+        if model is None and _lists_no_query(body):
+            return  # `def get_queryset(self): return get_available_storages()`: a list from settings, no table
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -574,6 +590,20 @@ def _filters_on_requester(call: cst.Call) -> bool:
 
 
 _REQUESTER = re.compile(r"(?:^|\.)request\.user(?:\.|$)")
+
+
+def _lists_no_query(body: Sequence[cst.CSTNode]) -> bool:
+    """Whether the view's `get_queryset` returns something no query builds (`get_available_storages()`,
+    a list of settings) and the class sets no `queryset`: no rows that grow with use."""
+    getter = next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "get_queryset"), None)
+    if getter is None or any(isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "queryset"
+                                                                    for t in small.targets)
+                             for s in body if isinstance(s, cst.SimpleStatementLine) for small in s.body):
+        return False
+    nodes = list(iter_descendants(getter.body, into_scopes=False))
+    return any(isinstance(n, cst.Return) and n.value is not None for n in nodes) and not any(
+        isinstance(n, cst.Attribute) and (n.attr.value in ("objects", "queryset", "get_queryset", "query") or n.attr.value in database.DJANGO_LAZY)
+        for n in nodes)
 
 
 def _view_model(body: Sequence[cst.CSTNode]) -> str | None:
