@@ -110,11 +110,18 @@ def _host_of(value: str) -> tuple[str, str] | None:
 
 def _loopback(host: str) -> bool:
     """Loopback and wildcard addresses, and single-label names (`redis`, `db`, `api`: a compose
-    or cluster service that each deployment's own DNS resolves): the same in every environment,
-    so not configuration."""
+    or cluster service that each deployment's own DNS resolves), and the containers of a
+    developers' stack (`edx.devstack.redis`): the same in every environment, or in none that
+    deploys, so not configuration."""
     if host in LOCAL_HOSTS or ("." not in host and ":" not in host and not host.isdigit()):
         return True
+    if not is_ip(host) and set(host.split(".")) & _DEVELOPMENT_LABELS:
+        return True  # `edx.devstack.redis`: a container of the developers' stack, named by its compose file
     return is_ip(host) and (ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified)
+
+
+_DEVELOPMENT_LABELS = frozenset({"devstack", "localstack", "devcontainer", "docker"})
+"""Labels that name a developer's local stack (Open edX's `edx.devstack.mysql`, a `*.docker` service)."""
 
 
 _DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
@@ -154,7 +161,8 @@ class HardcodedServiceAddress(Rule):
     addresses no deployment configures (the cloud metadata service `169.254.169.254`, the
     Kubernetes API's `kubernetes.default.svc`, reserved example names and networks such as
     `ldap.example.com` and `192.0.2.10`), service names without a dot (`redis://redis:6379`,
-    `http://api:8000`: a compose or cluster service that every deployment resolves itself), SQLite files, public https APIs, placeholders written in capitals
+    `http://api:8000`: a compose or cluster service that every deployment resolves itself; a container of
+    the developers' stack, `edx.devstack.redis`), SQLite files, public https APIs, placeholders written in capitals
     (`https://TBD`), a setting's own name spelled as a key (`ELASTICSEARCH_SERVER = "elasticsearch.server"`, the
     name under which the address is looked up), migrations (data written once), settings modules named for one environment
     (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
@@ -314,6 +322,13 @@ cache = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379
             """,
             path="setup/server.py",
             note="`redis` is a service name (no dot) that the deployment's own DNS resolves, as a compose file defines it.",
+        ),
+        Valid(
+            """
+            EVENT_BUS_REDIS_CONNECTION_URL = "redis://:password@edx.devstack.redis:6379/"
+            """,
+            path="credentials/settings/base.py",
+            note="A container of the developers' stack (`devstack`): no deployment resolves it; each sets its own.",
         ),
         Valid(
             """
