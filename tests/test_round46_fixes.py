@@ -1772,3 +1772,27 @@ app = Flask(__name__)
 
     code = head + handler("copied", copies) + handler("computed", computed)
     assert finding_lines(LogicInRouteHandler, code) == [code.splitlines().index("def computed():") + 1]
+
+
+def test_a_row_found_and_then_linked_by_a_new_row_is_read_for_that_write() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from app.models import DocumentLanguage, Language
+
+    def add_languages(db, document, codes, known):
+        for code in codes:
+            lang = db.query(Language).filter(Language.code == code).one_or_none()
+            if lang is not None and lang.code not in known:
+                link = DocumentLanguage(language_id=lang.id, document_id=document.id)
+                db.add(link)
+
+    def language_names(db, codes):
+        names = []
+        for code in codes:
+            lang = db.query(Language).filter(Language.code == code).one_or_none()
+            if lang is not None and lang.code:
+                names.append(lang.name)
+        return names
+    """
+    assert finding_lines(QueryInLoop, code, path="app/documents.py") == [14]

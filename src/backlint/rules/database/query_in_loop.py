@@ -197,6 +197,23 @@ def _handed_to_write(node: cst.CSTNode, name: str) -> bool:
     return first is not None and isinstance(first.value, cst.Name) and first.value.value == name
 
 
+def _tests_presence(test: cst.BaseExpression, name: str) -> bool:
+    """Whether `test` holds only when `name` was found: `name is not None and ...`, `... and name`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _tests_presence(test.left, name) or _tests_presence(test.right, name)
+    return tests_absence(test, name) is False
+
+
+def _carriers(block: cst.CSTNode, name: str) -> set[str]:
+    """`name` and the names `block` binds to values built from it, in order (`link =
+    DocumentLanguage(language_id=lang.id)` carries `lang`)."""
+    carriers = {name}
+    for n in iter_descendants(block):
+        if isinstance(n, cst.Assign) and any(isinstance(x, cst.Name) and x.value in carriers for x in iter_descendants(n.value)):
+            carriers.update(t.target.value for t in n.targets if isinstance(t.target, cst.Name))
+    return carriers
+
+
 def _passes(call: cst.Call, name: str) -> bool:
     """Whether `call` takes the variable `name` as one of its arguments (`create(parent=parent)`)."""
     return any(isinstance(a.value, cst.Name) and a.value.value == name for a in call.args)
@@ -381,7 +398,8 @@ class QueryInLoop(Rule):
     write, a commit, `notify()` or `send_mail()`, an object store's `put_object()`, or a helper named for a write such as `sketch.grant_permission(user)` or
     `assign_perm(...)`, outside every branch the read is not in, or in both arms of an `if`/`else`
     the read decides: a round trip per item anyway), a row loaded to be written or deleted when it is there (`if
-    msg: session.delete(msg)`, `if label: label.seq = i`, an `except DoesNotExist: pass` whose `else`
+    msg: session.delete(msg)`, `if label: label.seq = i`, `if lang is not None and ...: db.add(DocumentLanguage(
+    language_id=lang.id))` through a variable too, an `except DoesNotExist: pass` whose `else`
     deletes it) or whose columns the next statements set or whose own write method they call
     (`row = ....one()` then `row.title = title`, `status.update()`, also when it changed: `if
     row.sizing != new: row.sizing = new`; also below the `try` that reads it, `except DoesNotExist:
@@ -1409,12 +1427,16 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                 arm = n.body if absent else n.orelse if absent is False else None
                 if found == name and arm is not None and any(self._is_write(w, env) for w in iter_descendants(arm)):
                     return True
+                if absent is None and _tests_presence(n.test, found):
+                    absent = False  # `if lang is not None and lang.code not in known:`
+                carriers = _carriers(n.body, found) if absent is False else set()
                 if absent is False and any(
-                    (self._is_write(w, env) and any(isinstance(x, cst.Name) and x.value == found for x in iter_descendants(w)))
+                    (self._is_write(w, env) and any(isinstance(x, cst.Name) and x.value in carriers for x in iter_descendants(w)))
                     or _sets_attribute_of(w, found)
                     for w in iter_descendants(n.body)
                 ):
-                    # `msg = session.get(Message, i)` / `if msg: session.delete(msg)` (or `msg.seq = i`): loaded to be written
+                    # `msg = session.get(Message, i)` / `if msg: session.delete(msg)` (or `msg.seq = i`), or
+                    # `if lang: link = DocumentLanguage(language_id=lang.id); db.add(link)`: loaded to be written with
                     return True
         return False
 
