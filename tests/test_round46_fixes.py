@@ -1796,3 +1796,50 @@ def test_a_row_found_and_then_linked_by_a_new_row_is_read_for_that_write() -> No
         return names
     """
     assert finding_lines(QueryInLoop, code, path="app/documents.py") == [14]
+
+
+def test_a_parameters_relation_held_in_a_variable_is_served_by_the_callers_prefetch(tmp_path) -> None:
+    files = {
+        "catalog/models.py": """from django.db import models
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=100)
+
+
+class Program(models.Model):
+    title = models.CharField(max_length=100)
+
+
+class CourseRun(models.Model):
+    course = models.ForeignKey(Course, related_name="runs", on_delete=models.CASCADE)
+    program = models.ForeignKey(Program, related_name="course_runs", on_delete=models.CASCADE)
+""",
+        "records/api.py": """from django.db import transaction
+
+from catalog.models import Program
+
+
+def get_program(uuid):
+    return Program.objects.prefetch_related("course_runs__course").get(uuid=uuid)
+
+
+def program_courses(program):
+    titles = []
+    runs = program.course_runs.all()
+    for run in runs:
+        course = run.course
+        titles.append(course.title)
+    return titles
+
+
+def program_courses_again(program):
+    titles = []
+    runs = program.course_runs.filter(hidden=False)
+    for run in runs:
+        course = run.course
+        titles.append(course.title)
+    return titles
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL102") == [("records/api.py", 23)]

@@ -1624,7 +1624,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             if model is not None and isinstance(parent, cst.DictElement) and parent.value is node and not facts.knows_model(model) \
                     and self._library_model(model):
                 return  # `{"status": task.status}` for `task in TaskResult.objects.filter(...)`: a library model's column, as a JSON value
-            if (_relation_of(loop.iterable), rel) in facts.eager_lookups and self._callers_rows(loop.iterable):
+            iterable = loop.iterable
+            if isinstance(iterable, cst.Name) and len(values := assigned_values(env, iterable)) == 1 and values[0][0] is not iterable:
+                iterable = values[0][0]  # `runs = program.course_runs.all()` then `for run in runs:`
+            if (_relation_of(iterable), rel) in facts.eager_lookups and self._callers_rows(iterable):
                 return  # `for seat in self.seats.all(): seat.type`, and a view prefetches `seats__type`
             key = (id(loop.node), f"{var}.{rel}")
             if key in self._seen:
