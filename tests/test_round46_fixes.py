@@ -1843,3 +1843,35 @@ def program_courses_again(program):
 """,
     }
     assert scan_tree(tmp_path, files, "BL102") == [("records/api.py", 23)]
+
+
+
+def test_a_query_limited_to_a_few_rows_loops_a_few_times(tmp_path) -> None:
+    files = {
+        "app/models.py": """from app.db import db
+
+
+class FeeStatus(db.Model):
+    name = db.Column(db.String)
+
+
+class Fee(db.Model):
+    status_id = db.Column(db.Integer, db.ForeignKey("fee_status.id"))
+    status = db.relationship("FeeStatus")
+""",
+        "app/fees.py": """from app.db import db
+from app.models import Fee
+
+
+def latest_statuses(request_id):
+    entries = db.session.query(Fee).filter_by(request_id=request_id).order_by(Fee.version.desc()).limit(2)
+    return [entry.status.name for entry in entries]
+
+
+def all_statuses(request_id):
+    entries = db.session.query(Fee).filter_by(request_id=request_id).order_by(Fee.version.desc()).limit(200)
+    return [entry.status.name for entry in entries]
+""",
+        "project/settings.py": 'SQLALCHEMY_DATABASE_URI = "postgresql://db/app"\n',
+    }
+    assert scan_tree(tmp_path, files, "BL102") == [("app/fees.py", 12)]

@@ -150,8 +150,12 @@ _FEW = 10
 
 
 def _first_few(expr: cst.BaseExpression) -> bool:
-    """A slice with a small constant bound (`Hackathon.objects.order_by("-start")[:2]`, `domains[:10]`):
-    at most `_FEW` passes, whatever the data holds."""
+    """A slice with a small constant bound (`Hackathon.objects.order_by("-start")[:2]`, `domains[:10]`),
+    or a query limited to a few rows (`session.query(Fee).order_by(...).limit(2)`): at most `_FEW`
+    passes, whatever the data holds."""
+    if isinstance(expr, cst.Call):
+        return any((call_name(c) or "") == "limit" and len(c.args) == 1 and isinstance(c.args[0].value, cst.Integer)
+                   and c.args[0].value.evaluated_value <= _FEW for c in database.chain_calls(expr))
     if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice)):
         return False
     part = expr.slice[0].slice
