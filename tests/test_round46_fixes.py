@@ -1875,3 +1875,37 @@ def all_statuses(request_id):
         "project/settings.py": 'SQLALCHEMY_DATABASE_URI = "postgresql://db/app"\n',
     }
     assert scan_tree(tmp_path, files, "BL102") == [("app/fees.py", 12)]
+
+
+def test_an_argparse_subcommand_and_a_sphinx_configuration_run_for_the_operator(tmp_path) -> None:
+    # `parser.set_defaults(func=create)`: a subcommand of a terminal program; `docs/conf.py`: the docs build
+    files = {
+        "client/parsers/create.py": """import json
+import sys
+
+import requests
+
+
+def create(host, form, **kwargs):
+    res = requests.post(f"http://{host}/index/", json={"form": form})
+    json.dump(res.json(), sys.stdout)
+
+
+def config(parser):
+    parser.add_argument("--form", required=True)
+    parser.set_defaults(func=create)
+""",
+        "docs/conf.py": """import requests
+
+project = "Index"
+extensions = ["sphinx.ext.autodoc"]
+status = requests.get("https://status.example.org/").text
+""",
+        "client/sync.py": """import requests
+
+
+def create(host, form):
+    return requests.post(f"http://{host}/index/", json={"form": form}).json()
+""",
+    }
+    assert scan_tree(tmp_path, files, "BL502") == [("client/sync.py", 5)]

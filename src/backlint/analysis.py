@@ -34,6 +34,8 @@ _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette",
 _WORKER_MODULES = ("celery", "rq", "dramatiq")
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.M)
 """A function or class definition, at any indentation."""
+_SUBCOMMAND = re.compile(r"\.set_defaults\([^)]*\bfunc[ \t]*=")
+"""An argparse subcommand's handler, registered on its subparser."""
 _INPUT = re.compile(r"(?<![\w.])input\(")
 """A call of the builtin `input()`: someone at the terminal answers it."""
 
@@ -203,7 +205,8 @@ class FileContext:
     def is_standalone_script(self) -> bool:
         """A module run by hand rather than imported by the service: in scripts/, tools/, bin/...,
         a module of top-level code only that prints or asks its user (see `_top_level_program`),
-        or with a `__main__` block, a click/typer command or group of its own, or top-level code
+        or with a `__main__` block, a click/typer command or group of its own, an argparse
+        subcommand's handler (`parser.set_defaults(func=do_create)`), or top-level code
         reading its command line (`sys.argv`), and no web
         framework or task queue import (a framework imported by a module that never serves, a
         Flask application built only for its context or aiohttp used as a client, does not count)."""
@@ -227,6 +230,8 @@ class FileContext:
             if clis and isinstance(stmt, cst.FunctionDef) and _cli_entry_point(stmt):
                 has_main = True  # `@click.group()` / `@click.command()`: the module is a command-line program
                 break
+        if not has_main and "set_defaults(" in self.text and _SUBCOMMAND.search(self.text):
+            has_main = True  # `parser.set_defaults(func=do_create)`: the module adds a subcommand to an argparse program
         if not has_main:
             return False
         if not self.imports.imports_any(_SERVICE_MODULES):

@@ -86,7 +86,7 @@ _MIGRATION_PATH = re.compile(
 )
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|load[-_]?tests?|locust|contrib|examples?|demo|ci|"
                           r"\.github|\.circleci)/"
-                          r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$")
+                          r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$|(^|/)docs?/(source/)?conf\.py$")
 _DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
 
@@ -136,7 +136,7 @@ def is_operator_path(path: str) -> bool:
 
 def is_script_path(path: str) -> bool:
     """Files in scripts/, tools/, dev/, bin/, benchmarks/ and load tests (loadtest/)..., a top-level samples/, and packaging and task-runner files (setup.py,
-    hatch_build.py, noxfile.py, fabfile.py): run by hand or by a build, not imported by the service."""
+    hatch_build.py, noxfile.py, fabfile.py) and Sphinx's `docs/conf.py`: run by hand or by a build, not imported by the service."""
     return bool(_SCRIPT_DIRS.search(path))
 
 
