@@ -1909,3 +1909,26 @@ def create(host, form):
 """,
     }
     assert scan_tree(tmp_path, files, "BL502") == [("client/sync.py", 5)]
+
+
+def test_a_session_setting_is_not_sql_the_handler_runs_itself() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    code = """
+    from flask import Flask
+    from app.models import Mission, db
+    from app.services import export_mission
+
+    app = Flask(__name__)
+
+    @app.post("/missions/<int:mission_id>/export")
+    def export(mission_id):
+        db.session.execute("SET CONSTRAINTS ALL DEFERRED")
+        return export_mission(Mission.query.get(mission_id))
+
+    @app.post("/missions/<int:mission_id>/archive")
+    def archive(mission_id):
+        db.session.execute("UPDATE mission SET archived = true WHERE id = :id", {"id": mission_id})
+        return export_mission(Mission.query.get(mission_id))
+    """
+    assert finding_lines(LogicInRouteHandler, code) == [14]

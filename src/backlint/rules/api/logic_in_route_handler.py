@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -35,7 +36,8 @@ class _Handler:
 
 
 def _trivial_sql(op: database.DataOp) -> bool:
-    """`SELECT 1` and alike: a health check, not data access."""
+    """`SELECT 1` and alike: a health check, not data access; and a session's setting (`SET
+    CONSTRAINTS ALL DEFERRED`, `SET LOCAL statement_timeout = ...`), which reads and writes no data."""
     call: cst.BaseExpression = op.call
     while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call) and not call.args:
         call = call.func.value  # conn.execute("SELECT 1").fetchone()
@@ -44,6 +46,8 @@ def _trivial_sql(op: database.DataOp) -> bool:
         sql = sql.args[0].value
     text = string_value(sql) if sql is not None else None
     lowered = " ".join((text or "").lower().split())
+    if text is not None and re.match(r"set\s", lowered):
+        return True
     return text is not None and lowered.startswith("select") and ("from" not in lowered or lowered.endswith("from dual"))  # (Oracle's `SELECT 1 FROM DUAL`)
 
 
@@ -54,7 +58,8 @@ class LogicInRouteHandler(Rule):
     shape the response. When it also runs SQL, coordinates several writes or computes over
     domain data, that logic cannot be reused by a job or another endpoint, is tested only
     through HTTP, and mixes transaction and error handling with request parsing. The rule
-    reports each handler once, at its `def`, with the reasons: raw SQL or cursor use, three or
+    reports each handler once, at its `def`, with the reasons: raw SQL or cursor use (not `SELECT 1`
+    nor a session's setting, `SET CONSTRAINTS ALL DEFERRED`), three or
     more writes on one path (a write in a loop counts twice), more database calls on one path than `max-data-operations`, a
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately, and
