@@ -1932,3 +1932,26 @@ def test_a_session_setting_is_not_sql_the_handler_runs_itself() -> None:
         return export_mission(Mission.query.get(mission_id))
     """
     assert finding_lines(LogicInRouteHandler, code) == [14]
+
+
+def test_a_view_set_of_the_requesting_users_related_rows_lists_their_own() -> None:
+    from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
+
+    code = """
+    from rest_framework import viewsets
+
+    class EmailSubscriptionViewset(viewsets.ModelViewSet):
+        serializer_class = EmailSubscriptionSerializer
+        pagination_class = None
+
+        def get_queryset(self):
+            return self.request.user.email_subscriptions.all()
+
+    class EventViewset(viewsets.ModelViewSet):
+        serializer_class = EventSerializer
+        pagination_class = None
+
+        def get_queryset(self):
+            return self.request.site.events.all()
+    """
+    assert finding_lines(UnpaginatedListEndpoint, code, path="app/views.py") == [13]

@@ -156,7 +156,7 @@ class UnpaginatedListEndpoint(Rule):
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
     object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
     parameter, `self.kwargs["survey_pk"]`, routed under its parent, or answers only the requesting
-    user's rows or one fetched parent's: `filter(user=self.request.user)`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
+    user's rows or one fetched parent's: `filter(user=self.request.user)`, `self.request.user.subscriptions.all()`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (also through a
     template decorator, `@template_renderer()`; menus and
@@ -580,7 +580,10 @@ def _scoped_queryset(body: Sequence[cst.CSTNode]) -> bool:
 
 
 def _filters_on_requester(call: cst.Call) -> bool:
-    """`filter(id=self.request.user.id)`, `filter(owner=request.user)`: a filter on the requester."""
+    """`filter(id=self.request.user.id)`, `filter(owner=request.user)`: a filter on the requester;
+    or the requester's own related rows (`self.request.user.email_subscriptions.all()`)."""
+    if _REQUESTER.search(dotted(database.chain_root(call)) or ""):
+        return True
     for node in [call, *iter_descendants(call)]:
         if isinstance(node, cst.Call) and call_name(node) in ("filter", "filter_by", "where"):
             for arg in node.args:
