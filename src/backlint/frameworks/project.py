@@ -105,11 +105,12 @@ def is_migration_path(path: str) -> bool:
 
 
 _SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data|test_data|"
-                        r"testdata|fake_data|random_data|loaddata)[^/]*\.py$")
+                        r"testdata|fake_data|random_data|loaddata)[^/]*\.py$|(^|/)(seeds?|seeders?|seeding)/")
 
 
 def is_seed_path(path: str) -> bool:
-    """Modules that fill a database with initial or demo data, re-run until they complete."""
+    """Modules that fill a database with initial or demo data, re-run until they complete (also
+    every module of a `seed/` package)."""
     return _SEED_PATH.search(path) is not None
 
 
