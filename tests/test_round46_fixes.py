@@ -1955,9 +1955,3 @@ def test_a_view_set_of_the_requesting_users_related_rows_lists_their_own() -> No
             return self.request.site.events.all()
     """
     assert finding_lines(UnpaginatedListEndpoint, code, path="app/views.py") == [13]
-
-
-def test_the_modules_of_a_seed_package_fill_a_database_with_sample_accounts(tmp_path) -> None:
-    code = 'DEFAULT_PASSWORD = "password123!"\nADMIN_API_TOKEN = "k8Jq2vR9xLw4Tz7Nb3Hc"\n'
-    assert scan_tree(tmp_path, {"app/seed/helpers.py": code}, "BL301") == []
-    assert scan_tree(tmp_path / "other", {"app/users/helpers.py": code}, "BL301") == [("app/users/helpers.py", 1), ("app/users/helpers.py", 2)]

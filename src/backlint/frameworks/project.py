@@ -105,12 +105,11 @@ def is_migration_path(path: str) -> bool:
 
 
 _SEED_PATH = re.compile(r"(^|/)[^/]*(seed|seeds|seeder|seeding|populate|init_db|initial_data|sample_data|demo_data|test_data|"
-                        r"testdata|fake_data|random_data|loaddata)[^/]*\.py$|(^|/)(seeds?|seeders?|seeding)/")
+                        r"testdata|fake_data|random_data|loaddata)[^/]*\.py$")
 
 
 def is_seed_path(path: str) -> bool:
-    """Modules that fill a database with initial or demo data, re-run until they complete (also
-    every module of a `seed/` package)."""
+    """Modules that fill a database with initial or demo data, re-run until they complete."""
     return _SEED_PATH.search(path) is not None
 
 
