@@ -146,16 +146,21 @@ def _bounded(iterable: cst.BaseExpression, env: Env | None = None, cls: cst.Clas
 _SAME_ROWS = frozenset({"sorted", "list", "tuple", "reversed"})
 """Calls that hand back the rows of their first argument, reordered or as another sequence."""
 _FEW = 10
+_LATEST_FEW = 5
+"""A query's `.limit(n)` without an `.offset(...)`: the latest few rows (a page of ten, or ten recent
+ones, is a listing whose every row costs its own queries)."""
 """Passes a loop over a slice may make and still be a handful (`recent[:5]`): a fixed cost, like a literal's."""
 
 
 def _first_few(expr: cst.BaseExpression) -> bool:
     """A slice with a small constant bound (`Hackathon.objects.order_by("-start")[:2]`, `domains[:10]`),
-    or a query limited to a few rows (`session.query(Fee).order_by(...).limit(2)`): at most `_FEW`
-    passes, whatever the data holds."""
+    or a query limited to the latest few rows (`session.query(Fee).order_by(...).limit(2)`, not a page
+    with an offset): at most `_FEW` passes, whatever the data holds."""
     if isinstance(expr, cst.Call):
-        return any((call_name(c) or "") == "limit" and len(c.args) == 1 and isinstance(c.args[0].value, cst.Integer)
-                   and c.args[0].value.evaluated_value <= _FEW for c in database.chain_calls(expr))
+        calls = database.chain_calls(expr)
+        return not any((call_name(c) or "") == "offset" for c in calls) and any(
+            (call_name(c) or "") == "limit" and len(c.args) == 1 and isinstance(c.args[0].value, cst.Integer)
+            and c.args[0].value.evaluated_value <= _LATEST_FEW for c in calls)
     if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice)):
         return False
     part = expr.slice[0].slice
@@ -1629,8 +1634,9 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     and self._library_model(model):
                 return  # `{"status": task.status}` for `task in TaskResult.objects.filter(...)`: a library model's column, as a JSON value
             iterable = loop.iterable
-            if isinstance(iterable, cst.Name) and len(values := assigned_values(env, iterable)) == 1 and values[0][0] is not iterable:
-                iterable = values[0][0]  # `runs = program.course_runs.all()` then `for run in runs:`
+            if isinstance(iterable, cst.Name) and len(values := assigned_values(env, iterable)) == 1 and values[0][0] is not iterable \
+                    and isinstance(root := _relation_root(values[0][0]), cst.Attribute) and isinstance(root.value, cst.Name):
+                iterable = values[0][0]  # `runs = program.course_runs.all()` then `for run in runs:` (not `self.subscription.prices`)
             if (_relation_of(iterable), rel) in facts.eager_lookups and self._callers_rows(iterable):
                 return  # `for seat in self.seats.all(): seat.type`, and a view prefetches `seats__type`
             key = (id(loop.node), f"{var}.{rel}")
