@@ -1955,3 +1955,25 @@ def test_a_view_set_of_the_requesting_users_related_rows_lists_their_own() -> No
             return self.request.site.events.all()
     """
     assert finding_lines(UnpaginatedListEndpoint, code, path="app/views.py") == [13]
+
+
+def test_a_function_that_provisions_the_database_runs_once_like_a_migration() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    code = """
+    from sqlalchemy import create_engine
+
+    def setup_database(database, host):
+        engine = create_engine(f"postgresql://postgres@{host}/postgres")
+        conn = engine.connect()
+        conn.execute('CREATE DATABASE "{}"'.format(database))
+        conn.close()
+
+    def count_records(database, host):
+        engine = create_engine(f"postgresql://postgres@{host}/{database}")
+        conn = engine.connect()
+        count = conn.execute("SELECT count(*) FROM index_record").scalar()
+        conn.close()
+        return count
+    """
+    assert finding_lines(UnclosedConnection, code, path="app/utils.py") == [11]
