@@ -1977,3 +1977,14 @@ def test_a_function_that_provisions_the_database_runs_once_like_a_migration() ->
         return count
     """
     assert finding_lines(UnclosedConnection, code, path="app/utils.py") == [11]
+    # (one the service runs for every job builds an engine each time)
+    called = code + """
+    def start_scan(database, host):
+        setup_database(database, host)
+    """
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(textwrap.dedent(called), "app/utils.py")
+    assert finding_lines(UnclosedConnection, called, path="app/utils.py", facts=facts) == [5, 11]

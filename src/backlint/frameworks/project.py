@@ -466,6 +466,16 @@ class ProjectFacts:
         a callback) is not the operator's, nor what only it calls."""
         return name in self._operator_reach
 
+    def called_by_service(self, name: str) -> bool:
+        """Whether any code but an operator's calls or passes on a function named `name`, by that
+        name (`mysql_create_database()` in the service's `check_dependencies`)."""
+        return name in self._service_called
+
+    @cached_property
+    def _service_called(self) -> frozenset[str]:
+        return frozenset(key.rsplit(":", 1)[-1].lstrip(".") for key in self.service_calls) \
+            | frozenset(key.rsplit(":", 1)[-1].lstrip(".") for key, _ in self.service_callers)
+
     @cached_property
     def _operator_reach(self) -> frozenset[str]:
         """The least fixed point: the functions called by the operator's code or by functions

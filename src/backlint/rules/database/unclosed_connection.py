@@ -47,7 +47,8 @@ _TAKES_OWNERSHIP = frozenset({"closing", "aclosing", "release", "close", "regist
 def _provisions(fn: cst.FunctionDef) -> bool:
     """Whether `fn` creates or drops a database, a user or the tables (`'CREATE DATABASE "{db}"'`,
     `CREATE TABLE index_record (...)`, `GRANT ALL PRIVILEGES ...`): the set-up of a deployment, run once
-    like a migration, whose engine ends with the run."""
+    like a migration, whose engine ends with the run (when no code of the service calls it: one that
+    runs it for every job builds an engine each time)."""
     return any(isinstance(n, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
                and _PROVISIONING_SQL.match((string_value(n) or "") if not isinstance(n, cst.FormattedString) else "")
                for n in iter_descendants(fn.body))
@@ -118,7 +119,7 @@ class UnclosedConnection(Rule):
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, a function running Alembic's commands itself or through a function
     of its module, `migrations/20210105_fill.py`, a function that creates or drops a database, a user or the
-    tables: `'CREATE DATABASE "{db}"'`), scripts
+    tables, `'CREATE DATABASE "{db}"'`, unless the service calls it), scripts
     (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue)
     and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, click or typer commands, and functions only an
@@ -515,7 +516,7 @@ Create engines once, at import time or application start-up, and reuse their poo
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
         script = scope is not None and self._one_shot_module()
         if scope is None or (script and _BARE_CLOSE.search(self.ctx.text) is None) or self._runs_migrations(node) \
-                or _provisions(node):
+                or (_provisions(node) and not self.ctx.project.called_by_service(node.name.value)):
             return
         command = script or (routes.cli_command(node) and node.name.value != "handle") \
             or self.ctx.project.one_shot(self.ctx.path) or routes.called_only_by_operators(self.ctx, node)
