@@ -118,8 +118,8 @@ class UnclosedConnection(Rule):
     connections, which live as long as the process on purpose, engines without a pool
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, a function running Alembic's commands itself or through a function
-    of its module, `migrations/20210105_fill.py`, a function that creates or drops a database, a user or the
-    tables, `'CREATE DATABASE "{db}"'`, unless the service calls it), scripts
+    of its module, `migrations/20210105_fill.py`, and the engine of a function that creates or drops a database,
+    a user or the tables, `'CREATE DATABASE "{db}"'`, unless the service calls it), scripts
     (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue)
     and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, click or typer commands, and functions only an
@@ -515,9 +515,9 @@ Create engines once, at import time or application start-up, and reuse their poo
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.child_scope(node, self.ctx.current_scope()[0]) if self.ctx.stack[-1] is node else None
         script = scope is not None and self._one_shot_module()
-        if scope is None or (script and _BARE_CLOSE.search(self.ctx.text) is None) or self._runs_migrations(node) \
-                or (_provisions(node) and not self.ctx.project.called_by_service(node.name.value)):
+        if scope is None or (script and _BARE_CLOSE.search(self.ctx.text) is None) or self._runs_migrations(node):
             return
+        provisions = _provisions(node) and not self.ctx.project.called_by_service(node.name.value)
         command = script or (routes.cli_command(node) and node.name.value != "handle") \
             or self.ctx.project.one_shot(self.ctx.path) or routes.called_only_by_operators(self.ctx, node)
         loops = [n for n in iter_descendants(node.body) if isinstance(n, (cst.For, cst.While))] if command and not script else []
@@ -534,8 +534,8 @@ Create engines once, at import time or application start-up, and reuse their poo
                 if d.kind is not DefKind.ASSIGN or not isinstance(value, cst.Call) or d.element:
                     continue
                 opened = self._opener(value)
-                if opened is None:
-                    continue
+                if opened is None or (provisions and "engine" in opened[0]):
+                    continue  # (an engine made to create the database or its tables: the set-up's, once)
                 if command and not any(d.statement is n or any(x is d.statement for x in iter_descendants(n)) for n in loops) \
                         and not _close_not_called(node, name):
                     continue  # opened once by a click or typer command: it ends with the process
