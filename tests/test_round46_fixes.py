@@ -1988,3 +1988,9 @@ def test_a_function_that_provisions_the_database_runs_once_like_a_migration() ->
 
     facts = facts_from_text(textwrap.dedent(called), "app/utils.py")
     assert finding_lines(UnclosedConnection, called, path="app/utils.py", facts=facts) == [5, 11]
+
+
+def test_a_keyboard_walk_default_is_a_placeholder(tmp_path) -> None:
+    code = 'import os\n\nPOSTGRES_PASSWORD = os.getenv("POSTGRES_PASSWORD", "{}")\n'
+    assert scan_tree(tmp_path, {"app/constants.py": code.format("qwerty")}, "BL301") == []
+    assert scan_tree(tmp_path / "other", {"app/constants.py": code.format("Tr0ub4dor&3x")}, "BL301") == [("app/constants.py", 3)]

@@ -78,6 +78,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "only", "do", "use", "never", "production", "prod", "staging", "stage",
         "fill", "fillme", "fillmein", "setme", "auto", "needed", "no", "please",
         "mysecretpassword",  # the postgres container image's documented example password
+        "qwerty", "asdf",  # keyboard walks: a stand-in typed to be replaced
         "infected",  # the password every malware-sample archive uses, so that no one opens one by accident
     }
 )
