@@ -473,8 +473,12 @@ class ProjectFacts:
 
     @cached_property
     def _service_called(self) -> frozenset[str]:
-        return frozenset(key.rsplit(":", 1)[-1].lstrip(".") for key in self.service_calls) \
-            | frozenset(key.rsplit(":", 1)[-1].lstrip(".") for key, _ in self.service_callers)
+        return frozenset(_callee_name(key) for key in self.service_calls) | frozenset(_callee_name(key) for key, _ in self.service_callers)
+
+    def from_library(self, qualified: str) -> bool:
+        """Whether a qualified name (`django_celery_results.models.TaskResult`, `marshmallow.ValidationError`)
+        comes from outside the project: its first name is no directory or module the scan read."""
+        return "." in qualified and qualified.split(".", 1)[0] not in self.module_names
 
     @cached_property
     def _operator_reach(self) -> frozenset[str]:
@@ -1291,12 +1295,18 @@ def _called_names(path: str, text: str) -> tuple[frozenset[str], frozenset[str],
     if not commands:
         return (frozenset(), *_calls_by_function(text, imported))
     operator = frozenset(key for start, end in commands for key in _call_keys(text[start:end], imported, references=False))
-    rest, at = [], 0
-    for start, end in commands:
-        rest.append(text[at:start])
+    return (operator, *_calls_by_function(_outside(text, commands), imported))
+
+
+def _outside(text: str, regions: Iterable[tuple[int, int]]) -> str:
+    """`text` without the spans `regions` hold ((start, end), in order, none overlapping), what is
+    left between them joined by line breaks."""
+    pieces, at = [], 0
+    for start, end in regions:
+        pieces.append(text[at:start])
         at = end
-    rest.append(text[at:])
-    return (operator, *_calls_by_function("\n".join(rest), imported))
+    pieces.append(text[at:])
+    return "\n".join(pieces)
 
 
 def _calls_by_function(text: str, imported: Mapping[str, tuple[str, str]]) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
@@ -1605,6 +1615,11 @@ def _exception_fields(text: str, tests: bool) -> dict[str, frozenset[tuple[str, 
     return {"exception_classes": classes, "raisers": frozenset(raisers)}
 
 
+def _callee_name(key: str) -> str:
+    """The name a call key calls, function or method alike (`cms:logic:get_page` -> `get_page`, `.save` -> `save`)."""
+    return key.rsplit(":", 1)[-1].lstrip(".")
+
+
 @functools.lru_cache(maxsize=64)
 def _raising_functions(exception: str, raisers: frozenset[tuple[str, str]],
                        callers: frozenset[tuple[str, str]]) -> frozenset[str]:
@@ -1613,8 +1628,7 @@ def _raising_functions(exception: str, raisers: frozenset[tuple[str, str]],
     found = {function for cls, function in raisers if cls == exception}
     by_callee: dict[str, set[str]] = {}
     for key, caller in callers:
-        name = key.rsplit(":", 1)[-1]
-        by_callee.setdefault(name.lstrip("."), set()).add(caller)
+        by_callee.setdefault(_callee_name(key), set()).add(caller)
     pending = list(found)
     while pending:
         for caller in by_callee.get(pending.pop().lstrip("."), ()):
@@ -1646,14 +1660,12 @@ def _serializer_uses(text: str, path: str) -> dict[str, Any]:
     if "Serializer" not in text or is_test_path(path):
         return {"serializer_users": frozenset(), "loose_serializers": frozenset()}
     users: set[tuple[str, str]] = set()
-    pieces, at = [], 0
+    bodies: list[tuple[int, int]] = []
     for m in _CLASS.finditer(text):
         end = _body_end(text, m.end(), 0)
         users.update((m.group(1), name) for name in _SERIALIZER_NAME.findall(text, m.end(), end) if name != m.group(1))
-        pieces.append(text[at:m.start()])
-        at = end
-    pieces.append(text[at:])
-    loose = set(_SERIALIZER_NAME.findall(_IMPORT_STATEMENT.sub("", "\n".join(pieces))))
+        bodies.append((m.start(), end))
+    loose = set(_SERIALIZER_NAME.findall(_IMPORT_STATEMENT.sub("", _outside(text, bodies))))
     return {"serializer_users": frozenset(users), "loose_serializers": frozenset(loose)}
 
 
@@ -1685,20 +1697,17 @@ def _transaction_call_fields(text: str, tests: bool) -> dict[str, frozenset[str]
     if tests or "(" not in text:
         return {"transaction_calls": frozenset(), "outside_transaction_calls": frozenset()}
     inside: set[str] = set()
-    outside_text = text
+    blocks: list[tuple[int, int]] = []
     if "atomic" in text:
-        pieces, at = [], 0
         for m in _ATOMIC_BLOCK.finditer(text):
-            if m.start() < at:
+            if blocks and m.start() < blocks[-1][1]:
                 continue  # (a block inside one already taken)
             line = text.rfind("\n", 0, m.end()) + 1
             indent = len(text[line:m.end()]) - len(text[line:m.end()].lstrip(" \t"))
             end = _body_end(text, m.end(), indent)
             inside.update(c.group("name") for c in _CALL.finditer(text, m.end(), end))
-            pieces.append(text[at:m.start()])
-            at = end
-        pieces.append(text[at:])
-        outside_text = "\n".join(pieces)
+            blocks.append((m.start(), end))
+    outside_text = _outside(text, blocks) if blocks else text
     return {"transaction_calls": frozenset(inside),
             "outside_transaction_calls": frozenset(c.group("name") for c in _CALL.finditer(outside_text))}
 

@@ -554,16 +554,23 @@ For DRF, set `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE` in `REST_FRAMEWORK`."""
                 yield from self._queries(el.value, env, depth + 1)
 
 
-def _no_get(body: Sequence[cst.CSTNode]) -> bool:
-    """Whether the class body sets `http_method_names` to literal methods without "get"."""
+def _class_attribute(body: Sequence[cst.CSTNode], name: str) -> cst.BaseExpression | None:
+    """The value the class body first assigns to `name` (`http_method_names = ["post"]`), if any."""
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, cst.Assign) and isinstance(small.value, (cst.List, cst.Tuple)) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == "http_method_names" for t in small.targets):
-                    methods = [string_value(e.value) for e in small.value.elements]
-                    return all(m is not None for m in methods) and "get" not in {m.lower() for m in methods if m}
-    return False
+                if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+                    return small.value
+    return None
+
+
+def _no_get(body: Sequence[cst.CSTNode]) -> bool:
+    """Whether the class body sets `http_method_names` to literal methods without "get"."""
+    value = _class_attribute(body, "http_method_names")
+    if not isinstance(value, (cst.List, cst.Tuple)):
+        return False
+    methods = [string_value(e.value) for e in value.elements]
+    return all(m is not None for m in methods) and "get" not in {m.lower() for m in methods if m}
 
 
 def _scoped_queryset(body: Sequence[cst.CSTNode]) -> bool:
@@ -599,9 +606,7 @@ def _lists_no_query(body: Sequence[cst.CSTNode]) -> bool:
     """Whether the view's `get_queryset` returns something no query builds (`get_available_storages()`,
     a list of settings) and the class sets no `queryset`: no rows that grow with use."""
     getter = next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "get_queryset"), None)
-    if getter is None or any(isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "queryset"
-                                                                    for t in small.targets)
-                             for s in body if isinstance(s, cst.SimpleStatementLine) for small in s.body):
+    if getter is None or _class_attribute(body, "queryset") is not None:
         return False
     nodes = list(iter_descendants(getter.body, into_scopes=False))
     return any(isinstance(n, cst.Return) and n.value is not None for n in nodes) and not any(

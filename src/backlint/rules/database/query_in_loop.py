@@ -1659,9 +1659,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         django_celery_results.models import TaskResult`), not from the project; Django's own
         models aside (`LogEntry.user`, `Group.permissions`: relations by the names projects use too)."""
         qualified = self.ctx.imports.qualify(cst.Name(model))
-        if qualified is None or "." not in qualified or qualified.startswith("django."):
-            return False
-        return qualified.split(".", 1)[0] not in self.ctx.project.module_names
+        return qualified is not None and not qualified.startswith("django.") and self.ctx.project.from_library(qualified)
 
     def _callers_rows(self, iterable: cst.BaseExpression) -> bool:
         """Whether a loop reads all of a relation of `self` or of a parameter (`self.seats.all()`,

@@ -819,7 +819,7 @@ except Exception:
             return False
         for t in errors.caught_types(handler):
             qualified = self.ctx.imports.qualify(t) or dotted(t) or ""
-            if "." in qualified and qualified.split(".", 1)[0] not in self.ctx.project.module_names:
+            if self.ctx.project.from_library(qualified):
                 return False  # (`marshmallow.ValidationError`: a library's, whatever the project names its own)
         # (every name the `try` mentions: `sync_to_async(get_count)(...)` calls `get_count` too)
         called = {n.value for n in iter_descendants(body) if isinstance(n, cst.Name)}
