@@ -1994,3 +1994,22 @@ def test_a_keyboard_walk_default_is_a_placeholder(tmp_path) -> None:
     code = 'import os\n\nPOSTGRES_PASSWORD = os.getenv("POSTGRES_PASSWORD", "{}")\n'
     assert scan_tree(tmp_path, {"app/constants.py": code.format("qwerty")}, "BL301") == []
     assert scan_tree(tmp_path / "other", {"app/constants.py": code.format("Tr0ub4dor&3x")}, "BL301") == [("app/constants.py", 3)]
+
+
+def test_a_member_of_a_class_read_through_an_imported_module_is_a_constant(tmp_path) -> None:
+    fields = "class TaskStatus:\n    Terminated = 'terminated'\n    Complete = 'complete'\n"
+    state = '''from sqlalchemy import sql
+
+import app.fields as hd_fields
+
+
+def complete_subtasks(conn, task_id, {arg}):
+    query = sql.text(
+        "SELECT * FROM tasks WHERE parent_task_id = :p AND status "
+        "IN ('" + {value} + "','" + hd_fields.TaskStatus.Complete + "')")
+    return conn.execute(query, {{"p": task_id}})
+'''
+    files = {"app/fields.py": fields, "app/state.py": state.format(arg="status", value="hd_fields.TaskStatus.Terminated")}
+    assert scan_tree(tmp_path, files, "BL101") == []
+    files = {"app/fields.py": fields, "app/state.py": state.format(arg="status", value="status")}
+    assert scan_tree(tmp_path / "other", files, "BL101") == [("app/state.py", 8)]

@@ -550,8 +550,8 @@ class Origins:
         if key is not None and _MODEL_METADATA.search(f".{key}."):
             # `model._meta.db_table`, `Base.metadata.sorted_tables`, `Model.__table__`: names from the code
             return {Origin(Kind.CONSTANT, f"the model metadata `{key}`")}
-        if isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper() and self.ctx.imports.names.get(base.value):
-            # `NotifyLevel.none`, `Status.ACTIVE`: a member of a class imported from the project (an enum, constants)
+        if self._imported_class(base):
+            # `NotifyLevel.none`, `fields.TaskStatus.Terminated`: a member of an imported class (an enum, constants)
             return {Origin(Kind.CONSTANT, f"the class attribute `{key}`")}
         if isinstance(base, cst.Name) and _literal_class_attribute(self.ctx.module_scope().classes.get(base.value), attr):
             # `Party.role_types[role]` with `role_types = {"Director": "DIR", ...}` in the class body: a table the code wrote
@@ -608,6 +608,21 @@ class Origins:
         if _is_database(self.ctx, base, env):
             return {Origin(Kind.CONSTANT, f"the database's `{attr}`")}  # `db.timestamp_now`, `conn.dialect`
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
+
+    def _imported_class(self, expr: cst.BaseExpression) -> bool:
+        """`NotifyLevel` imported by name, or `fields.TaskStatus` read from an imported module: a
+        CamelCase class (not an UPPER_CASE constant, nor a module's lower-case variable)."""
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            head, name = expr.value.value, expr.attr.value
+            if not self.ctx.imports.names.get(head):
+                return False
+        elif isinstance(expr, cst.Name):
+            name = expr.value
+            if not self.ctx.imports.names.get(name):
+                return False
+        else:
+            return False
+        return name[:1].isupper() and not name.isupper()
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
         container = self.of(expr.value, env)
