@@ -2013,3 +2013,181 @@ def complete_subtasks(conn, task_id, {arg}):
     assert scan_tree(tmp_path, files, "BL101") == []
     files = {"app/fields.py": fields, "app/state.py": state.format(arg="status", value="status")}
     assert scan_tree(tmp_path / "other", files, "BL101") == [("app/state.py", 8)]
+
+
+def test_django_reversion_create_revision_runs_in_a_transaction(tmp_path) -> None:
+    views = '''import reversion
+from django.shortcuts import redirect
+from reversion.views import create_revision
+
+from app.models import Erp, Suggestion
+
+
+@create_revision({args})
+def edit(request, pk):
+    erp = Erp.objects.get(pk=pk)
+    erp.name = request.POST["name"]
+    erp.save()
+    Suggestion.objects.create(erp=erp, user=request.user)
+    return redirect("/")
+
+
+def claim(request, pk):
+    erp = Erp.objects.get(pk=pk)
+    with reversion.create_revision({args}):
+        erp.user = request.user
+        erp.save()
+        Suggestion.objects.create(erp=erp, user=request.user)
+    return redirect("/")
+'''
+    urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("e/<pk>", views.edit), path("c/<pk>", views.claim)]\n'
+    files = {"app/views.py": views.format(args="request_creates_revision=lambda r: True"), "app/urls.py": urls}
+    assert scan_tree(tmp_path, files, "BL104") == []
+    files = {"app/views.py": views.format(args="atomic=False"), "app/urls.py": urls}
+    assert scan_tree(tmp_path / "other", files, "BL104") == [("app/views.py", 13), ("app/views.py", 22)]
+
+
+def test_a_row_replaced_through_a_relation_or_once_per_pass(tmp_path) -> None:
+    views = '''from django.shortcuts import get_object_or_404, redirect
+
+from app.models import Erp, ExternalSource, Image
+
+
+def set_image(request, slug):
+    erp = get_object_or_404(Erp, slug=slug)
+    erp.sources.filter(source=ExternalSource.PANORAMAX).delete()
+    erp.{manager}.create(source=ExternalSource.PANORAMAX, source_id=request.POST["image_id"])
+    return redirect("/")
+
+
+def set_sources(request, slug):
+    erp = get_object_or_404(Erp, slug=slug)
+    for data in request.POST.getlist("sources"):
+        ExternalSource.objects.filter(erp=erp, source=data).delete()
+        {model}.objects.create(erp=erp, source=data)
+    return redirect("/")
+'''
+    urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("i/<slug>", views.set_image), path("s/<slug>", views.set_sources)]\n'
+    models = '''from django.db import models
+
+
+class Erp(models.Model):
+    slug = models.SlugField()
+
+
+class ExternalSource(models.Model):
+    PANORAMAX = "panoramax"
+    erp = models.ForeignKey(Erp, related_name="sources", on_delete=models.CASCADE)
+    source = models.CharField(max_length=20)
+
+
+class Image(models.Model):
+    erp = models.ForeignKey(Erp, related_name="images", on_delete=models.CASCADE)
+    source = models.CharField(max_length=20)
+'''
+    files = {"app/views.py": views.format(manager="sources", model="ExternalSource"), "app/urls.py": urls, "app/models.py": models}
+    assert scan_tree(tmp_path, files, "BL104") == []
+    files = {"app/views.py": views.format(manager="images", model="Image"), "app/urls.py": urls, "app/models.py": models}
+    assert scan_tree(tmp_path / "other", files, "BL104") == [("app/views.py", 9)]
+
+
+def test_one_character_repeated_is_a_filler_not_a_key(tmp_path) -> None:
+    code = '''from flask import request
+
+
+def limit_per_key():
+    apikey = request.headers.get("apikey", "{}")
+    if apikey == "{}":
+        return "60/second"
+    return "2/second"
+'''
+    assert scan_tree(tmp_path, {"app/limits.py": code.format("0000000000", "0000000000")}, "BL301") == []
+    assert scan_tree(tmp_path / "other", {"app/limits.py": code.format("k3y-9f8a7b6c5d", "k3y-9f8a7b6c5d")}, "BL301") != []
+
+
+def test_a_redirect_to_a_route_named_for_the_error_answers_it(tmp_path) -> None:
+    views = '''from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.views import View
+
+from app.services import send_activation_email
+
+
+class ActivationTokenView(View):
+    def post(self, request):
+        username = request.POST.get("username")
+        try:
+            return send_activation_email(username, request)
+        except Exception:
+            return redirect(reverse_lazy("{}", kwargs={{"username": username}}))
+'''
+    urls = 'from django.urls import path\n\nfrom app.views import ActivationTokenView\n\nurlpatterns = [path("a", ActivationTokenView.as_view())]\n'
+    files = {"app/views.py": views.format("registration_email_sent_error"), "app/urls.py": urls}
+    assert scan_tree(tmp_path, files, "BL202") == []
+    files = {"app/views.py": views.format("registration_email_sent"), "app/urls.py": urls}
+    assert scan_tree(tmp_path / "other", files, "BL202") == [("app/views.py", 13)]
+
+
+def test_a_list_view_scoped_by_a_url_parameter_read_in_a_helper_method(tmp_path) -> None:
+    views = '''from rest_framework.generics import ListCreateAPIView
+
+from app.models import Canteen, WasteMeasurement
+from app.serializers import WasteMeasurementSerializer
+
+
+class CanteenWasteMeasurementsView(ListCreateAPIView):
+    serializer_class = WasteMeasurementSerializer
+
+    def _get_canteen(self):
+        return Canteen.objects.get(pk={})
+
+    def get_queryset(self):
+        canteen = self._get_canteen()
+        return WasteMeasurement.objects.filter(canteen=canteen).order_by("-period_start_date")
+'''
+    urls = ('from django.urls import path\n\nfrom app.views import CanteenWasteMeasurementsView\n\n'
+            'urlpatterns = [path("canteens/<int:canteen_pk>/waste", CanteenWasteMeasurementsView.as_view())]\n')
+    settings = 'REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}\n'
+    files = {"app/views.py": views.format('self.kwargs["canteen_pk"]'), "app/urls.py": urls, "app/settings.py": settings}
+    assert scan_tree(tmp_path, files, "BL402") == []
+    files = {"app/views.py": views.format("self.request.GET['canteen']"), "app/urls.py": urls, "app/settings.py": settings}
+    assert scan_tree(tmp_path / "other", files, "BL402") == [("app/views.py", 7)]
+
+
+def test_a_project_router_over_non_url_patterns_is_not_a_web_route(tmp_path) -> None:
+    code = '''import flask
+
+from app import priority_router
+from app.store import save_package
+
+
+@priority_router.route("{}")
+def process_request(purl):
+    try:
+        save_package(purl)
+    except Exception as e:
+        return f"Failed to save {{purl}}: {{e}}"
+'''
+    init = "from app import route\n\npriority_router = route.Router()\n"
+    files = {"app/__init__.py": init, "app/route.py": "class Router:\n    pass\n", "app/store.py": "def save_package(purl):\n    pass\n"}
+    assert scan_tree(tmp_path, {**files, "app/collect.py": code.format("pkg:npm/.*")}, "BL201") == []
+    assert scan_tree(tmp_path / "other", {**files, "app/collect.py": code.format("/collect/<purl>")}, "BL201") == [("app/collect.py", 12)]
+
+
+def test_code_under_a_debugging_switch_left_off_never_runs(tmp_path) -> None:
+    code = '''from app.models import Fingerprint
+
+TRACE = {}
+
+
+def match(fingerprints):
+    if TRACE:
+        for fp in fingerprints:
+            print(Fingerprint.objects.filter(value=fp).count())
+    return Fingerprint.objects.filter(value__in=fingerprints)
+'''
+    assert scan_tree(tmp_path, {"app/match.py": code.format("False")}, "BL102") == []
+    assert scan_tree(tmp_path / "on", {"app/match.py": code.format("True")}, "BL102") == [("app/match.py", 9)]
+    # (set again elsewhere in the module, the switch may be on)
+    again = code.format("False") + "\n\ndef enable():\n    global TRACE\n    TRACE = True\n"
+    assert scan_tree(tmp_path / "again", {"app/match.py": again}, "BL102") == [("app/match.py", 9)]

@@ -527,6 +527,48 @@ def _replaced_functions(module: cst.Module) -> list[cst.FunctionDef]:
     return found
 
 
+_OFF_SWITCH = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*False\s*(?:#.*)?$", re.M)
+
+
+def _switched_off_blocks(module: cst.Module, text: str) -> list[cst.CSTNode]:
+    """The bodies of `if TRACE:` (or `if TRACE and ...:`) where `TRACE = False` is a module
+    constant nothing else in the module assigns (no `global`, no star import that may replace it):
+    a debugging switch left off, code that never runs."""
+    names = {m.group(1) for m in _OFF_SWITCH.finditer(text)}
+    names = {n for n in names if re.search(rf"\bif\s+(?:not\s+)?{n}\b", text)}
+    if not names or "import *" in text:
+        return []
+    top = {t.target.value for s in module.body if isinstance(s, cst.SimpleStatementLine) for a in s.body
+           if isinstance(a, cst.Assign) and len(a.targets) == 1 and isinstance(a.value, cst.Name) and a.value.value == "False"
+           for t in a.targets if isinstance(t.target, cst.Name)}
+    names &= top
+    assigned: dict[str, int] = {}
+    ifs: list[cst.If] = []
+    for node in iter_descendants(module):
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
+                [node.asname.name] if isinstance(node, cst.WithItem) and node.asname else \
+                [] if isinstance(node, cst.WithItem) else [node.target]
+            for t in targets:
+                for n in [t, *iter_descendants(t)]:
+                    if isinstance(n, cst.Name) and n.value in names:
+                        assigned[n.value] = assigned.get(n.value, 0) + 1
+        elif isinstance(node, cst.Global):
+            names -= {n.name.value for n in node.names}
+        elif isinstance(node, cst.If):
+            ifs.append(node)
+    names = {n for n in names if assigned.get(n) == 1}
+    return [node.body for node in ifs if names and _tests_switch(node.test, names)]
+
+
+def _tests_switch(test: cst.BaseExpression, names: set[str]) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value in names
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _tests_switch(test.left, names) or _tests_switch(test.right, names)
+    return False
+
+
 def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
     if not pending:
         return []
@@ -540,7 +582,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         wanted.extend(p.redact)
         if p.fix is not None:
             wanted.extend(e.node for e in p.fix.edits)
-    replaced = _replaced_functions(ctx.module)
+    replaced = _replaced_functions(ctx.module) + _switched_off_blocks(ctx.module, ctx.text)
     wanted.extend(replaced)
     text = ctx.text
     raw_spans = positions.spans(ctx.module, wanted)
@@ -570,7 +612,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         if region is None:
             continue
         if dead and id(p.node) in raw_spans and any(start <= raw_spans[id(p.node)][0] < end for start, end in dead):
-            continue  # in a function a later one of the same name replaces before anything uses it: it never runs
+            continue  # in a function a later one of the same name replaces before anything uses it, or under `if TRACE:`: it never runs
         line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
         for secret in secrets:
             line_text = _mask(line_text, region.start_line, secret)

@@ -707,7 +707,7 @@ def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env 
     DB-API connection used as a context manager (`with conn:` commits or rolls back)."""
     if isinstance(expr, cst.Call):
         name = (call_name(expr) or "")
-        return name in _TRANSACTION_CALLS or name in ctx.project.atomic_wrappers
+        return name in _TRANSACTION_CALLS or name in ctx.project.atomic_wrappers or _atomic_revision(expr)
     if isinstance(expr, (cst.Name, cst.Attribute)):
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         if name in ("atomic",):
@@ -724,4 +724,15 @@ def is_transactional_function(fn: cst.FunctionDef, wrappers: frozenset[str] = fr
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         if name in ("atomic", "db_session", "transactional", "in_transaction") or name in wrappers:
             return True
+        if name == "create_revision" and (not isinstance(dec.decorator, cst.Call) or _atomic_revision(dec.decorator)):
+            return True
     return False
+
+
+def _atomic_revision(call: cst.Call) -> bool:
+    """django-reversion's `create_revision()` (the context manager, and the view decorator of
+    `reversion.views`) runs its block in `transaction.atomic()` unless told `atomic=False`."""
+    if (call_name(call) or "") != "create_revision":
+        return False
+    return not any(a.keyword is not None and a.keyword.value == "atomic" and not (
+        isinstance(a.value, cst.Name) and a.value.value == "True") for a in call.args)

@@ -226,10 +226,10 @@ def _decorated_route(ctx: FileContext, fn: cst.FunctionDef, framework: str) -> R
         receiver = dotted(func.value) or ""
         path_expr = argument(call, 0, "path", "rule")
         path = string_value(path_expr) if path_expr is not None else None
-        looks_routed = (path is not None and (path == "" or path.startswith(("/", "{", "<")))) or bool(
-            _ROUTER_NAMES.search(receiver.rsplit(".", 1)[-1])
-        )
-        if not looks_routed:
+        url_path = path is not None and (path == "" or path.startswith(("/", "{", "<")))
+        if path is not None and not url_path and not ctx.imports.imports_any(["sanic"]):
+            continue  # `@priority_router.route("pkg:golang/.*")`: the project's own dispatcher (web frameworks refuse a path without "/")
+        if not (url_path or _ROUTER_NAMES.search(receiver.rsplit(".", 1)[-1])):
             continue
         if last == "route":
             methods = _string_list(argument(call, -1, "methods")) or ["GET"]

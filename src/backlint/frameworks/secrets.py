@@ -235,6 +235,8 @@ def is_placeholder(value: str) -> bool:
         return True
     if v.isascii() and v.isdigit() and all((int(b) - int(a)) % 10 == 1 for a, b in zip(v, v[1:])):
         return True  # `"1234"`, `"0123456789012345..."`: counting, a filler
+    if len(set(v)) == 1:
+        return True  # `"0000000000"`, `"aaaaaaaa"`: one character repeated (an anonymous key, a filler)
     words = _words(v)
     if words and all(w in _PLACEHOLDER_WORDS for w in words):
         return True

@@ -89,15 +89,25 @@ def _scoped(call: cst.Call) -> bool:
 
 def _scoped_by_url(body: Sequence[cst.BaseStatement]) -> bool:
     """A view set whose `get_queryset` reads a URL parameter (`self.kwargs["survey_pk"]`,
-    `self.kwargs.get("project_id")`): routed under a parent (`surveys/<pk>/submissions`), it
+    `self.kwargs.get("project_id")`), itself or through a method of the class it calls
+    (`canteen = self._get_canteen()`): routed under a parent (`surveys/<pk>/submissions`), it
     lists the children of one object."""
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
-            for node in iter_descendants(stmt.body):
-                if isinstance(node, cst.Attribute) and node.attr.value == "kwargs" \
-                        and isinstance(node.value, cst.Name) and node.value.value == "self":
-                    return True
-    return False
+    methods = {stmt.name.value: stmt for stmt in body if isinstance(stmt, cst.FunctionDef)}
+
+    def on_self(node: cst.CSTNode, attr: str | None = None) -> bool:
+        return isinstance(node, cst.Attribute) and (attr is None or node.attr.value == attr) \
+            and isinstance(node.value, cst.Name) and node.value.value == "self"
+
+    def reads_kwargs(fn: cst.FunctionDef) -> bool:
+        return any(on_self(node, "kwargs") for node in iter_descendants(fn.body))
+
+    get_queryset = methods.get("get_queryset")
+    if get_queryset is None:
+        return False
+    return reads_kwargs(get_queryset) or any(
+        isinstance(node, cst.Call) and on_self(node.func) and node.func.attr.value in methods  # type: ignore[attr-defined]
+        and reads_kwargs(methods[node.func.attr.value])  # type: ignore[attr-defined]
+        for node in iter_descendants(get_queryset.body))
 
 
 def _category_list(call: cst.Call) -> bool:
@@ -155,7 +165,7 @@ class UnpaginatedListEndpoint(Rule):
     `/projects/{id}/tasks`, `def view(request, pk)`, a Flask view taking a URL variable (from a
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
     object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
-    parameter, `self.kwargs["survey_pk"]`, routed under its parent, or answers only the requesting
+    parameter, `self.kwargs["survey_pk"]` (itself or in a method of the class it calls), routed under its parent, or answers only the requesting
     user's rows or one fetched parent's: `filter(user=self.request.user)`, `self.request.user.subscriptions.all()`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (also through a

@@ -112,7 +112,7 @@ class HardcodedSecret(Rule):
 
     It leaves alone what bandit and ruff users complain about: empty strings, placeholders
     (`changeme`, `xxx`, `<password>`, `${DB_PASS}`, `mysecretpassword`, `qwerty`, hex filler such as
-    `deadbeef-dead-beef-...`, `not-needed`, the `auto` sentinel), a key or token compared with one
+    `deadbeef-dead-beef-...`, one character repeated (`0000000000`), `not-needed`, the `auto` sentinel), a key or token compared with one
     to three lowercase words (`service_key == "slack"`: a choice, not a secret; a password
     compared with a word is still reported), values spelled from the
     user, login, database or client names set beside them (`MINIO_USER = "polar"` with

@@ -91,13 +91,15 @@ class WritesWithoutTransaction(Rule):
     (`@contextmanager` around `with transaction.atomic():`, in any module of the scan, used in a
     `with` or as a decorator) and its decorators that run the function they wrap inside one
     (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`),
-    functions decorated with `@transaction.atomic`,
+    functions decorated with `@transaction.atomic`, django-reversion's `create_revision()` (its
+    decorator or `with` block runs in `transaction.atomic()` unless given `atomic=False`),
     a commit in a loop that hands each pass's work to a task queue (`run = create_run(db, script)`,
     `run_script.apply_async(args=[run.id])`, `db.commit()`: the worker reads the row from another
     process, so each pass is a unit of its own), writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
     "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
-    deleted, one new row of the same model created: stopped half-way, the row is absent, which
+    deleted, one new row of the same model or relation created, also once per pass of a loop
+    holding both: stopped half-way, the row is absent, which
     the next attempt repairs; also an expired token rotated through the object `get_or_create()`
     bound: `auth_token.delete()`, `Token.objects.create(user=user)`), a Django write paired with a `get_or_create()`/`update_or_create()`
     (keyed by what it looks up: running again completes it instead of repeating it, and the code
@@ -1175,16 +1177,26 @@ def _undoes(a: _Op, b: _Op) -> bool:
 
 def _leaves_a_valid_state(a: _Op, b: _Op, ops: Sequence[_Op] = ()) -> bool:
     """A row replaced (`Token.objects.filter(user=u).delete()`, then one `Token.objects.create(
-    user=u)` of the same model, not in a loop): if the create fails, the row is simply absent, a
-    state the next attempt repairs. (Two deletes are not: a parent deleted after its children, or
-    before them, leaves one half of the pair.) The row deleted may be an object another write of
-    `ops` bound (`auth_token, created = Token.objects.get_or_create(user=user)`, then
-    `auth_token.delete()`)."""
+    user=u)` of the same model, or through the same relation: `erp.sources.filter(...).delete()`,
+    `erp.sources.create(...)`; not a create in a loop the delete is outside of): if the create
+    fails, the row is simply absent, a state the next attempt repairs. (Two deletes are not: a
+    parent deleted after its children, or before them, leaves one half of the pair.) The row
+    deleted may be an object another write of `ops` bound (`auth_token, created =
+    Token.objects.get_or_create(user=user)`, then `auth_token.delete()`)."""
     if call_name(a.op.call) not in ("delete", "adelete"):
         return False
-    model = database.model_of(a.op.call) or next(
+    model = _rows_of(a.op.call) or next(
         (m for o in ops if o is not a and o.obj == a.obj and (m := database.model_of(o.op.call)) is not None), None)
-    return b.loop is None and call_name(b.op.call) == "create" and model is not None and database.model_of(b.op.call) == model
+    return b.loop in (None, a.loop) and call_name(b.op.call) == "create" and model is not None and _rows_of(b.op.call) == model
+
+
+def _rows_of(call: cst.Call) -> str | None:
+    """The model a write's rows belong to, or the relation it goes through (`erp.sources`)."""
+    model = database.model_of(call)
+    if model is not None:
+        return model
+    root = dotted(database.chain_root(call)) or ""
+    return root if root.count(".") == 1 and not root.startswith(("self.", "cls.")) else None
 
 
 def _same_object(a: _Op, b: _Op) -> bool:

@@ -73,7 +73,8 @@ class SwallowedException(Rule):
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
     it does not), or only drops an index, collection or table (it may be gone already), handlers
     that answer with an error (an error response, a `pass` that falls straight to the request
-    handler's error answer after the `try` (`return Response(status=403)`), a flash or messages call, a page, body or
+    handler's error answer after the `try` (`return Response(status=403)`), a redirect to a route
+    named for the error (`redirect(reverse("signup_error"))`), a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that
     the statement right after it tests and answers with an error (`success = False`, `try: success
@@ -1792,10 +1793,18 @@ def _tells_the_user(ctx: object, nodes: list[cst.CSTNode]) -> bool:
             if name in _RESPONDERS:
                 if isinstance(arg.value, cst.Dict) and _says_failure(arg.value, assigned):
                     return True
-                text = " ".join(_texts(arg.value)) if not isinstance(arg.value, cst.Name) else assigned.get(arg.value.value)
+                text = " ".join(_texts(_route_name(arg.value))) if not isinstance(arg.value, cst.Name) else assigned.get(arg.value.value)
                 if text and _ERROR_WORDS.search(text):
                     return True
     return False
+
+
+def _route_name(target: cst.BaseExpression) -> cst.BaseExpression:
+    """`reverse_lazy("registration_email_sent_error", ...)`, `url_for("auth.login_failed")`: a
+    redirect's target is the route it names."""
+    if isinstance(target, cst.Call) and call_name(target) in ("reverse", "reverse_lazy", "url_for", "resolve_url") and target.args:
+        return target.args[0].value
+    return target
 
 
 def _says_failure(mapping: cst.Dict, assigned: dict[str, str]) -> bool:
