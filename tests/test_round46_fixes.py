@@ -2191,3 +2191,128 @@ def match(fingerprints):
     # (set again elsewhere in the module, the switch may be on)
     again = code.format("False") + "\n\ndef enable():\n    global TRACE\n    TRACE = True\n"
     assert scan_tree(tmp_path / "again", {"app/match.py": again}, "BL102") == [("app/match.py", 9)]
+
+
+def test_ifs_in_a_row_choosing_among_one_posted_values_literals_are_separate_arms() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    arm = (
+        '        if form_label == "{label}":\n'
+        '            form = forms.{label_cls}Form(request.POST, user=request.user)\n'
+        '            if form.is_valid():\n'
+        '                form.save()\n'
+        '                note = form.cleaned_data.get("note")\n'
+        '                if note:\n'
+        '                    messages.add_message(request, messages.INFO, note)\n'
+        '                messages.add_message(request, messages.SUCCESS, "{label} saved")\n'
+        '                log.info("%s changed %s", request.user, "{label}")\n'
+        '                return redirect("my_profile")\n'
+    )
+    labels = ["password", "username", "email", "preferences", "newsletter", "avatar"]
+    code = (
+        "import logging\n\n"
+        "from django.contrib import messages\n"
+        "from django.shortcuts import redirect, render\n"
+        "from django.urls import path\n\n"
+        "from app import forms\n\n"
+        "log = logging.getLogger(__name__)\n\n\n"
+        "def my_profile(request):\n"
+        '    form_label = request.POST.get("form_label")\n'
+        '    if request.method == "POST":\n'
+        + "".join(arm.format(label=label, label_cls=label.title()) for label in labels)
+        + '    return render(request, "profile.html")\n\n\n'
+        'urlpatterns = [path("profile", my_profile)]\n'
+    )
+    assert finding_lines(LogicInRouteHandler, code, path="app/views.py") == []
+    # (the same arms testing different values: all of them may run)
+    mixed = code.replace('if form_label == "email":', 'if request.POST.get("email"):')
+    mixed = mixed.replace('if form_label == "avatar":', 'if "avatar" in request.FILES:')
+    assert finding_lines(LogicInRouteHandler, mixed, path="app/views.py") == [12]
+
+
+def test_one_object_by_the_clients_key_answered_no_such_thing_found(tmp_path) -> None:
+    views = '''from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import PackageSet
+
+
+class PackageSetView(APIView):
+    def post(self, request):
+        uuid = request.data.get("uuid")
+        try:
+            package_set = PackageSet.objects.get(uuid=uuid)
+        except Exception:
+            return Response({{"update_status": f"{}"}}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({{"name": package_set.name}})
+'''
+    urls = 'from django.urls import path\n\nfrom app.views import PackageSetView\n\nurlpatterns = [path("sets", PackageSetView.as_view())]\n'
+    assert scan_tree(tmp_path, {"app/views.py": views.format("No Package Set found for {uuid}"), "app/urls.py": urls}, "BL204") == []
+    assert scan_tree(tmp_path / "other", {"app/views.py": views.format("Could not update {uuid}"), "app/urls.py": urls},
+                     "BL204") == [("app/views.py", 14)]
+
+
+def test_messages_and_response_keys_declared_in_a_row_are_one_statement() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    declarations = (
+        '        message_valid = "The provided PackageURL is valid."\n'
+        '        message_not_valid = "The provided PackageURL is not valid."\n'
+        '        message_exists = (\n            "The provided Package URL is valid, and the package exists."\n        )\n'
+        '        message_missing = "The provided PackageURL is valid, but does not exist."\n'
+        '        response = {}\n'
+        '        response["exists"] = None\n'
+        '        response["purl"] = purl\n'
+        '        response["valid"] = False\n'
+        '        response["message"] = message_not_valid\n'
+    )
+    work = "".join(f'        step_{i} = lookup(purl, "{i}")\n' for i in range(33))
+    code = (
+        "from rest_framework.response import Response\nfrom rest_framework.viewsets import ViewSet\n\n"
+        "from app.lookups import lookup\n\n\n"
+        "class PurlValidateViewSet(ViewSet):\n"
+        "    def list(self, request):\n"
+        '        purl = request.query_params.get("purl")\n'
+        + "{}" + work +
+        "        return Response(response)\n"
+    )
+    urls = 'from rest_framework.routers import DefaultRouter\n\nfrom app.views import PurlValidateViewSet\n\nrouter = DefaultRouter()\nrouter.register("validate", PurlValidateViewSet, basename="v")\n'
+    from backlint.frameworks.project import facts_from_text
+
+    facts = facts_from_text(urls, "app/urls.py")
+    assert finding_lines(LogicInRouteHandler, code.format(declarations), path="app/views.py", facts=facts) == []
+    computed = declarations.replace('response["valid"] = False', 'response["valid"] = check(purl)')
+    computed = computed.replace('message_missing = "The', 'message_missing = describe(purl) + "The')
+    assert finding_lines(LogicInRouteHandler, code.format(computed), path="app/views.py", facts=facts) == [8]
+
+
+def test_an_action_of_djangos_admin_site_is_staff_only(tmp_path) -> None:
+    admin = '''from django.contrib import admin
+
+from app.models import Erp
+
+
+@admin.register(Erp)
+class ErpAdmin(admin.ModelAdmin):
+    actions = ["assign_user"]
+
+    def assign_user(self, request, queryset):
+        if "apply" in request.POST:
+            new_owner_id = request.POST.get("new_owner_id")
+            updated = Erp.objects.filter(pk__in=queryset).update(user_id=new_owner_id)
+            self.message_user(request, f"{updated} updated")
+'''
+    assert scan_tree(tmp_path, {"app/admin.py": admin}, "BL403") == []
+    view = '''from django.shortcuts import redirect
+
+from app.models import Erp
+
+
+def assign_user(request, pk):
+    new_owner_id = request.POST.get("new_owner_id")
+    Erp.objects.filter(pk=pk).update(user_id=new_owner_id)
+    return redirect("/")
+'''
+    urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("a/<pk>", views.assign_user)]\n'
+    assert scan_tree(tmp_path / "other", {"app/views.py": view, "app/urls.py": urls}, "BL403") == [("app/views.py", 8)]

@@ -63,11 +63,13 @@ class LogicInRouteHandler(Rule):
     more writes on one path (a write in a loop counts twice), more database calls on one path than `max-data-operations`, a
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately, and
-    so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row;
+    so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row,
+    and of `if`s in a row comparing one value with different literals, `if form_label == "preferences":`;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
     not branches, and a guard clause is one statement, as is a run of three or more field copies
-    between a form and a row, `config.server_url = form.server_url.data`;
+    between a form, a row and a response, `config.server_url = form.server_url.data`,
+    `response["purl"] = purl`, or of messages declared, `message_valid = "The PURL is valid."`;
     an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
@@ -782,20 +784,24 @@ def _method_dispatch(test: cst.BaseExpression) -> bool:
 
 def _button_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
     """Runs of two or more `if`s in a row (no `else`) that each test a different button of a
-    posted form (`if "pin" in request.POST: ...` then `if "unpin" in request.POST: ...`): a form
-    is submitted by one button, so they dispatch like an `if`/`elif` chain."""
+    posted form (`if "pin" in request.POST: ...` then `if "unpin" in request.POST: ...`), or
+    compare one subject with different literals (`form_label = request.POST.get("form_label")`,
+    `if form_label == "password-change": ...` then `if form_label == "preferences": ...`): a
+    form is submitted by one button, a value is one of them, so they dispatch like an
+    `if`/`elif` chain (see `value_choice`)."""
     runs: list[list[cst.If]] = []
     run: list[cst.If] = []
-    pressed: set[str] = set()
+    subject: int | None = None
+    pressed: set[int] = set()
     for stmt in (*block.body, None):
-        button = posted_button(stmt.test)[1] if isinstance(stmt, cst.If) and stmt.orelse is None else None
-        if button is not None and button not in pressed:
+        choice = value_choice(stmt, block) if isinstance(stmt, cst.If) and stmt.orelse is None else None
+        if choice is not None and choice[0] == subject and choice[1] not in pressed:
             run.append(stmt)  # type: ignore[arg-type]
-            pressed.add(button)
+            pressed.add(choice[1])
             continue
         if len(run) >= 2:
             runs.append(run)
-        run, pressed = ([stmt], {button}) if button is not None else ([], set())  # type: ignore[list-item]
+        run, subject, pressed = ([stmt], choice[0], {choice[1]}) if choice is not None else ([], None, set())  # type: ignore[list-item]
     return runs
 
 
@@ -845,8 +851,9 @@ def _optional_copy(node: cst.If) -> bool:
 
 def _copied_fields(block: cst.IndentedBlock) -> int:
     """How many statements of `block` to take back so that each run of three or more field copies
-    in a row (`config.server_url = form.server_url.data`, `form.enabled.data = config.enabled`)
-    counts as one: mapping values between a form and a row, not work."""
+    in a row (`config.server_url = form.server_url.data`, `form.enabled.data = config.enabled`,
+    `response["purl"] = purl`) or literals given names counts as one: mapping values between a
+    form, a row and a response, or declaring messages, not work."""
     extra = run = 0
     for stmt in [*block.body, None]:
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and _field_copy(stmt.body[0]):
@@ -859,10 +866,22 @@ def _copied_fields(block: cst.IndentedBlock) -> int:
 
 def _field_copy(small: cst.BaseSmallStatement) -> bool:
     """`row.name = form.name.data`, `row.email = data["email"]`: an attribute set to a value read
-    as it is, another object's attribute or a key of a mapping (no call, no computation)."""
-    if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Attribute)):
+    as it is, another object's attribute or a key of a mapping (no call, no computation); also a
+    response's key or a name given a literal or a value as it is (`response["valid"] = False`,
+    `message_valid = "The provided PackageURL is valid."`): declarations, not work."""
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return False
+    target = small.targets[0].target
+    keyed = isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) \
+        and isinstance(target.slice[0].slice.value, cst.SimpleString)
+    if not (isinstance(target, cst.Attribute) or keyed or isinstance(target, cst.Name)):
         return False
     value = small.value
+    if string_value(value) is not None or isinstance(value, (cst.Integer, cst.Float)) or (
+            isinstance(value, cst.Name) and value.value in ("None", "True", "False")):
+        return True
+    if isinstance(value, cst.Name):
+        return True
     while isinstance(value, (cst.Attribute, cst.Subscript)):
         if isinstance(value, cst.Subscript) and not (len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index)
                                                      and isinstance(value.slice[0].slice.value, cst.SimpleString)):

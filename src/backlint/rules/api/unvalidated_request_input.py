@@ -28,6 +28,9 @@ def _is_true(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "True"
 
 
+_DJANGO_ADMIN = frozenset({"ModelAdmin", "TabularInline", "StackedInline", "InlineModelAdmin"})
+
+
 class UnvalidatedRequestInput(Rule):
     """Raw request data is written to the database without going through a schema.
 
@@ -42,7 +45,8 @@ class UnvalidatedRequestInput(Rule):
     the parameters of an INSERT or UPDATE.
 
     Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
-    no URL configuration, router, subclass or import), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
+    no URL configuration, router, subclass or import), actions of Django's admin site (methods of a
+    `ModelAdmin`: staff only), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's;
@@ -533,6 +537,8 @@ def update_user(user_id):
         cls = self.ctx.enclosing_class()
         if cls is not None and routes.unrouted_view(self.ctx, cls):
             return  # a view class nothing routes to: dead code, no request reaches it
+        if cls is not None and set(routes.base_names(cls)) & _DJANGO_ADMIN:
+            return  # an action of Django's admin site: staff only, operators at work on their own data
         if self._validates(fn):
             return
         origins = Origins(self.ctx)

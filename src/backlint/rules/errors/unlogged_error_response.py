@@ -958,7 +958,7 @@ _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
 _CREDENTIAL_CHECKS = frozenset({"jwt_required", "jwt_optional", "fresh_jwt_required", "verify_jwt_in_request", "decode_token",
                                 "verify_token", "verify_jwt", "check_token", "validate_token"})
 _CHECK = re.compile(r"^(check_|has_|is_|can_)|permission")
-_MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown", re.I)
+_MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown|\bno\b[\w ]{0,40}\bfound\b", re.I)
 
 
 def _says_missing(site: responses.ResponseSite) -> bool:
@@ -970,8 +970,9 @@ def _says_missing(site: responses.ResponseSite) -> bool:
         _MISSING.search(text)
         for body in site.bodies
         for n in [body, *iter_descendants(body)]
-        if (text := string_value(n)) is not None
-    )
+        if (text := string_value(n) if not isinstance(n, cst.FormattedString) else "".join(
+            p.value for p in n.parts if isinstance(p, cst.FormattedStringText))) is not None
+    )  # (`f"No Package Set found for {uuid}"`: the literal parts of an f-string)
 
 
 def _after_leaving(handler: cst.ExceptHandler, answer: cst.CSTNode) -> bool:
