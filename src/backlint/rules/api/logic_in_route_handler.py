@@ -701,7 +701,8 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
             for run in runs:
                 sizes = [_size(arm.body) for arm in run]
                 statements += 1 + max(st for st, _ in sizes)
-                branches += max(br for _, br in sizes)
+                # (the button a form was posted with picks a handler; a value's literals are one choice, one branch)
+                branches += max(br for _, br in sizes) + (posted_button(run[0].test)[0] is None)
             dispatched = {id(arm) for run in runs for arm in run}
             todo.extend(n for n in iter_children(node) if id(n) not in dispatched)
             continue
