@@ -2316,3 +2316,118 @@ def assign_user(request, pk):
 '''
     urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("a/<pk>", views.assign_user)]\n'
     assert scan_tree(tmp_path / "other", {"app/views.py": view, "app/urls.py": urls}, "BL403") == [("app/views.py", 8)]
+
+
+def test_a_project_decorator_or_context_manager_named_for_a_kind_of_atomic_is_a_transaction(tmp_path) -> None:
+    views = '''from django.shortcuts import redirect
+
+from app.models import Team, TeamMembership
+from app.transaction import {name}
+
+
+@{name}
+def team_new(request):
+    team = Team.objects.create(name=request.POST["name"])
+    TeamMembership.objects.create(team=team, user=request.user, is_admin=True)
+    return redirect("/")
+'''
+    transaction = '''from django.db import transaction
+
+
+class ImmediateAtomic(transaction.Atomic):
+    pass
+
+
+def {name}(function):
+    def wrapper(*args, **kwargs):
+        with ImmediateAtomic(None, True, True):
+            return function(*args, **kwargs)
+    return wrapper
+'''
+    urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("t", views.team_new)]\n'
+    files = {"app/urls.py": urls}
+    for name in ("atomic_for_request_method", "immediate_atomic"):
+        files.update({"app/views.py": views.format(name=name), "app/transaction.py": transaction.format(name=name)})
+        assert scan_tree(tmp_path / name, files, "BL104") == []
+    files.update({"app/views.py": views.format(name="atomic_write"), "app/transaction.py": transaction.format(name="atomic_write")})
+    assert scan_tree(tmp_path / "other", files, "BL104") == [("app/views.py", 10)]
+
+
+def test_a_traceback_spread_into_the_answer_only_in_debug_mode(tmp_path) -> None:
+    code = '''import os
+import traceback
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+debug = os.environ.get("prod", "true").upper() != "TRUE"
+
+
+@app.exception_handler(Exception)
+async def universal_exception_handler(_, exception):
+    stacktrace = {{"traceback": traceback.format_exc()}} {}
+    return JSONResponse({{"detail": "Internal server error", **stacktrace}}, status_code=500)
+'''
+    assert scan_tree(tmp_path, {"app/main.py": code.format("if debug else {}")}, "BL201") == []
+    assert scan_tree(tmp_path / "other", {"app/main.py": code.format("if exception else {}")}, "BL201") == [("app/main.py", 14)]
+
+
+def test_a_traitlets_sections_debug_is_that_components_logging(tmp_path) -> None:
+    code = "{}\nc.DockerSpawner.image = 'jupyter/base-notebook'\nc.DockerSpawner.debug = True\n"
+    assert scan_tree(tmp_path, {"jupyterhub/jupyterhub_config.py": code.format("c = get_config()  # noqa")}, "BL203") == []
+    flask = "from flask import Flask\n\nc = Flask(__name__)\nc.debug = True\n"
+    assert scan_tree(tmp_path / "other", {"app/wsgi.py": flask}, "BL203") == [("app/wsgi.py", 4)]
+
+
+def test_the_identity_providers_userinfo_checks_the_requests_credentials(tmp_path) -> None:
+    code = '''from fastapi import APIRouter, HTTPException, Security
+from fastapi.security import HTTPBearer
+from keycloak import KeycloakOpenID
+
+from app.models import TokenDB
+
+router = APIRouter()
+security = HTTPBearer()
+keycloak_openid = KeycloakOpenID(server_url="https://id.example.org/auth/", realm_name="r", client_id="c")
+
+
+@router.get("/me")
+async def me(credentials=Security(security)):
+    try:
+        user_info = keycloak_openid.{}(credentials.credentials)
+        token = await TokenDB.find_one({{"email": user_info["email"]}})
+        keycloak_openid.logout(token.refresh_token)
+        await token.delete()
+    except Exception:
+        raise HTTPException(status_code=403, detail="Access token invalid! Cannot get user info.")
+    return {{"email": user_info["email"]}}
+'''
+    assert scan_tree(tmp_path, {"app/routers/keycloak.py": code.format("userinfo")}, "BL204") == []
+    assert scan_tree(tmp_path / "other", {"app/routers/keycloak.py": code.format("groups")}, "BL204") == [("app/routers/keycloak.py", 20)]
+
+
+def test_minios_published_root_password_is_a_factory_default(tmp_path) -> None:
+    code = 'MINIO_ACCESS_KEY = "minioadmin"\nMINIO_SECRET_KEY = "{}"\n'
+    assert scan_tree(tmp_path, {"app/config.py": code.format("minioadmin")}, "BL301") == []
+    assert scan_tree(tmp_path / "other", {"app/config.py": code.format("q8Hw2zLmK4")}, "BL301") == [("app/config.py", 2)]
+
+
+def test_a_request_key_already_looked_up_as_a_row_is_checked(tmp_path) -> None:
+    views = '''from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from app.models import Project, ProjectMembership
+
+
+def project_list(request):
+    action, project_pk = request.POST.get("action").split(":", 1)
+    if action == "join":
+        {}
+        ProjectMembership.objects.create(project_id=project_pk, user_id=request.user.id, accepted=True)
+    return redirect("/")
+'''
+    urls = 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("p", views.project_list)]\n'
+    lookup = 'project = Project.objects.get(id=project_pk)\n        if not project.is_joinable(user=request.user):\n            raise PermissionDenied("not joinable")'
+    assert scan_tree(tmp_path, {"app/views.py": views.format(lookup), "app/urls.py": urls}, "BL403") == []
+    assert scan_tree(tmp_path / "other", {"app/views.py": views.format("pass"), "app/urls.py": urls}, "BL403") == [("app/views.py", 11)]

@@ -45,7 +45,7 @@ from django.db import transaction
 
 
 @contextmanager
-def traced_atomic_transaction():
+def traced_unit_of_work():
     with transaction.atomic():
         yield
 '''
@@ -54,16 +54,16 @@ MUTATION = '''
 from django.db import IntegrityError
 
 from orders.models import Order, OrderLine
-from core.tracing import traced_atomic_transaction
+from core.tracing import traced_unit_of_work
 
 
 def create(data):
-    with traced_atomic_transaction():
+    with traced_unit_of_work():
         order = Order.objects.create(**data)
         OrderLine.objects.create(order=order)
 
 
-@traced_atomic_transaction()
+@traced_unit_of_work()
 def bulk_create(rows):
     order = Order.objects.create(**rows[0])
     OrderLine.objects.create(order=order)

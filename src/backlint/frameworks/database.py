@@ -707,7 +707,7 @@ def is_transaction_context(ctx: FileContext, expr: cst.BaseExpression, env: Env 
     DB-API connection used as a context manager (`with conn:` commits or rolls back)."""
     if isinstance(expr, cst.Call):
         name = (call_name(expr) or "")
-        return name in _TRANSACTION_CALLS or name in ctx.project.atomic_wrappers or _atomic_revision(expr)
+        return name in _TRANSACTION_CALLS or name in ctx.project.atomic_wrappers or _atomic_revision(expr) or _named_atomic(name)
     if isinstance(expr, (cst.Name, cst.Attribute)):
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         if name in ("atomic",):
@@ -722,11 +722,23 @@ def is_transactional_function(fn: cst.FunctionDef, wrappers: frozenset[str] = fr
     for dec in fn.decorators:
         expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
-        if name in ("atomic", "db_session", "transactional", "in_transaction") or name in wrappers:
+        if name in ("atomic", "db_session", "transactional", "in_transaction") or name in wrappers or _named_atomic(name):
             return True
         if name == "create_revision" and (not isinstance(dec.decorator, cst.Call) or _atomic_revision(dec.decorator)):
             return True
     return False
+
+
+def _named_atomic(name: str) -> bool:
+    """A decorator or context manager named for a transaction of a kind (`immediate_atomic`,
+    `durable_atomic`, `atomic_for_request_method`): Django's `atomic` specialised by the project.
+    Not a file written whole (`atomic_write`, `atomic_file`) nor a counter (`atomic_increment`)."""
+    words = name_parts(name)
+    return "atomic" in words and len(words) > 1 and not set(words) & _ATOMIC_NOT_A_TRANSACTION
+
+
+_ATOMIC_NOT_A_TRANSACTION = frozenset({"write", "writes", "writer", "file", "files", "open", "save", "rename", "replace", "copy",
+                                       "increment", "incr", "decrement", "counter", "add", "set", "update", "swap", "dump"})
 
 
 def _atomic_revision(call: cst.Call) -> bool:

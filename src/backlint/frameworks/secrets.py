@@ -127,10 +127,11 @@ _KV_PASSWORD = re.compile(r"(?:^|[;\s])(?:pwd|password|passwd)=(?P<password>[^;\
 _KV_PAIR = re.compile(r"(?:^|[;\s])[A-Za-z_ ]+=[^;\s]+")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _LOCAL_HOSTS = LOOPBACK_HOSTS | {"0.0.0.0", "db", "postgres", "mysql", "redis", "database", "host"}
-FACTORY_DEFAULTS = frozenset({"alpine", "raspberry", "toor", "calvin", "ubnt"})
+FACTORY_DEFAULTS = frozenset({"alpine", "raspberry", "toor", "calvin", "ubnt", "minioadmin"})
 """Passwords devices and systems ship with, printed in their manuals: iOS jailbreaks' root
-(`alpine`), Raspberry Pi OS (`raspberry`), Kali (`toor`), Dell iDRAC (`calvin`), Ubiquiti (`ubnt`).
-Code that logs into such a device knows nothing secret."""
+(`alpine`), Raspberry Pi OS (`raspberry`), Kali (`toor`), Dell iDRAC (`calvin`), Ubiquiti (`ubnt`),
+MinIO's root account (`minioadmin`, its user name too). Code that logs into such a device knows
+nothing secret."""
 _BROKER_WORDS = frozenset({"amqp", "rabbit", "rabbitmq", "mq", "broker"})
 _DEFAULT_PASSWORDS = frozenset({"postgres", "root", "admin", "guest", "redis", "mysql", "password", "pass", "secret", "test", "example", "user"})
 

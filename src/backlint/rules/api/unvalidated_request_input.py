@@ -29,6 +29,9 @@ def _is_true(expr: cst.BaseExpression) -> bool:
 
 
 _DJANGO_ADMIN = frozenset({"ModelAdmin", "TabularInline", "StackedInline", "InlineModelAdmin"})
+_KEY_LOOKUPS = frozenset({"id", "pk", "uuid"})
+"""Keys a single-row lookup (`Project.objects.get(id=pk)`, `get_object_or_404(Team, pk=pk)`) is
+given: the value is then the key of a row that exists, an integer or UUID, whatever it was sent as."""
 
 
 class UnvalidatedRequestInput(Rule):
@@ -46,7 +49,8 @@ class UnvalidatedRequestInput(Rule):
 
     Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
     no URL configuration, router, subclass or import), actions of Django's admin site (methods of a
-    `ModelAdmin`: staff only), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
+    `ModelAdmin`: staff only), a key the function looks a row up by (`Project.objects.get(id=pk)`,
+    `get_object_or_404(Team, pk=pk)`: then the key of a row that exists), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
     `validate_...()` call; DRF's `perform_create`/`perform_update` run after the serializer's;
@@ -699,6 +703,11 @@ def update_user(user_id):
                 for call in [n.test, *iter_descendants(n.test)]:
                     if isinstance(call, cst.Call) and (value := self._pattern_checked(call)) is not None:
                         found.update(self._spellings(value))  # `if not re.match(r"^[a-z0-9_-]{3,30}$", name): return ...`
+            if isinstance(n, cst.Call) and (call_name(n) == "get_object_or_404" or (
+                    call_name(n) in ("get", "aget") and database.model_of(n) is not None)):
+                for arg in n.args:
+                    if arg.keyword is not None and arg.keyword.value in _KEY_LOOKUPS:
+                        found.update(self._spellings(arg.value))  # `Project.objects.get(id=project_pk)`: a key of a row that exists
         return found
 
     def _pattern_checked(self, call: cst.Call) -> cst.BaseExpression | None:

@@ -122,7 +122,7 @@ class HardcodedSecret(Rule):
     a provider's prefix on a stand-in word (`xoxb-valid`), defaults of environment variables
     named for tests (`TEST_USER_PASSWORD`), regular expressions (by their name, `REGEX_USER_PASS`,
     or their syntax, also inside a URL: `r"https://([^:]+):([^@]+)@(.*)"`), devices' factory
-    passwords printed in their manuals (`password="alpine"`, `raspberry`, `toor`), words with
+    passwords printed in their manuals (`password="alpine"`, `raspberry`, `toor`, MinIO's `minioadmin`), words with
     letters outside ASCII (`'sys_user.password': '用户密码'`, a column's description), dotted
     paths of classes to load, publishable keys (PostHog `phc_`, Stripe `pk_live_`), blockchain account and
     contract addresses (`standard_token="0x2770...F628"`, `0x` and 40 hex digits, public by design: a private key

@@ -91,7 +91,9 @@ class WritesWithoutTransaction(Rule):
     (`@contextmanager` around `with transaction.atomic():`, in any module of the scan, used in a
     `with` or as a decorator) and its decorators that run the function they wrap inside one
     (`def wrapper(method): def inner(*a, **kw): with transaction.atomic(): return method(*a, **kw)`),
-    functions decorated with `@transaction.atomic`, django-reversion's `create_revision()` (its
+    functions decorated with `@transaction.atomic` or a project's decorator or context manager
+    named for a kind of atomic (`@immediate_atomic`, `@atomic_for_request_method`; not
+    `atomic_write`), django-reversion's `create_revision()` (its
     decorator or `with` block runs in `transaction.atomic()` unless given `atomic=False`),
     a commit in a loop that hands each pass's work to a task queue (`run = create_run(db, script)`,
     `run_script.apply_async(args=[run.id])`, `db.commit()`: the worker reads the row from another

@@ -150,7 +150,8 @@ class DebugEnabled(Rule):
     (`import testsuite.web; testsuite.web.debug = True`: the module's own switch, not an
     application's) or of a worker object in a module that imports no web framework (`module =
     Crawler()`, `module.debug = True`; not `app = create_app()` nor an object of a class named for
-    an application or server), and test code."""
+    an application or server), a section of a traitlets configuration file (`c = get_config()`,
+    `c.DockerSpawner.debug = True`: JupyterHub's component logging), and test code."""
 
     ID = "BL203"
     PEER_CODES = ("S201", "B201")
@@ -500,6 +501,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                     continue  # `self.debug = True` from a command line's `--debug` in a module that serves nothing
                 if self._worker_object(target.value):
                     continue  # `module = Crawler()`, `module.debug = True`: a worker's own switch, in a module that serves nothing
+                if self._traitlets_section(target.value):
+                    continue  # `c = get_config()`, `c.DockerSpawner.debug = True`: a component's logging, in JupyterHub's configuration
                 if self.ctx.imports.qualify(target.value) in self.ctx.imports.modules:
                     continue  # `import testsuite.web; testsuite.web.debug = True`: a module's own flag, not an application's
                 if self._runs_locally(target.value):
@@ -522,6 +525,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
                     self._report(target, "`DEBUG = True` in " + ("a configuration class" if in_class else "a settings module"), value)
                 elif _env_default_truthy(value):
                     self._report(target, "`DEBUG` defaults to true when the environment does not set it")
+
+    def _traitlets_section(self, obj: cst.BaseExpression) -> bool:
+        """`c.DockerSpawner` with `c = get_config()`: a section of a traitlets configuration file
+        (JupyterHub, Jupyter Server), whose `debug` trait turns up that component's logging."""
+        if not (isinstance(obj, cst.Attribute) and isinstance(obj.value, cst.Name)):
+            return False
+        values = assigned_values(Env.here(self.ctx), obj.value)
+        return bool(values) and all(isinstance(v, cst.Call) and call_name(v) == "get_config" for v, _ in values)
 
     def _worker_object(self, obj: cst.BaseExpression) -> bool:
         """In a module that imports no web framework, an object made by calling a class whose name

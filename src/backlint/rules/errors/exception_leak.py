@@ -869,9 +869,11 @@ except Exception:
         return False
 
     def _production_values(self, body: cst.BaseExpression, env: Env) -> list[tuple[cst.BaseExpression, Env]]:
-        """What `body` holds outside development: a name (or a dict's entry holding one) set under
-        `if settings.DEBUG:` (`if config.ui.debug: err = format_tb(trace)` / `else: err = "Internal
-        Server Error"`) stands for the values assigned to it elsewhere only."""
+        """What `body` holds outside development: a name (or a dict's entry holding one, also one
+        spread into it: `{"detail": ..., **stacktrace}`) set under `if settings.DEBUG:` (`if
+        config.ui.debug: err = format_tb(trace)` / `else: err = "Internal Server Error"`) stands for
+        the values assigned to it elsewhere only, and one assigned a conditional expression on such
+        a switch for its other arm (`stacktrace = {"traceback": format_exc()} if debug else {}`)."""
         if isinstance(body, cst.Dict):
             return [pair for e in body.elements for pair in self._production_values(e.value, env)]
         if not isinstance(body, (cst.Name, cst.Attribute)):
@@ -879,7 +881,9 @@ except Exception:
         values = assigned_values(env, body)
         development = self._development_statements()
         kept = [(v, e) for v, e in values if not any(e.stmt is d for d in development)]
-        return kept if len(kept) < len(values) else [(body, env)]
+        armed = [(_production_arm(v), e) for v, e in kept]  # `stacktrace = {"traceback": format_exc()} if debug else {}`
+        changed = len(kept) < len(values) or any(a is not v for (a, _), (v, _) in zip(armed, kept))
+        return armed if changed else [(body, env)]
 
     def _development_statements(self) -> list[cst.CSTNode]:
         """The statements of the visited function that run only in development (inside `if

@@ -48,7 +48,7 @@ class UnloggedErrorResponse(Rule):
     through getters given the same key: `get_workflow(name)`, `get_graph(name)`), answered with
     a 4xx saying it does not exist (a bare 404 says so; also one call building the object the
     path names, checked by an `assert`), a `try` that starts by checking the request's credentials
-    (`jwt_required()`, `jwt.decode(...)`) answered 401 or 403, a missing optional dependency
+    (`jwt_required()`, `jwt.decode(...)`, an identity provider's `userinfo(token)`) answered 401 or 403, a missing optional dependency
     (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), blocks that store the exception's
     text on a record they save (`activity.error_message = str(e)` then `activity.save()`: kept where operators look),
@@ -956,7 +956,10 @@ def _model_read(call: cst.Call) -> bool:
 
 _GETTER = re.compile(r"(get|find|fetch|load|lookup)_\w+$")
 _CREDENTIAL_CHECKS = frozenset({"jwt_required", "jwt_optional", "fresh_jwt_required", "verify_jwt_in_request", "decode_token",
-                                "verify_token", "verify_jwt", "check_token", "validate_token"})
+                                "verify_token", "verify_jwt", "check_token", "validate_token", "userinfo", "introspect",
+                                "introspect_token"})
+"""(`keycloak_openid.userinfo(access_token)`, `introspect(token)`: the identity provider asked about
+the request's token.)"""
 _CHECK = re.compile(r"^(check_|has_|is_|can_)|permission")
 _MISSING = re.compile(r"does ?n[o']t exist|not exist|not found|no such|unknown|\bno\b[\w ]{0,40}\bfound\b", re.I)
 
