@@ -2253,40 +2253,6 @@ class PackageSetView(APIView):
                      "BL204") == [("app/views.py", 14)]
 
 
-def test_messages_and_response_keys_declared_in_a_row_are_one_statement() -> None:
-    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
-
-    declarations = (
-        '        message_valid = "The provided PackageURL is valid."\n'
-        '        message_not_valid = "The provided PackageURL is not valid."\n'
-        '        message_exists = (\n            "The provided Package URL is valid, and the package exists."\n        )\n'
-        '        message_missing = "The provided PackageURL is valid, but does not exist."\n'
-        '        response = {}\n'
-        '        response["exists"] = None\n'
-        '        response["purl"] = purl\n'
-        '        response["valid"] = False\n'
-        '        response["message"] = message_not_valid\n'
-    )
-    work = "".join(f'        step_{i} = lookup(purl, "{i}")\n' for i in range(33))
-    code = (
-        "from rest_framework.response import Response\nfrom rest_framework.viewsets import ViewSet\n\n"
-        "from app.lookups import lookup\n\n\n"
-        "class PurlValidateViewSet(ViewSet):\n"
-        "    def list(self, request):\n"
-        '        purl = request.query_params.get("purl")\n'
-        + "{}" + work +
-        "        return Response(response)\n"
-    )
-    urls = 'from rest_framework.routers import DefaultRouter\n\nfrom app.views import PurlValidateViewSet\n\nrouter = DefaultRouter()\nrouter.register("validate", PurlValidateViewSet, basename="v")\n'
-    from backlint.frameworks.project import facts_from_text
-
-    facts = facts_from_text(urls, "app/urls.py")
-    assert finding_lines(LogicInRouteHandler, code.format(declarations), path="app/views.py", facts=facts) == []
-    computed = declarations.replace('response["valid"] = False', 'response["valid"] = check(purl)')
-    computed = computed.replace('message_missing = "The', 'message_missing = describe(purl) + "The')
-    assert finding_lines(LogicInRouteHandler, code.format(computed), path="app/views.py", facts=facts) == [8]
-
-
 def test_an_action_of_djangos_admin_site_is_staff_only(tmp_path) -> None:
     admin = '''from django.contrib import admin
 

@@ -68,8 +68,7 @@ class LogicInRouteHandler(Rule):
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
     not branches, and a guard clause is one statement, as is a run of three or more field copies
-    between a form, a row and a response, `config.server_url = form.server_url.data`,
-    `response["purl"] = purl`, or of messages declared, `message_valid = "The PURL is valid."`;
+    between a form and a row, `config.server_url = form.server_url.data`;
     an `if`/`elif` chain choosing among one
     value's constants is one branch, and so is a `match`, whose largest case is what counts; the
     writes of different cases never run together). Code after `if found: ...; return` is another
@@ -852,9 +851,8 @@ def _optional_copy(node: cst.If) -> bool:
 
 def _copied_fields(block: cst.IndentedBlock) -> int:
     """How many statements of `block` to take back so that each run of three or more field copies
-    in a row (`config.server_url = form.server_url.data`, `form.enabled.data = config.enabled`,
-    `response["purl"] = purl`) or literals given names counts as one: mapping values between a
-    form, a row and a response, or declaring messages, not work."""
+    in a row (`config.server_url = form.server_url.data`, `form.enabled.data = config.enabled`)
+    counts as one: mapping values between a form and a row, not work."""
     extra = run = 0
     for stmt in [*block.body, None]:
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and _field_copy(stmt.body[0]):
@@ -867,22 +865,10 @@ def _copied_fields(block: cst.IndentedBlock) -> int:
 
 def _field_copy(small: cst.BaseSmallStatement) -> bool:
     """`row.name = form.name.data`, `row.email = data["email"]`: an attribute set to a value read
-    as it is, another object's attribute or a key of a mapping (no call, no computation); also a
-    response's key or a name given a literal or a value as it is (`response["valid"] = False`,
-    `message_valid = "The provided PackageURL is valid."`): declarations, not work."""
-    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
-        return False
-    target = small.targets[0].target
-    keyed = isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) \
-        and isinstance(target.slice[0].slice.value, cst.SimpleString)
-    if not (isinstance(target, cst.Attribute) or keyed or isinstance(target, cst.Name)):
+    as it is, another object's attribute or a key of a mapping (no call, no computation)."""
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Attribute)):
         return False
     value = small.value
-    if string_value(value) is not None or isinstance(value, (cst.Integer, cst.Float)) or (
-            isinstance(value, cst.Name) and value.value in ("None", "True", "False")):
-        return True
-    if isinstance(value, cst.Name):
-        return True
     while isinstance(value, (cst.Attribute, cst.Subscript)):
         if isinstance(value, cst.Subscript) and not (len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index)
                                                      and isinstance(value.slice[0].slice.value, cst.SimpleString)):
