@@ -2255,12 +2255,14 @@ class PackageSetView(APIView):
 
 def test_an_action_of_djangos_admin_site_is_staff_only(tmp_path) -> None:
     admin = '''from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+from import_export.admin import ExportMixin
 
 from app.models import Erp
 
 
 @admin.register(Erp)
-class ErpAdmin(admin.ModelAdmin):
+class ErpAdmin(ExportMixin, GISModelAdmin):
     actions = ["assign_user"]
 
     def assign_user(self, request, queryset):
@@ -2270,6 +2272,7 @@ class ErpAdmin(admin.ModelAdmin):
             self.message_user(request, f"{updated} updated")
 '''
     assert scan_tree(tmp_path, {"app/admin.py": admin}, "BL403") == []
+    assert scan_tree(tmp_path / "registered", {"app/admin.py": admin.replace("ExportMixin, GISModelAdmin", "Base")}, "BL403") == []
     view = '''from django.shortcuts import redirect
 
 from app.models import Erp

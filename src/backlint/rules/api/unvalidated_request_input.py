@@ -29,6 +29,15 @@ def _is_true(expr: cst.BaseExpression) -> bool:
 
 
 _DJANGO_ADMIN = frozenset({"ModelAdmin", "TabularInline", "StackedInline", "InlineModelAdmin"})
+
+
+def _django_admin(cls: cst.ClassDef) -> bool:
+    """A class of Django's admin site: registered with `@admin.register(Model)`, or based on a
+    `ModelAdmin` (`GISModelAdmin`, django-reversion's `VersionAdmin`, an inline)."""
+    bases = routes.base_names(cls)
+    return bool(set(bases) & _DJANGO_ADMIN) or any(b.endswith("Admin") for b in bases) or any(
+        (dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "") == "admin.register"
+        for d in cls.decorators)
 _KEY_LOOKUPS = frozenset({"id", "pk", "uuid"})
 """Keys a single-row lookup (`Project.objects.get(id=pk)`, `get_object_or_404(Team, pk=pk)`) is
 given: the value is then the key of a row that exists, an integer or UUID, whatever it was sent as."""
@@ -49,7 +58,7 @@ class UnvalidatedRequestInput(Rule):
 
     Left alone: views no request reaches (a Django or DRF view class that no file of the scan names:
     no URL configuration, router, subclass or import), actions of Django's admin site (methods of a
-    `ModelAdmin`: staff only), a key the function looks a row up by (`Project.objects.get(id=pk)`,
+    `ModelAdmin`, or of a class registered with `@admin.register`: staff only), a key the function looks a row up by (`Project.objects.get(id=pk)`,
     `get_object_or_404(Team, pk=pk)`: then the key of a row that exists), data that went through a validator (`Schema().load()`, `Model.model_validate()`,
     a Pydantic model's constructor, `serializer.is_valid()` then `validated_data`,
     `form.cleaned_data`), functions that check the request themselves (a form's `is_valid()`, a
@@ -541,7 +550,7 @@ def update_user(user_id):
         cls = self.ctx.enclosing_class()
         if cls is not None and routes.unrouted_view(self.ctx, cls):
             return  # a view class nothing routes to: dead code, no request reaches it
-        if cls is not None and set(routes.base_names(cls)) & _DJANGO_ADMIN:
+        if cls is not None and _django_admin(cls):
             return  # an action of Django's admin site: staff only, operators at work on their own data
         if self._validates(fn):
             return
