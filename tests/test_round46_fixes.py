@@ -2400,3 +2400,34 @@ def project_list(request):
     lookup = 'project = Project.objects.get(id=project_pk)\n        if not project.is_joinable(user=request.user):\n            raise PermissionDenied("not joinable")'
     assert scan_tree(tmp_path, {"app/views.py": views.format(lookup), "app/urls.py": urls}, "BL403") == []
     assert scan_tree(tmp_path / "other", {"app/views.py": views.format("pass"), "app/urls.py": urls}, "BL403") == [("app/views.py", 11)]
+
+
+def test_a_function_returning_a_comprehension_over_a_constant_mappings_items_is_bounded(tmp_path) -> None:
+    schema = '''FIELDS = {
+    "comment": {"free_text": True},
+    "labels": {"free_text": True},
+    "entry": {"free_text": False},
+}
+
+
+def get_free_text_fields() -> list[str]:
+    return [k for (k, v) in FIELDS.items() if v.get("free_text", False) is True]
+
+
+def get_fields(names) -> list[str]:
+    return [k for k in names if k in FIELDS]
+'''
+    forms = '''from app import schema
+from app.models import Accessibilite
+
+
+def restore(instance, names):
+    for free_text in schema.{}:
+        if getattr(instance, free_text, None):
+            old = Accessibilite.objects.filter(pk=instance.pk).values_list(free_text, flat=True).first()
+            setattr(instance, free_text, old)
+'''
+    files = {"app/schema.py": schema, "app/forms.py": forms.format("get_free_text_fields()")}
+    assert scan_tree(tmp_path, files, "BL102") == []
+    files = {"app/schema.py": schema, "app/forms.py": forms.format("get_fields(names)")}
+    assert scan_tree(tmp_path / "other", files, "BL102") == [("app/forms.py", 8)]

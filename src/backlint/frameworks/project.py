@@ -1134,9 +1134,12 @@ def _constant_functions(text: str) -> frozenset[str]:
 _RETURN = re.compile(r"^[ \t]*return\b", re.M)
 _CONSTANT = r"(?:(?:cls|self|[A-Z]\w*)\.)?_*[A-Z][A-Z0-9_]*"
 _RETURNS_CONSTANT = re.compile(rf"return\s+(?:(?:list|tuple|sorted|set|frozenset)\(\s*)?{_CONSTANT}\s*\)?")
-_RETURNS_COMPREHENSION_OF_CONSTANT = re.compile(rf"return\s+[\[(][^\[\]]*?\bfor\s+\w+\s+in\s+{_CONSTANT}\s*(?:if\b[^\[\]]*)?[\])]", re.S)
+_TARGETS = r"(?:\w+|\(?\s*\w+\s*,\s*\w+\s*\)?)"  # `code`, `k, v`, `(k, v)`
+_OF_CONSTANT = rf"{_CONSTANT}(?:\.(?:items|keys|values)\(\))?"  # `FIELDS`, `FIELDS.items()`
+_RETURNS_COMPREHENSION_OF_CONSTANT = re.compile(
+    rf"return\s+[\[(][^\[\]]*?\bfor\s+{_TARGETS}\s+in\s+{_OF_CONSTANT}\s*(?:if\b[^\[\]]*)?[\])]", re.S)
 _RETURNS_CONSTANT_LINE = re.compile(rf"^[ \t]*{_RETURNS_CONSTANT.pattern}[ \t]*$", re.M)
-_RETURNS_COMPREHENSION_OF_CONSTANT_LINE = re.compile(rf"for[ \t]+\w+[ \t]+in[ \t]+{_CONSTANT}\s*[\])]")
+_RETURNS_COMPREHENSION_OF_CONSTANT_LINE = re.compile(rf"for[ \t]+{_TARGETS}[ \t]+in[ \t]+{_OF_CONSTANT}\s*(?:if\b[^\[\]\n]*)?[\])]")
 
 
 def _writing_functions(text: str) -> frozenset[str]:
