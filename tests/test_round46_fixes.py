@@ -2431,3 +2431,63 @@ def restore(instance, names):
     assert scan_tree(tmp_path, files, "BL102") == []
     files = {"app/schema.py": schema, "app/forms.py": forms.format("get_fields(names)")}
     assert scan_tree(tmp_path / "other", files, "BL102") == [("app/forms.py", 8)]
+
+
+def test_a_database_set_up_module_runs_once(tmp_path) -> None:
+    code = '''import sys
+import time
+
+import psycopg2
+
+
+def main():
+    for _ in range(40):
+        try:
+            conn = psycopg2.connect(sys.argv[1])
+            break
+        except psycopg2.OperationalError:
+            time.sleep(0.25)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1")
+'''
+    assert scan_tree(tmp_path, {"app/init_db.py": code}, "BL103") == []
+    assert scan_tree(tmp_path / "other", {"app/db.py": code}, "BL103") == [("app/db.py", 10)]
+
+
+def test_a_function_that_provisions_through_a_helper_runs_once() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    code = """
+    from sqlalchemy import create_engine
+    from sqlalchemy_utils import create_database
+
+    def setup_database(database, host):
+        engine = create_engine(f"postgresql://postgres@{{host}}/postgres")
+        conn = engine.connect()
+        {}(f"postgresql://postgres@{{host}}/{{database}}")
+        conn.close()
+    """
+    assert finding_lines(UnclosedConnection, code.format("create_database"), path="app/utils.py") == []
+    assert finding_lines(UnclosedConnection, code.format("print"), path="app/utils.py") == [6]
+
+
+def test_a_conversion_to_a_timestamp_of_a_query_value_is_parsing(tmp_path) -> None:
+    code = '''from flask import Flask, abort, jsonify, request
+
+from app import utils
+
+app = Flask(__name__)
+
+
+@app.get("/measures")
+def measures():
+    start = request.args.get("start")
+    try:
+        start = utils.{}(start)
+    except Exception:
+        abort(400, "Invalid value for start")
+    return jsonify(utils.measures(start))
+'''
+    assert scan_tree(tmp_path, {"app/api.py": code.format("to_timestamp")}, "BL204") == []
+    assert scan_tree(tmp_path / "other", {"app/api.py": code.format("timestamps_since")}, "BL204") == [("app/api.py", 14)]

@@ -191,8 +191,8 @@ PARSERS = frozenset({"int", "float", "str", "bool", "type", "Decimal", "UUID", "
                      "urlencode", "_replace", "make_url", "validate_python", "validate_json",
                      "validate_strings", "model_dump", "model_dump_json", "compare_digest", "force_str",
                      "smart_str", "force_bytes", "smart_bytes"})
-_PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date",
-                    "get_setting", "get_config", "getenv")
+_PARSER_PREFIXES = ("parse", "from_", "loads", "decode", "validate", "convert", "to_int", "to_float", "to_date", "to_timestamp",
+                    "to_bool", "to_decimal", "to_uuid", "to_time", "get_setting", "get_config", "getenv")
 
 
 _PARSER_WORDS = frozenset({"parse", "parser", "decode", "deserialize", "deserialise", "normalize", "normalise", "unmarshal"})

@@ -51,10 +51,15 @@ def _provisions(fn: cst.FunctionDef) -> bool:
     runs it for every job builds an engine each time)."""
     return any(isinstance(n, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
                and _PROVISIONING_SQL.match((string_value(n) or "") if not isinstance(n, cst.FormattedString) else "")
+               or isinstance(n, cst.Call) and call_name(n) in _PROVISIONING_CALLS
                for n in iter_descendants(fn.body))
 
 
 _PROVISIONING_SQL = re.compile(r"\s*(?:(?:CREATE|DROP)\s+(?:DATABASE|TABLE|USER|ROLE|SCHEMA)|GRANT\s)", re.I)
+_PROVISIONING_CALLS = frozenset({"create_db", "create_database", "drop_db", "drop_database", "create_db_user", "create_db_extensions"})
+"""The same through a helper (`db_helper.create_db(cursor, name, owner)`, sqlalchemy-utils'
+`create_database(url)`). Not `metadata.create_all(engine)`: an application creates its tables at
+start-up too (round 34's `create_database()` keeps its finding)."""
 _BARE_CLOSE = re.compile(r"\.close[ \t]*(?:#.*)?$", re.M)
 
 
@@ -119,8 +124,10 @@ class UnclosedConnection(Rule):
     (`poolclass=NullPool`: nothing stays open once each connection is closed), and migrations (`alembic/env.py`,
     any module that configures `alembic.context`, a function running Alembic's commands itself or through a function
     of its module, `migrations/20210105_fill.py`, and the engine of a function that creates or drops a database,
-    a user or the tables, `'CREATE DATABASE "{db}"'`, unless the service calls it), scripts
-    (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue)
+    a user or the tables, `'CREATE DATABASE "{db}"'` or through a helper, `create_database(url)`,
+    unless the service calls it), scripts
+    (`scripts/`, `tools/`, or a `__main__` module that imports no web framework or task queue),
+    seed and database set-up modules (`init_db.py`, `seed_data.py`)
     and modules of a CLI's `commands/` package, which run once in a
     process of their own that ends when they do, click or typer commands, and functions only an
     operator's code calls (a script, a management command), that open a connection once (not in
@@ -559,9 +566,10 @@ Create engines once, at import time or application start-up, and reuse their poo
 
     def _one_shot_module(self) -> bool:
         """A script (scripts/, tools/, bin/..., or a `__main__` module importing no web framework or
-        task queue), a CLI command module or a migration run: the process, and what it opened,
-        ends with it."""
-        return self.ctx.is_standalone_script() or project.is_cli_path(self.ctx.path) or self._alembic_environment()
+        task queue), a CLI command module, a seed or database set-up module (`init_db.py`,
+        `seed_data.py`) or a migration run: the process, and what it opened, ends with it."""
+        return self.ctx.is_standalone_script() or project.is_cli_path(self.ctx.path) or project.is_seed_path(self.ctx.path) \
+            or self._alembic_environment()
 
     def _alembic_environment(self) -> bool:
         """An Alembic `env.py`, wherever it lives (a template copied for plugins, say): it imports
