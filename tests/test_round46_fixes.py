@@ -2491,3 +2491,27 @@ def measures():
 '''
     assert scan_tree(tmp_path, {"app/api.py": code.format("to_timestamp")}, "BL204") == []
     assert scan_tree(tmp_path / "other", {"app/api.py": code.format("timestamps_since")}, "BL204") == [("app/api.py", 14)]
+
+
+def test_a_small_text_file_the_coroutine_wrote_read_back_in_binary(tmp_path) -> None:
+    code = '''import hashlib
+
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/datasets/{{dataset_id}}/download")
+async def download_dataset(dataset_id: str, bagit_path: str, zip_path: str):
+    with open(bagit_path, "{}") as f:
+        f.write("Bag-Size: 12 kB\\n")
+        f.write("Internal-Sender-Identifier: " + dataset_id + "\\n")
+    bagit_md5 = hashlib.md5(open(bagit_path, "rb").read()).hexdigest()
+    zip_bytes = open(zip_path, "rb").read()
+    return {{"md5": bagit_md5, "size": len(zip_bytes)}}
+'''
+    assert scan_tree(tmp_path, {"app/routers/download.py": code.format("a")}, "BL501") == [("app/routers/download.py", 14)]
+    # (written in binary mode: any bytes the code was handed, of any size)
+    binary = code.format("wb").replace('f.write("Bag-Size: 12 kB\\n")', "f.write(payload)")
+    assert scan_tree(tmp_path / "other", {"app/routers/download.py": binary}, "BL501") == [
+        ("app/routers/download.py", 13), ("app/routers/download.py", 14)]

@@ -582,8 +582,8 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         wanted.extend(p.redact)
         if p.fix is not None:
             wanted.extend(e.node for e in p.fix.edits)
-    replaced = _replaced_functions(ctx.module) + _switched_off_blocks(ctx.module, ctx.text)
-    wanted.extend(replaced)
+    never_run: list[cst.CSTNode] = [*_replaced_functions(ctx.module), *_switched_off_blocks(ctx.module, ctx.text)]
+    wanted.extend(never_run)
     text = ctx.text
     raw_spans = positions.spans(ctx.module, wanted)
     index = positions.LineIndex(text)
@@ -606,7 +606,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
     ordinals: dict[tuple[str, str, str], int] = {}
     findings: list[Finding] = []
     block_disables = suppressions.own_line_disables(lines) if "pylint" in text else []
-    dead = [raw_spans[id(fn)] for fn in replaced if id(fn) in raw_spans]
+    dead = [raw_spans[id(node)] for node in never_run if id(node) in raw_spans]
     for p in pending:
         region = region_of(p.node)
         if region is None:

@@ -38,6 +38,8 @@ def _django_admin(cls: cst.ClassDef) -> bool:
     return bool(set(bases) & _DJANGO_ADMIN) or any(b.endswith("Admin") for b in bases) or any(
         (dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "") == "admin.register"
         for d in cls.decorators)
+
+
 _KEY_LOOKUPS = frozenset({"id", "pk", "uuid"})
 """Keys a single-row lookup (`Project.objects.get(id=pk)`, `get_object_or_404(Team, pk=pk)`) is
 given: the value is then the key of a row that exists, an integer or UUID, whatever it was sent as."""

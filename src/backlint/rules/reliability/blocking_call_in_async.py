@@ -9,7 +9,7 @@ from backlint.frameworks import database, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import argument, iter_descendants, string_value
+from backlint.syntax import argument, call_name, iter_descendants, string_value
 
 _BLOCKING_FUNCTIONS = {
     "time.sleep": "`time.sleep()` (use `await asyncio.sleep()`)",
@@ -141,7 +141,8 @@ class BlockingCallInAsync(Rule):
     (a JSON, YAML or ini file read or written whole in text mode, a header of fixed size, a file
     only created, a handle given to a subprocess, an HTTP body or an archive reader, a file of the
     package itself read whole, its path built from `__file__`: a static asset whose size the
-    release fixes: microseconds on the loop, unlike ruff's ASYNC230), and packages whose manifest
+    release fixes, a file the coroutine itself wrote a few lines to in text mode and reads back
+    whole to hash: microseconds on the loop, unlike ruff's ASYNC230), and packages whose manifest
     (pyproject.toml, setup.py, setup.cfg, requirements.txt) names no async server or bot
     framework outside its development groups (aiohttp counts where the package's code serves with
     `aiohttp.web`: elsewhere it is an HTTP client): their coroutines run in private loops
@@ -419,6 +420,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
         path = argument(call, 0, "file")
         if binary and path is not None and _shipped_file(Env.here(self.ctx), path):
             binary = False  # a file of the package itself: its size is fixed by the release, like a text file's
+        if binary and isinstance(path, cst.Name) and self._written_here_in_text(path.value):
+            binary = False  # `bagit.txt` written above in a few lines, read back to hash: the code's own small file
         parent = self.ctx.parent()
         if isinstance(parent, cst.Attribute):
             grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
@@ -434,6 +437,25 @@ rows = await asyncio.to_thread(load_rows, user_id)
         if handle is None or region is None:
             return False
         return _streams(region, handle, binary, in_loop=False)
+
+    def _written_here_in_text(self, path: str) -> bool:
+        """Whether the async function opens `path` for writing in text mode in a `with` whose body
+        writes without a loop (`with open(bagit_path, "a") as f: f.write("Bag-Size: ...")`): a file
+        of a few lines that the code itself made."""
+        fn = self._async_function()
+        if fn is None:
+            return False
+        for node in iter_descendants(fn):
+            if not (isinstance(node, cst.With) and not any(isinstance(n, (cst.For, cst.While)) for n in iter_descendants(node.body))):
+                continue
+            for item in node.items:
+                call = item.item
+                if isinstance(call, cst.Call) and call_name(call) == "open":
+                    target, mode = argument(call, 0, "file"), argument(call, 1, "mode")
+                    text = string_value(mode) if mode is not None else None
+                    if isinstance(target, cst.Name) and target.value == path and text and "b" not in text and set(text) & set("wax"):
+                        return True
+        return False
 
     def _sync_database(self, env: Env, receiver: cst.BaseExpression, depth: int = 0) -> bool:
         """Evidence that a receiver is a synchronous connection, cursor or session: made by a sync
