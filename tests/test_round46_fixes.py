@@ -2515,3 +2515,35 @@ async def download_dataset(dataset_id: str, bagit_path: str, zip_path: str):
     binary = code.format("wb").replace('f.write("Bag-Size: 12 kB\\n")', "f.write(payload)")
     assert scan_tree(tmp_path / "other", {"app/routers/download.py": binary}, "BL501") == [
         ("app/routers/download.py", 13), ("app/routers/download.py", 14)]
+
+
+def test_code_after_a_call_of_a_function_that_only_raises_never_runs(tmp_path) -> None:
+    permissions = '''class DeprecationError(Exception):
+    pass
+
+
+def raise_deprecation_error(request):
+    raise DeprecationError(f"Deprecated endpoint: '{request.path}'")
+
+
+def check_curator(request):
+    if not request.headers.get("user_token"):
+        raise DeprecationError("no token")
+'''
+    views = '''import requests
+from flask import request
+from flask_restful import Resource
+
+from app.permissions import {}
+
+
+class Placeholder(Resource):
+    def put(self):
+        {}(request)
+        response = requests.get("https://www.ebi.ac.uk/ols4/api/search", params=request.args)
+        return response.json()
+'''
+    files = {"app/permissions.py": permissions, "app/views.py": views.format("raise_deprecation_error", "raise_deprecation_error")}
+    assert scan_tree(tmp_path, files, "BL502") == []
+    files = {"app/permissions.py": permissions, "app/views.py": views.format("check_curator", "check_curator")}
+    assert scan_tree(tmp_path / "other", files, "BL502") == [("app/views.py", 11)]

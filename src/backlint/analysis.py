@@ -23,7 +23,7 @@ from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
 from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, is_settings_path, serves
 from backlint.rule import FixSpec, Handler, Rule
-from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_leaf, iter_descendants
+from backlint.syntax import STATEMENTS, child_fields, decorator_targets, ends_in_raising_call, is_leaf, iter_descendants
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
@@ -561,6 +561,23 @@ def _switched_off_blocks(module: cst.Module, text: str) -> list[cst.CSTNode]:
     return [node.body for node in ifs if names and _tests_switch(node.test, names)]
 
 
+def _after_raising_calls(module: cst.Module, text: str, raising: frozenset[str]) -> list[cst.CSTNode]:
+    """The statements that follow, in the same block, a call of a function of the project whose
+    whole body is one `raise` (`raise_deprecation_error(request)` at the top of a retired
+    endpoint): code that never runs."""
+    names = {n for n in raising if n + "(" in text}
+    if not names:
+        return []
+    dead: list[cst.CSTNode] = []
+    for node in iter_descendants(module):
+        if isinstance(node, (cst.IndentedBlock, cst.Module)):
+            for i, stmt in enumerate(node.body):
+                if ends_in_raising_call(stmt, names):
+                    dead.extend(node.body[i + 1:])
+                    break
+    return dead
+
+
 def _tests_switch(test: cst.BaseExpression, names: set[str]) -> bool:
     if isinstance(test, cst.Name):
         return test.value in names
@@ -582,7 +599,8 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         wanted.extend(p.redact)
         if p.fix is not None:
             wanted.extend(e.node for e in p.fix.edits)
-    never_run: list[cst.CSTNode] = [*_replaced_functions(ctx.module), *_switched_off_blocks(ctx.module, ctx.text)]
+    never_run: list[cst.CSTNode] = [*_replaced_functions(ctx.module), *_switched_off_blocks(ctx.module, ctx.text),
+                                    *_after_raising_calls(ctx.module, ctx.text, ctx.project.raising_only)]
     wanted.extend(never_run)
     text = ctx.text
     raw_spans = positions.spans(ctx.module, wanted)
@@ -612,7 +630,7 @@ def _finish(ctx: FileContext, pending: list[_Pending]) -> list[Finding]:
         if region is None:
             continue
         if dead and id(p.node) in raw_spans and any(start <= raw_spans[id(p.node)][0] < end for start, end in dead):
-            continue  # in a function a later one of the same name replaces before anything uses it, or under `if TRACE:`: it never runs
+            continue  # in a function a later one replaces, under `if TRACE:`, after `raise_deprecation_error(...)`: it never runs
         line_text = lines[region.start_line - 1] if region.start_line <= len(lines) else ""
         for secret in secrets:
             line_text = _mask(line_text, region.start_line, secret)

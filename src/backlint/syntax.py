@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import typing
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import libcst as cst
 
@@ -464,3 +464,10 @@ def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
                     or len(node.args) > 1 and isinstance(node.args[1].value, cst.Call) and call_name(node.args[1].value) == "globals"):
                 return True
     return False
+
+
+def ends_in_raising_call(stmt: cst.CSTNode, raising: Iterable[str]) -> bool:
+    """`raise_deprecation_error(request)` as a statement: a call of one of `raising`, functions
+    whose whole body is one `raise` (`ProjectFacts.raising_only`)."""
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, cst.Call) and call_name(stmt.body[0].value) in raising

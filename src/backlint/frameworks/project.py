@@ -9,6 +9,7 @@ worker. A file analysed alone still sees the facts its own text declares.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import functools
 import re
@@ -557,6 +558,9 @@ class ProjectFacts:
     raisers: frozenset[tuple[str, str]] = frozenset()
     """(exception class, function) for each `raise C(...)` of a class by its name, with the function
     it is in (`.name` for a method, "" at module level)."""
+    raising_only: frozenset[str] = frozenset()
+    """Module-level functions whose whole body is one `raise` (`def raise_deprecation_error(request):
+    raise DeprecationError(...)`): a call of one ends the block it is in."""
 
     def never_raised_by(self, exception: str, called: Iterable[str]) -> bool:
         """Whether the project's own exception class `exception` (and no subclass of it) cannot come
@@ -1598,7 +1602,7 @@ _RAISE_CALL = re.compile(r"^([ \t]*)raise[ \t]+(?:[\w.]+\.)?([A-Z]\w*)\b", re.M)
 def _exception_fields(text: str, tests: bool) -> dict[str, frozenset[tuple[str, str]]]:
     """See `ProjectFacts.exception_classes` and `raisers`."""
     if tests:
-        return {"exception_classes": frozenset(), "raisers": frozenset()}
+        return {"exception_classes": frozenset(), "raisers": frozenset(), "raising_only": frozenset()}
     classes = frozenset(
         (m.group(1), base.strip().rsplit(".", 1)[-1]) for m in _EXCEPTION_CLASS.finditer(text)
         if ("Exception" in m.group(2) or "Error" in m.group(2) or m.group(1).endswith(("Exception", "Error")))
@@ -1615,7 +1619,35 @@ def _exception_fields(text: str, tests: bool) -> dict[str, frozenset[tuple[str, 
                     owner = ("." + name) if def_indent > 0 else name
                     break
             raisers.add((m.group(2), owner))
-    return {"exception_classes": classes, "raisers": frozenset(raisers)}
+    raising_only = frozenset(
+        name for name, start, end in _named_bodies(text) if _top_level_def(text, start) and _only_raises(text[start:end])
+    ) if "raise " in text and "\ndef " in text else frozenset()
+    return {"exception_classes": classes, "raisers": frozenset(raisers), "raising_only": raising_only}
+
+
+_RAISE_FIRST = re.compile(r"(?s:.*?)\)\s*(?:->[^:\n]*)?:[ \t]*(?:#[^\n]*)?\n\s*(?:(?:\"\"\"(?s:.*?)\"\"\"|'\'\'(?s:.*?)'\'\')\s*)?raise\b")
+"""The rest of a signature, then a body that starts (after a docstring) with `raise`."""
+
+
+def _only_raises(rest: str) -> bool:
+    """Whether a function body, from the rest of its signature on (`request):\\n    raise ...`),
+    is a docstring at most and one `raise`. Checked by parsing the few lines the pattern lets through."""
+    if not _RAISE_FIRST.match(rest):
+        return False
+    try:
+        tree = ast.parse("def f(" + rest.rstrip() + "\n")
+    except (SyntaxError, ValueError):
+        return False
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.FunctionDef) else []
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return len(body) == 1 and isinstance(body[0], ast.Raise)
+
+
+def _top_level_def(text: str, body_start: int) -> bool:
+    """Whether the `def` whose body starts at `body_start` is not indented (a module's function)."""
+    line_start = text.rfind("\n", 0, text.rfind("def ", 0, body_start)) + 1
+    return text.startswith("def ", line_start) or text.startswith("async def ", line_start)
 
 
 def _callee_name(key: str) -> str:
