@@ -2547,3 +2547,23 @@ class Placeholder(Resource):
     assert scan_tree(tmp_path, files, "BL502") == []
     files = {"app/permissions.py": permissions, "app/views.py": views.format("check_curator", "check_curator")}
     assert scan_tree(tmp_path / "other", files, "BL502") == [("app/views.py", 11)]
+
+
+def test_the_status_of_a_jsonify_wrapped_in_make_response_is_the_wrappers(tmp_path) -> None:
+    code = '''from flask import Flask, jsonify, make_response, request
+
+from app.auth import verify
+
+app = Flask(__name__)
+
+
+@app.post("/auth/validate")
+def validate():
+    try:
+        user = verify(request.headers["user_token"])
+    except Exception as e:
+        return make_response(jsonify({{"message": "Authentication failed", "err": str(e)}}), {})
+    return jsonify({{"user": user}})
+'''
+    assert scan_tree(tmp_path, {"app/views.py": code.format("401")}, "BL201") == []
+    assert scan_tree(tmp_path / "other", {"app/views.py": code.format("500")}, "BL201") == [("app/views.py", 13)]

@@ -719,6 +719,12 @@ except Exception:
                     returned = responses.response_of_return(stack[-4])
                     if returned is not None and returned.bodies and returned.bodies[0] is node:
                         site = replace(site, status=returned.status)
+                # `make_response(jsonify(...), 401)`: the status is the wrapper's
+                if len(stack) > 2 and isinstance(stack[-2], cst.Arg) and isinstance(stack[-3], cst.Call) and stack[-3].args \
+                        and stack[-3].args[0] is stack[-2] and call_name(stack[-3]) == "make_response":
+                    outer = responses.response_of_call(self.ctx, stack[-3])
+                    if outer is not None:
+                        site = replace(site, status=outer.status)
             if site.status is None:
                 site = replace(site, status=self._status_variable(node))
             self._check(site)
