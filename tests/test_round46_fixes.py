@@ -2567,3 +2567,35 @@ def validate():
 '''
     assert scan_tree(tmp_path, {"app/views.py": code.format("401")}, "BL201") == []
     assert scan_tree(tmp_path / "other", {"app/views.py": code.format("500")}, "BL201") == [("app/views.py", 13)]
+
+
+def test_a_view_that_starts_by_checking_an_admin_only_role_answers_operators(tmp_path) -> None:
+    permissions = '''from app.roles import UserRole, validate_user_has_role
+
+
+def validate_user_has_curator_role(request, fail_silently=False, study_required=False):
+    return validate_user_has_role(
+        request=request, roles=[{}], fail_silently=fail_silently, study_required=study_required
+    )
+'''
+    views = '''from flask import request
+from flask_restful import Resource, abort
+
+from app.permissions import validate_user_has_curator_role
+from app.storage import compress_study
+
+
+class CompressFiles(Resource):
+    def post(self, study_id):
+        result = validate_user_has_curator_role(request, study_required=True)
+        try:
+            compress_study(study_id, result.context)
+        except Exception as e:
+            abort(500, message=str(e))
+        return {"status": "ok"}
+'''
+    admins = "UserRole.ROLE_SUPER_USER, UserRole.SYSTEM_ADMIN"
+    assert scan_tree(tmp_path, {"app/permissions.py": permissions.format(admins), "app/views.py": views}, "BL201") == []
+    submitters = "UserRole.ROLE_SUPER_USER, UserRole.ROLE_SUBMITTER"
+    assert scan_tree(tmp_path / "other", {"app/permissions.py": permissions.format(submitters), "app/views.py": views},
+                     "BL201") == [("app/views.py", 14)]

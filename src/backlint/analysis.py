@@ -23,7 +23,7 @@ from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
 from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, is_settings_path, serves
 from backlint.rule import FixSpec, Handler, Rule
-from backlint.syntax import STATEMENTS, child_fields, decorator_targets, ends_in_raising_call, is_leaf, iter_descendants
+from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_call_statement_of, is_leaf, iter_descendants
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
@@ -572,7 +572,7 @@ def _after_raising_calls(module: cst.Module, text: str, raising: frozenset[str])
     for node in iter_descendants(module):
         if isinstance(node, (cst.IndentedBlock, cst.Module)):
             for i, stmt in enumerate(node.body):
-                if ends_in_raising_call(stmt, names):
+                if is_call_statement_of(stmt, names):
                     dead.extend(node.body[i + 1:])
                     break
     return dead

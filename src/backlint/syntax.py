@@ -466,8 +466,8 @@ def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
     return False
 
 
-def ends_in_raising_call(stmt: cst.CSTNode, raising: Iterable[str]) -> bool:
-    """`raise_deprecation_error(request)` as a statement: a call of one of `raising`, functions
-    whose whole body is one `raise` (`ProjectFacts.raising_only`)."""
+def is_call_statement_of(stmt: cst.CSTNode, names: Iterable[str]) -> bool:
+    """A statement that is only a call of one of `names` (`raise_deprecation_error(request)`, a
+    function whose whole body is one `raise`; `validate_user_has_curator_role(request)`, a guard)."""
     return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-        and isinstance(stmt.body[0].value, cst.Call) and call_name(stmt.body[0].value) in raising
+        and isinstance(stmt.body[0].value, cst.Call) and call_name(stmt.body[0].value) in names

@@ -871,7 +871,8 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         **_exception_fields(text, tests),
         **_serializer_uses(text, path),
         "operator_checks": (_operator_checks(text) if ("is_staff" in text or "is_superuser" in text) else frozenset())
-        | (_LOGIN_CHECKS if "user_loader" in text and _operators_login(text) else frozenset()) if not tests else frozenset(),
+        | (_LOGIN_CHECKS if "user_loader" in text and _operators_login(text) else frozenset())
+        | (_operator_role_checks(text) if "roles" in text else frozenset()) if not tests else frozenset(),
         "user_accounts": not tests and not is_migration_path(path) and _keeps_accounts(text),
         "requests_default_timeout": "Session.request" in text and not tests and _PATCHED_REQUEST.search(text) is not None
         and _TIMEOUT_FILLED.search(text) is not None,
@@ -1757,6 +1758,27 @@ def _operator_checks(text: str) -> frozenset[str]:
     """See `ProjectFacts.operator_checks`."""
     tests = {m.group(1) for m in _OPERATOR_TEST.finditer(text)}
     return frozenset(tests | {m.group(1) for m in _BUILT_DECORATOR.finditer(text) if m.group(2) in tests}) if tests else frozenset()
+
+
+def _operator_role_checks(text: str) -> frozenset[str]:
+    """Functions whose body checks the user's role against a list that names only the site's
+    administrators (`validate_user_has_role(request=request, roles=[UserRole.ROLE_SUPER_USER,
+    UserRole.SYSTEM_ADMIN])`): called first in a view, they turn everyone else away."""
+    out = set()
+    for name, start, end in _named_bodies(text):
+        if name.lower().split("_", 1)[0] not in _CHECK_VERBS:
+            continue  # (`get_context_data` listing admins for a page is no guard)
+        lists = _ROLES_ARGUMENT.findall(text, start, end)
+        if len(lists) == 1:
+            roles = [r.strip() for r in lists[0].split(",") if r.strip()]
+            if roles and all(_ADMIN_ROLE.search(r.rsplit(".", 1)[-1]) for r in roles):
+                out.add(name)
+    return frozenset(out)
+
+
+_CHECK_VERBS = frozenset({"validate", "check", "require", "ensure", "assert", "verify", "authorize", "authorise"})
+_ROLES_ARGUMENT = re.compile(r"\broles[ \t]*=[ \t]*[\[(]([^\])]*)[\])]")
+_ADMIN_ROLE = re.compile(r"(?i)super_?user|superadmin|system_?admin|^(?:role_)?admin(?:istrator)?$")
 
 
 def _operators_login(text: str) -> bool:

@@ -609,10 +609,11 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
     return False
 
 
-def after_operator_guard(stack: Sequence[cst.CSTNode]) -> bool:
+def after_operator_guard(stack: Sequence[cst.CSTNode], checks: frozenset[str] = frozenset()) -> bool:
     """Whether the node on top of `stack` runs only after a guard that turns away everyone but the
     site's operators, in the same function: `if not request.user.is_superuser: return
-    redirect(...)` (or `is_staff`, or a `raise`) earlier in a block that holds it."""
+    redirect(...)` (or `is_staff`, or a `raise`) earlier in a block that holds it, or a call of one
+    of the project's operator `checks` as a statement (`validate_user_has_curator_role(request)`)."""
     for i in range(len(stack) - 1, 0, -1):
         block, child = stack[i - 1], stack[i]
         if isinstance(block, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
@@ -624,7 +625,22 @@ def after_operator_guard(stack: Sequence[cst.CSTNode]) -> bool:
                 break
             if isinstance(statement, cst.If) and statement.orelse is None and _turns_away_non_operators(statement):
                 return True
+            if checks and _guard_call(statement, checks):
+                return True
     return False
+
+
+def _guard_call(statement: cst.BaseStatement, checks: frozenset[str]) -> bool:
+    """`validate_user_has_curator_role(request)` or `result = validate_user_has_curator_role(request,
+    study_required=True)`: a call of an operator check as a statement of its own (not told to let
+    everyone through: `fail_silently=True`)."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return False
+    small = statement.body[0]
+    call = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+    return isinstance(call, cst.Call) and call_name(call) in checks and not any(
+        a.keyword is not None and a.keyword.value == "fail_silently" and not (isinstance(a.value, cst.Name) and a.value.value == "False")
+        for a in call.args)
 
 
 def _turns_away_non_operators(guard: cst.If) -> bool:

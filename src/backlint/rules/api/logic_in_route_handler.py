@@ -12,7 +12,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
 from backlint.frameworks.imports import dotted
-from backlint.syntax import (LEAVING, argument, call_name, ends_in_raising_call, ends_with, iter_children, iter_descendants, keyword_arg,
+from backlint.syntax import (LEAVING, argument, call_name, is_call_statement_of, ends_with, iter_children, iter_descendants, keyword_arg,
                              posted_button, string_value, value_choice)
 
 _ARITHMETIC = (cst.Multiply, cst.Divide, cst.FloorDivide, cst.Subtract, cst.Modulo, cst.Power)
@@ -607,7 +607,7 @@ def create_order(body: OrderIn, db: Session = Depends(get_db)) -> OrderOut:
         if handler is None:
             return
         if isinstance(node.body, cst.IndentedBlock) and any(
-                ends_in_raising_call(stmt, self.ctx.project.raising_only) for stmt in node.body.body[:3]):
+                is_call_statement_of(stmt, self.ctx.project.raising_only) for stmt in node.body.body[:3]):
             return  # `raise_deprecation_error(request)` first: a retired endpoint, whose body never runs
         statements, branches = _size(node.body)
         max_statements = int(self.options.get("max-statements", 40))

@@ -167,7 +167,9 @@ class ExceptionLeak(Rule):
     answer is their state, errors included (a health probe answers monitoring with a status: its
     error text is reported); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
-    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`;
+    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`,
+    or a call of a project check whose role list names administrators only,
+    `validate_user_has_curator_role(request)` over `roles=[UserRole.ROLE_SUPER_USER, UserRole.SYSTEM_ADMIN]`;
     `@login_required` where Flask-Login's `user_loader` returns admin accounts only, `AdminAccount`),
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
@@ -824,7 +826,7 @@ except Exception:
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
         if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path, self.ctx.project.operator_checks)
-                               or routes.after_operator_guard(self.ctx.stack)):
+                               or routes.after_operator_guard(self.ctx.stack, self.ctx.project.operator_checks)):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
