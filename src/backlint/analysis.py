@@ -23,7 +23,7 @@ from backlint.frameworks.imports import ImportTable
 from backlint.frameworks.project import EMPTY as EMPTY_FACTS
 from backlint.frameworks.project import ProjectFacts, facts_from_text, imports_test_framework, is_rule_test_text, is_settings_path, serves
 from backlint.rule import FixSpec, Handler, Rule
-from backlint.syntax import STATEMENTS, child_fields, decorator_targets, is_call_statement_of, is_leaf, iter_descendants
+from backlint.syntax import STATEMENTS, bound_targets, child_fields, decorator_targets, is_call_statement_of, is_leaf, iter_descendants
 
 RuleSpec = tuple[type[Rule], Mapping[str, Any]]
 _SERVICE_MODULES = ("flask", "fastapi", "django", "rest_framework", "starlette", "aiohttp", "quart", "sanic", "celery",
@@ -545,15 +545,11 @@ def _switched_off_blocks(module: cst.Module, text: str) -> list[cst.CSTNode]:
     assigned: dict[str, int] = {}
     ifs: list[cst.If] = []
     for node in iter_descendants(module):
-        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
-                [node.asname.name] if isinstance(node, cst.WithItem) and node.asname else \
-                [] if isinstance(node, cst.WithItem) else [node.target]
-            for t in targets:
-                for n in [t, *iter_descendants(t)]:
-                    if isinstance(n, cst.Name) and n.value in names:
-                        assigned[n.value] = assigned.get(n.value, 0) + 1
-        elif isinstance(node, cst.Global):
+        for t in bound_targets(node):
+            for n in [t, *iter_descendants(t)]:
+                if isinstance(n, cst.Name) and n.value in names:
+                    assigned[n.value] = assigned.get(n.value, 0) + 1
+        if isinstance(node, cst.Global):
             names -= {n.name.value for n in node.names}
         elif isinstance(node, cst.If):
             ifs.append(node)

@@ -265,7 +265,7 @@ def value_choice(branch: cst.If, fn: cst.CSTNode) -> tuple[int, int] | None:
     for n in iter_descendants(fn):
         if n is branch:
             reached = True
-        for t in _bound(n):
+        for t in bound_targets(n):
             while isinstance(t, (cst.Attribute, cst.Subscript)):
                 t = t.value
             if isinstance(t, cst.Name) and t.value == root:
@@ -306,7 +306,7 @@ def posted_button(test: cst.BaseExpression) -> tuple[cst.BaseExpression | None, 
     return None, None
 
 
-def _bound(node: cst.CSTNode) -> list[cst.BaseExpression]:
+def bound_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
     """The targets a statement or expression binds (assignment, loop variable, walrus, `as`)."""
     if isinstance(node, cst.Assign):
         return [t.target for t in node.targets]
@@ -466,8 +466,18 @@ def overrides_follow(module: cst.Module, statement: cst.CSTNode | None) -> bool:
     return False
 
 
+def statement_call(stmt: cst.CSTNode, *, assigned: bool = False) -> cst.Call | None:
+    """The call a statement is (`raise_deprecation_error(request)`), or with `assigned` also the
+    call whose result it binds (`result = validate_user_has_curator_role(request)`)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    value = small.value if isinstance(small, cst.Expr) or (assigned and isinstance(small, cst.Assign)) else None
+    return value if isinstance(value, cst.Call) else None
+
+
 def is_call_statement_of(stmt: cst.CSTNode, names: Iterable[str]) -> bool:
     """A statement that is only a call of one of `names` (`raise_deprecation_error(request)`, a
-    function whose whole body is one `raise`; `validate_user_has_curator_role(request)`, a guard)."""
-    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-        and isinstance(stmt.body[0].value, cst.Call) and call_name(stmt.body[0].value) in names
+    function whose whole body is one `raise`)."""
+    call = statement_call(stmt)
+    return call is not None and call_name(call) in names

@@ -25,7 +25,7 @@ import libcst as cst
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.project import function_node
 from backlint.frameworks.responses import status_value
-from backlint.syntax import argument, call_name, decorator_targets, iter_descendants, keyword_arg, name_parts, string_value
+from backlint.syntax import argument, call_name, decorator_targets, iter_descendants, keyword_arg, name_parts, statement_call, string_value
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -634,11 +634,8 @@ def _guard_call(statement: cst.BaseStatement, checks: frozenset[str]) -> bool:
     """`validate_user_has_curator_role(request)` or `result = validate_user_has_curator_role(request,
     study_required=True)`: a call of an operator check as a statement of its own (not told to let
     everyone through: `fail_silently=True`)."""
-    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
-        return False
-    small = statement.body[0]
-    call = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
-    return isinstance(call, cst.Call) and call_name(call) in checks and not any(
+    call = statement_call(statement, assigned=True)
+    return call is not None and call_name(call) in checks and not any(
         a.keyword is not None and a.keyword.value == "fail_silently" and not (isinstance(a.value, cst.Name) and a.value.value == "False")
         for a in call.args)
 

@@ -613,16 +613,12 @@ class Origins:
         """`NotifyLevel` imported by name, or `fields.TaskStatus` read from an imported module: a
         CamelCase class (not an UPPER_CASE constant, nor a module's lower-case variable)."""
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            head, name = expr.value.value, expr.attr.value
-            if not self.ctx.imports.names.get(head):
-                return False
+            imported, name = expr.value.value, expr.attr.value
         elif isinstance(expr, cst.Name):
-            name = expr.value
-            if not self.ctx.imports.names.get(name):
-                return False
+            imported = name = expr.value
         else:
             return False
-        return name[:1].isupper() and not name.isupper()
+        return bool(self.ctx.imports.names.get(imported)) and name[:1].isupper() and not name.isupper()
 
     def _subscript(self, expr: cst.Subscript, env: Env) -> set[Origin]:
         container = self.of(expr.value, env)

@@ -699,7 +699,7 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
         node = todo.pop()
         if isinstance(node, cst.IndentedBlock):
             statements -= _copied_fields(node)  # (`config.server_url = form.server_url.data`, ...: one mapping)
-            runs = _button_runs(node)
+            runs = _choice_runs(node)
             for run in runs:
                 sizes = [_size(arm.body) for arm in run]
                 statements += 1 + max(st for st, _ in sizes)
@@ -785,7 +785,7 @@ def _method_dispatch(test: cst.BaseExpression) -> bool:
     return (isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")) or posted_button(test)[0] is not None
 
 
-def _button_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
+def _choice_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
     """Runs of two or more `if`s in a row (no `else`) that each test a different button of a
     posted form (`if "pin" in request.POST: ...` then `if "unpin" in request.POST: ...`), or
     compare one subject with different literals (`form_label = request.POST.get("form_label")`,
@@ -795,16 +795,16 @@ def _button_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:
     runs: list[list[cst.If]] = []
     run: list[cst.If] = []
     subject: int | None = None
-    pressed: set[int] = set()
+    chosen: set[int] = set()
     for stmt in (*block.body, None):
         choice = value_choice(stmt, block) if isinstance(stmt, cst.If) and stmt.orelse is None else None
-        if choice is not None and choice[0] == subject and choice[1] not in pressed:
+        if choice is not None and choice[0] == subject and choice[1] not in chosen:
             run.append(stmt)  # type: ignore[arg-type]
-            pressed.add(choice[1])
+            chosen.add(choice[1])
             continue
         if len(run) >= 2:
             runs.append(run)
-        run, subject, pressed = ([stmt], choice[0], {choice[1]}) if choice is not None else ([], None, set())  # type: ignore[list-item]
+        run, subject, chosen = ([stmt], choice[0], {choice[1]}) if choice is not None else ([], None, set())  # type: ignore[list-item]
     return runs
 
 

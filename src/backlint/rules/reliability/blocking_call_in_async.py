@@ -446,15 +446,14 @@ rows = await asyncio.to_thread(load_rows, user_id)
         if fn is None:
             return False
         for node in iter_descendants(fn):
-            if not (isinstance(node, cst.With) and not any(isinstance(n, (cst.For, cst.While)) for n in iter_descendants(node.body))):
+            if not isinstance(node, cst.With):
                 continue
-            for item in node.items:
-                call = item.item
-                if isinstance(call, cst.Call) and call_name(call) == "open":
-                    target, mode = argument(call, 0, "file"), argument(call, 1, "mode")
-                    text = string_value(mode) if mode is not None else None
-                    if isinstance(target, cst.Name) and target.value == path and text and "b" not in text and set(text) & set("wax"):
-                        return True
+            for call in (item.item for item in node.items if isinstance(item.item, cst.Call) and call_name(item.item) == "open"):
+                target, mode = argument(call, 0, "file"), argument(call, 1, "mode")
+                text = string_value(mode) if mode is not None else None
+                if isinstance(target, cst.Name) and target.value == path and text and "b" not in text and set(text) & set("wax") \
+                        and not any(isinstance(n, (cst.For, cst.While)) for n in iter_descendants(node.body)):
+                    return True
         return False
 
     def _sync_database(self, env: Env, receiver: cst.BaseExpression, depth: int = 0) -> bool:
