@@ -2599,3 +2599,30 @@ class CompressFiles(Resource):
     submitters = "UserRole.ROLE_SUPER_USER, UserRole.ROLE_SUBMITTER"
     assert scan_tree(tmp_path / "other", {"app/permissions.py": permissions.format(submitters), "app/views.py": views},
                      "BL201") == [("app/views.py", 14)]
+
+
+def test_test_cases_outside_the_tests_directory_are_test_code() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    checks = """
+    import requests
+    from django.test import TestCase
+
+
+    class LinkChecks(TestCase):
+        def assert_up(self, link):
+            response = requests.get(link)
+            self.assertEqual(response.status_code, 200)
+    """
+    assert finding_lines(RequestWithoutTimeout, checks, path="portal/utils/annotations.py") == []
+    # A module that only names a test case (a view that mentions one in a string) is not test code.
+    view = """
+    import requests
+    from django.test import RequestFactory
+
+
+    class LinkChecks:
+        def assert_up(self, link):
+            return requests.get(link).status_code  # TestCase
+    """
+    assert finding_lines(RequestWithoutTimeout, view, path="portal/utils/annotations.py") == [8]

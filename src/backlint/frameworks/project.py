@@ -51,11 +51,18 @@ def is_rule_test_text(text: str) -> bool:
 _TEST_FRAMEWORK_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:pytest|dredd_hooks|behave|locust)\b", re.M)
 
 
+_UNITTEST_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:unittest|django\.test|rest_framework\.test)\b", re.M)
+_TEST_CASE_CLASS = re.compile(r"^class[ \t]+\w+[ \t]*\([^)]*?\b\w*TestCase\b", re.M)
+
+
 def imports_test_framework(text: str) -> bool:
     """A module importing a test framework or a test runner's hook API (pytest, dredd's hooks,
-    behave's steps, locust's load tests): test code, wherever it lives
-    (`api_contracts/hooks/hooks.py`)."""
-    return any(w in text for w in ("pytest", "dredd_hooks", "behave", "locust")) and _TEST_FRAMEWORK_IMPORT.search(text) is not None
+    behave's steps, locust's load tests), or defining test cases on unittest's, Django's or DRF's
+    `TestCase` (`portal/utils/annotations.py`, kept out of tests/ so that CI does not run it): test
+    code, wherever it lives (`api_contracts/hooks/hooks.py`)."""
+    if any(w in text for w in ("pytest", "dredd_hooks", "behave", "locust")) and _TEST_FRAMEWORK_IMPORT.search(text) is not None:
+        return True
+    return "TestCase" in text and _UNITTEST_IMPORT.search(text) is not None and _TEST_CASE_CLASS.search(text) is not None
 
 
 def is_settings_path(path: str) -> bool:
