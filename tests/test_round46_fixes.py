@@ -2626,3 +2626,91 @@ def test_test_cases_outside_the_tests_directory_are_test_code() -> None:
             return requests.get(link).status_code  # TestCase
     """
     assert finding_lines(RequestWithoutTimeout, view, path="portal/utils/annotations.py") == [8]
+
+
+def test_an_error_text_answered_only_under_a_debug_named_setting_is_development_only() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    handler = """
+    from flask_restx import Api
+
+    from api import settings
+
+    api = Api()
+
+
+    @api.errorhandler
+    def default_error_handler(e):
+        if settings.FLASK_DEBUG:
+            return {"message": str(e)}, 500
+        return {"message": "An internal server error occurred."}, 500
+    """
+    assert finding_lines(ExceptionLeak, handler, path="api/restplus.py") == []
+    assert finding_lines(ExceptionLeak, handler.replace("settings.FLASK_DEBUG", "settings.FLASK_VERBOSE"), path="api/restplus.py") == [12]
+
+
+def test_a_sliced_search_of_a_project_search_class_is_a_read() -> None:
+    home = """
+    from flask import Blueprint, render_template
+
+    from portal.search import FeaturedArticlesSearch
+
+    blueprint = Blueprint("pages", __name__)
+
+
+    @blueprint.route("/")
+    def index():
+        results = []
+        try:
+            results = FeaturedArticlesSearch().sort("-date_published")[:6].execute().hits.hits
+        except Exception:
+            pass
+        return render_template("index.html", featured_articles=results)
+    """
+    assert finding_lines(SwallowedException, home, path="portal/pages/views.py") == []
+    assert finding_lines(SwallowedException, home.replace("FeaturedArticlesSearch()", "FeaturedArticlesJob()"), path="portal/pages/views.py") == [14]
+
+
+def test_a_check_nested_in_a_health_check_answers_monitoring() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    import requests
+    from django.http import HttpResponse
+
+
+    def health_check(request):
+        def check_api():
+            try:
+                requests.get("https://example.org/api/v1/rna/", timeout=10)
+                return HttpResponse("OK", status=200)
+            except requests.RequestException:
+                return HttpResponse("API is down", status=503)
+
+        return check_api()
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="portal/views.py") == []
+    assert finding_lines(UnloggedErrorResponse, view.replace("health_check", "rna_summary"), path="portal/views.py") == [12]
+
+
+def test_a_try_that_only_converts_query_arguments_has_nothing_to_log() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    from flask import request
+    from flask_restx import Namespace
+
+    ns = Namespace("ogc")
+
+
+    @ns.route("/jobs")
+    def jobs():
+        try:
+            min_duration = float(request.args.get("minDuration")) if request.args.get("minDuration") else None
+        except:
+            return {"detail": "minDuration must be a number"}, 500
+        return {"jobs": list_jobs(min_duration)}
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="api/endpoints/ogc.py") == []
+    fetched = view.replace('float(request.args.get("minDuration"))', 'float(fetch_limit(request.args.get("minDuration")))')
+    assert finding_lines(UnloggedErrorResponse, fetched, path="api/endpoints/ogc.py") == [13]

@@ -82,13 +82,21 @@ def _names_error_switch(test: cst.BaseExpression) -> bool:
 
 
 def _names_dev_flag(test: cst.BaseExpression) -> bool:
-    """A test of a development switch: `settings.DEBUG`, `app.debug`, or the deployment's name
-    compared with a development one (`ENV == "dev"`, `settings.ENVIRONMENT in ("local", "test")`)."""
+    """A test of a development switch: `settings.DEBUG`, `app.debug`, a name with the word debug
+    (`settings.FLASK_DEBUG`, `DEBUG_MODE`), or the deployment's name compared with a development one
+    (`ENV == "dev"`, `settings.ENVIRONMENT in ("local", "test")`)."""
     return any(
-        (isinstance(n, (cst.Name, cst.Attribute)) and (dotted(n) or "").rsplit(".", 1)[-1] in _DEV_FLAGS)
+        (isinstance(n, (cst.Name, cst.Attribute)) and _is_dev_flag((dotted(n) or "").rsplit(".", 1)[-1]))
         or (isinstance(n, cst.Comparison) and _names_dev_environment(n))
         for n in [test, *iter_descendants(test)]
     )
+
+
+def _is_dev_flag(name: str) -> bool:
+    """`DEBUG`, `FLASK_DEBUG`, `DEBUG_MODE`, `is_debug`, `debug_enabled` (not `debug_info`, which may
+    hold the very text)."""
+    words = name_parts(name)
+    return name in _DEV_FLAGS or "debug" in words and (name.isupper() or set(words) <= {"debug", "is", "mode", "enabled", "on"})
 
 
 def _production_arm(expr: cst.BaseExpression) -> cst.BaseExpression:

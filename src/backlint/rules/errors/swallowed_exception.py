@@ -1000,17 +1000,19 @@ except SMTPException:
                               or self._search_run(call))
 
     def _search_run(self, call: cst.Call) -> bool:
-        """`s.execute()` on `s = Search(index=...).filter(...)`, or on the chain itself: an
+        """`s.execute()` on `s = Search(index=...).filter(...)`, or on the chain itself (also sliced,
+        `ArticlesSearch().sort("-date")[:6].execute()`, a project's subclass of `Search`): an
         Elasticsearch or OpenSearch query run, a read, whatever its method is called."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "execute" and not call.args):
             return False
         receivers = [func.value] + [v for v, _ in assigned_values(Env.within(self.ctx, call), func.value)]
         for receiver in receivers:
-            while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-                receiver = receiver.func.value  # (`Search(...).query(...).filter(...)`: to the call it starts with)
+            while isinstance(receiver, cst.Subscript) or isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+                receiver = receiver.value if isinstance(receiver, cst.Subscript) else receiver.func.value  # type: ignore[attr-defined]
+                # (`Search(...).query(...).filter(...)[:10]`: to the call it starts with)
             if isinstance(receiver, cst.Call) and ((self.ctx.qualify(receiver.func) or "").startswith(_SEARCH_DSLS)
-                                                   or call_name(receiver) in ("Search", "MultiSearch")):
+                                                   or (call_name(receiver) or "").endswith("Search")):
                 return True
         return False
 

@@ -609,8 +609,9 @@ except Exception:
         fn = self.ctx.function()
         if fn is not None and (routes.error_handler_parameter(fn, self.ctx.project.catch_all_handlers) is not None or fn.name.value in _ERROR_VIEWS):
             return  # the framework logged the original error before calling its error view
-        if routes.health_check(fn, self.ctx.enclosing_class()):
-            return  # a health check answers "unhealthy"; the monitoring that calls it records it
+        if routes.health_check(fn, self.ctx.enclosing_class()) or any(
+                isinstance(outer, cst.FunctionDef) and outer is not fn and routes.health_check(outer) for outer in self.ctx.ancestors()):
+            return  # a health check (or a check nested in one) answers "unhealthy"; the monitoring that calls it records it
         # (by the name the class was defined with: `except HttpException as ...` imported `as SkyvernHttpException`)
         caught = [(self.ctx.imports.qualify(t) or dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(node)]
         if any(name in ("ImportError", "ModuleNotFoundError") for name in caught):
@@ -648,7 +649,7 @@ except Exception:
             return  # only bytes or text that would not decode, and nothing fetched: the data in hand is bad
         if self._receives_request_only():
             return  # `data = await request.body()`: only the client's disconnect fails there; no cause of ours to log
-        if (not broad or (status is not None and status < 500)) and self._parses_only(node):
+        if (not broad or (status is not None and status < 500) or self._parses_request_values()) and self._parses_only(node):
             # Parsing the client's input failed: there is nothing to log (a 500 here is the wrong
             # status, not a lost cause).
             return
@@ -917,6 +918,20 @@ except Exception:
         is the client's input."""
         body = self._tried()
         return body is not None and errors.parses_only(body, self.ctx.module_scope().functions, self._uploads())
+
+    def _parses_request_values(self) -> bool:
+        """Every call in the `try` reads the request or converts what it read (`float(request.args.get(
+        "minDuration")) if request.args.get("minDuration") else None`): only the client's input fails
+        there, whatever the handler catches and answers."""
+        body = self._tried()
+        if body is None:
+            return False
+        calls = [n for n in iter_descendants(body) if isinstance(n, cst.Call)]
+        reads = [c for c in calls if request_data.request_source(self.ctx, c) is not None]
+        return bool(reads) and all(
+            c in reads or all(request_data.request_source(self.ctx, a.value) is not None
+                              or isinstance(a.value, (cst.SimpleString, cst.Integer, cst.Float)) for a in c.args)
+            for c in calls)
 
     def _uploads(self) -> frozenset[str]:
         """Names the enclosing loops bind to the request's uploaded files (`for f in
