@@ -2714,3 +2714,247 @@ def test_a_try_that_only_converts_query_arguments_has_nothing_to_log() -> None:
     assert finding_lines(UnloggedErrorResponse, view, path="api/endpoints/ogc.py") == []
     fetched = view.replace('float(request.args.get("minDuration"))', 'float(fetch_limit(request.args.get("minDuration")))')
     assert finding_lines(UnloggedErrorResponse, fetched, path="api/endpoints/ogc.py") == [13]
+
+
+def test_a_loop_over_an_enumeration_or_an_imported_module_literal_has_a_few_passes(tmp_path) -> None:
+    actions = """
+from enum import Enum
+
+
+class ColdStorageActions(Enum):
+    ARCHIVE = "archive"
+    STAGE = "stage"
+"""
+    examples = """
+litsumm_examples = [
+    {"urs": "URS000075A546_9606", "title": "[MIR21]"},
+    {"urs": "URS00004F9A56_9606", "title": "(ZEB1)"},
+]
+"""
+    service = """
+from app.api import ColdStorageActions
+from app.config.summaries import litsumm_examples
+from app.models import LitSumm, Transfer
+
+
+def check_submitted():
+    for action in ColdStorageActions:
+        Transfer.objects.filter(action=action.value).count()
+
+
+def homepage(request):
+    for item in litsumm_examples:
+        LitSumm.objects.filter(primary_id=item["urs"]).first()
+
+
+def check_pending(pending):
+    for action in pending:
+        Transfer.objects.filter(action=action.value).count()
+"""
+    files = {"app/api.py": actions, "app/config/summaries.py": examples, "app/service.py": service}
+    assert scan_tree(tmp_path, files, "BL102") == [("app/service.py", 19)]
+    # Filled at run time (`registry = []`), it holds as many as the code puts there: not a constant.
+    files["app/config/summaries.py"] = "litsumm_examples = []\n"
+    assert scan_tree(tmp_path / "filled", files, "BL102") == [("app/service.py", 14), ("app/service.py", 19)]
+
+
+def test_a_posted_action_that_returns_early_is_a_handler_of_its_own() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    steps = "\n".join(f"        audit_{i}(req, version)" for i in range(30))
+    page = "\n".join(f"    ctx.update(k{i}=describe_{i}(version))" for i in range(30))
+    view = f"""
+from django import shortcuts
+from django.contrib import messages
+from django.urls import path
+
+
+def revision(req, version_id):
+    version = shortcuts.get_object_or_404(Version, pk=version_id)
+    ctx = {{}}
+    if req.method == "POST" and ("_hide" in req.POST or "_show" in req.POST):
+{steps}
+        return shortcuts.redirect("history")
+{page}
+    return shortcuts.render(req, "revision.html", ctx)
+
+
+urlpatterns = [path("revision/<int:version_id>", revision)]
+"""
+    assert finding_lines(LogicInRouteHandler, view, path="tools/views.py") == []
+    # Without the early return both parts run for a posted form: one handler of 60 statements.
+    joined = view.replace('        return shortcuts.redirect("history")\n', "")
+    assert finding_lines(LogicInRouteHandler, joined, path="tools/views.py") == [7]
+
+
+def test_a_server_the_user_configured_is_taken_from_the_data() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    import requests
+    from rest_framework import viewsets
+    from rest_framework.response import Response
+
+
+    class ImmichIntegrationView(viewsets.ViewSet):
+        def albums(self, request):
+            integration = ImmichIntegration.objects.filter(user=request.user).first()
+            try:
+                res = requests.get(f"{integration.server_url}/albums", timeout=10).json()
+            except requests.exceptions.ConnectionError:
+                return Response({"message": "The Immich server is down or unreachable."}, status=503)
+            return Response(res)
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="integrations/views.py") == []
+    own = view.replace('f"{integration.server_url}/albums"', 'f"{self.server_url}/albums"')
+    assert finding_lines(UnloggedErrorResponse, own, path="integrations/views.py") == [13]
+
+
+def test_a_handler_that_fills_in_the_error_answer_returned_after_the_try_is_not_silent() -> None:
+    view = """
+    import flask
+    from flask import make_response
+
+    models = flask.Blueprint("models", __name__)
+
+
+    @models.route("/api/store/<store_id>/models", methods=["POST"])
+    def create_model(store_id):
+        res = {}
+        try:
+            publisher_gateway.create_store_model(flask.session, store_id)
+            res["success"] = True
+            return make_response(res, 201)
+        except Exception:
+            res["success"] = False
+            res["message"] = "An error occurred"
+
+        return make_response(res, 500)
+    """
+    assert finding_lines(SwallowedException, view, path="webapp/endpoints/models.py") == []
+    assert finding_lines(SwallowedException, view.replace("make_response(res, 500)", "make_response(res, 200)"),
+                         path="webapp/endpoints/models.py") == [15]
+
+
+def test_a_queryset_whose_every_q_condition_names_the_requester_is_the_users_own() -> None:
+    from backlint.rules.api.unpaginated_list_endpoint import UnpaginatedListEndpoint
+
+    views = """
+    from django.db.models import Q
+    from rest_framework import viewsets
+
+
+    class ActivityViewSet(viewsets.ModelViewSet):
+        serializer_class = ActivitySerializer
+        pagination_class = None
+
+        def get_queryset(self):
+            user = self.request.user
+            if not user.is_authenticated:
+                return Activity.objects.none()
+            location_filter = Q(visit__location__user=user)
+            location_filter |= Q(visit__location__collections__shared_with=user)
+            return Activity.objects.filter(location_filter).distinct()
+    """
+    assert finding_lines(UnpaginatedListEndpoint, views, path="adventures/views/activity_view.py") == []
+    public = views.replace("Q(visit__location__collections__shared_with=user)", "Q(visit__location__is_public=True)")
+    assert finding_lines(UnpaginatedListEndpoint, public, path="adventures/views/activity_view.py") == [8]
+
+
+def test_a_session_class_built_on_requests_is_an_http_client(tmp_path) -> None:
+    client = """
+from requests import Session as RequestsSession
+
+
+class BaseSession:
+    def request(self, method, url, **kwargs):
+        return super().request(method, url, timeout=10, **kwargs)
+
+
+class Session(BaseSession, RequestsSession):
+    pass
+"""
+    view = """
+import flask
+
+from webapp.api.requests import Session
+
+
+def callback():
+    session = Session()
+    response = session.request(method="POST", url="https://github.com/login/oauth/access_token")
+    return flask.jsonify(response.json())
+"""
+    files = {"webapp/api/requests.py": client, "webapp/login/oauth_views.py": view}
+    assert scan_tree(tmp_path, files, "BL103") == []
+    files["webapp/api/requests.py"] = client.replace("from requests import Session as RequestsSession",
+                                                     "from sqlalchemy.orm import Session as OrmSession").replace(
+        "(BaseSession, RequestsSession)", "(BaseSession, OrmSession)")
+    assert scan_tree(tmp_path / "orm", files, "BL103") == [("webapp/login/oauth_views.py", 8)]
+
+
+def test_an_abort_whose_status_handler_reports_to_sentry_is_recorded(tmp_path) -> None:
+    handlers = """
+import flask
+import sentry_sdk
+
+
+def set_handlers(app):
+    @app.errorhandler(500)
+    @app.errorhandler(502)
+    def internal_error(error):
+        sentry_sdk.capture_exception()
+        return flask.render_template("500.html"), getattr(error, "code", 500)
+"""
+    views = """
+import flask
+
+from webapp import authentication
+from webapp.api import ApiError
+
+login = flask.Blueprint("login", __name__)
+
+
+@login.route("/refresh")
+def refresh():
+    try:
+        discharge = authentication.get_refreshed_discharge(flask.session["macaroon_discharge"])
+    except ApiError as api_error:
+        return flask.abort(502, str(api_error))
+    return flask.jsonify(discharge)
+"""
+    files = {"webapp/handlers.py": handlers, "webapp/login/views.py": views}
+    assert scan_tree(tmp_path, files, "BL204") == []
+    files["webapp/handlers.py"] = handlers.replace("        sentry_sdk.capture_exception()\n", "")
+    assert scan_tree(tmp_path / "unreported", files, "BL204") == [("webapp/login/views.py", 15)]
+
+
+def test_an_apis_own_error_messages_answered_to_the_caller_are_not_lost() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    import flask
+    from canonicalwebteam.store_api.exceptions import StoreApiResponseErrorList
+    from flask import make_response
+
+    models = flask.Blueprint("models", __name__)
+
+
+    @models.route("/api/store/<store_id>/models")
+    def get_models(store_id):
+        res = {}
+        try:
+            res["data"] = publisher_gateway.get_store_models(flask.session, store_id)
+            return make_response(res, 200)
+        except StoreApiResponseErrorList as error_list:
+            messages = [error.get("message", "An error occurred") for error in error_list.errors]
+            res["message"] = " ".join(messages)
+            return make_response(res, 500)
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="webapp/endpoints/models.py") == []
+    # Unreachable is no answer of the API's: nothing tells the operators it is down.
+    down = view.replace("StoreApiResponseErrorList", "StoreApiConnectionError")
+    assert finding_lines(UnloggedErrorResponse, down, path="webapp/endpoints/models.py") == [18]
+    # The exception's text is no answer of the API's: it may name anything.
+    text = view.replace("error.get(\"message\", \"An error occurred\") for error in error_list.errors", "str(error_list)")
+    assert finding_lines(UnloggedErrorResponse, text, path="webapp/endpoints/models.py") == [18]

@@ -303,6 +303,10 @@ class ProjectFacts:
     scrubbed_http_statuses: frozenset[str] = frozenset()
     """"500" or "5xx" when an HTTPException handler the project registers replaces the detail of
     those answers with a fixed text (`if exc.status_code == 500: detail = GENERIC_MESSAGE`)."""
+    reported_statuses: frozenset[str] = frozenset()
+    """Statuses whose Flask error handler (`@app.errorhandler(502)`) logs or reports to Sentry what
+    it handles (`sentry_sdk.capture_exception()`): an `abort(502, ...)` raised anywhere is recorded
+    there, with the exception it was raised from."""
     catch_all_handlers: frozenset[str] = frozenset()
     """Functions registered to answer every exception (`app.add_exception_handler(Exception, h)`,
     `@app.errorhandler(Exception)`): the handler of last resort."""
@@ -421,6 +425,11 @@ class ProjectFacts:
     """Names (two words or more) of the project's functions whose one `return` gives a constant
     collection or a comprehension over one (`def available_languages(cls): return [Language.find(c)
     for c in cls.CODES_OF_LANGUAGES]`): a loop over what they return has a few passes by construction."""
+    constant_collections: frozenset[str] = frozenset()
+    """Names of the project's enumerations (`class ColdStorageActions(Enum)`, Django's `TextChoices`)
+    and of module-level names bound once to a literal collection that is not empty
+    (`litsumm_examples = [{"urs": ...}, ...]` in `config/summaries.py`): a loop over one has a few
+    passes by construction, wherever it is imported (see `_constant_collections`)."""
     databases: frozenset[str] = frozenset()
     """The kinds of database the project's code and manifests name (see `_databases`): "sqlite"
     for a SQLite file written into the configuration (`SQLALCHEMY_DATABASE_URI =
@@ -874,6 +883,8 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         "eager_lookups": _eager_lookups(text) if ("prefetch" in text or "PREFETCH" in text or "select_related" in text)
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
+        "constant_collections": _constant_collections(text) if not tests and path.endswith(".py") else frozenset(),
+        "reported_statuses": _reported_statuses(text) if not tests and "errorhandler(" in text else frozenset(),
         **_transaction_call_fields(text, tests),
         **_exception_fields(text, tests),
         **_serializer_uses(text, path),
@@ -1045,8 +1056,12 @@ def _session_names(text: str) -> tuple[frozenset[str], frozenset[str], frozenset
     plain: set[str] = set()
     bound = [(m.group(1), m.group(2)) for m in _SESSION_FACTORY.finditer(text)]
     factories = {name for name, _ in bound}
+    http_session = _HTTP_SESSION_IMPORT.search(text) is not None  # (`from requests import Session`)
     for m in _SESSION_CLASS.finditer(text):
         bases = [b for b in (m.group(2) or "").split(",") if b.strip() and "=" not in b]  # (not `metaclass=...`)
+        if any(_HTTP_BASE.search(b) or (http_session and b.strip() == "Session") for b in bases):
+            plain.add(m.group(1))  # `class Session(BaseSession, RequestsSession)`: an HTTP client's session
+            continue
         if any("Session" in b for b in bases):
             factories.add(m.group(1))
         else:
@@ -1054,6 +1069,10 @@ def _session_names(text: str) -> tuple[frozenset[str], frozenset[str], frozenset
     return frozenset(plain), frozenset(factories), frozenset(name for name, how in bound if how.endswith("scoped_session"))
 
 
+_HTTP_BASE = re.compile(r"(?i)requests|http|aiohttp|client")
+"""A base class named for an HTTP client (`requests.Session`, `RequestsSession`, `CachedSession`'s
+`HTTPSession`, `ClientSession`)."""
+_HTTP_SESSION_IMPORT = re.compile(r"^[ \t]*from[ \t]+(?:requests|requests\.sessions|requests_cache|httpx)[ \t]+import[^\n]*\bSession\b(?![ \t]+as)", re.M)
 _DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)\(", re.M)
 _DB_WRITE = re.compile(
     r"\.(?:save|delete|commit|flush)\(\s*(?:\)|\w+\s*=)"
@@ -1152,6 +1171,57 @@ _RETURNS_COMPREHENSION_OF_CONSTANT = re.compile(
     rf"return\s+[\[(][^\[\]]*?\bfor\s+{_TARGETS}\s+in\s+{_OF_CONSTANT}\s*(?:if\b[^\[\]]*)?[\])]", re.S)
 _RETURNS_CONSTANT_LINE = re.compile(rf"^[ \t]*{_RETURNS_CONSTANT.pattern}[ \t]*$", re.M)
 _RETURNS_COMPREHENSION_OF_CONSTANT_LINE = re.compile(rf"for[ \t]+{_TARGETS}[ \t]+in[ \t]+{_OF_CONSTANT}\s*(?:if\b[^\[\]\n]*)?[\])]")
+
+
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices"})
+_MODULE_LITERAL = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([\[({])", re.M)
+
+
+def _constant_collections(text: str) -> frozenset[str]:
+    """Enumerations and module-level names bound once to a literal collection (see
+    `ProjectFacts.constant_collections`): `[`, `(` or `{` up to its matching bracket, not empty,
+    holding no comprehension, and the name bound nowhere else at the top of the module."""
+    out: set[str] = set()
+    if "Enum" in text or "Choices" in text:
+        out.update(m.group(1) for m in _CLASS_BASES.finditer(text)
+                   if any(base.strip().rsplit(".", 1)[-1] in _ENUM_BASES for base in m.group(2).split(",")))
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", text, re.M):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    for m in _MODULE_LITERAL.finditer(text):
+        inner = _bracketed(text, m.start(2))
+        if counts.get(m.group(1)) == 1 and inner is not None and inner.strip() and not re.search(r"\bfor\b|\*\*?\w", inner):
+            out.add(m.group(1))
+    return frozenset(out)
+
+
+def _bracketed(text: str, start: int) -> str | None:
+    """What the bracket at `start` holds up to its match (strings and comments skipped roughly: a
+    bracket inside a string throws the count off, and then nothing is returned)."""
+    depth = 0
+    i = start
+    quote = ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return None
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i]
+        i += 1
+    return None
 
 
 def _writing_functions(text: str) -> frozenset[str]:
@@ -2003,6 +2073,23 @@ def _logging_of_errors(text: str) -> tuple[bool, frozenset[str], frozenset[str],
 
 
 _CATCH_ALL = re.compile(r"(?:add_exception_handler|exception_handler|errorhandler|register_error_handler)\(\s*(?:builtins\.)?Exception\s*([,)])")
+_STATUS_HANDLER = re.compile(r"errorhandler\(\s*(\d{3})\s*\)")
+_REPORTS = re.compile(r"\bcapture_(?:exception|message)\(|\blog_exception\(")
+
+
+def _reported_statuses(text: str) -> frozenset[str]:
+    """The statuses of `@app.errorhandler(502)` handlers whose body logs or reports to Sentry (see
+    `ProjectFacts.reported_statuses`)."""
+    out: set[str] = set()
+    for m in _STATUS_HANDLER.finditer(text):
+        definition = _DEF_LINE.search(text, m.end())
+        if definition is not None:
+            body = _body(text, definition)
+            if _LOG_REFERENCE.search(body) or _REPORTS.search(body):
+                out.add(m.group(1))
+    return frozenset(out)
+
+
 def _catch_all_handlers(text: str) -> frozenset[str]:
     """The functions a file registers for every exception: by name (`app.add_exception_handler(
     Exception, h)`, `register_error_handler(Exception, h)`) or by decorator (`@app.errorhandler(Exception)`)."""

@@ -697,6 +697,13 @@ def _size(body: cst.CSTNode) -> tuple[int, int]:
     todo = [body] if isinstance(body, cst.IndentedBlock) else list(iter_children(body))
     while todo:
         node = todo.pop()
+        if isinstance(node, cst.IndentedBlock) and (split := _early_dispatch(node)) is not None:
+            # `if request.method == "POST": ... return redirect(...)`, then the page: two handlers, the
+            # largest counts (as for an `if`/`else` on the method)
+            head, arm, rest = (_size(part) for part in split)
+            statements += head[0] + 1 + max(arm[0], rest[0])
+            branches += head[1] + max(arm[1], rest[1])
+            continue
         if isinstance(node, cst.IndentedBlock):
             statements -= _copied_fields(node)  # (`config.server_url = form.server_url.data`, ...: one mapping)
             runs = _choice_runs(node)
@@ -781,8 +788,24 @@ def _compared(test: cst.BaseExpression) -> str | None:
 
 def _method_dispatch(test: cst.BaseExpression) -> bool:
     """`request.method == "POST"`, `request.method in ("PUT", "PATCH")`, and the button that
-    submitted a form (`"publish" in request.POST`): one action per request."""
+    submitted a form (`"publish" in request.POST`), also combined (`req.method == "POST" and ("_hide"
+    in req.POST or "_show" in req.POST)`): one action per request."""
+    if isinstance(test, cst.BooleanOperation):
+        if isinstance(test.operator, cst.And):
+            return _method_dispatch(test.left) or _method_dispatch(test.right)
+        return _method_dispatch(test.left) and _method_dispatch(test.right)
     return (isinstance(test, cst.Comparison) and (dotted(test.left) or "").endswith(".method")) or posted_button(test)[0] is not None
+
+
+def _early_dispatch(block: cst.IndentedBlock) -> tuple[cst.IndentedBlock, cst.BaseSuite, cst.IndentedBlock] | None:
+    """(the statements before, the arm, the statements after) for the first `if` of the block
+    that dispatches on the method or button (see `_method_dispatch`), has no `else`, ends by
+    returning and is followed by more statements: the rest of the block is the other handler."""
+    statements = list(block.body)
+    for i, stmt in enumerate(statements[:-1]):
+        if isinstance(stmt, cst.If) and stmt.orelse is None and _method_dispatch(stmt.test) and ends_with(stmt.body, LEAVING):
+            return block.with_changes(body=statements[:i]), stmt.body, block.with_changes(body=statements[i + 1:])
+    return None
 
 
 def _choice_runs(block: cst.IndentedBlock) -> list[list[cst.If]]:

@@ -592,8 +592,43 @@ def _scoped_queryset(body: Sequence[cst.CSTNode]) -> bool:
             returned = [n.value for n in iter_descendants(stmt.body, into_scopes=False)
                         if isinstance(n, cst.Return) and isinstance(n.value, cst.Call) and call_name(n.value) != "none"]
             return bool(returned) and all(
-                _scoped(q) or _filters_on_fetched_object(q, stmt) or _filters_on_requester(q) for q in returned)
+                _scoped(q) or _filters_on_fetched_object(q, stmt) or _filters_on_requester(q) or _q_on_requester(q, stmt)
+                for q in returned)
     return False
+
+
+def _q_on_requester(call: cst.Call, fn: cst.FunctionDef) -> bool:
+    """`filter(location_filter)` with `location_filter = Q(location__user=user)`, `location_filter |=
+    Q(location__collections__shared_with=user)` and `user = self.request.user`: every condition
+    (each `Q(...)` of the filter, written in it or built in a name the function assigns) names the
+    requester, so every row is the user's own or shared with the user."""
+    requesters = {"request.user", "self.request.user"}
+    built: dict[str, list[cst.BaseExpression]] = {}
+    for node in iter_descendants(fn.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            name = node.targets[0].target.value
+            if dotted(node.value) in requesters:
+                requesters.add(name)
+            built.setdefault(name, []).append(node.value)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            built.setdefault(node.target.value, []).append(node.value)
+    conditions: list[cst.Call] = []
+    todo: list[cst.BaseExpression] = [a.value for n in [call, *iter_descendants(call)] if isinstance(n, cst.Call)
+                                      and call_name(n) in ("filter", "exclude") for a in n.args if a.keyword is None]
+    seen: set[str] = set()
+    while todo:
+        expr = todo.pop()
+        if isinstance(expr, cst.Name) and expr.value not in seen:
+            seen.add(expr.value)
+            todo.extend(built.get(expr.value, []))
+        elif isinstance(expr, cst.BinaryOperation):
+            todo.extend((expr.left, expr.right))
+        elif isinstance(expr, cst.Call) and call_name(expr) == "Q":
+            conditions.append(expr)
+        else:
+            return False
+    return bool(conditions) and all(
+        any(a.keyword is not None and dotted(a.value) in requesters for a in q.args) for q in conditions)
 
 
 def _filters_on_requester(call: cst.Call) -> bool:

@@ -975,9 +975,11 @@ except SMTPException:
     def _falls_to_error_response(self, handler: cst.ExceptHandler, fn: cst.FunctionDef | None) -> bool:
         """`try: ...; return Response(status=204)` / `except Exception: pass`, then the request
         handler's `return Response(status=403)`: the `pass` leads straight to an error answer, as
-        an `except` that answered so itself would (whether it should log is BL204's question)."""
+        an `except` that answered so itself would (whether it should log is BL204's question). So
+        does a handler that only fills in the answer (`res["message"] = "An error occurred"`, then
+        `return make_response(res, 500)` after the `try`)."""
         small = _handler_statements(handler) or []
-        if fn is None or not (small and all(isinstance(x, cst.Pass) for x in small)):
+        if fn is None or not small or not all(isinstance(x, cst.Pass) or _fills_answer(x) for x in small):
             return False
         following = _next_statement(self.ctx.stack[:-1])
         if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
@@ -1443,6 +1445,14 @@ def _signal_send(ctx: object, call: cst.Call) -> bool:
     qualified = ctx.imports.qualify(func.value) or ""  # type: ignore[attr-defined]
     return receiver.rsplit(".", 1)[-1] == "notify" or receiver.lower().endswith("signal") \
         or "signals" in qualified.split(".")[:-1] or qualified.startswith("django.dispatch")
+
+
+def _fills_answer(small: cst.BaseSmallStatement) -> bool:
+    """`res["message"] = "An error occurred"`, `res["success"] = False`: a constant put into a
+    key or attribute of a name (the answer being built)."""
+    return isinstance(small, cst.Assign) and all(
+        isinstance(t.target, (cst.Subscript, cst.Attribute)) and isinstance(t.target.value, cst.Name) for t in small.targets
+    ) and (string_value(small.value) is not None or isinstance(small.value, (cst.Name, cst.Integer)))
 
 
 def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[cst.Call], bool] = lambda call: False,

@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, name_parts, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -667,6 +667,10 @@ except Exception:
             return  # `Lease.objects.get(pk=int(params.get("lease")))` / `except ValueError`: the client's id would not convert
         if status in (401, 403) and self._checks_credentials():
             return  # a bad or expired token: the expected outcome of checking one, not an error to log
+        if caught and not any(_unreachable_remote(name) for name in caught) and _relays_errors(node) and _carries(node, worst):
+            return  # `except StoreApiResponseErrorList as e:` answered with the API's own `e.errors`: the caller sees why
+        if all(s.raised for s in sites) and status is not None and str(status) in self.ctx.project.reported_statuses:
+            return  # `abort(502, str(err))` with an `@app.errorhandler(502)` that reports it to Sentry (or logs it)
         if worst.raised and (status is None or status >= 500) and (self._restful_resource() or self._restful_abort(worst)
                                                                    or self._wsme_controller()):
             return  # Flask-RESTful/RESTX (Api.handle_error) and WSME (format_exception) log every exception that ends in a 5xx
@@ -736,8 +740,9 @@ except Exception:
 
     def _fetches_data_url(self, handler: cst.ExceptHandler) -> bool:
         """The `except` names only connection failures and timeouts, and the `try` fetches a URL
-        taken from the request or from loaded records (`url = resource["url"]`), not one built
-        from literals, settings or parameters: the service's own dependencies are not involved."""
+        taken from the request or from loaded records (`url = resource["url"]`, `f"{integration.server_url}/albums"`
+        with the user's integration row), not one built from literals, settings, parameters or the object's
+        own attributes (`self.base_url`): the service's own dependencies are not involved."""
         caught = [(dotted(t) or "").rsplit(".", 1)[-1] for t in errors.caught_types(handler)]
         body = self._tried()
         if not caught or not all(name in _NETWORK_FAILURES for name in caught) or body is None:
@@ -749,8 +754,10 @@ except Exception:
             qualified = self.ctx.imports.qualify(call.func) or ""
             if not (qualified.startswith(("requests.", "httpx.")) and call_name(call) in _FETCHES) or not call.args:
                 continue
-            kinds = {o.kind for o in origins.of(call.args[0].value, env)}
-            if not kinds or not kinds <= {Kind.REQUEST, Kind.CALL, Kind.UNKNOWN}:
+            found = origins.of(call.args[0].value, env)
+            kinds = {o.kind for o in found}
+            if not kinds or not kinds <= {Kind.REQUEST, Kind.CALL, Kind.UNKNOWN, Kind.ATTRIBUTE} \
+                    or any(o.kind is Kind.ATTRIBUTE and o.what.startswith(("`self.", "`cls.")) for o in found):
                 return False
             fetched = True
         return fetched
@@ -1029,6 +1036,23 @@ def _narrowed_types(ctx: object, handler: cst.ExceptHandler, sites: list[respons
     return types or None
 
 
+def _unreachable_remote(name: str) -> bool:
+    """An exception for a remote that could not be reached or understood (`ApiTimeoutError`,
+    `StoreApiConnectionError`, `ApiResponseDecodeError`), not one it answered with."""
+    return bool(set(name_parts(name)) & {"timeout", "connection", "connect", "decode", "ssl", "proxy", "network", "unavailable"})
+
+
+def _relays_errors(handler: cst.ExceptHandler) -> bool:
+    """The handler reads the caught exception's `errors` (`[e["message"] for e in error_list.errors]`):
+    the list of errors a remote API answered with, which an API client's exception holds; answered
+    to the caller, it tells why, and the remote that refused recorded its refusal."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    name = handler.name.name.value
+    return any(isinstance(n, cst.Attribute) and n.attr.value == "errors" and isinstance(n.value, cst.Name) and n.value.value == name
+               for n in iter_descendants(handler.body, into_scopes=False))
+
+
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
     """Whether the response's body uses the caught exception, directly or through a name the
     handler assigned from it (`msg = exc.error["message"]`)."""
@@ -1037,7 +1061,12 @@ def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
     carriers = {handler.name.name.value}
     for node in iter_descendants(handler.body, into_scopes=False):
         if isinstance(node, cst.Assign) and _uses(node.value, carriers):
-            carriers.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+            for t in node.targets:
+                target = t.target
+                while isinstance(target, (cst.Subscript, cst.Attribute)):
+                    target = target.value  # (`res["message"] = " ".join(messages)`: the answer `res` carries it)
+                if isinstance(target, cst.Name):
+                    carriers.add(target.value)
     return any(_uses(body, carriers) for body in site.bodies)
 
 
