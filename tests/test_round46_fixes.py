@@ -2728,9 +2728,9 @@ class ColdStorageActions(Enum):
     examples = """
 litsumm_examples = [
     {"urs": "URS000075A546_9606", "title": "[MIR21]"},
-    {"urs": "URS00004F9A56_9606", "title": "(ZEB1)"},
+    {"urs": "URS00004F9A56_9606", "title": "ZEB1"},
 ]
-"""
+"""  # (no call, import or dot: a file of data only)
     service = """
 from app.api import ColdStorageActions
 from app.config.summaries import litsumm_examples

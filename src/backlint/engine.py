@@ -76,8 +76,8 @@ def project_facts(
         if digests is not None:
             digests[target.rel] = cache.digest(data)
         hinted = project.has_hints(data)
-        if not hinted and b"(" not in data and b"import" not in data and b"." not in data:
-            continue  # (nothing called, imported or named by a dotted string: an empty `__init__.py`)
+        if not hinted and b"(" not in data and b"import" not in data and b"." not in data and b"=" not in data:
+            continue  # (nothing called, imported, assigned or named by a dotted string: an empty `__init__.py`)
         key = cache.entry_key(target.rel, digests[target.rel], ()) if store is not None and digests is not None else None
         found = store.get(key) if store is not None and key is not None else None
         if found is None:
