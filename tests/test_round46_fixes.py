@@ -2958,3 +2958,55 @@ def test_an_apis_own_error_messages_answered_to_the_caller_are_not_lost() -> Non
     # The exception's text is no answer of the API's: it may name anything.
     text = view.replace("error.get(\"message\", \"An error occurred\") for error in error_list.errors", "str(error_list)")
     assert finding_lines(UnloggedErrorResponse, text, path="webapp/endpoints/models.py") == [18]
+
+
+def test_an_image_saved_into_a_buffer_of_the_function_writes_to_memory() -> None:
+    code = """
+    import io
+
+    from PIL import Image as PILImage
+
+
+    def cover_image(path):
+        try:
+            pil = PILImage.open(path)
+            buf = io.BytesIO()
+            pil.save(buf, format="JPEG", quality=85)
+            buf.seek(0)
+            return buf
+        except Exception:
+            return None
+    """
+    assert finding_lines(SwallowedException, code, path="adventures/services/collection_pdf.py") == []
+    on_disk = code.replace("buf = io.BytesIO()", "buf = open(path + '.jpg', 'wb')")
+    assert finding_lines(SwallowedException, on_disk, path="adventures/services/collection_pdf.py") == [14]
+
+
+def test_a_handler_that_fills_in_a_server_error_returned_after_the_try_is_unlogged() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    import flask
+    from flask import make_response
+
+    models = flask.Blueprint("models", __name__)
+
+
+    @models.route("/api/store/<store_id>/models", methods=["POST"])
+    def create_model(store_id):
+        res = {}
+        try:
+            publisher_gateway.create_store_model(flask.session, store_id)
+            res["success"] = True
+            return make_response(res, 201)
+        except Exception:
+            res["success"] = False
+            res["message"] = "An error occurred"
+
+        return make_response(res, 500)
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="webapp/endpoints/models.py") == [19]
+    logged = view.replace('            res["success"] = False\n', '            logger.exception("create_store_model failed")\n')
+    assert finding_lines(UnloggedErrorResponse, logged, path="webapp/endpoints/models.py") == []
+    client = view.replace("make_response(res, 500)", "make_response(res, 400)")
+    assert finding_lines(UnloggedErrorResponse, client, path="webapp/endpoints/models.py") == []

@@ -998,6 +998,7 @@ except SMTPException:
         return _changes_state(body, reads=fn is not None and _named_for_reading(fn.name.value),
                               signal=lambda call: _signal_send(self.ctx, call), logged=self.ctx.project.self_logging_functions,
                               ephemeral=lambda call: self._local_container_change(call) or self._cache_change(call)
+                              or self._into_memory_buffer(call)
                               or self.ctx.qualify(call.func) in _COPIES  # (`copy.copy(x)` copies in memory)
                               or self._search_run(call))
 
@@ -1052,6 +1053,18 @@ except SMTPException:
                 func.attr.value == "update" and (self.ctx.qualify(v.func) or "").startswith(("hashlib.", "hmac.", "zlib.")))))
             for v, _ in values
         )  # (`md5sum.update(data)` on `md5sum = hashlib.md5()`: a digest in memory; `copy.copy(...)`: the function's own copy)
+
+    def _into_memory_buffer(self, call: cst.Call) -> bool:
+        """`pil.save(buf, format="JPEG")`, `buf.write(data)` with `buf = io.BytesIO()` made by the
+        function: bytes written into memory, which no one else sees fail."""
+        func = call.func
+        first = call.args[0].value if call.args and call.args[0].keyword is None else None
+        for target in (first, func.value if isinstance(func, cst.Attribute) else None):
+            if isinstance(target, cst.Name):
+                values = list(assigned_values(Env.within(self.ctx, call), target))
+                if values and all(isinstance(v, cst.Call) and (self.ctx.qualify(v.func) or "") in _MEMORY_FILES for v, _ in values):
+                    return True
+        return False
 
     def _ends_keepalive(self, tried: cst.Try | cst.TryStar, handler: cst.ExceptHandler, fn: cst.FunctionDef | None) -> bool:
         """A keep-alive loop that stops when its heartbeat cannot be sent: the handler only leaves
@@ -1485,6 +1498,7 @@ _SOCKET_SENDS = frozenset({"send", "send_json", "send_text", "send_bytes", "send
 _CACHE_NAME = re.compile(r"(?i)redis|(?:^|[._])cache(?:$|[._])|memcache")
 _CONTAINER_CHANGES = frozenset({"add", "update", "remove", "discard", "clear", "setdefault", "insert", "append", "extend", "pop"})
 _COPIES = frozenset({"copy.copy", "copy.deepcopy"})
+_MEMORY_FILES = frozenset({"io.BytesIO", "io.StringIO"})
 _CONTAINER_TYPES = frozenset({"set", "list", "dict", "defaultdict", "OrderedDict", "Counter", "deque"})
 _SQL_RUNS = frozenset({"execute", "executemany", "exec_driver_sql"})
 _SEARCH_DSLS = ("elasticsearch_dsl.", "elasticsearch.dsl.", "opensearch_dsl.", "opensearchpy.")

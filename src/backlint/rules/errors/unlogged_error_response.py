@@ -619,7 +619,7 @@ except Exception:
         if caught and all(self.ctx.project.logs_before_raising(name) for name in caught):
             return  # the project logs the cause wherever it raises these
         in_handler = routes.route_of(self.ctx, fn) is not None
-        sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler)
+        sites = responses.error_responses(self.ctx, node.body, in_handler=in_handler) or self._answer_after_try(node, in_handler)
         if not sites or errors.logs(self.ctx, node.body) or _records_cause(node):
             return
         broad = errors.is_broad(self.ctx, node)
@@ -694,6 +694,27 @@ except Exception:
         what = "every exception (`except:`)" if node.type is None else f"`{self.ctx.code(node.type)}`"
         response = f"a {status} response" if status else "an error response"
         self.report(worst.node, what=what, response=response)
+
+    def _answer_after_try(self, handler: cst.ExceptHandler, in_handler: bool) -> list[responses.ResponseSite]:
+        """The 5xx answer the `except` leads to when it only fills it in and falls through
+        (`res["message"] = "An error occurred"`, then `return make_response(res, 500)` right after the
+        `try`): the statement after the `try`, when it returns a server error."""
+        if any(isinstance(n, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for n in iter_descendants(handler.body, into_scopes=False)):
+            return []
+        stack = self.ctx.stack
+        at = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], (cst.Try, cst.TryStar))), None)
+        block = stack[at - 1] if at is not None else None
+        if not isinstance(block, cst.IndentedBlock):
+            return []
+        statements = list(block.body)
+        index = next((k for k, x in enumerate(statements) if x is stack[at]), -1)  # type: ignore[index]
+        following = statements[index + 1] if 0 <= index < len(statements) - 1 else None
+        if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
+            return []
+        ret = following.body[0]
+        site = responses.response_of_call(self.ctx, ret.value) if isinstance(ret.value, cst.Call) else None
+        site = site or (responses.response_of_return(ret) if in_handler else None)
+        return [site] if site is not None and site.status is not None and site.status >= 500 else []
 
     def _builds_queries_only(self) -> bool:
         """The `try` only assigns queries it builds and does not run (`models = AiModel.select()`)."""
