@@ -3010,3 +3010,153 @@ def test_a_handler_that_fills_in_a_server_error_returned_after_the_try_is_unlogg
     assert finding_lines(UnloggedErrorResponse, logged, path="webapp/endpoints/models.py") == []
     client = view.replace("make_response(res, 500)", "make_response(res, 400)")
     assert finding_lines(UnloggedErrorResponse, client, path="webapp/endpoints/models.py") == []
+    nested = """
+    from flask import Blueprint, jsonify
+
+    bp = Blueprint("requestarr", __name__)
+
+
+    @bp.route("/settings/default-instances", methods=["POST"])
+    def set_default_instances():
+        try:
+            save_default_instances()
+            return jsonify({"success": True})
+        except Exception as e:
+            logger.error(f"Error setting default instances: {e}")
+            try:
+                recover_corruption(e)
+            except Exception:
+                pass
+            return jsonify({"success": False}), 500
+    """
+    assert finding_lines(UnloggedErrorResponse, nested, path="apps/requestarr_routes.py") == []
+
+
+def test_an_error_printed_through_a_printer_class_is_logged() -> None:
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    view = """
+    from flask import Flask, Response
+
+    from helpers.print_style import PrintStyle
+
+    app = Flask(__name__)
+
+
+    @app.route("/api/terminate", methods=["POST"])
+    def terminate():
+        try:
+            stop_chat()
+        except Exception as e:
+            PrintStyle.error(f"API terminate chat error: {e}")
+            return Response('{"error": "Internal server error"}', status=500, mimetype="application/json")
+        return Response("{}", status=200)
+    """
+    assert finding_lines(UnloggedErrorResponse, view, path="api/api_terminate_chat.py") == []
+    assert finding_lines(UnloggedErrorResponse, view.replace("PrintStyle.error", "Styles.error"), path="api/api_terminate_chat.py") == [15]
+
+
+def test_a_login_whose_password_comes_from_the_environment_answers_its_operator(tmp_path) -> None:
+    login = """
+import hashlib
+
+from helpers import dotenv
+
+
+def get_credentials_hash():
+    user = dotenv.get_dotenv_value(dotenv.KEY_AUTH_LOGIN)
+    password = dotenv.get_dotenv_value(dotenv.KEY_AUTH_PASSWORD)
+    return hashlib.sha256(f"{user}:{password}".encode()).hexdigest()
+"""
+    api = """
+from flask import Flask, Response
+
+app = Flask(__name__)
+
+
+@app.route("/api/log_get", methods=["POST"])
+def log_get():
+    try:
+        return Response(read_log(), status=200)
+    except Exception as e:
+        return Response(f"Error: {str(e)}", status=500)
+"""
+    files = {"helpers/login.py": login, "api/api_log_get.py": api}
+    assert scan_tree(tmp_path, files, "BL201") == []
+    files["helpers/login.py"] = login.replace("KEY_AUTH_PASSWORD", "KEY_SMTP_PASSWORD")
+    assert scan_tree(tmp_path / "smtp", files, "BL201") == [("api/api_log_get.py", 12)]
+
+
+def test_a_connection_test_of_the_url_the_client_sent_answers_about_that_url() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    view = """
+    import requests
+    from flask import Blueprint, jsonify, request
+
+    lidarr_bp = Blueprint("lidarr", __name__)
+
+
+    @lidarr_bp.route("/test-connection", methods=["POST"])
+    def test_connection():
+        data = request.json
+        api_url = data.get("api_url")
+        if not api_url.startswith(("http://", "https://")):
+            api_url = f"http://{api_url}"
+        url = f"{api_url.rstrip('/')}/api/v1/system/status"
+        try:
+            response = requests.get(url, timeout=10)
+            return jsonify({"success": True, "version": response.json().get("version")})
+        except requests.exceptions.RequestException as e:
+            return jsonify({"success": False, "message": f"Connection test failed: {str(e)}"}), 500
+    """
+    assert finding_lines(ExceptionLeak, view, path="apps/lidarr_routes.py") == []
+    stored = view.replace('api_url = data.get("api_url")', 'api_url = load_settings("lidarr")["api_url"]')
+    assert finding_lines(ExceptionLeak, stored, path="apps/lidarr_routes.py") == [19]
+
+
+def test_a_view_that_starts_with_an_admin_guard_answers_operators() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    view = """
+    import flask
+
+    from app.auth.guards import require_admin
+
+    post_bp = flask.Blueprint("post", __name__)
+
+
+    @post_bp.route("/api/posts/reprocess", methods=["POST"])
+    def reprocess_all():
+        _, error = require_admin("reprocess posts")
+        if error:
+            return error
+        try:
+            count = reprocess_posts()
+        except Exception as e:
+            return flask.jsonify({"status": "error", "message": str(e)}), 500
+        return flask.jsonify({"count": count})
+    """
+    assert finding_lines(ExceptionLeak, view, path="app/routes/post_routes.py") == []
+    org = view.replace("require_admin", "require_org_admin")
+    assert finding_lines(ExceptionLeak, org, path="app/routes/post_routes.py") == [17]
+
+
+def test_a_column_added_in_a_try_of_its_own_may_exist_already() -> None:
+    code = """
+    def migrate(conn):
+        for name, kind in [("notes", "TEXT"), ("app_type", "TEXT")]:
+            try:
+                conn.execute(f"ALTER TABLE requestarr_requests ADD COLUMN {name} {kind}")
+            except Exception:
+                pass
+        try:
+            conn.execute("CREATE INDEX IF NOT EXISTS idx_user ON requestarr_requests(user_id)")
+        except Exception:
+            pass
+        try:
+            conn.execute("UPDATE requestarr_requests SET app_type = 'movie'")
+        except Exception:
+            pass
+    """
+    assert finding_lines(SwallowedException, code, path="primary/utils/database.py") == [14]

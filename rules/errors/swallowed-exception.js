@@ -213,3 +213,10 @@ function readConfig(file, callback) {
 }
 
 module.exports = { removeUpload, syncAll, findOrder, notify, loadSettings, totals };
+
+function traceIgnored(chatId, msg) {
+  try {
+    console.log(JSON.stringify({ event: 'ignored', chatId, keys: Object.keys(msg.message || {}) }));
+  // ok: BL202
+  } catch {}
+}

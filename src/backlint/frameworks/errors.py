@@ -274,7 +274,8 @@ def _is_answer(call: cst.Call) -> bool:
 
 def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
     """A call that records something: a logger method, `logging.*`, `print`, an error reporter,
-    or a project helper named for it (`log_error(...)`, `core_logger.print_to_log(...)`)."""
+    or a project helper named for it (`log_error(...)`, `core_logger.print_to_log(...)`, a level
+    method of a printer, `PrintStyle.error(f"... {e}")`)."""
     func = call.func
     if any(isinstance(a.value, cst.Name) and a.value.value in _LOGGER_NAMES for a in call.args):
         return True  # `rbac_failure(logger, e)`: a helper given the logger, to log with
@@ -297,7 +298,7 @@ def is_logging_call(ctx: FileContext | None, call: cst.Call) -> bool:
         if isinstance(func.value, cst.Call):  # structlog.get_logger().error(...), logger.opt(...).error(...)
             receiver = dotted(func.value.func) or ""
         tail = receiver.rsplit(".", 1)[-1].lower()
-        return "log" in tail or receiver in ("logging", "structlog") or tail in ("console", "sentry")
+        return "log" in tail or "print" in tail or receiver in ("logging", "structlog") or tail in ("console", "sentry")
     if method == "write" and (dotted(func.value) or "").rsplit(".", 1)[-1] in ("stderr", "stdout"):
         return True  # sys.stderr.write(...), a management command's self.stdout.write(...)
     if method == "warn" and (dotted(func.value) or "") == "warnings":

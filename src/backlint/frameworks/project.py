@@ -1278,6 +1278,11 @@ _SINGLE_PASSWORD = re.compile(
     rf"\b\w*(?:password|passwd)\w*\s*[!=]=\s*{_CONFIGURED_PASSWORD}|{_CONFIGURED_PASSWORD}\s*[!=]=\s*\w*(?:password|passwd)\w*\b"
 )
 """A login compared with one configured password: `password != ENV_VALUES["PASSWORD"]`."""
+_LOGIN_FROM_ENVIRONMENT = re.compile(
+    r"(?:getenv|environ\.get|environ\[|get_dotenv_value|env\.str|config)\(?\s*[\w.]*?['\"]?(?:\w+_)?AUTH_PASS(?:WORD)?\b")
+"""The login's password read from the environment (`dotenv.get_dotenv_value(dotenv.KEY_AUTH_PASSWORD)`,
+`os.getenv("BASIC_AUTH_PASSWORD")`): one configured credential (an account table, where there is one,
+says otherwise: see `ProjectFacts.single_operator`)."""
 _BASIC_AUTH_COMPARED = re.compile(r"[!=]=\s*[\w.]*BasicAuth\(\s*\w+\s*,\s*(\w*pass\w*)|\bBasicAuth\(\s*\w+\s*,\s*(\w*pass\w*)[^()\n]*\)(?:\.encode\(\))?\s*[!=]=")
 """The request's Authorization header compared with HTTP basic credentials built from a user and a
 password: `headers["AUTHORIZATION"] == BasicAuth(user, password).encode()`."""
@@ -1285,9 +1290,10 @@ password: `headers["AUTHORIZATION"] == BasicAuth(user, password).encode()`."""
 
 def _single_password_login(text: str) -> bool:
     """A login checked against one configured password: compared with it (`password !=
-    ENV_VALUES["PASSWORD"]`), or the Authorization header compared with basic credentials whose
+    ENV_VALUES["PASSWORD"]`), read from the environment under a name for the login's password
+    (`get_dotenv_value(KEY_AUTH_PASSWORD)`), or the Authorization header compared with basic credentials whose
     password the module reads from its configuration (`password = server_config.get("password")`)."""
-    if "PASSWORD" in text and _SINGLE_PASSWORD.search(text) is not None:
+    if "PASSWORD" in text and (_SINGLE_PASSWORD.search(text) is not None or _LOGIN_FROM_ENVIRONMENT.search(text) is not None):
         return True
     found = _BASIC_AUTH_COMPARED.search(text) if "BasicAuth(" in text else None
     if found is None:

@@ -625,19 +625,28 @@ def after_operator_guard(stack: Sequence[cst.CSTNode], checks: frozenset[str] = 
                 break
             if isinstance(statement, cst.If) and statement.orelse is None and _turns_away_non_operators(statement):
                 return True
-            if checks and _guard_call(statement, checks):
+            if _guard_call(statement, checks):
                 return True
     return False
 
 
 def _guard_call(statement: cst.BaseStatement, checks: frozenset[str]) -> bool:
     """`validate_user_has_curator_role(request)` or `result = validate_user_has_curator_role(request,
-    study_required=True)`: a call of an operator check as a statement of its own (not told to let
+    study_required=True)`: a call of an operator check (or of one named for administrators,
+    `user, error = require_admin("run jobs")`) as a statement of its own (not told to let
     everyone through: `fail_silently=True`)."""
     call = statement_call(statement, assigned=True)
-    return call is not None and call_name(call) in checks and not any(
+    return call is not None and (call_name(call) in checks or _admin_guard_name(call_name(call) or "")) and not any(
         a.keyword is not None and a.keyword.value == "fail_silently" and not (isinstance(a.value, cst.Name) and a.value.value == "False")
         for a in call.args)
+
+
+def _admin_guard_name(name: str) -> bool:
+    """`require_admin`, `ensure_superuser`, `check_admin_access`: a check named for letting only the
+    site's administrators through (not `require_org_admin`, a customer's administrator)."""
+    parts = set(name_parts(name))
+    return bool(parts & {"require", "requires", "ensure", "check", "assert", "verify"}) \
+        and bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & (_CUSTOMER_SCOPES | {"user", "or", "owner"})
 
 
 def _turns_away_non_operators(guard: cst.If) -> bool:

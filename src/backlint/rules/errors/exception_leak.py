@@ -1026,8 +1026,9 @@ except Exception:
     def _public_upstream(self, handler: cst.ExceptHandler) -> bool:
         """Whether the handler catches only an HTTP client's errors (httpx, requests, aiohttp,
         urllib) and every request its `try` makes goes to a public site written in the code
-        (`client.get(f"https://caselaw.nationalarchives.gov.uk/{case_id}")`): the error names that
-        site's answer or the way to it, which anyone can see; nothing of the server's own."""
+        (`client.get(f"https://caselaw.nationalarchives.gov.uk/{case_id}")`) or to the URL the
+        request names (a connection test of `data["api_url"]`): the error names that site's answer
+        or the way to it, which the client can see anyway; nothing of the server's own."""
         names = [self.ctx.qualify(t) or dotted(t) or "" for t in errors.caught_types(handler)]
         if not names or not all(n.split(".", 1)[0] in _HTTP_CLIENTS for n in names):
             return False
@@ -1037,8 +1038,29 @@ except Exception:
         calls = [n for n in iter_descendants(tried.body) if isinstance(n, cst.Call) and call_name(n) in _REQUEST_METHODS
                  and n.args and n.args[0].keyword is None and n.args[0].star == ""
                  and (string_value(n.args[0].value) or "http").startswith(("http", "/"))]  # (not `headers.get("content-type")`)
+        origins = Origins(self.ctx)
+
+        def clients(url: cst.BaseExpression, env: Env, depth: int = 0) -> bool:
+            """The URL, host included, is the one the request names (`api_url = data.get("api_url")`,
+            then `requests.get(f"{api_url}/api/v1/system/status")`): testing a connection the client
+            asked about, whose failure describes the client's input (not `f"https://{HOST}/items/{item}"`,
+            the server's own dependency with the client's path)."""
+            if isinstance(url, cst.FormattedString):
+                parts = list(url.parts)
+                if len(parts) > 1 and isinstance(parts[0], cst.FormattedStringText) and parts[0].value in ("http://", "https://"):
+                    parts = parts[1:]  # (`f"http://{api_url}"`: the scheme put in front of what the client sent)
+                first = parts[0] if parts else None
+                return isinstance(first, cst.FormattedStringExpression) and clients(first.expression, env, depth)
+            if isinstance(url, cst.Name) and depth < 3:
+                values = [(v, e) for v, e in assigned_values(env, url) if v is not url]
+                if values:
+                    return all(isinstance(v, cst.BaseExpression) and clients(v, e, depth + 1) for v, e in values)
+            found = origins.of(url, env)
+            return bool(found) and all(o.kind is Kind.REQUEST for o in found)
+
         return bool(calls) and all(
             any(_public_url(v) for v in [url, *(value for value, _ in assigned_values(Env.within(self.ctx, call, around=tried), url))])
+            or clients(url, Env.within(self.ctx, call))
             for call in calls for url in [call.args[0].value])
 
     def _raised_by_the_project(self, handler: cst.ExceptHandler) -> bool:

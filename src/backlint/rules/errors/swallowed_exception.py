@@ -2032,17 +2032,33 @@ def _ignores_errors(call: cst.Call) -> bool:
 
 
 def _only_makes_a_directory(body: cst.BaseSuite, handler: cst.ExceptHandler) -> bool:
-    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`) or
-    drops an index or a collection (`collection.drop_index("name_1")`: it may be gone already) and
+    """The `try` only creates a directory (`os.makedirs(path)`, `ctx.mkdir_rec(d, 0o775)`), drops an
+    index or a collection (`collection.drop_index("name_1")`: it may be gone already) or takes a schema
+    step that may have been taken already (`ALTER TABLE t ADD COLUMN c`, see `_schema_step`) and
     the handler only passes on to what needs it (not `return`: that ends the step silently)."""
     stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
         return False
     small = stmts[0].body[0]
     handled = _handler_statements(handler)
-    return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and call_name(small.value) in _MAKE_DIRECTORY \
+    return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) \
+        and (call_name(small.value) in _MAKE_DIRECTORY or _schema_step(small.value)) \
         and bool(handled) and all(isinstance(x, cst.Pass) or (isinstance(x, cst.Expr) and isinstance(x.value, cst.Ellipsis))
                                   for x in handled or ())
+
+
+_SCHEMA_STEP = re.compile(r"(?is)\s*(?:CREATE\s+(?:UNIQUE\s+)?(?:INDEX|TABLE|VIEW|TRIGGER|EXTENSION|SCHEMA)\b[^;]*?\bIF\s+NOT\s+EXISTS\b"
+                          r"|ALTER\s+TABLE\s+\S+\s+ADD\s+(?:COLUMN\s+)?)")
+
+
+def _schema_step(call: cst.Call) -> bool:
+    """`conn.execute("ALTER TABLE requests ADD COLUMN notes TEXT")`, `CREATE INDEX IF NOT EXISTS ...`:
+    a schema step that may have been taken already (the column is there), the mirror of dropping an
+    index that may be gone; a column truly missing fails loudly at the next query that needs it."""
+    if call_name(call) not in ("execute", "executescript") or not call.args:
+        return False
+    sql = string_value(call.args[0].value) or literal_start(call.args[0].value) or ""
+    return _SCHEMA_STEP.match(sql) is not None
 
 
 def _previous_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:

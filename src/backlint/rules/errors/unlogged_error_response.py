@@ -703,7 +703,9 @@ except Exception:
             return []
         stack = self.ctx.stack
         at = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], (cst.Try, cst.TryStar))), None)
-        block = stack[at - 1] if at is not None else None
+        if at is None or any(isinstance(n, cst.ExceptHandler) for n in stack[:at]):
+            return []  # (a best-effort step inside another `except`, which answers for the error it handles)
+        block = stack[at - 1]
         if not isinstance(block, cst.IndentedBlock):
             return []
         statements = list(block.body)
