@@ -261,9 +261,19 @@ def _relation_of(iterable: cst.BaseExpression) -> str | None:
 
 def _split_string(expr: cst.BaseExpression) -> bool:
     """`audit.auth_groups.split(",")`, `request.query_params.get("types", "").split(",")`: the
-    parts of one string (a setting, a field, what someone typed into one form field or query
-    argument): a handful, as held-out review judged every time (five of five)."""
-    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "split"
+    parts of one string (a setting, a field, one query argument, which the URL's length bounds like
+    `getlist`'s values), not of a request body's (`request.payload["field_ids"].split(",")` is as
+    long as the client makes it)."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "split"):
+        return False
+    nodes = list(iter_descendants(expr.func.value))
+    if not any(isinstance(n, cst.Name) and n.value in ("request", "req") for n in nodes):
+        return True
+    read = {n.attr.value for n in nodes if isinstance(n, cst.Attribute)}
+    return bool(read & request_data.QUERY_STRING_ATTRIBUTES) and not read & _BODY_PARTS
+
+
+_BODY_PARTS = frozenset({"json", "data", "form", "payload", "body", "POST", "values", "files", "FILES", "get_json"})
 
 
 def _statements_run_by(chain: cst.Call) -> list[cst.Name]:
