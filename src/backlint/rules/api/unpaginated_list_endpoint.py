@@ -166,7 +166,8 @@ class UnpaginatedListEndpoint(Rule):
     blueprint's `url_prefix` too), a query filtered on the requesting user, a parent id or an
     object the handler fetched one of with `get_object_or_404`; a view set whose `get_queryset` reads a URL
     parameter, `self.kwargs["survey_pk"]` (itself or in a method of the class it calls), routed under its parent, or answers only the requesting
-    user's rows or one fetched parent's: `filter(user=self.request.user)`, `self.request.user.subscriptions.all()`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
+    user's rows or one fetched parent's: `filter(user=self.request.user)`, `self.request.user.subscriptions.all()`,
+    `filter(q)` whose every `Q(...)` names the requester, `q = Q(owner=user) | Q(shared_with=user)`), lists of a column's distinct values (`values("kind").distinct()`), queries bounded by `limit()`, slicing, `first()`,
     `get()`, `get_object_or_404`, counts and aggregates, handlers with pagination parameters or calls
     (`paginate`, `Paginator`, a table's `configure(request)`), form views, HTML pages (also through a
     template decorator, `@template_renderer()`; menus and

@@ -399,7 +399,9 @@ class QueryInLoop(Rule):
 
     Left alone: queries that do not depend on the loop variable, a statement run on each configured
     database (`for alias in connections:` with Django's `django.db.connections`), loops over a literal list or a
-    `range` of constants, over a slice of a few (`order_by("-start")[:2]`, ten at most) or over a query filtered on the
+    `range` of constants, over one of the project's enumerations or a module's literal it imports (`for action in
+    ColdStorageActions:`, `for item in litsumm_examples:`), over the parts of one string or query argument
+    (`request.query_params.get("types", "").split(",")`; not a request body's), over a slice of a few (`order_by("-start")[:2]`, ten at most) or over a query filtered on the
     primary key (`filter(id=per.id)`: one row), writes in loops (also a relation or rows loaded only to be deleted, rows
     iterated to be written each, `for c in p.contributions.all(): c.start = s; c.save()` or
     `activity.segments.remove(segment)`, also sorted or sliced first, `for t in sorted(recipe.tasks,

@@ -100,7 +100,7 @@ class UnclosedConnection(Rule):
     runs out. The rule follows connections from driver `connect()` calls (sqlite3, psycopg,
     pymysql, asyncpg...), SQLAlchemy sessions created in the function (`Session()`,
     `SessionLocal()`; not a cloud SDK's or an HTTP client's `Session()`, nor a `Session` class the
-    project defines without a session base, nor the current session of a `scoped_session` registry
+    project defines without a session base or on an HTTP client's (`class Session(BaseSession, RequestsSession)`), nor the current session of a `scoped_session` registry
     imported from the module that owns it), engines created per
     call, and psycopg server-side (named) cursors (`cursor("name")`, `cursor(name=...)`; not
     MySQLdb's `cursor(DictCursor)` nor asyncpg's `cursor(query, *args)`, which its transaction

@@ -165,7 +165,9 @@ class ExceptionLeak(Rule):
     driver's, `DuplicateTableError`) and answered with a 4xx, which the author classified as the
     client's; text made by a function of the same module that returns a fixed
     message for each caught kind that would leak (`if isinstance(e, IntegrityError): return
-    "duplicate"`); development-only code (`if settings.DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
+    "duplicate"`); an HTTP client's error around a connection test of the URL the request names
+    (`requests.get(f"{data['api_url']}/api/v1/system/status")`: it describes the client's input);
+    development-only code (`if settings.DEBUG:`, `if settings.FLASK_DEBUG:`, `if ENV == "dev":`, the arm of a conditional expression
     so tested, `str(e) if settings.DEBUG else "Failed"`, a name given the text only in such a block,
     `if config.ui.debug: err = format_tb(trace)` / `else: err = "Internal Server Error"`, or a
     function that starts with `if not settings.DEV: raise Http404()`); either branch of the
@@ -177,11 +179,13 @@ class ExceptionLeak(Rule):
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
     guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`,
     or a call of a project check whose role list names administrators only,
-    `validate_user_has_curator_role(request)` over `roles=[UserRole.ROLE_SUPER_USER, UserRole.SYSTEM_ADMIN]`;
+    `validate_user_has_curator_role(request)` over `roles=[UserRole.ROLE_SUPER_USER, UserRole.SYSTEM_ADMIN]`,
+    or of one named for administrators, `_, error = require_admin(...)`;
     `@login_required` where Flask-Login's `user_loader` returns admin accounts only, `AdminAccount`),
     and every handler of a self-hosted tool whose one
     login is a single configured password and that keeps no accounts (`if password !=
-    ENV_VALUES["PASSWORD"]`, or the Authorization header compared with `BasicAuth(user, password)`
+    ENV_VALUES["PASSWORD"]`, a password read from the environment under an auth name,
+    `get_dotenv_value(KEY_AUTH_PASSWORD)`, or the Authorization header compared with `BasicAuth(user, password)`
     read from its configuration; no user model): whoever reads the error runs the server; and
     responses built by a helper whose callers in the file all drop its result."""
 

@@ -51,7 +51,9 @@ class SwallowedException(Rule):
     logger.warning(...)`: a second handler around it loses nothing), changes only to a cache or
     Redis that remove a key or write one to expire (`redis_client.delete(lock_key)`, `r.set(key,
     v, ex=20)`: a lock, a marker, a hint, gone soon anyway) or to a container the function built
-    (`seen.add(key)`, `packages = copy.copy(...)` then `packages.append(...)`),
+    (`seen.add(key)`, `packages = copy.copy(...)` then `packages.append(...)`) or into an in-memory file it
+    made (`pil.save(buf)` with `buf = io.BytesIO()`), an Elasticsearch or OpenSearch query run
+    (`ArticlesSearch().sort("-date")[:6].execute()`: a read),
     fallbacks that do the same work another way (from the same inputs: `try: data = r.json()` /
     `except Exception: data = r.text`; the next source in a loop; the next `try`; the same call
     again, a retry; the batch's rows one by one), a lookup from a service the function also
@@ -71,9 +73,11 @@ class SwallowedException(Rule):
     not use again, in a function whose job is not the deletion (a leftover file, `rm -f`: not
     `delete_upload(path)`, nor `rmtree(d)` before `copytree(src, d)`), a `try` that
     only creates a directory with `pass` in the handler (it may exist; what needs it fails next if
-    it does not), or only drops an index, collection or table (it may be gone already), handlers
+    it does not), or only drops an index, collection or table (it may be gone already) or takes a schema
+    step that may be taken already (`ALTER TABLE t ADD COLUMN c`, `CREATE INDEX IF NOT EXISTS`), handlers
     that answer with an error (an error response, a `pass` that falls straight to the request
-    handler's error answer after the `try` (`return Response(status=403)`), a redirect to a route
+    handler's error answer after the `try` (`return Response(status=403)`), or that only fills in the answer
+    returned with an error status after the `try` (`res["message"] = "An error occurred"`), a redirect to a route
     named for the error (`redirect(reverse("signup_error"))`), a flash or messages call, a page, body or
     socket message that carries the error; a health check's "unhealthy" or 5xx; BL204 asks
     whether they log), a flag the `try` sets (reset in the handler or just before the `try`) that

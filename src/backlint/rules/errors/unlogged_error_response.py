@@ -22,7 +22,8 @@ class UnloggedErrorResponse(Rule):
     When a handler answers a failure with a 500 (or catches everything and answers with any
     error), the response says "internal error" and the cause is gone: nothing in the logs tells
     what failed, for which request. The rule flags except blocks that raise an HTTP error
-    (`HTTPException`, `abort()`, DRF and aiohttp exceptions) or return an error response, when the
+    (`HTTPException`, `abort()`, DRF and aiohttp exceptions) or return an error response (or only fill one
+    in, `res["message"] = "An error occurred"`, and fall through to the 5xx returned right after the `try`), when the
     status is 5xx or the block catches every exception, and nothing in the block logs (a logger,
     `logging`, `print`, `traceback.print_exc`, Sentry).
 
@@ -49,7 +50,8 @@ class UnloggedErrorResponse(Rule):
     a 4xx saying it does not exist (a bare 404 says so; also one call building the object the
     path names, checked by an `assert`), a `try` that starts by checking the request's credentials
     (`jwt_required()`, `jwt.decode(...)`, an identity provider's `userinfo(token)`) answered 401 or 403, a missing optional dependency
-    (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`), blocks that log, exceptions the project raises only
+    (`except ImportError`), health checks (`health_check`, `readyz`, `statshealth`) and checks nested in them, blocks that log
+    (a printer's level method counts: `PrintStyle.error(f"... {e}")`), exceptions the project raises only
     right after logging the cause (`log.error(...)` then `raise StorageError(...)`), blocks that store the exception's
     text on a record they save (`activity.error_message = str(e)` then `activity.save()`: kept where operators look),
     Tornado's
@@ -65,13 +67,17 @@ TopicAPI(API)`), which `Api.handle_error` logs, or in a controller whose endpoin
     application defines, answered with their message (`except CouponCreateError as e: return
     {"errors": [str(e)]}, 500`: the caller is told the cause; not with a 502, 503 or 504, which
     say a dependency failed, and not a builtin's or a library's exception), connection failures
-    and timeouts of a URL taken from the request or the data (a proxy of a record's link, not a
-    URL from literals, settings or parameters), a not-found exception caught by name around one
+    and timeouts of a URL taken from the request or the data (a proxy of a record's link, a user's
+    integration row's `server_url`; not a URL from literals, settings, parameters or `self`), an answer
+    built from the caught exception's `errors` (the error list a remote API answered with, not when
+    it could not be reached or read), an `abort(502, ...)` whose `@app.errorhandler(502)` logs or
+    reports to Sentry, a `try` that only reads and converts query arguments (whatever it answers), a not-found exception caught by name around one
     row read (whatever the status), `abort()` without a status (Playwright's `route.abort()`),
     exceptions the application raises only without a message or data (`raise
     ProviderNotSupports`) answered with a text naming them, answers after `raise e` in the same
     block (never made), error handlers and error views (`@app.errorhandler`, `handler500`), which run after the
-    framework logged the original error, and test code (a test application's routes that answer with errors on purpose)
+    framework logged the original error, a best-effort `try` inside another `except` (that `except`
+    answers), and test code (a test application's routes that answer with errors on purpose)
     unless `include-tests` is set."""
 
     ID = "BL204"
