@@ -1175,6 +1175,7 @@ _RETURNS_COMPREHENSION_OF_CONSTANT_LINE = re.compile(rf"for[ \t]+{_TARGETS}[ \t]
 
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices"})
 _MODULE_LITERAL = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([\[({])", re.M)
+_TOP_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 
 
 def _constant_collections(text: str) -> frozenset[str]:
@@ -1186,7 +1187,7 @@ def _constant_collections(text: str) -> frozenset[str]:
         out.update(m.group(1) for m in _CLASS_BASES.finditer(text)
                    if any(base.strip().rsplit(".", 1)[-1] in _ENUM_BASES for base in m.group(2).split(",")))
     counts: dict[str, int] = {}
-    for m in re.finditer(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", text, re.M):
+    for m in _TOP_ASSIGNMENT.finditer(text):
         counts[m.group(1)] = counts.get(m.group(1), 0) + 1
     for m in _MODULE_LITERAL.finditer(text):
         inner = _bracketed(text, m.start(2))

@@ -1756,10 +1756,15 @@ comments = Comment.objects.filter(post__in=posts)                             # 
 
     def _constant_collections(self) -> frozenset[str]:
         """The project's enumerations and module literals (`ProjectFacts.constant_collections`) this
-        file imports or defines at its top level (a namesake elsewhere says nothing here)."""
+        file imports from a module of the project or defines at its top level (a namesake elsewhere,
+        or a library's, says nothing here)."""
+        def from_the_project(name: str) -> bool:
+            qualified = self.ctx.imports.names.get(name)
+            return qualified is not None and (qualified.startswith(".") or qualified.split(".", 1)[0] in self.ctx.project.module_names)
+
         def here() -> frozenset[str]:
             return frozenset(name for name in self.ctx.project.constant_collections
-                             if name in self.ctx.imports.names
+                             if from_the_project(name)
                              or re.search(rf"^(?:class[ \t]+{name}\b|{name}[ \t]*(?::[^=\n]*)?=)", self.ctx.text, re.M))
         return self.ctx.memo("constant-collections", here)
 

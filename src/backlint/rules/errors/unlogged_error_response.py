@@ -1078,8 +1078,10 @@ def _relays_errors(handler: cst.ExceptHandler) -> bool:
     if handler.name is None or not isinstance(handler.name.name, cst.Name):
         return False
     name = handler.name.name.value
+    nodes = list(iter_descendants(handler.body, into_scopes=False))
+    called = {id(n.func) for n in nodes if isinstance(n, cst.Call)}  # (not pydantic's `e.errors()`: a model's own validation)
     return any(isinstance(n, cst.Attribute) and n.attr.value == "errors" and isinstance(n.value, cst.Name) and n.value.value == name
-               for n in iter_descendants(handler.body, into_scopes=False))
+               and id(n) not in called for n in nodes)
 
 
 def _carries(handler: cst.ExceptHandler, site: responses.ResponseSite) -> bool:
