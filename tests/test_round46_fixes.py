@@ -3146,3 +3146,38 @@ def test_a_column_added_in_a_try_of_its_own_may_exist_already() -> None:
             pass
     """
     assert finding_lines(SwallowedException, code, path="primary/utils/database.py") == [14]
+
+
+def test_a_flask_async_view_runs_in_a_loop_of_its_own(tmp_path) -> None:
+    base = """
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+class ApiHandler:
+    async def process(self, input, request):
+        raise NotImplementedError
+
+    @classmethod
+    def register(cls, path):
+        async def view():
+            return await cls().process(request.get_json(), request)
+        app.add_url_rule(path, cls.__name__, view, methods=["POST"])
+"""
+    handler = """
+import os
+
+from helpers.api import ApiHandler
+
+
+class ApiFilesGet(ApiHandler):
+    async def process(self, input, request):
+        with open(input["path"], "rb") as f:
+            return {"content": f.read()}
+"""
+    manifest = "[project]\\nname = 'agent'\\ndependencies = ['flask[async]', 'uvicorn']\\n"
+    files = {"helpers/api.py": base, "api/api_files_get.py": handler, "pyproject.toml": manifest}
+    assert scan_tree(tmp_path, files, "BL501") == []
+    files["helpers/api.py"] = base.replace("from flask import Flask, request", "from quart import Quart as Flask, request")
+    assert scan_tree(tmp_path / "quart", files, "BL501") == [("api/api_files_get.py", 9)]

@@ -110,3 +110,12 @@ function loadConfig(file) {
 }
 
 module.exports = { router, uploads, template, tlsCert, loadConfig };
+
+router.get('/media/:name', (req, res) => {
+  const file = path.join('/srv/media', path.basename(req.params.name));
+  // ok: BL501
+  if (!fs.existsSync(file)) {
+    return res.status(404).end();
+  }
+  return res.sendFile(file);
+});

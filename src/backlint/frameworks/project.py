@@ -65,6 +65,17 @@ def imports_test_framework(text: str) -> bool:
     return "TestCase" in text and _UNITTEST_IMPORT.search(text) is not None and _TEST_CASE_CLASS.search(text) is not None
 
 
+_FLASK_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+flask\b", re.M)
+_ASYNC_FRAMEWORK_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:quart|fastapi|starlette|aiohttp|socketio|sanic|tornado|channels|litestar|websockets)\b", re.M)
+
+
+def is_flask_only(text: str) -> bool:
+    """A module that imports Flask and no async framework: its coroutines are Flask's `async def`
+    views and their helpers, each run by Flask in a loop of its own for the one request."""
+    return _FLASK_IMPORT.search(text) is not None and _ASYNC_FRAMEWORK_IMPORT.search(text) is None
+
+
 def is_settings_path(path: str) -> bool:
     """A settings or configuration module by its name: settings.py, settings/prod.py, config.py..."""
     return bool(_SETTINGS_PATH.search(path))
@@ -425,6 +436,10 @@ class ProjectFacts:
     """Names (two words or more) of the project's functions whose one `return` gives a constant
     collection or a comprehension over one (`def available_languages(cls): return [Language.find(c)
     for c in cls.CODES_OF_LANGUAGES]`): a loop over what they return has a few passes by construction."""
+    flask_classes: frozenset[str] = frozenset()
+    """Classes defined in modules that import Flask and no async framework (`class ApiHandler` in
+    `helpers/api.py`, which registers its subclasses' `async def process` as Flask views): Flask runs
+    an `async def` view in an event loop of its own, in the thread that serves the request."""
     constant_collections: frozenset[str] = frozenset()
     """Names of the project's enumerations (`class ColdStorageActions(Enum)`, Django's `TextChoices`)
     and of module-level names bound once to a literal collection that is not empty
@@ -884,6 +899,8 @@ def _light_fields(text: str, path: str) -> dict[str, Any]:
         and not tests else frozenset(),
         "single_password_login": not tests and _single_password_login(text),
         "constant_collections": _constant_collections(text) if not tests and path.endswith(".py") else frozenset(),
+        "flask_classes": frozenset(_CLASS.findall(text)) if not tests and "flask" in text and "class " in text
+        and is_flask_only(text) else frozenset(),
         "reported_statuses": _reported_statuses(text) if not tests and "errorhandler(" in text else frozenset(),
         **_transaction_call_fields(text, tests),
         **_exception_fields(text, tests),

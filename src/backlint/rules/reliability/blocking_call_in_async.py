@@ -6,6 +6,7 @@ import libcst as cst
 
 from backlint.findings import Confidence, Level
 from backlint.frameworks import database, routes
+from backlint.frameworks.project import is_flask_only
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Rule, Valid
@@ -134,6 +135,9 @@ class BlockingCallInAsync(Rule):
     ORM). Ruff's ASYNC rules cover HTTP, sleep and files; database access is what they miss.
 
     Left alone: awaited calls, plain `def` endpoints (frameworks run them in a thread pool),
+    Flask's `async def` views and their helpers (a module that imports Flask and no async
+    framework, or a method of a class based on one such module defines: Flask runs each in an event
+    loop of its own, in the thread serving the request),
     coroutines named for start-up (`initialize`, `_init`, `setup`, `on_startup`, `lifespan`: they
     run once, before the service takes requests),
     functions nested in the coroutine (typically handed to `run_in_executor` or
@@ -378,7 +382,7 @@ rows = await asyncio.to_thread(load_rows, user_id)
         # So does a command-line client (`cli/`, `cli.py`, `__main__.py`, a script): its own loop, one user.
         self._served = self.ctx.project.serves_event_loop(self.ctx.path) is not False and not (
             _COMMAND_LINE.search(self.ctx.path) or self.ctx.is_standalone_script()
-        )
+        ) and not is_flask_only(self.ctx.text)  # (Flask runs an `async def` view in a loop of its own, per request)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._served or not self.ctx.stack or isinstance(self.ctx.parent(), cst.Await) or self._async_construct(node):
@@ -386,6 +390,8 @@ rows = await asyncio.to_thread(load_rows, user_id)
         fn = self._async_function()
         if fn is None or fn.name.value.lstrip("_") in _STARTUP_NAMES:
             return  # `async def initialize(self)`: run once while the service starts, before it takes requests
+        if self._flask_handler_method():
+            return  # `class ApiFilesGet(ApiHandler)` with `ApiHandler` of a Flask-only module: a Flask view's own loop
         if routes.called_only_by_operators(self.ctx, fn):
             return  # only a command's `asyncio.run(...)` reaches it: its own loop, which nothing else shares
         label = self._blocking(node)
@@ -398,6 +404,13 @@ rows = await asyncio.to_thread(load_rows, user_id)
                 for target in parent.targets:
                     if isinstance(target.target, cst.Name):
                         self._reported_receivers.add((id(fn), target.target.value))
+
+    def _flask_handler_method(self) -> bool:
+        """Inside a class whose base the project defines in a Flask-only module (see
+        `ProjectFacts.flask_classes`)."""
+        cls = self.ctx.enclosing_class()
+        return cls is not None and any(
+            (dotted(base.value) or "").rsplit(".", 1)[-1] in self.ctx.project.flask_classes for base in cls.bases)
 
     def _async_construct(self, call: cst.Call) -> bool:
         """The expression of an `async with` or `async for`: async by construction."""
