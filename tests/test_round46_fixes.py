@@ -3181,3 +3181,26 @@ class ApiFilesGet(ApiHandler):
     assert scan_tree(tmp_path, files, "BL501") == []
     files["helpers/api.py"] = base.replace("from flask import Flask, request", "from quart import Quart as Flask, request")
     assert scan_tree(tmp_path / "quart", files, "BL501") == [("api/api_files_get.py", 9)]
+
+
+def test_optional_query_parameters_refining_a_queryset_are_mapping() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    filters = "\n".join(f"    if 'p{i}' in request.GET:\n        hosts = hosts.filter(f{i}=request.GET['p{i}'])" for i in range(14))
+    view = f"""
+from django.shortcuts import render
+from django.urls import path
+
+
+def host_list(request):
+    hosts = Host.objects.select_related("domain")
+{filters}
+    return render(request, "hosts.html", {{"hosts": hosts}})
+
+
+urlpatterns = [path("hosts/", host_list)]
+"""
+    assert finding_lines(LogicInRouteHandler, view, path="hosts/views.py") == []
+    # Deciding what to do with each parameter is work: `sync_host(...)` per parameter.
+    work = view.replace("hosts = hosts.filter(", "hosts = sync_host(hosts, ")
+    assert finding_lines(LogicInRouteHandler, work, path="hosts/views.py") == [6]
