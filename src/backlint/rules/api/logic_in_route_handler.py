@@ -64,7 +64,8 @@ class LogicInRouteHandler(Rule):
     computation over domain data (arithmetic on fields in a loop), or more statements or
     branches than configured (arms of an `if request.method == ...` dispatch count separately, and
     so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row,
-    or one such `if` that returns early, the rest of the view being the other handler,
+    or one such `if` that returns early, the rest of the view being the other handler; an optional
+    query parameter refining the query, `if "tag" in request.GET: qs = qs.filter(...)`, is one statement,
     and of `if`s in a row comparing one value with different literals, `if form_label == "preferences":`;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
