@@ -3204,3 +3204,27 @@ urlpatterns = [path("hosts/", host_list)]
     # Deciding what to do with each parameter is work: `sync_host(...)` per parameter.
     work = view.replace("hosts = hosts.filter(", "hosts = sync_host(hosts, ")
     assert finding_lines(LogicInRouteHandler, work, path="hosts/views.py") == [6]
+
+
+def test_a_connection_a_pool_keeps_is_handed_over() -> None:
+    from backlint.rules.database.unclosed_connection import UnclosedConnection
+
+    code = """
+    import sqlite3
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+
+    def deserialize(db_bytes):
+        conn = sqlite3.connect(":memory:")
+        conn.deserialize(db_bytes)
+        return create_engine("sqlite://", poolclass=StaticPool, creator=lambda: conn)
+
+
+    def count(db_bytes):
+        conn = sqlite3.connect(":memory:")
+        conn.deserialize(db_bytes)
+        return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    """
+    assert finding_lines(UnclosedConnection, code, path="endorsing/endorsing_db.py") == [15]

@@ -109,7 +109,7 @@ class UnclosedConnection(Rule):
     per variable, at its first opening whose value is used), and
     `with sqlite3.connect(...)`/`with psycopg2.connect(...)`, which commit but do not close.
 
-    Left alone: `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
+    Left alone: a connection a pool keeps (`create_engine(..., creator=lambda: conn)`), `with` blocks that close (psycopg 3, pymysql, SQLAlchemy sessions,
     `contextlib.closing`, or any context manager given the connection, `with
     session_cleanup(session):`, but a transaction scope such as `atomic(conn)`), `try`/`finally: close()` (or a scoped session's `finally:
     Session.remove()`), an early `return` in the `except` of a
@@ -612,6 +612,9 @@ Create engines once, at import time or application start-up, and reuse their poo
                 elif isinstance(func, cst.Attribute) and func.attr.value == "remove" and not node.args and factory is not None \
                         and dotted(func.value) == factory:
                     closes.append(node)  # `Session.remove()`: a scoped session's registry closes the session it made
+                elif any(isinstance(a.value, cst.Lambda) and isinstance(a.value.body, cst.Name) and a.value.body.value == name
+                         for a in node.args):
+                    return None  # `create_engine(..., poolclass=StaticPool, creator=lambda: conn)`: the pool keeps it
                 elif any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
                     callee = call_name(node) or ""
                     if callee in _TAKES_OWNERSHIP or callee[:1].isupper() or callee == "cls":
