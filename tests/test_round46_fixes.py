@@ -3228,3 +3228,29 @@ def test_a_connection_a_pool_keeps_is_handed_over() -> None:
         return conn.execute("SELECT count(*) FROM users").fetchone()[0]
     """
     assert finding_lines(UnclosedConnection, code, path="endorsing/endorsing_db.py") == [15]
+
+
+def test_the_body_an_upstream_answered_with_is_its_answer() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    import httpx
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter()
+
+
+    @router.get("/chatmap/{map_id}")
+    async def chatmap(map_id: str):
+        async with httpx.AsyncClient(timeout=10) as client:
+            try:
+                response = await client.get(f"{settings.CHATMAP_API_URL}/maps/{map_id}")
+                response.raise_for_status()
+                return response.json()
+            except httpx.HTTPStatusError as e:
+                raise HTTPException(status_code=e.response.status_code, detail=f"Error from ChatMap API: {e.response.text}")
+    """
+    assert finding_lines(ExceptionLeak, code, path="app/api/routes/chatmap.py") == []
+    # The exception's own text names the URL the server called.
+    own = code.replace("{e.response.text}", "{str(e)}")
+    assert finding_lines(ExceptionLeak, own, path="app/api/routes/chatmap.py") == [16]

@@ -265,6 +265,19 @@ _SANITIZER_WORDS = ("quote", "escape", "identifier", "literal", "sanitize", "san
                     "digest", "encrypt", "b64encode", "hexlify", "uuid", "mogrify")
 _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration", "app_config", "env", "environ"})
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
+_STATUS_ERRORS = frozenset({"HTTPStatusError", "HTTPError", "ClientResponseError"})
+"""HTTP clients' exceptions for an error status the upstream answered with (httpx, requests, aiohttp)."""
+
+
+def _handler_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
+    """The classes an `except` names (`except (A, B) as e`)."""
+    if handler.type is None:
+        return []
+    if isinstance(handler.type, cst.Tuple):
+        return [e.value for e in handler.type.elements]
+    return [handler.type]
+
+
 _LEAKY_EXCEPTION_ATTRIBUTES = frozenset(
     {"args", "orig", "message", "msg", "pgerror", "diag", "strerror", "filename", "statement", "params", "__traceback__",
      "__cause__", "__context__", "reason", "text", "response", "detail", "errors",
@@ -585,6 +598,11 @@ class Origins:
         full = dotted(expr)
         if full is not None and (full.split(".", 1)[0].lower() in _CONFIG_NAMES or re.search(r"(^|\.)(config|settings)(\.|$)", full)):
             return {Origin(Kind.CONSTANT, f"the configuration `{_short(self.ctx, expr)}`")}
+        if attr in ("text", "content") and isinstance(base, cst.Attribute) and base.attr.value == "response" \
+                and self._http_status_error(base.value, env):
+            # `e.response.text` of `except httpx.HTTPStatusError as e`: the body the upstream answered with, its own
+            # account of the failure (not `str(e)`, which names the URL the server called)
+            return {Origin(Kind.UNKNOWN, f"the upstream's answer `{_short(self.ctx, expr)}`")}
         base_origins = self.of(base, env)
         carried = {o for o in base_origins if o.kind in (Kind.REQUEST, Kind.EXCEPTION)}
         if carried:
@@ -608,6 +626,16 @@ class Origins:
         if _is_database(self.ctx, base, env):
             return {Origin(Kind.CONSTANT, f"the database's `{attr}`")}  # `db.timestamp_now`, `conn.dialect`
         return {Origin(Kind.ATTRIBUTE, f"`{_short(self.ctx, expr)}`")}
+
+    def _http_status_error(self, expr: cst.BaseExpression, env: Env) -> bool:
+        """`e` caught only as an HTTP client's error for a status the upstream answered with
+        (`httpx.HTTPStatusError`, `requests.HTTPError`, `aiohttp.ClientResponseError`)."""
+        found = self.of(expr, env)
+        return bool(found) and all(
+            o.kind is Kind.EXCEPTION and isinstance(o.source, cst.ExceptHandler) and o.source.type is not None
+            and all((self.ctx.imports.qualify(t) or "").startswith(("httpx.", "requests.", "aiohttp."))
+                    and (dotted(t) or "").rsplit(".", 1)[-1] in _STATUS_ERRORS for t in _handler_types(o.source))
+            for o in found)
 
     def _imported_class(self, expr: cst.BaseExpression) -> bool:
         """`NotifyLevel` imported by name, or `fields.TaskStatus` read from an imported module: a

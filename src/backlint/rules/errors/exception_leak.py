@@ -157,7 +157,9 @@ class ExceptionLeak(Rule):
     Django's `ProtectedError`), of HTTP exceptions raised as answers (`web.HTTPNotFound`) and of
     the application's own exceptions, which are written for people to read; a broad `except`
     around a `try` that only parses values (`int(...)`, `json.loads`, item lookups); exception
-    codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`, botocore's `e.response["Error"]["Code"]`); text that
+    codes and structured attributes (`e.code`, `e.status_code`, `e.protected_objects`, botocore's `e.response["Error"]["Code"]`),
+    the body an upstream answered an HTTP client's status error with (`e.response.text` of `httpx.HTTPStatusError`,
+    `requests.HTTPError`: the upstream's own account; `str(e)` names the URL the server called); text that
     only goes to logs; branches and conditional expressions that narrowed the exception with
     `isinstance` to a kind meant for clients, or with `hasattr(e, "status_code")` to the web
     framework's HTTP exception (or `getattr(type(exc), "http_code", False)`, the class attribute
