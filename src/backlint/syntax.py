@@ -355,6 +355,23 @@ def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     return outer is inner or any(n is inner for n in iter_descendants(outer))
 
 
+def caught_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
+    """The classes an `except` names (`except (A, B) as e`: both; a bare `except:` none)."""
+    if handler.type is None:
+        return []
+    if isinstance(handler.type, cst.Tuple):
+        return [e.value for e in handler.type.elements]
+    return [handler.type]
+
+
+def sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStatement | None:
+    """The statement `step` places from `stack[i]` in the block or module that holds it
+    (`stack[i - 1]`): 1 for the next, -1 for the previous."""
+    body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
+    index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
+    return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
+
+
 def statements_after(stack: Sequence[cst.CSTNode], index: int, *, pass_only: bool = False) -> Iterator[cst.CSTNode]:
     """The statements that follow `stack[index]` in its function: its later siblings, then those of
     each block around it, out to the function (or, with `pass_only`, to the body of the innermost

@@ -21,7 +21,7 @@ import libcst as cst
 
 from backlint.frameworks import responses
 from backlint.frameworks.imports import dotted
-from backlint.syntax import call_name, iter_children, iter_descendants, name_parts
+from backlint.syntax import call_name, caught_types, iter_children, iter_descendants, name_parts
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -91,14 +91,6 @@ def _project_class(ctx: FileContext, qualified: str) -> bool:
     if "." not in qualified:
         return False
     return qualified.startswith(".") or qualified.split(".", 1)[0] in ctx.path.split("/")[:-1]
-
-
-def caught_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
-    if handler.type is None:
-        return []
-    if isinstance(handler.type, cst.Tuple):
-        return [e.value for e in handler.type.elements]
-    return [handler.type]
 
 
 def isinstance_of(test: cst.BaseExpression, name: str) -> cst.BaseExpression | None:

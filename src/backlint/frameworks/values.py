@@ -22,7 +22,7 @@ import libcst as cst
 from backlint.frameworks import request_data
 from backlint.frameworks.flow import Definition, DefKind, Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import STATEMENTS, call_name, compared_to_literal, conjuncts, contains, iter_children, iter_descendants, string_value, tests_absence
+from backlint.syntax import STATEMENTS, call_name, caught_types, compared_to_literal, conjuncts, contains, iter_children, iter_descendants, string_value, tests_absence
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -267,15 +267,6 @@ _CONFIG_NAMES = frozenset({"settings", "config", "conf", "cfg", "configuration",
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv", "os.environ.setdefault", "decouple.config"})
 _STATUS_ERRORS = frozenset({"HTTPStatusError", "HTTPError", "ClientResponseError"})
 """HTTP clients' exceptions for an error status the upstream answered with (httpx, requests, aiohttp)."""
-
-
-def _handler_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
-    """The classes an `except` names (`except (A, B) as e`)."""
-    if handler.type is None:
-        return []
-    if isinstance(handler.type, cst.Tuple):
-        return [e.value for e in handler.type.elements]
-    return [handler.type]
 
 
 _LEAKY_EXCEPTION_ATTRIBUTES = frozenset(
@@ -634,7 +625,7 @@ class Origins:
         return bool(found) and all(
             o.kind is Kind.EXCEPTION and isinstance(o.source, cst.ExceptHandler) and o.source.type is not None
             and all((self.ctx.imports.qualify(t) or "").startswith(("httpx.", "requests.", "aiohttp."))
-                    and (dotted(t) or "").rsplit(".", 1)[-1] in _STATUS_ERRORS for t in _handler_types(o.source))
+                    and (dotted(t) or "").rsplit(".", 1)[-1] in _STATUS_ERRORS for t in caught_types(o.source))
             for o in found)
 
     def _imported_class(self, expr: cst.BaseExpression) -> bool:

@@ -10,7 +10,7 @@ from backlint.frameworks import database, errors, responses, routes
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Invalid, Option, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, statements_after, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, literal_start, name_parts, sibling, statements_after, string_value
 
 _EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "os.abort"})
 
@@ -1963,14 +1963,7 @@ def _silent(handler: cst.ExceptHandler) -> bool:
 
 def _next_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
     """The statement after `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
-    return _sibling(stack, i, 1)
-
-
-def _sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStatement | None:
-    """The statement `step` places from `stack[i]` in the block or module that holds it."""
-    body = list(stack[i - 1].body) if isinstance(stack[i - 1], (cst.IndentedBlock, cst.Module)) else []  # type: ignore[attr-defined]
-    index = next((k for k, x in enumerate(body) if x is stack[i]), -1)
-    return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
+    return sibling(stack, i, 1)
 
 
 _MAKE_DIRECTORY = frozenset({"mkdir", "makedirs", "mkdirs", "mkdir_p", "mkdir_rec", "create_dir", "create_directory", "makedir",
@@ -2067,7 +2060,7 @@ def _schema_step(call: cst.Call) -> bool:
 
 def _previous_sibling(stack: Sequence[cst.CSTNode], i: int) -> cst.BaseStatement | None:
     """The statement before `stack[i]` in the block or module that holds it (`stack[i - 1]`)."""
-    return _sibling(stack, i, -1)
+    return sibling(stack, i, -1)
 
 
 def _next_statement(stack: Sequence[cst.CSTNode]) -> cst.BaseStatement | None:

@@ -10,7 +10,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, Kind, Origins
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, name_parts, string_value
+from backlint.syntax import call_name, contains, decorator_targets, iter_descendants, name_parts, sibling, string_value
 
 _ERROR_VIEWS = frozenset({"handler400", "handler403", "handler404", "handler500", "handler_500", "server_error",
                           "page_not_found", "permission_denied", "bad_request", "custom_exception_handler"})
@@ -711,12 +711,7 @@ except Exception:
         at = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], (cst.Try, cst.TryStar))), None)
         if at is None or any(isinstance(n, cst.ExceptHandler) for n in stack[:at]):
             return []  # (a best-effort step inside another `except`, which answers for the error it handles)
-        block = stack[at - 1]
-        if not isinstance(block, cst.IndentedBlock):
-            return []
-        statements = list(block.body)
-        index = next((k for k, x in enumerate(statements) if x is stack[at]), -1)  # type: ignore[index]
-        following = statements[index + 1] if 0 <= index < len(statements) - 1 else None
+        following = sibling(stack, at, 1)
         if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
             return []
         ret = following.body[0]
