@@ -87,7 +87,7 @@ class TopologiesService:
             session.delete(session.get(TopologyService, service_id))
             session.commit()
         except Exception as e:
-            logger.error(f"Error while deleting the service: {e}")
+            session.rollback()
             raise HTTPException(status_code=500, detail="Failed")
 """
 

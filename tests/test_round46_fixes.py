@@ -3254,3 +3254,69 @@ def test_the_body_an_upstream_answered_with_is_its_answer() -> None:
     # The exception's own text names the URL the server called.
     own = code.replace("{e.response.text}", "{str(e)}")
     assert finding_lines(ExceptionLeak, own, path="app/api/routes/chatmap.py") == [16]
+
+
+def test_a_service_that_logs_whatever_fails_in_it_leaves_the_route_nothing_to_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service = '''
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+class StatsService:
+    @classmethod
+    def get_processing_stats(cls, project_ids=None):
+        """Statistics per project.
+
+        Returns a dict.
+        """
+        try:
+            rows = db.session.execute(STATS_QUERY, {"ids": project_ids}).fetchall()
+            return {"projects": [dict(r) for r in rows]}
+        except Exception as e:
+            logger.error(f"Error retrieving processing stats: {e}")
+            return {"projects": [], "error": "unavailable"}
+
+    @classmethod
+    def get_project_details(cls, project_id):
+        logger.info("details of %s", project_id)
+        try:
+            return db.session.execute(DETAILS_QUERY, {"id": project_id}).fetchall()
+        except Exception as e:
+            logger.error(f"Error retrieving details: {e}")
+            return []
+'''
+    resource = '''
+import json
+from http import HTTPStatus
+
+from flask import Blueprint, Response
+
+from services.stats_service import StatsService
+
+bp = Blueprint("stats", __name__)
+
+
+@bp.get("/stats")
+def stats():
+    try:
+        result = StatsService.get_processing_stats()
+        return Response(response=json.dumps(result), status=HTTPStatus.OK, mimetype="application/json")
+    except Exception as e:
+        return Response(response=json.dumps({"error": "Failed", "details": str(e)}), status=500)
+
+
+@bp.get("/stats/<project_id>")
+def details(project_id):
+    try:
+        result = StatsService.get_project_details(project_id)
+        return Response(response=json.dumps(result), status=HTTPStatus.OK, mimetype="application/json")
+    except Exception as e:
+        return Response(response=json.dumps({"error": "Failed", "details": str(e)}), status=500)
+'''
+    files = {"services/stats_service.py": service, "resources/stats.py": resource}
+    # The second service method logs only part of what fails in it (the statement before its `try`).
+    assert scan_tree(tmp_path, files, "BL204") == [("resources/stats.py", 27)]
+    # A log line without the exception says that something failed, not why.
+    files["services/stats_service.py"] = service.replace('f"Error retrieving processing stats: {e}"', '"Error retrieving processing stats"')
+    assert scan_tree(tmp_path / "generic", files, "BL204") == [("resources/stats.py", 18), ("resources/stats.py", 27)]

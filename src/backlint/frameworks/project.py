@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -419,9 +420,14 @@ class ProjectFacts:
     them (`def send_websocket_update(...): ... except Exception as e: logger.warning(...)`): a
     caller's own broad handler around them loses nothing they did not log."""
     logging_reraisers: frozenset[str] = frozenset()
-    """Of those, the ones whose logging broad `except` then re-raises what it caught (`except
+    """Of those, the ones whose broad `except` logs what it caught and re-raises it (`except
     Exception as e: session.rollback(); logger.error(f"...{e}"); raise e`): whatever escapes a
     call of one is in the log already."""
+    logged_throughout: frozenset[str] = frozenset()
+    """Of those, the ones whose whole body is one `try` with a broad `except`, every `except` of
+    which logs the cause (`def get_processing_stats(cls): \"""...\""" try: ... except Exception as e:
+    logger.error(...); return {...}`): whatever fails in a call of one is logged there, whether
+    it is then swallowed or raised again."""
     plain_session_classes: frozenset[str] = frozenset()
     """Classes named for a session (`class Session(metaclass=SingletonType)`) whose bases are no
     session class: the project's own API or HTTP session, not a database's."""
@@ -930,6 +936,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
     plain_sessions, session_factories, scoped = _session_names(text) if "Session" in text else (frozenset(),) * 3
     self_logging = _self_logging_functions(text) if "except" in text and not is_test_path(path) else frozenset()
     reraisers = _logging_reraisers(text, self_logging) if self_logging and "raise" in text else frozenset()
+    throughout = _logged_throughout(text, self_logging) if self_logging else frozenset()
     constants = _constant_functions(text) if any(w in text for w in _CONSTANT_RETURN_HINTS) and not is_test_path(path) else frozenset()
     databases = _databases(text) if any(w in text for w in _DATABASE_HINT_LITERALS) and not is_test_path(path) \
         and not is_migration_path(path) else frozenset()
@@ -939,7 +946,8 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
             return ProjectFacts(**_text_fields(text, path), restful_aborts=aborts, atomic_wrappers=wrappers, loop_servers=servers,
                                 default_socket_timeout=sockets, writing_functions=writers,
                                 plain_session_classes=plain_sessions, session_factories=session_factories, scoped_sessions=scoped,
-                                self_logging_functions=self_logging, logging_reraisers=reraisers, databases=databases,
+                                self_logging_functions=self_logging, logging_reraisers=reraisers, logged_throughout=throughout,
+                                databases=databases,
                                 constant_functions=constants,
                                 **light)
         return EMPTY
@@ -1053,6 +1061,7 @@ def facts_from_text(text: str, path: str = "") -> ProjectFacts:
         scoped_sessions=scoped,
         self_logging_functions=self_logging,
         logging_reraisers=reraisers,
+        logged_throughout=throughout,
         databases=databases,
         constant_functions=constants,
         **light,
@@ -1141,8 +1150,8 @@ def _self_logging_functions(text: str) -> frozenset[str]:
 
 
 def _logging_reraisers(text: str, logging: frozenset[str]) -> frozenset[str]:
-    """The functions of `logging` whose logging broad `except` re-raises the exception it caught
-    (a bare `raise`, or `raise e` of its `as e`)."""
+    """The functions of `logging` whose broad `except` logs the exception it caught (see
+    `_logs_cause`) and re-raises it (a bare `raise`, or `raise e` of its `as e`)."""
     out: set[str] = set()
     for name, start, end in _named_bodies(text):
         if name not in logging:
@@ -1152,12 +1161,89 @@ def _logging_reraisers(text: str, logging: frozenset[str]) -> frozenset[str]:
             arm = _body(body, handler)
             bound = _BOUND_AS.search(handler.group(0))
             reraised = _RERAISE.findall(arm)
-            if (_LOG_REFERENCE.search(arm) or _PRINTED.search(arm)) and any(
+            if _logs_cause(handler.group(0), arm) and any(
                 not caught or (bound is not None and caught == bound.group(1)) for caught in reraised
             ):
                 out.add(name)
                 break
     return frozenset(out)
+
+
+def _logged_throughout(text: str, logging: frozenset[str]) -> frozenset[str]:
+    """The functions of `logging` whose body, past its docstring, is one `try` with a broad
+    `except`, every `except` of which logs the cause (the exception it binds, or the traceback),
+    and at most a `return` of a name or constant after it. (`logger.error("Failed to delete image
+    records")` alone says that something failed, not why.)"""
+    out: set[str] = set()
+    for name, start, end in _named_bodies(text):
+        if name in logging and _guarded_body(text[start:end]):
+            out.add(name)
+    return frozenset(out)
+
+
+def _guarded_body(body: str) -> bool:
+    """See `_logged_throughout`; `body` runs from the signature's opening bracket to the body's end."""
+    header = _SIGNATURE_END.search(body)
+    if header is None:
+        return False
+    lines = [line for line in body[header.end():].split("\n") if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    docstring = _DOCSTRING_START.match(lines[0].strip())
+    if docstring is not None:
+        quote = docstring.group(1)
+        closed = lines[0].strip()[docstring.end():].find(quote) >= 0
+        at = 1
+        while not closed and at < len(lines):
+            closed = quote in lines[at]
+            at += 1
+        lines = lines[at:]
+    top = [(i, line.strip()) for i, line in enumerate(lines) if len(line) - len(line.lstrip()) == indent]
+    if not top or top[0] != (0, "try:"):
+        return False
+    arms: list[tuple[int, str]] = []
+    for i, (at, stmt) in enumerate(top[1:], 1):
+        if stmt.startswith("except") and stmt.endswith(":"):
+            arms.append((at, stmt))
+        elif stmt == "finally:":
+            continue  # (an `else:` runs outside the `except` clauses: what fails there is not logged)
+        elif i == len(top) - 1 and arms and _PLAIN_RETURN.fullmatch(stmt):
+            continue
+        else:
+            return False
+    if not any(_BROAD_EXCEPT.match(stmt) for _, stmt in arms):
+        return False
+    for at, stmt in arms:
+        arm = "\n".join(itertools.takewhile(lambda line: len(line) - len(line.lstrip()) > indent, lines[at + 1:]))
+        if not _logs_cause(stmt, arm):
+            return False
+    return True
+
+
+def _logs_cause(handler: str, arm: str) -> bool:
+    """Whether an `except` arm (`handler` its first line) logs or prints the exception it caught:
+    its traceback, or the name it binds among a logging call's arguments (`logger.error(f"...{e}")`,
+    `print(e)`; not `logger.error("Problem deleting images"); raise e`)."""
+    if not (_LOG_REFERENCE.search(arm) or _PRINTED.search(arm)):
+        return False
+    if _WITH_TRACEBACK.search(arm):
+        return True
+    bound = _BOUND_AS.search(handler)
+    if bound is None:
+        return False
+    name = re.compile(rf"\b{bound.group(1)}\b")
+    for found in itertools.chain(_LOG_REFERENCE.finditer(arm), _PRINTED.finditer(arm)):
+        opening = found.end() if found.group(0).endswith("(") else found.end() + 1
+        if (found.group(0).endswith("(") or arm.startswith("(", found.end())) and name.search(_call_arguments(arm, opening)):
+            return True
+    return False
+
+
+_SIGNATURE_END = re.compile(r":[ \t]*(?:#[^\n]*)?\n")
+"""The end of a `def` line (a multi-line signature's last line: `) -> Dict[str, Any]:`)."""
+_DOCSTRING_START = re.compile(r"[rRuU]?(\"\"\"|\'\'\')")
+_PLAIN_RETURN = re.compile(r"return(?:\s+[\w.]+)?")
 
 
 _BOUND_AS = re.compile(r"\bas\s+(\w+)")

@@ -35,8 +35,12 @@ class UnloggedErrorResponse(Rule):
     operation this provider does not support, a table this dataset version lacks), HTTP
     exceptions raised in a worker's task or workflow step (the worker logs them)
     or inside an outer `try` whose broad `except` logs and re-raises, or in FastAPI/Starlette
-    `@app.middleware("http")` (the server error middleware logs them), answers to a `try` that is one
-    call of a project function whose broad `except` logs and re-raises, 4xx answers of a serializer's
+    `@app.middleware("http")` (the server error middleware logs them), answers to a `try` that makes one
+    call of a project function which logs whatever fails in it (its broad `except` logs the exception and re-raises
+    it, or its whole body is one `try` every `except` of which logs the exception: `except Exception as e:
+    logger.error(f"Error retrieving stats: {e}"); return {}`), the rest of the `try` only parsing and answering
+    (a log line without the exception, `logger.error("Problem getting video names")`, says nothing of the cause),
+    4xx answers of a serializer's
     or form's `validate_*`/`clean_*` method whose `try` calls no HTTP client or database,
     those raised with the cause in their detail in a project whose endpoint decorator logs every
     exception with its traceback (`@functools.wraps(func)` around a `try` whose broad `except`
@@ -687,8 +691,8 @@ except Exception:
             return  # `raise ProviderNotSupports` (no message, no data) answered with a text naming it: nothing to log
         if self._builds_queries_only():
             return  # `try: models = AiModel.select()`: a query built, not run; it runs (and fails) after the `try`
-        if self._calls_logging_reraiser_only():
-            return  # `try: return Service.create(...)`, whose broad handler logs and re-raises: already in the log
+        if self._calls_self_logging_only():
+            return  # `try: return Service.create(...)`, whose broad handler logs (and re-raises): already in the log
         if all(s.raised for s in sites) and self._logged_on_the_way_out(node):
             return  # raised inside a `try` whose broad handler logs and re-raises: it is logged on the way out
         if _after_leaving(node, worst.node):
@@ -729,22 +733,16 @@ except Exception:
             for stmt in stmts
         )
 
-    def _calls_logging_reraiser_only(self) -> bool:
-        """The `try` is one statement calling one of the project's functions that log and re-raise
-        whatever fails in them (`ProjectFacts.logging_reraisers`), by name."""
+    def _calls_self_logging_only(self) -> bool:
+        """The `try` calls one of the project's functions that log whatever fails in them (they
+        log and re-raise, `ProjectFacts.logging_reraisers`, or their whole body is one logging
+        `try`, `ProjectFacts.logged_throughout`), by name, in a statement of its own; the rest of
+        the `try` only parses and answers (`return Response(json.dumps(result), status=200)`)."""
         body = self._tried()
         stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
-        if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
-            return False
-        small = stmts[0].body[0]
-        value = small.value if isinstance(small, (cst.Return, cst.Assign, cst.Expr)) else None
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if not isinstance(value, cst.Call):
-            return False
-        name = call_name(value)
-        return bool(name) and name.rsplit(".", 1)[-1] in self.ctx.project.logging_reraisers \
-            and not any(isinstance(a.value, cst.Call) for a in value.args)
+        logged = self.ctx.project.logging_reraisers | self.ctx.project.logged_throughout
+        calling = [stmt for stmt in stmts if (name := _called_by(stmt)) is not None and name.rsplit(".", 1)[-1] in logged]
+        return len(calling) == 1 and all(stmt is calling[0] or errors.parses_only(stmt) for stmt in stmts)
 
     def _logged_on_the_way_out(self, handler: cst.ExceptHandler) -> bool:
         """The handler lies in the body of an enclosing `try` (in the same function) with a broad
@@ -1111,3 +1109,16 @@ def _records_cause(handler: cst.ExceptHandler) -> bool:
              if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("save", "commit")}
     return bool(stored) and (bool(stored & saved) or any(s.rsplit(".", 1)[-1] in ("session", "db", "db_session") for s in saved))
 
+
+def _called_by(stmt: cst.CSTNode) -> str | None:
+    """The name of the call a one-line statement is, binds or returns (`await` or not), when no
+    argument of it is itself a call (`return Service.create(service=service)`)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    value = small.value if isinstance(small, (cst.Return, cst.Assign, cst.Expr)) else None
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call) or any(isinstance(a.value, cst.Call) for a in value.args):
+        return None
+    return call_name(value)
