@@ -3320,3 +3320,107 @@ def details(project_id):
     # A log line without the exception says that something failed, not why.
     files["services/stats_service.py"] = service.replace('f"Error retrieving processing stats: {e}"', '"Error retrieving processing stats"')
     assert scan_tree(tmp_path / "generic", files, "BL204") == [("resources/stats.py", 18), ("resources/stats.py", 27)]
+
+
+def test_routes_of_a_router_for_administrators_answer_operators() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import APIRouter, Depends, HTTPException
+
+    from .auth import is_admin_user, is_any_user
+
+    router = APIRouter(prefix="/email_templates", dependencies=[Depends(is_admin_user)])
+    public = APIRouter(prefix="/endorsements", dependencies=[Depends(is_any_user)])
+
+
+    @router.post("/{template_id}/send")
+    def send(template_id: int, session=Depends(get_db)):
+        try:
+            return notify(session, template_id)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=str(e))
+
+
+    @public.post("/")
+    def endorse(body: dict, current_user=Depends(get_current_user), session=Depends(get_db)):
+        if not current_user.is_admin:
+            raise HTTPException(status_code=403)
+        try:
+            return endorse_paper(session, body)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=str(e))
+
+
+    @public.put("/")
+    def update(body: dict, current_user=Depends(get_current_user), session=Depends(get_db)):
+        if not current_user.membership.is_admin:
+            raise HTTPException(status_code=403)
+        try:
+            return endorse_paper(session, body)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=str(e))
+    """
+    # An organisation's administrator (`membership.is_admin`) is a customer, not the site's operator.
+    assert finding_lines(ExceptionLeak, code, path="arxiv_admin_api/email_template.py") == [35]
+    helper = """
+    from fastapi import APIRouter, Depends, HTTPException
+
+    from .auth import is_admin_user
+
+    router = APIRouter(prefix="/email_templates", dependencies=[Depends(is_admin_user)])
+
+
+    def _send_template_message(template_id):
+        try:
+            return send_notification(template_id)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Failed to send: {e}")
+
+
+    @router.post("/{template_id}/send")
+    async def send(template_id: int):
+        return _send_template_message(template_id)
+    """
+    assert finding_lines(ExceptionLeak, helper, path="arxiv_admin_api/email_template.py") == []
+    # A route anyone reaches in the same module may call the helper too.
+    public = helper + """
+    open_router = APIRouter(prefix="/previews")
+
+
+    @open_router.post("/{template_id}")
+    async def preview(template_id: int):
+        return _send_template_message(template_id)
+    """
+    assert finding_lines(ExceptionLeak, public, path="arxiv_admin_api/email_template.py") == [13]
+
+
+def test_a_permission_dependency_for_superusers_only_lets_operators_in() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import APIRouter, Depends
+
+    from app.api.permissions import Permission, require_permission
+
+    router = APIRouter()
+
+
+    @router.get("/cron/evaluations", dependencies=[Depends(require_permission(Permission.SUPERUSER))])
+    def evaluation_cron_job(session: SessionDep):
+        try:
+            return process_all_pending_evaluations(session=session)
+        except Exception as e:
+            logger.error(f"cron failed: {e}", exc_info=True)
+            return {"status": "error", "error": str(e)}
+
+
+    @router.get("/evaluations", dependencies=[Depends(require_permission(Permission.REQUIRE_PROJECT))])
+    def evaluations(session: SessionDep):
+        try:
+            return list_evaluations(session=session)
+        except Exception as e:
+            logger.error(f"listing failed: {e}", exc_info=True)
+            return {"status": "error", "error": str(e)}
+    """
+    assert finding_lines(ExceptionLeak, code, path="app/api/routes/cron.py") == [24]

@@ -531,7 +531,48 @@ _OPERATOR_FLAGS = frozenset({"is_superuser", "is_staff"})
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
 
 
-def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: str = "", checks: frozenset[str] = frozenset()) -> bool:
+def operator_dependency(expr: cst.BaseExpression | None) -> bool:
+    """FastAPI: `Depends(get_admin_user)`, `Security(get_current_active_superuser)`, or a type
+    naming one (`AdminUser`, an `Annotated[User, Depends(require_admin)]` alias)."""
+    if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and expr.args:
+        expr = expr.args[0].value
+    if isinstance(expr, cst.Call) and expr.args \
+            and set(name_parts(call_name(expr) or "")) & {"scope", "scopes", "role", "roles", "permission", "permissions"}:
+        # `Security(AuthHandler().require_any_scope("admin"))`, `Depends(require_permission(Permission.SUPERUSER))`:
+        # the roles the route lets in, all the site's operators'
+        roles = [string_value(a.value) or (dotted(a.value) or "").rsplit(".", 1)[-1] or None for a in expr.args if a.keyword is None]
+        return bool(roles) and all(r is not None and r.lower() in ("admin", "administrator", "superuser", "superadmin", "staff") for r in roles)
+    elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
+        return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
+    words = name_parts((dotted(expr) or "").rsplit(".", 1)[-1]) if expr is not None else []
+    if words[-2:] == ["or", "default"]:
+        words = words[:-2]  # `AdminUserOrDefault`: an admin, or the one default user of a single-user install
+    parts = set(words)
+    return bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & _CUSTOMER_SCOPES
+
+
+def operator_routers(ctx: FileContext) -> frozenset[str]:
+    """The module's routers built to let only the site's operators through (`router =
+    APIRouter(prefix="/email_templates", dependencies=[Depends(is_admin_user)])`): every route
+    declared on one is an operator's."""
+    def build() -> frozenset[str]:
+        if "dependencies" not in ctx.text:
+            return frozenset()
+        found: set[str] = set()
+        for stmt in ctx.module.body:
+            small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
+                    and isinstance(small.value, cst.Call) and call_name(small.value) == "APIRouter":
+                deps = keyword_arg(small.value, "dependencies")
+                if deps is not None and isinstance(deps.value, (cst.List, cst.Tuple)) \
+                        and any(operator_dependency(e.value) for e in deps.value.elements):
+                    found.add(small.targets[0].target.value)
+        return frozenset(found)
+    return ctx.memo("operator_routers", build)
+
+
+def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: str = "", checks: frozenset[str] = frozenset(),
+                   routers: frozenset[str] = frozenset()) -> bool:
     """Whether only the site's operators reach the handler: DRF `permission_classes` naming
     `IsAdminUser` or an admin, superuser or staff permission (`IsAdmin`, `OnlySuperUser`), Django's
     `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@superuser_required`,
@@ -539,8 +580,9 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
     a type alias such as `AdminUserOrDefault`, or the route's `dependencies=`), or a permission
     decorator on a view of the site's administration area (`@permission_required(...)` in
     `blueprints/admin/views.py`, when the module's `path` is given), or one of the project's `checks` (see
-    `ProjectFacts.operator_checks`: `@data_manager_required`, built from a test that returns `user.is_staff`). (An
-    organisation's admin, `IsOrgAdmin`, `Depends(get_org_admin)`, is a customer, not an operator.)"""
+    `ProjectFacts.operator_checks`: `@data_manager_required`, built from a test that returns `user.is_staff`), or a
+    route of one of the module's operator `routers` (see `operator_routers`). (An organisation's admin, `IsOrgAdmin`,
+    `Depends(get_org_admin)`, is a customer, not an operator.)"""
     def operator(expr: cst.BaseExpression) -> bool:
         name = (dotted(expr) or "").rsplit(".", 1)[-1]
         parts = set(name_parts(name))
@@ -558,24 +600,6 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
             return operator_test(expr.left) or operator_test(expr.right)
         return isinstance(expr, cst.Attribute) and expr.attr.value in _OPERATOR_FLAGS
 
-    def operator_dependency(expr: cst.BaseExpression | None) -> bool:
-        """FastAPI: `Depends(get_admin_user)`, `Security(get_current_active_superuser)`, or a type
-        naming one (`AdminUser`, an `Annotated[User, Depends(require_admin)]` alias)."""
-        if isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and expr.args:
-            expr = expr.args[0].value
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.args \
-                and set(name_parts(expr.func.attr.value)) & {"scope", "scopes", "role", "roles"}:
-            # `Security(AuthHandler().require_any_scope("admin"))`: the roles the route lets in, all the site's operators'
-            roles = [string_value(a.value) for a in expr.args if a.keyword is None]
-            return all(r is not None and r.lower() in ("admin", "administrator", "superuser", "superadmin", "staff") for r in roles)
-        elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
-            return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
-        words = name_parts((dotted(expr) or "").rsplit(".", 1)[-1]) if expr is not None else []
-        if words[-2:] == ["or", "default"]:
-            words = words[:-2]  # `AdminUserOrDefault`: an admin, or the one default user of a single-user install
-        parts = set(words)
-        return bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & _CUSTOMER_SCOPES
-
     if fn is not None:
         for param in [*fn.params.params, *fn.params.kwonly_params]:
             if operator_dependency(param.default) or (param.annotation is not None and operator_dependency(param.annotation.annotation)):
@@ -592,6 +616,9 @@ def operators_only(cls: cst.ClassDef | None, fn: cst.FunctionDef | None, path: s
                 a.keyword is not None and a.keyword.value == "dependencies" and isinstance(a.value, (cst.List, cst.Tuple))
                 and any(operator_dependency(e.value) for e in a.value.elements) for a in target.args):
             return True  # `@router.post("/config", dependencies=[Depends(require_admin)])`
+        if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and isinstance(target.func.value, cst.Name) \
+                and target.func.value.value in routers:
+            return True  # `@router.post(...)` of `router = APIRouter(dependencies=[Depends(is_admin_user)])`
         last = (dotted(target.func) or "").rsplit(".", 1)[-1] if isinstance(target, cst.Call) else ""
         if last == "user_passes_test" and target.args and (operator_test(target.args[0].value) or (  # type: ignore[union-attr]
                 (dotted(target.args[0].value) or "").rsplit(".", 1)[-1] in checks)):  # type: ignore[union-attr]
@@ -650,11 +677,13 @@ def _admin_guard_name(name: str) -> bool:
 
 
 def _turns_away_non_operators(guard: cst.If) -> bool:
-    """`if not user.is_superuser: ... return/raise`."""
+    """`if not user.is_superuser: ... return/raise` (or `is_staff`, or a user's `is_admin`)."""
     test = guard.test
-    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-            and isinstance(test.expression, cst.Attribute) and test.expression.attr.value in _OPERATOR_FLAGS):
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Attribute)):
         return False
+    flag = test.expression.attr.value
+    if not (flag in _OPERATOR_FLAGS or (flag == "is_admin" and (dotted(test.expression.value) or "").rsplit(".", 1)[-1] in ("user", "current_user"))):
+        return False  # (`current_user.is_admin`, the site's; not `membership.is_admin`, an organisation's)
     last = guard.body.body[-1] if isinstance(guard.body, cst.IndentedBlock) and guard.body.body else None
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))
 

@@ -178,8 +178,11 @@ class ExceptionLeak(Rule):
     diagnosing the service's own parts (`get_redis_diagnostics`, `GET /diagnostics/postgres`), whose
     answer is their state, errors included (a health probe answers monitoring with a status: its
     error text is reported); views only staff reach
-    (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area; also code after a
-    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)`,
+    (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area, or the routes of a
+    FastAPI router built with `dependencies=[Depends(is_admin_user)]`, and the module-private helpers,
+    `_send_template_message`, of a module whose every route is such; also code after a
+    guard that turns everyone else away: `if not request.user.is_superuser: return redirect(...)` (or a user's
+    `is_admin`: `if not current_user.is_admin: raise HTTPException(403)`),
     or a call of a project check whose role list names administrators only,
     `validate_user_has_curator_role(request)` over `roles=[UserRole.ROLE_SUPER_USER, UserRole.SYSTEM_ADMIN]`,
     or of one named for administrators, `_, error = require_admin(...)`;
@@ -839,8 +842,10 @@ except Exception:
         if site.status is not None and 400 <= site.status < 500 and isinstance(origin.source, cst.ExceptHandler) \
                 and self._raised_by_the_project(origin.source):
             return  # `except PermissionError as e: raise HTTPException(403, str(e))`, the project raising it with its own text
-        if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path, self.ctx.project.operator_checks)
-                               or routes.after_operator_guard(self.ctx.stack, self.ctx.project.operator_checks)):
+        if fn is not None and (routes.operators_only(self.ctx.enclosing_class(), fn, self.ctx.path, self.ctx.project.operator_checks,
+                                                     routes.operator_routers(self.ctx))
+                               or routes.after_operator_guard(self.ctx.stack, self.ctx.project.operator_checks)
+                               or self._helper_of_operator_routes(fn)):
             return  # superusers and staff only: the site's operators, for whom the error is a diagnostic
         if self.ctx.project.single_operator():
             return  # one configured password and no accounts: whoever is answered runs the server
@@ -1068,6 +1073,18 @@ except Exception:
             any(_public_url(v) for v in [url, *(value for value, _ in assigned_values(Env.within(self.ctx, call, around=tried), url))])
             or clients(url, Env.within(self.ctx, call))
             for call in calls for url in [call.args[0].value])
+
+    def _helper_of_operator_routes(self, fn: cst.FunctionDef) -> bool:
+        """A module-private helper (`_send_template_message`) of a module whose every route only the
+        site's operators reach (`router = APIRouter(dependencies=[Depends(is_admin_user)])`)."""
+        if not fn.name.value.startswith("_") or routes.route_of(self.ctx, fn) is not None:
+            return False
+        found = routes.routes(self.ctx).values()
+        return bool(found) and all(
+            routes.operators_only(route.view_class, route.function, self.ctx.path, self.ctx.project.operator_checks,
+                                  routes.operator_routers(self.ctx))
+            for route in found
+        )
 
     def _raised_by_the_project(self, handler: cst.ExceptHandler) -> bool:
         """Whether every class the handler names is one the project raises itself with a
