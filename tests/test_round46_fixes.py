@@ -3395,6 +3395,36 @@ def test_routes_of_a_router_for_administrators_answer_operators() -> None:
     assert finding_lines(ExceptionLeak, public, path="arxiv_admin_api/email_template.py") == [13]
 
 
+def test_optional_filters_with_else_arms_or_nested_tests_are_mapping() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    pairs = "\n".join(
+        f"    if p{i} is not None:\n        if p{i}:\n            query = query.filter(Item.f{i} > 0)\n"
+        f"        else:\n            query = query.filter(Item.f{i} <= 0)\n    elif strict:\n        query = query.filter(Item.f{i}.is_(None))"
+        for i in range(8))
+    params = ", ".join(f"p{i}: Optional[bool] = None" for i in range(8))
+    view = f"""
+from typing import Optional
+
+from fastapi import APIRouter, Depends
+
+router = APIRouter()
+
+
+@router.get("/items")
+def list_items({params}, strict: bool = False, db=Depends(get_db)):
+    query = db.query(Item)
+{pairs}
+    return query.limit(100).all()
+"""
+    assert finding_lines(LogicInRouteHandler, view, path="api/items.py") == []
+    # An arm that works out what to filter with (a parsed date range) is not a plain mapping.
+    work = view
+    for i in range(2, 8):
+        work = work.replace(f"query = query.filter(Item.f{i} > 0)", f"since = parse_range(p{i})\n            query = query.filter(Item.f{i} > since)")
+    assert finding_lines(LogicInRouteHandler, work, path="api/items.py") == [10]
+
+
 def test_a_permission_dependency_for_superusers_only_lets_operators_in() -> None:
     from backlint.rules.errors.exception_leak import ExceptionLeak
 

@@ -65,7 +65,9 @@ class LogicInRouteHandler(Rule):
     branches than configured (arms of an `if request.method == ...` dispatch count separately, and
     so do those of the button that submitted a form, `if "pin" in request.POST:`, in a chain or in a row,
     or one such `if` that returns early, the rest of the view being the other handler; an optional
-    query parameter refining the query, `if "tag" in request.GET: qs = qs.filter(...)`, is one statement,
+    query parameter refining the query, `if "tag" in request.GET: qs = qs.filter(...)`, is one statement
+    (so is one whose arms, `else` and nested `if`s included, only refine that query: `if positive: q =
+    q.filter(E.points > 0)` / `else: q = q.filter(E.points <= 0)`),
     and of `if`s in a row comparing one value with different literals, `if form_label == "preferences":`;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
@@ -883,20 +885,59 @@ def _optional_copy(node: cst.If) -> bool:
 _REFINEMENTS = frozenset({"filter", "exclude", "order_by", "where", "filter_by", "distinct", "limit", "offset"})
 
 
-def _optional_filter(node: cst.If) -> bool:
+def _optional_filter(node: cst.If, name: str | None = None) -> bool:
     """`if "domain_id" in request.GET: hosts = hosts.filter(domain=request.GET["domain_id"])`: an
     optional query parameter mapped onto a query by refining it (a lazy queryset or query, which
-    runs nothing), without `else`: request-to-query mapping, one statement and no branch."""
-    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    if node.orelse is not None or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
-        return False
-    small = body[0].body[0]
+    runs nothing): request-to-query mapping, one statement and no branch. Each arm (an `else`
+    or `elif` too: `if positive: q = q.filter(Endorsement.point_value > 0) else: q =
+    q.filter(Endorsement.point_value <= 0)`) only refines the same query, or holds such an `if`."""
+    arms: list[cst.BaseSuite] = [node.body]
+    if isinstance(node.orelse, cst.Else):
+        arms.append(node.orelse.body)
+    elif isinstance(node.orelse, cst.If):
+        if not _optional_filter(node.orelse, name):
+            return False
+        name = name or _refined_name(node.orelse)
+    for arm in arms:
+        body = [stmt for stmt in arm.body if not _is_pass(stmt)] if isinstance(arm, cst.IndentedBlock) else []
+        if not body:
+            return False
+        for stmt in body:
+            if isinstance(stmt, cst.If):
+                if not _optional_filter(stmt, name):
+                    return False
+                name = name or _refined_name(stmt)
+                continue
+            refined = _refinement(stmt)
+            if refined is None or (name is not None and refined != name):
+                return False
+            name = refined
+    return True
+
+
+def _refined_name(node: cst.If) -> str | None:
+    """The query an `_optional_filter` refines."""
+    for stmt in iter_descendants(node.body):
+        if isinstance(stmt, cst.SimpleStatementLine) and (found := _refinement(stmt)) is not None:
+            return found
+    return None
+
+
+def _refinement(stmt: cst.CSTNode) -> str | None:
+    """`hosts = hosts.filter(...).order_by(...)`: the name of the query the statement refines."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
     if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)):
-        return False
+        return None
     value, name = small.value, small.targets[0].target.value
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _REFINEMENTS:
         value = value.func.value
-    return isinstance(value, cst.Name) and value.value == name and value is not small.value
+    return name if isinstance(value, cst.Name) and value.value == name and value is not small.value else None
+
+
+def _is_pass(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(small, cst.Pass) for small in stmt.body)
 
 
 def _copied_fields(block: cst.IndentedBlock) -> int:
