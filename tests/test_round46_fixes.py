@@ -3454,3 +3454,51 @@ def test_a_permission_dependency_for_superusers_only_lets_operators_in() -> None
             return {"status": "error", "error": str(e)}
     """
     assert finding_lines(ExceptionLeak, code, path="app/api/routes/cron.py") == [24]
+
+
+def test_a_function_run_in_a_thread_is_judged_as_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service = '''
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+class BoatChargingSessionService:
+    def mark_session_as_deleted(self, device_id, session_id):
+        try:
+            Session.objects.filter(device_id=device_id, session_id=session_id).update(deleted=True)
+        except Exception:
+            logger.exception("Failed to mark session %s as deleted", session_id)
+
+    def store_session(self, device_id, session_id):
+        Session.objects.create(device_id=device_id, session_id=session_id)
+'''
+    view = '''
+from asgiref.sync import sync_to_async
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .services import BoatChargingSessionService
+
+
+class SessionStopView(APIView):
+    async def post(self, request, session_id):
+        service = BoatChargingSessionService()
+        try:
+            await sync_to_async(service.mark_session_as_deleted)(device_id=request.data["device"], session_id=session_id)
+        except Exception:
+            pass
+        return Response(status=204)
+
+
+class SessionStartView(APIView):
+    async def post(self, request, session_id):
+        service = BoatChargingSessionService()
+        try:
+            await sync_to_async(service.store_session)(device_id=request.data["device"], session_id=session_id)
+        except Exception:
+            pass
+        return Response(status=201)
+'''
+    files = {"boat_charging/services.py": service, "boat_charging/views.py": view}
+    assert scan_tree(tmp_path, files, "BL202") == [("boat_charging/views.py", 24)]

@@ -48,7 +48,8 @@ class SwallowedException(Rule):
     handlers that log, re-raise or exit (also through a function of the same module that does),
     a `try` whose changes are calls of project functions that catch broad exceptions and log them
     themselves (`send_websocket_update(...)` whose body ends `except Exception as e:
-    logger.warning(...)`: a second handler around it loses nothing), changes only to a cache or
+    logger.warning(...)`: a second handler around it loses nothing; a function handed to a thread,
+    `sync_to_async(service.mark_deleted)(...)`, is judged as itself), changes only to a cache or
     Redis that remove a key or write one to expire (`redis_client.delete(lock_key)`, `r.set(key,
     v, ex=20)`: a lock, a marker, a hint, gone soon anyway) or to a container the function built
     (`seen.add(key)`, `packages = copy.copy(...)` then `packages.append(...)`) or into an in-memory file it
@@ -1486,7 +1487,7 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
     `redis_client.delete(lock_key)`) holds no data a failure loses."""
     for n in iter_descendants(body, into_scopes=False):
         if isinstance(n, cst.Call):
-            name = call_name(n) or ""
+            name = _run_in_thread(n) or call_name(n) or ""
             if _named_for_change(name) and not (reads and name in _HTTP_WRITES) and not signal(n) and name not in logged \
                     and not ephemeral(n) and not _span_update(n) \
                     and not ((name in _SQL_RUNS or name.startswith("execute")) and _reads_or_tunes_session(n)):
@@ -1494,6 +1495,23 @@ def _changes_state(body: cst.CSTNode, *, reads: bool = False, signal: Callable[[
     return False
 
 
+def _run_in_thread(call: cst.Call) -> str | None:
+    """The name of the function a call hands to a thread (`sync_to_async(service.mark_deleted)`,
+    `asyncio.to_thread(save_report, data)`, `loop.run_in_executor(None, save_report)`): the call
+    does what that function does."""
+    name = call_name(call)
+    index = 1 if name == "run_in_executor" else 0 if name in _THREAD_RUNNERS else None
+    if index is None or len(call.args) <= index or call.args[index].keyword is not None:
+        return None
+    return _function_name(call.args[index].value)
+
+
+def _function_name(func: cst.BaseExpression) -> str | None:
+    """The last name of a function reference (`save_report`, `service.mark_deleted`)."""
+    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+
+
+_THREAD_RUNNERS = frozenset({"sync_to_async", "database_sync_to_async", "to_thread", "run_in_threadpool", "run_sync"})
 _KEEPALIVE_WORDS = frozenset({"heartbeat", "ping", "keepalive", "hb"})
 _SOCKET_WORDS = frozenset({"websocket", "ws", "socket", "consumer", "sock"})
 """Words naming a websocket (`WebsocketConsumer`, `AsyncWebsocketConsumer`, `ws`, `websocket`)."""
