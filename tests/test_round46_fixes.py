@@ -3502,3 +3502,38 @@ class SessionStartView(APIView):
 '''
     files = {"boat_charging/services.py": service, "boat_charging/views.py": view}
     assert scan_tree(tmp_path, files, "BL202") == [("boat_charging/views.py", 24)]
+
+
+def test_rows_of_a_loop_over_the_callers_rows_are_the_callers_prefetched_rows() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = textwrap.dedent("""
+    from django.db import models
+
+    class Dataset(models.Model):
+        common_prefetch_fields = ("provenance__variables__concept", "provenance__used_entity")
+
+        def v2_provenance(self):
+            out = []
+            for provenance in self.provenance.all():
+                out.append([variable.concept.label for variable in provenance.variables.all()])
+                out.append([entity.type.label for entity in provenance.used_entity.all()])
+            return out
+
+    class Provenance(models.Model):
+        dataset = models.ForeignKey(Dataset, related_name="provenance", on_delete=models.CASCADE)
+
+    class Variable(models.Model):
+        provenance = models.ForeignKey(Provenance, related_name="variables", on_delete=models.CASCADE)
+        concept = models.ForeignKey("Concept", on_delete=models.CASCADE)
+
+    class Entity(models.Model):
+        provenance = models.ForeignKey(Provenance, related_name="used_entity", on_delete=models.CASCADE)
+        type = models.ForeignKey("EntityType", on_delete=models.CASCADE)
+    """)
+    facts = facts_from_text(models, "core/models.py")
+    # The entities' types are not among the prefetched lookups.
+    assert finding_lines(QueryInLoop, models, "core/models.py", facts=facts) == [11]

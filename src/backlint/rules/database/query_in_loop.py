@@ -413,7 +413,10 @@ class QueryInLoop(Rule):
     queryset or SQLAlchemy query (`qs = qs.filter(tag=tag)` runs nothing), queries whose table
     comes from the loop's item (`select(fk.parent.table)`, `query(obj.__class__)`, `qs = model.objects.filter(...)`
     for each `model`), relationship reads on collections whose origin is not visible in the function
-    (a queryset passed in may have been prefetched), queries under a branch that compares the loop's key
+    (a queryset passed in may have been prefetched), relationship reads on the rows of a relation of `self` or of a
+    parameter, also through loops over such rows (`for p in self.provenance.all(): for v in p.variables.all():
+    v.concept`), when some query or lookup list of the project loads that step eagerly (`"provenance__variables__concept"`:
+    the caller's prefetch serves them), queries under a branch that compares the loop's key
     to a literal (`for k, v in params.items(): if k == "state": ...`: once per key at most), a model's own columns that share a name with
     another model's related name, querysets combined lazily (`qs |= ...`, `qs.union(ix.members.filter(...))`), queries that depend on what earlier iterations collected
     (`exclude(id__in=used)` with `used.append(...)`), reads in a loop that writes or sends a message whenever they run (a
@@ -1675,11 +1678,12 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         qualified = self.ctx.imports.qualify(cst.Name(model))
         return qualified is not None and not qualified.startswith("django.") and self.ctx.project.from_library(qualified)
 
-    def _callers_rows(self, iterable: cst.BaseExpression) -> bool:
+    def _callers_rows(self, iterable: cst.BaseExpression, depth: int = 0) -> bool:
         """Whether a loop reads all of a relation of `self` or of a parameter (`self.seats.all()`,
-        `obj.seats.all()` in a serializer method): the rows of an object its caller loaded, which
-        the caller's prefetch serves. (`filter()`, `order_by()`... start a new query, which no
-        prefetch serves.)"""
+        `obj.seats.all()` in a serializer method), or of the rows of an enclosing loop over such
+        a relation (`provenance.variables.all()` in `for provenance in self.provenance.all()`):
+        the rows of an object its caller loaded, which the caller's prefetch serves. (`filter()`,
+        `order_by()`... start a new query, which no prefetch serves.)"""
         if isinstance(iterable, cst.Call) and not set(database.chain_methods(iterable)) <= {"all"}:
             return False
         root = database.chain_root(iterable) if isinstance(iterable, cst.Call) else iterable
@@ -1687,7 +1691,10 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             root = root.value
         if not isinstance(root, cst.Name):
             return False
-        return root.value in ("self", "cls") or any(isinstance(v, cst.Param) for v, _ in assigned_values(Env.here(self.ctx), root))
+        if root.value in ("self", "cls") or any(isinstance(v, cst.Param) for v, _ in assigned_values(Env.here(self.ctx), root)):
+            return True
+        outer = next((lp for lp in self._loops() if root.value in lp.targets and lp.iterable is not iterable), None)
+        return outer is not None and depth < 3 and self._callers_rows(outer.iterable, depth + 1)
 
     def _relation_target(self, iterable: cst.BaseExpression) -> str | None:
         """The model a loop over a relation's rows reads (`self.reactions.all()` -> Reaction)."""
