@@ -3537,3 +3537,19 @@ def test_rows_of_a_loop_over_the_callers_rows_are_the_callers_prefetched_rows() 
     facts = facts_from_text(models, "core/models.py")
     # The entities' types are not among the prefetched lookups.
     assert finding_lines(QueryInLoop, models, "core/models.py", facts=facts) == [11]
+
+
+def test_devstack_settings_are_a_development_environments() -> None:
+    from backlint.rules.configuration.hardcoded_secret import HardcodedSecret
+    from backlint.rules.configuration.hardcoded_service_address import HardcodedServiceAddress
+
+    code = """
+    from license_manager.settings.local import *
+
+    DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "license_manager", "HOST": "license-manager.mysql"}}
+    SOCIAL_AUTH_EDX_OAUTH2_SECRET = "license-manager-sso-secret-8f2d1c"
+    """
+    assert finding_lines(HardcodedSecret, code, path="license_manager/settings/devstack.py") == []
+    assert finding_lines(HardcodedServiceAddress, code, path="license_manager/settings/devstack.py") == []
+    # The same module named for production is the deployment's.
+    assert finding_lines(HardcodedServiceAddress, code, path="license_manager/settings/production.py") == [4]

@@ -107,7 +107,7 @@ _MIGRATION_PATH = re.compile(
 _SCRIPT_DIRS = re.compile(r"(^|/)(scripts?|tools|dev|bin|docker|hack|benchmarks?|bench|load[-_]?tests?|locust|contrib|examples?|demo|ci|"
                           r"\.github|\.circleci)/"
                           r"|^samples?/|(^|/)(setup|hatch_build|noxfile|fabfile|dodo)\.py$|(^|/)docs?/(source/)?conf\.py$")
-_DEV_PATH = re.compile(r"(^|/)(dev|development|local)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
+_DEV_PATH = re.compile(r"(^|/)(dev|development|local|devstack)(/|[_.][^/]*$|\.py$)|(^|/)[^/]*_(dev|local)\.py$|(^|/)runserver\.py$")
 
 
 def is_template_path(path: str) -> bool:

@@ -145,7 +145,7 @@ class HardcodedSecret(Rule):
     ...` in a message catalogue), actions on passwords (`reset_password`), form
     `labels`, named values in template and example settings files and in CI or test settings
     modules, development settings modules that switch `DEBUG = True` on (`settings/ci.py`,
-    `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` doing `from .base import
+    `settings/local_dev.py`) or layer over a sibling (`settings/dev.py` or `settings/devstack.py` doing `from .base import
     *`), overlays of a sibling that switch `DEBUG = True` on whatever they are named
     (`settings/docker.py` doing `from app.settings.common import *`), blocks for the test suite's run (`if TESTING:`), names that say public
     (`YOUTUBE_PUBLIC_API_KEY`, `publishable_key`), anti-forgery tokens (`"_csrf_token": "this-is-our-session"`, a

@@ -165,7 +165,7 @@ class HardcodedServiceAddress(Rule):
     the developers' stack, `edx.devstack.redis`), SQLite files, public https APIs, placeholders written in capitals
     (`https://TBD`), a setting's own name spelled as a key (`ELASTICSEARCH_SERVER = "elasticsearch.server"`, the
     name under which the address is looked up), migrations (data written once), settings modules named for one environment
-    (`settings/docker.py`, `settings/local.py`, `settings/ci.py`: that environment's
+    (`settings/docker.py`, `settings/local.py`, `settings/devstack.py`, `settings/ci.py`: that environment's
     configuration) and test code. Credentials
     inside such addresses are BL301's; this rule never prints them."""
 
