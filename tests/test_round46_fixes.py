@@ -3553,3 +3553,58 @@ def test_devstack_settings_are_a_development_environments() -> None:
     assert finding_lines(HardcodedServiceAddress, code, path="license_manager/settings/devstack.py") == []
     # The same module named for production is the deployment's.
     assert finding_lines(HardcodedServiceAddress, code, path="license_manager/settings/production.py") == [4]
+
+
+def test_a_commit_the_pass_ends_after_runs_once() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from app.models import db
+
+
+    def correlate(message, candidates, runtime=None):
+        for receive in candidates:
+            if not receive.correlates(message):
+                continue
+            with dequeued(receive.process_instance):
+                receive.status = "completed"
+                db.session.add(receive)
+                if runtime is not None:
+                    runtime.save()
+                else:
+                    db.session.commit()
+                if should_queue(receive):
+                    queue(receive.process_instance)
+                return receive
+        return None
+
+
+    def complete_all(message, candidates):
+        for receive in candidates:
+            with dequeued(receive.process_instance):
+                receive.status = "completed"
+                db.session.add(receive)
+                db.session.commit()
+                if receive.last:
+                    continue
+                return receive
+    """
+    # A `continue` after the commit may skip the `return`: the pass goes on to the next row.
+    assert finding_lines(WritesWithoutTransaction, code, path="app/services/message_service.py") == [27]
+
+
+def test_a_package_named_for_background_work_holds_no_request_path() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    loop = """
+    from app.models import db
+
+
+    def archive_future_tasks(rows):
+        for row in rows:
+            db.session.add(ArchivedTask(task_id=row.id, payload=row.payload))
+            db.session.delete(row)
+            db.session.commit()
+    """
+    assert finding_lines(WritesWithoutTransaction, loop, path="app/services/archive_service.py") == [9]
+    assert finding_lines(WritesWithoutTransaction, loop, path="app/background_processing/archive_service.py") == []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -82,7 +83,8 @@ class WritesWithoutTransaction(Rule):
     DB-API connections the trap is committing after each write. The rule flags two or more
     Django ORM writes that can run on the same path outside `atomic()` (and without
     `ATOMIC_REQUESTS` for views), commits between writes, and commits inside a loop of writes (not one
-    followed by `return` or `break`: that runs once per call). A
+    the pass ends after, a `return` or `break` following it in its block or an enclosing one with
+    no `continue` between: that runs once per call). A
     call of a function named for a write that is handed the session or connection
     (`Organisation.find_or_create(db.session, user)`) counts as a write.
 
@@ -130,7 +132,7 @@ class WritesWithoutTransaction(Rule):
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
     serializers, forms, services, CRUD, repository and handler modules, outside packages of
-    background code (`sync/`, `tasks/`, `jobs/`, `workers/`, `management/`, data loaders and
+    background code (`sync/`, `tasks/`, `jobs/`, `workers/`, `background_processing/`, `management/`, data loaders and
     importers... at any depth).
     Maintenance, start-up, sync and background code (model methods, scheduled jobs) is re-run
     until it completes, and nobody is served its half-done state."""
@@ -743,6 +745,8 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
                     call_name(c) == "rollback" for h in anc.handlers for c in iter_descendants(h.body) if isinstance(c, cst.Call)
                 ):
                     rolled_back = True
+            elif isinstance(anc, cst.IndentedBlock) and loop is not None and _ends_the_pass(anc, child):
+                leaves_loop = True  # (`db.session.commit()`, an `if` to queue the instance, then `return message`)
             elif isinstance(anc, (cst.For, cst.While)) and child is anc.body:
                 loop = id(anc)
                 leaves_loop = False
@@ -961,7 +965,7 @@ _REQUEST_WORDS = frozenset({"view", "views", "api", "apis", "route", "routes", "
 _BACKGROUND_WORDS = frozenset({"model", "models", "task", "tasks", "job", "jobs", "signal", "signals", "scheduler",
                                "schedulers", "cron", "worker", "workers", "command", "commands", "fixture",
                                "fixtures", "startup", "boot", "sync", "admin", "migration", "migrations", "loader",
-                               "loaders", "importer", "importers"})
+                               "loaders", "importer", "importers", "background"})
 
 
 _BACKGROUND_DIRS = frozenset({"sync", "tasks", "jobs", "workers", "cron", "scheduler", "schedulers", "management",
@@ -997,8 +1001,8 @@ def _one_session(*ops: _Op) -> bool:
 
 
 def _request_layer(path: str) -> bool:
-    if set(path.split("/")[:-1]) & _BACKGROUND_DIRS:
-        return False  # `sync/core/translations_from_repo.py`: the package says what runs it
+    if set(path.split("/")[:-1]) & _BACKGROUND_DIRS or any("background" in name_parts(d) for d in path.split("/")[:-1]):
+        return False  # `sync/core/translations_from_repo.py`, `background_processing/`: the package says what runs it
     parts = path.rsplit("/", 2)
     stem = name_parts(parts[-1].rsplit(".", 1)[0])
     if set(stem) & _BACKGROUND_WORDS:
@@ -1175,6 +1179,15 @@ def _undoes(a: _Op, b: _Op) -> bool:
     """`caption = form.save()`, then in an `except` of a later step `caption.delete()`: the second
     write undoes the first when what followed it failed; both never stand."""
     return b.recovery and call_name(b.op.call) == "delete" and bool(b.obj) and b.obj in a.names
+
+
+def _ends_the_pass(block: cst.IndentedBlock, child: cst.CSTNode) -> bool:
+    """Whether the statements of `block` after `child` end with a `return`, `raise` or `break`
+    that nothing skips (no `continue` among them): whatever `child` does runs once per call."""
+    if not ends_with(block, (*LEAVING, cst.Break)) or not any(stmt is child for stmt in block.body):
+        return False
+    after = list(itertools.dropwhile(lambda stmt: stmt is not child, block.body))[1:]
+    return not any(isinstance(n, cst.Continue) for stmt in after for n in iter_descendants(stmt, into_scopes=False))
 
 
 def _leaves_a_valid_state(a: _Op, b: _Op, ops: Sequence[_Op] = ()) -> bool:
