@@ -3608,3 +3608,22 @@ def test_a_package_named_for_background_work_holds_no_request_path() -> None:
     """
     assert finding_lines(WritesWithoutTransaction, loop, path="app/services/archive_service.py") == [9]
     assert finding_lines(WritesWithoutTransaction, loop, path="app/background_processing/archive_service.py") == []
+
+
+def test_names_read_back_through_an_orm_query_are_second_order() -> None:
+    from backlint.rules.database.sql_string_building import SqlStringBuilding
+
+    code = """
+    from app.models import AnalysisVersion
+
+
+    def remove_expired(session, engine):
+        expired = session.query(AnalysisVersion).filter(AnalysisVersion.valid == False).order_by(AnalysisVersion.time_stamp).all()
+        names = [str(version) for version in expired]
+        with engine.connect() as conn:
+            for name in names:
+                if conn.execute(f"SELECT 1 FROM pg_database WHERE datname='{name}'").scalar():
+                    conn.execute(f"DELETE FROM versions WHERE name = '{name}'")
+    """
+    assert finding_lines(SqlStringBuilding, code, path="app/workflows/periodic_database_removal.py") == []
+    assert finding_lines(SqlStringBuilding, code, path="app/workflows/periodic_database_removal.py", options={"strict": True}) == [10, 11]

@@ -810,12 +810,15 @@ _ROW_READERS = frozenset({"fetchone", "fetchall", "fetchmany", "scalar", "scalar
 def _reads_rows(ctx: FileContext, call: cst.Call, name: str, env: Env) -> bool:
     """A call that runs a query and returns its rows: a query call given SQL text
     (`conn.execute("SELECT ...")`, `pandas.read_sql(...)`; not `text()` or `mogrify()`, which
-    only build SQL), or a fetch on a database object or on such a call's result."""
+    only build SQL), or a fetch on a database object, on such a call's result or on an ORM query
+    (`session.query(Version).filter(...).all()`, `Version.objects.filter(...).first()`)."""
     from backlint.frameworks import database  # the database model builds on this one
 
     if name in _ROW_READERS and isinstance(call.func, cst.Attribute):
         receiver = call.func.value
         if isinstance(receiver, cst.Call):
+            if database.is_lazy_query(ctx, receiver, env):
+                return True  # `session.query(AnalysisVersion).filter(...).all()`: the ORM's rows
             inner = receiver.func
             inner_name = inner.attr.value if isinstance(inner, cst.Attribute) else inner.value if isinstance(inner, cst.Name) else ""
             return _reads_rows(ctx, receiver, inner_name, env)
