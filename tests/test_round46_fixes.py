@@ -3627,3 +3627,79 @@ def test_names_read_back_through_an_orm_query_are_second_order() -> None:
     """
     assert finding_lines(SqlStringBuilding, code, path="app/workflows/periodic_database_removal.py") == []
     assert finding_lines(SqlStringBuilding, code, path="app/workflows/periodic_database_removal.py", options={"strict": True}) == [10, 11]
+
+
+def test_a_loop_checking_each_given_key_exists_is_input_checking() -> None:
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    code = """
+    from flask import abort, jsonify, request
+
+
+    def add_roles(user_id):
+        user = get_user(user_id)
+        roles = [Role.query.filter_by(name=role.get("name")).one() for role in request.json.get("roles")]
+        user.add_roles(roles)
+        db.session.commit()
+        return jsonify(roles=[r.as_json() for r in user.roles])
+
+
+    def require_roles(names):
+        for name in names:
+            if not Role.query.filter(Role.name == name).first():
+                raise ValueError(f"No such role: {name}")
+
+
+    def role_labels(names):
+        labels = []
+        for name in names:
+            role = Role.query.filter(Role.name == name).first()
+            if role is None:
+                continue
+            labels.append(role.label)
+        return labels
+
+
+    def owners(orders):
+        return [Customer.query.filter_by(id=order.customer_id).one() for order in Order.query.filter_by(open=True).all()]
+    """
+    # A miss skipped is no check; rows of a query are rows read for other rows.
+    assert finding_lines(QueryInLoop, code, path="portal/views/role.py") == [22, 30]
+
+
+def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
+    import textwrap
+
+    from backlint.frameworks.project import facts_from_text
+    from backlint.rules.database.query_in_loop import QueryInLoop
+
+    models = textwrap.dedent("""
+    from sqlalchemy.orm import relationship
+
+    class Practice(Base):
+        tags = relationship("PracticeTag", back_populates="practice")
+
+    class PracticeTag(Base):
+        practice = relationship("Practice", back_populates="tags")
+        attribute = relationship("Attribute")
+    """)
+    code = """
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+
+    def practices(db, impact_area, offset, limit):
+        query = select(Practice).options(joinedload(Practice.tags).joinedload(PracticeTag.attribute))
+        if impact_area:
+            query = query.join(Tag, Tag.practice_id == Practice.id).filter(Tag.attribute_id == impact_area)
+        results = db.scalars(query.offset(offset).limit(limit)).unique().all()
+        return [[t.attribute.label for t in p.tags] for p in results]
+
+
+    def bare(db, offset, limit):
+        query = select(Practice)
+        results = db.scalars(query.offset(offset).limit(limit)).all()
+        return [[t.attribute.label for t in p.tags] for p in results]
+    """
+    facts = facts_from_text(models, "db/models.py")
+    assert finding_lines(QueryInLoop, code, "db/crud_practice.py", facts=facts) == [17]

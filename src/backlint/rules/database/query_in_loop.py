@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import libcst as cst
 
@@ -12,7 +12,7 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, is_constant_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, string_value, tests_absence
+from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, sibling, string_value, tests_absence
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -276,13 +276,16 @@ def _split_string(expr: cst.BaseExpression) -> bool:
 _BODY_PARTS = frozenset({"json", "data", "form", "payload", "body", "POST", "values", "files", "FILES", "get_json"})
 
 
-def _statements_run_by(chain: cst.Call) -> list[cst.Name]:
-    """Statements a chain runs by name (`session.execute(stmt).scalars().all()` -> `stmt`)."""
-    out: list[cst.Name] = []
+def _statements_run_by(chain: cst.Call) -> list[cst.BaseExpression]:
+    """Statements a chain runs by name (`session.execute(stmt).scalars().all()` -> `stmt`), or
+    refined on the way (`session.scalars(stmt.offset(o).limit(n))` -> that chain on `stmt`)."""
+    out: list[cst.BaseExpression] = []
     node: cst.BaseExpression = chain
     while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        if node.func.attr.value in ("execute", "scalars", "scalar", "exec") and node.args and isinstance(node.args[0].value, cst.Name):
-            out.append(node.args[0].value)
+        if node.func.attr.value in ("execute", "scalars", "scalar", "exec") and node.args:
+            run = node.args[0].value
+            if isinstance(run, cst.Name) or (isinstance(run, cst.Call) and isinstance(database.chain_root(run), cst.Name)):
+                out.append(run)
         node = node.func.value
     return out
 
@@ -1272,6 +1275,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
                     return  # `label = ....one()` then `label.seq = i`: the row loaded to be changed
                 if self._leaves_after(loop):
                     return  # `if rule.matches(x): duty = rule.final_duty.get(); break`: read once at most
+                if self._query_origin(loop.iterable) is None and self._checks_each_exists(node) and _row_kept_whole(node, loop, stack):
+                    return  # `[Role.query.filter_by(name=n).one() for n in names]`: each given key checked, a miss an error
                 var = sorted(loop.targets & used)[0]
                 self.report(
                     node,
@@ -1396,6 +1401,27 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         body = loop.node.body  # type: ignore[attr-defined]
         # `if exists: continue`, `if not tag:`, `if tag is None:`
         return any(isinstance(n, cst.If) and tests_absence(n.test, name) is not None for n in iter_descendants(body))
+
+    def _checks_each_exists(self, query: cst.Call) -> bool:
+        """The query resolves one given key to its one row, and a miss is an error: SQLAlchemy's
+        `.one()` (it raises `NoResultFound`), or a `.first()`/`.one_or_none()` whose absence raises or
+        aborts right away (`if not Role.query.filter(Role.name == role).first(): raise
+        ValueError(...)`). Over keys the caller gave (not rows of a query), that is input checked
+        item by item, each miss reported as such, not rows read for other rows."""
+        methods = database.chain_methods(query)
+        last = methods[0] if methods else ""  # (outermost first)
+        if last == "one":
+            return True
+        if last not in ("first", "one_or_none", "scalar_one_or_none"):
+            return False
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) > 1 else None
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not) and len(stack) > 2:
+            guard = stack[-3]
+            return isinstance(guard, cst.If) and guard.test is parent and _stops(guard.body)
+        target = database.bound_name(parent)
+        following = sibling(stack, len(stack) - 3, 1) if target is not None and len(stack) > 3 else None
+        return isinstance(following, cst.If) and tests_absence(following.test, target) is True and _stops(following.body)
 
     def _creates_when_missing(self, query: cst.Call, loop: _Loop, env: Env) -> bool:
         """Get-or-create and create-what-is-missing, over any loop: the query looks for the row the
@@ -1824,7 +1850,8 @@ comments = Comment.objects.filter(post__in=posts)                             # 
             for statement in _statements_run_by(value):
                 # `stmt = select(File).options(selectinload(File.owners))`, then `session.execute(stmt).scalars()`
                 for built, benv in assigned_values(venv, statement):
-                    if built is not statement:
+                    if built is not statement or isinstance(built, cst.Call):
+                        # (`session.scalars(query.offset(o).limit(n))`: the paged `query`'s options too)
                         eager |= self._eager_as_built(built, benv)
             model = database.model_of(value)
             root = database.chain_root(value)
@@ -2148,3 +2175,27 @@ def _eager_relations(call: cst.BaseExpression, fn: cst.FunctionDef | None = None
             # `.annotate(group=F("parent__name"))`: a value of each row, whatever relation another model names so
             out.update(arg.keyword.value for arg in node.args if arg.keyword is not None)
     return out
+
+
+def _row_kept_whole(query: cst.Call, loop: _Loop, stack: Sequence[cst.CSTNode]) -> bool:
+    """The row a query finds is checked or kept as it is, none of its columns read in the loop:
+    the comprehension's element (`[Role.query.filter_by(name=n).one() for n in names]`), the test of
+    an `if` (`if not Role.query...first(): raise`), or a name no attribute is read from
+    (`role = ....one()` then `roles.append(role)`). (`label.title` of each: data read per item.)"""
+    parent = stack[-2] if len(stack) > 1 else None
+    if isinstance(parent, (cst.ListComp, cst.SetComp)) and parent.elt is query:
+        return True
+    if isinstance(parent, cst.UnaryOperation):
+        return True
+    name = database.bound_name(parent)
+    return name is not None and not any(isinstance(n, cst.Attribute) and isinstance(n.value, cst.Name) and n.value.value == name
+                                        for n in iter_descendants(loop.node))
+
+
+def _stops(block: cst.BaseSuite) -> bool:
+    """A block that ends in a `raise` or an `abort(...)`: the operation stops there."""
+    if ends_with(block, (cst.Raise,)):
+        return True
+    last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Expr) \
+        and isinstance(last.body[-1].value, cst.Call) and call_name(last.body[-1].value) == "abort"
