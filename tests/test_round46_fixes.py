@@ -3667,6 +3667,59 @@ def test_a_loop_checking_each_given_key_exists_is_input_checking() -> None:
     assert finding_lines(QueryInLoop, code, path="portal/views/role.py") == [22, 30]
 
 
+def test_reading_data_in_hand_is_parsing_it() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+    from backlint.rules.errors.unlogged_error_response import UnloggedErrorResponse
+
+    upload = """
+    from io import BytesIO
+
+    import pandas as pd
+    from fastapi import APIRouter, File, HTTPException, UploadFile
+
+    router = APIRouter()
+
+
+    @router.post("/case-import/upload")
+    def upload(file: UploadFile = File(...)):
+        content = file.file.read()
+        try:
+            xls = pd.ExcelFile(BytesIO(content))
+            data_df = pd.read_excel(xls, sheet_name="data")
+        except Exception:
+            raise HTTPException(status_code=400, detail="Invalid Excel file")
+        try:
+            save_import(data_df)
+        except Exception:
+            raise HTTPException(status_code=400, detail="Could not save the import")
+        return {"rows": len(data_df)}
+    """
+    assert finding_lines(UnloggedErrorResponse, upload, path="routes/case_import.py") == [21]
+    body = """
+    import gzip
+    import json
+
+    from fastapi import APIRouter, Request
+
+    router = APIRouter()
+
+
+    @router.post("/visualization")
+    async def visualization(req: Request):
+        raw_data = await req.body()
+        try:
+            payload = json.loads(gzip.decompress(raw_data).decode("utf-8"))
+        except Exception as e:
+            return {"error": f"Failed to decompress gzip: {str(e)}"}
+        try:
+            store_visualization(payload)
+        except Exception as e:
+            return {"error": f"Failed to store: {str(e)}"}
+        return {"ok": True}
+    """
+    assert finding_lines(ExceptionLeak, body, path="routes/visualization.py") == [20]
+
+
 def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
     import textwrap
 

@@ -194,6 +194,9 @@ _PARSER_SUFFIXES = ("_loads", "_decode")
 """`json_loads(text)`, `base64_decode(value)`: a project's own wrappers of parsers."""
 _DOCUMENT_LOADERS = frozenset({"json.load", "yaml.safe_load", "yaml.load", "tomllib.load", "toml.load"})
 """Parsers of an already opened file: what fails is its content."""
+_DATA_READERS = frozenset({"BytesIO", "StringIO", "decompress", "ExcelFile", "read_excel", "read_csv", "load_workbook"})
+"""Readers of data in hand (`pd.ExcelFile(BytesIO(content))`, `pd.read_excel(xls, sheet_name=...)`,
+`gzip.decompress(body)`): what fails is the data, an upload's or a request's."""
 
 
 def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None = None, inputs: frozenset[str] = frozenset()) -> bool:
@@ -230,7 +233,8 @@ def parses_only(body: cst.CSTNode, helpers: Mapping[str, cst.FunctionDef] | None
             if isinstance(node.func, cst.Attribute) and _STORE_RECEIVER.search(dotted(node.func.value) or ""):
                 return False  # `Model.objects.get(...)`, `requests.get(url)`: a lookup, not parsing
             if name not in PARSERS and not name.startswith(_PARSER_PREFIXES) and not name.endswith(_PARSER_SUFFIXES) \
-                    and not set(name_parts(name)) & _PARSER_WORDS and dotted(node.func) not in _DOCUMENT_LOADERS:
+                    and not set(name_parts(name)) & _PARSER_WORDS and dotted(node.func) not in _DOCUMENT_LOADERS \
+                    and name not in _DATA_READERS:
                 helper = helpers.get(name) if helpers is not None and isinstance(node.func, cst.Name) else None
                 if helper is None:
                     return False
