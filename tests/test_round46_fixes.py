@@ -3720,6 +3720,17 @@ def test_reading_data_in_hand_is_parsing_it() -> None:
     assert finding_lines(ExceptionLeak, body, path="routes/visualization.py") == [20]
 
 
+def test_system_and_functional_test_folders_hold_test_code() -> None:
+    from backlint.frameworks.project import is_test_path
+
+    assert is_test_path("systemtests/lib/tecken_client.py")
+    assert is_test_path("app/functionaltests/test_upload.py")
+    assert is_test_path("integrationtests/conftest_helpers.py")
+    # A word that merely ends in "tests" names no test folder.
+    assert not is_test_path("apps/contests/views.py")
+    assert not is_test_path("apps/latests/views.py")
+
+
 def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
     import textwrap
 

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 _TEST_PATH = re.compile(
     r"(^|/)([\w.-]+[_-])?(tests?|testing|__tests__)/|(^|/)tests?_\w+/|(^|/)conftest\.py$|(^|/)pytest_plugins?\.py$|(^|/|_)tests?(_[^/]*)?\.py$|(^|/)test_[^/]*\.py$|_testing\.py$|(^|/)testing(_[^/]*)?\.py$|(^|/)testbeds?(/|\.py$|_[^/]*\.py$)"
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
+    r"|(^|/)(system|functional|integration|acceptance|smoke|regression)tests?/"  # `systemtests/lib/client.py`
     r"|(^|/)(__)?mocks?(__)?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins (Jest's `__mocks__/`)
     r"|(^|/)factories(\.py$|/)"  # factory_boy's model factories, which build test data
     r"|\.(?:test|spec)\.[cm]?[jt]sx?$|(^|/)(?:cypress/|(?:cypress|playwright|jest|vitest)\.config\.[cm]?[jt]s$)"  # JavaScript's
@@ -29,7 +30,7 @@ _SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf|configs)(/|\.py$)|(^|/)
 
 
 def is_test_path(path: str) -> bool:
-    """tests/ (also `api_tests/`, `app-testing/`, `test_project/`), test_*.py, *_test.py, testing.py and
+    """tests/ (also `api_tests/`, `app-testing/`, `test_project/`, `systemtests/`), test_*.py, *_test.py, testing.py and
     testing_*.py (`testing_helpers.py`: fixtures' builders), a testbed (`cli/testbed.py`: a server with
     mocked backends for the test suites), conftest.py,
     pytest_plugin.py, e2e/, *_e2e*.py, mock modules (mocks/, __mocks__/, mock_*.py, *_mock.py),
