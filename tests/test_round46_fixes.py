@@ -3731,6 +3731,36 @@ def test_system_and_functional_test_folders_hold_test_code() -> None:
     assert not is_test_path("apps/latests/views.py")
 
 
+def test_a_local_function_its_function_never_names_never_runs() -> None:
+    from backlint.rules.reliability.request_without_timeout import RequestWithoutTimeout
+
+    code = """
+    import requests
+
+
+    def logout(user_id):
+        def delete_facebook_authorization():
+            requests.delete(f"https://graph.facebook.com/{user_id}/permissions")
+
+        # Not using at this time
+        # delete_facebook_authorization()
+        session.clear()
+
+
+    def create_app():
+        def ping():
+            return requests.get("https://status.example.org/ping")
+
+        @app.route("/status")
+        def status():
+            return requests.get("https://status.example.org/status").text
+
+        app.before_request(ping)
+        return app
+    """
+    assert finding_lines(RequestWithoutTimeout, code, path="portal/views/auth.py") == [16, 20]
+
+
 def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
     import textwrap
 

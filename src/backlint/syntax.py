@@ -372,6 +372,20 @@ def sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStatemen
     return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
 
 
+def unused_local_function(stack: Sequence[cst.CSTNode]) -> bool:
+    """Whether the node on top of `stack` lies in a function defined inside another function that
+    never names it (`def logout(): def delete_facebook_authorization(): ...` with its one call
+    commented out): nothing can call it, its code never runs."""
+    scopes = [i for i, node in enumerate(stack) if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]
+    for outer, inner in zip(scopes, scopes[1:]):
+        fn, holder = stack[inner], stack[outer]
+        if not (isinstance(fn, cst.FunctionDef) and isinstance(holder, cst.FunctionDef)) or fn.decorators:
+            continue  # (a decorator may register it: `@app.route("/")` inside `create_app()`)
+        if not any(isinstance(n, cst.Name) and n.value == fn.name.value and n is not fn.name for n in iter_descendants(holder.body)):
+            return True
+    return False
+
+
 def statements_after(stack: Sequence[cst.CSTNode], index: int, *, pass_only: bool = False) -> Iterator[cst.CSTNode]:
     """The statements that follow `stack[index]` in its function: its later siblings, then those of
     each block around it, out to the function (or, with `pass_only`, to the body of the innermost

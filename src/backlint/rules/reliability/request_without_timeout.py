@@ -12,7 +12,7 @@ from backlint.frameworks.flow import DefKind
 from backlint.frameworks.project import is_operator_path
 from backlint.frameworks.values import Env, assigned_values, qualified_name
 from backlint.rule import Edit, FixSpec, Invalid, Rule, Valid
-from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value
+from backlint.syntax import keyword_arg, literal_start, positional_arg, string_value, unused_local_function
 
 if TYPE_CHECKING:
     from backlint.analysis import FileContext
@@ -332,7 +332,7 @@ client = httpx.Client(timeout=10)
         return found
 
     def _missing(self, call: cst.Call, label: str) -> None:
-        if keyword_arg(call, "timeout") is not None or _has_kwargs(call) or self._in_command():
+        if keyword_arg(call, "timeout") is not None or _has_kwargs(call) or self._in_command() or unused_local_function(self.ctx.stack):
             return
         fix = None
         if call.args and not any(a.star for a in call.args):
