@@ -3761,6 +3761,34 @@ def test_a_local_function_its_function_never_names_never_runs() -> None:
     assert finding_lines(RequestWithoutTimeout, code, path="portal/views/auth.py") == [16, 20]
 
 
+def test_the_status_of_the_service_itself_is_a_diagnostic() -> None:
+    from backlint.rules.errors.exception_leak import ExceptionLeak
+
+    code = """
+    from fastapi import APIRouter, Depends, HTTPException
+
+    router = APIRouter()
+
+
+    @router.get("/database_status")
+    def report_database_status(session=Depends(get_db)):
+        try:
+            session.query(Category).count()
+            return {"status": "ok"}
+        except Exception as e:
+            raise HTTPException(status_code=503, detail="database connection error: " + str(e))
+
+
+    @router.get("/orders/{order_id}/status")
+    def order_status(order_id: int, session=Depends(get_db)):
+        try:
+            return {"status": session.get(Order, order_id).status}
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=str(e))
+    """
+    assert finding_lines(ExceptionLeak, code, path="api/system_status.py") == [21]
+
+
 def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
     import textwrap
 

@@ -477,7 +477,8 @@ _DIAGNOSTIC_WORDS = frozenset({"diagnostic", "diagnostics", "diag"})
 
 def diagnostics(fn: cst.FunctionDef, route: Route | None) -> bool:
     """An endpoint named for diagnosing the service's own parts (`get_redis_diagnostics`, a route
-    under `/diagnostics/`): like a health probe, it queries every dependency it reports on, and
+    under `/diagnostics/`, or the status of the site, system, database or cache: `site_status`,
+    `/system/database_status`): like a health probe, it queries every dependency it reports on, and
     its answer is their state, errors included, for whoever may diagnose them. (Only for reading:
     `POST /settings/diagnostic` that deletes what a form names is an action like any other.)"""
     if route is not None and route.methods - {"GET", "HEAD", "OPTIONS"}:
@@ -485,7 +486,13 @@ def diagnostics(fn: cst.FunctionDef, route: Route | None) -> bool:
     words = set(name_parts(fn.name.value))
     if route is not None and route.path:
         words.update(re.split(r"[^a-z]+", route.path.lower()))
-    return bool(words & _DIAGNOSTIC_WORDS)
+    return bool(words & _DIAGNOSTIC_WORDS) or ("status" in words and bool(words & _SERVICE_PARTS))
+
+
+_SERVICE_PARTS = frozenset({"site", "system", "service", "server", "database", "db", "cache", "redis", "broker", "queue",
+                            "infra", "infrastructure"})
+"""What a status endpoint may describe of the service itself (`site_status`, `/system/database_status`,
+`cache-status`), unlike a record's status (`order_status`)."""
 
 
 def called_only_by_operators(ctx: FileContext, fn: cst.FunctionDef, *, modules: bool = True) -> bool:

@@ -175,7 +175,7 @@ class ExceptionLeak(Rule):
     function that starts with `if not settings.DEV: raise Http404()`); either branch of the
     operator's switch for showing errors (`if config.hide_internal_errors: ... else: return
     jsonify(msg=tb)`, `if settings.SHOW_ERROR_DETAILS:`), which the deployment sets; endpoints named for
-    diagnosing the service's own parts (`get_redis_diagnostics`, `GET /diagnostics/postgres`), whose
+    diagnosing the service's own parts (`get_redis_diagnostics`, `GET /diagnostics/postgres`, `GET /database_status`), whose
     answer is their state, errors included (a health probe answers monitoring with a status: its
     error text is reported); views only staff reach
     (`IsAdminUser`, `@staff_member_required`, or `@permission_required(...)` in an `admin/` area, or the routes of a
