@@ -3761,6 +3761,35 @@ def test_a_local_function_its_function_never_names_never_runs() -> None:
     assert finding_lines(RequestWithoutTimeout, code, path="portal/views/auth.py") == [16, 20]
 
 
+def test_optional_conditions_collected_for_one_query_are_mapping() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    conditions = "\n".join(f"        if f.c{i}:\n            inner.append(Waiver.c{i} == f.c{i})" for i in range(12))
+    view = f"""
+from flask import Blueprint, jsonify
+from sqlalchemy import and_, or_
+
+bp = Blueprint("waivers", __name__)
+
+
+@bp.post("/waivers/+filtered")
+def filtered(body):
+    query = Waiver.query.order_by(Waiver.timestamp.desc())
+    clauses = []
+    for f in body.filters:
+        inner = []
+{conditions}
+        clauses.append(and_(*inner))
+    return jsonify([w.to_json() for w in query.filter(or_(*clauses)).all()])
+"""
+    assert finding_lines(LogicInRouteHandler, view, path="waiverdb/api_v1.py") == []
+    # Appending what a helper works out is not a condition mapped from the request.
+    work = view
+    for i in range(12):
+        work = work.replace(f"inner.append(Waiver.c{i} == f.c{i})", f"inner.append(resolve_condition(f.c{i}))")
+    assert finding_lines(LogicInRouteHandler, work, path="waiverdb/api_v1.py") == [9]
+
+
 def test_the_status_of_the_service_itself_is_a_diagnostic() -> None:
     from backlint.rules.errors.exception_leak import ExceptionLeak
 

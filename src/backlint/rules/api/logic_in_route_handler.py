@@ -67,7 +67,8 @@ class LogicInRouteHandler(Rule):
     or one such `if` that returns early, the rest of the view being the other handler; an optional
     query parameter refining the query, `if "tag" in request.GET: qs = qs.filter(...)`, is one statement
     (so is one whose arms, `else` and nested `if`s included, only refine that query: `if positive: q =
-    q.filter(E.points > 0)` / `else: q = q.filter(E.points <= 0)`),
+    q.filter(E.points > 0)` / `else: q = q.filter(E.points <= 0)`, or adds a column condition to the query's list of
+    them: `if f.testcase: clauses.append(Waiver.testcase == f.testcase)`),
     and of `if`s in a row comparing one value with different literals, `if form_label == "preferences":`;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
@@ -83,7 +84,7 @@ class LogicInRouteHandler(Rule):
     no URL configuration, router, subclass or import), handlers that parse, call one service function and map the result, a single
     get-or-404, a few ORM reads (refining a queryset is not another read, nor is a
     queryset built only for other queries to use: a subquery, a `Prefetch`), one or two writes, health checks (`SELECT 1`; a handler named for a health, readiness or liveness
-    probe, or for diagnosing the service's parts, `GET /diagnostics/postgres`, however many
+    probe, or for diagnosing the service's parts, `GET /diagnostics/postgres`, `site_status`, however many
     dependencies it probes), and any function that is not a route
     handler (services, repositories, helpers; in a views module, a function other code calls
     with the request and that does not answer it itself, such as `get_findings(request)`)."""
@@ -908,7 +909,7 @@ def _optional_filter(node: cst.If, name: str | None = None) -> bool:
                     return False
                 name = name or _refined_name(stmt)
                 continue
-            refined = _refinement(stmt)
+            refined = _refinement(stmt) or _clause_added(stmt)
             if refined is None or (name is not None and refined != name):
                 return False
             name = refined
@@ -918,9 +919,31 @@ def _optional_filter(node: cst.If, name: str | None = None) -> bool:
 def _refined_name(node: cst.If) -> str | None:
     """The query an `_optional_filter` refines."""
     for stmt in iter_descendants(node.body):
-        if isinstance(stmt, cst.SimpleStatementLine) and (found := _refinement(stmt)) is not None:
+        if isinstance(stmt, cst.SimpleStatementLine) and (found := _refinement(stmt) or _clause_added(stmt)) is not None:
             return found
     return None
+
+
+def _clause_added(stmt: cst.CSTNode) -> str | None:
+    """`clauses.append(Waiver.testcase == filter_.testcase)`, `conditions.append(Item.tags.contains(tag))`:
+    the name of the list of a query's conditions the statement adds a column condition to."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)):
+        return None
+    call = stmt.body[0].value
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+            and isinstance(call.func.value, cst.Name) and len(call.args) == 1):
+        return None
+    value = call.args[0].value
+    if isinstance(value, cst.Comparison) and isinstance(value.left, cst.Attribute):
+        return call.func.value.value
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Attribute) \
+            and value.func.attr.value in _COLUMN_OPERATORS:
+        return call.func.value.value
+    return None
+
+
+_COLUMN_OPERATORS = frozenset({"in_", "not_in", "like", "ilike", "contains", "startswith", "endswith", "between", "is_", "isnot",
+                               "is_not", "any", "has", "match", "op"})
 
 
 def _refinement(stmt: cst.CSTNode) -> str | None:
