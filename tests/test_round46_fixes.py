@@ -3854,3 +3854,34 @@ def test_options_of_a_statement_paged_where_it_runs_hold() -> None:
     """
     facts = facts_from_text(models, "db/models.py")
     assert finding_lines(QueryInLoop, code, "db/crud_practice.py", facts=facts) == [17]
+
+
+def test_merging_what_was_just_committed_writes_nothing() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from flask import jsonify, request
+
+    from portal.database import db
+
+
+    @api.route("/api/scheduled_job", methods=("POST",))
+    def create_job():
+        job = ScheduledJob.from_json(request.json)
+        db.session.add(job)
+        db.session.commit()
+        job = db.session.merge(job)
+        return jsonify(job.as_json())
+
+
+    @api.route("/api/scheduled_job/<int:job_id>", methods=("PUT",))
+    def update_job(job_id):
+        job = ScheduledJob.from_json(request.json)
+        db.session.add(job)
+        db.session.commit()
+        job.active = request.json["active"]
+        job = db.session.merge(job)
+        db.session.commit()
+        return jsonify(job.as_json())
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="portal/views/scheduled_job.py") == [22]

@@ -11,8 +11,8 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, statements_after,
-                             string_value, tests_absence, value_choice)
+from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, sibling,
+                             statement_call, statements_after, string_value, tests_absence, value_choice)
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -128,7 +128,7 @@ class WritesWithoutTransaction(Rule):
     (`activity.error_message = str(e)`), timestamp touches (a `save()` that assigns no field or only a modification
     time on the path that reaches it, whatever other branches assign; a `save(update_fields=["repos_updated_at"])`
     naming modification times only; `update(date_modified=timezone.now())`), `session.flush()` (it sends what other calls wrote: after
-    a commit, nothing), migrations, seed modules, scripts and tests.
+    a commit, nothing), `session.merge(job)` right after a commit (it attaches what was just committed again), migrations, seed modules, scripts and tests.
 
     Only the request path is looked at: route handlers, and functions in views, API, routes,
     serializers, forms, services, CRUD, repository and handler modules, outside packages of
@@ -634,6 +634,17 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.pop()
 
+    def _reattaches(self, call: cst.Call) -> bool:
+        """`db.session.commit()` then `job = db.session.merge(job)`: merging right after a commit
+        attaches what was just committed to the session again, with nothing new to write."""
+        if call_name(call) != "merge" or not isinstance(call.func, cst.Attribute):
+            return False
+        stack = self.ctx.stack
+        at = next((i for i in range(len(stack) - 1, 0, -1) if isinstance(stack[i], cst.SimpleStatementLine)), None)
+        previous = sibling(stack, at, -1) if at is not None else None
+        before = statement_call(previous) if previous is not None else None
+        return before is not None and call_name(before) == "commit"
+
     def _marks_progress(self, call: cst.Call) -> bool:
         """`eng.progress = "check_list"` then `eng.save()`: a progress or error mark set just
         before a plain save (the assignments right above it touch only such fields)."""
@@ -697,7 +708,7 @@ with session.begin():                      # SQLAlchemy: commits once, rolls bac
             return
         op = database.data_op(self.ctx, node, lambda: Env.here(self.ctx)) or self._session_writer(node)
         if op is None or op.kind not in (OpKind.WRITE, OpKind.COMMIT) or database.only_flushes(op) or _bookkeeping(node) \
-                or self._marks_progress(node) or self._outcome_record(node):
+                or self._marks_progress(node) or self._outcome_record(node) or self._reattaches(node):
             return
         env = Env.here(self.ctx)
         in_tx = False
