@@ -3885,3 +3885,26 @@ def test_merging_what_was_just_committed_writes_nothing() -> None:
         return jsonify(job.as_json())
     """
     assert finding_lines(WritesWithoutTransaction, code, path="portal/views/scheduled_job.py") == [22]
+
+
+def test_a_loop_that_sends_a_message_per_pass_commits_each_pass() -> None:
+    from backlint.rules.database.writes_without_transaction import WritesWithoutTransaction
+
+    code = """
+    from app.database import db
+
+
+    def resend_undelivered(customer, whatsapp_service):
+        for message in db.query(Message).filter(Message.customer_id == customer.id, Message.undelivered).all():
+            whatsapp_service.send_message(to_number=customer.phone_number, message_body=message.body)
+            db.delete(message)
+            db.commit()
+
+
+    def archive(customer):
+        for message in db.query(Message).filter(Message.customer_id == customer.id).all():
+            db.add(ArchivedMessage(body=message.body))
+            db.delete(message)
+            db.commit()
+    """
+    assert finding_lines(WritesWithoutTransaction, code, path="app/routers/whatsapp.py") == [16]

@@ -372,6 +372,16 @@ def sibling(stack: Sequence[cst.CSTNode], i: int, step: int) -> cst.BaseStatemen
     return body[index + step] if index >= 0 and 0 <= index + step < len(body) else None
 
 
+def sends_message(node: cst.CSTNode) -> bool:
+    """A call that sends a message out (`notification.notify()`, `send_mail(...)`,
+    `whatsapp_service.send_message(...)`, `send_welcome_email(user)`; not a signal's `send()`):
+    a mail, push or chat round trip, which no rollback takes back."""
+    if not isinstance(node, cst.Call):
+        return False
+    words = name_parts(call_name(node) or "")
+    return bool(words) and (words[0] == "notify" or (words[0] in ("send", "sendmail") and "signal" not in words))
+
+
 def unused_local_function(stack: Sequence[cst.CSTNode]) -> bool:
     """Whether the node on top of `stack` lies in a function defined inside another function that
     never names it (`def logout(): def delete_facebook_authorization(): ...` with its one call

@@ -12,7 +12,8 @@ from backlint.frameworks.database import OpKind
 from backlint.frameworks.imports import dotted
 from backlint.frameworks.values import Env, assigned_values, is_constant_name
 from backlint.rule import Invalid, Rule, Valid
-from backlint.syntax import LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, sibling, string_value, tests_absence
+from backlint.syntax import (LEAVING, call_name, compared_to_literal, ends_with, iter_children, iter_descendants, name_parts, sends_message,
+                             sibling, string_value, tests_absence)
 
 _EAGER_DJANGO = frozenset({"select_related", "prefetch_related"})
 _EAGER_SQLALCHEMY = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload",
@@ -310,16 +311,6 @@ def _sql_argument(call: cst.Call) -> cst.BaseExpression | None:
             return node.args[0].value if node.args else None
         node = node.func.value
     return None
-
-
-def _sends(node: cst.CSTNode) -> bool:
-    """A call that sends a message per item (`notification.notify()`, `send_mail(...)`,
-    `send_welcome_email(user)`): a mail or push round trip per item anyway, beside which a read
-    per item is not what makes the loop slow."""
-    if not isinstance(node, cst.Call):
-        return False
-    words = name_parts(call_name(node) or "")
-    return bool(words) and (words[0] == "notify" or (words[0] in ("send", "sendmail") and "signal" not in words))
 
 
 def _stores_object(node: cst.CSTNode) -> bool:
@@ -1509,7 +1500,7 @@ comments = Comment.objects.filter(post__in=posts)                             # 
         arms = self._write_arms.get(id(loop.node))
         if arms is None:
             arms = [a for n, a in _with_arms(loop.node.body)  # type: ignore[attr-defined]
-                    if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or _sends(n) or _named_for_writing(n)
+                    if self._op_kind(n, env) in (OpKind.WRITE, OpKind.COMMIT) or sends_message(n) or _named_for_writing(n)
                     or self._calls_writer(n) or self._appends_to_relation(n) or _stores_object(n)]
             self._write_arms[id(loop.node)] = arms
         return arms

@@ -11,8 +11,8 @@ from backlint.findings import Confidence, Level
 from backlint.frameworks import database, errors, project, routes
 from backlint.frameworks.flow import Scope
 from backlint.frameworks.imports import dotted
-from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, sibling,
-                             statement_call, statements_after, string_value, tests_absence, value_choice)
+from backlint.syntax import (LEAVING, call_name, ends_with, iter_children, iter_descendants, keyword_arg, name_parts, sends_message,
+                             sibling, statement_call, statements_after, string_value, tests_absence, value_choice)
 from backlint.frameworks.database import DataOp, OpKind
 from backlint.frameworks.values import Env
 from backlint.rule import Invalid, Rule, Valid
@@ -99,7 +99,8 @@ class WritesWithoutTransaction(Rule):
     decorator or `with` block runs in `transaction.atomic()` unless given `atomic=False`),
     a commit in a loop that hands each pass's work to a task queue (`run = create_run(db, script)`,
     `run_script.apply_async(args=[run.id])`, `db.commit()`: the worker reads the row from another
-    process, so each pass is a unit of its own), writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
+    process, so each pass is a unit of its own) or sends a message out (`whatsapp.send_message(...)`,
+    `db.delete(msg)`, `db.commit()`: no rollback takes a sent message back), writes in exclusive branches (`if`/`else`, an early `return` after a commit, `if request.method ==
     "POST":` then `if request.method == "DELETE":`), a delete in an
     `except` that undoes an earlier write when a later step failed, a row replaced (the old one
     deleted, one new row of the same model or relation created, also once per pass of a loop
@@ -945,8 +946,11 @@ _TASK_PUBLISHERS = frozenset({"apply_async", "delay", "send_task", "enqueue", "e
 def _queues_tasks(body: cst.BaseSuite) -> bool:
     """A loop body that hands work to a task queue (Celery's `task.apply_async(...)`/`.delay(...)`,
     `send_task`, RQ's `queue.enqueue(...)`): the worker reads each pass's rows from another
-    process, so each pass commits before (or right after) its task is sent, one unit per item."""
-    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _TASK_PUBLISHERS
+    process, so each pass commits before (or right after) its task is sent, one unit per item.
+    So does one that sends a message out (`whatsapp.send_message(...)` then `db.delete(msg)`):
+    a rollback of the whole batch would not take back the messages already sent."""
+    return any(isinstance(n, cst.Call) and ((isinstance(n.func, cst.Attribute) and n.func.attr.value in _TASK_PUBLISHERS)
+                                            or sends_message(n))
                for n in iter_descendants(body, into_scopes=False))
 
 
