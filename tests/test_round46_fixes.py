@@ -3908,3 +3908,33 @@ def test_a_loop_that_sends_a_message_per_pass_commits_each_pass() -> None:
             db.commit()
     """
     assert finding_lines(WritesWithoutTransaction, code, path="app/routers/whatsapp.py") == [16]
+
+
+def test_an_optional_filter_left_out_when_its_value_does_not_parse_is_mapping() -> None:
+    from backlint.rules.api.logic_in_route_handler import LogicInRouteHandler
+
+    filters = "\n".join(
+        f"    if p{i}:\n        try:\n            v{i} = datetime.fromisoformat(p{i})\n            query = query.filter(Ticket.f{i} >= v{i})\n"
+        f"        except ValueError:\n            pass" for i in range(12))
+    params = ", ".join(f"p{i}: Optional[str] = None" for i in range(12))
+    view = f"""
+from datetime import datetime
+from typing import Optional
+
+from fastapi import APIRouter, Depends
+
+router = APIRouter()
+
+
+@router.get("/analytics/tags")
+def tag_statistics({params}, db=Depends(get_db)):
+    query = db.query(Ticket.tag).filter(Ticket.resolved_at.isnot(None))
+{filters}
+    return [row.tag for row in query.limit(100).all()]
+"""
+    assert finding_lines(LogicInRouteHandler, view, path="routers/admin_analytics.py") == []
+    # A `try` that also saves something is work, whatever it filters.
+    work = view
+    for i in range(12):
+        work = work.replace(f"v{i} = datetime.fromisoformat(p{i})", f"v{i} = record_filter(db, p{i})")
+    assert finding_lines(LogicInRouteHandler, work, path="routers/admin_analytics.py") == [11]

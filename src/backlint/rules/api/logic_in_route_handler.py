@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from backlint.findings import Confidence, Level
-from backlint.frameworks import database, routes
+from backlint.frameworks import database, errors, routes
 from backlint.frameworks.database import OpKind
 from backlint.frameworks.values import Env, assigned_values
 from backlint.rule import Invalid, Option, Rule, Valid
@@ -68,7 +68,8 @@ class LogicInRouteHandler(Rule):
     query parameter refining the query, `if "tag" in request.GET: qs = qs.filter(...)`, is one statement
     (so is one whose arms, `else` and nested `if`s included, only refine that query: `if positive: q =
     q.filter(E.points > 0)` / `else: q = q.filter(E.points <= 0)`, or adds a column condition to the query's list of
-    them: `if f.testcase: clauses.append(Waiver.testcase == f.testcase)`),
+    them: `if f.testcase: clauses.append(Waiver.testcase == f.testcase)`, also inside a `try` that leaves a
+    value out when it does not parse: `try: q = q.filter(T.at >= fromisoformat(start))` / `except ValueError: pass`),
     and of `if`s in a row comparing one value with different literals, `if form_label == "preferences":`;
     guard clauses that return an error, and `try` blocks whose `except` clauses only raise or
     return an answer (after a message for the user, if any), are request checking,
@@ -909,11 +910,31 @@ def _optional_filter(node: cst.If, name: str | None = None) -> bool:
                     return False
                 name = name or _refined_name(stmt)
                 continue
+            if isinstance(stmt, cst.Try) and (tried := _parsed_refinement(stmt)) is not None:
+                if name is not None and tried != name:
+                    return False
+                name = tried
+                continue
             refined = _refinement(stmt) or _clause_added(stmt)
             if refined is None or (name is not None and refined != name):
                 return False
             name = refined
     return True
+
+
+def _parsed_refinement(node: cst.Try) -> str | None:
+    """`try: start = datetime.fromisoformat(start_date); query = query.filter(T.at >= start)` /
+    `except ValueError: pass`: the parameter parsed and mapped onto the query, or left out when it
+    does not parse. The name of the query refined, if that is all the `try` does."""
+    if node.orelse is not None or node.finalbody is not None or not node.handlers or not all(
+            isinstance(h.body, cst.IndentedBlock) and all(_is_pass(x) for x in h.body.body) for h in node.handlers):
+        return None
+    body = [stmt for stmt in node.body.body if not _is_pass(stmt)] if isinstance(node.body, cst.IndentedBlock) else []
+    refined = {found for stmt in body if (found := _refinement(stmt) or _clause_added(stmt)) is not None}
+    rest = [stmt for stmt in body if _refinement(stmt) is None and _clause_added(stmt) is None]
+    if len(refined) != 1 or not all(errors.parses_only(stmt) for stmt in rest):
+        return None
+    return refined.pop()
 
 
 def _refined_name(node: cst.If) -> str | None:
