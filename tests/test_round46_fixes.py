@@ -3726,6 +3726,9 @@ def test_system_and_functional_test_folders_hold_test_code() -> None:
     assert is_test_path("systemtests/lib/tecken_client.py")
     assert is_test_path("app/functionaltests/test_upload.py")
     assert is_test_path("integrationtests/conftest_helpers.py")
+    # A stand-in for another service, named for what it mocks, serves the tests too.
+    assert is_test_path("profiles/community/github_mock/flaskapp.py")
+    assert not is_test_path("apps/mockups/views.py")
     # A word that merely ends in "tests" names no test folder.
     assert not is_test_path("apps/contests/views.py")
     assert not is_test_path("apps/latests/views.py")

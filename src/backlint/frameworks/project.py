@@ -23,6 +23,7 @@ _TEST_PATH = re.compile(
     r"|(^|/)e2e([_-]tests?)?/|(^|/)([^/]*[_-])?e2e([_-][^/]*)?\.py$"
     r"|(^|/)(system|functional|integration|acceptance|smoke|regression)tests?/"  # `systemtests/lib/client.py`
     r"|(^|/)(__)?mocks?(__)?/|(^|/)mock_[^/]*\.py$|_mocks?\.py$"  # fake payloads and stand-ins (Jest's `__mocks__/`)
+    r"|(^|/)[\w-]+[_-]mocks?/"  # a stand-in for a service (`github_mock/flaskapp.py`, a fake OAuth server for the tests)
     r"|(^|/)factories(\.py$|/)"  # factory_boy's model factories, which build test data
     r"|\.(?:test|spec)\.[cm]?[jt]sx?$|(^|/)(?:cypress/|(?:cypress|playwright|jest|vitest)\.config\.[cm]?[jt]s$)"  # JavaScript's
 )
@@ -33,7 +34,7 @@ def is_test_path(path: str) -> bool:
     """tests/ (also `api_tests/`, `app-testing/`, `test_project/`, `systemtests/`), test_*.py, *_test.py, testing.py and
     testing_*.py (`testing_helpers.py`: fixtures' builders), a testbed (`cli/testbed.py`: a server with
     mocked backends for the test suites), conftest.py,
-    pytest_plugin.py, e2e/, *_e2e*.py, mock modules (mocks/, __mocks__/, mock_*.py, *_mock.py),
+    pytest_plugin.py, e2e/, *_e2e*.py, mock modules (mocks/, __mocks__/, mock_*.py, *_mock.py, github_mock/),
     test-data factories (factories.py, factories/), and JavaScript's tests (`*.test.tsx`, `*.spec.js`,
     cypress/, and the Cypress, Playwright, Jest and Vitest configurations) (POSIX, project-relative)."""
     return bool(_TEST_PATH.search(path))
