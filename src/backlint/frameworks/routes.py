@@ -536,6 +536,8 @@ _TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "step", "a
 _OPERATOR_FLAGS = frozenset({"is_superuser", "is_staff"})
 """A user's flags that say the site's operators (Django's)."""
 _OPERATOR_NAMES = frozenset({"IsAdminUser", "staff_member_required", "superuser_required", "admin_required"})
+_OPERATOR_WORDS = frozenset({"admin", "superuser", "superadmin", "staff"})
+"""Words that name the site's operators in a dependency, role or guard (`get_admin_user`, `require_superuser`)."""
 
 
 def operator_dependency(expr: cst.BaseExpression | None) -> bool:
@@ -548,14 +550,14 @@ def operator_dependency(expr: cst.BaseExpression | None) -> bool:
         # `Security(AuthHandler().require_any_scope("admin"))`, `Depends(require_permission(Permission.SUPERUSER))`:
         # the roles the route lets in, all the site's operators'
         roles = [string_value(a.value) or (dotted(a.value) or "").rsplit(".", 1)[-1] or None for a in expr.args if a.keyword is None]
-        return bool(roles) and all(r is not None and r.lower() in ("admin", "administrator", "superuser", "superadmin", "staff") for r in roles)
+        return bool(roles) and all(r is not None and r.lower() in _OPERATOR_WORDS | {"administrator"} for r in roles)
     elif isinstance(expr, cst.Subscript) and (dotted(expr.value) or "").endswith("Annotated"):
         return any(isinstance(e.slice, cst.Index) and operator_dependency(e.slice.value) for e in expr.slice[1:])
     words = name_parts((dotted(expr) or "").rsplit(".", 1)[-1]) if expr is not None else []
     if words[-2:] == ["or", "default"]:
         words = words[:-2]  # `AdminUserOrDefault`: an admin, or the one default user of a single-user install
     parts = set(words)
-    return bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & _CUSTOMER_SCOPES
+    return bool(parts & _OPERATOR_WORDS) and not parts & _CUSTOMER_SCOPES
 
 
 def operator_routers(ctx: FileContext) -> frozenset[str]:
@@ -680,7 +682,7 @@ def _admin_guard_name(name: str) -> bool:
     site's administrators through (not `require_org_admin`, a customer's administrator)."""
     parts = set(name_parts(name))
     return bool(parts & {"require", "requires", "ensure", "check", "assert", "verify"}) \
-        and bool(parts & {"admin", "superuser", "superadmin", "staff"}) and not parts & (_CUSTOMER_SCOPES | {"user", "or", "owner"})
+        and bool(parts & _OPERATOR_WORDS) and not parts & (_CUSTOMER_SCOPES | {"user", "or", "owner"})
 
 
 def _turns_away_non_operators(guard: cst.If) -> bool:

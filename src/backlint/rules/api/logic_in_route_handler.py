@@ -887,39 +887,40 @@ def _optional_copy(node: cst.If) -> bool:
 _REFINEMENTS = frozenset({"filter", "exclude", "order_by", "where", "filter_by", "distinct", "limit", "offset"})
 
 
-def _optional_filter(node: cst.If, name: str | None = None) -> bool:
+def _optional_filter(node: cst.If) -> bool:
     """`if "domain_id" in request.GET: hosts = hosts.filter(domain=request.GET["domain_id"])`: an
     optional query parameter mapped onto a query by refining it (a lazy queryset or query, which
     runs nothing): request-to-query mapping, one statement and no branch. Each arm (an `else`
     or `elif` too: `if positive: q = q.filter(Endorsement.point_value > 0) else: q =
     q.filter(Endorsement.point_value <= 0)`) only refines the same query, or holds such an `if`."""
+    return _filtered_query(node) is not None
+
+
+def _filtered_query(node: cst.If, name: str | None = None) -> str | None:
+    """The name of the query every arm of an `_optional_filter` refines (`name`, when given), or
+    None when an arm does anything else."""
     arms: list[cst.BaseSuite] = [node.body]
     if isinstance(node.orelse, cst.Else):
         arms.append(node.orelse.body)
     elif isinstance(node.orelse, cst.If):
-        if not _optional_filter(node.orelse, name):
-            return False
-        name = name or _refined_name(node.orelse)
+        name = _filtered_query(node.orelse, name)
+        if name is None:
+            return None
     for arm in arms:
         body = [stmt for stmt in arm.body if not _is_pass(stmt)] if isinstance(arm, cst.IndentedBlock) else []
         if not body:
-            return False
+            return None
         for stmt in body:
             if isinstance(stmt, cst.If):
-                if not _optional_filter(stmt, name):
-                    return False
-                name = name or _refined_name(stmt)
-                continue
-            if isinstance(stmt, cst.Try) and (tried := _parsed_refinement(stmt)) is not None:
-                if name is not None and tried != name:
-                    return False
-                name = tried
-                continue
-            refined = _refinement(stmt) or _clause_added(stmt)
+                refined = _filtered_query(stmt, name)
+            elif isinstance(stmt, cst.Try):
+                refined = _parsed_refinement(stmt)
+            else:
+                refined = _refined_by(stmt)
             if refined is None or (name is not None and refined != name):
-                return False
+                return None
             name = refined
-    return True
+    return name
 
 
 def _parsed_refinement(node: cst.Try) -> str | None:
@@ -930,19 +931,16 @@ def _parsed_refinement(node: cst.Try) -> str | None:
             isinstance(h.body, cst.IndentedBlock) and all(_is_pass(x) for x in h.body.body) for h in node.handlers):
         return None
     body = [stmt for stmt in node.body.body if not _is_pass(stmt)] if isinstance(node.body, cst.IndentedBlock) else []
-    refined = {found for stmt in body if (found := _refinement(stmt) or _clause_added(stmt)) is not None}
-    rest = [stmt for stmt in body if _refinement(stmt) is None and _clause_added(stmt) is None]
+    refined = {found for stmt in body if (found := _refined_by(stmt)) is not None}
+    rest = [stmt for stmt in body if _refined_by(stmt) is None]
     if len(refined) != 1 or not all(errors.parses_only(stmt) for stmt in rest):
         return None
     return refined.pop()
 
 
-def _refined_name(node: cst.If) -> str | None:
-    """The query an `_optional_filter` refines."""
-    for stmt in iter_descendants(node.body):
-        if isinstance(stmt, cst.SimpleStatementLine) and (found := _refinement(stmt) or _clause_added(stmt)) is not None:
-            return found
-    return None
+def _refined_by(stmt: cst.CSTNode) -> str | None:
+    """The query a statement refines (`q = q.filter(...)`) or adds a condition to (`clauses.append(...)`)."""
+    return _refinement(stmt) or _clause_added(stmt)
 
 
 def _clause_added(stmt: cst.CSTNode) -> str | None:

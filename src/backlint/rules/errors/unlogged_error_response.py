@@ -741,7 +741,7 @@ except Exception:
         body = self._tried()
         stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
         logged = self.ctx.project.logging_reraisers | self.ctx.project.logged_throughout
-        calling = [stmt for stmt in stmts if (name := _called_by(stmt)) is not None and name.rsplit(".", 1)[-1] in logged]
+        calling = [stmt for stmt in stmts if _called_by(stmt) in logged]
         return len(calling) == 1 and all(stmt is calling[0] or errors.parses_only(stmt) for stmt in stmts)
 
     def _logged_on_the_way_out(self, handler: cst.ExceptHandler) -> bool:
